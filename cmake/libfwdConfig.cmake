@@ -1,0 +1,8 @@
+include(CMakeFindDependencyMacro)
+list(APPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR})
+find_dependency(Boost 1.81 CONFIG)
+find_dependency(xxHash)
+find_dependency(fmt)
+find_dependency(PkgConfig)
+pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
+include(${CMAKE_CURRENT_LIST_DIR}/libfwdTargets.cmake)
