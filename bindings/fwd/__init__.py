@@ -1,0 +1,8 @@
+"""libfwd: which member link, which switch port and which node a flow lands on, and why.
+
+Submodules mirror the C++ namespaces: fwd.net, fwd.hash, fwd.lag, fwd.l2, fwd.sim, fwd.io.
+"""
+from . import _fwd  # noqa: F401  (the compiled part)
+from ._fwd import Error  # noqa: F401
+
+__all__ = ["Error"]

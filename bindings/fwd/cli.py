@@ -1,0 +1,40 @@
+"""Command dispatcher for `python3 -m fwd`.
+
+Every module in fwd/commands/ is one subcommand: it defines NAME, HELP, `add_arguments(parser)`
+and `run(args) -> int`. They are discovered here so commands can be added without touching this file.
+"""
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from . import commands
+
+
+def _command_modules():
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            yield importlib.import_module(f"{commands.__name__}.{info.name}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python3 -m fwd",
+        description="libfwd: which member link, which switch port and which node a flow lands on, and why.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    runners = {}
+    for mod in _command_modules():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        runners[mod.NAME] = mod.run
+    args = parser.parse_args(argv)
+    if args.command is None:
+        default = getattr(commands, "DEFAULT", None)
+        if default is None or default not in runners:
+            parser.print_help()
+            return 2
+        args = parser.parse_args([default] + list(argv if argv is not None else sys.argv[1:]))
+    try:
+        return runners[args.command](args)
+    except BrokenPipeError:
+        return 0

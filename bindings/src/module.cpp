@@ -1,0 +1,21 @@
+// fwd._fwd: the compiled half of the `fwd` Python package. fwd::Error becomes ValueError.
+#include "bindings.hpp"
+
+#include "fwd/error.hpp"
+
+PYBIND11_MODULE(_fwd, m) {
+  m.doc() = "libfwd: which member link, which switch port and which node a flow lands on, and why.";
+  pybind11::register_exception<fwd::Error>(m, "Error", PyExc_ValueError);
+  auto net = m.def_submodule("net", "Packet model: addresses, frame builder, flows");
+  auto hash = m.def_submodule("hash", "Hash policies of real systems, bit-exact");
+  auto lag = m.def_submodule("lag", "Member selection of real systems");
+  auto l2 = m.def_submodule("l2", "MAC learning switches");
+  auto sim = m.def_submodule("sim", "Network emulation in virtual time");
+  auto io = m.def_submodule("io", "pcap / pcapng input and output");
+  fwd::py::bind_net(net);
+  fwd::py::bind_hash(hash);
+  fwd::py::bind_lag(lag);
+  fwd::py::bind_l2(l2);
+  fwd::py::bind_sim(sim);
+  fwd::py::bind_io(io);
+}

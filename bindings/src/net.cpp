@@ -1,0 +1,5 @@
+#include "bindings.hpp"
+
+namespace fwd::py {
+void bind_net(pybind11::module_&) {}
+}  // namespace fwd::py
