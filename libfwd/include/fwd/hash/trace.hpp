@@ -25,6 +25,7 @@ struct TraceStep {
   std::size_t offset = 0;           ///< field: offset of its first byte in the frame / input
   std::vector<std::uint8_t> bytes;  ///< field: the bytes hashed, in the order they were hashed
   std::uint64_t hash = 0;           ///< running hash (or value) after this step
+  bool in_frame = true;             ///< field: `bytes` are frame bytes at `offset` (not metadata)
 };
 
 /// Records a walk (used by explain).
@@ -38,7 +39,7 @@ struct Trace {
   }
   /// A field that is not a contiguous run of frame bytes (a tag from metadata, a packed key).
   void value(const char* name, std::vector<std::uint8_t> bytes, std::uint64_t hash) {
-    steps.push_back({TraceStep::Kind::field, name, 0, std::move(bytes), hash});
+    steps.push_back({TraceStep::Kind::field, name, 0, std::move(bytes), hash, false});
   }
   /// A computation step on the running hash (fold, shift, finish).
   void step(const char* name, std::uint64_t hash) {
