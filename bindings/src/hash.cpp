@@ -1,5 +1,144 @@
+// fwd._fwd.hash: Policy over every emulated hash family, single-frame and batch (numpy) forms.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
 #include "bindings.hpp"
+#include "convert.hpp"
+#include "fwd/hash/policy.hpp"
 
 namespace fwd::py {
-void bind_hash(pybind11::module_&) {}
+
+namespace pyb = pybind11;
+using hash::Explanation;
+using hash::Policy;
+
+namespace {
+
+pyb::dict explanation_dict(const Explanation& e) {
+  pyb::list steps;
+  for (const auto& s : e.steps) {
+    pyb::dict d;
+    switch (s.kind) {
+      case hash::TraceStep::Kind::field:
+        d["kind"] = "field";
+        d["name"] = s.name;
+        d["offset"] = s.in_frame ? pyb::object(pyb::int_(s.offset)) : pyb::object(pyb::none());
+        d["bytes"] = pyb::bytes(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size());
+        d["hash"] = s.hash;
+        break;
+      case hash::TraceStep::Kind::step:
+        d["kind"] = "step";
+        d["name"] = s.name;
+        d["hash"] = s.hash;
+        break;
+      case hash::TraceStep::Kind::note:
+        d["kind"] = "note";
+        d["text"] = s.name;
+        break;
+    }
+    steps.append(d);
+  }
+  pyb::dict d;
+  d["spec"] = e.spec;
+  d["frame_length"] = e.frame_length;
+  d["frame"] = e.frame_summary;
+  d["steps"] = steps;
+  d["hash"] = e.hash;
+  d["members"] = e.members;
+  d["index"] = e.index;
+  d["index_rule"] = e.index_rule;
+  return d;
+}
+
+std::uint32_t members_arg(long long members) {
+  if (members < 1 || members > 0xffff)
+    throw pyb::value_error(fmt::format("members={} out of range: expected 1..65535", members));
+  return static_cast<std::uint32_t>(members);
+}
+
+}  // namespace
+
+void bind_hash(pyb::module_& m) {
+  pyb::class_<Explanation>(m, "Explanation", "The walk of one hash: fields, running hash, final hash, member.")
+      .def_readonly("spec", &Explanation::spec)
+      .def_readonly("hash", &Explanation::hash)
+      .def_readonly("members", &Explanation::members)
+      .def_readonly("index", &Explanation::index)
+      .def_readonly("index_rule", &Explanation::index_rule)
+      .def_readonly("frame", &Explanation::frame_summary)
+      .def_property_readonly("steps", [](const Explanation& e) { return explanation_dict(e)["steps"]; })
+      .def("to_text", &Explanation::to_text)
+      .def("to_json", &Explanation::to_json)
+      .def("to_dict", &explanation_dict)
+      .def("__str__", &Explanation::to_text)
+      .def("__repr__", [](const Explanation& e) {
+        return fmt::format("<Explanation {} hash=0x{:x} index={}>", e.spec, e.hash, e.index);
+      });
+
+  pyb::class_<Policy>(m, "Policy",
+                      "A hash policy of a real system, named by a spec string such as "
+                      "'freebsd-9.3:l2,l3,l4;key=0x1234abcd' or 'linux-6.12:layer3+4'.")
+      .def(pyb::init([](const std::string& spec) { return Policy::from_spec(spec); }), pyb::arg("spec"))
+      .def_property_readonly("spec", &Policy::spec, "The canonical spec string.")
+      .def_property_readonly("family", [](const Policy& p) { return std::string(p.family()); })
+      .def_property_readonly("hash_bits", &Policy::hash_bits)
+      .def_property_readonly("takes_raw_input", &Policy::takes_raw_input)
+      .def("hash", [](const Policy& p, const pyb::object& frame, const pyb::kwargs& kw) {
+             const auto f = frame_bytes(frame);
+             return p.hash(f, packet_meta(kw));
+           }, pyb::arg("frame"),
+           "Hash of one frame. Keyword metadata: vlan_tci (out-of-band tag), protocol (Linux skb->protocol), "
+           "network_offset, flow_hash, flow_hash_is_l4, output_vlan (OVS), ingress_port (vendor).")
+      .def("hash_input", [](const Policy& p, const pyb::object& data) {
+             const auto f = frame_bytes(data, "input");
+             return p.hash_input(f);
+           }, pyb::arg("data"), "Hash of raw input bytes (Toeplitz tuple, bmv2 field list).")
+      .def("index", [](const Policy& p, const pyb::object& frame, long long members, const pyb::kwargs& kw) {
+             const auto f = frame_bytes(frame);
+             return p.index(p.hash(f, packet_meta(kw)), members_arg(members));
+           }, pyb::arg("frame"), pyb::arg("members"),
+           "Member index of one frame by the family's own rule (OVS: the bucket 0..255).")
+      .def("index_of_hash", [](const Policy& p, std::uint64_t h, long long members) {
+             return p.index(h, members_arg(members));
+           }, pyb::arg("hash"), pyb::arg("members"))
+      .def("explain", [](const Policy& p, const pyb::object& frame, long long members, const pyb::kwargs& kw) {
+             const auto f = frame_bytes(frame);
+             return p.explain(f, packet_meta(kw), members_arg(members));
+           }, pyb::arg("frame"), pyb::arg("members") = 2, "The hash walk of one frame (print it, or .to_json()).")
+      .def("explain_input", [](const Policy& p, const pyb::object& data, long long members) {
+             const auto f = frame_bytes(data, "input");
+             return p.explain_input(f, members_arg(members));
+           }, pyb::arg("data"), pyb::arg("members") = 2)
+      .def("hash_batch", [](const Policy& p, const pyb::object& frames, const pyb::object& lengths) -> pyb::object {
+             const FrameBatch b = frame_batch(frames, lengths);
+             const Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
+             if (p.hash_bits() == 64) {
+               pyb::array_t<std::uint64_t> out(b.count);
+               auto* o = out.mutable_data();
+               { pyb::gil_scoped_release nogil; p.hash_batch(batch, o); }
+               return std::move(out);
+             }
+             pyb::array_t<std::uint32_t> out(b.count);
+             auto* o = out.mutable_data();
+             { pyb::gil_scoped_release nogil; p.hash_batch(batch, o); }
+             return std::move(out);
+           }, pyb::arg("frames"), pyb::arg("lengths") = pyb::none(),
+           "Hashes of a 2-D uint8 array of zero-padded frames (one per row) -> numpy.uint32[n] "
+           "(uint64 for 64-bit policies). lengths: the true length of each row's frame.")
+      .def("index_batch", [](const Policy& p, const pyb::object& frames, long long members, const pyb::object& lengths) {
+             const std::uint32_t n = members_arg(members);
+             const FrameBatch b = frame_batch(frames, lengths);
+             const Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
+             pyb::array_t<std::uint16_t> out(b.count);
+             auto* o = out.mutable_data();
+             { pyb::gil_scoped_release nogil; p.index_batch(batch, n, o); }
+             return out;
+           }, pyb::arg("frames"), pyb::arg("members"), pyb::arg("lengths") = pyb::none(),
+           "Member indices of a 2-D uint8 frame array -> numpy.uint16[n].")
+      .def("__repr__", [](const Policy& p) { return fmt::format("Policy('{}')", p.spec()); })
+      .def("__eq__", [](const Policy& a, const Policy& b) { return a.spec() == b.spec(); });
+}
+
 }  // namespace fwd::py

@@ -1,5 +1,170 @@
+// fwd._fwd.net: addresses, the frame builder, flows -> frames.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
 #include "bindings.hpp"
+#include "convert.hpp"
+#include "fwd/net/build.hpp"
+#include "fwd/net/flow.hpp"
+#include "fwd/net/packet.hpp"
 
 namespace fwd::py {
-void bind_net(pybind11::module_&) {}
+
+namespace pyb = pybind11;
+using namespace fwd::net;
+
+namespace {
+Mac to_mac(const pyb::handle& h) {
+  if (pyb::isinstance<Mac>(h)) return h.cast<Mac>();
+  if (pyb::isinstance<pyb::str>(h)) return Mac::parse(h.cast<std::string>());
+  if (pyb::isinstance<pyb::int_>(h)) return Mac::from_u64(h.cast<std::uint64_t>() & 0xffffffffffffULL);
+  throw pyb::type_error("a MAC must be a string like '00:25:90:11:22:33', an int or a fwd.net.Mac");
+}
+Ipv4 to_ipv4(const pyb::handle& h) {
+  if (pyb::isinstance<Ipv4>(h)) return h.cast<Ipv4>();
+  if (pyb::isinstance<pyb::str>(h)) return Ipv4::parse(h.cast<std::string>());
+  if (pyb::isinstance<pyb::int_>(h)) return Ipv4{h.cast<std::uint32_t>()};
+  throw pyb::type_error("an IPv4 address must be a string like '10.0.0.1', an int or a fwd.net.Ipv4");
+}
+Ipv6 to_ipv6(const pyb::handle& h) {
+  if (pyb::isinstance<Ipv6>(h)) return h.cast<Ipv6>();
+  if (pyb::isinstance<pyb::str>(h)) return Ipv6::parse(h.cast<std::string>());
+  throw pyb::type_error("an IPv6 address must be a string like '2001:db8::1' or a fwd.net.Ipv6");
+}
+pyb::bytes as_bytes(const std::vector<std::uint8_t>& v) {
+  return pyb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
+}
+}  // namespace
+
+void bind_net(pyb::module_& m) {
+  pyb::class_<Mac>(m, "Mac", "An Ethernet MAC address.")
+      .def(pyb::init([](const pyb::object& o) { return to_mac(o); }), pyb::arg("value"))
+      .def_static("parse", &Mac::parse)
+      .def("__int__", &Mac::to_u64)
+      .def("__str__", &Mac::to_string)
+      .def("__repr__", [](const Mac& a) { return fmt::format("Mac('{}')", a.to_string()); })
+      .def_property_readonly("is_multicast", &Mac::is_multicast)
+      .def_property_readonly("is_broadcast", &Mac::is_broadcast)
+      .def("__eq__", [](const Mac& a, const Mac& b) { return a == b; })
+      .def("__lt__", [](const Mac& a, const Mac& b) { return a < b; })
+      .def("__hash__", [](const Mac& a) { return a.to_u64(); });
+  pyb::class_<Ipv4>(m, "Ipv4", "An IPv4 address.")
+      .def(pyb::init([](const pyb::object& o) { return to_ipv4(o); }), pyb::arg("value"))
+      .def("__int__", [](const Ipv4& a) { return a.value; })
+      .def("__str__", &Ipv4::to_string)
+      .def("__repr__", [](const Ipv4& a) { return fmt::format("Ipv4('{}')", a.to_string()); })
+      .def("__eq__", [](const Ipv4& a, const Ipv4& b) { return a == b; })
+      .def("__hash__", [](const Ipv4& a) { return a.value; });
+  pyb::class_<Ipv6>(m, "Ipv6", "An IPv6 address.")
+      .def(pyb::init([](const pyb::object& o) { return to_ipv6(o); }), pyb::arg("value"))
+      .def("__str__", &Ipv6::to_string)
+      .def("__bytes__", [](const Ipv6& a) { return pyb::bytes(reinterpret_cast<const char*>(a.bytes.data()), 16); })
+      .def("__repr__", [](const Ipv6& a) { return fmt::format("Ipv6('{}')", a.to_string()); })
+      .def("__eq__", [](const Ipv6& a, const Ipv6& b) { return a == b; });
+  pyb::class_<Vlan>(m, "Vlan", "An 802.1Q tag control word (PCP, DEI, VID).")
+      .def(pyb::init([](unsigned vid, unsigned pcp, bool dei) { return Vlan::make(vid, pcp, dei); }),
+           pyb::arg("vid"), pyb::arg("pcp") = 0, pyb::arg("dei") = false)
+      .def_static("parse", &Vlan::parse)
+      .def_readonly("tci", &Vlan::tci)
+      .def_property_readonly("vid", &Vlan::vid)
+      .def_property_readonly("pcp", &Vlan::pcp)
+      .def("__str__", &Vlan::to_string)
+      .def("__repr__", [](const Vlan& v) { return fmt::format("Vlan({}, pcp={})", v.vid(), v.pcp()); });
+
+  pyb::class_<FrameBuilder>(m, "FrameBuilder",
+                            "Builds a frame layer by layer (outermost first); build() fills lengths, "
+                            "protocol numbers and checksums and pads to 60 bytes.")
+      .def(pyb::init<>())
+      .def("eth", [](FrameBuilder& b, const pyb::object& dst, const pyb::object& src) -> FrameBuilder& {
+             return b.eth(to_mac(dst), to_mac(src)); }, pyb::arg("dst"), pyb::arg("src"), pyb::return_value_policy::reference_internal)
+      .def("vlan", &FrameBuilder::vlan, pyb::arg("tci"), pyb::arg("tpid") = 0x8100, pyb::return_value_policy::reference_internal)
+      .def("ethertype", &FrameBuilder::ethertype, pyb::arg("type"), pyb::return_value_policy::reference_internal)
+      .def("ipv4", [](FrameBuilder& b, const pyb::object& src, const pyb::object& dst, std::uint8_t ttl, std::uint16_t id,
+                      std::uint8_t tos, bool df, bool mf, std::uint16_t frag_offset, const pyb::object& options,
+                      std::optional<std::uint8_t> protocol) -> FrameBuilder& {
+             Ipv4Fields f;
+             f.ttl = ttl; f.id = id; f.tos = tos; f.dont_fragment = df; f.more_fragments = mf;
+             f.fragment_offset = frag_offset; f.protocol = protocol;
+             if (!options.is_none()) f.options = frame_bytes(options, "options");
+             return b.ipv4(to_ipv4(src), to_ipv4(dst), std::move(f));
+           }, pyb::arg("src"), pyb::arg("dst"), pyb::kw_only(), pyb::arg("ttl") = 64, pyb::arg("id") = 0,
+           pyb::arg("tos") = 0, pyb::arg("df") = false, pyb::arg("mf") = false, pyb::arg("frag_offset") = 0,
+           pyb::arg("options") = pyb::none(), pyb::arg("protocol") = pyb::none(), pyb::return_value_policy::reference_internal)
+      .def("ipv6", [](FrameBuilder& b, const pyb::object& src, const pyb::object& dst, std::uint8_t hop_limit,
+                      std::uint8_t traffic_class, std::uint32_t flow_label, std::optional<std::uint8_t> next_header) -> FrameBuilder& {
+             return b.ipv6(to_ipv6(src), to_ipv6(dst), {hop_limit, traffic_class, flow_label, next_header});
+           }, pyb::arg("src"), pyb::arg("dst"), pyb::kw_only(), pyb::arg("hop_limit") = 64, pyb::arg("traffic_class") = 0,
+           pyb::arg("flow_label") = 0, pyb::arg("next_header") = pyb::none(), pyb::return_value_policy::reference_internal)
+      .def("tcp", [](FrameBuilder& b, std::uint16_t s, std::uint16_t d, std::uint32_t seq, std::uint32_t ack,
+                     std::uint8_t flags, std::uint16_t window) -> FrameBuilder& {
+             TcpFields f;
+             f.seq = seq; f.ack = ack; f.flags = flags; f.window = window;
+             return b.tcp(s, d, std::move(f));
+           }, pyb::arg("src_port"), pyb::arg("dst_port"), pyb::kw_only(), pyb::arg("seq") = 0, pyb::arg("ack") = 0,
+           pyb::arg("flags") = 0x02, pyb::arg("window") = 65535, pyb::return_value_policy::reference_internal)
+      .def("udp", &FrameBuilder::udp, pyb::arg("src_port"), pyb::arg("dst_port"), pyb::return_value_policy::reference_internal)
+      .def("icmp", &FrameBuilder::icmp, pyb::arg("type"), pyb::arg("code") = 0, pyb::arg("id") = 0, pyb::arg("seq") = 0,
+           pyb::return_value_policy::reference_internal)
+      .def("arp", [](FrameBuilder& b, std::uint16_t op, const pyb::object& sha, const pyb::object& spa,
+                     const pyb::object& tha, const pyb::object& tpa) -> FrameBuilder& {
+             return b.arp(op, to_mac(sha), to_ipv4(spa), to_mac(tha), to_ipv4(tpa));
+           }, pyb::arg("op"), pyb::arg("sender_mac"), pyb::arg("sender_ip"), pyb::arg("target_mac"), pyb::arg("target_ip"),
+           pyb::return_value_policy::reference_internal)
+      .def("carp", [](FrameBuilder& b, std::uint8_t vhid, std::uint8_t advbase, std::uint8_t advskew, std::uint64_t counter) -> FrameBuilder& {
+             return b.carp(vhid, advbase, advskew, counter);
+           }, pyb::arg("vhid"), pyb::arg("advbase") = 1, pyb::arg("advskew") = 0, pyb::arg("counter") = 0,
+           pyb::return_value_policy::reference_internal)
+      .def("payload", [](FrameBuilder& b, const pyb::object& data) -> FrameBuilder& {
+             const auto v = frame_bytes(data, "payload");
+             return b.payload(v);
+           }, pyb::arg("data"), pyb::return_value_policy::reference_internal)
+      .def("min_size", &FrameBuilder::min_size, pyb::arg("n"), pyb::return_value_policy::reference_internal)
+      .def("build", [](const FrameBuilder& b) { return as_bytes(b.build()); });
+
+  m.def("summary", [](const pyb::object& frame) {
+    const auto f = frame_bytes(frame);
+    const PacketView v(f);
+    pyb::dict d;
+    d["length"] = f.size();
+    if (!v.has_ethernet()) return d;
+    d["dst_mac"] = v.dst_mac().to_string();
+    d["src_mac"] = v.src_mac().to_string();
+    pyb::list tags;
+    for (unsigned i = 0; i < v.tag_count(); ++i) tags.append(pyb::make_tuple(v.tag_tpid(i), v.tag_tci(i)));
+    d["tags"] = tags;
+    d["ethertype"] = v.ethertype();
+    if (v.has_ipv4()) { d["src_ip"] = v.ipv4_src().to_string(); d["dst_ip"] = v.ipv4_dst().to_string(); }
+    d["ip_proto"] = v.ip_proto();
+    if (v.has_ports()) { d["src_port"] = v.src_port(); d["dst_port"] = v.dst_port(); }
+    d["truncated"] = v.is_truncated();
+    return d;
+  }, pyb::arg("frame"), "The headers a generic parser finds in a frame, as a dict.");
+
+  m.attr("FLOW_RECORD_SIZE") = sizeof(FlowRecord);
+  m.def("_frames_from_flows", [](const pyb::array& flows) {
+    if (flows.itemsize() != static_cast<pyb::ssize_t>(sizeof(FlowRecord)) || flows.ndim() != 1)
+      throw pyb::type_error("flows must be a 1-D array of dtype fwd.net.FLOW_DTYPE");
+    auto c = pyb::array::ensure(flows, pyb::array::c_style);
+    const auto* recs = static_cast<const FlowRecord*>(c.data());
+    const std::size_t n = static_cast<std::size_t>(c.shape(0));
+    std::vector<std::vector<std::uint8_t>> frames(n);
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      frames[i] = frame_for_flow(recs[i]);
+      width = std::max(width, frames[i].size());
+    }
+    pyb::array_t<std::uint8_t> out({n, width});
+    pyb::array_t<std::uint32_t> lengths(n);
+    auto* o = out.mutable_data();
+    std::fill(o, o + n * width, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::copy(frames[i].begin(), frames[i].end(), o + i * width);
+      lengths.mutable_data()[i] = static_cast<std::uint32_t>(frames[i].size());
+    }
+    return pyb::make_tuple(out, lengths);
+  });
+}
+
 }  // namespace fwd::py

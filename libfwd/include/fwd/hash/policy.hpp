@@ -1,0 +1,208 @@
+#pragma once
+/// \file
+/// hash::Policy: one value type over every emulated hash family, named by a spec string.
+///
+/// A spec string is `family:options[;key=value...]`, the one way to name a hash policy in C++,
+/// Python, the CLI and vector files (grammar in shared/vectors/README.md §3 and README.md):
+///   freebsd-9.3:l2,l3,l4;key=0x1234abcd   freebsd-fnv:l3,l4;key=7   linux-6.12:layer3+4
+///   ovs-3.1:balance-slb;basis=42          dpdk:l34                   toeplitz:ipv4_tcp;key=6d5a...
+///   bmv2:crc16                            vendor:src_ip,dst_ip,src_port,dst_port;fn=crc16;seed=1
+/// A Policy holds one concrete *hasher* in a std::variant. The variant is resolved once per call
+/// (or once per batch through visit()), and each hasher inlines its family's walk, so the batch
+/// loop is a straight loop over one concrete function. Each family names its index rule: plain
+/// `hash % members` (FreeBSD, Linux, DPDK, bmv2, vendor modulo), OVS's bucket `hash & 0xff`,
+/// Toeplitz's RETA `(hash & (reta_size-1)) % members`.
+///
+/// Thread rules: a Policy is immutable after construction; every const method may run
+/// concurrently (the GIL is released around batch loops).
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "fwd/hash/crc.hpp"
+#include "fwd/hash/dpdk.hpp"
+#include "fwd/hash/freebsd.hpp"
+#include "fwd/hash/linux.hpp"
+#include "fwd/hash/ovs.hpp"
+#include "fwd/hash/toeplitz.hpp"
+#include "fwd/hash/trace.hpp"
+#include "fwd/hash/vendor.hpp"
+#include "fwd/net/packet.hpp"
+
+namespace fwd::hash {
+
+/// FreeBSD lagg, 9.x/10.x hash32 or current FNV.
+struct FreebsdHasher {
+  freebsd::Options options;
+  template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
+    return freebsd::hash(f, m, options, t);
+  }
+  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+};
+
+/// Linux bonding xmit_hash_policy, kernel 6.12.
+struct LinuxHasher {
+  linux_bond::XmitHashPolicy policy;
+  template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
+    return linux_bond::hash(f, m, policy, t);
+  }
+  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+};
+
+/// Open vSwitch 3.1 bond hash (generic build); the index is the bucket.
+struct OvsHasher {
+  ovs::BondMode mode;
+  std::uint32_t basis;
+  template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
+    return ovs::hash(f, m, mode, basis, t);
+  }
+  std::uint32_t index(std::uint64_t h, std::uint32_t) const { return static_cast<std::uint32_t>(h & 0xff); }
+};
+
+/// DPDK net/bonding balance transmit policies.
+struct DpdkHasher {
+  dpdk::XmitPolicy policy;
+  template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta&, T& t) const {
+    const auto r = dpdk::hash(f, policy, t);
+    if constexpr (T::enabled) {
+      if (!r.defined) t.note("DPDK would read past the end of this frame: result undefined (missing bytes taken as zero)");
+    }
+    return r.hash;
+  }
+  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+};
+
+/// Toeplitz RSS over the tuple of one of six hash types; the index goes through the RETA.
+struct ToeplitzHasher {
+  std::shared_ptr<const toeplitz::Key> key;  // byte tables: shared, not copied with the Policy
+  toeplitz::HashType type;
+  std::uint32_t reta_size = 128;
+  template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta&, T& t) const {
+    return toeplitz::hash(*key, f, type, t);
+  }
+  template <class T> std::uint64_t raw(net::Bytes input, T& t) const { return toeplitz::hash_input(*key, input, t); }
+  std::uint32_t index(std::uint64_t h, std::uint32_t n) const {
+    return toeplitz::reta_index(static_cast<std::uint32_t>(h), n, reta_size);
+  }
+};
+
+/// P4 bmv2 hash primitives over the 5-tuple field list {src, dst, proto, sport, dport}.
+struct Bmv2Hasher {
+  bmv2::Algorithm algorithm;
+  template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta&, T& t) const {
+    std::array<std::uint8_t, 37> fields;
+    const std::size_t len = bmv2::field_list(f, fields);
+    return bmv2::hash(algorithm, net::Bytes(fields.data(), len), t);
+  }
+  template <class T> std::uint64_t raw(net::Bytes input, T& t) const { return bmv2::hash(algorithm, input, t); }
+  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+};
+
+/// libfwd's vendor-style configurable model (not bit-exact to any product).
+struct VendorHasher {
+  vendor::Config config;
+  template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
+    return vendor::hash(config, f, m, t);
+  }
+  std::uint32_t index(std::uint64_t h, std::uint32_t n) const {
+    return vendor::map(config, static_cast<std::uint32_t>(h), n);
+  }
+};
+
+/// What explain() returns: the walk, the hash and the member choice, as data, text and JSON.
+struct Explanation {
+  std::string spec;
+  std::size_t frame_length = 0;
+  std::string frame_summary;  ///< e.g. "IPv4 TCP 192.168.80.2:80 -> 192.168.0.17:30892"
+  std::vector<TraceStep> steps;
+  std::uint64_t hash = 0;
+  std::uint32_t members = 0;
+  std::uint32_t index = 0;
+  std::string index_rule;  ///< e.g. "0x4fd006c2 % 2 = 0"
+
+  std::string to_text() const;
+  std::string to_json() const;
+};
+
+class Policy {
+public:
+  using Hasher = std::variant<FreebsdHasher, LinuxHasher, OvsHasher, DpdkHasher, ToeplitzHasher,
+                              Bmv2Hasher, VendorHasher>;
+
+  /// Builds a policy from a spec string; throws fwd::Error naming the bad token and the accepted ones.
+  static Policy from_spec(std::string_view spec);
+
+  /// The canonical spec string (aliases resolved, numbers normalised).
+  const std::string& spec() const { return spec_; }
+  /// The family name as in spec strings ("freebsd-9.3", "linux-6.12", ...).
+  std::string_view family() const;
+  /// Whether the family also hashes raw input bytes (Toeplitz tuples, bmv2 field lists).
+  bool takes_raw_input() const {
+    return std::holds_alternative<ToeplitzHasher>(hasher_) || std::holds_alternative<Bmv2Hasher>(hasher_);
+  }
+  /// Width of the hash in bits: 64 for bmv2 identity, else 32.
+  unsigned hash_bits() const;
+
+  /// The hash of one frame (never reads past it).
+  std::uint64_t hash(net::Bytes frame, const net::PacketMeta& meta = {}) const {
+    return std::visit([&](const auto& h) { NoTrace t; return h(frame, meta, t); }, hasher_);
+  }
+  /// The hash of raw input bytes (Toeplitz tuple, bmv2 field list); throws for other families.
+  std::uint64_t hash_input(net::Bytes input) const;
+  /// The member index (or OVS bucket) the family's own rule derives from a hash.
+  /// Throws fwd::Error if members is 0 (OVS ignores it: the bucket is independent of members).
+  std::uint32_t index(std::uint64_t hash, std::uint32_t members) const;
+  /// The hash walk of one frame: fields, running hash, final hash, member index.
+  Explanation explain(net::Bytes frame, const net::PacketMeta& meta, std::uint32_t members) const;
+  /// The same for raw input (Toeplitz, bmv2).
+  Explanation explain_input(net::Bytes input, std::uint32_t members) const;
+
+  /// Calls f(hasher) with the concrete hasher: resolve the variant once, then loop.
+  template <class F> decltype(auto) visit(F&& f) const { return std::visit(std::forward<F>(f), hasher_); }
+
+  /// A batch of frames laid out as rows of `stride` bytes; row i holds lengths[i] bytes (or
+  /// `stride` bytes when lengths is null).
+  struct Batch {
+    const std::uint8_t* data = nullptr;
+    std::size_t stride = 0;
+    std::size_t count = 0;
+    const std::uint32_t* lengths = nullptr;
+    net::Bytes row(std::size_t i) const {
+      return {data + i * stride, lengths ? std::min<std::size_t>(lengths[i], stride) : stride};
+    }
+  };
+  /// out[i] = hash(row i) (truncated to Out). No allocation; safe without the GIL.
+  template <class Out> void hash_batch(const Batch& b, Out* out) const {
+    visit([&](const auto& h) {
+      const net::PacketMeta meta{};
+      NoTrace t;
+      for (std::size_t i = 0; i < b.count; ++i) out[i] = static_cast<Out>(h(b.row(i), meta, t));
+    });
+  }
+  /// out[i] = index(hash(row i), members).
+  template <class Out> void index_batch(const Batch& b, std::uint32_t members, Out* out) const {
+    check_members(members);
+    visit([&](const auto& h) {
+      const net::PacketMeta meta{};
+      NoTrace t;
+      for (std::size_t i = 0; i < b.count; ++i) out[i] = static_cast<Out>(h.index(h(b.row(i), meta, t), members));
+    });
+  }
+
+  const Hasher& hasher() const { return hasher_; }
+
+private:
+  Policy(Hasher h, std::string spec) : hasher_(std::move(h)), spec_(std::move(spec)) {}
+  void check_members(std::uint32_t members) const;
+
+  Hasher hasher_;
+  std::string spec_;
+};
+
+}  // namespace fwd::hash

@@ -1,0 +1,283 @@
+// hash::Policy: spec-string parsing and explanations (slow paths).
+#include "fwd/hash/policy.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+#include <random>
+
+#include "fwd/error.hpp"
+
+namespace fwd::hash {
+
+namespace {
+
+struct Family {
+  std::string_view canonical;
+  std::vector<std::string_view> aliases;
+};
+
+// Canonical family names first, then aliases (vectors README §3).
+const std::vector<Family>& families() {
+  static const std::vector<Family> f = {
+      {"freebsd-9.3", {"freebsd-10", "freebsd-hash32"}},
+      {"freebsd-fnv", {"freebsd", "freebsd-12"}},
+      {"linux-6.12", {"linux"}},
+      {"ovs-3.1", {"ovs"}},
+      {"dpdk", {}},
+      {"toeplitz", {}},
+      {"bmv2", {}},
+      {"vendor", {}},
+  };
+  return f;
+}
+
+std::string accepted_families() {
+  std::string out;
+  for (const auto& f : families()) {
+    if (!out.empty()) out += ", ";
+    out += f.canonical;
+  }
+  out += " (aliases: ";
+  bool first = true;
+  for (const auto& f : families())
+    for (auto a : f.aliases) {
+      out += fmt::format("{}{} = {}", first ? "" : ", ", a, f.canonical);
+      first = false;
+    }
+  return out + ")";
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string_view>& v) {
+  std::string out;
+  for (auto s : v) out += (out.empty() ? "" : ", ") + std::string(s);
+  return out;
+}
+
+/// The parts of a spec string after the family has been recognised.
+struct Parsed {
+  std::string_view spec;
+  std::string_view family;
+  std::string_view options;
+  std::map<std::string, std::string, std::less<>> keys;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(fmt::format("{} in \"{}\"", what, spec));
+  }
+  void allow_keys(const std::vector<std::string_view>& allowed) const {
+    for (const auto& [k, v] : keys) {
+      bool ok = false;
+      for (auto a : allowed) ok = ok || a == k;
+      if (!ok)
+        fail(allowed.empty() ? fmt::format("unknown option '{}': {} takes no options", k, family)
+                             : fmt::format("unknown option '{}': expected {}", k, join(allowed)));
+    }
+  }
+  /// Decimal or 0x-hex unsigned number of at most `bits` bits.
+  std::uint64_t number(std::string_view key, std::uint64_t fallback, unsigned bits = 32) const {
+    const auto it = keys.find(key);
+    if (it == keys.end()) return fallback;
+    std::string_view text = it->second;
+    int base = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+      text.remove_prefix(2);
+      base = 16;
+    }
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() ||
+        (bits < 64 && v >> bits))
+      fail(fmt::format("invalid {}={}: expected a {}-bit number, decimal or 0x hex", key, it->second, bits));
+    return v;
+  }
+};
+
+std::vector<std::uint8_t> parse_hex(const Parsed& p, std::string_view key, std::string_view text) {
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+  if (text.size() % 2) p.fail(fmt::format("invalid {}: odd number of hex digits", key));
+  std::vector<std::uint8_t> out;
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = digit(text[i]), lo = digit(text[i + 1]);
+    if (hi < 0 || lo < 0) p.fail(fmt::format("invalid {}: '{}' is not hex", key, text.substr(i, 2)));
+    out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+  }
+  return out;
+}
+
+/// A deterministic "random" draw from an explicit seed (splitmix64): what libfwd uses wherever
+/// the real system draws a random number (FreeBSD's per-lagg key).
+std::uint32_t seeded_draw(std::uint64_t seed) {
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return static_cast<std::uint32_t>((z ^ (z >> 31)) >> 32);
+}
+
+Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::string& canonical) {
+  p.allow_keys({"key", "seed"});
+  freebsd::Options o;
+  o.variant = variant;
+  if (!p.options.empty()) {
+    o.flags = 0;
+    for (auto tok : split(p.options, ',')) {
+      if (tok == "l2") o.flags |= freebsd::l2;
+      else if (tok == "l3") o.flags |= freebsd::l3;
+      else if (tok == "l4") o.flags |= freebsd::l4;
+      else p.fail(fmt::format("unknown lagghash flag '{}'", tok) + ": expected l2, l3, l4");
+    }
+  }
+  if (p.keys.count("key") && p.keys.count("seed")) p.fail("give either key= or seed=, not both");
+  if (p.keys.count("key")) {
+    o.key = static_cast<std::uint32_t>(p.number("key", 0));
+  } else {
+    // No key: the real system draws one at random; libfwd draws it from seed= (default 0).
+    const std::uint32_t s = seeded_draw(p.number("seed", 0, 64));
+    o.key = variant == freebsd::Variant::fnv ? freebsd::fnv_key_from_random(s) : s;
+  }
+  std::string flags;
+  for (auto [bit, name] : {std::pair{freebsd::l2, "l2"}, {freebsd::l3, "l3"}, {freebsd::l4, "l4"}})
+    if (o.flags & bit) flags += (flags.empty() ? "" : ",") + std::string(name);
+  canonical = fmt::format("{}:{};key=0x{:08x}", p.family, flags, o.key);
+  return FreebsdHasher{o};
+}
+
+}  // namespace
+
+Policy Policy::from_spec(std::string_view spec) {
+  Parsed p;
+  p.spec = spec;
+  const auto parts = split(spec, ';');
+  const std::string_view head = parts[0];
+  const auto colon = head.find(':');
+  const std::string_view fam = head.substr(0, colon);
+  p.options = colon == std::string_view::npos ? std::string_view{} : head.substr(colon + 1);
+  for (const auto& f : families()) {
+    if (f.canonical == fam) p.family = f.canonical;
+    for (auto a : f.aliases)
+      if (a == fam) p.family = f.canonical;
+  }
+  if (p.family.empty())
+    throw Error(fmt::format("unknown hash family '{}' in \"{}\": expected {}", fam, spec, accepted_families()));
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const auto eq = parts[i].find('=');
+    if (eq == std::string_view::npos || eq == 0)
+      p.fail(fmt::format("option '{}' is not key=value", parts[i]));
+    if (!p.keys.emplace(std::string(parts[i].substr(0, eq)), std::string(parts[i].substr(eq + 1))).second)
+      p.fail(fmt::format("option '{}' given twice", parts[i].substr(0, eq)));
+  }
+
+  std::string canonical;
+  auto single_option = [&](std::string_view what, const std::vector<std::string_view>& names) {
+    for (auto n : names)
+      if (n == p.options) return;
+    p.fail(p.options.empty() ? fmt::format("missing {}: expected one of {}", what, join(names))
+                             : fmt::format("unknown {} '{}': expected one of {}", what, p.options, join(names)));
+  };
+
+  if (p.family == "freebsd-9.3" || p.family == "freebsd-fnv") {
+    auto hasher = parse_freebsd(p, p.family == "freebsd-9.3" ? freebsd::Variant::hash32 : freebsd::Variant::fnv, canonical);
+    return Policy(std::move(hasher), canonical);
+  }
+  if (p.family == "linux-6.12") {
+    p.allow_keys({});
+    single_option("xmit_hash_policy", {"layer2", "layer2+3", "layer3+4", "encap2+3", "encap3+4", "vlan+srcmac"});
+    return Policy(LinuxHasher{linux_bond::policy_from_name(p.options)}, fmt::format("linux-6.12:{}", p.options));
+  }
+  if (p.family == "ovs-3.1") {
+    p.allow_keys({"basis"});
+    single_option("bond mode", {"balance-slb", "balance-tcp"});
+    const auto basis = static_cast<std::uint32_t>(p.number("basis", 0));
+    const auto mode = p.options == "balance-slb" ? ovs::BondMode::balance_slb : ovs::BondMode::balance_tcp;
+    return Policy(OvsHasher{mode, basis}, fmt::format("ovs-3.1:{};basis={}", p.options, basis));
+  }
+  if (p.family == "dpdk") {
+    p.allow_keys({});
+    single_option("xmit_policy", {"l2", "l23", "l34"});
+    const auto pol = p.options == "l2" ? dpdk::XmitPolicy::l2 : p.options == "l23" ? dpdk::XmitPolicy::l23 : dpdk::XmitPolicy::l34;
+    return Policy(DpdkHasher{pol}, fmt::format("dpdk:{}", p.options));
+  }
+  if (p.family == "toeplitz") {
+    p.allow_keys({"key", "reta"});
+    single_option("hash type", {"ipv4", "ipv4_tcp", "ipv4_udp", "ipv6", "ipv6_tcp", "ipv6_udp"});
+    std::vector<std::uint8_t> key(toeplitz::microsoft_key.begin(), toeplitz::microsoft_key.end());
+    if (auto it = p.keys.find("key"); it != p.keys.end()) key = parse_hex(p, "key", it->second);
+    const auto reta = static_cast<std::uint32_t>(p.number("reta", 128));
+    if (reta == 0 || (reta & (reta - 1)) || reta > 4096)
+      p.fail(fmt::format("invalid reta={}: expected a power of two from 1 to 4096", reta));
+    std::shared_ptr<const toeplitz::Key> k;
+    try {
+      k = std::make_shared<const toeplitz::Key>(net::Bytes(key));
+    } catch (const Error& e) {
+      p.fail(e.what());
+    }
+    std::string key_hex;
+    for (auto b : key) key_hex += fmt::format("{:02x}", b);
+    const auto type = toeplitz::hash_type_from_name(p.options);
+    return Policy(ToeplitzHasher{std::move(k), type, reta},
+                  fmt::format("toeplitz:{};key={}{}", p.options, key_hex, reta == 128 ? "" : fmt::format(";reta={}", reta)));
+  }
+  if (p.family == "bmv2") {
+    p.allow_keys({});
+    single_option("bmv2 algorithm", {"crc16", "crc16_custom", "crc32", "crc32_custom", "crcCCITT", "csum16", "xor16", "identity"});
+    return Policy(Bmv2Hasher{bmv2::algorithm_from_name(p.options)}, fmt::format("bmv2:{}", p.options));
+  }
+  // vendor: its options grammar is its own (vendor.hpp); hand it everything after "vendor:".
+  try {
+    const auto config = vendor::Config::parse(spec.substr(spec.find(':') == std::string_view::npos ? spec.size() : spec.find(':') + 1));
+    return Policy(VendorHasher{config}, "vendor:" + config.to_string());
+  } catch (const Error& e) {
+    throw Error(fmt::format("{} in \"{}\"", e.what(), spec));
+  }
+}
+
+std::string_view Policy::family() const {
+  static constexpr std::string_view names[] = {"freebsd-9.3", "linux-6.12", "ovs-3.1", "dpdk", "toeplitz", "bmv2", "vendor"};
+  if (const auto* f = std::get_if<FreebsdHasher>(&hasher_); f && f->options.variant == freebsd::Variant::fnv)
+    return "freebsd-fnv";
+  return names[hasher_.index()];
+}
+
+unsigned Policy::hash_bits() const {
+  const auto* b = std::get_if<Bmv2Hasher>(&hasher_);
+  return b && b->algorithm == bmv2::Algorithm::identity ? 64 : 32;
+}
+
+void Policy::check_members(std::uint32_t members) const {
+  if (members == 0 && !std::holds_alternative<OvsHasher>(hasher_))
+    throw Error(fmt::format("members must be at least 1 for \"{}\"", spec_));
+}
+
+std::uint32_t Policy::index(std::uint64_t hash, std::uint32_t members) const {
+  check_members(members);
+  return visit([&](const auto& h) { return h.index(hash, members); });
+}
+
+std::uint64_t Policy::hash_input(net::Bytes input) const {
+  return visit([&](const auto& h) -> std::uint64_t {
+    if constexpr (requires { h.raw(input, std::declval<NoTrace&>()); }) {
+      NoTrace t;
+      return h.raw(input, t);
+    } else {
+      throw Error(fmt::format("\"{}\" hashes frames, not raw input bytes: only toeplitz and bmv2 policies take raw input", spec_));
+    }
+  });
+}
+
+}  // namespace fwd::hash
