@@ -1,0 +1,246 @@
+#pragma once
+/// \file
+/// OvsBond: the member-selection state of an Open vSwitch bond, following OVS 3.1.0
+/// (`ofproto/bond.c`): 256 hash buckets whose member is *state*, not a function of the hash.
+///
+/// Model (spec hash-algorithms.md §3.4, l2-learning.md rows 28-37):
+///  - bucket = hash & 0xff. A bucket with no member, or a disabled one, takes the HEAD of the
+///    enabled-member list, which then moves to the tail (first-use round robin; balance-tcp with
+///    recirculation instead fills every empty bucket with a seeded random member).
+///  - A member that loses carrier is disabled at once (after downdelay, if any) and its buckets
+///    are handed out again round robin, in bucket order. A returning member is appended at the
+///    TAIL of the enabled list and gets no buckets back (no preemption).
+///  - Every `rebalance_interval_ms` (default 10000, 1..999 becomes 1000, 0 = never) `run()`
+///    moves buckets from the most- to the least-loaded member (OVS's algorithm, see rebalance())
+///    and halves every bucket's accounted load.
+///  - active member: the first member when all come up in member order; kept while enabled;
+///    otherwise the first enabled member in member order. In active-backup an enabled
+///    `primary` always takes the role back.
+/// The initial enabled-list order and active member are configuration (members are taken to
+/// get carrier one after another in list order): OVS itself does not fix them (row 35).
+///
+/// What an L2 switch calls for an OVS bond port:
+///   tx:   `MemberIndex m = bond.select(hash)` with hash = fwd::hash::ovs::hash_mac(src, vlan,
+///         basis) (any hash whose low 8 bits are the bucket works); `no_member` means drop.
+///         `bond.account(hash, bytes)` for each frame sent (loads shown by bond/show, rebalance).
+///   rx:   `bond.admit(member, dst_mac)` -> accept / drop / drop_if_moved (the switch then drops
+///         the frame if its source is learned on another port, unless it is an unlocked GARP);
+///         `bond.active_member()`.
+///   link: `bond.set_carrier(member, up, now)`; `bond.run(now)` periodically (delays, rebalance).
+///   show: `bond.show(now)` (ovs-appctl bond/show text), `bond.show_json(now)`.
+///   log:  `bond.take_log()` returns the INFO lines OVS would have logged since the last call.
+/// Names: `bond.member_index("m1")` (throws fwd::Error for unknown names), `bond.member_name(i)`.
+///
+/// Thread rules: select() mutates bucket state (first use), so one OvsBond per thread.
+/// Complexity: select O(1); set_carrier O(256 + members); rebalance O(256 log 256 + members^2).
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fwd/error.hpp"
+#include "fwd/lag/types.hpp"
+#include "fwd/net/mac.hpp"
+#include "fwd/time.hpp"
+
+namespace fwd::lag {
+
+/// `bond_mode` of an OVS bond.
+enum class OvsBondMode : std::uint8_t { balance_slb, balance_tcp, active_backup };
+/// OVS's `lacp_status` of a bond: LACP off, configured but not negotiated, or negotiated.
+enum class OvsLacpStatus : std::uint8_t { off, configured, negotiated };
+/// Verdict of `bond_check_admissibility` for a frame received on a member.
+enum class Admission : std::uint8_t {
+  accept,         ///< admit the frame
+  drop,           ///< drop it (and do not learn)
+  drop_if_moved,  ///< SLB: drop unless its source is unknown or learned on this bond (GARP rules apply)
+};
+
+const char* to_string(OvsBondMode m);
+const char* to_string(OvsLacpStatus s);
+const char* to_string(Admission a);
+
+/// Configuration of an OVS bond (the `Port`/`other_config` columns of the same meaning).
+struct OvsBondConfig {
+  OvsBondMode mode = OvsBondMode::balance_slb;
+  std::uint32_t basis = 0;                     ///< other_config:bond-hash-basis
+  std::int64_t rebalance_interval_ms = 10000;  ///< other_config:bond-rebalance-interval (0 = never)
+  /// Delay from construction to the first rebalance; default: one interval (bond_entry_reset).
+  std::optional<std::int64_t> first_rebalance_ms;
+  std::string primary;                         ///< other_config:bond-primary (active-backup only)
+  OvsLacpStatus lacp = OvsLacpStatus::off;
+  bool lacp_fallback_ab = false;               ///< other_config:lacp-fallback-ab
+  /// balance-tcp with recirculation (the normal datapath path): empty buckets get a random
+  /// member drawn from `seed`, all at once. Off: first-use round robin as in balance-slb.
+  bool recirculation = false;
+  std::uint64_t seed = 0;
+  std::int64_t updelay_ms = 0;    ///< bond_updelay
+  std::int64_t downdelay_ms = 0;  ///< bond_downdelay
+  bool all_members_active = false;  ///< other_config:all-members-active (shown only)
+  /// Members that have carrier at construction (default: all, in member order).
+  bool start_up = true;
+};
+
+/// The bucket state of one OVS bond; see the file comment for the API an L2 switch uses.
+class OvsBond {
+public:
+  static constexpr unsigned bucket_count = 256;
+  /// OVS's rebalance thresholds (bond_rebalance): no move below 100000 bytes of imbalance.
+  static constexpr std::uint64_t rebalance_min_overload_bytes = 100000;
+
+  /// A bond named `name` over `members` (in configuration order). Throws fwd::Error for zero
+  /// members, more than max_members, duplicate names or a `primary` that is not a member
+  /// (OVS accepts the latter and shows "(no such member)"; so do we, for active-backup).
+  OvsBond(std::string name, std::vector<std::string> members, OvsBondConfig config = {},
+          Time now = {});
+
+  // ---- names ----------------------------------------------------------------------------
+  const std::string& name() const { return name_; }
+  const OvsBondConfig& config() const { return config_; }
+  std::size_t size() const { return members_.size(); }
+  const std::string& member_name(MemberIndex m) const { return members_.at(m).name; }
+  /// Index of the member called `name`; throws fwd::Error listing the members otherwise.
+  MemberIndex member_index(std::string_view name) const;
+  /// The member's MAC, printed by bond/show ("active member mac"); zero unless set.
+  void set_member_mac(MemberIndex m, net::Mac mac) { members_.at(m).mac = mac; }
+
+  // ---- transmit (hot path) ----------------------------------------------------------------
+  static constexpr std::uint8_t bucket_of(std::uint64_t hash) { return static_cast<std::uint8_t>(hash & 0xff); }
+
+  /// The member a frame with this hash leaves by (choose_output_member); `no_member` = drop.
+  /// Assigns the bucket on first use (or when its member is disabled). Never allocates.
+  MemberIndex select(std::uint64_t hash) {
+    switch (effective_mode()) {
+      case Effective::drop: return no_member;
+      case Effective::active_backup: return active_;
+      case Effective::balance: break;
+    }
+    Bucket& b = buckets_[bucket_of(hash)];
+    if (b.member == no_member || !members_[b.member].enabled) b.member = next_enabled();
+    return b.member;
+  }
+  /// What select() would return, without assigning anything.
+  MemberIndex peek(std::uint64_t hash) const {
+    switch (effective_mode()) {
+      case Effective::drop: return no_member;
+      case Effective::active_backup: return active_;
+      case Effective::balance: break;
+    }
+    const Bucket& b = buckets_[bucket_of(hash)];
+    if (b.member != no_member && members_[b.member].enabled) return b.member;
+    return enabled_.empty() ? no_member : enabled_.front();
+  }
+  /// bond_account: `bytes` were sent in the bucket of `hash` (counted only when rebalancing is on).
+  void account(std::uint64_t hash, std::uint64_t bytes) {
+    if (is_balanced()) buckets_[bucket_of(hash)].tx_bytes += bytes;
+  }
+
+  // ---- receive ----------------------------------------------------------------------------
+  /// bond_check_admissibility for a frame to `dst` received on member `m`.
+  Admission admit(MemberIndex m, net::Mac dst) const;
+  /// The active member, or no_member when every member is disabled.
+  MemberIndex active_member() const { return active_; }
+
+  // ---- control path -----------------------------------------------------------------------
+  /// Carrier of member `m` changed (netdev link state). Applies at once unless up/downdelay.
+  void set_carrier(MemberIndex m, bool up, Time now);
+  /// LACP's verdict on member `m` (bond_member_set_may_enable).
+  void set_may_enable(MemberIndex m, bool may_enable, Time now);
+  /// The bond's LACP negotiation status changed.
+  void set_lacp_status(OvsLacpStatus s, Time now);
+  /// bond_run + bond_rebalance: applies expired up/down delays, re-chooses the active member,
+  /// rebalances when due. Returns true if a rebalance ran (whether or not it moved anything).
+  bool run(Time now);
+  /// Runs the rebalance algorithm now, regardless of the interval (bond_rebalance's body).
+  /// Returns the number of buckets moved.
+  unsigned rebalance_now();
+  /// ovs-appctl bond/migrate: puts `bucket` on member `m` (must be enabled).
+  void migrate(std::uint8_t bucket, MemberIndex m);
+  /// ovs-appctl bond/set-active-member.
+  void set_active_member(MemberIndex m);
+
+  // ---- state ------------------------------------------------------------------------------
+  bool is_balanced() const {
+    return config_.rebalance_interval_ms != 0 && config_.mode != OvsBondMode::active_backup;
+  }
+  bool is_enabled(MemberIndex m) const { return members_.at(m).enabled; }
+  bool has_carrier(MemberIndex m) const { return members_.at(m).carrier; }
+  bool may_enable(MemberIndex m) const { return members_.at(m).may_enable; }
+  /// The member of `bucket`, or no_member if unassigned. (A disabled member is reported as is.)
+  MemberIndex bucket_member(std::uint8_t bucket) const { return buckets_[bucket].member; }
+  /// Accounted (decayed) bytes of `bucket`.
+  std::uint64_t bucket_tx_bytes(std::uint8_t bucket) const { return buckets_[bucket].tx_bytes; }
+  /// The enabled-member list, head first: the next bucket to fill goes to the head.
+  std::span<const MemberIndex> enabled_list() const { return {enabled_.data(), enabled_.size()}; }
+  /// Time of the next rebalance (meaningful when is_balanced()).
+  Time next_rebalance() const { return next_rebalance_; }
+  /// ovs-appctl bond/show text, as OVS 3.1 prints it.
+  std::string show(Time now) const;
+  /// The same as JSON: the fields of the scenario files' `bond_show` step (`active_member`,
+  /// `members`, `buckets` = buckets with >= 1 kB load, `lacp_status`) plus `bond`, `bond_mode`,
+  /// `basis`, `next_rebalance_ms`, `bucket_map` (every assigned bucket), `loads_kb`,
+  /// `enabled_list`.
+  std::string show_json(Time now) const;
+  /// The INFO log lines since the last call (`bond b1: member m1: link state down`, ...).
+  std::vector<std::string> take_log() { return std::exchange(log_, {}); }
+
+private:
+  struct Member {
+    std::string name;
+    net::Mac mac{};
+    bool carrier = true;
+    bool may_enable = true;
+    bool enabled = false;
+    std::optional<Time> delay_expires;  // pending enable/disable
+  };
+  struct Bucket {
+    MemberIndex member = no_member;
+    std::uint64_t tx_bytes = 0;
+  };
+  enum class Effective : std::uint8_t { balance, active_backup, drop };
+
+  Effective effective_mode() const {
+    OvsBondMode mode = config_.mode;
+    if (config_.lacp == OvsLacpStatus::configured) {
+      // LACP configured but not negotiated: active-backup with lacp-fallback-ab, else drop.
+      if (!config_.lacp_fallback_ab) return Effective::drop;
+      mode = OvsBondMode::active_backup;
+    }
+    if (mode == OvsBondMode::active_backup) return Effective::active_backup;
+    if (mode == OvsBondMode::balance_tcp && config_.lacp != OvsLacpStatus::negotiated) return Effective::drop;
+    return Effective::balance;
+  }
+  /// get_enabled_member: pop the head of the enabled list and push it back at the tail.
+  MemberIndex next_enabled() {
+    if (enabled_.empty()) return no_member;
+    const MemberIndex m = enabled_.front();
+    std::rotate(enabled_.begin(), enabled_.begin() + 1, enabled_.end());
+    return m;
+  }
+  void link_status_update(MemberIndex m, Time now);
+  void enable(MemberIndex m, bool on);
+  void reassign_disabled_buckets();
+  void fill_buckets_randomly();
+  void choose_active();
+  MemberIndex primary_member() const;
+  std::uint64_t next_random();
+
+  std::string name_;
+  OvsBondConfig config_;
+  std::vector<Member> members_;
+  MemberArray enabled_;
+  std::array<Bucket, bucket_count> buckets_{};
+  MemberIndex active_ = no_member;
+  MemberIndex last_active_ = no_member;  // OVS remembers the last active member's MAC
+  Time next_rebalance_{};
+  std::uint64_t rng_ = 0;
+  std::vector<std::string> log_;
+};
+
+}  // namespace fwd::lag

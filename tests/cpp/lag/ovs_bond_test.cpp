@@ -1,0 +1,322 @@
+#include "fwd/lag/ovs_bond.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+using fwd::Time;
+using fwd::lag::Admission;
+using fwd::lag::MemberIndex;
+using fwd::lag::no_member;
+using fwd::lag::OvsBond;
+using fwd::lag::OvsBondConfig;
+using fwd::lag::OvsBondMode;
+using fwd::lag::OvsLacpStatus;
+
+namespace {
+// SLB buckets of source MACs 02:cc:00:00:00:00..0f and 02:cc:00:00:01:00..07 (VLAN 0, basis 0),
+// as `ovs-appctl bond/hash` printed them in shared/scenarios/ovs/ovs-bond-slb-failover.json.
+const std::vector<unsigned> kFlows = {209, 254, 5, 222, 247, 218, 169, 162, 163, 40, 223, 158, 39, 37, 230, 44};
+const std::vector<unsigned> kNewFlows = {78, 161, 137, 16, 49, 2, 202, 127};
+
+Time ms(double v) { return Time::from_seconds(v / 1000.0); }
+
+std::map<unsigned, std::string> bucket_map(const OvsBond& b) {
+  std::map<unsigned, std::string> out;
+  for (unsigned i = 0; i < 256; ++i)
+    if (b.bucket_member(static_cast<std::uint8_t>(i)) != no_member)
+      out[i] = b.member_name(b.bucket_member(static_cast<std::uint8_t>(i)));
+  return out;
+}
+}  // namespace
+
+// shared/scenarios/ovs/ovs-bond-slb-failover.json, step by step.
+TEST(OvsBond, ReplaysTheSlbFailoverRecording) {
+  OvsBond bond("b1", {"m1", "m2"}, OvsBondConfig{});
+  EXPECT_EQ(bond.member_name(bond.active_member()), "m1");
+  // 16 new flows are dealt m1, m2, m1, ... whatever their bucket.
+  for (std::size_t i = 0; i < kFlows.size(); ++i) {
+    EXPECT_EQ(bond.member_name(bond.select(kFlows[i])), i % 2 ? "m2" : "m1") << "flow " << i;
+    bond.account(kFlows[i], 1100);
+  }
+  // The recorded bond/show before the failure.
+  const std::map<unsigned, std::string> before = {
+      {5, "m1"}, {37, "m2"}, {39, "m1"}, {40, "m2"}, {44, "m2"}, {158, "m2"}, {162, "m2"}, {163, "m1"},
+      {169, "m1"}, {209, "m1"}, {218, "m2"}, {222, "m2"}, {223, "m1"}, {230, "m1"}, {247, "m1"}, {254, "m2"}};
+  EXPECT_EQ(bucket_map(bond), before);
+
+  // m1 loses carrier: at once, every bucket is on m2 and m2 is active.
+  bond.set_carrier(bond.member_index("m1"), false, ms(1171.4));
+  EXPECT_EQ(bond.member_name(bond.active_member()), "m2");
+  EXPECT_FALSE(bond.is_enabled(0));
+  for (const auto& [b, m] : bucket_map(bond)) EXPECT_EQ(m, "m2") << "bucket " << b;
+  for (unsigned f : kFlows) EXPECT_EQ(bond.member_name(bond.select(f)), "m2");
+
+  // m1 returns: nothing moves back, m2 stays active, m1 joins the tail of the enabled list.
+  bond.set_carrier(0, true, ms(3719.1));
+  EXPECT_TRUE(bond.is_enabled(0));
+  EXPECT_EQ(bond.member_name(bond.active_member()), "m2");
+  for (unsigned f : kFlows) EXPECT_EQ(bond.member_name(bond.select(f)), "m2");
+  // New flows after recovery: m2, m1, m2, m1, ... (the recording's order).
+  for (std::size_t i = 0; i < kNewFlows.size(); ++i)
+    EXPECT_EQ(bond.member_name(bond.select(kNewFlows[i])), i % 2 ? "m1" : "m2") << "new flow " << i;
+
+  const auto log = bond.take_log();
+  const std::vector<std::string> expected_log = {
+      "bond b1: member m1: link state down", "bond b1: member m1: disabled", "bond b1: active member is now m2",
+      "bond b1: member m1: link state up", "bond b1: member m1: enabled"};
+  EXPECT_EQ(log, expected_log);
+  EXPECT_TRUE(bond.take_log().empty());
+}
+
+TEST(OvsBond, TwoFlowsInOneBucketShareAMember) {
+  OvsBond bond("b1", {"m1", "m2"});
+  EXPECT_EQ(bond.select(0x1234), 0);
+  EXPECT_EQ(bond.select(0x5534), 0);  // same bucket 0x34: no rotation
+  EXPECT_EQ(bond.select(0x35), 1);
+  EXPECT_EQ(bond.peek(0x36), 0);  // peek does not assign
+  EXPECT_EQ(bond.bucket_member(0x36), no_member);
+  EXPECT_EQ(bond.select(0x36), 0);
+}
+
+TEST(OvsBond, ThreeMembersFailureDealsBucketsRoundRobinInBucketOrder) {
+  OvsBond bond("b1", {"m1", "m2", "m3"});
+  for (unsigned b : {10u, 20u, 30u, 40u, 50u, 60u}) bond.select(b);  // m1 m2 m3 m1 m2 m3
+  EXPECT_EQ(bond.bucket_member(40), 0);
+  // Enabled list is back at [m1, m2, m3]; m2 fails -> [m1, m3]; its buckets 20 and 50 go to m1, m3.
+  bond.set_carrier(1, false, Time{});
+  EXPECT_EQ(bond.bucket_member(20), 0);
+  EXPECT_EQ(bond.bucket_member(50), 2);
+  EXPECT_EQ(bond.bucket_member(10), 0);  // untouched
+  EXPECT_EQ(bond.bucket_member(30), 2);
+  EXPECT_EQ(bond.member_name(bond.active_member()), "m1");
+  // Every member down: drop.
+  bond.set_carrier(0, false, Time{});
+  bond.set_carrier(2, false, Time{});
+  EXPECT_EQ(bond.active_member(), no_member);
+  EXPECT_EQ(bond.select(10), no_member);
+  EXPECT_EQ(bond.select(99), no_member);
+}
+
+TEST(OvsBond, ActiveMemberFailsOverToFirstEnabledInMemberOrder) {
+  OvsBond bond("b1", {"m1", "m2", "m3"});
+  bond.set_carrier(0, false, Time{});
+  EXPECT_EQ(bond.active_member(), 1);
+  bond.set_carrier(0, true, Time{});
+  EXPECT_EQ(bond.active_member(), 1);  // no preemption without a primary
+}
+
+TEST(OvsBond, ActiveBackupPrimaryTakesTheRoleBack) {
+  OvsBondConfig c;
+  c.mode = OvsBondMode::active_backup;
+  c.primary = "m2";
+  OvsBond bond("b1", {"m1", "m2"}, c);
+  EXPECT_EQ(bond.active_member(), 1);
+  EXPECT_EQ(bond.select(1), 1);
+  EXPECT_EQ(bond.select(2), 1);
+  bond.set_carrier(1, false, Time{});
+  EXPECT_EQ(bond.select(1), 0);
+  bond.set_carrier(1, true, Time{});
+  EXPECT_EQ(bond.select(1), 1);
+  // Receive: a backup member drops everything.
+  EXPECT_EQ(bond.admit(0, fwd::net::Mac::from_u64(0x020000000001)), Admission::drop);
+  EXPECT_EQ(bond.admit(1, fwd::net::Mac::from_u64(0x020000000001)), Admission::accept);
+  EXPECT_NE(bond.show(Time{}).find("active-backup primary: m2\n"), std::string::npos);
+}
+
+TEST(OvsBond, SlbAdmission) {
+  OvsBond bond("b1", {"m1", "m2"});
+  const auto bcast = fwd::net::Mac::broadcast();
+  const auto ucast = fwd::net::Mac::from_u64(0x02dd00000001);
+  EXPECT_EQ(bond.admit(0, bcast), Admission::drop_if_moved);
+  EXPECT_EQ(bond.admit(1, bcast), Admission::drop);  // multicast only on the active member
+  EXPECT_EQ(bond.admit(1, ucast), Admission::drop_if_moved);
+}
+
+TEST(OvsBond, BalanceTcpNeedsNegotiatedLacp) {
+  OvsBondConfig c;
+  c.mode = OvsBondMode::balance_tcp;
+  c.lacp = OvsLacpStatus::configured;
+  OvsBond bond("b1", {"m1", "m2"}, c);
+  EXPECT_EQ(bond.select(5), no_member);
+  EXPECT_EQ(bond.admit(0, fwd::net::Mac::from_u64(0x02)), Admission::drop);
+  bond.set_lacp_status(OvsLacpStatus::negotiated, Time{});
+  EXPECT_EQ(bond.select(5), 0);
+  EXPECT_EQ(bond.select(6), 1);
+}
+
+TEST(OvsBond, BalanceTcpRecirculationFillsEveryBucketFromTheSeed) {
+  OvsBondConfig c;
+  c.mode = OvsBondMode::balance_tcp;
+  c.lacp = OvsLacpStatus::negotiated;
+  c.recirculation = true;
+  c.seed = 7;
+  OvsBond a("b1", {"m1", "m2", "m3"}, c), b("b1", {"m1", "m2", "m3"}, c);
+  unsigned counts[3] = {0, 0, 0};
+  for (unsigned i = 0; i < 256; ++i) {
+    ASSERT_NE(a.bucket_member(static_cast<std::uint8_t>(i)), no_member);
+    EXPECT_EQ(a.bucket_member(static_cast<std::uint8_t>(i)), b.bucket_member(static_cast<std::uint8_t>(i)));
+    ++counts[a.bucket_member(static_cast<std::uint8_t>(i))];
+  }
+  for (unsigned n : counts) EXPECT_GT(n, 40u);
+  c.seed = 8;
+  OvsBond other("b1", {"m1", "m2", "m3"}, c);
+  unsigned differ = 0;
+  for (unsigned i = 0; i < 256; ++i)
+    differ += a.bucket_member(static_cast<std::uint8_t>(i)) != other.bucket_member(static_cast<std::uint8_t>(i));
+  EXPECT_GT(differ, 50u);
+  // A failure moves only the failed member's buckets.
+  const auto before = bucket_map(a);
+  a.set_carrier(1, false, Time{});
+  for (const auto& [bucket, m] : before) {
+    if (m != "m2") EXPECT_EQ(a.member_name(a.bucket_member(static_cast<std::uint8_t>(bucket))), m);
+    else EXPECT_NE(a.member_name(a.bucket_member(static_cast<std::uint8_t>(bucket))), "m2");
+  }
+}
+
+// l2-learning.md row 37 (ovs-bond-slb-rebalance): four flows dealt m1, m2, m1, m2; ~200 kB on
+// each m1 flow (buckets 209, 5), 7 kB on an m2 flow: one bucket moves to m2, the other stays.
+TEST(OvsBond, RebalanceMovesOneHeavyBucketToTheLightMember) {
+  OvsBondConfig c;
+  c.rebalance_interval_ms = 1000;
+  OvsBond bond("b1", {"m1", "m2"}, c, Time{});
+  for (unsigned b : {209u, 254u, 5u, 222u}) bond.select(b);
+  ASSERT_EQ(bond.bucket_member(209), 0);
+  ASSERT_EQ(bond.bucket_member(5), 0);
+  bond.account(209, 199'000);
+  bond.account(5, 201'000);
+  bond.account(254, 7'000);
+  EXPECT_FALSE(bond.run(ms(999)));  // not due yet
+  EXPECT_TRUE(bond.run(ms(1000)));
+  // Neither bucket fits within the ideal delta (196.5 kB), so the smallest one moves.
+  EXPECT_EQ(bond.bucket_member(209), 1);
+  EXPECT_EQ(bond.bucket_member(5), 0);
+  EXPECT_EQ(bond.bucket_tx_bytes(209), 99'500u);  // halved after the rebalance
+  EXPECT_EQ(bond.bucket_tx_bytes(5), 100'500u);
+  const auto log = bond.take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0], "bond b1: shift 194kB of load (with hash 209) from m1 to m2 (now carrying 196kB and 201kB load, respectively)");
+  // Next run: 100.5 kB vs 103 kB: below the 100000-byte threshold, nothing moves.
+  EXPECT_EQ(bond.rebalance_now(), 0u);
+  EXPECT_EQ(bond.bucket_member(5), 0);
+}
+
+TEST(OvsBond, RebalanceMovesSeveralBucketsUpToTheIdealDelta) {
+  OvsBondConfig c;
+  c.rebalance_interval_ms = 1000;
+  OvsBond bond("b1", {"m1", "m2"}, c, Time{});
+  // All on m1: migrate() pins buckets regardless of first-use order.
+  for (unsigned b : {1u, 2u, 3u, 4u}) {
+    bond.select(b);
+    bond.migrate(static_cast<std::uint8_t>(b), 0);
+  }
+  bond.account(1, 400'000);
+  bond.account(2, 300'000);
+  bond.account(3, 200'000);
+  bond.account(4, 100'000);
+  // m1 = 1 MB, m2 = 0: ideal delta 500 kB; largest first within it: 400k, then 100k -> exactly ideal.
+  EXPECT_EQ(bond.rebalance_now(), 2u);
+  EXPECT_EQ(bond.bucket_member(1), 1);
+  EXPECT_EQ(bond.bucket_member(4), 1);
+  EXPECT_EQ(bond.bucket_member(2), 0);
+  EXPECT_EQ(bond.bucket_member(3), 0);
+}
+
+TEST(OvsBond, NoRebalanceWhenOneBucketCarriesEverything) {
+  OvsBond bond("b1", {"m1", "m2"});
+  bond.select(9);
+  bond.account(9, 5'000'000);
+  EXPECT_EQ(bond.rebalance_now(), 0u);
+  EXPECT_EQ(bond.bucket_member(9), 0);
+}
+
+TEST(OvsBond, RebalanceIntervalZeroMeansNeverAndHidesLoads) {
+  OvsBondConfig c;
+  c.rebalance_interval_ms = 0;
+  OvsBond bond("b1", {"m1", "m2"}, c);
+  bond.select(5);
+  bond.account(5, 5000);
+  EXPECT_FALSE(bond.run(Time::from_s(100)));
+  EXPECT_EQ(bond.bucket_tx_bytes(5), 0u);
+  EXPECT_EQ(bond.show(Time{}).find("hash 5"), std::string::npos);
+  EXPECT_EQ(bond.show(Time{}).find("next rebalance"), std::string::npos);
+  c.rebalance_interval_ms = 10;  // raised to OVS's minimum of 1000 ms
+  EXPECT_EQ(OvsBond("b2", {"m1"}, c).config().rebalance_interval_ms, 1000);
+}
+
+TEST(OvsBond, UpdelayAndDowndelayApplyThroughRun) {
+  OvsBondConfig c;
+  c.downdelay_ms = 200;
+  c.updelay_ms = 500;
+  OvsBond bond("b1", {"m1", "m2"}, c);
+  bond.set_carrier(0, false, Time::from_ms(1000));
+  EXPECT_TRUE(bond.is_enabled(0));
+  EXPECT_NE(bond.show(Time::from_ms(1050)).find("  downdelay expires in 150 ms\n"), std::string::npos);
+  bond.run(Time::from_ms(1199));
+  EXPECT_TRUE(bond.is_enabled(0));
+  bond.run(Time::from_ms(1200));
+  EXPECT_FALSE(bond.is_enabled(0));
+  EXPECT_EQ(bond.active_member(), 1);
+  bond.set_carrier(0, true, Time::from_ms(2000));
+  EXPECT_FALSE(bond.is_enabled(0));
+  bond.run(Time::from_ms(2500));
+  EXPECT_TRUE(bond.is_enabled(0));
+}
+
+TEST(OvsBond, ShowMatchesTheRecordedText) {
+  OvsBond bond("b1", {"m1", "m2"}, OvsBondConfig{}, Time{});
+  bond.set_member_mac(0, fwd::net::Mac::from_u64(0x021f00000103));
+  bond.set_member_mac(1, fwd::net::Mac::from_u64(0x021f00000104));
+  for (unsigned f : {209u, 254u}) {
+    bond.select(f);
+    bond.account(f, 1100);
+  }
+  const std::string expected =
+      "---- b1 ----\n"
+      "bond_mode: balance-slb\n"
+      "bond may use recirculation: no, Recirc-ID : -1\n"
+      "bond-hash-basis: 0\n"
+      "lb_output action: disabled, bond-id: -1\n"
+      "all members active: false\n"
+      "updelay: 0 ms\n"
+      "downdelay: 0 ms\n"
+      "next rebalance: 6437 ms\n"
+      "lacp_status: off\n"
+      "lacp_fallback_ab: false\n"
+      "active-backup primary: <none>\n"
+      "active member mac: 02:1f:00:00:01:03(m1)\n"
+      "\n"
+      "member m1: enabled\n"
+      "  active member\n"
+      "  may_enable: true\n"
+      "  hash 209: 1 kB load\n"
+      "\n"
+      "member m2: enabled\n"
+      "  may_enable: true\n"
+      "  hash 254: 1 kB load\n"
+      "\n";
+  EXPECT_EQ(bond.show(Time::from_ms(10000 - 6437)), expected);
+  const std::string json = bond.show_json(Time::from_ms(10000 - 6437));
+  EXPECT_NE(json.find(R"("active_member":"m1")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("members":{"m1":"enabled","m2":"enabled"})"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("buckets":{"209":"m1","254":"m2"})"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("lacp_status":"off")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("next_rebalance_ms":6437)"), std::string::npos) << json;
+}
+
+TEST(OvsBond, BadInputNamesTheValueAndTheAcceptedOnes) {
+  EXPECT_THROW(OvsBond("b1", {}), fwd::Error);
+  EXPECT_THROW(OvsBond("b1", {"m1", "m1"}), fwd::Error);
+  OvsBond bond("b1", {"m1", "m2"});
+  try {
+    bond.member_index("m9");
+    FAIL();
+  } catch (const fwd::Error& e) {
+    EXPECT_STREQ(e.what(), "unknown member 'm9' of bond 'b1': expected one of m1, m2");
+  }
+  bond.set_carrier(1, false, Time{});
+  EXPECT_THROW(bond.set_active_member(1), fwd::Error);
+  EXPECT_THROW(bond.migrate(3, 1), fwd::Error);
+}
