@@ -1,0 +1,368 @@
+#pragma once
+/// \file
+/// The vendor / ASIC-style configurable hash: libfwd's own documented model, NOT bit-exact to any
+/// product (Broadcom-based platforms, Cisco, Arista, Juniper and Dell publish the menu, not the bits).
+///
+/// What it models is that menu (shared/specs/hash-algorithms.md §7, stable across libfwd releases):
+/// a selectable field set hashed in one fixed order, a choice of 16-bit functions (plus xxh3), a
+/// 32-bit per-device seed, and a member mapping (modulo, or a B-entry round-robin bucket table such
+/// as the classic 8-bucket port-channel, with an optional rotate of the hash bits). Its uses are
+/// what-if studies: polarization across tiers with equal seeds, 3:3:2 ratios of 8 buckets on 3 links.
+///
+/// Input bytes: the seed as 4 big-endian bytes (xxh3 takes it as its seed instead), then each
+/// selected field in the order of `Field`, big-endian, at a fixed width. A field the packet lacks
+/// contributes zeros of its width; an absent src_ip/dst_ip is 4 zero bytes (as if 0.0.0.0: the
+/// width of the most common case, and a non-IP frame then hashes like 0.0.0.0 -> 0.0.0.0), IPv6
+/// addresses are 16 bytes. Fields are found with net::PacketView; nothing past the frame is read.
+/// A Config is a plain value: parse it once (throws fwd::Error), then hash from any thread.
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL  // inlined XXH3 is ~2x faster than the shared-library call on short keys
+#endif
+#include <xxhash.h>
+
+#include "fwd/error.hpp"
+#include "fwd/hash/crc.hpp"
+#include "fwd/hash/trace.hpp"
+#include "fwd/net/bytes.hpp"
+#include "fwd/net/packet.hpp"
+
+namespace fwd::hash::vendor {
+
+/// Hashable fields, in the order they are hashed.
+enum class Field : std::uint8_t {
+  ingress_port, vlan, src_mac, dst_mac, ethertype, src_ip, dst_ip, ip_proto, src_port, dst_port,
+  ipv6_flow_label, ttl
+};
+inline constexpr std::size_t field_count = 12;
+inline constexpr std::array<std::string_view, field_count> field_names = {
+    "ingress_port", "vlan", "src_mac", "dst_mac", "ethertype", "src_ip", "dst_ip", "ip_proto",
+    "src_port", "dst_port", "ipv6_flow_label", "ttl"};
+
+/// Hash functions of the menu.
+enum class Function : std::uint8_t {
+  crc16, crc16_ccitt, crc16_bisync, crc32_hi, crc32_lo, xor16, xor1, xor2, xor4, xor8, xxh3
+};
+inline constexpr std::array<std::string_view, 11> function_names = {
+    "crc16", "crc16-ccitt", "crc16-bisync", "crc32-hi", "crc32-lo", "xor16",
+    "xor1",  "xor2",        "xor4",         "xor8",     "xxh3"};
+
+/// How a hash becomes a member index.
+enum class Mapping : std::uint8_t { modulo, buckets };
+
+/// A set of fields (bit i = Field i).
+using FieldSet = std::uint16_t;
+constexpr FieldSet bit(Field f) { return static_cast<FieldSet>(1u << static_cast<unsigned>(f)); }
+
+/// Presets accepted in field lists. They can be combined ("l2,l3") and mixed with field names.
+namespace preset {
+inline constexpr FieldSet l2 = bit(Field::vlan) | bit(Field::src_mac) | bit(Field::dst_mac) | bit(Field::ethertype);
+inline constexpr FieldSet l3 = bit(Field::src_ip) | bit(Field::dst_ip);
+inline constexpr FieldSet l4 = bit(Field::src_port) | bit(Field::dst_port);
+inline constexpr FieldSet five_tuple = l3 | bit(Field::ip_proto) | l4;
+}  // namespace preset
+
+inline std::string_view name(Field f) { return field_names[static_cast<std::size_t>(f)]; }
+inline std::string_view name(Function f) { return function_names[static_cast<std::size_t>(f)]; }
+inline std::string_view name(Mapping m) { return m == Mapping::modulo ? "modulo" : "buckets"; }
+
+/// Significant bits of a function's result: 16 for the CRC16s, crc32-hi/lo and xor16, 8 + N for
+/// xorN, 32 for xxh3. `rotate` works within this width.
+constexpr unsigned width(Function f) {
+  switch (f) {
+    case Function::xor1: return 9;
+    case Function::xor2: return 10;
+    case Function::xor4: return 12;
+    case Function::xor8: return 16;
+    case Function::xxh3: return 32;
+    default: return 16;
+  }
+}
+
+namespace detail {
+inline std::string join(const auto& names) {
+  std::string s;
+  for (auto n : names) s += (s.empty() ? "" : ", ") + std::string(n);
+  return s;
+}
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+/// Decimal or 0x-hex unsigned number up to `max`; throws naming `what`.
+inline std::uint64_t parse_number(std::string_view what, std::string_view text, std::uint64_t max) {
+  std::string_view digits = text;
+  int base = 10;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) digits.remove_prefix(2), base = 16;
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || v > max)
+    throw Error("bad " + std::string(what) + " '" + std::string(text) + "': expected a decimal or 0x-hex number from 0 to " +
+                std::to_string(max));
+  return v;
+}
+
+/// The function applied to the whole input (seed bytes included, except for xxh3).
+inline std::uint32_t apply(Function f, const std::uint8_t* p, std::size_t n, std::uint32_t seed) {
+  const net::Bytes b(p, n);
+  switch (f) {
+    case Function::crc16: case Function::crc16_bisync: return static_cast<std::uint32_t>(fwd::hash::detail::crc16_arc(b));
+    case Function::crc16_ccitt: return static_cast<std::uint32_t>(fwd::hash::detail::crc16_ccitt_false(b));
+    case Function::crc32_hi: return static_cast<std::uint32_t>(fwd::hash::detail::crc32_iso_hdlc(b) >> 16);
+    case Function::crc32_lo: return static_cast<std::uint32_t>(fwd::hash::detail::crc32_iso_hdlc(b) & 0xffff);
+    case Function::xor16: return bmv2::xor16(b);
+    case Function::xor1: case Function::xor2: case Function::xor4: case Function::xor8: {
+      const unsigned bits = width(f) - 8;
+      unsigned x = 0;
+      for (std::uint8_t c : b) x ^= c;
+      for (unsigned w = 8; w > bits; w /= 2) x = (x ^ (x >> (w / 2))) & ((1u << (w / 2)) - 1);
+      const auto hi = static_cast<std::uint32_t>(fwd::hash::detail::crc16_arc(b) >> 8);
+      return (hi << bits) | x;
+    }
+    case Function::xxh3: return static_cast<std::uint32_t>(XXH3_64bits_withSeed(p, n, seed));
+  }
+  return 0;
+}
+}  // namespace detail
+
+/// A vendor-model configuration. Defaults: 5-tuple, crc16, seed 0, modulo, no rotate.
+struct Config {
+  FieldSet fields = preset::five_tuple;
+  Function function = Function::crc16;
+  std::uint32_t seed = 0;
+  Mapping mapping = Mapping::modulo;
+  std::uint32_t buckets = 8;  ///< table size B when mapping == buckets
+  unsigned rotate = 0;        ///< right rotation of the hash within width(function), before mapping
+
+  bool has(Field f) const { return (fields & bit(f)) != 0; }
+
+  /// Parses "src_ip,dst_ip,ip_proto" / "5tuple" / "l2,l3,l4" ... (comma-separated field names and
+  /// presets l2, l3, l4, 5tuple). Throws fwd::Error naming a bad field and the accepted ones.
+  static FieldSet parse_fields(std::string_view text) {
+    FieldSet set = 0;
+    std::string_view rest = text;
+    while (true) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view tok = detail::trim(rest.substr(0, comma));
+      FieldSet f = 0;
+      if (tok == "l2") f = preset::l2;
+      else if (tok == "l3") f = preset::l3;
+      else if (tok == "l4") f = preset::l4;
+      else if (tok == "5tuple") f = preset::five_tuple;
+      for (std::size_t i = 0; i < field_count && !f; ++i)
+        if (tok == field_names[i]) f = bit(static_cast<Field>(i));
+      if (!f)
+        throw Error((tok.empty() ? std::string("empty vendor hash field") : "unknown vendor hash field '" + std::string(tok) + "'") +
+                    " in \"" + std::string(text) + "\": expected " + detail::join(field_names) +
+                    " or a preset l2, l3, l4, 5tuple");
+      set |= f;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    return set;
+  }
+
+  /// Applies one `key=value` option: fields, function, seed, mapping (modulo | buckets),
+  /// buckets=B (1..4096; selects the bucket mapping), rotate=R or offset=R (bits, < width of the
+  /// function, checked by validate()). Throws fwd::Error on an unknown key or a bad value.
+  void set(std::string_view key, std::string_view value) {
+    if (key == "fields") {
+      fields = parse_fields(value);
+    } else if (key == "function") {
+      for (std::size_t i = 0; i < function_names.size(); ++i)
+        if (value == function_names[i]) { function = static_cast<Function>(i); return; }
+      throw Error("unknown vendor hash function '" + std::string(value) + "': expected " + detail::join(function_names));
+    } else if (key == "seed") {
+      seed = static_cast<std::uint32_t>(detail::parse_number("vendor hash seed", value, 0xffffffffu));
+    } else if (key == "mapping") {
+      if (value == "modulo") mapping = Mapping::modulo;
+      else if (value == "buckets") mapping = Mapping::buckets;
+      else throw Error("unknown vendor hash mapping '" + std::string(value) + "': expected modulo, buckets");
+    } else if (key == "buckets") {
+      const auto b = detail::parse_number("vendor hash buckets", value, 4096);
+      if (b == 0) throw Error("bad vendor hash buckets '0': expected a number from 1 to 4096");
+      buckets = static_cast<std::uint32_t>(b);
+      mapping = Mapping::buckets;
+    } else if (key == "rotate" || key == "offset") {
+      rotate = static_cast<unsigned>(detail::parse_number("vendor hash rotate", value, 31));
+    } else {
+      throw Error("unknown vendor hash option '" + std::string(key) +
+                  "': expected fields, function, seed, mapping, buckets, rotate, offset");
+    }
+  }
+
+  /// Throws fwd::Error if the combination is invalid (empty field set, rotate >= width).
+  void validate() const {
+    if (fields == 0 || fields >= (1u << field_count))
+      throw Error("vendor hash needs at least one field: expected " + detail::join(field_names));
+    if (rotate >= width(function))
+      throw Error("vendor hash rotate " + std::to_string(rotate) + " with " + std::string(name(function)) +
+                  ": expected 0 to " + std::to_string(width(function) - 1));
+    if (buckets == 0) throw Error("vendor hash buckets 0: expected 1 to 4096");
+  }
+
+  /// Parses the options of a `vendor:` spec string: an optional field list then `;key=value`
+  /// options, e.g. "5tuple;function=crc32-lo;seed=0x1234;buckets=8;rotate=4". Without a field list
+  /// the 5-tuple is used. Throws fwd::Error naming the bad token and what is accepted.
+  static Config parse(std::string_view options) {
+    Config c;
+    std::string_view rest = options;
+    for (std::size_t index = 0;; ++index) {
+      const std::size_t semi = rest.find(';');
+      const std::string_view tok = detail::trim(rest.substr(0, semi));
+      const std::size_t eq = tok.find('=');
+      if (eq != std::string_view::npos) {
+        c.set(detail::trim(tok.substr(0, eq)), detail::trim(tok.substr(eq + 1)));
+      } else if (index == 0 && !tok.empty()) {
+        c.fields = parse_fields(tok);
+      } else if (!tok.empty()) {
+        throw Error("bad vendor hash option '" + std::string(tok) + "' in \"" + std::string(options) +
+                    "\": expected a field list first, then key=value options");
+      }
+      if (semi == std::string_view::npos) break;
+      rest.remove_prefix(semi + 1);
+    }
+    c.validate();
+    return c;
+  }
+
+  /// The canonical options text (parse(to_string()) == *this).
+  std::string to_string() const {
+    std::string s;
+    for (std::size_t i = 0; i < field_count; ++i)
+      if (has(static_cast<Field>(i))) s += (s.empty() ? "" : ",") + std::string(field_names[i]);
+    char seed_hex[11];
+    std::snprintf(seed_hex, sizeof seed_hex, "0x%08x", seed);
+    s += ";function=" + std::string(name(function)) + ";seed=" + seed_hex;
+    if (mapping == Mapping::buckets) s += ";buckets=" + std::to_string(buckets);
+    if (rotate) s += ";rotate=" + std::to_string(rotate);
+    return s;
+  }
+
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+/// Largest input: seed 4 + ports/vlan/ethertype 2*5 + MACs 12 + IPv6 addresses 32 + proto 1 +
+/// flow label 4 + ttl 1.
+inline constexpr std::size_t max_input = 64;
+
+/// The vendor-model hash of `frame`: width(function) significant bits. With a tracer, every field is
+/// recorded (frame offset when it is a run of frame bytes) with the function of the input so far.
+template <class Tracer = NoTrace>
+std::uint32_t hash(const Config& c, net::Bytes frame, const net::PacketMeta& meta, Tracer& tr) {
+  const net::PacketView v(frame);
+  std::array<std::uint8_t, max_input> buf{};
+  std::size_t n = 0;
+  const bool xxh = c.function == Function::xxh3;
+  auto running = [&] { return detail::apply(c.function, buf.data(), n, c.seed); };
+  constexpr std::size_t not_in_frame = ~std::size_t{0};
+
+  // Appends `len` bytes (from `src`, or zeros when src is null = field absent) and traces them.
+  auto put = [&](Field f, const std::uint8_t* src, std::size_t len, std::size_t frame_off) {
+    if (src) std::copy_n(src, len, buf.data() + n);
+    else std::fill_n(buf.data() + n, len, std::uint8_t{0});
+    n += len;
+    if constexpr (Tracer::enabled) {
+      const char* nm = field_names[static_cast<std::size_t>(f)].data();
+      if (!src) tr.note(std::string(name(f)) + " absent: " + std::to_string(len) + " zero bytes");
+      if (src && frame_off != not_in_frame) tr.field(nm, frame_off, net::Bytes(buf.data() + n - len, len), running());
+      else tr.value(nm, std::vector<std::uint8_t>(buf.data() + n - len, buf.data() + n), running());
+    }
+  };
+  auto put16 = [&](Field f, std::uint16_t x) {
+    const std::uint8_t b[2] = {static_cast<std::uint8_t>(x >> 8), static_cast<std::uint8_t>(x)};
+    put(f, b, 2, not_in_frame);
+  };
+
+  if (!xxh) {
+    const std::uint8_t s[4] = {static_cast<std::uint8_t>(c.seed >> 24), static_cast<std::uint8_t>(c.seed >> 16),
+                               static_cast<std::uint8_t>(c.seed >> 8), static_cast<std::uint8_t>(c.seed)};
+    std::copy_n(s, 4, buf.data());
+    n = 4;
+    if constexpr (Tracer::enabled) tr.value("seed", std::vector<std::uint8_t>(s, s + 4), running());
+  } else if constexpr (Tracer::enabled) {
+    tr.note("xxh3: seed " + std::to_string(c.seed) + " is the XXH3 seed, not input bytes");
+  }
+
+  const std::uint8_t* p = frame.data();
+  const bool eth = v.has_ethernet(), ip = v.has_ipv4() || v.has_ipv6();
+  const std::size_t l3 = v.l3_offset();
+  for (std::size_t i = 0; i < field_count; ++i) {
+    const auto f = static_cast<Field>(i);
+    if (!c.has(f)) continue;
+    switch (f) {
+      case Field::ingress_port: put16(f, meta.ingress_port); break;
+      case Field::vlan:
+        // The out-of-band tag is the outer one when present (the driver stripped it).
+        if (meta.vlan_tci) put16(f, *meta.vlan_tci & 0x0fff);
+        else if (v.tag_count() > 0) put16(f, v.tag_tci(0) & 0x0fff);
+        else put(f, nullptr, 2, 0);
+        break;
+      case Field::src_mac: put(f, eth ? p + 6 : nullptr, 6, 6); break;
+      case Field::dst_mac: put(f, eth ? p : nullptr, 6, 0); break;
+      case Field::ethertype: {
+        const bool known = eth && v.ethertype() != 0;
+        put(f, known ? p + 12 + 4 * v.tag_count() : nullptr, 2, 12 + 4 * v.tag_count());
+        break;
+      }
+      case Field::src_ip:
+        if (ip) put(f, v.ip_src_bytes().data(), v.ip_src_bytes().size(), l3 + (v.has_ipv4() ? 12 : 8));
+        else put(f, nullptr, 4, 0);
+        break;
+      case Field::dst_ip:
+        if (ip) put(f, v.ip_dst_bytes().data(), v.ip_dst_bytes().size(), l3 + (v.has_ipv4() ? 16 : 24));
+        else put(f, nullptr, 4, 0);
+        break;
+      case Field::ip_proto: {
+        const std::uint8_t proto = v.ip_proto();
+        if (!ip) put(f, nullptr, 1, 0);
+        else put(f, &proto, 1, v.has_ipv4() ? l3 + 9 : not_in_frame);  // IPv6: after ext headers
+        break;
+      }
+      case Field::src_port: put(f, v.has_ports() ? p + v.l4_offset() : nullptr, 2, v.l4_offset()); break;
+      case Field::dst_port: put(f, v.has_ports() ? p + v.l4_offset() + 2 : nullptr, 2, v.l4_offset() + 2); break;
+      case Field::ipv6_flow_label:
+        if (v.has_ipv6()) {
+          const std::uint32_t fl = v.ipv6_flow_label();
+          const std::uint8_t b[4] = {0, static_cast<std::uint8_t>(fl >> 16), static_cast<std::uint8_t>(fl >> 8),
+                                     static_cast<std::uint8_t>(fl)};
+          put(f, b, 4, not_in_frame);
+        } else {
+          put(f, nullptr, 4, 0);
+        }
+        break;
+      case Field::ttl: put(f, ip ? p + l3 + (v.has_ipv4() ? 8 : 7) : nullptr, 1, l3 + (v.has_ipv4() ? 8 : 7)); break;
+    }
+  }
+  const std::uint32_t h = running();
+  if constexpr (Tracer::enabled) tr.step(function_names[static_cast<std::size_t>(c.function)].data(), h);
+  return h;
+}
+inline std::uint32_t hash(const Config& c, net::Bytes frame, const net::PacketMeta& meta = {}) {
+  NoTrace tr;
+  return hash(c, frame, meta, tr);
+}
+
+/// The member for `hash` among `members` (0 when members is 0): the hash rotated right by
+/// `rotate` within width(function), then `h % members` (modulo) or `table[h % B]` with the
+/// round-robin table `table[i] = i % members` (buckets: B = 8 on 3 members gives 3:3:2).
+inline std::uint32_t map(const Config& c, std::uint32_t hash, std::uint32_t members) {
+  if (members == 0) return 0;
+  const unsigned w = width(c.function);
+  std::uint32_t h = w == 32 ? hash : hash & ((1u << w) - 1);
+  const unsigned r = c.rotate % w;
+  if (r) h = ((h >> r) | (h << (w - r))) & (w == 32 ? ~0u : (1u << w) - 1);
+  if (c.mapping == Mapping::buckets) return (h % (c.buckets ? c.buckets : 1)) % members;
+  return h % members;
+}
+
+}  // namespace fwd::hash::vendor
