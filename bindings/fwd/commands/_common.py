@@ -1,0 +1,21 @@
+"""Helpers shared by the subcommands."""
+import sys
+
+
+def parse_hex(text, what="frame"):
+    """Bytes from hex text (spaces, colons and a 0x prefix allowed); ValueError naming the problem."""
+    cleaned = text.strip().replace(" ", "").replace(":", "")
+    if cleaned.startswith(("0x", "0X")):
+        cleaned = cleaned[2:]
+    if len(cleaned) % 2:
+        raise ValueError(f"{what} hex has an odd number of digits ({len(cleaned)})")
+    try:
+        return bytes.fromhex(cleaned)
+    except ValueError:
+        bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), "?")
+        raise ValueError(f"{what} is not hex: unexpected character {bad!r}") from None
+
+
+def error(msg, code=2):
+    print(f"error: {msg}", file=sys.stderr)
+    return code
