@@ -74,8 +74,11 @@ struct Parsed {
   std::string_view options;
   std::map<std::string, std::string, std::less<>> keys;
 
+  /// Throws `<problem> in "<spec>": <what is accepted>`: the spec goes before the first ": ".
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(fmt::format("{} in \"{}\"", what, spec));
+    const auto colon = what.find(": ");
+    if (colon == std::string::npos) throw Error(fmt::format("{} in \"{}\"", what, spec));
+    throw Error(fmt::format("{} in \"{}\"{}", what.substr(0, colon), spec, what.substr(colon)));
   }
   void allow_keys(const std::vector<std::string_view>& allowed) const {
     for (const auto& [k, v] : keys) {
