@@ -94,6 +94,20 @@ MemberIndex OvsBond::member_index(std::string_view name) const {
   throw Error(fmt::format("unknown member '{}' of bond '{}': expected one of {}", name, name_, join_names(names)));
 }
 
+MemberIndex OvsBond::add_member(std::string name, Time now) {
+  if (members_.size() >= max_members)
+    throw Error(fmt::format("OVS bond '{}' already has {} members: at most {} are supported", name_, members_.size(), max_members));
+  for (const auto& m : members_)
+    if (m.name == name) throw Error(fmt::format("OVS bond '{}': member '{}' listed twice", name_, name));
+  if (name.empty()) throw Error(fmt::format("OVS bond '{}': empty member name", name_));
+  Member mem;
+  mem.name = std::move(name);
+  members_.push_back(std::move(mem));
+  const auto m = static_cast<MemberIndex>(members_.size() - 1);
+  run(now);
+  return m;
+}
+
 Admission OvsBond::admit(MemberIndex m, net::Mac dst) const {
   const Member& mem = members_.at(m);
   // LACP bonds trust the partner: accept on enabled members only.

@@ -171,8 +171,11 @@ TEST(OvsBond, BalanceTcpRecirculationFillsEveryBucketFromTheSeed) {
   const auto before = bucket_map(a);
   a.set_carrier(1, false, Time{});
   for (const auto& [bucket, m] : before) {
-    if (m != "m2") EXPECT_EQ(a.member_name(a.bucket_member(static_cast<std::uint8_t>(bucket))), m);
-    else EXPECT_NE(a.member_name(a.bucket_member(static_cast<std::uint8_t>(bucket))), "m2");
+    if (m != "m2") {
+      EXPECT_EQ(a.member_name(a.bucket_member(static_cast<std::uint8_t>(bucket))), m);
+    } else {
+      EXPECT_NE(a.member_name(a.bucket_member(static_cast<std::uint8_t>(bucket))), "m2");
+    }
   }
 }
 

@@ -107,6 +107,8 @@ public:
   const std::string& member_name(MemberIndex m) const { return members_.at(m).name; }
   /// Index of the member called `name`; throws fwd::Error listing the members otherwise.
   MemberIndex member_index(std::string_view name) const;
+  /// Adds a member with carrier (it joins the tail of the enabled list); returns its index.
+  MemberIndex add_member(std::string name, Time now);
   /// The member's MAC, printed by bond/show ("active member mac"); zero unless set.
   void set_member_mac(MemberIndex m, net::Mac mac) { members_.at(m).mac = mac; }
 

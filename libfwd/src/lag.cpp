@@ -1,0 +1,617 @@
+// Lag: spec parsing, control path, explain and text/JSON output (slow paths).
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "fwd/lag/detail/json.hpp"
+#include "fwd/lag/lag.hpp"
+
+namespace fwd::lag {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+struct SystemInfo {
+  std::string canonical;
+  std::vector<std::string> aliases;
+  std::vector<std::string> modes;
+  std::vector<std::string> options;
+};
+
+const std::vector<SystemInfo>& systems() {
+  static const std::vector<SystemInfo> s = {
+      {"freebsd-9.3", {"freebsd-9", "freebsd-hash32"}, {"lacp", "loadbalance", "failover", "roundrobin"},
+       {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
+      {"freebsd-10", {"freebsd-10.4"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+       {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
+      {"freebsd-12", {"freebsd", "freebsd-fnv", "freebsd-current"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+       {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
+      {"linux-6.12", {"linux", "linux-6"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+       {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
+      {"linux-3.x", {"linux-3", "linux-3.16"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+       {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
+      {"ovs-3.1", {"ovs"}, {"balance-slb", "balance-tcp", "active-backup"},
+       {"basis", "rebalance_interval", "primary", "lacp", "lacp_fallback_ab", "recirculation", "seed", "updelay",
+        "downdelay", "bond"}},
+      {"dpdk", {}, {"balance", "802.3ad", "round-robin", "active-backup", "broadcast"}, {"xmit_policy", "primary"}},
+      {"vendor", {}, {"modulo", "table", "resilient"}, {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
+  };
+  return s;
+}
+
+std::string accepted_systems() {
+  std::vector<std::string> out;
+  for (const auto& s : systems()) {
+    std::string t = s.canonical;
+    if (!s.aliases.empty()) t += " (" + join(s.aliases, ", ") + ")";
+    out.push_back(t);
+  }
+  return join(out);
+}
+
+/// A LAG spec split into system, mode, options and the optional hash= policy.
+struct Parsed {
+  std::string_view spec;
+  const SystemInfo* sys = nullptr;
+  std::string mode;
+  std::map<std::string, std::string, std::less<>> opts;
+  std::vector<std::string> order;  // options in the order given
+  std::optional<std::string> hash;
+
+  [[noreturn]] void fail(const std::string& what) const { throw Error(fmt::format("{} in LAG spec \"{}\"", what, spec)); }
+  bool has(std::string_view k) const { return opts.count(k) != 0; }
+  std::string get(std::string_view k, std::string fallback) const {
+    const auto it = opts.find(k);
+    return it == opts.end() ? fallback : it->second;
+  }
+  std::uint64_t number(std::string_view k, std::uint64_t fallback, std::uint64_t max = 0xffffffffULL) const {
+    const auto it = opts.find(k);
+    if (it == opts.end()) return fallback;
+    std::string_view t = it->second;
+    int base = 10;
+    if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+      t.remove_prefix(2);
+      base = 16;
+    }
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v, base);
+    if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || v > max)
+      fail(fmt::format("invalid {}={}: expected a number from 0 to {} (decimal or 0x hex)", k, it->second, max));
+    return v;
+  }
+  bool flag(std::string_view k, bool fallback) const {
+    const auto it = opts.find(k);
+    if (it == opts.end()) return fallback;
+    if (it->second == "1" || it->second == "true" || it->second == "yes") return true;
+    if (it->second == "0" || it->second == "false" || it->second == "no") return false;
+    fail(fmt::format("invalid {}={}: expected 0 or 1", k, it->second));
+  }
+  std::string choice(std::string_view k, std::string fallback, const std::vector<std::string>& allowed) const {
+    const std::string v = get(k, fallback);
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      fail(fmt::format("invalid {}={}: expected {}", k, v, join(allowed)));
+    return v;
+  }
+};
+
+Parsed parse(std::string_view spec) {
+  Parsed p;
+  p.spec = spec;
+  const auto colon = spec.find(':');
+  const std::string_view sys = spec.substr(0, colon);
+  for (const auto& s : systems()) {
+    if (s.canonical == sys) p.sys = &s;
+    for (const auto& a : s.aliases)
+      if (a == sys) p.sys = &s;
+  }
+  if (!p.sys) {
+    throw Error(fmt::format("unknown LAG system '{}' in LAG spec \"{}\": expected {}", sys, spec, accepted_systems()));
+  }
+  if (colon == std::string_view::npos)
+    p.fail(fmt::format("missing mode after '{}:': expected {}", sys, join(p.sys->modes)));
+  std::string_view rest = spec.substr(colon + 1);
+  bool first = true;
+  while (true) {
+    const auto semi = rest.find(';');
+    std::string_view tok = rest.substr(0, semi);
+    if (first) {
+      p.mode = std::string(tok);
+      if (p.mode == "fec") p.mode = "loadbalance";  // FreeBSD's alias
+      if (std::find(p.sys->modes.begin(), p.sys->modes.end(), p.mode) == p.sys->modes.end()) {
+        std::string why = fmt::format("unknown mode '{}' for {}: expected {}", tok, p.sys->canonical, join(p.sys->modes));
+        if (tok == "broadcast" && p.sys->canonical == "freebsd-9.3") why += " (laggproto broadcast appeared in FreeBSD 10)";
+        p.fail(why);
+      }
+      first = false;
+    } else if (tok.substr(0, 5) == "hash=") {
+      p.hash = std::string(rest.substr(5));  // takes the rest: a policy spec has its own ';'
+      if (p.hash->empty()) p.fail("empty hash=: expected a hash policy spec such as linux-6.12:layer3+4");
+      break;
+    } else if (!tok.empty()) {
+      const auto eq = tok.find('=');
+      if (eq == std::string_view::npos) p.fail(fmt::format("option '{}' without a value: expected key=value", tok));
+      std::string key(tok.substr(0, eq));
+      if (std::find(p.sys->options.begin(), p.sys->options.end(), key) == p.sys->options.end())
+        p.fail(fmt::format("unknown option '{}' for {}: expected {}, hash", key, p.sys->canonical, join(p.sys->options)));
+      if (p.opts.count(key)) p.fail(fmt::format("option '{}' given twice", key));
+      p.opts[key] = std::string(tok.substr(eq + 1));
+      p.order.push_back(key);
+    }
+    if (semi == std::string_view::npos) break;
+    rest.remove_prefix(semi + 1);
+  }
+  return p;
+}
+
+MemberIndex find_member(const Parsed& p, const std::vector<std::string>& names, std::string_view key) {
+  if (!p.has(key)) return no_member;
+  const std::string v = p.get(key, "");
+  for (MemberIndex i = 0; i < names.size(); ++i)
+    if (names[i] == v) return i;
+  p.fail(fmt::format("unknown member '{}' in {}={}: expected one of {}", v, key, v, join(names)));
+}
+
+hash::Policy make_policy(const Parsed& p, const std::string& fallback) {
+  const std::string spec = p.hash ? *p.hash : fallback;
+  try {
+    return hash::Policy::from_spec(spec);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{} (hash policy of LAG spec \"{}\")", e.what(), p.spec));
+  }
+}
+
+}  // namespace
+
+Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
+  const Parsed p = parse(spec);
+  const std::string& sys = p.sys->canonical;
+  if (members.empty())
+    throw Error(fmt::format("LAG \"{}\" has no members: give at least one member name", spec));
+  if (members.size() > max_members)
+    throw Error(fmt::format("LAG \"{}\" has {} members: at most {} are supported", spec, members.size(), max_members));
+  std::set<std::string_view> seen;
+  for (const auto& m : members) {
+    if (m.empty()) throw Error(fmt::format("empty member name in LAG \"{}\"", spec));
+    if (!seen.insert(m).second) throw Error(fmt::format("member '{}' listed twice in LAG \"{}\"", m, spec));
+  }
+
+  std::string sys_opts;  // canonical system options, "key=value;" each
+  auto opt = [&](std::string_view k, const std::string& v) { sys_opts += fmt::format(";{}={}", k, v); };
+  std::optional<hash::Policy> policy;
+  std::optional<Distributor> dist;
+
+  if (sys.rfind("freebsd", 0) == 0) {
+    const FreebsdVersion v = sys == "freebsd-9.3" ? FreebsdVersion::v9_3 : sys == "freebsd-10" ? FreebsdVersion::v10 : FreebsdVersion::current;
+    LaggProto proto = LaggProto::lacp;
+    if (p.mode == "loadbalance") proto = LaggProto::loadbalance;
+    else if (p.mode == "failover") proto = LaggProto::failover;
+    else if (p.mode == "roundrobin") proto = LaggProto::roundrobin;
+    else if (p.mode == "broadcast") proto = LaggProto::broadcast;
+    auto cfg = FreebsdLagg::defaults(v, proto);
+    cfg.use_flowid = p.flag("use_flowid", cfg.use_flowid);
+    cfg.flowid_shift = static_cast<unsigned>(p.number("flowid_shift", cfg.flowid_shift, 31));
+    if (v == FreebsdVersion::v9_3 && p.has("flowid_shift") && cfg.flowid_shift != 0)
+      p.fail("flowid_shift appeared in FreeBSD 10: FreeBSD 9.3 uses the flow id unshifted (flowid_shift=0)");
+    if (p.hash && (p.has("lagghash") || p.has("key") || p.has("seed")))
+      p.fail("lagghash/key/seed configure the lagg hash; they cannot be combined with hash=");
+    std::string pol = fmt::format("{}:{}", v == FreebsdVersion::current ? "freebsd-fnv" : "freebsd-9.3", p.get("lagghash", "l2,l3,l4"));
+    if (p.has("key")) pol += ";key=" + p.get("key", "");
+    if (p.has("seed")) pol += ";seed=" + p.get("seed", "");
+    opt("use_flowid", cfg.use_flowid ? "1" : "0");
+    opt("flowid_shift", std::to_string(cfg.flowid_shift));
+    policy = make_policy(p, pol);
+    dist.emplace(std::in_place_type<FreebsdLagg>, cfg);
+  } else if (sys == "linux-6.12" || sys == "linux-3.x") {
+    LinuxBond::Config cfg;
+    cfg.rule = sys == "linux-6.12" ? LinuxSelectRule::usable_array : LinuxSelectRule::next_usable;
+    cfg.mode = p.mode == "802.3ad" ? LinuxBondMode::lacp : p.mode == "balance-xor" ? LinuxBondMode::balance_xor
+               : p.mode == "active-backup" ? LinuxBondMode::active_backup : p.mode == "broadcast" ? LinuxBondMode::broadcast
+                                                                                            : LinuxBondMode::balance_rr;
+    const std::string ad = p.choice("ad_select", "stable", {"stable", "bandwidth", "count"});
+    cfg.ad_select = ad == "stable" ? AdSelect::stable : ad == "bandwidth" ? AdSelect::bandwidth : AdSelect::count;
+    const std::string rs = p.choice("primary_reselect", "always", {"always", "better", "failure"});
+    cfg.primary_reselect = rs == "always" ? PrimaryReselect::always : rs == "better" ? PrimaryReselect::better : PrimaryReselect::failure;
+    cfg.primary = find_member(p, members, "primary");
+    cfg.packets_per_slave = static_cast<std::uint32_t>(p.number("packets_per_slave", 1, 65535));
+    cfg.seed = p.number("seed", 0, ~0ULL);
+    if (p.hash && p.has("xmit_hash_policy")) p.fail("xmit_hash_policy and hash= both set the hash: give one");
+    if (cfg.mode == LinuxBondMode::lacp) opt("ad_select", ad);
+    if (cfg.mode == LinuxBondMode::active_backup) {
+      if (cfg.primary != no_member) opt("primary", members[cfg.primary]);
+      opt("primary_reselect", rs);
+    }
+    if (cfg.mode == LinuxBondMode::balance_rr) {
+      opt("packets_per_slave", std::to_string(cfg.packets_per_slave));
+      if (cfg.packets_per_slave == 0) opt("seed", std::to_string(cfg.seed));
+    }
+    policy = make_policy(p, "linux-6.12:" + p.get("xmit_hash_policy", "layer2"));
+    dist.emplace(std::in_place_type<LinuxBond>, cfg);
+  } else if (sys == "ovs-3.1") {
+    OvsBondConfig cfg;
+    cfg.mode = p.mode == "balance-slb" ? OvsBondMode::balance_slb : p.mode == "balance-tcp" ? OvsBondMode::balance_tcp
+                                                                                            : OvsBondMode::active_backup;
+    cfg.basis = static_cast<std::uint32_t>(p.number("basis", 0));
+    cfg.rebalance_interval_ms = static_cast<std::int64_t>(p.number("rebalance_interval", 10000, 1u << 31));
+    if (p.has("primary")) {
+      find_member(p, members, "primary");
+      cfg.primary = p.get("primary", "");
+    }
+    const bool tcp = cfg.mode == OvsBondMode::balance_tcp;
+    const std::string lacp = p.choice("lacp", tcp ? "negotiated" : "off", {"off", "configured", "negotiated"});
+    cfg.lacp = lacp == "off" ? OvsLacpStatus::off : lacp == "configured" ? OvsLacpStatus::configured : OvsLacpStatus::negotiated;
+    cfg.lacp_fallback_ab = p.flag("lacp_fallback_ab", false);
+    cfg.recirculation = p.flag("recirculation", tcp);
+    if (cfg.recirculation && !tcp) p.fail("recirculation=1 applies to balance-tcp only");
+    cfg.seed = p.number("seed", 0, ~0ULL);
+    cfg.updelay_ms = static_cast<std::int64_t>(p.number("updelay", 0, 1u << 31));
+    cfg.downdelay_ms = static_cast<std::int64_t>(p.number("downdelay", 0, 1u << 31));
+    const std::string bond = p.get("bond", "bond0");
+    if (p.hash && p.has("basis")) p.fail("basis and hash= both set the hash: give one");
+    opt("bond", bond);
+    if (cfg.mode != OvsBondMode::active_backup) opt("rebalance_interval", std::to_string(cfg.rebalance_interval_ms < 1000 && cfg.rebalance_interval_ms ? 1000 : cfg.rebalance_interval_ms));
+    if (!cfg.primary.empty()) opt("primary", cfg.primary);
+    opt("lacp", lacp);
+    if (cfg.lacp_fallback_ab) opt("lacp_fallback_ab", "1");
+    if (tcp) {
+      opt("recirculation", cfg.recirculation ? "1" : "0");
+      if (cfg.recirculation) opt("seed", std::to_string(cfg.seed));
+    }
+    if (cfg.updelay_ms) opt("updelay", std::to_string(cfg.updelay_ms));
+    if (cfg.downdelay_ms) opt("downdelay", std::to_string(cfg.downdelay_ms));
+    policy = make_policy(p, fmt::format("ovs-3.1:{};basis={}", tcp ? "balance-tcp" : "balance-slb", cfg.basis));
+    OvsBondLag d{OvsBond(bond, members, cfg), {}};
+    dist.emplace(std::in_place_type<OvsBondLag>, std::move(d));
+  } else if (sys == "dpdk") {
+    DpdkBond::Config cfg;
+    cfg.mode = p.mode == "balance" ? DpdkMode::balance : p.mode == "802.3ad" ? DpdkMode::lacp
+               : p.mode == "round-robin" ? DpdkMode::round_robin : p.mode == "active-backup" ? DpdkMode::active_backup
+                                                                                          : DpdkMode::broadcast;
+    cfg.primary = find_member(p, members, "primary");
+    if (p.hash && p.has("xmit_policy")) p.fail("xmit_policy and hash= both set the hash: give one");
+    if (cfg.mode == DpdkMode::active_backup && cfg.primary != no_member) opt("primary", members[cfg.primary]);
+    policy = make_policy(p, "dpdk:" + p.get("xmit_policy", "l2"));
+    dist.emplace(std::in_place_type<DpdkBond>, cfg);
+  } else {  // vendor
+    VendorLag::Config cfg;
+    cfg.mode = p.mode == "modulo" ? VendorMode::modulo : p.mode == "table" ? VendorMode::table : VendorMode::resilient;
+    cfg.buckets = static_cast<std::uint32_t>(p.number("size", cfg.mode == VendorMode::resilient ? 128 : 8, 65536));
+    if (cfg.mode != VendorMode::modulo && cfg.buckets == 0) p.fail("invalid size=0: expected 1 to 65536 buckets");
+    std::string pol = "vendor:" + p.get("fields", "5tuple");
+    bool hash_opts = p.has("fields");
+    for (const auto& k : p.order) {
+      if (k == "function" || k == "fn") pol += ";function=" + p.get(k, "");
+      else if (k == "seed" || k == "rotate" || k == "offset") pol += ";" + k + "=" + p.get(k, "");
+      else continue;
+      hash_opts = true;
+    }
+    if (p.hash && hash_opts) p.fail("fields/function/seed/rotate configure the vendor hash; they cannot be combined with hash=");
+    if (cfg.mode != VendorMode::modulo) opt("size", std::to_string(cfg.buckets));
+    policy = make_policy(p, pol);
+    if (const auto* vh = std::get_if<hash::VendorHasher>(&policy->hasher())) cfg.hash_config = vh->config;
+    dist.emplace(std::in_place_type<VendorLag>, cfg);
+  }
+
+  Lag lag(std::move(*policy), std::move(*dist));
+  lag.system_ = sys;
+  lag.mode_ = p.mode;
+  lag.spec_ = fmt::format("{}:{}{};hash={}", sys, p.mode, sys_opts, lag.policy_.spec());
+  // Members join one after another in list order (added, enslaved, up, distributing).
+  std::visit([&](auto& d) {
+    using D = std::decay_t<decltype(d)>;
+    for (MemberIndex i = 0; i < members.size(); ++i) {
+      MemberState st;
+      st.ifindex = i + 1u;
+      lag.states_.push_back(st);
+      lag.names_.push_back(members[i]);
+      if constexpr (std::is_same_v<D, FreebsdLagg>) d.add_port(i, lag.states_, Time{}, true);
+      else if constexpr (std::is_same_v<D, OvsBondLag>) d.last.assign(lag.states_.begin(), lag.states_.end());
+      else d.add_member(i, lag.states_, Time{});
+    }
+    if constexpr (std::is_same_v<D, VendorLag>) d.finish_initial();
+  }, lag.dist_);
+  return lag;
+}
+
+MemberIndex Lag::index_of(std::string_view name) const {
+  for (MemberIndex i = 0; i < names_.size(); ++i)
+    if (names_[i] == name) return i;
+  throw Error(fmt::format("unknown member '{}' of LAG \"{}\": expected one of {}", name, spec_, join(names_)));
+}
+
+MemberIndex Lag::add_member(std::string name, Time now) {
+  if (names_.size() >= max_members)
+    throw Error(fmt::format("LAG \"{}\" already has {} members: at most {} are supported", spec_, names_.size(), max_members));
+  if (name.empty()) throw Error("empty member name");
+  if (std::find(names_.begin(), names_.end(), name) != names_.end())
+    throw Error(fmt::format("member '{}' is already in LAG \"{}\"", name, spec_));
+  const auto m = static_cast<MemberIndex>(names_.size());
+  MemberState st;
+  st.ifindex = m + 1u;
+  states_.push_back(st);
+  names_.push_back(name);
+  std::visit([&](auto& d) {
+    using D = std::decay_t<decltype(d)>;
+    if constexpr (std::is_same_v<D, FreebsdLagg>) d.add_port(m, states_, now, false);
+    else if constexpr (std::is_same_v<D, OvsBondLag>) {
+      d.bond.add_member(name, now);
+      d.last.assign(states_.begin(), states_.end());
+    } else d.add_member(m, states_, now);
+  }, dist_);
+  return m;
+}
+
+void Lag::changed(Time now) {
+  std::visit([&](auto& d) { d.update(states_, now); }, dist_);
+}
+
+void Lag::set_link(MemberIndex m, bool up, Time now) {
+  states_.at(m).link_up = up;
+  changed(now);
+}
+void Lag::set_admin(MemberIndex m, bool up, Time now) {
+  states_.at(m).admin_up = up;
+  changed(now);
+}
+void Lag::set_lacp(MemberIndex m, bool attached, bool collecting, bool distributing, Time now) {
+  auto& s = states_.at(m);
+  s.attached = attached;
+  s.collecting = collecting;
+  s.distributing = distributing;
+  changed(now);
+}
+void Lag::set_state(MemberIndex m, const MemberState& s, Time now) {
+  states_.at(m) = s;
+  changed(now);
+}
+void Lag::run(Time now) {
+  if (auto* d = std::get_if<OvsBondLag>(&dist_)) d->bond.run(now);
+}
+void Lag::end_transit() {
+  if (auto* d = std::get_if<FreebsdLagg>(&dist_)) d->end_transit();
+}
+
+std::uint64_t Lag::hash(net::Bytes frame, const net::PacketMeta& meta) const {
+  return std::visit([&](const auto& d) -> std::uint64_t {
+    using D = std::decay_t<decltype(d)>;
+    if constexpr (std::is_same_v<D, FreebsdLagg>) {
+      if (const auto f = d.flowid_hash(meta.flow_hash)) return *f;
+    }
+    if (!d.needs_hash()) return 0;
+    return policy_.hash(frame, meta);
+  }, dist_);
+}
+
+Selection Lag::select_value(std::uint64_t h, const Time* now) {
+  return std::visit([&](auto& d) -> Selection {
+    using D = std::decay_t<decltype(d)>;
+    if constexpr (std::is_same_v<D, FreebsdLagg>) return d.select(static_cast<std::uint32_t>(h), states_, now);
+    else return d.select(static_cast<std::uint32_t>(h), states_);
+  }, dist_);
+}
+
+MemberArray Lag::broadcast_members() const {
+  MemberArray out;
+  for (MemberIndex m : order())
+    if (states_[m].is_up()) out.push_back(m);
+  return out;
+}
+
+LagExplanation Lag::explain(net::Bytes frame, const net::PacketMeta& meta) const {
+  LagExplanation e;
+  e.lag_spec = spec_;
+  e.follows = follows();
+  Distributor copy = dist_;
+  std::optional<std::uint32_t> flowid;
+  bool needs = true;
+  std::visit([&](const auto& d) {
+    using D = std::decay_t<decltype(d)>;
+    if constexpr (std::is_same_v<D, FreebsdLagg>) flowid = d.flowid_hash(meta.flow_hash);
+    needs = d.needs_hash();
+  }, dist_);
+  if (flowid) {
+    const auto& c = std::get<FreebsdLagg>(dist_).config();
+    e.hash = *flowid;
+    e.hash_source = fmt::format("use_flowid: the packet's flow id 0x{:08x} >> {} = 0x{:08x} replaces lagghash",
+                                *meta.flow_hash, c.flowid_shift, *flowid);
+  } else if (!needs) {
+    e.hash_source = fmt::format("not hashed: {} does not use a hash", mode_);
+  } else {
+    const auto n = static_cast<std::uint32_t>(std::max<std::size_t>(1, order().size()));
+    e.hash_walk = policy_.explain(frame, meta, n);
+    e.hash = e.hash_walk->hash;
+    e.hash_source = "hash policy " + policy_.spec();
+  }
+  std::visit([&](auto& d) {
+    using D = std::decay_t<decltype(d)>;
+    const auto& orig = std::get<D>(dist_);
+    MemberStates s = states_;
+    if constexpr (std::is_same_v<D, FreebsdLagg>) e.selection = d.select(static_cast<std::uint32_t>(e.hash), s, nullptr);
+    else e.selection = d.select(static_cast<std::uint32_t>(e.hash), s);
+    e.step = orig.describe(static_cast<std::uint32_t>(e.hash), states_, names_, e.selection);
+  }, copy);
+  if (e.selection.outcome == Outcome::member) e.member = names_[e.selection.member];
+  if (e.selection.outcome == Outcome::broadcast)
+    for (MemberIndex m : broadcast_members()) e.copies.push_back(names_[m]);
+  return e;
+}
+
+namespace {
+std::string indent(const std::string& text, std::string_view pad) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto nl = text.find('\n', start);
+    const auto line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    out += std::string(pad) + line + "\n";
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+const char* outcome_key(Outcome o) {
+  switch (o) {
+    case Outcome::member: return "member";
+    case Outcome::broadcast: return "broadcast";
+    case Outcome::no_member: return "dropped";
+    case Outcome::transit: return "dropped";
+  }
+  return "?";
+}
+}  // namespace
+
+std::string LagExplanation::to_text() const {
+  std::string s;
+  s += fmt::format("lag: {}\nfollows: {}\nhash: {}\n", lag_spec, follows, hash_source);
+  if (hash_walk) s += indent(hash_walk->to_text(), "  ");
+  s += fmt::format("distributor: {}\n", step);
+  switch (selection.outcome) {
+    case Outcome::member: s += fmt::format("member: {} (index {})\n", member, selection.member); break;
+    case Outcome::broadcast: s += fmt::format("broadcast: a copy to each of {}\n", join(copies)); break;
+    default: s += fmt::format("{}\n", outcome_name(selection.outcome)); break;
+  }
+  return s;
+}
+
+std::string LagExplanation::to_json() const {
+  detail::JsonObject o;
+  o.str("lag", lag_spec).str("follows", follows).str("hash_source", hash_source).unum("hash", hash);
+  o.raw("hash_walk", hash_walk ? hash_walk->to_json() : "null");
+  o.str("step", step).str("outcome", outcome_key(selection.outcome));
+  if (selection.outcome == Outcome::no_member || selection.outcome == Outcome::transit)
+    o.str("reason", selection.outcome == Outcome::transit ? "lacp transit window" : "no member can transmit");
+  o.raw("member", selection.outcome == Outcome::member ? detail::json_str(member) : "null");
+  o.raw("index", selection.outcome == Outcome::member ? fmt::format("{}", selection.member) : "null");
+  detail::JsonArray c;
+  for (const auto& n : copies) c.str(n);
+  o.raw("copies", c.done());
+  return o.done();
+}
+
+std::string Lag::to_text() const {
+  std::string s = fmt::format("lag: {}\nfollows: {}\nmembers:\n", spec_, follows());
+  for (MemberIndex i = 0; i < names_.size(); ++i) {
+    const auto& st = states_[i];
+    s += fmt::format("  {} {}: link {}, admin {}, lacp {}{}{}, aggregator {}\n", i, names_[i], st.link_up ? "up" : "down",
+                     st.admin_up ? "up" : "down", st.attached ? "A" : "-", st.collecting ? "C" : "-",
+                     st.distributing ? "D" : "-", st.aggregator);
+  }
+  std::vector<std::string> ord;
+  for (MemberIndex m : order()) ord.push_back(names_[m]);
+  s += fmt::format("order: [{}]\n", join(ord));
+  if (const auto* b = ovs_bond()) s += b->show(Time{});
+  return s;
+}
+
+std::string Lag::to_json() const {
+  detail::JsonArray members;
+  for (MemberIndex i = 0; i < names_.size(); ++i) {
+    const auto& st = states_[i];
+    detail::JsonObject m;
+    m.str("name", names_[i]).boolean("link_up", st.link_up).boolean("admin_up", st.admin_up);
+    m.boolean("attached", st.attached).boolean("collecting", st.collecting).boolean("distributing", st.distributing);
+    m.num("aggregator", st.aggregator).num("speed_mbps", st.speed_mbps).num("ifindex", st.ifindex);
+    members.raw(m.done());
+  }
+  detail::JsonArray ord;
+  for (MemberIndex m : order()) ord.str(names_[m]);
+  detail::JsonObject o;
+  o.str("lag", spec_).str("system", system_).str("mode", mode_).str("follows", follows()).str("policy", policy_.spec());
+  o.raw("members", members.done()).raw("order", ord.done());
+  if (const auto* b = ovs_bond()) o.raw("bond", b->show_json(Time{}));
+  return o.done();
+}
+
+WhatIf what_if(const Lag& lag, const hash::Policy::Batch& flows, std::span<const std::string> fail,
+               std::span<const std::string> add) {
+  WhatIf w;
+  w.lag_spec = lag.spec();
+  w.failed.assign(fail.begin(), fail.end());
+  w.added.assign(add.begin(), add.end());
+  w.flows = flows.count;
+  Lag before = lag;
+  std::vector<std::int16_t> a(flows.count), b(flows.count);
+  before.select_batch(flows, a.data());
+  Lag after = before;
+  for (const auto& n : add) after.add_member(n);
+  std::vector<MemberIndex> failed_idx;
+  for (const auto& n : fail) {
+    const MemberIndex m = after.index_of(n);
+    failed_idx.push_back(m);
+    after.set_link(m, false);
+  }
+  after.select_batch(flows, b.data());
+  w.members.assign(after.names().begin(), after.names().end());
+  w.before.assign(w.members.size(), 0);
+  w.after.assign(w.members.size(), 0);
+  const std::size_t old_n = lag.size();
+  for (std::size_t i = 0; i < flows.count; ++i) {
+    if (a[i] >= 0) ++w.before[static_cast<std::size_t>(a[i])];
+    else if (a[i] == batch_broadcast) ++w.broadcast_before;
+    else ++w.dropped_before;
+    if (b[i] >= 0) ++w.after[static_cast<std::size_t>(b[i])];
+    else if (b[i] == batch_broadcast) ++w.broadcast_after;
+    else ++w.dropped_after;
+    if (a[i] != b[i]) ++w.moved;
+    const bool was_on_failed = a[i] >= 0 && std::find(failed_idx.begin(), failed_idx.end(), static_cast<MemberIndex>(a[i])) != failed_idx.end();
+    const bool now_on_added = b[i] >= 0 && static_cast<std::size_t>(b[i]) >= old_n;
+    if (was_on_failed || now_on_added) ++w.min_moved;
+  }
+  return w;
+}
+
+std::string WhatIf::to_text() const {
+  auto pct = [&](std::uint64_t v) { return flows ? 100.0 * static_cast<double>(v) / static_cast<double>(flows) : 0.0; };
+  std::string s = fmt::format("lag: {}\nflows: {}\nfailed: {}\nadded: {}\n", lag_spec, flows,
+                              failed.empty() ? "-" : join(failed), added.empty() ? "-" : join(added));
+  std::size_t w = 8;
+  for (const auto& m : members) w = std::max(w, m.size());
+  s += fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}\n", "member", w, "before", "after", "change");
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    std::string tag;
+    if (std::find(failed.begin(), failed.end(), members[i]) != failed.end()) tag = "  (failed)";
+    if (std::find(added.begin(), added.end(), members[i]) != added.end()) tag = "  (added)";
+    s += fmt::format("{:<{}}  {:>10}  {:>10}  {:>+10}{}\n", members[i], w, before[i], after[i],
+                     static_cast<std::int64_t>(after[i]) - static_cast<std::int64_t>(before[i]), tag);
+  }
+  if (dropped_before || dropped_after)
+    s += fmt::format("{:<{}}  {:>10}  {:>10}\n", "dropped", w, dropped_before, dropped_after);
+  if (broadcast_before || broadcast_after)
+    s += fmt::format("{:<{}}  {:>10}  {:>10}\n", "broadcast", w, broadcast_before, broadcast_after);
+  s += fmt::format("moved: {} of {} flows ({:.1f}%); minimum possible: {} ({:.1f}%)\n", moved, flows, pct(moved),
+                   min_moved, pct(min_moved));
+  return s;
+}
+
+std::string WhatIf::to_json() const {
+  detail::JsonArray rows;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    detail::JsonObject r;
+    r.str("member", members[i]).unum("before", before[i]).unum("after", after[i]);
+    r.boolean("failed", std::find(failed.begin(), failed.end(), members[i]) != failed.end());
+    r.boolean("added", std::find(added.begin(), added.end(), members[i]) != added.end());
+    rows.raw(r.done());
+  }
+  detail::JsonArray f, a;
+  for (const auto& n : failed) f.str(n);
+  for (const auto& n : added) a.str(n);
+  detail::JsonObject o;
+  o.str("lag", lag_spec).unum("flows", flows).raw("failed", f.done()).raw("added", a.done()).raw("members", rows.done());
+  o.unum("dropped_before", dropped_before).unum("dropped_after", dropped_after);
+  o.unum("broadcast_before", broadcast_before).unum("broadcast_after", broadcast_after);
+  o.unum("moved", moved).real("moved_share", moved_share()).unum("min_moved", min_moved);
+  o.real("min_moved_share", flows ? static_cast<double>(min_moved) / static_cast<double>(flows) : 0.0);
+  return o.done();
+}
+
+}  // namespace fwd::lag
