@@ -156,7 +156,10 @@ Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::str
   }
   std::string flags;
   for (auto [bit, name] : {std::pair{freebsd::l2, "l2"}, {freebsd::l3, "l3"}, {freebsd::l4, "l4"}})
-    if (o.flags & bit) flags += (flags.empty() ? "" : ",") + std::string(name);
+    if (o.flags & bit) {
+      if (!flags.empty()) flags += ',';
+      flags += name;
+    }
   canonical = fmt::format("{}:{};key=0x{:08x}", p.family, flags, o.key);
   return FreebsdHasher{o};
 }
