@@ -1,5 +1,544 @@
+// fwd._fwd.l2: MacTable, flap detection and Switch. Times are float seconds (or int ns with the
+// *_ns forms); frames are bytes-like; ports and links may be given by name or id.
+#include <pybind11/stl.h>
+
+#include <cmath>
+
+#include <fmt/format.h>
+
 #include "bindings.hpp"
+#include "convert.hpp"
+#include "fwd/l2/switch.hpp"
 
 namespace fwd::py {
-void bind_l2(pybind11::module_&) {}
+
+namespace pyb = pybind11;
+using namespace fwd::l2;
+
+namespace {
+
+Time seconds(double s) {
+  if (!std::isfinite(s)) throw pyb::value_error(fmt::format("invalid time {}: expected finite seconds", s));
+  return Time{std::llround(s * 1e9)};
+}
+
+net::Mac mac_arg(const pyb::handle& h) {
+  if (pyb::isinstance<pyb::str>(h)) return net::Mac::parse(h.cast<std::string>());
+  if (pyb::isinstance<pyb::int_>(h)) {
+    const auto v = h.cast<unsigned long long>();
+    if (v >> 48) throw pyb::value_error(fmt::format("MAC integer {:#x} does not fit 48 bits", v));
+    return net::Mac::from_u64(v);
+  }
+  const auto b = frame_bytes(h, "mac");
+  if (b.size() != 6) throw pyb::value_error(fmt::format("MAC bytes must be 6 long, got {}", b.size()));
+  return net::Mac::from_bytes(b.data());
+}
+
+std::uint16_t vlan_arg(long long v) {
+  if (v < 0 || v > 4095) throw pyb::value_error(fmt::format("invalid VLAN id {}: expected 0..4095", v));
+  return static_cast<std::uint16_t>(v);
+}
+
+std::optional<std::uint16_t> opt_vlan(const pyb::object& v) {
+  if (v.is_none()) return std::nullopt;
+  return vlan_arg(v.cast<long long>());
+}
+
+PortId port_arg(const Switch& sw, const pyb::handle& h) {
+  if (pyb::isinstance<pyb::str>(h)) return sw.port_id(h.cast<std::string>());
+  const auto v = h.cast<long long>();
+  if (v < 0 || static_cast<std::size_t>(v) >= sw.port_count())
+    throw pyb::value_error(fmt::format("invalid port id {}: the switch has {} ports", v, sw.port_count()));
+  return static_cast<PortId>(v);
+}
+
+LinkId link_arg(const Switch& sw, const pyb::handle& h) {
+  if (pyb::isinstance<pyb::str>(h)) return sw.link_id(h.cast<std::string>());
+  const auto v = h.cast<long long>();
+  if (v < 0 || static_cast<std::size_t>(v) >= sw.link_count())
+    throw pyb::value_error(fmt::format("invalid link id {}: the switch has {} links", v, sw.link_count()));
+  return static_cast<LinkId>(v);
+}
+
+pyb::dict event_dict(const Event& e, const Switch* sw) {
+  pyb::dict d;
+  d["time"] = e.time.seconds();
+  d["kind"] = to_string(e.kind);
+  d["mac"] = e.mac.to_string();
+  d["vlan"] = e.vlan;
+  auto port = [&](PortId p) -> pyb::object {
+    if (p == no_port) return pyb::none();
+    if (sw) return pyb::str(sw->port_name(p));
+    return pyb::int_(p);
+  };
+  d["from_port"] = port(e.from);
+  d["to_port"] = port(e.to);
+  d["count"] = e.count;
+  d["action"] = to_string(e.action);
+  return d;
+}
+
+pyb::list events_list(const std::vector<Event>& ev, const Switch* sw) {
+  pyb::list l;
+  for (const auto& e : ev) l.append(event_dict(e, sw));
+  return l;
+}
+
+pyb::dict table_counters(const TableCounters& c) {
+  pyb::dict d;
+  d["learned"] = c.learned;
+  d["expired"] = c.expired;
+  d["evicted"] = c.evicted;
+  d["moved"] = c.moved;
+  d["refused_full"] = c.refused_full;
+  d["refused_flap"] = c.refused_flap;
+  d["refused_bad_port"] = c.refused_bad_port;
+  d["flushed"] = c.flushed;
+  return d;
+}
+
+pyb::dict flap_counters(const FlapCounters& c) {
+  pyb::dict d;
+  d["moves_seen"] = c.moves_seen;
+  d["events"] = c.events;
+  d["suppressed"] = c.suppressed;
+  d["frames_dropped"] = c.frames_dropped;
+  d["pins"] = c.pins;
+  d["moves_refused"] = c.moves_refused;
+  d["learning_disabled"] = c.learning_disabled;
+  d["ports_shutdown"] = c.ports_shutdown;
+  d["keys_forgotten"] = c.keys_forgotten;
+  return d;
+}
+
+// A decision with the egress copies rendered, as Python sees it.
+struct PyDecision {
+  Decision d;
+  std::vector<std::tuple<std::string, std::string, pyb::bytes>> egress;  // port, link, bytes
+};
+
+PyDecision make_decision(Switch& sw, const Decision& d, const std::vector<std::uint8_t>& frame) {
+  PyDecision out;
+  out.d = d;
+  for (const auto& e : d.egress) {
+    const auto b = Switch::render(net::Bytes(frame.data(), frame.size()), e);
+    out.egress.emplace_back(sw.port_name(e.port), sw.link_name(e.link),
+                            pyb::bytes(reinterpret_cast<const char*>(b.data()), b.size()));
+  }
+  return out;
+}
+
+Datapath datapath_arg(const std::string& s) {
+  if (s == "automatic" || s == "auto") return Datapath::automatic;
+  if (s == "miss" || s == "none") return Datapath::miss;
+  if (s == "hit") return Datapath::hit;
+  throw pyb::value_error(fmt::format("unknown datapath '{}': expected automatic, miss or hit", s));
+}
+
+}  // namespace
+
+void bind_l2(pyb::module_& m) {
+  pyb::enum_<Profile>(m, "Profile", "The real system a switch follows.")
+      .value("linux_bridge", Profile::linux_bridge)
+      .value("freebsd_bridge", Profile::freebsd_bridge)
+      .value("ovs_3_1", Profile::ovs_3_1)
+      .value("vendor", Profile::vendor);
+  pyb::enum_<FlapAction>(m, "FlapAction")
+      .value("none", FlapAction::none)
+      .value("drop_frame", FlapAction::drop_frame)
+      .value("pin", FlapAction::pin)
+      .value("disable_learning", FlapAction::disable_learning)
+      .value("shutdown_port", FlapAction::shutdown_port);
+  pyb::enum_<FlapWindow>(m, "FlapWindow").value("sliding", FlapWindow::sliding).value("fixed", FlapWindow::fixed);
+  pyb::enum_<FlapScope>(m, "FlapScope")
+      .value("per_mac_vlan", FlapScope::per_mac_vlan)
+      .value("per_port", FlapScope::per_port);
+  pyb::enum_<FlapEmit>(m, "FlapEmit")
+      .value("every_move", FlapEmit::every_move)
+      .value("on_threshold", FlapEmit::on_threshold)
+      .value("once_per_window", FlapEmit::once_per_window);
+  pyb::enum_<Overflow>(m, "Overflow")
+      .value("refuse", Overflow::refuse)
+      .value("evict_lru_of_busiest_port", Overflow::evict_lru_of_busiest_port);
+
+  pyb::class_<FlapConfig>(m, "FlapConfig", "Flap detection settings (l2-learning.md §5).")
+      .def(pyb::init([](bool enabled, unsigned threshold, double window_s, FlapWindow window_kind, FlapScope scope,
+                        FlapEmit emit, double log_rate_limit_s, FlapAction action, double action_hold_s,
+                        unsigned tracked_keys) {
+             FlapConfig c;
+             c.enabled = enabled;
+             c.threshold = threshold;
+             c.window = seconds(window_s);
+             c.window_kind = window_kind;
+             c.scope = scope;
+             c.emit = emit;
+             c.log_rate_limit = seconds(log_rate_limit_s);
+             c.action = action;
+             c.action_hold = seconds(action_hold_s);
+             c.tracked_keys = tracked_keys;
+             c.validate();
+             return c;
+           }),
+           pyb::arg("enabled") = true, pyb::arg("threshold") = 3, pyb::arg("window") = 1.0,
+           pyb::arg("window_kind") = FlapWindow::sliding, pyb::arg("scope") = FlapScope::per_mac_vlan,
+           pyb::arg("emit") = FlapEmit::once_per_window, pyb::arg("log_rate_limit") = 0.0,
+           pyb::arg("action") = FlapAction::none, pyb::arg("action_hold") = 0.0, pyb::arg("tracked_keys") = 1024)
+      .def_static("preset", &FlapConfig::preset, pyb::arg("name"),
+                  "Preset by name: linux-6.x, freebsd-9.3, freebsd-14, juniper-ex, hpe-comware, huawei, "
+                  "evpn-rfc7432, cisco-ios, vendor, ovs-3.1.")
+      .def_static("preset_names", &FlapConfig::preset_names)
+      .def_readwrite("enabled", &FlapConfig::enabled)
+      .def_readwrite("threshold", &FlapConfig::threshold)
+      .def_property("window", [](const FlapConfig& c) { return c.window.seconds(); },
+                    [](FlapConfig& c, double s) { c.window = seconds(s); })
+      .def_readwrite("window_kind", &FlapConfig::window_kind)
+      .def_readwrite("scope", &FlapConfig::scope)
+      .def_readwrite("emit", &FlapConfig::emit)
+      .def_readwrite("action", &FlapConfig::action)
+      .def_property("action_hold", [](const FlapConfig& c) { return c.action_hold.seconds(); },
+                    [](FlapConfig& c, double s) { c.action_hold = seconds(s); })
+      .def("__repr__", [](const FlapConfig& c) {
+        return fmt::format("<FlapConfig enabled={} threshold={} window={}s {} {} emit={} action={}>", c.enabled,
+                           c.threshold, c.window.seconds(), to_string(c.window_kind), to_string(c.scope),
+                           to_string(c.emit), to_string(c.action));
+      });
+
+  pyb::class_<MacTable>(m, "MacTable",
+                        "Forwarding database (VLAN, MAC) -> port with ageing, capacity, moves and flap "
+                        "detection. Ports are integers; times are seconds.")
+      .def(pyb::init([](const std::string& profile, pyb::object ageing, pyb::object max_entries, int ports,
+                        pyb::object flap, std::size_t event_capacity, bool record_learned) {
+             TableConfig c;
+             switch (parse_profile(profile)) {
+               case Profile::linux_bridge: c = TableConfig::linux_bridge(); break;
+               case Profile::freebsd_bridge: c = TableConfig::freebsd_bridge(); break;
+               case Profile::ovs_3_1: c = TableConfig::ovs(); break;
+               case Profile::vendor: c = TableConfig::vendor(); break;
+             }
+             if (!ageing.is_none()) c.ageing = seconds(ageing.cast<double>());
+             if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
+             if (ports < 1 || ports >= no_port)
+               throw pyb::value_error(fmt::format("invalid ports={}: expected 1..65534", ports));
+             c.ports = static_cast<PortId>(ports);
+             if (!flap.is_none()) c.flap = flap.cast<FlapConfig>();
+             c.event_capacity = event_capacity;
+             if (record_learned) c.events = event_mask::all;
+             return std::make_unique<MacTable>(c);
+           }),
+           pyb::arg("profile") = "linux-bridge", pyb::arg("ageing") = pyb::none(),
+           pyb::arg("max_entries") = pyb::none(), pyb::arg("ports") = 256, pyb::arg("flap") = pyb::none(),
+           pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
+      .def(
+          "learn",
+          [](MacTable& t, const pyb::object& mac, int port, double now, long long vlan, bool gratuitous_arp,
+             bool from_bond) {
+            if (port < 0 || port >= t.config().ports)
+              throw pyb::value_error(fmt::format("invalid port {}: expected 0..{}", port, t.config().ports - 1));
+            const auto r = t.learn(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), seconds(now),
+                                   LearnOptions{gratuitous_arp, from_bond, false});
+            pyb::dict d;
+            d["status"] = to_string(r.status);
+            d["from_port"] = r.from == no_port ? pyb::object(pyb::none()) : pyb::object(pyb::int_(r.from));
+            d["flap_event"] = r.flap_event;
+            return d;
+          },
+          pyb::arg("mac"), pyb::arg("port"), pyb::arg("now"), pyb::arg("vlan") = 0,
+          pyb::arg("gratuitous_arp") = false, pyb::arg("from_bond") = false,
+          "A frame from `mac` arrived on `port`: returns {status, from_port, flap_event}.")
+      .def(
+          "lookup",
+          [](MacTable& t, const pyb::object& mac, double now, long long vlan) -> pyb::object {
+            const Hit h = t.lookup(vlan_arg(vlan), mac_arg(mac), seconds(now));
+            if (!h) return pyb::none();
+            return pyb::int_(h.port);
+          },
+          pyb::arg("mac"), pyb::arg("now"), pyb::arg("vlan") = 0, "Port of `mac` or None if unknown/expired.")
+      .def(
+          "add_static",
+          [](MacTable& t, const pyb::object& mac, int port, long long vlan, bool sticky) {
+            if (port < 0 || port >= t.config().ports)
+              throw pyb::value_error(fmt::format("invalid port {}: expected 0..{}", port, t.config().ports - 1));
+            t.add_static(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), sticky);
+          },
+          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = 0, pyb::arg("sticky") = false)
+      .def(
+          "remove", [](MacTable& t, const pyb::object& mac, long long vlan) { return t.remove(vlan_arg(vlan), mac_arg(mac)); },
+          pyb::arg("mac"), pyb::arg("vlan") = 0)
+      .def(
+          "flush",
+          [](MacTable& t, pyb::object port, pyb::object vlan, bool include_static) {
+            if (!port.is_none()) return t.flush_port(static_cast<PortId>(port.cast<int>()), include_static);
+            if (!vlan.is_none()) return t.flush_vlan(vlan_arg(vlan.cast<long long>()), include_static);
+            return t.flush(include_static);
+          },
+          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
+      .def("age", [](MacTable& t, double now) { return t.age(seconds(now)); }, pyb::arg("now"),
+           "Removes entries expired at `now`; returns how many.")
+      .def(
+          "entries",
+          [](const MacTable& t, double now) {
+            pyb::list l;
+            for (const auto& e : t.entries(seconds(now))) {
+              pyb::dict d;
+              d["mac"] = e.mac.to_string();
+              d["vlan"] = e.vlan;
+              d["port"] = e.port;
+              d["static"] = e.is_static;
+              d["sticky"] = e.sticky;
+              d["age"] = e.age_s;
+              d["updated"] = e.updated.seconds();
+              l.append(d);
+            }
+            return l;
+          },
+          pyb::arg("now"), "Live entries sorted by MAC then VLAN.")
+      .def_property_readonly("counters", [](const MacTable& t) { return table_counters(t.counters()); })
+      .def_property_readonly("flap_counters", [](const MacTable& t) { return flap_counters(t.flap().counters()); })
+      .def("drain_events", [](MacTable& t) { return events_list(t.drain_events(), nullptr); })
+      .def_property_readonly("memory_bytes", &MacTable::memory_bytes)
+      .def("__len__", &MacTable::size);
+
+  pyb::class_<LagConfig>(m, "LagConfig", "Bond settings of a LAG port (OVS bond columns).")
+      .def(pyb::init([](std::vector<std::string> members, std::string mode, std::uint32_t basis,
+                        std::int64_t rebalance_interval_ms, std::string primary, std::string lacp) {
+             return LagConfig{std::move(members), std::move(mode), basis, rebalance_interval_ms, std::move(primary),
+                              std::move(lacp)};
+           }),
+           pyb::arg("members"), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,
+           pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off")
+      .def_readwrite("members", &LagConfig::members)
+      .def_readwrite("mode", &LagConfig::mode)
+      .def_readwrite("basis", &LagConfig::basis);
+
+  pyb::class_<PortConfig>(m, "PortConfig", "One port: flags, VLAN settings, LAG members.")
+      .def(pyb::init([](std::string name, pyb::object mac, bool learning, bool flood, bool mcast_flood,
+                        bool bcast_flood, bool hairpin, bool locked, bool sticky, pyb::object tag,
+                        std::vector<int> trunks, std::string vlan_mode, pyb::object pvid, std::vector<int> vlans,
+                        std::vector<int> untagged, pyb::object lag) {
+             PortConfig p;
+             p.name = std::move(name);
+             if (!mac.is_none()) p.mac = mac_arg(mac);
+             p.learning = learning;
+             p.flood = flood;
+             p.mcast_flood = mcast_flood;
+             p.bcast_flood = bcast_flood;
+             p.hairpin = hairpin;
+             p.locked = locked;
+             p.sticky = sticky;
+             if (!tag.is_none()) p.tag = vlan_arg(tag.cast<long long>());
+             for (int v : trunks) p.trunks.push_back(vlan_arg(v));
+             if (vlan_mode.empty() || vlan_mode == "automatic") p.vlan_mode = VlanMode::automatic;
+             else if (vlan_mode == "access") p.vlan_mode = VlanMode::access;
+             else if (vlan_mode == "trunk") p.vlan_mode = VlanMode::trunk;
+             else if (vlan_mode == "native-untagged") p.vlan_mode = VlanMode::native_untagged;
+             else if (vlan_mode == "native-tagged") p.vlan_mode = VlanMode::native_tagged;
+             else if (vlan_mode == "linux") p.vlan_mode = VlanMode::linux;
+             else
+               throw pyb::value_error(fmt::format(
+                   "unknown vlan_mode '{}': expected automatic, access, trunk, native-untagged, native-tagged, linux",
+                   vlan_mode));
+             if (!pvid.is_none()) p.pvid = vlan_arg(pvid.cast<long long>());
+             for (int v : vlans) p.vlans.push_back(vlan_arg(v));
+             for (int v : untagged) p.untagged.push_back(vlan_arg(v));
+             if (!lag.is_none()) p.lag = lag.cast<LagConfig>();
+             return p;
+           }),
+           pyb::arg("name"), pyb::arg("mac") = pyb::none(), pyb::arg("learning") = true, pyb::arg("flood") = true,
+           pyb::arg("mcast_flood") = true, pyb::arg("bcast_flood") = true, pyb::arg("hairpin") = false,
+           pyb::arg("locked") = false, pyb::arg("sticky") = false, pyb::arg("tag") = pyb::none(),
+           pyb::arg("trunks") = std::vector<int>{}, pyb::arg("vlan_mode") = "automatic",
+           pyb::arg("pvid") = pyb::none(), pyb::arg("vlans") = std::vector<int>{},
+           pyb::arg("untagged") = std::vector<int>{}, pyb::arg("lag") = pyb::none())
+      .def_readonly("name", &PortConfig::name);
+
+  pyb::class_<PyDecision>(m, "Decision", "What the switch did with one frame.")
+      .def_property_readonly("verdict", [](const PyDecision& d) { return to_string(d.d.verdict); })
+      .def_property_readonly("reason", [](const PyDecision& d) -> pyb::object {
+        if (d.d.reason == DropReason::none) return pyb::none();
+        return pyb::str(to_string(d.d.reason));
+      })
+      .def_property_readonly("vlan", [](const PyDecision& d) -> pyb::object {
+        if (d.d.vlan == 0xffff) return pyb::none();
+        return pyb::int_(d.d.vlan);
+      })
+      .def_property_readonly("learn", [](const PyDecision& d) { return to_string(d.d.learn); })
+      .def_property_readonly("learn_deferred", [](const PyDecision& d) { return d.d.learn_deferred; })
+      .def_property_readonly("datapath_hit", [](const PyDecision& d) { return d.d.datapath_hit; })
+      .def_property_readonly("egress", [](const PyDecision& d) {
+        pyb::dict out;  // link name -> bytes (a list when a link got more than one copy)
+        for (const auto& [port, link, bytes] : d.egress) {
+          pyb::str k(link);
+          if (out.contains(k)) {
+            pyb::object prev = out[k];
+            pyb::list l;
+            if (pyb::isinstance<pyb::list>(prev)) l = prev.cast<pyb::list>();
+            else l.append(prev);
+            l.append(bytes);
+            out[k] = l;
+          } else {
+            out[k] = bytes;
+          }
+        }
+        return out;
+      })
+      .def_property_readonly("egress_ports", [](const PyDecision& d) {
+        std::vector<std::string> v;
+        for (const auto& e : d.egress) v.push_back(std::get<0>(e));
+        return v;
+      })
+      .def("__repr__", [](const PyDecision& d) {
+        std::string links;
+        for (const auto& e : d.egress) links += (links.empty() ? "" : ",") + std::get<1>(e);
+        return fmt::format("<Decision {}{}{} egress=[{}]>", to_string(d.d.verdict),
+                           d.d.reason == DropReason::none ? "" : " reason=", d.d.reason == DropReason::none ? "" : to_string(d.d.reason), links);
+      });
+
+  pyb::class_<Switch>(m, "Switch",
+                      "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.")
+      .def(pyb::init([](const std::string& profile, std::vector<PortConfig> ports, pyb::object ageing,
+                        pyb::object max_entries, bool vlan_aware, pyb::object bridge_mac, int group_fwd_mask,
+                        bool no_linklocal_learn, bool stp, bool forward_bpdu, double hit_learning_delay,
+                        pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
+             SwitchConfig c = SwitchConfig::defaults(parse_profile(profile));
+             c.name = std::move(name);
+             if (!ageing.is_none()) c.ageing = seconds(ageing.cast<double>());
+             if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
+             if (vlan_aware) c.vlan_aware = true;
+             if (!bridge_mac.is_none()) c.bridge_mac = mac_arg(bridge_mac);
+             if (group_fwd_mask < 0 || group_fwd_mask > 0xffff)
+               throw pyb::value_error(fmt::format("invalid group_fwd_mask {}: expected 0..0xfff8", group_fwd_mask));
+             c.group_fwd_mask = static_cast<std::uint16_t>(group_fwd_mask);
+             c.no_linklocal_learn = no_linklocal_learn;
+             c.stp = stp;
+             c.forward_bpdu = forward_bpdu;
+             c.hit_learning_delay = seconds(hit_learning_delay);
+             if (!flap.is_none()) c.flap = flap.cast<FlapConfig>();
+             c.event_capacity = event_capacity;
+             if (record_learned) c.events = event_mask::all;
+             return std::make_unique<Switch>(std::move(c), std::move(ports));
+           }),
+           pyb::arg("profile"), pyb::arg("ports"), pyb::arg("ageing") = pyb::none(),
+           pyb::arg("max_entries") = pyb::none(), pyb::arg("vlan_aware") = false, pyb::arg("bridge_mac") = pyb::none(),
+           pyb::arg("group_fwd_mask") = 0, pyb::arg("no_linklocal_learn") = false, pyb::arg("stp") = false,
+           pyb::arg("forward_bpdu") = false, pyb::arg("hit_learning_delay") = 0.33, pyb::arg("flap") = pyb::none(),
+           pyb::arg("name") = "br0", pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
+      .def_property_readonly("profile", [](const Switch& s) { return to_string(s.profile()); })
+      .def_property_readonly("ports", [](const Switch& s) {
+        std::vector<std::string> v;
+        for (PortId p = 0; p < s.port_count(); ++p) v.push_back(s.port_name(p));
+        return v;
+      })
+      .def_property_readonly("links", [](const Switch& s) {
+        std::vector<std::string> v;
+        for (LinkId l = 0; l < s.link_count(); ++l) v.push_back(s.link_name(l));
+        return v;
+      })
+      .def(
+          "receive",
+          [](Switch& sw, const pyb::object& link, const pyb::object& frame, double now, const std::string& datapath) {
+            const LinkId l = link_arg(sw, link);
+            const auto bytes = frame_bytes(frame);
+            Decision d;
+            sw.receive(l, net::Bytes(bytes.data(), bytes.size()), seconds(now), d, datapath_arg(datapath));
+            return make_decision(sw, d, bytes);
+          },
+          pyb::arg("link"), pyb::arg("frame"), pyb::arg("now"), pyb::arg("datapath") = "automatic",
+          "A frame arrives on `link` (port or LAG member, by name or id) at `now` seconds.")
+      .def(
+          "set_port_admin",
+          [](Switch& sw, const pyb::object& port, bool up, double now) { sw.set_port_admin(port_arg(sw, port), up, seconds(now)); },
+          pyb::arg("port"), pyb::arg("up"), pyb::arg("now"))
+      .def(
+          "set_link_carrier",
+          [](Switch& sw, const pyb::object& link, bool up, double now) {
+            sw.set_link_carrier(link_arg(sw, link), up, seconds(now));
+          },
+          pyb::arg("link"), pyb::arg("up"), pyb::arg("now"))
+      .def("port_is_up", [](const Switch& sw, const pyb::object& port, double now) {
+             return sw.port_is_up(port_arg(sw, port), seconds(now));
+           }, pyb::arg("port"), pyb::arg("now"))
+      .def("advance", [](Switch& sw, double now) { sw.advance(seconds(now)); }, pyb::arg("now"))
+      .def(
+          "fdb_add",
+          [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, bool is_static,
+             bool sticky, bool replace, double now) {
+            AddOptions o;
+            o.is_static = is_static;
+            o.sticky = sticky;
+            o.replace = replace;
+            return sw.fdb_add(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), o, seconds(now));
+          },
+          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("static") = true,
+          pyb::arg("sticky") = false, pyb::arg("replace") = false, pyb::arg("now") = 0.0,
+          "bridge fdb add/replace: returns 0 or an errno (EEXIST, EINVAL, EPERM).")
+      .def(
+          "fdb_del",
+          [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, double now) {
+            return sw.fdb_del(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), seconds(now));
+          },
+          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("now") = 0.0)
+      .def(
+          "fdb_flush",
+          [](Switch& sw, pyb::object port, pyb::object vlan, bool include_static) {
+            std::optional<PortId> p;
+            if (!port.is_none()) p = port_arg(sw, port);
+            return sw.fdb_flush(p, opt_vlan(vlan), include_static);
+          },
+          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
+      .def(
+          "fdb",
+          [](Switch& sw, double now) {
+            pyb::list l;
+            for (const auto& r : sw.fdb_rows(seconds(now))) {
+              pyb::dict d;
+              d["mac"] = r.mac.to_string();
+              d["vlan"] = r.vlan ? pyb::object(pyb::int_(*r.vlan)) : pyb::object(pyb::none());
+              d["port"] = r.port;
+              d["static"] = r.is_static;
+              d["sticky"] = r.sticky;
+              d["age"] = r.age_s;
+              l.append(d);
+            }
+            return l;
+          },
+          pyb::arg("now"), "FDB rows at `now`, sorted by MAC then VLAN.")
+      .def(
+          "fdb_show",
+          [](Switch& sw, double now, bool json) { return sw.fdb_show(seconds(now), json ? Format::json : Format::text); },
+          pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl fdb/show style text (or JSON).")
+      .def(
+          "fdb_stats",
+          [](Switch& sw, double now, bool json) { return sw.fdb_stats(seconds(now), json ? Format::json : Format::text); },
+          pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl fdb/stats-show style text (or JSON).")
+      .def_property_readonly("counters", [](const Switch& sw) {
+        const auto& c = sw.counters();
+        pyb::dict d;
+        d["rx"] = c.rx;
+        d["forwarded"] = c.forwarded;
+        d["flooded"] = c.flooded;
+        d["flood_copies"] = c.flood_copies;
+        d["tx"] = c.tx;
+        d["to_host"] = c.to_host;
+        d["dropped"] = c.dropped;
+        d["copies_lost"] = c.copies_lost;
+        pyb::dict by;
+        for (std::size_t i = 1; i < drop_reason_count; ++i)
+          if (c.dropped_by[i]) by[to_string(static_cast<DropReason>(i))] = c.dropped_by[i];
+        d["dropped_by"] = by;
+        return d;
+      })
+      .def_property_readonly("table_counters", [](const Switch& sw) { return table_counters(sw.fdb().counters()); })
+      .def_property_readonly("flap_counters", [](const Switch& sw) { return flap_counters(sw.fdb().flap().counters()); })
+      .def("fdb_size", [](const Switch& sw) { return sw.fdb().size(); })
+      .def("fdb_maximum", [](const Switch& sw) { return sw.fdb().config().max_entries; })
+      .def("fdb_static_count", [](const Switch& sw) { return sw.fdb().static_count(); })
+      .def("fdb_learned_count", [](const Switch& sw) { return sw.fdb().learned_count(); })
+      .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); })
+      .def("has_lag_support", [](const Switch& sw) {
+        for (PortId p = 0; p < sw.port_count(); ++p)
+          if (sw.is_lag(p) && !sw.bond(p)) return false;
+        return true;
+      });
+}
+
 }  // namespace fwd::py

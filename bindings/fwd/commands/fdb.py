@@ -1,0 +1,67 @@
+"""`python3 -m fwd fdb show|stats SCENARIO`: the FDB of a switch after replaying a scenario, in
+the style of `ovs-appctl fdb/show` and `fdb/stats-show` (text or JSON)."""
+NAME = "fdb"
+HELP = "show the FDB (fdb/show) or its statistics (fdb/stats-show) after replaying a scenario"
+
+
+def add_arguments(parser):
+    parser.add_argument("what", choices=["show", "stats", "events"], help="what to print")
+    parser.add_argument("scenario", help="scenario file (JSON) to replay")
+    parser.add_argument("--steps", type=int, default=None, metavar="N",
+                        help="replay only the first N steps (default: all)")
+    parser.add_argument("--at", type=float, default=None, metavar="SECONDS",
+                        help="time to show the table at (default: the last step's time)")
+    parser.add_argument("--json", action="store_true", help="JSON instead of text")
+
+
+def run(args) -> int:
+    import json
+
+    from .. import l2
+    from ._common import error
+
+    try:
+        sc = l2.load_scenario(args.scenario)
+    except l2.ScenarioError as e:
+        return error(str(e))
+    steps = sc["steps"] if args.steps is None else sc["steps"][: max(0, args.steps)]
+    sc = dict(sc, steps=steps)
+    sw = l2.build_switch(sc)
+    now = 0.0
+    for s in steps:
+        now = float(s.get("t_ms", 0.0)) / 1000.0
+        op = s["op"]
+        if op == "inject":
+            sw.receive(s["port"], bytes.fromhex(s["frame_hex"]), now, datapath=s.get("datapath", "automatic"))
+        elif op == "burst":
+            for _ in range(int(s.get("count", 1))):
+                sw.receive(s["port"], bytes.fromhex(s["frame_hex"]), now)
+        elif op == "wait":
+            now += float(s["ms"]) / 1000.0
+            sw.advance(now)
+        elif op == "link":
+            up = s["state"] == "up"
+            if s.get("side", "bridge") == "bridge" and s["port"] in sw.ports:
+                sw.set_port_admin(s["port"], up, now)
+            else:
+                sw.set_link_carrier(s["port"], up, now)
+        elif op == "fdb_cmd":
+            try:
+                l2._fdb_cmd(sw, s["args"], now)
+            except ValueError:
+                pass
+    if args.at is not None:
+        now = args.at
+    if args.what == "show":
+        print(sw.fdb_show(now, json=args.json))
+    elif args.what == "stats":
+        print(sw.fdb_stats(now, json=args.json), end="" if not args.json else "\n")
+    else:
+        events = l2.drain_events(sw)
+        if args.json:
+            print(json.dumps([e.__dict__ for e in events]))
+        else:
+            for e in events:
+                print(f"{e.time:10.3f} {e.kind:<18} vlan {e.vlan:<4} {e.mac} {e.from_port} -> {e.to_port}"
+                      + (f" count {e.count} action {e.action}" if e.kind == "flap" else ""))
+    return 0

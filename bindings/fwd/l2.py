@@ -1,0 +1,421 @@
+"""MAC learning switches that follow real systems: Linux bridge 6.x, FreeBSD 9.x if_bridge,
+Open vSwitch 3.1 (NORMAL action) and a generic vendor switch with flap detection.
+
+    >>> import fwd.l2 as l2
+    >>> sw = l2.Switch("linux-bridge", [l2.PortConfig("p1"), l2.PortConfig("p2")])
+    >>> d = sw.receive("p1", frame, now=0.0)
+    >>> d.verdict, d.egress            # 'flooded', {'p2': b'...'}
+    >>> print(sw.fdb_show(now=1.0))    # ovs-appctl fdb/show style
+    >>> l2.events_dataframe(sw)        # moves, expiries, flaps as a pandas DataFrame
+
+Scenario replay (format: tests/data/scenarios/README.md):
+
+    >>> result = l2.replay_file("tests/data/scenarios/linux-bridge/move-basic.json")
+    >>> result.passed, result.difference
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from typing import Iterable, List, Optional
+
+from ._fwd import Error  # noqa: F401
+from ._fwd.l2 import (  # noqa: F401
+    Decision,
+    FlapAction,
+    FlapConfig,
+    FlapEmit,
+    FlapScope,
+    FlapWindow,
+    LagConfig,
+    MacTable,
+    Overflow,
+    PortConfig,
+    Profile,
+    Switch,
+)
+
+__all__ = [
+    "Switch", "MacTable", "PortConfig", "LagConfig", "FlapConfig", "FlapAction", "FlapEmit",
+    "FlapScope", "FlapWindow", "Overflow", "Profile", "Decision", "Event", "drain_events",
+    "events_dataframe", "ScenarioError", "ReplayResult", "load_scenario", "build_switch",
+    "replay", "replay_file", "scenario_files",
+]
+
+
+# ---- events ------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One table event: a move is (time, vlan, mac, from_port, to_port); a flap adds the number
+    of moves in the window (`count`) and the action taken."""
+    time: float
+    kind: str
+    mac: str
+    vlan: int
+    from_port: object
+    to_port: object
+    count: int
+    action: str
+
+
+def drain_events(source) -> List[Event]:
+    """Events kept by a Switch or MacTable since the last call, oldest first, as Event objects."""
+    return [Event(**d) for d in source.drain_events()]
+
+
+def events_dataframe(source):
+    """Events as a pandas DataFrame (columns: time, kind, mac, vlan, from_port, to_port, count,
+    action). `source` is a Switch, a MacTable (drained) or a list of Event objects."""
+    try:
+        import pandas as pd
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("events_dataframe needs pandas (Debian: apt-get install python3-pandas)") from e
+    events = source if isinstance(source, list) else drain_events(source)
+    cols = [f.name for f in dataclasses.fields(Event)]
+    return pd.DataFrame([dataclasses.asdict(e) for e in events], columns=cols)
+
+
+# ---- scenarios ---------------------------------------------------------------------------------
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be replayed: names the file and the problem."""
+
+
+SYSTEMS = {"linux-bridge", "ovs-3.1", "freebsd-bridge", "vendor"}
+_HEX = re.compile(r"^[0-9a-fA-F]*$")
+
+
+def _fail(path, msg):
+    raise ScenarioError(f"{path}: {msg}")
+
+
+def _hex(path, where, text):
+    if not isinstance(text, str) or len(text) % 2 or not _HEX.match(text):
+        _fail(path, f"{where}: not an even-length hex string: {str(text)[:40]!r}")
+    return bytes.fromhex(text)
+
+
+def load_scenario(path) -> dict:
+    """Reads and checks a scenario file; raises ScenarioError naming the file and the problem."""
+    try:
+        with open(path) as f:
+            sc = json.load(f)
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise ScenarioError(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    if not isinstance(sc, dict):
+        _fail(path, "top level must be an object")
+    for key in ("name", "system", "ports", "steps"):
+        if key not in sc:
+            _fail(path, f"missing required field '{key}'")
+    if sc["system"] not in SYSTEMS:
+        _fail(path, f"unknown system '{sc['system']}': expected one of {', '.join(sorted(SYSTEMS))}")
+    if not isinstance(sc["ports"], list) or not sc["ports"]:
+        _fail(path, "'ports' must be a non-empty list")
+    names = set()
+    for i, p in enumerate(sc["ports"]):
+        if not isinstance(p, dict) or not isinstance(p.get("name"), str) or not p["name"]:
+            _fail(path, f"ports[{i}]: needs a 'name'")
+        names.add(p["name"])
+        for m in (p.get("bond") or {}).get("members", []):
+            names.add(m)
+    if not isinstance(sc["steps"], list):
+        _fail(path, "'steps' must be a list")
+    for i, s in enumerate(sc["steps"]):
+        where = f"steps[{i}]"
+        if not isinstance(s, dict) or "op" not in s:
+            _fail(path, f"{where}: needs an 'op'")
+        if not isinstance(s.get("t_ms", 0), (int, float)):
+            _fail(path, f"{where}: 't_ms' must be a number")
+        op = s["op"]
+        if op in ("inject", "burst"):
+            if s.get("port") not in names:
+                _fail(path, f"{where} ({op}): unknown port {s.get('port')!r}: the scenario has {', '.join(sorted(names))}")
+            frame = _hex(path, f"{where} frame_hex", s.get("frame_hex"))
+            if len(frame) < 14:
+                pass  # a valid input: the switch counts it as dropped (too_short)
+            if op == "inject":
+                eg = s.get("egress")
+                if not isinstance(eg, dict):
+                    _fail(path, f"{where} (inject): 'egress' must be an object")
+                for k, v in eg.items():
+                    if k not in names:
+                        _fail(path, f"{where} (inject): egress names unknown port {k!r}")
+                    for h in (v if isinstance(v, list) else [v]):
+                        _hex(path, f"{where} egress[{k}]", h)
+        elif op == "fdb":
+            if not isinstance(s.get("entries"), list):
+                _fail(path, f"{where} (fdb): 'entries' must be a list")
+        elif op == "wait":
+            if not isinstance(s.get("ms"), (int, float)):
+                _fail(path, f"{where} (wait): 'ms' must be a number")
+        elif op == "link":
+            if s.get("port") not in names:
+                _fail(path, f"{where} (link): unknown port {s.get('port')!r}")
+            if s.get("state") not in ("up", "down"):
+                _fail(path, f"{where} (link): state must be 'up' or 'down', got {s.get('state')!r}")
+        elif op == "fdb_cmd":
+            if not isinstance(s.get("args"), str) or "rc" not in s:
+                _fail(path, f"{where} (fdb_cmd): needs 'args' (string) and 'rc'")
+        elif op in ("fdb_stats", "bond_show", "bond_hash"):
+            pass
+        else:
+            _fail(path, f"{where}: unknown op {op!r}")
+    return sc
+
+
+def scenario_files(paths: Iterable[str]) -> List[str]:
+    """Every *.json scenario under the given files/directories, sorted."""
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, _dirs, files in os.walk(p):
+                out += [os.path.join(root, f) for f in files if f.endswith(".json")]
+        else:
+            out.append(p)
+    return sorted(out)
+
+
+def build_switch(sc: dict) -> Switch:
+    """A Switch configured like the scenario's bridge, ports and static entries."""
+    br = sc.get("bridge", {})
+    system = sc["system"]
+    ports = []
+    for p in sc["ports"]:
+        kw = {}
+        if "bridge_port_mac" in p:
+            kw["mac"] = p["bridge_port_mac"]
+        for flag in ("learning", "flood", "mcast_flood", "bcast_flood", "hairpin", "locked", "sticky"):
+            if flag in p:
+                kw[flag] = bool(p[flag])
+        if "tag" in p and p["tag"] is not None:
+            kw["tag"] = int(p["tag"])
+        if p.get("trunks"):
+            kw["trunks"] = [int(v) for v in p["trunks"]]
+        if p.get("vlan_mode"):
+            kw["vlan_mode"] = p["vlan_mode"]
+        if "pvid" in p:
+            kw["pvid"] = p["pvid"]
+        if "vlans" in p:
+            kw["vlans"] = p["vlans"]
+        if "untagged" in p:
+            kw["untagged"] = p["untagged"]
+        if p.get("bond"):
+            b = p["bond"]
+            kw["lag"] = LagConfig(list(b["members"]), mode=b.get("mode", "balance-slb"),
+                                  basis=int(b.get("basis", 0)),
+                                  rebalance_interval_ms=int(b.get("rebalance_interval_ms", 10000)),
+                                  primary=b.get("primary") or "", lacp=str(b.get("lacp", "off")))
+        ports.append(PortConfig(p["name"], **kw))
+    kw = {}
+    if system == "ovs-3.1":
+        if "mac_aging_time_s" in br:
+            kw["ageing"] = float(br["mac_aging_time_s"])
+        if br.get("mac_table_size") is not None:
+            kw["max_entries"] = int(br["mac_table_size"])
+        kw["forward_bpdu"] = bool(br.get("forward_bpdu", False))
+    else:
+        if "ageing_time_s" in br:
+            kw["ageing"] = float(br["ageing_time_s"])
+        if br.get("fdb_max_learned"):
+            kw["max_entries"] = int(br["fdb_max_learned"])
+        kw["vlan_aware"] = bool(br.get("vlan_filtering", False))
+        if br.get("bridge_mac"):
+            kw["bridge_mac"] = br["bridge_mac"]
+        kw["group_fwd_mask"] = int(br.get("group_fwd_mask", 0))
+        kw["no_linklocal_learn"] = bool(br.get("no_linklocal_learn", False))
+        kw["stp"] = bool(br.get("stp", False))
+    sw = Switch(system, ports, name=sc.get("name", "br0"), **kw)
+    vlan_keyed = system != "linux-bridge" or br.get("vlan_filtering")
+    for i, e in enumerate(sc.get("static_fdb") or []):
+        vlan = e.get("vlan") if vlan_keyed else None
+        rc = sw.fdb_add(e["mac"], e["port"], vlan=vlan, static=True, sticky=bool(e.get("sticky")), now=0.0)
+        if rc:
+            raise ScenarioError(f"static_fdb[{i}]: the switch refused {e['mac']} on {e['port']} (errno {rc})")
+    return sw
+
+
+@dataclasses.dataclass
+class ReplayResult:
+    path: str
+    name: str
+    system: str
+    passed: bool
+    difference: Optional[str] = None
+    steps: int = 0
+    notes: List[str] = dataclasses.field(default_factory=list)
+
+    def line(self) -> str:
+        if self.passed:
+            return f"PASS {self.name} ({self.system}, {self.steps} steps)"
+        return f"FAIL {self.name} ({self.system}): {self.difference}"
+
+
+def _fmt_egress(eg):
+    return "{" + ", ".join(sorted(eg)) + "}"
+
+
+def _norm_egress(eg):
+    return {k: sorted(v if isinstance(v, list) else [v]) for k, v in eg.items()}
+
+
+def _first_byte_diff(a: str, b: str) -> str:
+    for i in range(0, min(len(a), len(b)), 2):
+        if a[i:i + 2] != b[i:i + 2]:
+            return f"byte {i // 2}: expected {a[i:i + 2]} got {b[i:i + 2]}"
+    return f"length: expected {len(a) // 2} bytes got {len(b) // 2}"
+
+
+_FDB_CMD = re.compile(r"^\s*(add|append|replace|del|delete)\s+(\S+)\s+dev\s+(\S+)(.*)$")
+
+
+def _fdb_cmd(sw, args, now):
+    m = _FDB_CMD.match(args)
+    if not m:
+        raise ScenarioError(f"fdb_cmd: cannot parse {args!r}: expected '<add|replace|del> MAC dev PORT ...'")
+    verb, mac, port, rest = m.groups()
+    words = rest.split()
+    vlan = None
+    if "vlan" in words:
+        i = words.index("vlan")
+        vlan = int(words[i + 1])
+    if verb in ("del", "delete"):
+        return sw.fdb_del(mac, port, vlan=vlan, now=now)
+    dynamic = "dynamic" in words
+    sticky = "sticky" in words
+    return sw.fdb_add(mac, port, vlan=vlan, static=not dynamic, sticky=sticky,
+                      replace=verb in ("replace", "append"), now=now)
+
+
+def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
+    """Replays one loaded scenario; the result names the first difference, if any."""
+    res = ReplayResult(path=path, name=sc.get("name", os.path.basename(path)), system=sc["system"], passed=True)
+    try:
+        sw = build_switch(sc)
+    except (ValueError, KeyError) as e:
+        res.passed = False
+        res.difference = f"cannot build the switch: {e}"
+        return res
+    vlan_keyed = sc["system"] != "linux-bridge" or sc.get("bridge", {}).get("vlan_filtering")
+    lag_ok = sw.has_lag_support()
+    for i, s in enumerate(sc["steps"]):
+        res.steps = i + 1
+        op = s["op"]
+        now = float(s.get("t_ms", 0.0)) / 1000.0
+        where = f"step {i} ({op}{' ' + s['port'] if 'port' in s else ''} @ {s.get('t_ms', 0)} ms)"
+
+        def differ(msg):
+            res.passed = False
+            hint = "" if lag_ok else " [LAG member selection unavailable: fwd::lag not wired in]"
+            res.difference = f"{where}: {msg}{hint}"
+
+        if op == "inject":
+            frame = bytes.fromhex(s["frame_hex"])
+            d = sw.receive(s["port"], frame, now, datapath=s.get("datapath", "automatic"))
+            got = {k: (v.hex() if isinstance(v, bytes) else [x.hex() for x in v]) for k, v in d.egress.items()}
+            want = s["egress"]
+            if set(got) != set(want):
+                why = f" ({d.verdict}{': ' + d.reason if d.reason else ''})"
+                differ(f"egress ports: expected {_fmt_egress(want)} got {_fmt_egress(got)}{why}")
+                return res
+            ng, nw = _norm_egress(got), _norm_egress(want)
+            for k in sorted(nw):
+                if ng[k] != nw[k]:
+                    if len(ng[k]) != len(nw[k]):
+                        differ(f"egress {k}: expected {len(nw[k])} copies got {len(ng[k])}")
+                    else:
+                        differ(f"egress {k} bytes differ at {_first_byte_diff(nw[k][0], ng[k][0])}")
+                    return res
+        elif op == "burst":
+            frame = bytes.fromhex(s["frame_hex"])
+            for _ in range(int(s.get("count", 1))):
+                sw.receive(s["port"], frame, now, datapath="automatic")
+        elif op == "fdb":
+            rows = sw.fdb(now)
+            got = sorted((r["mac"], r["vlan"], r["port"], bool(r["static"]), bool(r["sticky"])) for r in rows)
+            want = []
+            for e in s["entries"]:
+                vlan = e.get("vlan")
+                if not vlan_keyed:
+                    vlan = None
+                want.append((e["mac"].lower(), vlan, e["port"], bool(e.get("static", False)),
+                             "sticky" in (e.get("flags") or [])))
+            want.sort()
+            if got != want:
+                missing = [w for w in want if w not in got]
+                extra = [g for g in got if g not in want]
+                differ(f"FDB differs: missing {missing} unexpected {extra}")
+                return res
+            if "fdb_n_learned" in s and s["fdb_n_learned"] != sw.fdb_learned_count():
+                differ(f"fdb_n_learned: expected {s['fdb_n_learned']} got {sw.fdb_learned_count()}")
+                return res
+        elif op == "fdb_stats":
+            st = json.loads(sw.fdb_stats(now, json=True))
+            for k, v in s.get("stats", {}).items():
+                if k in st and st[k] != v:
+                    differ(f"fdb_stats {k}: expected {v} got {st[k]}")
+                    return res
+        elif op == "wait":
+            sw.advance(now + float(s["ms"]) / 1000.0)
+        elif op == "link":
+            up = s["state"] == "up"
+            if s.get("side", "bridge") == "bridge" and s["port"] in sw.ports:
+                sw.set_port_admin(s["port"], up, now)
+            else:
+                sw.set_link_carrier(s["port"], up, now)
+        elif op == "fdb_cmd":
+            try:
+                rc = _fdb_cmd(sw, s["args"], now)
+            except ValueError as e:
+                rc = -1
+                res.notes.append(f"{where}: {e}")
+            if (rc == 0) != (s["rc"] == 0):
+                differ(f"fdb_cmd '{s['args']}': expected rc {s['rc']} got {'0' if rc == 0 else 'error ' + str(rc)}")
+                return res
+        elif op in ("bond_show", "bond_hash"):
+            if not lag_ok:
+                differ(f"{op} needs fwd::lag bond state, which is not wired into the switch yet")
+                return res
+            diff = _check_bond_step(sw, s, now)
+            if diff:
+                differ(diff)
+                return res
+    return res
+
+
+def _check_bond_step(sw, s, now):
+    """Compares a bond_show / bond_hash step with the switch's bond state (needs fwd.lag)."""
+    op = s["op"]
+    if op == "bond_hash":
+        from . import _fwd
+        hash_mod = getattr(_fwd, "hash", None)
+        fn = getattr(hash_mod, "ovs_hash_mac", None) if hash_mod else None
+        if fn is None:
+            return None
+        for h in s.get("hashes", []):
+            got = fn(h["mac"], int(h["vlan"]), int(s.get("basis", 0))) & 0xFF
+            if got != h["bucket"]:
+                return f"bond/hash {h['mac']} vlan {h['vlan']}: expected bucket {h['bucket']} got {got}"
+        return None
+    show = getattr(sw, "bond_show_dict", None)
+    if show is None:
+        return None
+    got = show(now)
+    for bond, st in (got.items() if isinstance(got, dict) else []):
+        if "active_member" in s and st.get("active_member") != s["active_member"]:
+            return f"bond/show active member: expected {s['active_member']} got {st.get('active_member')}"
+        if "members" in s and st.get("members") != s["members"]:
+            return f"bond/show members: expected {s['members']} got {st.get('members')}"
+        for b, m in (s.get("buckets") or {}).items():
+            if st.get("buckets", {}).get(str(b)) != m:
+                return f"bond/show bucket {b}: expected {m} got {st.get('buckets', {}).get(str(b))}"
+    return None
+
+
+def replay_file(path) -> ReplayResult:
+    """Loads and replays one scenario file (ScenarioError for a malformed file)."""
+    return replay(load_scenario(path), path)

@@ -1,0 +1,373 @@
+#pragma once
+/// \file
+/// MacTable: the forwarding database of an L2 switch, (VLAN, MAC) -> port.
+///
+/// Follows the learning tables of the Linux bridge (`net/bridge/br_fdb.c`, kernel 6.x), FreeBSD
+/// 9.x `if_bridge` (`bridge_rtupdate`, `bridge_rtage`) and Open vSwitch 3.1 `lib/mac-learning.c`,
+/// selected by TableConfig (see the `*_defaults()` factories and l2-learning.md §2, §4).
+///
+/// Data structure: boost::unordered_flat_map<u64 key, 8-byte slot> (layout in detail/fdb.hpp):
+/// 16 bytes per slot + 1 metadata byte, 32 bytes per entry at the load reserve() gives for a
+/// power-of-two entry count (bench/switch_bench.cpp `bytes_per_entry`).
+/// Invariants: a key is (VID << 48 | MAC); VID 0 when the table is not VLAN-keyed. An entry's
+/// port is < `ports`. Dynamic entries expire `ageing` after their last update (creation,
+/// refresh, move) judged on whole granules; expired entries are removed lazily (on the next
+/// touch, on age(), before a capacity decision), and `expired` counts them then.
+/// Capacity: `max_entries` (0 = none) either refuses new MACs (Linux fdb_max_learned, FreeBSD
+/// maxaddr) or evicts the least-recently-updated dynamic entry of the port owning the most
+/// entries (OVS evict_mac_entry_fairly). Eviction scans the table: O(n), only when full.
+/// Counters are API with OVS's names: learned, expired, evicted, moved; plus refusals.
+/// Moves go through an optional FlapDetector (flap.hpp) and are recorded as events in a
+/// bounded ring. Thread rules: one MacTable per thread; const methods do not mutate.
+/// Hot paths (learn, lookup) never throw; the table allocates only when it grows (and, in
+/// Boost 1.81, on the rare anti-drift rehash after many erasures).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/container/static_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "fwd/l2/detail/fdb.hpp"
+#include "fwd/l2/flap.hpp"
+#include "fwd/net/mac.hpp"
+#include "fwd/time.hpp"
+
+namespace fwd::l2 {
+
+/// What a full table does with a new MAC.
+enum class Overflow : std::uint8_t {
+  refuse,                     ///< not learned, traffic to it floods (Linux, FreeBSD, vendors)
+  evict_lru_of_busiest_port,  ///< OVS: evict the LRU entry of the port with the most entries
+};
+
+/// Kinds of table events.
+enum class EventKind : std::uint8_t {
+  learned, moved, expired, evicted, flushed, flap, pinned, learning_disabled, port_shutdown,
+};
+const char* to_string(EventKind k);
+
+/// One event: a move is (time, VLAN, MAC, from, to); a flap adds the window count and action.
+struct Event {
+  Time time{};
+  net::Mac mac{};
+  std::uint16_t vlan = 0;
+  PortId from = no_port;
+  PortId to = no_port;
+  EventKind kind = EventKind::learned;
+  FlapAction action = FlapAction::none;
+  std::uint32_t count = 0;
+};
+
+namespace event_mask {
+inline constexpr std::uint32_t bit(EventKind k) { return 1u << static_cast<unsigned>(k); }
+/// Default: everything but `learned` and `flushed` (one per new MAC would flood the ring).
+inline constexpr std::uint32_t standard = 0xffffffffu & ~bit(EventKind::learned) & ~bit(EventKind::flushed);
+inline constexpr std::uint32_t all = 0xffffffffu;
+inline constexpr std::uint32_t none = 0;
+}  // namespace event_mask
+
+/// Table behaviour. Use the factories for the followed systems.
+struct TableConfig {
+  Time ageing = Time::from_s(300);      ///< idle time of dynamic entries
+  bool ageing_zero_disables_learning = false;  ///< Linux: ageing_time 0 = learning off (row 13)
+  Time tick = Time::from_ms(1);         ///< stamp resolution (orders updates: OVS LRU)
+  Time granule = Time::from_ms(1);      ///< ageing is judged on whole granules of the clock
+  Time sweep_period{};                  ///< FreeBSD: entries leave only at sweeps every period
+  Time refresh_min_age{};               ///< OVS: same-port refresh only when age >= 1 s
+  std::size_t max_entries = 0;          ///< 0 = no cap
+  bool cap_counts_static = false;       ///< the cap counts every entry (OVS, FreeBSD)
+  Overflow overflow = Overflow::refuse;
+  bool static_moves = false;            ///< Linux: static entries are re-pointed by learning
+  Time garp_lock_time{};                ///< OVS: 5 s gratuitous-ARP lock (0 = no lock)
+  PortId ports = 256;                   ///< valid port ids are 0..ports-1
+  std::size_t reserve = 0;              ///< pre-size for this many entries
+  FlapConfig flap{};
+  std::size_t event_capacity = 4096;    ///< events kept (oldest overwritten)
+  std::uint32_t events = event_mask::standard;
+
+  static TableConfig linux_bridge();    ///< linux-6.x: 300 s, jiffies of 4 ms (HZ=250)
+  static TableConfig freebsd_bridge();  ///< freebsd-9.x: 1200 s, 300 s sweep, 2000 entries
+  static TableConfig ovs();             ///< ovs-3.1: 300 s on whole seconds, 8192, eviction
+  static TableConfig vendor();          ///< generic vendor switch: 300 s, flap detection on
+  /// Throws fwd::Error naming the bad setting and what is accepted.
+  void validate() const;
+};
+
+/// Running totals (OVS `fdb/stats-show` names) and refusals.
+struct TableCounters {
+  std::uint64_t learned = 0;         ///< new entries created by learning
+  std::uint64_t expired = 0;         ///< dynamic entries removed by ageing
+  std::uint64_t evicted = 0;         ///< entries evicted to make room
+  std::uint64_t moved = 0;           ///< entries re-pointed to another port
+  std::uint64_t refused_full = 0;    ///< new MACs not learned: table full
+  std::uint64_t refused_flap = 0;    ///< moves refused by a pin / learning hold
+  std::uint64_t refused_bad_port = 0;///< learn() with a port id out of range
+  std::uint64_t flushed = 0;         ///< entries removed by flush calls
+};
+
+/// How learn() ended.
+enum class LearnStatus : std::uint8_t {
+  learned,         ///< a new entry
+  refreshed,       ///< same port, timestamp updated
+  unchanged,       ///< same port, not refreshed (OVS: whole-second age 0)
+  moved,           ///< re-pointed from `from` to the new port
+  kept,            ///< static/sticky entry elsewhere; not moved
+  garp_locked,     ///< OVS: gratuitous ARP on a bond while the entry's lock holds; not moved
+  refused_full,    ///< table full (refuse policy)
+  refused_off,     ///< learning disabled (Linux ageing_time 0)
+  refused_flap,    ///< a pin or a learning hold refused the move
+  drop_frame,      ///< flap action drop_frame: the caller drops the frame
+  shutdown_port,   ///< flap action shutdown_port: the caller error-disables `to`
+  bad_port,        ///< port id out of range
+};
+const char* to_string(LearnStatus s);
+
+struct LearnResult {
+  LearnStatus status = LearnStatus::learned;
+  PortId from = no_port;  ///< previous port for moved / kept / garp_locked
+  bool flap_event = false;///< a FlapEvent was emitted by this call
+};
+
+/// Per-frame facts the OVS rules need.
+struct LearnOptions {
+  bool gratuitous_arp = false;
+  bool from_bond = false;
+  bool sticky = false;  ///< FreeBSD sticky member: a new entry is sticky (never moves or ages)
+};
+
+/// Result of a lookup: the entry's port (no_port = unknown) and its flags.
+struct Hit {
+  PortId port = no_port;
+  bool is_static = false;
+  explicit operator bool() const { return port != no_port; }
+};
+
+/// One FDB row for show/dumps.
+struct EntryInfo {
+  net::Mac mac{};
+  std::uint16_t vlan = 0;
+  PortId port = no_port;
+  bool is_static = false;
+  bool sticky = false;
+  bool user = false;
+  Time updated{};            ///< time of the last update (tick resolution)
+  std::int64_t age_s = 0;    ///< whole seconds on the table's clock (OVS fdb/show "Age")
+};
+
+/// Options of an explicit add (bridge fdb add / replace, ovs-appctl fdb/add).
+struct AddOptions {
+  bool is_static = true;
+  bool sticky = false;
+  bool replace = false;      ///< modify an existing entry (else an existing entry is an error)
+};
+
+/// Counting allocator: lets the table report the bytes its container really holds.
+template <class T>
+struct CountingAllocator {
+  using value_type = T;
+  std::size_t* bytes = nullptr;
+  CountingAllocator() = default;
+  explicit CountingAllocator(std::size_t* b) : bytes(b) {}
+  template <class U>
+  CountingAllocator(const CountingAllocator<U>& o) : bytes(o.bytes) {}
+  T* allocate(std::size_t n) {
+    if (bytes) *bytes += n * sizeof(T);
+    return std::allocator<T>{}.allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) {
+    if (bytes) *bytes -= n * sizeof(T);
+    std::allocator<T>{}.deallocate(p, n);
+  }
+  template <class U>
+  bool operator==(const CountingAllocator<U>& o) const { return bytes == o.bytes; }
+};
+
+/// The forwarding database. See the file comment.
+class MacTable {
+public:
+  explicit MacTable(TableConfig cfg = {});
+  MacTable(const MacTable&) = delete;
+  MacTable& operator=(const MacTable&) = delete;
+
+  const TableConfig& config() const { return cfg_; }
+
+  // ---- hot path -------------------------------------------------------------------------
+
+  /// A frame from `mac` in `vlan` arrived on `port` at `now`: create, refresh or move.
+  LearnResult learn(std::uint16_t vlan, net::Mac mac, PortId port, Time now, LearnOptions o = {}) {
+    return learn_key(detail::make_key(vlan, mac.to_u64()), port, now, o);
+  }
+  LearnResult learn_key(std::uint64_t key, PortId port, Time now, LearnOptions o = {});
+
+  /// Where `mac` in `vlan` lives at `now` (expired entries are removed and read as unknown).
+  Hit lookup(std::uint16_t vlan, net::Mac mac, Time now) {
+    return lookup_key(detail::make_key(vlan, mac.to_u64()), now);
+  }
+  Hit lookup_key(std::uint64_t key, Time now) {
+    auto it = map_.find(key);
+    if (it == map_.end()) return {};
+    const detail::Slot& s = it->second;
+    if (!(s.flags & detail::slot_flag::is_static) && is_expired(s, granule_now(now))) {
+      expire(it);
+      return {};
+    }
+    return {s.port, (s.flags & detail::slot_flag::is_static) != 0};
+  }
+
+  // ---- administration (edges: throw fwd::Error on bad input) ----------------------------
+
+  /// Adds a static entry (never ages; moves only if `static_moves`; never if sticky).
+  void add_static(std::uint16_t vlan, net::Mac mac, PortId port, bool sticky = false);
+  /// bridge fdb add/replace semantics. Returns 0 or a positive errno (EEXIST, EINVAL).
+  int add(std::uint16_t vlan, net::Mac mac, PortId port, AddOptions o, Time now);
+  /// Removes one entry (any kind). Returns false if absent.
+  bool remove(std::uint16_t vlan, net::Mac mac);
+  /// Removes the entry only if it points at `port` (bridge fdb del). False if not.
+  bool remove_on_port(std::uint16_t vlan, net::Mac mac, PortId port);
+  /// Flushes: all entries, those of one port, or of one VLAN; static ones only if asked.
+  std::size_t flush(bool include_static = false);
+  std::size_t flush_port(PortId port, bool include_static = false);
+  std::size_t flush_vlan(std::uint16_t vlan, bool include_static = false);
+  /// Removes every entry expired at `now`; returns how many.
+  std::size_t age(Time now);
+  /// Changes the idle time (OVS clamps before calling; Linux 0 = learning off).
+  void set_ageing(Time ageing);
+  void set_max_entries(std::size_t n) { cfg_.max_entries = n; }
+
+  // ---- inspection -----------------------------------------------------------------------
+
+  std::size_t size() const { return map_.size(); }
+  /// Dynamic entries created by learning (Linux fdb_n_learned).
+  std::size_t learned_count() const { return n_learned_; }
+  std::size_t static_count() const { return n_static_; }
+  std::uint32_t port_entries(PortId p) const { return p < port_dyn_.size() ? port_dyn_[p] : 0; }
+  /// Live entries at `now`, sorted by MAC then VLAN (expired ones are skipped, not removed).
+  std::vector<EntryInfo> entries(Time now) const;
+  std::optional<EntryInfo> find(std::uint16_t vlan, net::Mac mac, Time now) const;
+  const TableCounters& counters() const { return counters_; }
+  const FlapDetector& flap() const { return flap_; }
+  FlapDetector& flap() { return flap_; }
+  /// Bytes held by the container (slots, metadata, group padding), from its allocator.
+  std::size_t memory_bytes() const { return alloc_bytes_; }
+  std::size_t capacity() const { return map_.bucket_count(); }
+
+  /// Events kept so far (oldest first) and how many were overwritten.
+  const detail::Ring<Event>& events() const { return events_; }
+  std::vector<Event> drain_events() { return events_.drain(); }
+  void record(const Event& e) {
+    if (cfg_.events & event_mask::bit(e.kind)) events_.push(e);
+  }
+
+  /// Whole seconds since the last update, as OVS's fdb/show prints it.
+  std::int64_t age_seconds(std::uint32_t stamp, Time now) const;
+
+private:
+  using Map = boost::unordered_flat_map<std::uint64_t, detail::Slot, detail::KeyHash,
+                                        std::equal_to<std::uint64_t>,
+                                        CountingAllocator<std::pair<const std::uint64_t, detail::Slot>>>;
+
+  std::uint32_t tick(Time now) {
+    if (clock_.needs_rebase(now)) rebase(clock_.rebase_shift(now));
+    return clock_.tick(now);
+  }
+  std::int64_t granule_now(Time now) {
+    const std::uint32_t t = tick(now);
+    return clock_.granule_of(t);
+  }
+  std::int64_t expire_granule(std::uint32_t stamp) const {
+    std::int64_t e = clock_.granule_of(stamp) + ageing_granules_;
+    if (sweep_granules_ > 0) e = (e + sweep_granules_ - 1) / sweep_granules_ * sweep_granules_;
+    return e;
+  }
+  bool is_expired(const detail::Slot& s, std::int64_t now_g) const {
+    return !(s.flags & detail::slot_flag::is_static) && now_g >= expire_granule(s.stamp);
+  }
+  bool counts_as_learned(const detail::Slot& s) const {
+    return !(s.flags & (detail::slot_flag::is_static | detail::slot_flag::user));
+  }
+  std::size_t counted_size() const { return cfg_.cap_counts_static ? map_.size() : n_learned_; }
+
+  void expire(Map::iterator it);
+  void erase_slot(std::uint64_t key, const detail::Slot& s);
+  void sweep_if_due(Time now);
+  bool evict_one(Time now);
+  void rebase(std::int64_t shift);
+  LearnResult create(std::uint64_t key, PortId port, Time now, std::uint32_t t, LearnOptions o);
+  LearnResult move_slot(std::uint64_t key, detail::Slot& s, PortId port, Time now, std::uint32_t t);
+  bool garp_locked(std::uint64_t key, Time now) const;
+  void set_garp_lock(std::uint64_t key, detail::Slot& s, Time now);
+  void emit(EventKind k, std::uint64_t key, PortId from, PortId to, Time t,
+            FlapAction a = FlapAction::none, std::uint32_t count = 0);
+
+  TableConfig cfg_;
+  std::size_t alloc_bytes_ = 0;
+  Map map_;
+  detail::Clock clock_;
+  std::int64_t ageing_granules_ = 0;
+  std::int64_t sweep_granules_ = 0;
+  std::int64_t refresh_min_granules_ = 0;
+  bool learning_off_ = false;
+  std::int64_t min_expire_g_ = INT64_MAX;  // lower bound of any dynamic entry's expiry
+  std::size_t n_learned_ = 0, n_static_ = 0;
+  std::vector<std::uint32_t> port_dyn_;    // dynamic entries per port (eviction)
+  struct GarpLock { std::uint64_t key; Time until; };
+  boost::container::static_vector<GarpLock, 64> garp_locks_;
+  TableCounters counters_;
+  FlapDetector flap_;
+  detail::Ring<Event> events_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Inline hot path.
+
+inline LearnResult MacTable::learn_key(std::uint64_t key, PortId port, Time now, LearnOptions o) {
+  using namespace detail;
+  if (port >= cfg_.ports) [[unlikely]] {
+    ++counters_.refused_bad_port;
+    return {LearnStatus::bad_port};
+  }
+  if (learning_off_) return {LearnStatus::refused_off};
+  const std::uint32_t t = tick(now);
+  if (flap_.enabled() && cfg_.flap.action == FlapAction::disable_learning &&
+      flap_.is_learning_disabled(key_vlan(key), now)) [[unlikely]] {
+    ++counters_.refused_flap;
+    flap_.count_refused();
+    return {LearnStatus::refused_flap};
+  }
+  auto it = map_.find(key);
+  if (it == map_.end()) return create(key, port, now, t, o);
+  Slot& s = it->second;
+  const std::int64_t now_g = clock_.granule_of(t);
+  if (is_expired(s, now_g)) {
+    expire(it);
+    return create(key, port, now, t, o);
+  }
+  const bool garp_bond = o.gratuitous_arp && o.from_bond && cfg_.garp_lock_time.ns > 0;
+  const bool garp_plain = o.gratuitous_arp && !o.from_bond && cfg_.garp_lock_time.ns > 0;
+  const bool locked = garp_bond && (s.flags & slot_flag::garp_lock) && garp_locked(key, now);
+  if (refresh_min_granules_ > 0) {
+    // OVS is_mac_learning_update_needed(): nothing happens for a young entry on the same port,
+    // nor for a locked gratuitous ARP from a bond.
+    const bool old = now_g - clock_.granule_of(s.stamp) >= refresh_min_granules_;
+    if (!old && !garp_plain && (locked || s.port == port)) return {LearnStatus::unchanged, s.port};
+  }
+  if (s.port == port) {
+    s.stamp = t;
+    if (garp_plain) set_garp_lock(key, s, now);
+    return {LearnStatus::refreshed, port};
+  }
+  if ((s.flags & slot_flag::sticky) || ((s.flags & slot_flag::is_static) && !cfg_.static_moves)) {
+    return {LearnStatus::kept, s.port};
+  }
+  if (locked) {
+    s.stamp = t;  // mac_learning_insert() refreshed it before the lock check
+    return {LearnStatus::garp_locked, s.port};
+  }
+  if (garp_plain) set_garp_lock(key, s, now);
+  return move_slot(key, s, port, now, t);
+}
+
+}  // namespace fwd::l2

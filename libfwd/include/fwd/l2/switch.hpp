@@ -1,0 +1,349 @@
+#pragma once
+/// \file
+/// Switch: an L2 switch with a behaviour profile naming the real system it follows.
+///
+///  - `linux-bridge`: Linux 6.x bridge (l2-learning.md §1-§2, recorded on 6.18): static entries
+///    move, ageing 0 = no learning, invalid sources dropped, fdb_max_learned refuses, link-local
+///    01:80:c2:00:00:0X rules with group_fwd_mask, flood flags, hairpin, locked ports; without
+///    VLAN filtering tags are payload and the FDB ignores them (row 9, 27); with VLAN filtering
+///    row 28 (PVID, membership, untagged egress).
+///  - `freebsd-bridge`: FreeBSD 9.x if_bridge (source): key (MAC, tag VID, 0 -> 1), 1200 s
+///    timeout swept every 300 s, 2000 entries refused when full, static entries never move,
+///    multicast sources forwarded but not learned, 01:80:c2:00:00:0X never forwarded.
+///  - `ovs-3.1`: Open vSwitch 3.1 NORMAL action (recorded): VLAN access/trunk/native modes, FDB
+///    (MAC, VLAN), 15..3600 s ageing on whole-second ticks, table-size eviction of the busiest
+///    port's LRU entry, gratuitous-ARP lock, reserved multicast dropped before learning, and the
+///    datapath flow cache: a frame that *hits* a cached flow is forwarded as the current table
+///    says but its learning is applied `hit_learning_delay` later (OVS rows 19-21).
+///  - `vendor`: a generic IEEE 802.1Q switch: VLAN-aware, 300 s ageing, flap detection on.
+/// Ports are physical or LAGs; a LAG is one logical port (one FDB port) over member links.
+/// Every frame ends in exactly one of: forwarded (known unicast), flooded (copies counted),
+/// to_host (consumed locally) or dropped with a DropReason; counters() add up.
+/// The forwarding path never allocates (egress sets in small_vectors), never throws and reads
+/// no byte past the frame. Thread rules: one Switch per thread.
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/container/small_vector.hpp>
+
+#include "fwd/l2/detail/switch_state.hpp"
+#include "fwd/l2/mac_table.hpp"
+#include "fwd/net/bytes.hpp"
+#include "fwd/net/mac.hpp"
+#include "fwd/time.hpp"
+
+namespace fwd::lag {
+class OvsBond;
+}
+
+namespace fwd::l2 {
+
+/// The real system a switch follows.
+enum class Profile : std::uint8_t { linux_bridge, freebsd_bridge, ovs_3_1, vendor };
+/// `linux-bridge`, `freebsd-bridge`, `ovs-3.1`, `vendor`.
+const char* to_string(Profile p);
+/// Parses a profile name (also accepts `linux`, `linux-6.x`, `freebsd`, `freebsd-9.3`, `ovs`).
+Profile parse_profile(std::string_view name);
+
+/// Physical link number (a physical port has one link, a LAG one per member).
+using LinkId = std::uint16_t;
+inline constexpr LinkId no_link = 0xffff;
+/// Pseudo port of the bridge device itself (its own MAC).
+inline constexpr PortId bridge_self = 0xfffe;
+
+/// VLAN mode of a port on a VLAN-aware switch (OVS `vlan_mode`; `linux` = explicit lists).
+enum class VlanMode : std::uint8_t { automatic, access, trunk, native_untagged, native_tagged, linux };
+const char* to_string(VlanMode m);
+
+/// A LAG port's bonding settings (OVS bond columns; other systems: member order only).
+struct LagConfig {
+  std::vector<std::string> members;       ///< member link names, in configuration order
+  std::string mode = "balance-slb";       ///< balance-slb, active-backup, balance-tcp
+  std::uint32_t basis = 0;                ///< other_config:bond-hash-basis
+  std::int64_t rebalance_interval_ms = 10000;
+  std::string primary;                    ///< other_config:bond-primary
+  std::string lacp = "off";
+};
+
+/// One port's configuration. Defaults give an ordinary port of the profile.
+struct PortConfig {
+  std::string name;
+  std::optional<net::Mac> mac;  ///< the port's own address (Linux bridge_port_mac: local entry)
+  bool learning = true;
+  bool flood = true;            ///< unknown unicast flooded to this port (Linux `flood`)
+  bool mcast_flood = true;
+  bool bcast_flood = true;
+  bool hairpin = false;
+  bool locked = false;          ///< Linux `locked`: admit only sources with an FDB entry here
+  bool sticky = false;          ///< FreeBSD member `sticky`: entries learned here never move
+  // VLAN (VLAN-aware switches)
+  VlanMode vlan_mode = VlanMode::automatic;
+  std::optional<std::uint16_t> tag;     ///< OVS `tag` (access VLAN / native VLAN)
+  std::vector<std::uint16_t> trunks;    ///< OVS `trunks` (empty: all VLANs)
+  std::optional<std::uint16_t> pvid;    ///< Linux/vendor PVID (VlanMode::linux)
+  std::vector<std::uint16_t> vlans;     ///< Linux/vendor membership (VlanMode::linux)
+  std::vector<std::uint16_t> untagged;  ///< Linux/vendor untagged egress VIDs (VlanMode::linux)
+  std::optional<LagConfig> lag;         ///< set: this port is a LAG over lag->members
+};
+
+/// Switch-wide settings; `defaults(profile)` fills the followed system's defaults.
+struct SwitchConfig {
+  Profile profile = Profile::linux_bridge;
+  std::string name = "br0";
+  bool vlan_aware = false;                  ///< Linux vlan_filtering; always on for ovs/vendor
+  std::optional<net::Mac> bridge_mac;       ///< the bridge's own MAC (Linux/FreeBSD: local)
+  Time ageing = Time::from_s(300);          ///< ageing_time / mac-aging-time / timeout
+  std::size_t max_entries = 0;              ///< fdb_max_learned / mac-table-size / maxaddr
+  std::uint16_t group_fwd_mask = 0;         ///< Linux: forward 01:80:c2:00:00:0X if bit X
+  bool no_linklocal_learn = false;          ///< Linux
+  bool stp = false;                         ///< Linux: STP on consumes 01:80:c2:00:00:00
+  bool forward_bpdu = false;                ///< OVS other_config:forward-bpdu
+  Time hit_learning_delay = Time::from_ms(330);  ///< OVS: revalidator delay for cached flows
+  Time flow_idle = Time::from_s(10);        ///< OVS: datapath flow max-idle
+  std::optional<FlapConfig> flap;           ///< unset: the profile's preset
+  std::size_t reserve = 0;                  ///< pre-size the FDB for this many MACs
+  std::size_t event_capacity = 4096;
+  std::uint32_t events = event_mask::standard;
+
+  static SwitchConfig defaults(Profile p);
+};
+
+/// Why a frame was dropped.
+enum class DropReason : std::uint8_t {
+  none,
+  too_short,        ///< shorter than an Ethernet header (14 bytes)
+  bad_link,         ///< receive() on a link id that does not exist
+  port_down,        ///< ingress port/link administratively down, no carrier or err-disabled
+  malformed_vlan,   ///< 802.1Q TPID without a complete tag
+  invalid_source,   ///< multicast, broadcast or all-zero source (Linux, vendor)
+  own_source,       ///< FreeBSD: source is one of the bridge's own addresses
+  mac_control,      ///< 01:80:c2:00:00:01 (pause), dropped before learning
+  stp_bpdu,         ///< STP group address consumed by the STP code (FreeBSD; Linux with STP)
+  reserved_multicast,  ///< OVS: reserved destination (eth_addr_is_reserved) without forward-bpdu
+  vlan_ingress,     ///< VLAN admission: not a member / tagged on an access port / no PVID
+  locked_port,      ///< Linux locked port: source not authorised on this port
+  bond_admission,   ///< LAG member refused the frame (inactive member, backup member, ...)
+  slb_loopback,     ///< OVS SLB: source learned on another port ("looped back")
+  cached_drop,      ///< OVS: hit a cached drop flow
+  same_port,        ///< destination lives on the ingress port (filtered)
+  blackhole,        ///< destination's port is down (static entry on a down port)
+  no_egress,        ///< flood with no eligible port
+  lag_no_member,    ///< LAG egress with no usable member
+  flap_drop,        ///< flap action drop_frame
+  flap_shutdown,    ///< flap action shut the port down
+  count_
+};
+const char* to_string(DropReason r);
+inline constexpr std::size_t drop_reason_count = static_cast<std::size_t>(DropReason::count_);
+
+enum class Verdict : std::uint8_t { forwarded, flooded, to_host, dropped };
+const char* to_string(Verdict v);
+
+/// OVS datapath outcome of a frame: `automatic` consults the switch's flow-cache model.
+enum class Datapath : std::uint8_t { automatic, miss, hit };
+
+/// What happens to the tag on one egress copy.
+enum class TagOp : std::uint8_t { keep, strip, push, rewrite };
+
+/// One transmitted copy.
+struct Egress {
+  PortId port = no_port;
+  LinkId link = no_link;  ///< the physical link (for a LAG: the chosen member)
+  TagOp op = TagOp::keep;
+  std::uint16_t tci = 0;  ///< the tag for push / rewrite (TPID 0x8100)
+};
+
+/// The forwarding decision for one frame.
+struct Decision {
+  Verdict verdict = Verdict::dropped;
+  DropReason reason = DropReason::none;
+  std::uint16_t vlan = 0xffff;              ///< classified VLAN (0xffff: none)
+  PortId ingress = no_port;
+  LearnStatus learn = LearnStatus::unchanged;
+  bool learn_deferred = false;              ///< OVS hit: learning queued for later
+  bool datapath_hit = false;
+  PortId dst_port = no_port;                ///< FDB port of the destination, if known
+  boost::container::small_vector<Egress, 8> egress;
+
+  void reset() {
+    verdict = Verdict::dropped;
+    reason = DropReason::none;
+    vlan = 0xffff;
+    ingress = no_port;
+    learn = LearnStatus::unchanged;
+    learn_deferred = false;
+    datapath_hit = false;
+    dst_port = no_port;
+    egress.clear();
+  }
+};
+
+/// Frame accounting: rx == forwarded + flooded + to_host + sum(dropped).
+struct SwitchCounters {
+  std::uint64_t rx = 0;
+  std::uint64_t forwarded = 0;      ///< frames sent to one known port
+  std::uint64_t flooded = 0;        ///< frames flooded (>= 1 copy)
+  std::uint64_t flood_copies = 0;   ///< copies sent by floods
+  std::uint64_t tx = 0;             ///< all copies sent
+  std::uint64_t to_host = 0;        ///< frames consumed locally
+  std::uint64_t copies_lost = 0;    ///< flood copies to a LAG with no usable member
+  std::uint64_t dropped = 0;
+  std::array<std::uint64_t, drop_reason_count> dropped_by{};
+};
+
+/// Per-port counters.
+struct PortCounters {
+  std::uint64_t rx = 0, tx = 0, dropped = 0;
+};
+
+/// One FDB row for show output (port by name).
+struct FdbRow {
+  net::Mac mac{};
+  std::optional<std::uint16_t> vlan;  ///< unset when the table is not VLAN-keyed
+  std::string port;
+  bool is_static = false;
+  bool sticky = false;
+  std::int64_t age_s = 0;
+};
+
+/// Output format of show functions.
+enum class Format : std::uint8_t { text, json };
+
+/// An L2 switch. See the file comment.
+class Switch {
+public:
+  /// Builds a switch; throws fwd::Error for duplicate or empty port names, VLAN ids out of
+  /// range, a LAG without members, or settings the profile does not accept.
+  Switch(SwitchConfig cfg, std::vector<PortConfig> ports);
+  ~Switch();
+  Switch(const Switch&) = delete;
+  Switch& operator=(const Switch&) = delete;
+
+  const SwitchConfig& config() const { return cfg_; }
+  Profile profile() const { return cfg_.profile; }
+
+  // ---- names ------------------------------------------------------------------------------
+  std::size_t port_count() const { return ports_.size(); }
+  std::size_t link_count() const { return links_.size(); }
+  /// Port id by name; throws fwd::Error listing the ports.
+  PortId port_id(std::string_view name) const;
+  /// Link id by name (a physical port's name or a LAG member's name); throws fwd::Error.
+  LinkId link_id(std::string_view name) const;
+  const std::string& port_name(PortId p) const;
+  const std::string& link_name(LinkId l) const;
+  PortId port_of_link(LinkId l) const { return l < links_.size() ? links_[l].port : no_port; }
+  const PortConfig& port_config(PortId p) const;
+  bool is_lag(PortId p) const { return p < ports_.size() && ports_[p].is_lag; }
+  /// The OVS bond state of a LAG port (nullptr for other ports/profiles).
+  lag::OvsBond* bond(PortId p);
+  const lag::OvsBond* bond(PortId p) const;
+
+  // ---- data path --------------------------------------------------------------------------
+  /// A frame arrives on `link` at `now`. Fills `out`; never throws or allocates.
+  void receive(LinkId link, net::Bytes frame, Time now, Decision& out, Datapath dp = Datapath::automatic);
+  Decision receive(LinkId link, net::Bytes frame, Time now, Datapath dp = Datapath::automatic) {
+    Decision d;
+    receive(link, frame, now, d, dp);
+    return d;
+  }
+  /// Bytes of one egress copy written to `out` (which needs frame.size() + 4 bytes); returns
+  /// the length. Tag push/strip/rewrite happen here; no padding is added or removed.
+  static std::size_t render(net::Bytes frame, const Egress& e, std::span<std::uint8_t> out);
+  static std::vector<std::uint8_t> render(net::Bytes frame, const Egress& e);
+
+  /// Applies deferred work (OVS cached-flow learning, expiry sweeps) due by `now`.
+  void advance(Time now);
+
+  // ---- ports ------------------------------------------------------------------------------
+  /// Administrative state of a port (`bridge` side) — Linux/FreeBSD/vendor flush its dynamic
+  /// entries when it goes down.
+  void set_port_admin(PortId p, bool up, Time now);
+  /// Carrier of a link (`peer` side). For a LAG member this is the member's link state.
+  void set_link_carrier(LinkId l, bool up, Time now);
+  bool port_is_up(PortId p, Time now) const;
+  /// Clears an err-disabled state set by a shutdown_port flap action.
+  void clear_shutdown(PortId p);
+
+  // ---- FDB ----------------------------------------------------------------------------------
+  MacTable& fdb() { return table_; }
+  const MacTable& fdb() const { return table_; }
+  /// The VLAN key used by the FDB for a user-given VLAN (0 when the table ignores VLANs).
+  std::uint16_t fdb_vlan(std::optional<std::uint16_t> vlan) const;
+  /// `bridge fdb add|replace|del` / `ovs-appctl fdb/add|del`. Returns 0 or a positive errno
+  /// (EEXIST, ENOENT, EINVAL, EPERM) the way the followed system answers.
+  int fdb_add(net::Mac mac, PortId port, std::optional<std::uint16_t> vlan, AddOptions o, Time now);
+  int fdb_del(net::Mac mac, PortId port, std::optional<std::uint16_t> vlan, Time now);
+  std::size_t fdb_flush(std::optional<PortId> port, std::optional<std::uint16_t> vlan, bool include_static);
+  /// Live rows sorted by MAC then VLAN (ages expired entries first).
+  std::vector<FdbRow> fdb_rows(Time now);
+  /// `fdb/show`-style text or JSON.
+  std::string fdb_show(Time now, Format f = Format::text);
+  /// `fdb/stats-show`-style text or JSON, plus the frame accounting.
+  std::string fdb_stats(Time now, Format f = Format::text);
+
+  // ---- counters / events --------------------------------------------------------------------
+  const SwitchCounters& counters() const { return counters_; }
+  const PortCounters& port_counters(PortId p) const { return port_counters_.at(p); }
+  std::vector<Event> drain_events() { return table_.drain_events(); }
+
+private:
+  using PortState = detail::PortState;
+  using LinkState = detail::LinkState;
+  using Parsed = detail::Parsed;
+
+  bool classify(const PortState& p, const Parsed& f, std::uint16_t& vlan) const;
+  void add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src);
+  void flood(Decision& d, const Parsed& f, PortId in, std::uint16_t vlan, std::uint64_t src, unsigned kind);
+  void forward_to(Decision& d, const Parsed& f, PortId in, PortId out, std::uint16_t vlan, std::uint64_t src);
+  LearnStatus do_learn(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
+  bool learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
+  void finish(Decision& d, DropReason r);
+  void rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
+  void rx_freebsd(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
+  void rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in, PortState& P, Time now, Datapath dp);
+  void rx_vendor(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
+  PortId local_port(std::uint64_t mac) const {
+    for (const auto& [m, p] : locals_)
+      if (m == mac) return p;
+    return no_port;
+  }
+  // Out of line (l2_switch.cpp): LAG member choice, bond admission, OVS flow cache.
+  LinkId lag_member(PortId p, std::uint64_t src, std::uint16_t vlan);
+  DropReason bond_admit(LinkId link, PortId in, const Parsed& f, std::uint16_t vlan, bool garp, Time now);
+  bool ovs_flow_hit(LinkId link, const Parsed& f, Time now, Datapath dp, bool& cached_drop);
+  void ovs_remember(LinkId link, const Parsed& f, Time now, bool drop);
+  void defer_learn(LinkId link, std::uint16_t vlan, const Parsed& f, bool garp, Time now);
+  void apply_pending(Time now);
+  void shut_port(PortId p, Time now);
+  void flush_port_on_down(PortId p);
+
+  SwitchConfig cfg_;
+  std::vector<PortConfig> port_cfg_;
+  std::vector<PortState> ports_;
+  std::vector<LinkState> links_;
+  std::vector<std::string> link_names_;
+  std::vector<std::pair<std::uint64_t, PortId>> locals_;
+  MacTable table_;
+  SwitchCounters counters_;
+  std::vector<PortCounters> port_counters_;
+  bool vlan_aware_ = false;
+  bool keep_dei_ = true;          // Linux keeps the DEI bit; OVS's eth_push_vlan clears it
+  bool flush_on_down_ = true;     // Linux/FreeBSD/vendor flush a port's entries when it goes down
+  Time now_{};
+  bool pending_any_ = false;
+  Time next_pending_{};
+  struct Impl;
+  std::unique_ptr<Impl> impl_;  // OVS flow cache, deferred learning, bonds
+};
+
+}  // namespace fwd::l2
+
+#include "fwd/l2/detail/switch_receive.hpp"

@@ -1,0 +1,471 @@
+// fwd::l2::MacTable: the parts off the per-frame fast path (creation, moves, expiry, eviction,
+// administration, dumps) and the system presets.
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "fwd/error.hpp"
+#include "fwd/l2/mac_table.hpp"
+
+namespace fwd::l2 {
+
+using namespace detail;
+
+const char* to_string(EventKind k) {
+  switch (k) {
+    case EventKind::learned: return "learned";
+    case EventKind::moved: return "moved";
+    case EventKind::expired: return "expired";
+    case EventKind::evicted: return "evicted";
+    case EventKind::flushed: return "flushed";
+    case EventKind::flap: return "flap";
+    case EventKind::pinned: return "pinned";
+    case EventKind::learning_disabled: return "learning_disabled";
+    case EventKind::port_shutdown: return "port_shutdown";
+  }
+  return "?";
+}
+
+const char* to_string(LearnStatus s) {
+  switch (s) {
+    case LearnStatus::learned: return "learned";
+    case LearnStatus::refreshed: return "refreshed";
+    case LearnStatus::unchanged: return "unchanged";
+    case LearnStatus::moved: return "moved";
+    case LearnStatus::kept: return "kept";
+    case LearnStatus::garp_locked: return "garp_locked";
+    case LearnStatus::refused_full: return "refused_full";
+    case LearnStatus::refused_off: return "refused_off";
+    case LearnStatus::refused_flap: return "refused_flap";
+    case LearnStatus::drop_frame: return "drop_frame";
+    case LearnStatus::shutdown_port: return "shutdown_port";
+    case LearnStatus::bad_port: return "bad_port";
+  }
+  return "?";
+}
+
+// ---- presets ---------------------------------------------------------------------------------
+
+TableConfig TableConfig::linux_bridge() {
+  TableConfig c;
+  c.ageing = Time::from_s(300);               // BR_DEFAULT_AGEING_TIME
+  c.ageing_zero_disables_learning = true;     // br_fdb_update returns when hold_time is 0
+  c.tick = c.granule = Time::from_ms(4);      // jiffies at HZ=250 (the recording kernel)
+  c.static_moves = true;                      // observed [static-move]
+  c.cap_counts_static = false;                // fdb_max_learned counts learned entries only
+  c.overflow = Overflow::refuse;              // fdb_create refuses
+  return c;
+}
+
+TableConfig TableConfig::freebsd_bridge() {
+  TableConfig c;
+  c.ageing = Time::from_s(1200);              // BRIDGE_RTABLE_TIMEOUT
+  c.tick = c.granule = Time::from_s(1);       // time_uptime
+  c.sweep_period = Time::from_s(300);         // BRIDGE_RTABLE_PRUNE_PERIOD
+  c.max_entries = 2000;                       // BRIDGE_RTABLE_MAX
+  c.cap_counts_static = true;                 // sc_brtcnt counts every rtnode
+  c.overflow = Overflow::refuse;              // ENOSPC, sc_brtexceeded
+  c.static_moves = false;
+  return c;
+}
+
+TableConfig TableConfig::ovs() {
+  TableConfig c;
+  c.ageing = Time::from_s(300);               // MAC_ENTRY_DEFAULT_IDLE_TIME
+  c.tick = Time::from_ms(1);                  // orders updates for the per-port LRU
+  c.granule = Time::from_s(1);                // time_now(): whole seconds
+  c.refresh_min_age = Time::from_s(1);        // is_mac_learning_update_needed: mac_entry_age()
+  c.max_entries = 8192;                       // MAC_DEFAULT_MAX
+  c.cap_counts_static = true;                 // hmap_count(&ml->table) >= max_entries
+  c.overflow = Overflow::evict_lru_of_busiest_port;
+  c.garp_lock_time = Time::from_s(5);         // MAC_GRAT_ARP_LOCK_TIME
+  c.static_moves = false;
+  return c;
+}
+
+TableConfig TableConfig::vendor() {
+  TableConfig c;
+  c.ageing = Time::from_s(300);               // IEEE 802.1D recommended value
+  c.tick = c.granule = Time::from_ms(1);
+  c.flap = FlapConfig::preset("vendor");
+  return c;
+}
+
+void TableConfig::validate() const {
+  if (ageing.ns < 0) throw Error(fmt::format("invalid ageing time {} s: must be >= 0", ageing.seconds()));
+  if (tick.ns <= 0 || granule.ns <= 0 || granule.ns % tick.ns != 0)
+    throw Error(fmt::format("invalid table clock: tick {} ns must be > 0 and divide the granule {} ns",
+                            tick.ns, granule.ns));
+  const std::int64_t hour = Time::from_s(3600).ns;
+  if (hour % granule.ns != 0)
+    throw Error(fmt::format("invalid table granule {} ns: must divide one hour", granule.ns));
+  if (sweep_period.ns < 0 || (sweep_period.ns > 0 && (sweep_period.ns % granule.ns != 0 || hour % sweep_period.ns != 0)))
+    throw Error(fmt::format("invalid sweep period {} s: must be a multiple of the granule that divides one hour",
+                            sweep_period.seconds()));
+  if (ageing.ns / tick.ns > (std::int64_t{1} << 29))
+    throw Error(fmt::format("ageing time {} s too long for a {} ns tick: at most {} s", ageing.seconds(),
+                            tick.ns, static_cast<double>((std::int64_t{1} << 29) * tick.ns) / 1e9));
+  if (ports == 0 || ports == no_port) throw Error(fmt::format("invalid port count {}: expected 1..65534", ports));
+  flap.validate();
+}
+
+// ---- construction ----------------------------------------------------------------------------
+
+MacTable::MacTable(TableConfig cfg)
+    : cfg_(std::move(cfg)),
+      map_(0, KeyHash{}, std::equal_to<std::uint64_t>{},
+           CountingAllocator<std::pair<const std::uint64_t, Slot>>(&alloc_bytes_)),
+      clock_(cfg_.tick, cfg_.granule),
+      flap_(cfg_.flap),
+      events_(cfg_.event_capacity) {
+  cfg_.validate();
+  set_ageing(cfg_.ageing);
+  sweep_granules_ = cfg_.sweep_period.ns / cfg_.granule.ns;
+  refresh_min_granules_ = cfg_.refresh_min_age.ns / cfg_.granule.ns;
+  port_dyn_.assign(cfg_.ports, 0);
+  const std::size_t want = std::max(cfg_.reserve, cfg_.max_entries);
+  if (want) map_.reserve(want);
+}
+
+void MacTable::set_ageing(Time ageing) {
+  if (ageing.ns < 0) throw Error(fmt::format("invalid ageing time {} s: must be >= 0", ageing.seconds()));
+  cfg_.ageing = ageing;
+  ageing_granules_ = ageing.ns / cfg_.granule.ns;  // Linux: rounded down to the jiffy (row 31)
+  learning_off_ = cfg_.ageing_zero_disables_learning && ageing_granules_ == 0;
+  min_expire_g_ = INT64_MIN;  // force the next capacity decision to sweep
+}
+
+// ---- learning --------------------------------------------------------------------------------
+
+LearnResult MacTable::create(std::uint64_t key, PortId port, Time now, std::uint32_t t, LearnOptions o) {
+  if (cfg_.max_entries && counted_size() >= cfg_.max_entries) {
+    sweep_if_due(now);
+    if (counted_size() >= cfg_.max_entries) {
+      if (cfg_.overflow == Overflow::refuse || !evict_one(now)) {
+        ++counters_.refused_full;
+        return {LearnStatus::refused_full};
+      }
+    }
+  }
+  Slot s{t, port, 0, 0};
+  if (o.sticky) s.flags = slot_flag::sticky | slot_flag::is_static;  // FreeBSD IFBAF_STICKY
+  auto [it, ok] = map_.emplace(key, s);
+  (void)ok;
+  ++counters_.learned;
+  if (o.sticky) {
+    ++n_static_;
+  } else {
+    ++n_learned_;
+    ++port_dyn_[port];
+    min_expire_g_ = std::min(min_expire_g_, expire_granule(t));
+  }
+  if (o.gratuitous_arp && !o.from_bond && cfg_.garp_lock_time.ns > 0) set_garp_lock(key, it->second, now);
+  emit(EventKind::learned, key, no_port, port, now);
+  return {LearnStatus::learned};
+}
+
+LearnResult MacTable::move_slot(std::uint64_t key, Slot& s, PortId port, Time now, std::uint32_t t) {
+  const PortId from = s.port;
+  bool flap_event = false;
+  if (flap_.enabled()) {
+    if (cfg_.flap.action == FlapAction::pin && flap_.is_pinned(key, now)) {
+      ++counters_.refused_flap;
+      flap_.count_refused();
+      return {LearnStatus::refused_flap, from};
+    }
+    const FlapVerdict v = flap_.on_move(key, from, port, now);
+    if (v.event) {
+      flap_event = true;
+      emit(EventKind::flap, key, from, port, now, v.act ? v.action : FlapAction::none, v.count);
+    }
+    if (v.act) {
+      switch (v.action) {
+        case FlapAction::none: break;
+        case FlapAction::drop_frame:
+          flap_.count_drop();
+          return {LearnStatus::drop_frame, from, flap_event};
+        case FlapAction::pin:
+          flap_.start_pin(key, now);
+          emit(EventKind::pinned, key, from, port, now, FlapAction::pin, v.count);
+          ++counters_.refused_flap;
+          return {LearnStatus::refused_flap, from, flap_event};
+        case FlapAction::disable_learning:
+          flap_.start_vlan_hold(key_vlan(key), now);
+          emit(EventKind::learning_disabled, key, from, port, now, FlapAction::disable_learning, v.count);
+          break;  // the move that tripped the limit still happens (Nexus disables afterwards)
+        case FlapAction::shutdown_port:
+          flap_.count_shutdown();
+          emit(EventKind::port_shutdown, key, from, port, now, FlapAction::shutdown_port, v.count);
+          return {LearnStatus::shutdown_port, from, flap_event};
+      }
+    }
+  }
+  const bool dynamic = !(s.flags & slot_flag::is_static);
+  if (dynamic) {
+    --port_dyn_[from];
+    ++port_dyn_[port];
+  }
+  s.port = port;
+  s.stamp = t;
+  ++counters_.moved;
+  emit(EventKind::moved, key, from, port, now);
+  return {LearnStatus::moved, from, flap_event};
+}
+
+bool MacTable::garp_locked(std::uint64_t key, Time now) const {
+  for (const auto& l : garp_locks_)
+    if (l.key == key) return now.ns < l.until.ns;
+  return false;
+}
+
+void MacTable::set_garp_lock(std::uint64_t key, Slot& s, Time now) {
+  const Time until = now + cfg_.garp_lock_time;
+  s.flags |= slot_flag::garp_lock;
+  for (auto& l : garp_locks_)
+    if (l.key == key) { l.until = until; return; }
+  if (garp_locks_.size() == garp_locks_.capacity()) {
+    // Forget the lock that ends first (documented bound: 64 concurrent locks).
+    auto victim = std::min_element(garp_locks_.begin(), garp_locks_.end(),
+                                   [](const GarpLock& a, const GarpLock& b) { return a.until < b.until; });
+    if (auto it = map_.find(victim->key); it != map_.end()) it->second.flags &= ~slot_flag::garp_lock;
+    garp_locks_.erase(victim);
+  }
+  garp_locks_.push_back({key, until});
+}
+
+void MacTable::emit(EventKind k, std::uint64_t key, PortId from, PortId to, Time t, FlapAction a,
+                    std::uint32_t count) {
+  if (!(cfg_.events & event_mask::bit(k))) return;
+  events_.push(Event{t, net::Mac::from_u64(key_mac(key)), key_vlan(key), from, to, k, a, count});
+}
+
+// ---- removal ---------------------------------------------------------------------------------
+
+void MacTable::erase_slot(std::uint64_t key, const Slot& s) {
+  if (s.flags & slot_flag::is_static) {
+    --n_static_;
+  } else {
+    if (s.port < port_dyn_.size()) --port_dyn_[s.port];
+  }
+  if (counts_as_learned(s)) --n_learned_;
+  if (s.flags & slot_flag::garp_lock) {
+    for (auto it = garp_locks_.begin(); it != garp_locks_.end(); ++it)
+      if (it->key == key) { garp_locks_.erase(it); break; }
+  }
+}
+
+void MacTable::expire(Map::iterator it) {
+  const std::uint64_t key = it->first;
+  const Slot s = it->second;
+  erase_slot(key, s);
+  map_.erase(it);
+  ++counters_.expired;
+  // The event carries the time the entry expired, not the time it was found expired.
+  emit(EventKind::expired, key, s.port, no_port, clock_.time_of_granule(expire_granule(s.stamp)));
+}
+
+std::size_t MacTable::age(Time now) {
+  const std::int64_t now_g = granule_now(now);
+  std::int64_t next = INT64_MAX;
+  std::size_t n = 0;
+  boost::unordered::erase_if(map_, [&](const auto& kv) {
+    const Slot& s = kv.second;
+    if (s.flags & slot_flag::is_static) return false;
+    const std::int64_t e = expire_granule(s.stamp);
+    if (now_g >= e) {
+      erase_slot(kv.first, s);
+      ++counters_.expired;
+      emit(EventKind::expired, kv.first, s.port, no_port, clock_.time_of_granule(e));
+      ++n;
+      return true;
+    }
+    next = std::min(next, e);
+    return false;
+  });
+  min_expire_g_ = next;
+  return n;
+}
+
+void MacTable::sweep_if_due(Time now) {
+  if (granule_now(now) >= min_expire_g_) age(now);
+}
+
+bool MacTable::evict_one(Time now) {
+  std::uint32_t most = 0;
+  for (auto c : port_dyn_) most = std::max(most, c);
+  if (most == 0) return false;
+  // Among the ports tied for the most entries, the least-recently-updated entry goes; on a tie
+  // between ports this picks the port whose LRU entry is older (OVS's heap order is
+  // implementation-defined; this matches the one recorded tie, l2-learning.md OVS row 26).
+  std::uint64_t best_key = 0;
+  std::uint32_t best_stamp = UINT32_MAX;
+  bool found = false;
+  for (const auto& [key, s] : map_) {
+    if ((s.flags & slot_flag::is_static) || port_dyn_[s.port] != most) continue;
+    if (!found || s.stamp < best_stamp || (s.stamp == best_stamp && key < best_key)) {
+      best_key = key;
+      best_stamp = s.stamp;
+      found = true;
+    }
+  }
+  if (!found) return false;
+  auto it = map_.find(best_key);
+  const Slot s = it->second;
+  erase_slot(best_key, s);
+  map_.erase(it);
+  ++counters_.evicted;
+  emit(EventKind::evicted, best_key, s.port, no_port, now);
+  return true;
+}
+
+void MacTable::rebase(std::int64_t shift) {
+  for (auto& [key, s] : map_)
+    s.stamp = static_cast<std::uint32_t>(std::max<std::int64_t>(0, std::int64_t{s.stamp} - shift));
+  clock_.rebase(shift);
+  min_expire_g_ = INT64_MIN;
+}
+
+// ---- administration --------------------------------------------------------------------------
+
+void MacTable::add_static(std::uint16_t vlan, net::Mac mac, PortId port, bool sticky) {
+  AddOptions o;
+  o.is_static = true;
+  o.sticky = sticky;
+  o.replace = true;
+  const int rc = add(vlan, mac, port, o, Time{clock_.time_of(clock_.last_tick()).ns});
+  if (rc != 0) throw Error(fmt::format("cannot add static entry {} vlan {}: error {}", mac.to_string(), vlan, rc));
+}
+
+int MacTable::add(std::uint16_t vlan, net::Mac mac, PortId port, AddOptions o, Time now) {
+  if (port >= cfg_.ports)
+    throw Error(fmt::format("invalid port id {} for FDB entry {}: expected 0..{}", port, mac.to_string(), cfg_.ports - 1));
+  if (vlan > 4095) throw Error(fmt::format("invalid VLAN id {}: expected 0..4095", vlan));
+  if (mac.is_multicast() || mac.is_zero()) return EINVAL;
+  const std::uint64_t key = make_key(vlan, mac.to_u64());
+  const std::uint32_t t = tick(now);
+  std::uint8_t flags = slot_flag::user;
+  if (o.is_static) flags |= slot_flag::is_static;
+  if (o.sticky) flags |= slot_flag::sticky;
+  auto it = map_.find(key);
+  if (it != map_.end()) {
+    if (!o.replace) return EEXIST;
+    erase_slot(key, it->second);
+    map_.erase(it);
+  }
+  map_.emplace(key, Slot{t, port, flags, 0});
+  if (o.is_static) ++n_static_;
+  else {
+    ++port_dyn_[port];
+    min_expire_g_ = std::min(min_expire_g_, expire_granule(t));
+  }
+  return 0;
+}
+
+bool MacTable::remove(std::uint16_t vlan, net::Mac mac) {
+  const std::uint64_t key = make_key(vlan, mac.to_u64());
+  auto it = map_.find(key);
+  if (it == map_.end()) return false;
+  erase_slot(key, it->second);
+  map_.erase(it);
+  return true;
+}
+
+bool MacTable::remove_on_port(std::uint16_t vlan, net::Mac mac, PortId port) {
+  const std::uint64_t key = make_key(vlan, mac.to_u64());
+  auto it = map_.find(key);
+  if (it == map_.end() || it->second.port != port) return false;
+  erase_slot(key, it->second);
+  map_.erase(it);
+  return true;
+}
+
+namespace {
+template <class Map, class Pred, class OnErase>
+std::size_t erase_matching(Map& m, Pred pred, OnErase on_erase) {
+  return boost::unordered::erase_if(m, [&](const auto& kv) {
+    if (!pred(kv.first, kv.second)) return false;
+    on_erase(kv.first, kv.second);
+    return true;
+  });
+}
+}  // namespace
+
+std::size_t MacTable::flush(bool include_static) {
+  const std::size_t n = erase_matching(
+      map_, [&](std::uint64_t, const Slot& s) { return include_static || !(s.flags & slot_flag::is_static); },
+      [&](std::uint64_t k, const Slot& s) { erase_slot(k, s); });
+  counters_.flushed += n;
+  return n;
+}
+
+std::size_t MacTable::flush_port(PortId port, bool include_static) {
+  const std::size_t n = erase_matching(
+      map_,
+      [&](std::uint64_t, const Slot& s) {
+        return s.port == port && (include_static || !(s.flags & slot_flag::is_static));
+      },
+      [&](std::uint64_t k, const Slot& s) { erase_slot(k, s); });
+  counters_.flushed += n;
+  return n;
+}
+
+std::size_t MacTable::flush_vlan(std::uint16_t vlan, bool include_static) {
+  const std::size_t n = erase_matching(
+      map_,
+      [&](std::uint64_t k, const Slot& s) {
+        return key_vlan(k) == (vlan & 0xfff) && (include_static || !(s.flags & slot_flag::is_static));
+      },
+      [&](std::uint64_t k, const Slot& s) { erase_slot(k, s); });
+  counters_.flushed += n;
+  return n;
+}
+
+// ---- inspection ------------------------------------------------------------------------------
+
+std::int64_t MacTable::age_seconds(std::uint32_t stamp, Time now) const {
+  const Time updated = clock_.time_of(stamp);
+  // Whole seconds of the clock (OVS's time_now()), not elapsed seconds rounded down.
+  const std::int64_t s_now = now.ns / 1'000'000'000;
+  const std::int64_t s_upd = updated.ns / 1'000'000'000;
+  return std::max<std::int64_t>(0, s_now - s_upd);
+}
+
+std::vector<EntryInfo> MacTable::entries(Time now) const {
+  std::int64_t d = now.ns - clock_.epoch_ns();
+  std::int64_t t = d < 0 ? 0 : d / clock_.tick_ns();
+  t = std::max<std::int64_t>(t, clock_.last_tick());
+  const std::int64_t now_g =
+      (clock_.ticks_per_granule() == 1 ? t : t / clock_.ticks_per_granule()) + clock_.epoch_granules();
+  std::vector<EntryInfo> out;
+  out.reserve(map_.size());
+  for (const auto& [key, s] : map_) {
+    if (is_expired(s, now_g)) continue;
+    EntryInfo e;
+    e.mac = net::Mac::from_u64(key_mac(key));
+    e.vlan = key_vlan(key);
+    e.port = s.port;
+    e.is_static = s.flags & slot_flag::is_static;
+    e.sticky = s.flags & slot_flag::sticky;
+    e.user = s.flags & slot_flag::user;
+    e.updated = clock_.time_of(s.stamp);
+    e.age_s = age_seconds(s.stamp, now);
+    out.push_back(e);
+  }
+  std::sort(out.begin(), out.end(), [](const EntryInfo& a, const EntryInfo& b) {
+    return a.mac != b.mac ? a.mac < b.mac : a.vlan < b.vlan;
+  });
+  return out;
+}
+
+std::optional<EntryInfo> MacTable::find(std::uint16_t vlan, net::Mac mac, Time now) const {
+  const std::uint64_t key = make_key(vlan, mac.to_u64());
+  auto it = map_.find(key);
+  if (it == map_.end()) return std::nullopt;
+  for (const auto& e : entries(now))  // slow path; keeps one notion of "live"
+    if (e.mac == mac && e.vlan == (vlan & 0xfff)) return e;
+  return std::nullopt;
+}
+
+}  // namespace fwd::l2
