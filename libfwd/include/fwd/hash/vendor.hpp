@@ -238,8 +238,11 @@ struct Config {
   /// The canonical options text (parse(to_string()) == *this).
   std::string to_string() const {
     std::string s;
-    for (std::size_t i = 0; i < field_count; ++i)
-      if (has(static_cast<Field>(i))) s += (s.empty() ? "" : ",") + std::string(field_names[i]);
+    for (std::size_t i = 0; i < field_count; ++i) {
+      if (!has(static_cast<Field>(i))) continue;
+      if (!s.empty()) s += ',';
+      s += field_names[i];
+    }
     char seed_hex[11];
     std::snprintf(seed_hex, sizeof seed_hex, "0x%08x", seed);
     s += ";function=" + std::string(name(function)) + ";seed=" + seed_hex;
