@@ -1,5 +1,95 @@
+// fwd._fwd.io: pcap / pcapng reading into numpy batches (no copy of the frame block), pcap writing.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
 #include "bindings.hpp"
+#include "convert.hpp"
+#include "fwd/io/pcap.hpp"
 
 namespace fwd::py {
-void bind_io(pybind11::module_&) {}
+
+namespace pyb = pybind11;
+
+namespace {
+
+/// A numpy array viewing `v`, which is moved to the heap and freed with the array.
+template <class T>
+pyb::array_t<T> adopt(std::vector<T>&& v, std::vector<pyb::ssize_t> shape) {
+  auto* owned = new std::vector<T>(std::move(v));
+  pyb::capsule base(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return pyb::array_t<T>(shape, owned->data(), base);
+}
+
+struct PyReader {
+  std::unique_ptr<io::PcapReader> r;
+};
+
+}  // namespace
+
+void bind_io(pyb::module_& m) {
+  pyb::register_exception<io::FileError>(m, "FileError", PyExc_OSError);
+
+  m.def("_read_frames", [](const std::string& path, std::size_t max_length) {
+    io::FrameBlock b;
+    {
+      pyb::gil_scoped_release nogil;
+      b = io::read_frames(path, max_length);
+    }
+    const auto n = static_cast<pyb::ssize_t>(b.count), w = static_cast<pyb::ssize_t>(b.stride);
+    return pyb::make_tuple(adopt(std::move(b.data), {n, w}), adopt(std::move(b.lengths), {n}),
+                           adopt(std::move(b.wire_lengths), {n}), adopt(std::move(b.timestamps_ns), {n}), b.format);
+  }, pyb::arg("path"), pyb::arg("max_length") = 0);
+
+  m.def("_write_pcap", [](const std::string& path, const pyb::object& frames, const pyb::object& lengths,
+                          const pyb::object& timestamps, const pyb::object& wire_lengths, bool nanosecond, int linktype) {
+    const FrameBatch b = frame_batch(frames, lengths);
+    std::vector<std::int64_t> ts;
+    std::vector<std::uint32_t> wire;
+    if (!timestamps.is_none()) {
+      ts = timestamps.cast<std::vector<std::int64_t>>();
+      if (ts.size() != b.count)
+        throw pyb::value_error(fmt::format("timestamps_ns has {} entries for {} frames", ts.size(), b.count));
+    }
+    if (!wire_lengths.is_none()) {
+      wire = wire_lengths.cast<std::vector<std::uint32_t>>();
+      if (wire.size() != b.count)
+        throw pyb::value_error(fmt::format("wire_lengths has {} entries for {} frames", wire.size(), b.count));
+    }
+    io::PcapWriter w(path, linktype, 262144, nanosecond);
+    const std::uint8_t* data = b.frames.data();
+    for (std::size_t i = 0; i < b.count; ++i) {
+      const std::size_t len = b.lengths.empty() ? b.stride : b.lengths[i];
+      w.write(Time::from_ns(ts.empty() ? 0 : ts[i]), net::Bytes(data + i * b.stride, len), wire.empty() ? 0 : wire[i]);
+    }
+    w.close();
+    return b.count;
+  }, pyb::arg("path"), pyb::arg("frames"), pyb::arg("lengths"), pyb::arg("timestamps_ns"), pyb::arg("wire_lengths"),
+     pyb::arg("nanosecond"), pyb::arg("linktype"));
+
+  pyb::class_<PyReader>(m, "PcapReader", "Iterates a pcap/pcapng file: (timestamp_ns, frame bytes, wire_length).")
+      .def(pyb::init([](const std::string& path) { return PyReader{std::make_unique<io::PcapReader>(path)}; }), pyb::arg("path"))
+      .def_property_readonly("linktype", [](const PyReader& r) { return r.r->linktype(); })
+      .def_property_readonly("format", [](const PyReader& r) { return r.r->format(); })
+      .def("__iter__", [](PyReader& r) -> PyReader& { return r; }, pyb::return_value_policy::reference_internal)
+      .def("__next__", [](PyReader& r) {
+        io::PacketView v;
+        if (!r.r->next(v)) throw pyb::stop_iteration();
+        return pyb::make_tuple(v.timestamp.ns, pyb::bytes(reinterpret_cast<const char*>(v.data.data()), v.data.size()),
+                               v.wire_length);
+      });
+
+  pyb::class_<io::PcapWriter>(m, "PcapWriter", "Writes a classic pcap file (nanosecond timestamps by default).")
+      .def(pyb::init<const std::string&, int, std::uint32_t, bool>(), pyb::arg("path"), pyb::arg("linktype") = 1,
+           pyb::arg("snaplen") = 262144, pyb::arg("nanosecond") = true)
+      .def("write", [](io::PcapWriter& w, const pyb::object& frame, std::int64_t t, std::uint32_t wire) {
+             const auto f = frame_bytes(frame);
+             w.write(Time::from_ns(t), f, wire);
+           }, pyb::arg("frame"), pyb::arg("timestamp_ns") = 0, pyb::arg("wire_length") = 0)
+      .def("close", &io::PcapWriter::close)
+      .def("__enter__", [](io::PcapWriter& w) -> io::PcapWriter& { return w; }, pyb::return_value_policy::reference)
+      .def("__exit__", [](io::PcapWriter& w, const pyb::args&) { w.close(); });
+}
+
 }  // namespace fwd::py

@@ -1,5 +1,406 @@
+// fwd._fwd.lag: Lag (member selection of real systems), OvsBond (OVS bucket state), what-if.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
 #include "bindings.hpp"
+#include "convert.hpp"
+#include "fwd/lag/lag.hpp"
 
 namespace fwd::py {
-void bind_lag(pybind11::module_&) {}
+
+namespace pyb = pybind11;
+using lag::Lag;
+using lag::LagExplanation;
+using lag::MemberIndex;
+using lag::OvsBond;
+using lag::Outcome;
+using lag::Selection;
+
+namespace {
+
+/// A selection with names resolved, as Python sees it.
+struct PySelection {
+  std::string outcome;  // "member", "broadcast", "dropped"
+  std::string reason;   // for dropped
+  pyb::object member;   // name or None
+  pyb::object index;    // int or None
+  std::vector<std::string> copies;
+  int code = 0;         // as select_batch: index, -1 dropped, -2 broadcast
+};
+
+PySelection to_py(const Lag& l, Selection s) {
+  PySelection p;
+  p.code = Lag::encode(s);
+  p.member = pyb::none();
+  p.index = pyb::none();
+  switch (s.outcome) {
+    case Outcome::member:
+      p.outcome = "member";
+      p.member = pyb::str(l.name(s.member));
+      p.index = pyb::int_(s.member);
+      break;
+    case Outcome::broadcast:
+      p.outcome = "broadcast";
+      for (MemberIndex m : l.broadcast_members()) p.copies.push_back(l.name(m));
+      break;
+    case Outcome::no_member:
+      p.outcome = "dropped";
+      p.reason = "no member can transmit";
+      break;
+    case Outcome::transit:
+      p.outcome = "dropped";
+      p.reason = "LACP transit window";
+      break;
+  }
+  return p;
+}
+
+template <class Named>
+MemberIndex member_arg(const Named& l, const pyb::handle& m) {
+  if (pyb::isinstance<pyb::str>(m)) {
+    if constexpr (std::is_same_v<Named, Lag>) return l.index_of(m.cast<std::string>());
+    else return l.member_index(m.cast<std::string>());
+  }
+  if (pyb::isinstance<pyb::int_>(m)) {
+    const long long i = m.cast<long long>();
+    if (i < 0 || static_cast<std::size_t>(i) >= l.size())
+      throw pyb::index_error(fmt::format("member index {} out of range: the LAG has {} members", i, l.size()));
+    return static_cast<MemberIndex>(i);
+  }
+  throw pyb::type_error(fmt::format("member must be a name (str) or an index (int), got {}",
+                                    std::string(pyb::str(m.get_type().attr("__name__")))));
+}
+
+std::vector<std::string> names_arg(const pyb::object& members) {
+  if (pyb::isinstance<pyb::int_>(members)) {
+    const long long n = members.cast<long long>();
+    if (n < 1 || n > static_cast<long long>(lag::max_members))
+      throw pyb::value_error(fmt::format("members={}: expected 1 to {} members", n, lag::max_members));
+    std::vector<std::string> out;
+    for (long long i = 0; i < n; ++i) out.push_back(fmt::format("m{}", i));
+    return out;
+  }
+  if (pyb::isinstance<pyb::str>(members)) {
+    // "a,b,c"
+    std::vector<std::string> out;
+    std::string s = members.cast<std::string>(), cur;
+    for (char c : s) {
+      if (c == ',') { out.push_back(cur); cur.clear(); }
+      else cur.push_back(c);
+    }
+    out.push_back(cur);
+    return out;
+  }
+  try {
+    return members.cast<std::vector<std::string>>();
+  } catch (const pyb::cast_error&) {
+    throw pyb::type_error("members must be a list of names, a comma-separated string or a count");
+  }
+}
+
+Time time_arg(const pyb::object& t) { return t.is_none() ? Time{} : Time::from_ns(t.cast<std::int64_t>()); }
+
+/// kwargs without time_ns (the rest is packet metadata).
+std::pair<std::optional<Time>, net::PacketMeta> split_kwargs(const pyb::kwargs& kw) {
+  pyb::kwargs rest;
+  std::optional<Time> t;
+  for (auto item : kw) {
+    const std::string k = item.first.cast<std::string>();
+    if (k == "time_ns") {
+      if (!item.second.is_none()) t = Time::from_ns(item.second.cast<std::int64_t>());
+    } else {
+      rest[item.first] = item.second;
+    }
+  }
+  return {t, packet_meta(rest)};
+}
+
+pyb::object name_or_none(const OvsBond& b, MemberIndex m) {
+  return m == lag::no_member ? pyb::object(pyb::none()) : pyb::object(pyb::str(b.member_name(m)));
+}
+
+std::vector<std::string> str_list(const pyb::object& o, const char* what) {
+  if (o.is_none()) return {};
+  if (pyb::isinstance<pyb::str>(o)) return {o.cast<std::string>()};
+  try {
+    return o.cast<std::vector<std::string>>();
+  } catch (const pyb::cast_error&) {
+    throw pyb::type_error(fmt::format("{} must be a member name or a list of names", what));
+  }
+}
+
+}  // namespace
+
+void bind_lag(pyb::module_& m) {
+  pyb::class_<PySelection>(m, "Selection", "The member chosen for one frame.")
+      .def_readonly("outcome", &PySelection::outcome, "'member', 'broadcast' or 'dropped'")
+      .def_readonly("reason", &PySelection::reason, "why a frame was dropped")
+      .def_readonly("member", &PySelection::member, "the member's name, or None")
+      .def_readonly("index", &PySelection::index, "the member's index, or None")
+      .def_readonly("copies", &PySelection::copies, "broadcast: every member that gets a copy")
+      .def_readonly("code", &PySelection::code, "as in select_batch: index, -1 dropped, -2 broadcast")
+      .def("__repr__", [](const PySelection& s) {
+        if (s.outcome == "member") return fmt::format("<Selection {} (index {})>", s.member.cast<std::string>(), s.index.cast<int>());
+        if (s.outcome == "broadcast") return std::string("<Selection broadcast>");
+        return fmt::format("<Selection dropped: {}>", s.reason);
+      });
+
+  pyb::class_<LagExplanation>(m, "Explanation", "Where the hash came from, the hash walk and the distributor's step.")
+      .def_readonly("lag", &LagExplanation::lag_spec)
+      .def_readonly("follows", &LagExplanation::follows)
+      .def_readonly("hash_source", &LagExplanation::hash_source)
+      .def_readonly("hash", &LagExplanation::hash)
+      .def_readonly("hash_walk", &LagExplanation::hash_walk)
+      .def_readonly("step", &LagExplanation::step)
+      .def_property_readonly("member", [](const LagExplanation& e) -> pyb::object {
+        return e.member.empty() ? pyb::object(pyb::none()) : pyb::object(pyb::str(e.member));
+      })
+      .def_readonly("copies", &LagExplanation::copies)
+      .def("to_text", &LagExplanation::to_text)
+      .def("to_json", &LagExplanation::to_json)
+      .def("__str__", &LagExplanation::to_text);
+
+  pyb::class_<lag::WhatIf>(m, "WhatIf", "Per-member flow counts before and after failing / adding members.")
+      .def_readonly("lag", &lag::WhatIf::lag_spec)
+      .def_readonly("members", &lag::WhatIf::members)
+      .def_readonly("failed", &lag::WhatIf::failed)
+      .def_readonly("added", &lag::WhatIf::added)
+      .def_readonly("before", &lag::WhatIf::before)
+      .def_readonly("after", &lag::WhatIf::after)
+      .def_readonly("flows", &lag::WhatIf::flows)
+      .def_readonly("dropped_before", &lag::WhatIf::dropped_before)
+      .def_readonly("dropped_after", &lag::WhatIf::dropped_after)
+      .def_readonly("moved", &lag::WhatIf::moved)
+      .def_readonly("min_moved", &lag::WhatIf::min_moved)
+      .def_property_readonly("moved_share", &lag::WhatIf::moved_share)
+      .def("to_text", &lag::WhatIf::to_text)
+      .def("to_json", &lag::WhatIf::to_json)
+      .def("__str__", &lag::WhatIf::to_text);
+
+  pyb::class_<OvsBond>(m, "OvsBond",
+                       "Open vSwitch 3.1 bond bucket state: 256 buckets, first-use round robin, failover, rebalance, "
+                       "bond/show. Times are virtual nanoseconds.")
+      .def(pyb::init([](const std::string& name, const pyb::object& members, const std::string& mode, std::uint32_t basis,
+                        std::int64_t rebalance_interval_ms, const std::string& primary, const std::string& lacp,
+                        bool lacp_fallback_ab, bool recirculation, std::uint64_t seed, std::int64_t updelay_ms,
+                        std::int64_t downdelay_ms, std::int64_t time_ns) {
+             lag::OvsBondConfig c;
+             if (mode == "balance-slb") c.mode = lag::OvsBondMode::balance_slb;
+             else if (mode == "balance-tcp") c.mode = lag::OvsBondMode::balance_tcp;
+             else if (mode == "active-backup") c.mode = lag::OvsBondMode::active_backup;
+             else throw Error(fmt::format("unknown bond_mode '{}': expected balance-slb, balance-tcp, active-backup", mode));
+             if (lacp == "off") c.lacp = lag::OvsLacpStatus::off;
+             else if (lacp == "configured") c.lacp = lag::OvsLacpStatus::configured;
+             else if (lacp == "negotiated") c.lacp = lag::OvsLacpStatus::negotiated;
+             else throw Error(fmt::format("unknown lacp status '{}': expected off, configured, negotiated", lacp));
+             c.basis = basis;
+             c.rebalance_interval_ms = rebalance_interval_ms;
+             c.primary = primary;
+             c.lacp_fallback_ab = lacp_fallback_ab;
+             c.recirculation = recirculation;
+             c.seed = seed;
+             c.updelay_ms = updelay_ms;
+             c.downdelay_ms = downdelay_ms;
+             return OvsBond(name, names_arg(members), c, Time::from_ns(time_ns));
+           }),
+           pyb::arg("name"), pyb::arg("members"), pyb::kw_only(), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,
+           pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off",
+           pyb::arg("lacp_fallback_ab") = false, pyb::arg("recirculation") = false, pyb::arg("seed") = 0,
+           pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("time_ns") = 0)
+      .def_property_readonly("name", &OvsBond::name)
+      .def_property_readonly("members", [](const OvsBond& b) {
+        std::vector<std::string> out;
+        for (MemberIndex i = 0; i < b.size(); ++i) out.push_back(b.member_name(i));
+        return out;
+      })
+      .def_property_readonly("mode", [](const OvsBond& b) { return std::string(lag::to_string(b.config().mode)); })
+      .def_property_readonly("basis", [](const OvsBond& b) { return b.config().basis; })
+      .def("select", [](OvsBond& b, std::uint64_t h) { return name_or_none(b, b.select(h)); }, pyb::arg("hash"),
+           "Member for a hash (bucket = hash & 0xff), assigning the bucket on first use; None = drop.")
+      .def("peek", [](const OvsBond& b, std::uint64_t h) { return name_or_none(b, b.peek(h)); }, pyb::arg("hash"))
+      .def("account", &OvsBond::account, pyb::arg("hash"), pyb::arg("bytes"))
+      .def("admit", [](const OvsBond& b, const pyb::object& member, const std::string& dst) {
+             return std::string(lag::to_string(b.admit(member_arg(b, member), net::Mac::parse(dst))));
+           }, pyb::arg("member"), pyb::arg("dst_mac"), "'accept', 'drop' or 'drop-if-moved'")
+      .def_property_readonly("active_member", [](const OvsBond& b) { return name_or_none(b, b.active_member()); })
+      .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, std::int64_t t) {
+             b.set_carrier(member_arg(b, member), up, Time::from_ns(t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = 0)
+      .def("run", [](OvsBond& b, std::int64_t t) { return b.run(Time::from_ns(t)); }, pyb::arg("time_ns"))
+      .def("rebalance_now", &OvsBond::rebalance_now)
+      .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) {
+             if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
+             b.migrate(static_cast<std::uint8_t>(bucket), member_arg(b, member));
+           }, pyb::arg("bucket"), pyb::arg("member"))
+      .def("set_active_member", [](OvsBond& b, const pyb::object& member) { b.set_active_member(member_arg(b, member)); })
+      .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { return b.is_enabled(member_arg(b, member)); })
+      .def("bucket_member", [](const OvsBond& b, unsigned bucket) {
+             if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
+             return name_or_none(b, b.bucket_member(static_cast<std::uint8_t>(bucket)));
+           }, pyb::arg("bucket"))
+      .def("bucket_tx_bytes", [](const OvsBond& b, unsigned bucket) {
+             if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
+             return b.bucket_tx_bytes(static_cast<std::uint8_t>(bucket));
+           }, pyb::arg("bucket"))
+      .def_property_readonly("enabled_list", [](const OvsBond& b) {
+        std::vector<std::string> out;
+        for (MemberIndex m : b.enabled_list()) out.push_back(b.member_name(m));
+        return out;
+      })
+      .def("show", [](const OvsBond& b, std::int64_t t) { return b.show(Time::from_ns(t)); }, pyb::arg("time_ns") = 0,
+           "ovs-appctl bond/show text")
+      .def("show_json", [](const OvsBond& b, std::int64_t t) { return b.show_json(Time::from_ns(t)); }, pyb::arg("time_ns") = 0)
+      .def("take_log", &OvsBond::take_log)
+      .def("__repr__", [](const OvsBond& b) { return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
+
+  pyb::class_<Lag>(m, "Lag",
+                   "An ordered set of named members with link and LACP state, a hash policy and the distributor of a "
+                   "real system, named by a LAG spec string (see fwd.lag).")
+      .def(pyb::init([](const std::string& spec, const pyb::object& members) { return Lag::from_spec(spec, names_arg(members)); }),
+           pyb::arg("spec"), pyb::arg("members"))
+      .def_property_readonly("spec", &Lag::spec, "The canonical LAG spec.")
+      .def_property_readonly("system", &Lag::system)
+      .def_property_readonly("mode", &Lag::mode)
+      .def_property_readonly("follows", &Lag::follows, "Which real system, version and mode this follows.")
+      .def_property_readonly("policy", &Lag::policy, "The hash policy (fwd.hash.Policy).")
+      .def_property_readonly("members", [](const Lag& l) { return std::vector<std::string>(l.names().begin(), l.names().end()); })
+      .def("__len__", &Lag::size)
+      .def("index_of", &Lag::index_of, pyb::arg("name"))
+      .def("state", [](const Lag& l, const pyb::object& member) {
+             const auto& s = l.state(member_arg(l, member));
+             pyb::dict d;
+             d["link_up"] = s.link_up;
+             d["admin_up"] = s.admin_up;
+             d["attached"] = s.attached;
+             d["collecting"] = s.collecting;
+             d["distributing"] = s.distributing;
+             d["aggregator"] = s.aggregator;
+             d["partner_priority"] = s.partner_priority;
+             d["speed_mbps"] = s.speed_mbps;
+             d["ifindex"] = s.ifindex;
+             return d;
+           }, pyb::arg("member"))
+      .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) {
+             l.set_link(member_arg(l, member), up, time_arg(t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none(), "Carrier up or down.")
+      .def("fail", [](Lag& l, const pyb::args& members, const pyb::object& t) {
+             for (auto m : members) l.set_link(member_arg(l, m), false, time_arg(t));
+           }, "Link down on each member given (names or indexes).", pyb::arg("time_ns") = pyb::none())
+      .def("recover", [](Lag& l, const pyb::args& members, const pyb::object& t) {
+             for (auto m : members) l.set_link(member_arg(l, m), true, time_arg(t));
+           }, "Link up on each member given.", pyb::arg("time_ns") = pyb::none())
+      .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) {
+             l.set_admin(member_arg(l, member), up, time_arg(t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none())
+      .def("set_lacp", [](Lag& l, const pyb::object& member, bool attached, bool collecting, bool distributing,
+                          const pyb::object& t) {
+             l.set_lacp(member_arg(l, member), attached, collecting, distributing, time_arg(t));
+           }, pyb::arg("member"), pyb::arg("attached") = true, pyb::arg("collecting") = true,
+           pyb::arg("distributing") = true, pyb::arg("time_ns") = pyb::none())
+      .def("set_state", [](Lag& l, const pyb::object& member, const pyb::kwargs& kw) {
+             const MemberIndex i = member_arg(l, member);
+             auto s = l.state(i);
+             std::optional<Time> t;
+             for (auto item : kw) {
+               const std::string k = item.first.cast<std::string>();
+               const auto v = item.second;
+               if (k == "link_up") s.link_up = v.cast<bool>();
+               else if (k == "admin_up") s.admin_up = v.cast<bool>();
+               else if (k == "attached") s.attached = v.cast<bool>();
+               else if (k == "collecting") s.collecting = v.cast<bool>();
+               else if (k == "distributing") s.distributing = v.cast<bool>();
+               else if (k == "aggregator") s.aggregator = v.cast<std::uint16_t>();
+               else if (k == "partner_priority") s.partner_priority = v.cast<std::uint16_t>();
+               else if (k == "speed_mbps") s.speed_mbps = v.cast<std::uint32_t>();
+               else if (k == "ifindex") s.ifindex = v.cast<std::uint32_t>();
+               else if (k == "time_ns") t = Time::from_ns(v.cast<std::int64_t>());
+               else
+                 throw pyb::type_error(fmt::format("unknown member state '{}': expected link_up, admin_up, attached, "
+                                                   "collecting, distributing, aggregator, partner_priority, speed_mbps, "
+                                                   "ifindex, time_ns", k));
+             }
+             l.set_state(i, s, t.value_or(Time{}));
+           }, pyb::arg("member"))
+      .def("add_member", [](Lag& l, const std::string& name, const pyb::object& t) { return l.add_member(name, time_arg(t)); },
+           pyb::arg("name"), pyb::arg("time_ns") = pyb::none())
+      .def("run", [](Lag& l, std::int64_t t) { l.run(Time::from_ns(t)); }, pyb::arg("time_ns"),
+           "Periodic work (OVS up/down delays, rebalancing).")
+      .def("end_transit", &Lag::end_transit, "FreeBSD LACP: marker responses returned; the transit window ends.")
+      .def("hash", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) {
+             const auto f = frame_bytes(frame);
+             return l.hash(f, packet_meta(kw));
+           }, pyb::arg("frame"), "The value the distributor uses (policy hash, or FreeBSD flowid >> shift).")
+      .def("select", [](Lag& l, const pyb::object& frame, const pyb::kwargs& kw) {
+             const auto f = frame_bytes(frame);
+             const auto [t, meta] = split_kwargs(kw);
+             return to_py(l, t ? l.select_at(f, meta, *t) : l.select(f, meta));
+           }, pyb::arg("frame"),
+           "The member for one frame -> Selection. Keyword packet metadata as for Policy.hash; time_ns=T also "
+           "honours time windows (FreeBSD LACP transit).")
+      .def("select_hash", [](Lag& l, std::uint64_t h) { return to_py(l, l.select_hash(h)); }, pyb::arg("hash"))
+      .def("select_batch", [](Lag& l, const pyb::object& frames, const pyb::object& lengths) {
+             const FrameBatch b = frame_batch(frames, lengths);
+             const hash::Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
+             pyb::array_t<std::int16_t> out(b.count);
+             auto* o = out.mutable_data();
+             { pyb::gil_scoped_release nogil; l.select_batch(batch, o); }
+             return out;
+           }, pyb::arg("frames"), pyb::arg("lengths") = pyb::none(),
+           "Member index of each row of a 2-D uint8 frame array -> numpy.int16[n] (-1 dropped, -2 broadcast), "
+           "honouring member state; frames are processed in order (OVS buckets, round robin).")
+      .def("select_hash_batch", [](Lag& l, const pyb::array_t<std::uint64_t, pyb::array::c_style | pyb::array::forcecast>& h) {
+             if (h.ndim() != 1) throw pyb::type_error("hashes must be a 1-D array");
+             pyb::array_t<std::int16_t> out(h.size());
+             auto* o = out.mutable_data();
+             const auto* in = h.data();
+             const std::size_t n = static_cast<std::size_t>(h.size());
+             { pyb::gil_scoped_release nogil; l.select_hash_batch(in, n, o); }
+             return out;
+           }, pyb::arg("hashes"))
+      .def_property_readonly("order", [](const Lag& l) {
+        std::vector<std::string> out;
+        for (MemberIndex m : l.order()) out.push_back(l.name(m));
+        return out;
+      }, "The array the distributor takes its index over, in its order.")
+      .def_property_readonly("broadcast_members", [](const Lag& l) {
+        std::vector<std::string> out;
+        for (MemberIndex m : l.broadcast_members()) out.push_back(l.name(m));
+        return out;
+      })
+      .def("explain", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) {
+             const auto f = frame_bytes(frame);
+             return l.explain(f, packet_meta(kw));
+           }, pyb::arg("frame"), "The hash walk and the distributor's step for one frame (state unchanged).")
+      .def_property_readonly("bond", [](Lag& l) -> OvsBond* { return l.ovs_bond(); }, pyb::return_value_policy::reference_internal,
+                             "The OvsBond state for ovs-3.1 LAGs, else None.")
+      .def("what_if", [](const Lag& l, const pyb::object& frames, const pyb::object& fail, const pyb::object& add,
+                         const pyb::object& lengths) {
+             const FrameBatch b = frame_batch(frames, lengths);
+             const hash::Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
+             const auto f = str_list(fail, "fail");
+             const auto a = str_list(add, "add");
+             pyb::gil_scoped_release nogil;
+             return lag::what_if(l, batch, f, a);
+           }, pyb::arg("frames"), pyb::kw_only(), pyb::arg("fail") = pyb::none(), pyb::arg("add") = pyb::none(),
+           pyb::arg("lengths") = pyb::none(),
+           "Flows per member before and after failing and/or adding members (this LAG is not changed).")
+      .def("copy", [](const Lag& l) { return Lag(l); })
+      .def("__copy__", [](const Lag& l) { return Lag(l); })
+      .def("__deepcopy__", [](const Lag& l, const pyb::object&) { return Lag(l); })
+      .def("to_text", &Lag::to_text)
+      .def("to_json", &Lag::to_json)
+      .def("__str__", &Lag::to_text)
+      .def("__repr__", [](const Lag& l) {
+        std::string names;
+        for (const auto& n : l.names()) names += (names.empty() ? "'" : ", '") + n + "'";
+        return fmt::format("Lag('{}', [{}])", l.spec(), names);
+      });
+
+  m.attr("BATCH_DROPPED") = lag::batch_dropped;
+  m.attr("BATCH_BROADCAST") = lag::batch_broadcast;
+  m.attr("MAX_MEMBERS") = lag::max_members;
+}
+
 }  // namespace fwd::py
