@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "fwd/hash/ovs.hpp"
 #include "fwd/l2/switch.hpp"
 
 namespace fwd::py {
@@ -300,12 +301,23 @@ void bind_l2(pyb::module_& m) {
 
   pyb::class_<LagConfig>(m, "LagConfig", "Bond settings of a LAG port (OVS bond columns).")
       .def(pyb::init([](std::vector<std::string> members, std::string mode, std::uint32_t basis,
-                        std::int64_t rebalance_interval_ms, std::string primary, std::string lacp) {
-             return LagConfig{std::move(members), std::move(mode), basis, rebalance_interval_ms, std::move(primary),
-                              std::move(lacp)};
+                        std::int64_t rebalance_interval_ms, std::string primary, std::string lacp, std::string spec,
+                        pyb::object first_rebalance_ms) {
+             LagConfig c;
+             c.members = std::move(members);
+             c.mode = std::move(mode);
+             c.basis = basis;
+             c.rebalance_interval_ms = rebalance_interval_ms;
+             c.primary = std::move(primary);
+             c.lacp = std::move(lacp);
+             c.spec = std::move(spec);
+             if (!first_rebalance_ms.is_none()) c.first_rebalance_ms = first_rebalance_ms.cast<std::int64_t>();
+             return c;
            }),
            pyb::arg("members"), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,
-           pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off")
+           pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off",
+           pyb::arg("spec") = "", pyb::arg("first_rebalance_ms") = pyb::none(),
+           "OVS bond settings (ovs-3.1) or a lag spec string (other profiles).")
       .def_readwrite("members", &LagConfig::members)
       .def_readwrite("mode", &LagConfig::mode)
       .def_readwrite("basis", &LagConfig::basis);
@@ -534,11 +546,26 @@ void bind_l2(pyb::module_& m) {
       .def("fdb_static_count", [](const Switch& sw) { return sw.fdb().static_count(); })
       .def("fdb_learned_count", [](const Switch& sw) { return sw.fdb().learned_count(); })
       .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); })
-      .def("has_lag_support", [](const Switch& sw) {
+      .def(
+          "bond_show",
+          [](Switch& sw, const pyb::object& port, double now, bool json) {
+            return sw.bond_show(port_arg(sw, port), seconds(now), json ? Format::json : Format::text);
+          },
+          pyb::arg("port"), pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl bond/show of an OVS bond port.")
+      .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); })
+      .def("has_lag_support", [](Switch& sw) {
         for (PortId p = 0; p < sw.port_count(); ++p)
-          if (sw.is_lag(p) && !sw.bond(p)) return false;
+          if (sw.is_lag(p) && !sw.bond(p) && !sw.lag(p)) return false;
         return true;
       });
+
+  m.def(
+      "slb_bucket",
+      [](const pyb::object& mac, long long vlan, std::uint32_t basis) {
+        return hash::ovs::hash_mac(mac_arg(mac), vlan_arg(vlan), basis) & 0xffu;
+      },
+      pyb::arg("mac"), pyb::arg("vlan"), pyb::arg("basis") = 0,
+      "OVS balance-slb bucket of a source MAC in a VLAN (ovs-appctl bond/hash).");
 }
 
 }  // namespace fwd::py

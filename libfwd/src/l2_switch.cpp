@@ -9,7 +9,10 @@
 #include <fmt/format.h>
 
 #include "fwd/error.hpp"
+#include "fwd/hash/ovs.hpp"
 #include "fwd/l2/switch.hpp"
+#include "fwd/lag/lag.hpp"
+#include "fwd/lag/ovs_bond.hpp"
 
 namespace fwd::l2 {
 
@@ -128,6 +131,8 @@ struct Switch::Impl {
   };
   boost::unordered_flat_map<std::uint64_t, Flow> flows;
   detail::Ring<Pending> pending{4096};
+  std::vector<std::unique_ptr<lag::OvsBond>> bonds;
+  std::vector<std::unique_ptr<lag::Lag>> lags;
 };
 
 namespace {
@@ -220,23 +225,71 @@ void Switch::advance(Time now) {
   if (pending_any_) apply_pending(now);
 }
 
-LinkId Switch::lag_member(PortId p, std::uint64_t src, std::uint16_t vlan) {
-  (void)src;
-  (void)vlan;
-  (void)p;
-  // Member selection belongs to fwd::lag (OVS bond buckets, vendor hash policies); until a
-  // LAG implementation is wired in, a LAG port has no usable member.
-  return no_link;
+void Switch::add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_t vlan, std::size_t bytes) {
+  const PortState& P = ports_[e.port];
+  if (P.bond) {
+    // OVS balance-slb: bucket = hash_mac(src, VLAN inside the bridge, basis) & 0xff; the bucket's
+    // member is bond state (first-use round robin). Flood copies use it too (OVS row 29).
+    const std::uint32_t h = hash::ovs::hash_mac(net::Mac::from_u64(f.src), vlan, P.bond_basis);
+    const lag::MemberIndex m = P.bond->select(h);
+    if (m == lag::no_member) {
+      ++counters_.copies_lost;
+      return;
+    }
+    P.bond->account(h, bytes);
+    e.link = static_cast<LinkId>(P.first_link + m);
+    d.egress.push_back(e);
+    return;
+  }
+  if (P.lag) {
+    const lag::Selection sel = P.lag->select(net::Bytes(f.p, f.n));
+    if (sel.outcome == lag::Outcome::member) {
+      e.link = static_cast<LinkId>(P.first_link + sel.member);
+      d.egress.push_back(e);
+      return;
+    }
+    if (sel.outcome == lag::Outcome::broadcast) {
+      for (lag::MemberIndex m : P.lag->broadcast_members()) {
+        e.link = static_cast<LinkId>(P.first_link + m);
+        d.egress.push_back(e);
+      }
+      return;
+    }
+  }
+  ++counters_.copies_lost;
+}
+
+void Switch::run_bonds(Time now) {
+  for (auto& b : impl_->bonds) b->run(now);
+  for (auto& l : impl_->lags) l->run(now);
 }
 
 DropReason Switch::bond_admit(LinkId link, PortId in, const Parsed& f, std::uint16_t vlan, bool garp, Time now) {
-  (void)link;
-  (void)in;
-  (void)f;
-  (void)vlan;
-  (void)garp;
-  (void)now;
+  const PortState& P = ports_[in];
+  if (!P.bond) return DropReason::none;
+  switch (P.bond->admit(links_[link].member, net::Mac::from_u64(f.dst))) {
+    case lag::Admission::accept: return DropReason::none;
+    case lag::Admission::drop: return DropReason::bond_admission;
+    case lag::Admission::drop_if_moved: {
+      // "SLB bond thinks this packet looped back": the source is learned on another port,
+      // unless it is a gratuitous ARP whose entry is not locked.
+      const std::uint64_t key = detail::make_key(vlan, f.src);
+      const Hit h = table_.lookup_key(key, now);
+      if (h && h.port != in && (!garp || table_.is_garp_locked(key, now))) return DropReason::slb_loopback;
+      return DropReason::none;
+    }
+  }
   return DropReason::none;
+}
+
+lag::Lag* Switch::lag(PortId p) { return p < ports_.size() ? ports_[p].lag : nullptr; }
+
+std::string Switch::bond_show(PortId p, Time now, Format f) {
+  if (p >= ports_.size() || !ports_[p].bond)
+    throw Error(fmt::format("port '{}' is not an OVS bond", port_name(p)));
+  advance(now);
+  run_bonds(now);
+  return f == Format::json ? ports_[p].bond->show_json(now) : ports_[p].bond->show(now);
 }
 
 // ---- construction --------------------------------------------------------------------------
@@ -309,6 +362,35 @@ Switch::Switch(SwitchConfig cfg, std::vector<PortConfig> ports)
       for (std::size_t m = 0; m < pc.lag->members.size(); ++m) {
         links_.push_back({static_cast<PortId>(i), static_cast<std::uint16_t>(m), true});
         link_names.push_back(pc.lag->members[m]);
+      }
+      has_lags_ = true;
+      if (prof == Profile::ovs_3_1) {
+        lag::OvsBondConfig bc;
+        if (mode == "balance-slb") bc.mode = lag::OvsBondMode::balance_slb;
+        else if (mode == "active-backup") bc.mode = lag::OvsBondMode::active_backup;
+        else if (mode == "balance-tcp") bc.mode = lag::OvsBondMode::balance_tcp;
+        else
+          throw Error(fmt::format("unknown bond mode '{}' for port '{}': expected balance-slb, active-backup or "
+                                  "balance-tcp", mode, pc.name));
+        bc.basis = pc.lag->basis;
+        bc.rebalance_interval_ms = pc.lag->rebalance_interval_ms;
+        bc.first_rebalance_ms = pc.lag->first_rebalance_ms;
+        bc.primary = pc.lag->primary;
+        const std::string& lacp = pc.lag->lacp;
+        bc.lacp = lacp == "off" || lacp.empty() ? lag::OvsLacpStatus::off
+                  : lacp == "negotiated"        ? lag::OvsLacpStatus::negotiated
+                                                : lag::OvsLacpStatus::configured;
+        impl_->bonds.push_back(std::make_unique<lag::OvsBond>(pc.name, pc.lag->members, bc, Time{}));
+        ps.bond = impl_->bonds.back().get();
+      } else {
+        std::string spec = pc.lag->spec;
+        if (spec.empty()) {
+          spec = prof == Profile::linux_bridge     ? "linux-6.12:802.3ad;xmit_hash_policy=layer2"
+                 : prof == Profile::freebsd_bridge ? "freebsd-9.3:lacp"
+                                                   : "vendor:table";
+        }
+        impl_->lags.push_back(std::make_unique<lag::Lag>(lag::Lag::from_spec(spec, pc.lag->members)));
+        ps.lag = impl_->lags.back().get();
       }
     } else {
       links_.push_back({static_cast<PortId>(i), 0, true});
@@ -458,6 +540,8 @@ void Switch::set_link_carrier(LinkId l, bool up, Time now) {
   LinkState& L = links_[l];
   if (L.carrier == up) return;
   PortState& P = ports_[L.port];
+  if (P.bond) P.bond->set_carrier(L.member, up, now);
+  if (P.lag) P.lag->set_link(L.member, up, now);
   const bool was = P.up(now);
   L.carrier = up;
   P.links_up = static_cast<std::uint16_t>(up ? P.links_up + 1 : P.links_up - 1);

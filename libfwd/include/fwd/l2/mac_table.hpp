@@ -261,6 +261,8 @@ public:
     if (cfg_.events & event_mask::bit(e.kind)) events_.push(e);
   }
 
+  /// OVS: true while a gratuitous-ARP lock protects the entry of `key` at `now`.
+  bool is_garp_locked(std::uint64_t key, Time now) const { return garp_locked(key, now); }
   /// Whole seconds since the last update, as OVS's fdb/show prints it.
   std::int64_t age_seconds(std::uint32_t stamp, Time now) const;
 

@@ -42,7 +42,8 @@
 
 namespace fwd::lag {
 class OvsBond;
-}
+class Lag;
+}  // namespace fwd::lag
 
 namespace fwd::l2 {
 
@@ -63,14 +64,19 @@ inline constexpr PortId bridge_self = 0xfffe;
 enum class VlanMode : std::uint8_t { automatic, access, trunk, native_untagged, native_tagged, linux };
 const char* to_string(VlanMode m);
 
-/// A LAG port's bonding settings (OVS bond columns; other systems: member order only).
+/// A LAG port's bonding settings. On `ovs-3.1` the port is an OVS bond (fwd::lag::OvsBond:
+/// SLB buckets of hash_mac(src, VLAN, basis), active-backup); on other profiles a fwd::lag::Lag
+/// built from `spec` (default per profile: linux-6.12 802.3ad layer2, freebsd-9.3 lacp,
+/// vendor table) chooses the member from the frame.
 struct LagConfig {
   std::vector<std::string> members;       ///< member link names, in configuration order
-  std::string mode = "balance-slb";       ///< balance-slb, active-backup, balance-tcp
+  std::string mode = "balance-slb";       ///< OVS bond_mode: balance-slb, active-backup, balance-tcp
   std::uint32_t basis = 0;                ///< other_config:bond-hash-basis
   std::int64_t rebalance_interval_ms = 10000;
+  std::optional<std::int64_t> first_rebalance_ms;  ///< OVS: delay to the first rebalance
   std::string primary;                    ///< other_config:bond-primary
-  std::string lacp = "off";
+  std::string lacp = "off";               ///< OVS lacp status: off, configured, negotiated
+  std::string spec;                       ///< non-OVS profiles: a lag spec string (fwd/lag/lag.hpp)
 };
 
 /// One port's configuration. Defaults give an ordinary port of the profile.
@@ -245,6 +251,10 @@ public:
   /// The OVS bond state of a LAG port (nullptr for other ports/profiles).
   lag::OvsBond* bond(PortId p);
   const lag::OvsBond* bond(PortId p) const;
+  /// The generic LAG of a LAG port on a non-OVS profile (nullptr otherwise).
+  lag::Lag* lag(PortId p);
+  /// `ovs-appctl bond/show` of a LAG port (text or JSON); throws fwd::Error for a non-bond port.
+  std::string bond_show(PortId p, Time now, Format f = Format::text);
 
   // ---- data path --------------------------------------------------------------------------
   /// A frame arrives on `link` at `now`. Fills `out`; never throws or allocates.
@@ -316,7 +326,8 @@ private:
     return no_port;
   }
   // Out of line (l2_switch.cpp): LAG member choice, bond admission, OVS flow cache.
-  LinkId lag_member(PortId p, std::uint64_t src, std::uint16_t vlan);
+  void add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_t vlan, std::size_t bytes);
+  void run_bonds(Time now);
   DropReason bond_admit(LinkId link, PortId in, const Parsed& f, std::uint16_t vlan, bool garp, Time now);
   bool ovs_flow_hit(LinkId link, const Parsed& f, Time now, Datapath dp, bool& cached_drop);
   void ovs_remember(LinkId link, const Parsed& f, Time now, bool drop);
@@ -339,6 +350,7 @@ private:
   bool flush_on_down_ = true;     // Linux/FreeBSD/vendor flush a port's entries when it goes down
   Time now_{};
   bool pending_any_ = false;
+  bool has_lags_ = false;
   Time next_pending_{};
   struct Impl;
   std::unique_ptr<Impl> impl_;  // OVS flow cache, deferred learning, bonds

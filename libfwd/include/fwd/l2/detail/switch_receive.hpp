@@ -46,22 +46,26 @@ inline bool Switch::classify(const PortState& p, const Parsed& f, std::uint16_t&
 }
 
 inline void Switch::add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src) {
+  (void)src;
   const PortState& P = ports_[q];
   Egress e;
   e.port = q;
-  e.link = P.is_lag ? lag_member(q, src, vlan) : P.first_link;
-  if (P.is_lag && e.link == no_link) {
-    ++counters_.copies_lost;
-    return;
-  }
+  e.link = P.first_link;
+  std::size_t bytes = f.n;
   if (vlan_aware_) {
     if (P.untagged.test(vlan)) {
       e.op = f.tagged ? TagOp::strip : TagOp::keep;
+      if (f.tagged) bytes -= 4;
     } else {
       const std::uint16_t keep = keep_dei_ ? 0xf000 : 0xe000;
       e.tci = static_cast<std::uint16_t>((f.tagged ? (f.tci & keep) : 0) | vlan);
       e.op = !f.tagged ? TagOp::push : (f.tpid == 0x8100 && f.tci == e.tci ? TagOp::keep : TagOp::rewrite);
+      if (!f.tagged) bytes += 4;
     }
+  }
+  if (P.is_lag) {
+    add_lag_copies(d, e, f, vlan, bytes);  // the LAG picks the member link(s)
+    return;
   }
   d.egress.push_back(e);
 }
@@ -120,6 +124,7 @@ inline void Switch::receive(LinkId link, net::Bytes frame, Time now, Decision& d
   ++counters_.rx;
   now_ = now;
   if (pending_any_ && now.ns >= next_pending_.ns) apply_pending(now);
+  if (has_lags_) run_bonds(now);
   if (link >= links_.size()) [[unlikely]] {
     finish(d, DropReason::bad_link);
     return;

@@ -10,7 +10,8 @@
 
 namespace fwd::lag {
 class OvsBond;
-}
+class Lag;
+}  // namespace fwd::lag
 
 namespace fwd::l2::detail {
 
@@ -29,6 +30,7 @@ struct PortState {
   std::bitset<4096> untagged;         // VLANs sent without a tag
   // LAG
   lag::OvsBond* bond = nullptr;       // OVS bond state (owned by the switch)
+  lag::Lag* lag = nullptr;            // generic LAG (non-OVS profiles, owned by the switch)
   std::uint8_t bond_mode = 0;         // 0 none, 1 balance-slb, 2 active-backup, 3 balance-tcp
   std::uint32_t bond_basis = 0;
 
