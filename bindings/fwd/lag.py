@@ -79,6 +79,8 @@ Batch results: ``select_batch`` returns numpy.int16 codes: a member index, ``BAT
 or ``BATCH_BROADCAST`` (-2). Frames are processed in order, so stateful distributors (OVS bucket
 first use, round robin) see them as a live LAG would. The GIL is released during the loop.
 """
+import numpy as np
+
 from ._fwd.lag import BATCH_BROADCAST, BATCH_DROPPED, MAX_MEMBERS, Explanation, Lag, OvsBond, Selection, WhatIf
 
 # Shorter spellings used in the CLI's side-by-side what-if.
@@ -108,5 +110,49 @@ def compare(lag, frames, *, fail=(), add=(), lengths=None, resilient_size=128):
     return out
 
 
+def parse_members(text):
+    """Member names from 'a,b,c', or 'N' for N members named m0..m{N-1}; ValueError otherwise."""
+    text = str(text).strip()
+    if text.isdigit():
+        n = int(text)
+        if not 1 <= n <= MAX_MEMBERS:
+            raise ValueError(f"--members {n}: expected 1 to {MAX_MEMBERS} members")
+        return [f"m{i}" for i in range(n)]
+    names = [t.strip() for t in text.split(",")]
+    if not text or any(not n for n in names):
+        raise ValueError(f"--members {text!r}: expected a count or comma-separated member names, e.g. a,b,c")
+    return names
+
+
+def flow_population(count, *, seed=0, udp_share=0.3, ipv6_share=0.0, src_net="10.0.0.0/8", dst_net="192.168.0.0/16"):
+    """A generated population of `count` TCP/UDP flows (random addresses in the given networks and
+    random ports, from an explicit seed) -> (frames, lengths), the batch layout of select_batch."""
+    import ipaddress
+
+    from . import net
+
+    if count < 1:
+        raise ValueError(f"flow count {count}: expected at least 1")
+    rng = np.random.default_rng(seed)
+    flows = np.zeros(count, dtype=net.FLOW_DTYPE)
+    flows["src_mac"] = 0x020000000000 + rng.integers(0, 1 << 24, count)
+    flows["dst_mac"] = 0x020000ff0000 + rng.integers(0, 1 << 16, count)
+    flows["vlan"] = -1
+    v6 = rng.random(count) < ipv6_share
+    flows["ip_version"] = np.where(v6, 6, 4)
+    flows["ip_proto"] = np.where(rng.random(count) < udp_share, 17, 6)
+    flows["src_port"] = rng.integers(1024, 65536, count)
+    flows["dst_port"] = rng.choice(np.array([22, 53, 80, 443, 8080], dtype=np.uint16), count)
+    for field, cidr in (("src_ip", src_net), ("dst_ip", dst_net)):
+        n4 = ipaddress.ip_network(cidr)
+        base, size = int(n4.network_address), n4.num_addresses
+        addrs = (base + rng.integers(0, size, count, dtype=np.uint64)).astype(">u4")
+        flows[field][:, :4] = addrs.view(np.uint8).reshape(count, 4)
+        six = rng.integers(0, 256, (count, 16), dtype=np.uint8)
+        six[:, 0], six[:, 1] = 0xfd, 0x00
+        flows[field][v6] = six[v6]
+    return net.frames_from_flows(flows)
+
+
 __all__ = ["Lag", "OvsBond", "Selection", "Explanation", "WhatIf", "what_if", "compare", "BATCH_DROPPED",
-           "BATCH_BROADCAST", "MAX_MEMBERS"]
+           "BATCH_BROADCAST", "MAX_MEMBERS", "parse_members", "flow_population"]

@@ -1,0 +1,81 @@
+"""`python3 -m fwd whatif --lag SPEC --members a,b,c,d --fail b`: per-member flow counts before and
+after failing (or adding) members, the flows that moved and the minimum that had to, side by side
+with modulo and resilient mapping under the same hash."""
+import json
+
+import numpy as np
+
+from ..lag import Lag, compare, flow_population, parse_members
+from ._common import error, parse_hex
+
+NAME = "whatif"
+HELP = "what moves when LAG members fail or are added (flows from a pcap, hex frames or a generated population)"
+
+
+def add_arguments(p):
+    p.add_argument("--lag", required=True, metavar="SPEC", help="LAG spec (reference: pydoc fwd.lag)")
+    p.add_argument("--members", required=True, help="member names a,b,c or a count")
+    p.add_argument("--fail", default="", help="members that fail, e.g. b or b,c")
+    p.add_argument("--add", default="", help="members added, e.g. e")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--pcap", metavar="FILE", help="flows: every frame of a pcap/pcapng file")
+    src.add_argument("--frame", metavar="HEX", action="append", help="flows: one frame as hex (repeatable)")
+    src.add_argument("--flows", type=int, default=None, help="flows: a generated population of N TCP/UDP flows "
+                                                               "(default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated population (default 0)")
+    p.add_argument("--no-compare", action="store_true", help="only the given LAG, without modulo/resilient")
+    p.add_argument("--resilient-size", type=int, default=128, help="buckets of the resilient table (default 128)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _flows(args):
+    if args.pcap:
+        from ..io import read_pcap
+
+        frames, lengths, _ = read_pcap(args.pcap)
+        return frames, lengths, f"pcap {args.pcap}"
+    if args.frame:
+        raw = [parse_hex(h) for h in args.frame]
+        width = max(len(f) for f in raw) or 1
+        frames = np.zeros((len(raw), width), dtype=np.uint8)
+        lengths = np.array([len(f) for f in raw], dtype=np.uint32)
+        for i, f in enumerate(raw):
+            frames[i, :len(f)] = np.frombuffer(f, dtype=np.uint8)
+        return frames, lengths, f"{len(raw)} frames"
+    n = 10000 if args.flows is None else args.flows
+    frames, lengths = flow_population(n, seed=args.seed)
+    return frames, lengths, f"generated population of {n} flows (seed {args.seed})"
+
+
+def _names(text):
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def run(args):
+    try:
+        lag = Lag(args.lag, parse_members(args.members))
+        fail, add = _names(args.fail), _names(args.add)
+        if not fail and not add:
+            raise ValueError("nothing to change: give --fail and/or --add")
+        frames, lengths, source = _flows(args)
+        if args.no_compare:
+            results = {"lag": lag.what_if(frames, fail=fail, add=add, lengths=lengths)}
+        else:
+            results = compare(lag, frames, fail=fail, add=add, lengths=lengths, resilient_size=args.resilient_size)
+    except (ValueError, TypeError, OSError) as exc:
+        return error(str(exc))
+    if args.json:
+        out = {"source": source}
+        out.update({label: json.loads(w.to_json()) for label, w in results.items()})
+        print(json.dumps(out))
+        return 0
+    print(f"flows: {source}")
+    for label, w in results.items():
+        title = {"lag": "this LAG", "modulo": "modulo (same hash)", "resilient": "resilient (same hash)"}[label]
+        print(f"\n== {title} ==")
+        print(w.to_text(), end="")
+    if len(results) > 1:
+        print("\nsummary: " + "; ".join(f"{label} moved {w.moved} ({100 * w.moved_share:.1f}%)"
+                                        for label, w in results.items())
+              + f"; minimum {results['lag'].min_moved}")
+    return 0
