@@ -1,7 +1,6 @@
 """`python3 -m fwd lb | whatif | distribution`, driven as users run them (text and --json)."""
 import json
 
-
 import fwd.io
 import fwd.lag
 
