@@ -1,0 +1,115 @@
+#pragma once
+/// \file
+/// FramePool: recycled frame buffers for fwd::sim, so the per-frame path never allocates.
+///
+/// A frame in flight is a 32-bit handle into chunks of fixed-size slots. Each slot keeps
+/// `headroom` bytes in front of the frame so an 802.1Q tag can be pushed by moving the 12 MAC
+/// bytes back instead of copying the frame (what a NIC with VLAN_HWTAGGING does on transmit).
+/// The pool grows by whole chunks when every slot is in use (the high-water mark of frames in
+/// flight, a few dozen in the seed) and never shrinks; freed slots go on a LIFO free list so the
+/// hot slots stay in cache. Thread rules: one pool per Network (one thread).
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "fwd/net/bytes.hpp"
+
+namespace fwd::sim::detail {
+
+/// Largest frame a slot holds (a tagged 1518-byte frame plus a second tag, rounded up).
+inline constexpr std::size_t max_frame = 1600;
+/// Bytes kept free in front of every frame for tag pushes.
+inline constexpr std::size_t headroom = 8;
+
+struct FrameSlot {
+  std::uint16_t off = headroom;  // start of the frame in buf
+  std::uint16_t len = 0;
+  std::uint32_t next_free = 0;
+  std::array<std::uint8_t, headroom + max_frame> buf;
+
+  std::uint8_t* data() { return buf.data() + off; }
+  const std::uint8_t* data() const { return buf.data() + off; }
+  net::Bytes bytes() const { return {data(), len}; }
+  /// Copies `f` in (truncated to max_frame) with full headroom.
+  void assign(net::Bytes f) {
+    off = headroom;
+    len = static_cast<std::uint16_t>(f.size() < max_frame ? f.size() : max_frame);
+    std::memcpy(buf.data() + off, f.data(), len);
+  }
+  /// Inserts an 802.1Q tag after the MACs (uses headroom when there is some, else moves the body).
+  void push_tag(std::uint16_t tci, std::uint16_t tpid = 0x8100) {
+    if (len < 12) return;
+    if (off >= 4) {
+      std::memmove(buf.data() + off - 4, buf.data() + off, 12);
+      off = static_cast<std::uint16_t>(off - 4);
+    } else {
+      if (len + 4u > max_frame + headroom - off) return;
+      std::memmove(buf.data() + off + 16, buf.data() + off + 12, len - 12u);
+    }
+    std::uint8_t* p = buf.data() + off + 12;
+    p[0] = static_cast<std::uint8_t>(tpid >> 8);
+    p[1] = static_cast<std::uint8_t>(tpid);
+    p[2] = static_cast<std::uint8_t>(tci >> 8);
+    p[3] = static_cast<std::uint8_t>(tci);
+    len = static_cast<std::uint16_t>(len + 4);
+  }
+  /// Removes the outer tag (the frame must have one): moves the MACs forward by 4 bytes.
+  void pop_tag() {
+    if (len < 18) return;
+    std::memmove(buf.data() + off + 4, buf.data() + off, 12);
+    off = static_cast<std::uint16_t>(off + 4);
+    len = static_cast<std::uint16_t>(len - 4);
+  }
+};
+
+using FrameRef = std::uint32_t;
+inline constexpr FrameRef no_frame = 0xffffffffu;
+
+class FramePool {
+public:
+  static constexpr std::size_t chunk = 256;
+
+  FrameRef alloc() {
+    if (free_ == no_frame) grow();
+    const FrameRef r = free_;
+    FrameSlot& s = slot(r);
+    free_ = s.next_free;
+    s.off = headroom;
+    s.len = 0;
+    ++in_use_;
+    return r;
+  }
+  FrameRef alloc_copy(net::Bytes f) {
+    const FrameRef r = alloc();
+    slot(r).assign(f);
+    return r;
+  }
+  void free(FrameRef r) {
+    FrameSlot& s = slot(r);
+    s.next_free = free_;
+    free_ = r;
+    --in_use_;
+  }
+  FrameSlot& slot(FrameRef r) { return chunks_[r / chunk][r % chunk]; }
+  const FrameSlot& slot(FrameRef r) const { return chunks_[r / chunk][r % chunk]; }
+  std::size_t in_use() const { return in_use_; }
+  std::size_t capacity() const { return chunks_.size() * chunk; }
+
+private:
+  void grow() {
+    const FrameRef base = static_cast<FrameRef>(chunks_.size() * chunk);
+    chunks_.push_back(std::make_unique<FrameSlot[]>(chunk));
+    for (std::size_t i = chunk; i-- > 0;) {
+      chunks_.back()[i].next_free = free_;
+      free_ = base + static_cast<FrameRef>(i);
+    }
+  }
+  std::vector<std::unique_ptr<FrameSlot[]>> chunks_;
+  FrameRef free_ = no_frame;
+  std::size_t in_use_ = 0;
+};
+
+}  // namespace fwd::sim::detail

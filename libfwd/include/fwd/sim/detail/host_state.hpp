@@ -1,0 +1,72 @@
+#pragma once
+/// \file
+/// Internal state of fwd::sim::Host kept out of host.hpp: CARP vhids (around carp::Instance)
+/// and the minimal TCP (listeners, SYN cache, connecting sockets, connection generators).
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "fwd/sim/carp.hpp"
+#include "fwd/sim/host.hpp"
+#include "fwd/sim/traffic.hpp"
+
+namespace fwd::sim::detail {
+
+struct CarpVhid {
+  explicit CarpVhid(carp::Config c) : inst(std::move(c)) {}
+  carp::Instance inst;
+  IfaceId iface = no_iface;
+  carp::MacPlan plan4{}, plan6{};
+  std::uint32_t slot = 0;
+  struct Window {
+    Time from, until;
+  };
+  std::vector<Window> silence;  // "node stops advertising" windows
+  carp::ActionBuffer buf;
+  std::uint64_t adverts_sent = 0, adverts_failed = 0, garps_sent = 0, nas_sent = 0;
+  std::uint64_t log_lines = 0;
+  bool silenced(Time t) const {
+    for (const auto& w : silence)
+      if (t >= w.from && t < w.until) return true;
+    return false;
+  }
+};
+
+/// A connecting socket (SYN_SENT).
+struct TcpConn {
+  std::uint16_t lport = 0;
+  net::Ipv4 laddr{}, raddr{};
+  std::uint16_t rport = 0;
+  std::uint32_t iss = 0;
+  std::uint32_t app = 0, attempt = 0;
+  std::uint32_t shift = 0;  // retransmissions so far (t_rxtshift)
+  bool final = false;       // `due` ends the attempt instead of retransmitting
+  Time started{}, due{};
+};
+
+/// A SYN-cache entry of a listener (SYN received, SYN-ACK sent).
+struct SynEntry {
+  net::Ipv4 laddr{}, raddr{};
+  std::uint16_t lport = 0, rport = 0;
+  std::uint32_t iss = 0, irs = 0;
+};
+
+struct TcpGenApp {
+  TcpConnectConfig cfg;
+  TcpConnectResult res;
+  std::uint32_t slot = 0;
+  std::uint32_t count = 0;
+  std::size_t rr = 0;
+};
+
+struct HostTcp {
+  std::vector<std::uint16_t> listeners;
+  std::vector<TcpConn> conns;
+  std::vector<SynEntry> syncache;
+  std::vector<std::unique_ptr<TcpGenApp>> apps;
+  std::uint32_t conn_slot = 0xffffffffu;
+  std::uint64_t synacks_sent = 0, established_passive = 0, syns_received = 0;
+};
+
+}  // namespace fwd::sim::detail

@@ -1,0 +1,243 @@
+// fwd::sim::Host CARP/VRRP: drives one carp::Instance per vhid and puts its actions on the wire
+// (adverts with the vMAC as Ethernet source, GARPs with the physical source, NAs with the vMAC:
+// spec carp.md §6), decides which destination MACs and VIPs the host owns in each state.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "fwd/error.hpp"
+#include "fwd/net/build.hpp"
+#include "fwd/net/bytes.hpp"
+#include "fwd/sim/detail/host_state.hpp"
+#include "fwd/sim/network.hpp"
+
+namespace fwd::sim {
+
+using detail::CarpVhid;
+using detail::FrameRef;
+
+detail::CarpVhid& Host::vhid_at(std::size_t i) const {
+  if (i >= carps_.size())
+    throw Error(fmt::format("host '{}' has no CARP vhid index {} (it has {})", cfg_.name, i, carps_.size()));
+  return *carps_[i];
+}
+
+std::size_t Host::carp_count() const { return carps_.size(); }
+
+std::size_t Host::add_carp(const std::string& iface, const CarpSettings& s) {
+  const IfaceId i = iface_id(iface);
+  const carp::Profile prof = carp::profile_from_name(s.profile);
+  carp::Config c = carp::Config::defaults(prof, s.vhid);
+  c.advbase = s.advbase;
+  c.advskew = s.advskew;
+  c.priority = s.priority;
+  c.preempt = s.preempt;
+  c.vips4 = s.vip4;
+  c.vips6 = s.vip6;
+  c.senderr_demotion = s.send_error_demotion;
+  c.carpdev_mac = ifaces_[i].mac;
+  c.carpdev = iface;
+  c.counter_seed = net_.rng().next();
+  if (cfg_.tick.ns == 0) {
+    c.timing = carp::Timing::exact;
+  } else {
+    c.timing = carp::Timing::ticks;
+    c.hz = static_cast<int>(1'000'000'000 / cfg_.tick.ns);
+  }
+  // Advert source: the node's own address on the carpdev in a VIP's subnet (9.3 sc_ia).
+  for (const auto& a : ifaces_[i].v4) {
+    bool in_subnet = s.vip4.empty();
+    for (const auto& v : s.vip4) in_subnet |= (v.value & a.mask) == (a.addr.value & a.mask);
+    if (in_subnet) { c.src4 = a.addr; break; }
+  }
+  if (!c.src4 && !ifaces_[i].v4.empty()) c.src4 = ifaces_[i].v4.front().addr;
+  if (!ifaces_[i].v6.empty()) c.src6 = ifaces_[i].v6.front().addr;
+  if (!s.vip4.empty() && !c.src4)
+    throw Error(fmt::format("host '{}': CARP vhid {} on '{}' needs an IPv4 address on the interface first", cfg_.name,
+                            s.vhid, iface));
+  if (!s.vip6.empty() && !c.src6)
+    throw Error(fmt::format("host '{}': CARP vhid {} on '{}' needs an IPv6 address on the interface first", cfg_.name,
+                            s.vhid, iface));
+  for (std::size_t k : ifaces_[i].carp)
+    if (carps_[k]->inst.config().vhid == s.vhid)
+      throw Error(fmt::format("host '{}': vhid {} is already configured on '{}'", cfg_.name, s.vhid, iface));
+  auto v = std::make_unique<CarpVhid>(std::move(c));
+  v->iface = i;
+  v->plan4 = carp::mac_plan(v->inst.config(), carp::Family::ipv4);
+  v->plan6 = carp::mac_plan(v->inst.config(), carp::Family::ipv6);
+  v->slot = new_slot(3, static_cast<std::uint32_t>(carps_.size()));
+  carps_.push_back(std::move(v));
+  ifaces_[i].carp.push_back(static_cast<std::uint32_t>(carps_.size() - 1));
+  if (started_) {
+    CarpVhid& x = *carps_.back();
+    x.inst.start(net_.now(), x.buf);
+    carp_apply(static_cast<std::uint32_t>(carps_.size() - 1), net_.now());
+  }
+  return carps_.size() - 1;
+}
+
+void Host::carp_start(Time now) {
+  for (std::size_t k = 0; k < carps_.size(); ++k) {
+    CarpVhid& v = *carps_[k];
+    v.inst.set_mute(v.silenced(now));
+    v.inst.start(now, v.buf);
+    carp_apply(static_cast<std::uint32_t>(k), now);
+  }
+}
+
+void Host::carp_silence(std::size_t idx, Time from, Time until) {
+  vhid_at(idx).silence.push_back({from, until});
+}
+
+void Host::carp_timer(std::uint32_t idx, Time now) {
+  CarpVhid& v = *carps_[idx];
+  v.inst.set_mute(v.silenced(now));
+  v.inst.on_timer(now, v.buf);
+  carp_apply(idx, now);
+}
+
+void Host::carp_input(IfaceId ifc, FrameRef f, std::size_t l3, bool v6, Time now) {
+  (void)l3;
+  (void)v6;
+  const Iface& I = ifaces_[ifc];
+  if (I.carp.empty()) return drop(HostDrop::carp_rejected, f);
+  const net::Bytes bytes = net_.pool().slot(f).bytes();
+  // parse_advert applies the wire checks of the receiving profile; the vhid picks the instance.
+  CarpVhid* target = carps_[I.carp.front()].get();
+  carp::Drop why = carp::Drop::none;
+  const auto a = carp::parse_advert(bytes, target->inst.config().profile, &why);
+  if (!a) return drop(HostDrop::carp_rejected, f);
+  std::uint32_t idx = I.carp.front();
+  for (std::uint32_t k : I.carp)
+    if (carps_[k]->inst.config().vhid == a->fields.vhid) { idx = k; break; }
+  CarpVhid& v = *carps_[idx];
+  v.inst.set_mute(v.silenced(now));
+  const carp::Drop d = v.inst.on_advert(now, *a, v.buf);
+  if (d == carp::Drop::none) {
+    ++counters_.delivered;
+    net_.pool().free(f);
+  } else {
+    drop(HostDrop::carp_rejected, f);
+  }
+  carp_apply(idx, now);
+}
+
+// Carries out the instance's actions in order. Sending an advert reports its result back
+// (on_send_result), which can append more actions (demotion), so the buffer is walked by index.
+void Host::carp_apply(std::uint32_t idx, Time now) {
+  CarpVhid& v = *carps_[idx];
+  const IfaceId ifc = v.iface;
+  for (std::size_t i = 0; i < v.buf.size(); ++i) {
+    const carp::Action act = v.buf[i];  // copy: the buffer may grow below
+    if (const auto* ad = std::get_if<carp::SendAdvert>(&act)) {
+      carp::FrameParams fp;
+      fp.ip_id = ip_id_++;
+      const auto bytes = carp::advert_frame(v.inst.config(), ad->fields, fp);
+      const FrameRef f = net_.pool().alloc_copy(bytes);
+      const Time at = std::max(ad->at, now);
+      const bool ok = if_output(ifc, f, at);
+      ok ? ++v.adverts_sent : ++v.adverts_failed;
+      v.inst.on_send_result(at, ok, v.buf);
+    } else if (const auto* g = std::get_if<carp::SendGratuitousArp>(&act)) {
+      ++v.garps_sent;
+      send_arp(ifc, 1, net::Mac::broadcast(), g->sender_hw, g->vip, net::Mac{}, g->vip, std::max(g->at, now), g->eth_src);
+    } else if (const auto* na = std::get_if<carp::SendNeighborAdvert>(&act)) {
+      ++v.nas_sent;
+      std::vector<std::uint8_t> body(24, 0);  // target + one 8-byte option
+      std::copy(na->target.bytes.begin(), na->target.bytes.end(), body.begin());
+      body[16] = 2;  // option: target link-layer address, length 1 (8 bytes)
+      body[17] = 1;
+      std::copy(na->target_ll.bytes.begin(), na->target_ll.bytes.end(), body.begin() + 18);
+      const auto all_nodes = net::Ipv6::parse("ff02::1");
+      net::Ipv6Fields v6f;
+      v6f.hop_limit = 255;
+      const auto bytes = net::FrameBuilder()
+                             .eth(net::Mac::from_u64(0x333300000001ULL), na->eth_src)
+                             .ipv6(na->target, all_nodes, v6f)
+                             .icmp(136, 0, 0x2000, 0)  // Override flag
+                             .payload(body)
+                             .build();
+      if_output(ifc, net_.pool().alloc_copy(bytes), std::max(na->at, now));
+    } else if (const auto* sc = std::get_if<carp::StateChanged>(&act)) {
+      (void)sc;
+    } else if (const auto* lg = std::get_if<carp::Log>(&act)) {
+      ++v.log_lines;
+      log_.push_back({lg->at, lg->text});
+    } else if (const auto* dm = std::get_if<carp::DemotionChanged>(&act)) {
+      for (std::size_t k = 0; k < carps_.size(); ++k) {
+        if (k == idx) continue;
+        CarpVhid& o = *carps_[k];
+        o.inst.apply_node_demotion(now, dm->delta, o.buf);
+        carp_apply(static_cast<std::uint32_t>(k), now);
+      }
+    }
+  }
+  v.buf.clear();
+  if (const auto d = v.inst.next_deadline()) arm(v.slot, std::max(*d, now));
+  else disarm(v.slot);
+}
+
+bool Host::vmac_master(IfaceId ifc, net::Mac dst, bool& is_vmac) const {
+  for (std::uint32_t k : ifaces_[ifc].carp) {
+    const CarpVhid& v = *carps_[k];
+    if (dst == v.plan4.owned || dst == v.plan6.owned) {
+      is_vmac = true;
+      if (v.inst.is_master()) return true;
+    }
+  }
+  return false;
+}
+
+bool Host::vip_master(IfaceId ifc, net::Ipv4 ip, net::Mac& vmac) const {
+  for (std::uint32_t k : ifaces_[ifc].carp) {
+    const CarpVhid& v = *carps_[k];
+    if (!v.inst.is_master()) continue;
+    for (const auto& a : v.inst.config().vips4)
+      if (a == ip) {
+        vmac = v.plan4.arp_sender;
+        return true;
+      }
+  }
+  return false;
+}
+
+// FreeBSD 9.3: the VIPs are addresses of carpN whatever its state, and the receive-interface
+// check is off on CARP interfaces, so IP input accepts them; the L2 filter is what keeps a
+// BACKUP from seeing vMAC traffic (carp.md §6).
+bool Host::is_vip(net::Ipv4 a) const {
+  for (const auto& v : carps_)
+    for (const auto& x : v->inst.config().vips4)
+      if (x == a) return true;
+  return false;
+}
+
+std::string Host::carp_state(std::size_t i) const { return carp::to_string(vhid_at(i).inst.state()); }
+std::uint64_t Host::carp_state_changes(std::size_t i) const { return vhid_at(i).inst.stats().state_changes; }
+std::uint64_t Host::carp_adverts_sent(std::size_t i) const { return vhid_at(i).adverts_sent; }
+std::uint64_t Host::carp_log_lines(std::size_t i) const { return vhid_at(i).log_lines; }
+std::uint64_t Host::carp_garps_sent(std::size_t i) const { return vhid_at(i).garps_sent; }
+std::uint64_t Host::carp_nas_sent(std::size_t i) const { return vhid_at(i).nas_sent; }
+std::uint64_t Host::carp_send_errors(std::size_t i) const { return vhid_at(i).adverts_failed; }
+net::Mac Host::carp_vmac(std::size_t i) const { return vhid_at(i).plan4.owned; }
+Time Host::carp_next_deadline(std::size_t i) const {
+  const auto d = vhid_at(i).inst.next_deadline();
+  return d ? *d : Time{INT64_MAX};
+}
+
+void Host::send_spurious_advert(std::size_t i, Time now) {
+  CarpVhid& v = vhid_at(i);
+  v.inst.send_spurious_advert(now, v.buf);
+  carp_apply(static_cast<std::uint32_t>(i), now);
+}
+
+void Host::carp_force_state(std::size_t i, const std::string& state, Time now) {
+  CarpVhid& v = vhid_at(i);
+  if (state == "backup") v.inst.force_state(now, carp::State::backup, v.buf);
+  else if (state == "master") v.inst.force_state(now, carp::State::master, v.buf);
+  else if (state == "down") v.inst.admin(now, false, v.buf);
+  else if (state == "up") v.inst.admin(now, true, v.buf);
+  else throw Error(fmt::format("unknown CARP state '{}': expected backup, master, down, up", state));
+  carp_apply(static_cast<std::uint32_t>(i), now);
+}
+
+}  // namespace fwd::sim
