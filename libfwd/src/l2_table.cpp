@@ -168,42 +168,41 @@ LearnResult MacTable::create(std::uint64_t key, PortId port, Time now, std::uint
 
 LearnResult MacTable::move_slot(std::uint64_t key, Slot& s, PortId port, Time now, std::uint32_t t) {
   const PortId from = s.port;
-  bool flap_event = false;
+  FlapVerdict v;
   if (flap_.enabled()) {
     if (cfg_.flap.action == FlapAction::pin && flap_.is_pinned(key, now)) {
       ++counters_.refused_flap;
       flap_.count_refused();
       return {LearnStatus::refused_flap, from};
     }
-    const FlapVerdict v = flap_.on_move(key, from, port, now);
-    if (v.event) {
-      flap_event = true;
-      emit(EventKind::flap, key, from, port, now, v.act ? v.action : FlapAction::none, v.count);
-    }
+    v = flap_.on_move(key, from, port, now);
+    auto flap_event = [&] {
+      if (v.event) emit(EventKind::flap, key, from, port, now, v.act ? v.action : FlapAction::none, v.count);
+    };
+    // Actions that stop the move: the event is reported, the entry stays where it was.
     if (v.act) {
       switch (v.action) {
-        case FlapAction::none: break;
         case FlapAction::drop_frame:
+          flap_event();
           flap_.count_drop();
-          return {LearnStatus::drop_frame, from, flap_event};
+          return {LearnStatus::drop_frame, from, v.event};
         case FlapAction::pin:
+          flap_event();
           flap_.start_pin(key, now);
           emit(EventKind::pinned, key, from, port, now, FlapAction::pin, v.count);
           ++counters_.refused_flap;
-          return {LearnStatus::refused_flap, from, flap_event};
-        case FlapAction::disable_learning:
-          flap_.start_vlan_hold(key_vlan(key), now);
-          emit(EventKind::learning_disabled, key, from, port, now, FlapAction::disable_learning, v.count);
-          break;  // the move that tripped the limit still happens (Nexus disables afterwards)
+          return {LearnStatus::refused_flap, from, v.event};
         case FlapAction::shutdown_port:
+          flap_event();
           flap_.count_shutdown();
           emit(EventKind::port_shutdown, key, from, port, now, FlapAction::shutdown_port, v.count);
-          return {LearnStatus::shutdown_port, from, flap_event};
+          return {LearnStatus::shutdown_port, from, v.event};
+        case FlapAction::none:
+        case FlapAction::disable_learning: break;  // Nexus: the move that trips the limit happens
       }
     }
   }
-  const bool dynamic = !(s.flags & slot_flag::is_static);
-  if (dynamic) {
+  if (!(s.flags & slot_flag::is_static)) {
     --port_dyn_[from];
     ++port_dyn_[port];
   }
@@ -211,7 +210,12 @@ LearnResult MacTable::move_slot(std::uint64_t key, Slot& s, PortId port, Time no
   s.stamp = t;
   ++counters_.moved;
   emit(EventKind::moved, key, from, port, now);
-  return {LearnStatus::moved, from, flap_event};
+  if (v.event) emit(EventKind::flap, key, from, port, now, v.act ? v.action : FlapAction::none, v.count);
+  if (v.act && v.action == FlapAction::disable_learning) {
+    flap_.start_vlan_hold(key_vlan(key), now);
+    emit(EventKind::learning_disabled, key, from, port, now, FlapAction::disable_learning, v.count);
+  }
+  return {LearnStatus::moved, from, v.event};
 }
 
 bool MacTable::garp_locked(std::uint64_t key, Time now) const {

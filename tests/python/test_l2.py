@@ -1,0 +1,122 @@
+"""fwd.l2 from Python: Switch, MacTable, flap detection, events (objects and DataFrame), errors."""
+import json
+
+import pytest
+
+import fwd
+import fwd.l2 as l2
+
+BCAST = "ffffffffffff"
+
+
+def frame(dst, src, tag=None, etype="88b5"):
+    """60-byte frame from MAC hex strings (12 digits), optional 802.1Q TCI (int)."""
+    h = dst + src + (f"8100{tag:04x}" if tag is not None else "") + etype + "4c465721"
+    return bytes.fromhex(h.ljust(120, "0"))
+
+
+A, B, C = "02aa00000001", "02aa00000002", "02aa00000003"
+
+
+def ports(n, **kw):
+    return [l2.PortConfig(f"p{i}", **kw) for i in range(1, n + 1)]
+
+
+def test_linux_switch_learn_flood_forward_and_fdb():
+    sw = l2.Switch("linux-bridge", ports(3), ageing=2.0)
+    d = sw.receive("p1", frame(B, A), 0.0)
+    assert d.verdict == "flooded" and sorted(d.egress) == ["p2", "p3"]
+    assert d.egress["p2"] == frame(B, A)
+    d = sw.receive("p2", frame(A, B), 0.1)
+    assert d.verdict == "forwarded" and list(d.egress) == ["p1"]
+    rows = sw.fdb(0.2)
+    assert [(r["mac"], r["port"], r["vlan"]) for r in rows] == [
+        ("02:aa:00:00:00:01", "p1", None), ("02:aa:00:00:00:02", "p2", None)]
+    assert sw.fdb(2.5) == []  # aged out after 2 s
+    c = sw.counters
+    assert c["rx"] == c["forwarded"] + c["flooded"] + c["to_host"] + c["dropped"]
+
+
+def test_decision_reasons_and_accounting():
+    sw = l2.Switch("linux-bridge", ports(2))
+    assert sw.receive("p1", b"\x00" * 10, 0.0).reason == "too_short"
+    assert sw.receive("p1", frame(B, "01005e000001"), 0.0).reason == "invalid_source"
+    assert sw.receive("p1", frame("0180c2000001", A), 0.0).reason == "mac_control"
+    assert sw.counters["dropped_by"] == {"too_short": 1, "invalid_source": 1, "mac_control": 1}
+
+
+def test_ovs_vlan_rewrite_and_show():
+    sw = l2.Switch("ovs-3.1", [l2.PortConfig("p1", tag=10), l2.PortConfig("p2", trunks=[10, 20])])
+    d = sw.receive("p1", frame(BCAST, A), 0.0)
+    out = d.egress["p2"]
+    assert len(out) == 64 and out[12:16] == bytes.fromhex("8100000a")
+    d = sw.receive("p2", frame(A, B, tag=10), 0.1)
+    assert d.egress["p1"] == frame(A, B)[:56] or len(d.egress["p1"]) == 56
+    text = sw.fdb_show(1.5)
+    assert " port  VLAN  MAC                Age" in text and "02:aa:00:00:00:01" in text
+    js = json.loads(sw.fdb_show(1.5, json=True))
+    assert {(e["mac"], e["vlan"], e["port"]) for e in js["entries"]} == {
+        ("02:aa:00:00:00:01", 10, "p1"), ("02:aa:00:00:00:02", 10, "p2")}
+    st = json.loads(sw.fdb_stats(1.5, json=True))
+    assert st["learned"] == 2 and st["maximum"] == 8192 and st["frames"]["rx"] == 2
+    assert "Current/maximum MAC entries in the table: 2/8192" in sw.fdb_stats(1.5)
+
+
+def test_mac_table_and_events_as_objects():
+    t = l2.MacTable("linux-bridge", ports=4, flap=l2.FlapConfig(threshold=2, window=1.0,
+                                                             emit=l2.FlapEmit.on_threshold))
+    a, b = "02:aa:00:00:00:01", 0x02AA00000002  # text or integer MACs
+    assert t.learn(a, 0, 0.0)["status"] == "learned"
+    assert t.learn(a, 1, 0.5) == {"status": "moved", "from_port": 0, "flap_event": False}
+    assert t.learn(a, 0, 0.9)["flap_event"] is True
+    assert t.lookup(a, 1.0) == 0 and t.lookup(b, 1.0) is None
+    with pytest.raises(ValueError, match="invalid MAC address '02aa'"):
+        t.learn("02aa", 0, 1.0)
+    ev = l2.drain_events(t)
+    kinds = [e.kind for e in ev]
+    assert kinds.count("moved") == 2 and kinds.count("flap") == 1
+    flap = next(e for e in ev if e.kind == "flap")
+    assert flap.count == 2 and flap.mac == "02:aa:00:00:00:01" and flap.from_port == 1 and flap.to_port == 0
+    assert t.counters["moved"] == 2 and t.flap_counters["events"] == 1
+
+
+def test_events_dataframe():
+    pd = pytest.importorskip("pandas")
+    sw = l2.Switch("vendor", ports(3))
+    sw.receive("p1", frame(BCAST, A), 0.0)
+    sw.receive("p2", frame(BCAST, A), 0.5)
+    sw.receive("p1", frame(BCAST, A), 1.0)
+    df = l2.events_dataframe(sw)
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == ["time", "kind", "mac", "vlan", "from_port", "to_port", "count", "action"]
+    assert list(df["kind"]) == ["moved", "moved", "flap"]
+    assert df.iloc[0]["from_port"] == "p1" and df.iloc[0]["to_port"] == "p2" and df.iloc[0]["vlan"] == 1
+
+
+def test_lag_ports_and_bond_show():
+    sw = l2.Switch("ovs-3.1", [l2.PortConfig("p1"), l2.PortConfig("b1", lag=l2.LagConfig(["m1", "m2"]))])
+    assert sw.links == ["p1", "m1", "m2"]
+    d = sw.receive("m1", frame("02aa00000099", "02dd00000001"), 0.0)
+    assert list(d.egress) == ["p1"]
+    d = sw.receive("p1", frame("02dd00000001", "02cc00000001"), 0.1)
+    assert list(d.egress) in (["m1"], ["m2"]) and d.egress_ports == ["b1"]
+    st = json.loads(sw.bond_show("b1", 0.2, json=True))
+    assert st["active_member"] == "m1"
+    assert l2.slb_bucket("02:cc:00:00:00:00", 0, 0) == 209  # recorded bond/hash value
+
+
+def test_bad_input_raises_value_error():
+    with pytest.raises(ValueError, match="unknown switch profile 'cisco'"):
+        l2.Switch("cisco", ports(2))
+    with pytest.raises(ValueError, match="duplicate port name 'p1'"):
+        l2.Switch("linux-bridge", [l2.PortConfig("p1"), l2.PortConfig("p1")])
+    with pytest.raises(ValueError, match="invalid VLAN id 5000"):
+        l2.PortConfig("p1", tag=5000)
+    sw = l2.Switch("linux-bridge", ports(2))
+    with pytest.raises(ValueError, match="unknown port or link 'p7'"):
+        sw.receive("p7", frame(B, A), 0.0)
+    with pytest.raises(ValueError, match="invalid MAC address"):
+        sw.fdb_add("zz:zz", "p1")
+    with pytest.raises(ValueError, match="unknown flap preset"):
+        l2.FlapConfig.preset("nope")
+    assert issubclass(fwd.Error, ValueError)
