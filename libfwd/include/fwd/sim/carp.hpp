@@ -216,6 +216,17 @@ std::vector<std::uint8_t> advert_frame(const Config& c, const AdvertFields& f, c
 std::array<std::uint8_t, 20> carp_hmac(const Config& c, std::uint64_t counter);
 /// An Advert as a peer would parse `f` sent with config `sender` (tests and frame-less hosts).
 Advert make_advert(const Config& sender, const AdvertFields& f);
+struct SendGratuitousArp;
+struct SendNeighborAdvert;
+/// Takeover gratuitous ARP request: broadcast, op 1, sender = target = VIP, target HW zero,
+/// padded to 60 bytes (FrameBuilder).
+std::vector<std::uint8_t> garp_frame(const SendGratuitousArp& g, const FrameParams& p = {});
+/// Takeover unsolicited NA (9.3/14 carp_send_na): to ff02::1 (33:33:00:00:00:01), hop limit 255,
+/// Override flag only, target link-layer option; IPv6 source = EUI-64 link-local of
+/// Config::carpdev_mac. 86 bytes untagged.
+std::vector<std::uint8_t> na_frame(const Config& c, const SendNeighborAdvert& n, const FrameParams& p = {});
+/// fe80::/64 EUI-64 address of a MAC (FreeBSD's default link-local).
+net::Ipv6 link_local_from_mac(net::Mac m);
 
 // ---- actions ---------------------------------------------------------------------------------
 
@@ -351,6 +362,8 @@ private:
   void log(Time now, LogLevel lvl, std::string text, ActionBuffer& out) const;
   void carp_advert(Time now, const Advert& a, ActionBuffer& out);
   void vrrp_advert(Time now, const Advert& a, ActionBuffer& out);
+  void vrrp_start(Time now, ActionBuffer& out);
+  void carpdev_state(Time now, ActionBuffer& out);  // 10+ carp_sc_state
   void vrrp_become_master(Time now, ActionBuffer& out);
   void vrrp_become_backup(Time now, Time master_int, ActionBuffer& out);
   AdvertFields fields(Family f, std::uint8_t advbase, std::uint8_t skew_or_prio);
@@ -362,11 +375,15 @@ private:
   State state_ = State::init;
   Link link_state_ = Link::unknown;
   bool link_up_ = true;     // carpdev link
-  bool admin_up_ = false;   // carp interface IFF_UP (start() sets it)
+  bool started_ = false;    // start() called: the vhid exists
+  bool admin_up_ = false;   // 9.3: carpN IFF_UP; 10+: carpdev IFF_UP; VRRP: not shut down
   bool suppress_ = false;   // this vhid's link-down demotion is in force
   bool muted_ = false;
-  bool init_counter_ = true;
+  bool admin_backup_ = false;   // 9.3 sc_flags_backup: IFF_UP before the carpdev went down
+  bool senderr_applied_ = false;  // this vhid's send-error demotion is in force
+  bool init_counter_ = true;    // sc_init_counter: no advert received yet
   std::uint64_t counter_ = 0;
+  std::uint64_t rng_ = 0;       // stands in for arc4random()
   int sendad_errors_ = 0, sendad_success_ = 0;
   int demotion_ = 0;
   Time ad_ = never, md4_ = never, md6_ = never, garp_ = never;
