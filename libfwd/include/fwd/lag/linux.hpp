@@ -88,8 +88,13 @@ public:
   void update(const MemberStates& s, Time = {}) {
     if (config_.mode == LinuxBondMode::lacp) choose_aggregator(s);
     usable_.clear();
+    can_tx_ = 0;
     for (MemberIndex m : slaves_)
-      if (can_tx(m, s)) usable_.push_back(m);
+      if (can_tx(m, s)) {
+        usable_.push_back(m);
+        can_tx_ |= std::uint64_t{1} << m;
+      }
+    candidates_ = candidates(s);
     if (config_.mode == LinuxBondMode::active_backup) choose_active(s);
   }
 
@@ -179,13 +184,14 @@ private:
         a.push_back(m);
     return a;
   }
-  MemberIndex next_usable(std::uint32_t h, const MemberStates& s) const {
-    const MemberArray all = candidates(s);
-    if (all.empty()) return no_member;
-    const std::size_t start = h % all.size();
-    for (std::size_t k = 0; k < all.size(); ++k) {
-      const MemberIndex m = all[(start + k) % all.size()];
-      if (can_tx(m, s)) return m;
+  // The 3.x walk over the candidates precomputed by update() (no per-frame copy).
+  MemberIndex next_usable(std::uint32_t h, const MemberStates&) const {
+    const std::size_t n = candidates_.size();
+    if (n == 0) return no_member;
+    std::size_t i = h % n;
+    for (std::size_t k = 0; k < n; ++k, i = i + 1 == n ? 0 : i + 1) {
+      const MemberIndex m = candidates_[i];
+      if (can_tx_ >> m & 1) return m;
     }
     return no_member;
   }
@@ -239,6 +245,8 @@ private:
   Config config_;
   MemberArray slaves_;  // enslave order
   MemberArray usable_;
+  MemberArray candidates_;   // 3.x rule: members counted by `hash % n`
+  std::uint64_t can_tx_ = 0;  // bit m: member m can transmit (max_members <= 64)
   std::optional<std::uint16_t> active_agg_;
   MemberIndex active_ = no_member;
   std::uint32_t rr_counter_ = 0;

@@ -21,7 +21,7 @@ using MemberIndex = std::uint16_t;
 /// "No member": the frame is dropped.
 inline constexpr MemberIndex no_member = 0xffff;
 /// Compile-time cap on the number of members of one LAG.
-inline constexpr std::size_t max_members = 64;
+inline constexpr std::size_t max_members = 64;  // also the width of per-member bit masks
 
 /// An ordered array of members (a distributor's port map) that never allocates.
 using MemberArray = boost::container::static_vector<MemberIndex, max_members>;
