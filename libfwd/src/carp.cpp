@@ -626,8 +626,13 @@ void Instance::vrrp_advert(Time now, const Advert& a, ActionBuffer& out) {
       } else if (!cfg_.preempt || f.priority >= own) {
         if (cfg_.profile == Profile::vrrp_v3) master_adver_int_ = rx_int;  // backups adopt it
         md4_ = now + timed(cfg_, vrrp_master_down(cfg_, own, master_adver_int_).ns);
+      } else if (cfg_.flavor == Flavor::keepalived) {
+        // Preempting a lower-priority master means letting the timer run out (RFC, keepalived).
+        log(now, LogLevel::info,
+            fmt::format("({}) received lower priority ({}) advert from {} - discarding", cfg_.ifname, f.priority,
+                        addr_text(a)),
+            out);
       }
-      // else: preempting a lower-priority master by letting the timer run out (RFC, keepalived)
       break;
     case State::master: {
       bool sender_wins = f.priority > own;
@@ -639,10 +644,16 @@ void Instance::vrrp_advert(Time now, const Advert& a, ActionBuffer& out) {
         send_ad(now, out);
         ad_ = now + advert_interval(cfg_, 0);
       } else if (sender_wins) {
-        log(now, LogLevel::info,
-            fmt::format("({}) Master received advert from {} with higher priority {}, ours {}", cfg_.ifname,
-                        addr_text(a), f.priority, own),
-            out);
+        if (f.priority > own)
+          log(now, LogLevel::info,
+              fmt::format("({}) Master received advert from {} with higher priority {}, ours {}", cfg_.ifname,
+                          addr_text(a), f.priority, own),
+              out);
+        else
+          log(now, LogLevel::info,
+              fmt::format("({}) Master received advert from {} with same priority {} but higher IP address than ours",
+                          cfg_.ifname, addr_text(a), f.priority),
+              out);
         vrrp_become_backup(now, rx_int, out);
       } else if (cfg_.answer_lower_priority) {
         log(now, LogLevel::info,
@@ -709,9 +720,13 @@ void Instance::on_link(Time now, bool up, ActionBuffer& out) {
   if (!is_carp(cfg_.profile)) {
     if (!admin_up_) return;
     if (!up) {
+      // keepalived leaves MASTER for FAULT with a priority-0 advert that cannot reach the wire
+      // (the host drops it: the link is down).
+      const bool was_master = state_ == State::master;
       ad_ = md4_ = md6_ = garp_ = never;
       set_state(now, State::init, r_fault, out);
       log(now, LogLevel::info, fmt::format("({}) Entering FAULT STATE", cfg_.ifname), out);
+      if (was_master) resign(now, out);
     } else {
       vrrp_start(now, out);
     }
@@ -750,13 +765,7 @@ void Instance::admin(Time now, bool up, ActionBuffer& out) {
       return;
     }
     if (!admin_up_) return;
-    if (state_ == State::master) {  // resign: one priority-0 advert
-      const Family f = cfg_.has_ipv6() ? Family::ipv6 : Family::ipv4;
-      const AdvertFields a = fields(f, 0, 0);
-      out.push_back(SendAdvert{now, a, (f == Family::ipv4 ? plan4_ : plan6_).advert_src, false});
-      ++(f == Family::ipv4 ? stats_.opackets : stats_.opackets6);
-      log(now, LogLevel::info, fmt::format("({}) sent 0 priority", cfg_.ifname), out);
-    }
+    if (state_ == State::master) resign(now, out);
     admin_up_ = false;
     ad_ = md4_ = md6_ = garp_ = never;
     set_state(now, State::init, r_shutdown, out);
@@ -784,6 +793,15 @@ void Instance::admin(Time now, bool up, ActionBuffer& out) {
     admin_up_ = true;
     setrun(now, 0, out);
   }
+}
+
+void Instance::resign(Time now, ActionBuffer& out) {
+  // One priority-0 advert: backups then wait only Skew_Time.
+  const Family f = cfg_.has_ipv6() ? Family::ipv6 : Family::ipv4;
+  const AdvertFields a = fields(f, 0, 0);
+  out.push_back(SendAdvert{now, a, (f == Family::ipv4 ? plan4_ : plan6_).advert_src, false});
+  ++(f == Family::ipv4 ? stats_.opackets : stats_.opackets6);
+  log(now, LogLevel::info, fmt::format("({}) sent 0 priority", cfg_.ifname), out);
 }
 
 void Instance::force_state(Time now, State s, ActionBuffer& out) {

@@ -818,6 +818,13 @@ TEST(Carp93, TimersPerFamilyTieOrderAndNoDeadlineInInit) {
   // An IPv4 advert restarts only the IPv4 timer: the IPv6 one still fires at 3.587 s.
   b.on_advert(ms(1000), make_advert(seed(true), AdvertFields{Family::ipv4, 2, 1, 2, 1, 0, 0, 0, 1}), o);
   EXPECT_EQ(*b.next_deadline(), ms(3587));
+  // And the other way round.
+  Instance b6(seed(false));
+  b6.start(Time{}, o);
+  b6.on_advert(ms(1000), make_advert(seed(true), AdvertFields{Family::ipv6, 2, 1, 2, 1, 0, 0, 0, 1}), o);
+  EXPECT_EQ(*b6.next_deadline(), ms(3587));
+  b6.on_advert(ms(2000), make_advert(seed(true), AdvertFields{Family::ipv4, 2, 1, 2, 1, 0, 0, 0, 2}), o);
+  EXPECT_EQ(*b6.next_deadline(), ms(1000 + 3587));
   o.clear();
   b.on_timer(ms(3587), o);
   EXPECT_TRUE(b.is_master());
@@ -919,6 +926,58 @@ TEST(Carp10, SendErrorDemotionLogsAndStays) {
   // three successes never undo the send-error demotion.
   for (int i = 0; i < 5; ++i) m.on_send_result(ms(5000), true, o);
   EXPECT_EQ(m.demotion(), 240);
+}
+
+TEST(Carp10, PreemptUserRequestAndCarpdevDown) {
+  Lan lan;
+  Config slow = seed(false, Profile::freebsd_10), fast = seed(true, Profile::freebsd_10);
+  slow.preempt = fast.preempt = true;
+  const int s = lan.add(slow);
+  lan.start(s, Time{});
+  lan.run_until(Time::from_s(10));
+  const int f = lan.add(fast);
+  lan.start(f, Time::from_s(10));
+  lan.run_until(Time::from_s(20));
+  ASSERT_TRUE(lan.n[f].is_master());
+  EXPECT_LT(entered(lan, f, State::master)[0], Time::from_s(10) + ms(1600));  // B2, not its timer
+  EXPECT_EQ(lan.logs(f).back().text, "carp: 2@vlan2: BACKUP -> MASTER (preempting a slower master)");
+  EXPECT_EQ(lan.logs(s).back().text, "carp: 2@vlan2: MASTER -> BACKUP (more frequent advertisement received)");
+  // ifconfig vlan2 vhid 2 state backup
+  ActionBuffer o;
+  lan.n[f].force_state(Time::from_s(20), State::backup, o);
+  lan.dispatch(f, o);
+  EXPECT_EQ(lan.logs(f).back().text, "carp: 2@vlan2: MASTER -> BACKUP (user requested via ifconfig)");
+  o.clear();
+  lan.n[f].force_state(Time::from_s(20), State::master, o);
+  lan.dispatch(f, o);
+  EXPECT_EQ(lan.logs(f).back().text, "carp: 2@vlan2: BACKUP -> MASTER (user requested via ifconfig)");
+  // ifconfig vlan2 down / up: the same path as a link loss, with the ifdown demotion.
+  o.clear();
+  lan.n[f].admin(Time::from_s(21), false, o);
+  lan.dispatch(f, o);
+  EXPECT_EQ(lan.n[f].state(), State::init);
+  EXPECT_EQ(lan.n[f].demotion(), 240);
+  lan.run_until(Time::from_s(30));
+  EXPECT_TRUE(lan.n[s].is_master());
+  o.clear();
+  lan.n[f].admin(Time::from_s(30), true, o);
+  lan.dispatch(f, o);
+  EXPECT_EQ(lan.n[f].demotion(), 0);
+  lan.run_until(Time::from_s(35));
+  EXPECT_TRUE(lan.n[f].is_master());  // preempt again once back
+  EXPECT_EQ(lan.n[s].state(), State::backup);
+}
+
+TEST(Carp10, AllowZeroKeepsInitAndDemotes) {
+  Config c = seed(true, Profile::freebsd_10);
+  c.allow = false;
+  Instance m(c);
+  ActionBuffer o;
+  m.start(Time{}, o);
+  EXPECT_EQ(m.state(), State::init);
+  EXPECT_EQ(m.demotion(), 240);
+  EXPECT_EQ(m.on_advert(ms(1), make_advert(seed(false, Profile::freebsd_10), AdvertFields{Family::ipv4, 2, 1, 2, 1, 0, 0, 0, 1}), o),
+            Drop::disallowed);
 }
 
 TEST(Carp10, LoopedOwnAdvertWithVhidZeroIsBadIf) {
@@ -1206,6 +1265,7 @@ TEST(Vrrp, PreemptWaitsForMasterDownNotFirstAdvert) {
     ASSERT_EQ(entered(lan, a, State::master).size(), 1u);
     EXPECT_EQ(entered(lan, a, State::master)[0], Time::from_s(10) + Time::from_ns(3'414'062'500));
     EXPECT_EQ(lan.n[b].state(), State::backup);
+    EXPECT_EQ(lan.logs(a)[1].text, "(VI_7) received lower priority (100) advert from 10.0.0.2 - discarding");
     bool logged = false;
     for (const auto& l : lan.logs(b))
       logged = logged || l.text == "(VI_7) Master received advert from 10.0.0.1 with higher priority 150, ours 100";
@@ -1223,6 +1283,10 @@ TEST(Vrrp, EqualPriorityHigherAddressWins) {
     lan.run_until(Time::from_s(20));
     EXPECT_EQ(lan.n[a].state(), State::backup);
     EXPECT_EQ(lan.n[b].state(), State::master);
+    bool same = false;
+    for (const auto& l : lan.logs(a))
+      same = same || l.text == "(VI_7) Master received advert from 10.0.0.2 with same priority 100 but higher IP address than ours";
+    EXPECT_TRUE(same);
   }
 }
 
@@ -1296,9 +1360,14 @@ TEST(Vrrp, OwnerStartsMasterAndLinkFault) {
   o1.on_link(Time::from_s(1), false, o);
   EXPECT_EQ(o1.state(), State::init);
   EXPECT_FALSE(o1.next_deadline().has_value());
-  bool fault = false;
-  for (const auto& a : o) if (auto* l = std::get_if<Log>(&a)) fault = l->text == "(VI_7) Entering FAULT STATE";
-  EXPECT_TRUE(fault);
+  std::vector<std::string> texts;
+  for (const auto& a : o) if (auto* l = std::get_if<Log>(&a)) texts.push_back(l->text);
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_EQ(texts[0], "(VI_7) Entering FAULT STATE");
+  EXPECT_EQ(texts[1], "(VI_7) sent 0 priority");  // the advert itself dies on the down link
+  int zero = 0;
+  for (const auto& a : o) if (auto* s = std::get_if<SendAdvert>(&a)) zero += s->fields.priority == 0;
+  EXPECT_EQ(zero, 1);
   o.clear();
   o1.on_link(Time::from_s(2), true, o);
   EXPECT_TRUE(o1.is_master());

@@ -28,8 +28,11 @@
 /// StateChanged, Log (syslog level + exact text), DemotionChanged. Each carries `at`: FreeBSD
 /// busy-waits 1 ms (DELAY(1000)) after takeover GARPs/NAs, so later frames of one takeover leave
 /// later. Timers: one advert timer, separate IPv4/IPv6 master-down timers (9.3 and 10+), a GARP
-/// repeat timer (keepalived). `ticks` timing rounds like FreeBSD's tvtohz (⌈µs/tick⌉ + 1 ticks);
-/// `exact` uses advbase + advskew/256 s. Thread rules: one Instance per thread; const is read-only.
+/// repeat timer (keepalived). `ticks` timing rounds like FreeBSD's tvtohz (⌈µs/tick⌉ + 1 ticks,
+/// a duration of whole ticks with no phase alignment); `exact` uses advbase + advskew/256 s.
+/// Wire-level refusals (parse_advert) are the host's to count; stats() counts on_advert's.
+/// Thread rules: one Instance per thread; const methods are read-only; no global state (the
+/// node-wide demotion travels through DemotionChanged / apply_node_demotion).
 
 #include <array>
 #include <cstdint>
@@ -366,6 +369,7 @@ private:
   void carpdev_state(Time now, ActionBuffer& out);  // 10+ carp_sc_state
   void vrrp_become_master(Time now, ActionBuffer& out);
   void vrrp_become_backup(Time now, Time master_int, ActionBuffer& out);
+  void resign(Time now, ActionBuffer& out);  // VRRP priority-0 advert
   AdvertFields fields(Family f, std::uint8_t advbase, std::uint8_t skew_or_prio);
   std::int64_t own_us(int skew) const;
 
