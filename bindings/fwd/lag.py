@@ -27,8 +27,8 @@ freebsd, freebsd-fnv, freebsd-current): FreeBSD lagg(4), 9.3, 10.x and current (
     modes   lacp, loadbalance (alias fec), failover, roundrobin, broadcast (10 and later)
     options lagghash=l2,l3,l4 (default l2,l3,l4); key=K (hash seed, the real system's is random)
             or seed=S (draws the key); use_flowid=0|1 (default 1 on 9.3/10, 0 on current);
-            flowid_shift=N (default 16; 9.3 has no shift). Hash: freebsd-9.3 (9.3, 10) or
-            freebsd-fnv (current).
+            flowid_shift=N (default 16; 9.3 has no shift); rr_limit=N (roundrobin stride, 10 and
+            later, default 1). Hash: freebsd-9.3 (9.3, 10) or freebsd-fnv (current).
     lacp        pm_map[h % n] over the active aggregator's distributing ports, most recently
                 started first; any change drops transmissions for 3 s (select(..., time_ns=T),
                 Lag.end_transit()).

@@ -34,9 +34,9 @@ const std::vector<SystemInfo>& systems() {
       {"freebsd-9.3", {"freebsd-9", "freebsd-hash32"}, {"lacp", "loadbalance", "failover", "roundrobin"},
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
       {"freebsd-10", {"freebsd-10.4"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
-       {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
+       {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
       {"freebsd-12", {"freebsd", "freebsd-fnv", "freebsd-current"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
-       {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
+       {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
       {"linux-6.12", {"linux", "linux-6"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
       {"linux-3.x", {"linux-3", "linux-3.16"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
@@ -208,8 +208,11 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
     std::string pol = fmt::format("{}:{}", v == FreebsdVersion::current ? "freebsd-fnv" : "freebsd-9.3", p.get("lagghash", "l2,l3,l4"));
     if (p.has("key")) pol += ";key=" + p.get("key", "");
     if (p.has("seed")) pol += ";seed=" + p.get("seed", "");
+    cfg.rr_limit = static_cast<std::uint32_t>(p.number("rr_limit", 1));
+    if (cfg.rr_limit == 0) p.fail("invalid rr_limit=0: expected a number of packets from 1");
     opt("use_flowid", cfg.use_flowid ? "1" : "0");
     opt("flowid_shift", std::to_string(cfg.flowid_shift));
+    if (proto == LaggProto::roundrobin && v != FreebsdVersion::v9_3) opt("rr_limit", std::to_string(cfg.rr_limit));
     policy = make_policy(p, pol);
     dist.emplace(std::in_place_type<FreebsdLagg>, cfg);
   } else if (sys == "linux-6.12" || sys == "linux-3.x") {

@@ -135,6 +135,15 @@ TEST(FreebsdRoundrobin, CounterStartsAtZeroOverAllPorts) {
   EXPECT_EQ(seen, (std::vector<MemberIndex>{2, 0, 0}));
 }
 
+TEST(FreebsdRoundrobin, RrLimitIsTheStride) {
+  auto lag = Lag::from_spec("freebsd-10:roundrobin;rr_limit=2", {"a", "b"});
+  std::vector<MemberIndex> seen;
+  for (int i = 0; i < 6; ++i) seen.push_back(lag.select(F1).member);
+  EXPECT_EQ(seen, (std::vector<MemberIndex>{1, 1, 0, 0, 1, 1}));  // ports [b, a]
+  EXPECT_THROW(Lag::from_spec("freebsd-9.3:roundrobin;rr_limit=2", {"a"}), fwd::Error);
+  EXPECT_THROW(Lag::from_spec("freebsd-10:roundrobin;rr_limit=0", {"a"}), fwd::Error);
+}
+
 TEST(FreebsdBroadcast, TenAndLaterOnly) {
   EXPECT_THROW(Lag::from_spec("freebsd-9.3:broadcast", {"a", "b"}), fwd::Error);
   auto lag = Lag::from_spec("freebsd-10:broadcast", {"a", "b"});

@@ -13,7 +13,8 @@
 ///    Port list: 9.x/10.x insert new ports at the head (newest first); current keeps it sorted
 ///    by interface index.
 ///  - failover: the primary (first port added) through link-active resolution.
-///  - roundrobin: a packet counter (first packet 0) `% all_ports`, then link-active resolution.
+///  - roundrobin: a packet counter (first packet 0), divided by rr_limit (10.x+, default 1),
+///    `% all_ports`, then link-active resolution.
 ///  - broadcast (10.x and later): a copy on every active port.
 ///  - use_flowid: when on and the packet carries a flow id, `h = flowid >> flowid_shift` replaces
 ///    the lagghash hash (9.3: on, no shift; 10.x: on, shift 16; current (2019+): off, shift 16).
@@ -57,14 +58,15 @@ public:
     LaggProto proto = LaggProto::lacp;
     bool use_flowid = true;
     unsigned flowid_shift = 0;
+    std::uint32_t rr_limit = 1;  ///< roundrobin stride (`ifconfig laggN rr_limit N`, 10.x and later)
   };
 
   /// The defaults of each version (use_flowid, flowid_shift).
   static Config defaults(FreebsdVersion v, LaggProto p) {
     switch (v) {
-      case FreebsdVersion::v9_3: return {v, p, true, 0};
-      case FreebsdVersion::v10: return {v, p, true, 16};
-      case FreebsdVersion::current: return {v, p, false, 16};
+      case FreebsdVersion::v9_3: return {v, p, true, 0, 1};
+      case FreebsdVersion::v10: return {v, p, true, 16, 1};
+      case FreebsdVersion::current: return {v, p, false, 16, 1};
     }
     return {};
   }
@@ -146,7 +148,7 @@ public:
       }
       case LaggProto::roundrobin: {
         if (ports_.empty()) return Selection::drop();
-        const std::uint32_t p = seq_++;  // atomic_fetchadd: the first packet sees 0
+        const std::uint32_t p = seq_++ / config_.rr_limit;  // atomic_fetchadd: the first packet sees 0
         return Selection::to(link_active(p % ports_.size(), s));
       }
       case LaggProto::broadcast:

@@ -8,7 +8,7 @@
 ///   system        modes                                                 options
 ///   freebsd-9.3   lacp loadbalance(fec) failover roundrobin             lagghash=l2,l3,l4 key= seed=
 ///   freebsd-10    ... and broadcast                                     use_flowid=0|1 flowid_shift=N
-///   freebsd-12    (aliases freebsd, freebsd-fnv; current FreeBSD, 2019+, FNV hash)
+///   freebsd-12    (aliases freebsd, freebsd-fnv; current FreeBSD, 2019+, FNV hash)  rr_limit=N (10+)
 ///   linux-6.12    802.3ad balance-xor active-backup broadcast balance-rr xmit_hash_policy= ad_select=
 ///   linux-3.x     (same modes, 3.x "next usable member" rule)           primary= primary_reselect=
 ///                                                                       packets_per_slave= seed=
