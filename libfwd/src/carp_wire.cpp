@@ -46,22 +46,52 @@ bool scope_embedded(const net::Ipv6& a) {
 }
 }  // namespace
 
+// Incremental SHA-1: the HMAC hashes prefix ‖ counter without building the concatenation, so
+// verifying a received advert does not allocate.
+class Sha1 {
+public:
+  void update(const std::uint8_t* p, std::size_t n) {
+    total_ += n;
+    if (fill_) {
+      const std::size_t k = std::min(n, std::size_t{64} - fill_);
+      std::memcpy(buf_ + fill_, p, k);
+      fill_ += k;
+      p += k;
+      n -= k;
+      if (fill_ < 64) return;
+      sha1_block(h_, buf_);
+      fill_ = 0;
+    }
+    for (; n >= 64; p += 64, n -= 64) sha1_block(h_, p);
+    if (n) std::memcpy(buf_, p, n);
+    fill_ = n;
+  }
+  std::array<std::uint8_t, 20> final() {
+    const std::uint64_t bits = total_ * 8;
+    const std::uint8_t pad = 0x80;
+    update(&pad, 1);
+    const std::uint8_t zero[64] = {};
+    update(zero, fill_ <= 56 ? 56 - fill_ : 120 - fill_);
+    std::uint8_t len[8];
+    for (int b = 0; b < 8; ++b) len[b] = static_cast<std::uint8_t>(bits >> (56 - 8 * b));
+    update(len, 8);
+    std::array<std::uint8_t, 20> out{};
+    for (int w = 0; w < 5; ++w)
+      for (int b = 0; b < 4; ++b) out[4 * w + b] = static_cast<std::uint8_t>(h_[w] >> (24 - 8 * b));
+    return out;
+  }
+
+private:
+  std::uint32_t h_[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+  std::uint8_t buf_[64] = {};
+  std::size_t fill_ = 0;
+  std::uint64_t total_ = 0;
+};
+
 std::array<std::uint8_t, 20> sha1(const std::uint8_t* data, std::size_t n) {
-  std::uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
-  std::size_t i = 0;
-  for (; i + 64 <= n; i += 64) sha1_block(h, data + i);
-  std::uint8_t tail[128] = {};
-  const std::size_t rest = n - i;
-  if (rest) std::memcpy(tail, data + i, rest);
-  tail[rest] = 0x80;
-  const std::size_t blocks = rest + 9 <= 64 ? 1 : 2;
-  const std::uint64_t bits = static_cast<std::uint64_t>(n) * 8;
-  for (int b = 0; b < 8; ++b) tail[blocks * 64 - 1 - b] = static_cast<std::uint8_t>(bits >> (8 * b));
-  for (std::size_t b = 0; b < blocks; ++b) sha1_block(h, tail + 64 * b);
-  std::array<std::uint8_t, 20> out{};
-  for (int w = 0; w < 5; ++w)
-    for (int b = 0; b < 4; ++b) out[4 * w + b] = static_cast<std::uint8_t>(h[w] >> (24 - 8 * b));
-  return out;
+  Sha1 h;
+  h.update(data, n);
+  return h.final();
 }
 
 std::vector<std::uint8_t> hmac_prefix(const Config& c) {
@@ -97,9 +127,12 @@ std::vector<std::uint8_t> hmac_prefix(const Config& c) {
 
 std::array<std::uint8_t, 20> hmac_from_prefix(const std::vector<std::uint8_t>& prefix, const Config& c,
                                               std::uint64_t counter) {
-  std::vector<std::uint8_t> inner(prefix);
-  for (int b = 7; b >= 0; --b) inner.push_back(static_cast<std::uint8_t>(counter >> (8 * b)));
-  const auto ih = sha1(inner.data(), inner.size());
+  std::uint8_t ctr[8];
+  for (int b = 0; b < 8; ++b) ctr[b] = static_cast<std::uint8_t>(counter >> (56 - 8 * b));  // as on the wire
+  Sha1 inner;
+  inner.update(prefix.data(), prefix.size());
+  inner.update(ctr, 8);
+  const auto ih = inner.final();
   std::uint8_t outer[84];
   const auto key = key_of(c);
   for (std::size_t i = 0; i < 64; ++i) outer[i] = static_cast<std::uint8_t>((i < 20 ? key[i] : 0) ^ 0x5c);
