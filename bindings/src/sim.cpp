@@ -1,5 +1,439 @@
+// fwd._fwd.sim: Network, Host, Capture, PingResult. Times are float seconds (virtual time); a
+// string with a unit ("10ms", "3.5s", "250us", "100ns") is accepted wherever a time is.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
 #include "bindings.hpp"
+#include "convert.hpp"
+#include "fwd/error.hpp"
+#include "fwd/l2/switch.hpp"
+#include "fwd/sim/network.hpp"
 
 namespace fwd::py {
-void bind_sim(pybind11::module_&) {}
+
+namespace pyb = pybind11;
+using namespace fwd::sim;
+
+namespace {
+
+Time parse_time_text(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.' || text[i] == '-' ||
+                             text[i] == '+' || text[i] == 'e' || text[i] == 'E'))
+    ++i;
+  // 'e' may start a unit-less exponent only when followed by a digit or sign; units have no 'e'.
+  const std::string num = text.substr(0, i), unit = text.substr(i);
+  char* end = nullptr;
+  const double v = std::strtod(num.c_str(), &end);
+  if (num.empty() || end != num.c_str() + num.size() || !std::isfinite(v))
+    throw Error(fmt::format("bad time '{}': expected a number with an optional unit ns, us, ms, s", text));
+  double scale = 1e9;
+  if (unit.empty() || unit == "s") scale = 1e9;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "us" || unit == "µs") scale = 1e3;
+  else if (unit == "ns") scale = 1;
+  else throw Error(fmt::format("bad time unit '{}' in '{}': expected ns, us, ms, s", unit, text));
+  return Time{static_cast<std::int64_t>(std::llround(v * scale))};
+}
+
+/// float seconds, int seconds or "10ms"-style text.
+Time time_arg(const pyb::handle& h, const char* what = "time") {
+  if (pyb::isinstance<pyb::str>(h)) return parse_time_text(h.cast<std::string>());
+  if (pyb::isinstance<pyb::bool_>(h)) throw pyb::type_error(fmt::format("{}: expected seconds, got a bool", what));
+  if (pyb::isinstance<pyb::int_>(h) || pyb::isinstance<pyb::float_>(h)) {
+    const double s = h.cast<double>();
+    if (!std::isfinite(s)) throw pyb::value_error(fmt::format("{}: invalid time {}", what, s));
+    return Time{static_cast<std::int64_t>(std::llround(s * 1e9))};
+  }
+  throw pyb::type_error(fmt::format("{}: expected seconds (float) or a string like '10ms'", what));
+}
+
+net::Mac mac_of(const pyb::handle& h) {
+  if (pyb::isinstance<pyb::str>(h)) return net::Mac::parse(h.cast<std::string>());
+  const auto b = frame_bytes(h, "MAC");
+  if (b.size() != 6) throw pyb::value_error(fmt::format("a MAC has 6 bytes, got {}", b.size()));
+  return net::Mac::from_bytes(b.data());
+}
+
+net::Ipv4 ip_of(const pyb::handle& h) { return net::Ipv4::parse(h.cast<std::string>()); }
+
+pyb::dict host_counters(const Host& h) {
+  const auto& c = h.counters();
+  pyb::dict d, by;
+  d["rx"] = c.rx;
+  d["delivered"] = c.delivered;
+  d["forwarded"] = c.forwarded;
+  d["dropped"] = c.dropped;
+  d["tx"] = c.tx;
+  d["tx_dropped"] = c.tx_dropped;
+  for (std::size_t i = 0; i < host_drop_count; ++i)
+    if (c.dropped_by[i]) by[to_string(static_cast<HostDrop>(i))] = c.dropped_by[i];
+  d["dropped_by"] = by;
+  return d;
+}
+
+pyb::dict link_counters_dict(const LinkCounters& c) {
+  pyb::dict d;
+  d["tx"] = c.tx;
+  d["delivered"] = c.delivered;
+  d["lost"] = c.lost;
+  d["fault_dropped"] = c.fault_dropped;
+  d["fault_delayed"] = c.fault_delayed;
+  d["down_dropped"] = c.down_dropped;
+  d["bytes"] = c.bytes;
+  return d;
+}
+
+template <class T>
+pyb::array_t<T> to_array(const std::vector<T>& v, std::size_t n) {
+  pyb::array_t<T> a(static_cast<pyb::ssize_t>(std::min(n, v.size())));
+  std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(a.size()), a.mutable_data());
+  return a;
+}
+
+}  // namespace
+
+void bind_sim(pyb::module_& m) {
+  m.def("parse_time", [](const pyb::object& t) { return time_arg(t).seconds(); }, pyb::arg("t"),
+        "Seconds from a float or a string with a unit ('10ms', '3.5s', '250us', '100ns').");
+  m.def("format_frame", [](const pyb::object& f) { auto b = frame_bytes(f); return format_frame(b); }, pyb::arg("frame"),
+        "One frame as `tcpdump -e -n` prints it (without the timestamp).");
+  m.def("host_drop_reasons", [] {
+    std::vector<std::string> v;
+    for (std::size_t i = 0; i < host_drop_count; ++i) v.push_back(to_string(static_cast<HostDrop>(i)));
+    return v;
+  }, "Every reason a host can give for dropping a frame.");
+
+  pyb::class_<Capture>(m, "Capture", "Frames one interface saw (BPF tap points of FreeBSD 9.3).")
+      .def_property_readonly("name", &Capture::name)
+      .def("__len__", &Capture::size)
+      .def("to_text", &Capture::to_text, "tcpdump -e -n -tt style text ('<' received, '>' sent).")
+      .def("write_pcap", &Capture::write_pcap, pyb::arg("path"), "Writes a nanosecond pcap file.")
+      .def("records", [](const Capture& c) {
+        pyb::list out;
+        for (const auto& r : c.records()) {
+          const auto b = c.bytes_of(r);
+          out.append(pyb::make_tuple(r.time.seconds(), r.outgoing,
+                                     pyb::bytes(reinterpret_cast<const char*>(b.data()), b.size())));
+        }
+        return out;
+      }, "List of (time_s, outgoing, frame bytes).");
+
+  pyb::class_<PingResult>(m, "PingResult", "What `ping -f -c N` measured.")
+      .def_readonly("sent", &PingResult::sent)
+      .def_readonly("received", &PingResult::received)
+      .def_readonly("send_errors", &PingResult::send_errors)
+      .def_readonly("finished", &PingResult::finished)
+      .def_property_readonly("lost", &PingResult::lost)
+      .def_property_readonly("started", [](const PingResult& r) { return r.started.seconds(); })
+      .def_property_readonly("ended", [](const PingResult& r) { return r.ended.seconds(); })
+      .def_property_readonly("send_ns", [](const PingResult& r) { return to_array(r.send_ns, r.sent); },
+                             "Send time of each request (ns), by index = seq - first_seq.")
+      .def_property_readonly("rtt_ns", [](const PingResult& r) { return to_array(r.rtt_ns, r.sent); },
+                             "RTT of each request (ns), -1 when unanswered.")
+      .def("lost_seqs", &PingResult::lost_seqs, "Indexes (seq - first_seq) of unanswered requests.")
+      .def("lost_gaps_ms", &PingResult::lost_gaps_ms, "Gaps between consecutive lost requests' send times, ms.")
+      .def("summary", &PingResult::summary, pyb::arg("dst"), "ping(8)'s statistics lines.");
+
+  pyb::class_<Host>(m, "Host", "A FreeBSD-9.3-style host or router (see fwd/sim/host.hpp).")
+      .def_property_readonly("name", &Host::name)
+      .def("add_nic", [](Host& h, const std::string& n, const pyb::object& mac) { return h.add_nic(n, mac_of(mac)); },
+           pyb::arg("name"), pyb::arg("mac"))
+      .def("add_lagg", [](Host& h, const std::string& n, const std::string& spec, std::vector<std::string> members,
+                          const pyb::object& mac) {
+             std::optional<net::Mac> m2;
+             if (!mac.is_none()) m2 = mac_of(mac);
+             return h.add_lagg(n, spec, members, m2);
+           }, pyb::arg("name"), pyb::arg("spec"), pyb::arg("members"), pyb::arg("mac") = pyb::none(),
+           "A lagg over NICs; spec is a fwd.lag spec, e.g. 'freebsd-9.3:lacp;lagghash=l2,l3,l4;key=0x1'.")
+      .def("add_vlan", &Host::add_vlan, pyb::arg("name"), pyb::arg("parent"), pyb::arg("vid"))
+      .def("add_address", &Host::add_address, pyb::arg("iface"), pyb::arg("cidr"))
+      .def("add_route", [](Host& h, const std::string& cidr, const pyb::object& gw) { h.add_route(cidr, ip_of(gw)); },
+           pyb::arg("cidr"), pyb::arg("gateway"))
+      .def("set_default_route", [](Host& h, const pyb::object& gw) { h.set_default_route(ip_of(gw)); }, pyb::arg("gateway"))
+      .def("del_route", &Host::del_route, pyb::arg("cidr"))
+      .def_property("forwarding", [](const Host& h) { return h.config().forwarding; }, &Host::set_forwarding)
+      .def("add_carp", [](Host& h, const std::string& iface, int vhid, int advbase, int advskew, std::vector<std::string> vip,
+                          std::vector<std::string> vip6, const std::string& profile, bool preempt,
+                          bool send_error_demotion, int priority) {
+             if (vhid < 1 || vhid > 255) throw pyb::value_error(fmt::format("vhid {} out of range 1..255", vhid));
+             if (advbase < 1 || advbase > 255) throw pyb::value_error(fmt::format("advbase {} out of range 1..255", advbase));
+             if (advskew < 0 || advskew > 254) throw pyb::value_error(fmt::format("advskew {} out of range 0..254", advskew));
+             if (priority < 1 || priority > 255) throw pyb::value_error(fmt::format("priority {} out of range 1..255", priority));
+             CarpSettings s;
+             s.profile = profile;
+             s.vhid = static_cast<std::uint8_t>(vhid);
+             s.advbase = static_cast<std::uint8_t>(advbase);
+             s.advskew = static_cast<std::uint8_t>(advskew);
+             for (const auto& v : vip) s.vip4.push_back(net::Ipv4::parse(v));
+             for (const auto& v : vip6) s.vip6.push_back(net::Ipv6::parse(v));
+             s.preempt = preempt;
+             s.send_error_demotion = send_error_demotion;
+             s.priority = static_cast<std::uint8_t>(priority);
+             return h.add_carp(iface, s);
+           }, pyb::arg("iface"), pyb::arg("vhid"), pyb::arg("advbase") = 1, pyb::arg("advskew") = 0,
+           pyb::arg("vip") = std::vector<std::string>{}, pyb::arg("vip6") = std::vector<std::string>{},
+           pyb::arg("profile") = "freebsd-9.3", pyb::arg("preempt") = false, pyb::arg("send_error_demotion") = true,
+           pyb::arg("priority") = 100, "A CARP vhid (or VRRP VRID) on an interface; returns its index on the host.")
+      .def("listen", &Host::listen, pyb::arg("port"))
+      .def("capture", &Host::capture, pyb::arg("iface"), pyb::return_value_policy::reference_internal)
+      .def_property_readonly("captured_ifaces", &Host::captured_ifaces)
+      .def("set_iface_up", [](Host& h, const std::string& i, bool up) { h.set_iface_up(i, up, h.now()); },
+           pyb::arg("iface"), pyb::arg("up"), "Interface administratively up/down now.")
+      .def("send_spurious_advert", [](Host& h, std::size_t i) { h.send_spurious_advert(i, h.now()); },
+           pyb::arg("index") = 0, "One advert of the vhid now, whatever its state (source vMAC).")
+      .def("carp_force_state", [](Host& h, std::size_t i, const std::string& s) { h.carp_force_state(i, s, h.now()); },
+           pyb::arg("index"), pyb::arg("state"), "'backup', 'master' (ifconfig state) or 'down', 'up' (admin) now.")
+      .def("lagg_blackout", [](Host& h, const std::string& l, const pyb::object& a, const pyb::object& b) {
+             h.lagg_blackout(l, time_arg(a), time_arg(b));
+           }, pyb::arg("lagg"), pyb::arg("start"), pyb::arg("end"), "Every send on the lagg fails (ENETDOWN) in [start, end).")
+      .def("set_lacp", [](Host& h, const std::string& m2, bool col, bool dist) { h.set_lacp(m2, col, dist, h.now()); },
+           pyb::arg("member"), pyb::arg("collecting"), pyb::arg("distributing"),
+           "LACP mux state of a lagg member now (distributing changes start FreeBSD's transit window).")
+      .def("carp_silence", [](Host& h, std::size_t i, const pyb::object& a, const pyb::object& b) {
+             h.carp_silence(i, time_arg(a), time_arg(b));
+           }, pyb::arg("vhid_index"), pyb::arg("start"), pyb::arg("end"), "The vhid sends no advert in [start, end).")
+      .def("ping_flood", [](Host& h, const pyb::object& dst, std::uint32_t count, const pyb::object& start,
+                            const pyb::object& interval, const pyb::object& turnaround, const pyb::object& wake,
+                            std::uint16_t id, std::uint16_t payload) {
+             PingConfig c;
+             c.dst = ip_of(dst);
+             c.count = count;
+             c.start = time_arg(start);
+             c.interval = time_arg(interval);
+             c.turnaround = time_arg(turnaround);
+             c.wake = time_arg(wake);
+             c.id = id;
+             c.payload = payload;
+             return h.ping_flood(c);
+           }, pyb::arg("dst"), pyb::arg("count") = 100000, pyb::arg("start") = 0.0, pyb::arg("interval") = 0.01,
+           pyb::arg("turnaround") = 16e-6, pyb::arg("wake") = 1e-6, pyb::arg("id") = 22737, pyb::arg("payload") = 56,
+           "Starts `ping -f -c count dst` (FreeBSD pacing); returns the ping's index.")
+      .def("ping_result", &Host::ping_result, pyb::arg("index") = 0, pyb::return_value_policy::reference_internal)
+      .def("tcp_connects", [](Host& h, const pyb::object& dst, std::uint16_t port, double rate, const pyb::object& start,
+                              const pyb::object& until, std::uint32_t max_count, bool poisson) {
+             TcpConnectConfig c;
+             if (pyb::isinstance<pyb::str>(dst)) c.dst = ip_of(dst);
+             else for (const auto& d : dst) c.dsts.push_back(ip_of(d));
+             c.port = port;
+             c.rate_per_s = rate;
+             c.start = time_arg(start);
+             c.until = time_arg(until);
+             c.max_count = max_count;
+             c.poisson = poisson;
+             return h.tcp_connects(c);
+           }, pyb::arg("dst"), pyb::arg("port") = 80, pyb::arg("rate") = 10.0, pyb::arg("start") = 0.0,
+           pyb::arg("until") = 10.0, pyb::arg("max_count") = 0, pyb::arg("poisson") = false,
+           "Connection attempts at `rate` per second to dst (an address or a list, round robin).")
+      .def("tcp_result", [](const Host& h, std::size_t i) {
+             pyb::list out;
+             for (const auto& a : h.tcp_result(i).attempts) {
+               pyb::dict d;
+               d["started"] = static_cast<double>(a.started_ns) / 1e9;
+               d["established"] = a.established_ns < 0 ? pyb::object(pyb::none()) : pyb::float_(static_cast<double>(a.established_ns) / 1e9);
+               d["syn_sent"] = a.syn_sent;
+               d["dst"] = a.dst.to_string();
+               d["sport"] = a.sport;
+               out.append(d);
+             }
+             return out;
+           }, pyb::arg("index") = 0, "One dict per attempt: started, established (None: never), syn_sent, dst, sport.")
+      .def_property_readonly("tcp_listener_stats", [](const Host& h) {
+        pyb::dict d;
+        d["syns_received"] = h.tcp_syns_received();
+        d["synacks_sent"] = h.tcp_synacks_sent();
+        d["established"] = h.tcp_established_passive();
+        return d;
+      })
+      .def_property_readonly("counters", &host_counters)
+      .def("iface_counters", [](const Host& h, const std::string& i) {
+        const auto& c = h.iface_counters(h.iface_id(i));
+        pyb::dict d;
+        d["ipackets"] = c.ipackets;
+        d["opackets"] = c.opackets;
+        d["ierrors"] = c.ierrors;
+        d["oerrors"] = c.oerrors;
+        d["ibytes"] = c.ibytes;
+        d["obytes"] = c.obytes;
+        return d;
+      }, pyb::arg("iface"))
+      .def_property_readonly("ifaces", [](const Host& h) {
+        std::vector<std::string> v;
+        for (std::size_t i = 0; i < h.iface_count(); ++i) v.push_back(h.iface_name(static_cast<IfaceId>(i)));
+        return v;
+      })
+      .def("iface_mac", [](const Host& h, const std::string& i) { return h.iface_mac(h.iface_id(i)).to_string(); })
+      .def_property_readonly("strays_by_dst_mac", [](const Host& h) {
+        pyb::dict d;
+        for (const auto& [mac, n] : h.strays_by_dst_mac()) d[pyb::str(mac.to_string())] = n;
+        return d;
+      }, "Unicast frames dropped at L2 (not for us, BACKUP vMAC), by destination MAC.")
+      .def_property_readonly("stray_echo_requests", [](const Host& h) {
+        pyb::list out;
+        for (auto v : h.stray_echo_requests()) out.append(pyb::make_tuple(v >> 16, v & 0xffff));
+        return out;
+      }, "(id, seq) of echo requests dropped as 'BACKUP: not for us (vMAC)'.")
+      .def_property_readonly("log", [](const Host& h) {
+        pyb::list out;
+        for (const auto& l : h.log()) out.append(pyb::make_tuple(l.time.seconds(), l.text));
+        return out;
+      })
+      .def("arp_table", [](const Host& h) { return h.arp_table(h.now()); }, "ARP cache lines at the current time.")
+      .def_property_readonly("carp_count", &Host::carp_count)
+      .def("carp_state", &Host::carp_state, pyb::arg("index") = 0)
+      .def("carp_state_changes", &Host::carp_state_changes, pyb::arg("index") = 0)
+      .def("carp_adverts_sent", &Host::carp_adverts_sent, pyb::arg("index") = 0)
+      .def("carp_log_lines", &Host::carp_log_lines, pyb::arg("index") = 0)
+      .def("carp_garps_sent", &Host::carp_garps_sent, pyb::arg("index") = 0)
+      .def("carp_nas_sent", &Host::carp_nas_sent, pyb::arg("index") = 0)
+      .def("carp_send_errors", &Host::carp_send_errors, pyb::arg("index") = 0)
+      .def("carp_vmac", [](const Host& h, std::size_t i) { return h.carp_vmac(i).to_string(); }, pyb::arg("index") = 0)
+      .def("carp_next_deadline", [](const Host& h, std::size_t i) -> pyb::object {
+        const Time t = h.carp_next_deadline(i);
+        if (t.ns == INT64_MAX) return pyb::none();
+        return pyb::float_(t.seconds());
+      }, pyb::arg("index") = 0, "Time of the vhid's next timer (advert or master-down), None if none.")
+      .def("lagg_member_for", [](Host& h, const std::string& l, const pyb::object& frame, const pyb::object& tci) {
+        const auto b = frame_bytes(frame);
+        std::optional<std::uint16_t> t;
+        if (!tci.is_none()) t = tci.cast<std::uint16_t>();
+        return h.lagg_member_for(l, b, t, h.now());
+      }, pyb::arg("lagg"), pyb::arg("frame"), pyb::arg("vlan_tci") = pyb::none(),
+         "The member the lagg would send this (untagged) frame on; '' if none.");
+
+  pyb::class_<Network>(m, "Network", "Hosts, switches and links in virtual time (fwd/sim/network.hpp).")
+      .def(pyb::init([](std::uint64_t seed) { return std::make_unique<Network>(NetworkConfig{seed}); }),
+           pyb::arg("seed") = 1)
+      .def("add_host", [](Network& n, const std::string& name, const std::string& os, int hz, const pyb::object& tick_phase,
+                          const pyb::object& stack_delay, bool forwarding, const pyb::object& arp_max_age,
+                          bool answer_icmp_to_vip) -> Host& {
+             if (hz < 0 || hz > 1'000'000) throw pyb::value_error(fmt::format("hz {} out of range 0..1000000 (0 = exact timers)", hz));
+             HostConfig c;
+             c.name = name;
+             c.os = os;
+             c.tick = hz ? Time{1'000'000'000 / hz} : Time{};
+             c.tick_phase = time_arg(tick_phase);
+             c.stack_delay = time_arg(stack_delay);
+             c.forwarding = forwarding;
+             c.arp_max_age = time_arg(arp_max_age);
+             c.answer_icmp_to_vip = answer_icmp_to_vip;
+             return n.add_host(std::move(c));
+           }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = 1000, pyb::arg("tick_phase") = 0.0,
+           pyb::arg("stack_delay") = 15e-6, pyb::arg("forwarding") = false, pyb::arg("arp_max_age") = 1200.0,
+           pyb::arg("answer_icmp_to_vip") = true, pyb::return_value_policy::reference_internal)
+      .def("add_switch", [](Network& n, const std::string& name, std::vector<l2::PortConfig> ports, const std::string& profile,
+                            const pyb::object& latency, const pyb::object& ageing, bool vlan_aware, const pyb::object& flap) -> l2::Switch& {
+             l2::SwitchConfig c = l2::SwitchConfig::defaults(l2::parse_profile(profile));
+             if (!ageing.is_none()) c.ageing = time_arg(ageing);
+             if (vlan_aware) c.vlan_aware = true;
+             if (!flap.is_none()) c.flap = flap.cast<l2::FlapConfig>();
+             c.events = l2::event_mask::standard;
+             return n.add_switch(name, std::move(c), std::move(ports), time_arg(latency));
+           }, pyb::arg("name"), pyb::arg("ports"), pyb::arg("profile") = "vendor", pyb::arg("latency") = 2e-6,
+           pyb::arg("ageing") = pyb::none(), pyb::arg("vlan_aware") = false, pyb::arg("flap") = pyb::none(),
+           pyb::return_value_policy::reference_internal,
+           "A fwd.l2 switch; ports are fwd._fwd.l2.PortConfig objects (LAG ports name their member links).")
+      .def("connect", [](Network& n, const std::string& a, const std::string& b, const pyb::object& latency,
+                         const pyb::object& jitter, double loss, std::uint64_t rate_bps) {
+             LinkConfig c;
+             c.latency = time_arg(latency);
+             c.jitter = time_arg(jitter);
+             c.loss = loss;
+             c.rate_bps = rate_bps;
+             return n.connect(a, b, c);
+           }, pyb::arg("a"), pyb::arg("b"), pyb::arg("latency") = 1e-6, pyb::arg("jitter") = 0.0, pyb::arg("loss") = 0.0,
+           pyb::arg("rate_bps") = 0, "A cable between two endpoints 'node:iface'; returns the link index.")
+      .def("add_fault", [](Network& n, const std::string& link, const std::string& direction, const pyb::object& start,
+                           const pyb::object& end, const std::string& match, const pyb::object& mac,
+                           const pyb::object& delay, std::uint64_t max_count) {
+             Fault f;
+             f.link = link;
+             f.direction = direction;
+             f.from = time_arg(start);
+             f.until = end.is_none() ? Time{INT64_MAX} : time_arg(end);
+             f.match = parse_fault_match(match);
+             if (!mac.is_none()) f.mac = mac_of(mac);
+             f.delay = time_arg(delay);
+             f.max_count = max_count;
+             n.add_fault(f);
+           }, pyb::arg("link"), pyb::arg("direction") = "", pyb::arg("start") = 0.0, pyb::arg("end") = pyb::none(),
+           pyb::arg("match") = "any", pyb::arg("mac") = pyb::none(), pyb::arg("delay") = 0.0, pyb::arg("max_count") = 0,
+           "Drop (delay 0) or delay frames matching `match` sent on a link in [start, end); direction = the "
+           "sending node's name ('' = both).")
+      .def("host", static_cast<Host& (Network::*)(std::string_view)>(&Network::host), pyb::arg("name"),
+           pyb::return_value_policy::reference_internal)
+      .def("switch", &Network::switch_node, pyb::arg("name"), pyb::return_value_policy::reference_internal)
+      .def_property_readonly("hosts", &Network::host_names)
+      .def_property_readonly("switches", &Network::switch_names)
+      .def_property_readonly("links", [](const Network& n) {
+        std::vector<std::string> v;
+        for (std::uint32_t i = 0; i < n.link_count(); ++i) v.push_back(n.link_name(i));
+        return v;
+      })
+      .def("link_counters", [](const Network& n, std::uint32_t link, int direction) {
+        return link_counters_dict(n.link_counters(link, direction));
+      }, pyb::arg("link"), pyb::arg("direction"), "Direction 0: from the first endpoint to the second.")
+      .def("send_frame_at", [](Network& n, const pyb::object& t, const std::string& host, const std::string& iface,
+                               const pyb::object& frame) { n.send_frame_at(time_arg(t), host, iface, frame_bytes(frame)); },
+           pyb::arg("t"), pyb::arg("host"), pyb::arg("iface"), pyb::arg("frame"),
+           "Injects frame bytes out of a host interface at t (source MAC used as given).")
+      .def("set_link_up_at", [](Network& n, const pyb::object& t, const std::string& ep, bool up) {
+             n.set_link_up_at(time_arg(t), ep, up);
+           }, pyb::arg("t"), pyb::arg("endpoint"), pyb::arg("up"))
+      .def("at", [](Network& n, const pyb::object& t, pyb::function f) {
+             n.at(time_arg(t), [f](Network& net) {
+               pyb::gil_scoped_acquire g;
+               f(pyb::cast(&net, pyb::return_value_policy::reference));
+             });
+           }, pyb::arg("t"), pyb::arg("callback"), "Calls callback(network) at virtual time t.")
+      .def("run_until", [](Network& n, const pyb::object& t) { return n.run_until(time_arg(t)); }, pyb::arg("t"),
+           "Runs every event up to t (seconds); returns how many ran.")
+      .def("run_for", [](Network& n, const pyb::object& d) { return n.run_for(time_arg(d)); }, pyb::arg("duration"))
+      .def_property_readonly("now", [](const Network& n) { return n.now().seconds(); })
+      .def_property_readonly("now_ns", [](const Network& n) { return n.now().ns; })
+      .def_property_readonly("events", &Network::events)
+      .def("switch_events", [](Network& n, const std::string& kind) {
+        pyb::list out;
+        for (const auto& e : n.switch_events()) {
+          if (!kind.empty() && e.kind != kind) continue;
+          pyb::dict d;
+          d["time"] = e.time.seconds();
+          d["switch"] = e.node;
+          d["kind"] = e.kind;
+          d["mac"] = e.mac.to_string();
+          d["vlan"] = e.vlan;
+          d["from"] = e.from;
+          d["to"] = e.to;
+          out.append(d);
+        }
+        return out;
+      }, pyb::arg("kind") = "", "Switch table events (kind 'moved', 'flap', ...) with port names.")
+      .def("accounting", [](const Network& n) {
+        const auto a = n.accounting();
+        pyb::dict d;
+        d["link_tx"] = a.link_tx;
+        d["link_delivered"] = a.link_delivered;
+        d["link_lost"] = a.link_lost;
+        d["link_in_flight"] = a.link_in_flight;
+        d["switch_rx"] = a.switch_rx;
+        d["switch_forwarded"] = a.switch_forwarded;
+        d["switch_flooded"] = a.switch_flooded;
+        d["switch_to_host"] = a.switch_to_host;
+        d["switch_dropped"] = a.switch_dropped;
+        d["host_rx"] = a.host_rx;
+        d["host_delivered"] = a.host_delivered;
+        d["host_dropped"] = a.host_dropped;
+        d["balanced"] = a.balanced();
+        d["text"] = a.to_text();
+        return d;
+      }, "Frame accounting; 'balanced' says every frame is delivered, lost or dropped with a reason.");
+}
+
 }  // namespace fwd::py

@@ -112,6 +112,8 @@ Host::Host(Network& net, std::uint32_t id, HostConfig cfg)
 }
 Host::~Host() = default;
 
+Time Host::now() const { return net_.now(); }
+
 // ---- configuration ---------------------------------------------------------------------------
 
 IfaceId Host::iface_id(std::string_view name) const {

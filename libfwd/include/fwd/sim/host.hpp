@@ -143,6 +143,8 @@ public:
 
   const HostConfig& config() const { return cfg_; }
   const std::string& name() const { return cfg_.name; }
+  /// The network's current virtual time.
+  Time now() const;
   std::uint32_t id() const { return id_; }
 
   // ---- configuration (edges: throw fwd::Error naming the bad value) -------------------------

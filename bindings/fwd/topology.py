@@ -1,0 +1,416 @@
+"""Topology files for fwd.sim: a small YAML or JSON description of hosts, switches, links, traffic
+and faults, turned into a fwd.sim.Network.
+
+Every problem is reported as a TopologyError (a ValueError) whose message starts with
+``FILE:LINE:`` and names the problem, e.g. ``topo.yaml:14: host 'fw-a': unknown key 'nicz'
+(expected one of: os, hz, ...)``. Syntax errors of YAML or JSON get the parser's line.
+
+Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
+
+    seed: 1                      # every random draw of the run
+    until: 10s                   # default run length for `python3 -m fwd sim`
+    hosts:
+      NAME:
+        os: freebsd-9.3          # freebsd-9.3 | freebsd-10 | linux
+        hz: 1000                 # kern.hz; 0 = exact timers
+        stack_delay: 15us
+        forwarding: false
+        nics: {ix0: "90:e2:ba:0d:0a:98", ix1: "90:e2:ba:0d:0a:99"}
+        laggs: {lagg0: {spec: "freebsd-9.3:lacp;lagghash=l2,l3,l4;key=0x1", members: [ix0, ix1], mac: ...}}
+        vlans: {vlan2: {parent: lagg0, vid: 2}}
+        addresses: {vlan2: [192.168.80.251/24, "fd00:0:0:80::251/64"]}
+        routes: {default: 192.168.80.254, "10.0.0.0/8": 192.168.80.1}
+        carp: [{iface: vlan2, vhid: 2, advbase: 1, advskew: 0, vip: [192.168.80.254], vip6: [...],
+                profile: freebsd-9.3, preempt: false}]
+        listen: [80]
+        capture: [vlan2, lagg0]
+        ping: [{dst: 192.168.80.254, count: 1000, start: 5s}]
+        tcp: [{dst: [192.168.80.2], port: 80, rate: 10, start: 1s, until: 9s, poisson: false}]
+    switches:
+      NAME:
+        profile: vendor          # linux-bridge | freebsd-bridge | ovs-3.1 | vendor
+        latency: 2us
+        ageing: 300s
+        vlan_aware: true
+        ports:
+          - {name: fw-a, lag: [fwa-0, fwa-1], lag_spec: "...", vlan_mode: trunk, trunks: [2, 3]}
+          - {name: web1, vlan_mode: access, tag: 2}
+    links:
+      - [fw-a:ix0, sw0:fwa-0]
+      - {a: web1:ix0, b: sw0:web1-0, latency: 1us, jitter: 0, loss: 0.0, rate_bps: 10000000000}
+    faults:
+      - {link: sw0:fwb-0, direction: sw0, match: carp, start: 10s, end: 14s, delay: 0, max_count: 0}
+    events:
+      - {at: 5s, host: fw-b, spurious_advert: 0}
+      - {at: 6s, link_down: fw-a:ix0}
+      - {at: 7s, link_up: fw-a:ix0}
+      - {at: 8s, host: fw-a, lagg_blackout: lagg0, duration: 3s}
+      - {at: 9s, host: fw-a, carp_silence: 0, duration: 4s}
+      - {at: 9s, host: fw-a, send: {iface: lagg0, frame: "ffffffffffff..."}}
+"""
+import json
+
+import yaml
+
+from . import sim as _sim
+from ._fwd import l2 as _l2
+
+
+class TopologyError(ValueError):
+    """A topology file problem; the message starts with FILE:LINE:."""
+
+
+class _LDict(dict):
+    line = 0
+    key_lines = None
+
+
+class _LList(list):
+    line = 0
+    item_lines = None
+
+
+def _convert(node, loader):
+    if isinstance(node, yaml.MappingNode):
+        out = _LDict()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        for k, v in node.value:
+            key = _convert(k, loader)
+            if isinstance(key, (dict, list)):
+                raise TopologyError(f"{loader.name}:{k.start_mark.line + 1}: a mapping key must be a scalar")
+            key = str(key)
+            if key in out:
+                raise TopologyError(f"{loader.name}:{k.start_mark.line + 1}: duplicate key '{key}'")
+            out[key] = _convert(v, loader)
+            out.key_lines[key] = k.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        out = _LList()
+        out.line = node.start_mark.line + 1
+        out.item_lines = []
+        for v in node.value:
+            out.append(_convert(v, loader))
+            out.item_lines.append(v.start_mark.line + 1)
+        return out
+    return loader.construct_object(node, deep=True)
+
+
+def parse_text(text, name="<topology>"):
+    """Parses YAML or JSON text into dicts/lists that remember their line numbers."""
+    looks_json = name.endswith(".json") or text.lstrip().startswith("{")
+    if looks_json:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as e:
+            raise TopologyError(f"{name}:{e.lineno}: JSON syntax error: {e.msg} (column {e.colno})") from None
+    loader = yaml.SafeLoader(text)
+    loader.name = name
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise TopologyError(f"{name}:1: empty topology")
+        data = _convert(node, loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        raise TopologyError(f"{name}:{line}: YAML syntax error: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise TopologyError(f"{name}:1: YAML error: {e}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise TopologyError(f"{name}:{getattr(data, 'line', 1)}: the top level must be a mapping "
+                            f"(keys: seed, until, hosts, switches, links, faults, events)")
+    return data
+
+
+class _Ctx:
+    def __init__(self, name):
+        self.name = name
+
+    def err(self, line, msg):
+        return TopologyError(f"{self.name}:{line}: {msg}")
+
+    def line_of(self, d, key=None):
+        if key is not None and isinstance(d, _LDict) and d.key_lines and key in d.key_lines:
+            return d.key_lines[key]
+        return getattr(d, "line", 1)
+
+    def mapping(self, v, what, line):
+        if not isinstance(v, dict):
+            raise self.err(getattr(v, "line", line), f"{what} must be a mapping, got {type(v).__name__}")
+        return v
+
+    def seq(self, v, what, line):
+        if not isinstance(v, list):
+            raise self.err(getattr(v, "line", line), f"{what} must be a list, got {type(v).__name__}")
+        return v
+
+    def keys(self, d, allowed, what):
+        for k in d:
+            if k not in allowed:
+                raise self.err(self.line_of(d, k), f"{what}: unknown key '{k}' (expected one of: {', '.join(allowed)})")
+
+    def need(self, d, key, what):
+        if key not in d:
+            raise self.err(self.line_of(d), f"{what}: missing key '{key}'")
+        return d[key]
+
+    def time(self, v, what, line):
+        try:
+            return _sim.parse_time(v if isinstance(v, (int, float, str)) and not isinstance(v, bool) else str(v))
+        except (ValueError, TypeError) as e:
+            raise self.err(line, f"{what}: {e}") from None
+
+    def call(self, line, what, fn, *a, **kw):
+        try:
+            return fn(*a, **kw)
+        except (ValueError, TypeError) as e:
+            raise self.err(line, f"{what}: {e}") from None
+
+
+_HOST_KEYS = ("os", "hz", "tick_phase", "stack_delay", "forwarding", "arp_max_age", "answer_icmp_to_vip", "nics",
+              "laggs", "vlans", "addresses", "routes", "carp", "listen", "capture", "ping", "tcp")
+_SWITCH_KEYS = ("profile", "latency", "ageing", "vlan_aware", "ports", "flap")
+_PORT_KEYS = ("name", "lag", "lag_spec", "vlan_mode", "tag", "trunks", "pvid", "vlans", "untagged", "learning",
+              "flood", "mac")
+_TOP_KEYS = ("seed", "until", "hosts", "switches", "links", "faults", "events")
+
+
+def build(data, name="<topology>"):
+    """A fwd.sim.Network from parsed topology data; returns (network, settings dict)."""
+    c = _Ctx(name)
+    c.keys(data, _TOP_KEYS, "topology")
+    seed = data.get("seed", 1)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise c.err(c.line_of(data, "seed"), f"seed must be a non-negative integer, got {seed!r}")
+    net = _sim.Network(seed=seed)
+    settings = {"until": c.time(data["until"], "until", c.line_of(data, "until")) if "until" in data else None,
+                "pings": [], "tcp": []}
+    hosts = c.mapping(data.get("hosts", _LDict()), "hosts", c.line_of(data, "hosts"))
+    for hname, h in hosts.items():
+        hl = c.line_of(hosts, hname)
+        h = c.mapping(h if h is not None else _LDict(), f"host '{hname}'", hl)
+        what = f"host '{hname}'"
+        c.keys(h, _HOST_KEYS, what)
+        kw = {}
+        for k in ("os",):
+            if k in h:
+                kw[k] = str(h[k])
+        if "hz" in h:
+            kw["hz"] = h["hz"]
+        for k in ("tick_phase", "stack_delay", "arp_max_age"):
+            if k in h:
+                kw[k] = c.time(h[k], f"{what}: {k}", c.line_of(h, k))
+        for k in ("forwarding", "answer_icmp_to_vip"):
+            if k in h:
+                if not isinstance(h[k], bool):
+                    raise c.err(c.line_of(h, k), f"{what}: {k} must be true or false")
+                kw[k] = h[k]
+        host = c.call(hl, what, net.add_host, str(hname), **kw)
+        nics = c.mapping(h.get("nics", _LDict()), f"{what}: nics", c.line_of(h, "nics"))
+        for n, mac in nics.items():
+            c.call(c.line_of(nics, n), f"{what}: nic '{n}'", host.add_nic, str(n), str(mac))
+        laggs = c.mapping(h.get("laggs", _LDict()), f"{what}: laggs", c.line_of(h, "laggs"))
+        for n, lg in laggs.items():
+            ll = c.line_of(laggs, n)
+            lg = c.mapping(lg, f"{what}: lagg '{n}'", ll)
+            c.keys(lg, ("spec", "members", "mac"), f"{what}: lagg '{n}'")
+            members = c.seq(c.need(lg, "members", f"{what}: lagg '{n}'"), f"{what}: lagg '{n}': members", ll)
+            c.call(ll, f"{what}: lagg '{n}'", host.add_lagg, str(n),
+                   str(lg.get("spec", "freebsd-9.3:lacp;lagghash=l2,l3,l4")), [str(m) for m in members],
+                   str(lg["mac"]) if "mac" in lg else None)
+        vlans = c.mapping(h.get("vlans", _LDict()), f"{what}: vlans", c.line_of(h, "vlans"))
+        for n, v in vlans.items():
+            vl = c.line_of(vlans, n)
+            v = c.mapping(v, f"{what}: vlan '{n}'", vl)
+            c.keys(v, ("parent", "vid"), f"{what}: vlan '{n}'")
+            vid = c.need(v, "vid", f"{what}: vlan '{n}'")
+            if not isinstance(vid, int) or isinstance(vid, bool):
+                raise c.err(c.line_of(v, "vid"), f"{what}: vlan '{n}': vid must be an integer 1..4094, got {vid!r}")
+            c.call(vl, f"{what}: vlan '{n}'", host.add_vlan, str(n), str(c.need(v, "parent", f"{what}: vlan '{n}'")), vid)
+        addrs = c.mapping(h.get("addresses", _LDict()), f"{what}: addresses", c.line_of(h, "addresses"))
+        for i, lst in addrs.items():
+            al = c.line_of(addrs, i)
+            if isinstance(lst, str):
+                lst = [lst]
+            for a in c.seq(lst, f"{what}: addresses of '{i}'", al):
+                c.call(al, f"{what}: address {a!r} on '{i}'", host.add_address, str(i), str(a))
+        routes = c.mapping(h.get("routes", _LDict()), f"{what}: routes", c.line_of(h, "routes"))
+        for dst, gw in routes.items():
+            rl = c.line_of(routes, dst)
+            cidr = "0.0.0.0/0" if dst == "default" else str(dst)
+            c.call(rl, f"{what}: route {dst} via {gw}", host.add_route, cidr, str(gw))
+        carps = c.seq(h.get("carp", _LList()), f"{what}: carp", c.line_of(h, "carp"))
+        for k, cp in enumerate(carps):
+            cl = carps.item_lines[k] if getattr(carps, "item_lines", None) else c.line_of(h, "carp")
+            cp = c.mapping(cp, f"{what}: carp[{k}]", cl)
+            c.keys(cp, ("iface", "vhid", "advbase", "advskew", "vip", "vip6", "profile", "preempt",
+                        "send_error_demotion", "priority"), f"{what}: carp[{k}]")
+            kw = {x: cp[x] for x in ("advbase", "advskew", "profile", "preempt", "send_error_demotion", "priority") if x in cp}
+            vip = cp.get("vip", [])
+            vip6 = cp.get("vip6", [])
+            c.call(cl, f"{what}: carp[{k}]", host.add_carp, str(c.need(cp, "iface", f"{what}: carp[{k}]")),
+                   c.need(cp, "vhid", f"{what}: carp[{k}]"), vip=[str(x) for x in ([vip] if isinstance(vip, str) else vip)],
+                   vip6=[str(x) for x in ([vip6] if isinstance(vip6, str) else vip6)], **kw)
+        for p in c.seq(h.get("listen", _LList()), f"{what}: listen", c.line_of(h, "listen")):
+            c.call(c.line_of(h, "listen"), f"{what}: listen {p!r}", host.listen, p)
+        for i in c.seq(h.get("capture", _LList()), f"{what}: capture", c.line_of(h, "capture")):
+            c.call(c.line_of(h, "capture"), f"{what}: capture {i!r}", host.capture, str(i))
+        pings = c.seq(h.get("ping", _LList()), f"{what}: ping", c.line_of(h, "ping"))
+        for k, p in enumerate(pings):
+            pl = pings.item_lines[k]
+            p = c.mapping(p, f"{what}: ping[{k}]", pl)
+            c.keys(p, ("dst", "count", "start", "interval", "turnaround", "id"), f"{what}: ping[{k}]")
+            kw = {x: p[x] for x in ("count", "id") if x in p}
+            for x in ("start", "interval", "turnaround"):
+                if x in p:
+                    kw[x] = c.time(p[x], f"{what}: ping[{k}]: {x}", c.line_of(p, x))
+            idx = c.call(pl, f"{what}: ping[{k}]", host.ping_flood, str(c.need(p, "dst", f"{what}: ping[{k}]")), **kw)
+            settings["pings"].append((str(hname), idx, str(p["dst"])))
+        tcps = c.seq(h.get("tcp", _LList()), f"{what}: tcp", c.line_of(h, "tcp"))
+        for k, t in enumerate(tcps):
+            tl = tcps.item_lines[k]
+            t = c.mapping(t, f"{what}: tcp[{k}]", tl)
+            c.keys(t, ("dst", "port", "rate", "start", "until", "max_count", "poisson"), f"{what}: tcp[{k}]")
+            dst = c.need(t, "dst", f"{what}: tcp[{k}]")
+            kw = {x: t[x] for x in ("port", "rate", "max_count", "poisson") if x in t}
+            for x in ("start", "until"):
+                if x in t:
+                    kw[x] = c.time(t[x], f"{what}: tcp[{k}]: {x}", c.line_of(t, x))
+            idx = c.call(tl, f"{what}: tcp[{k}]", host.tcp_connects, str(dst) if isinstance(dst, str) else [str(x) for x in dst], **kw)
+            settings["tcp"].append((str(hname), idx))
+
+    switches = c.mapping(data.get("switches", _LDict()), "switches", c.line_of(data, "switches"))
+    for sname, s in switches.items():
+        sl = c.line_of(switches, sname)
+        what = f"switch '{sname}'"
+        s = c.mapping(s, what, sl)
+        c.keys(s, _SWITCH_KEYS, what)
+        ports = []
+        plist = c.seq(c.need(s, "ports", what), f"{what}: ports", c.line_of(s, "ports"))
+        for k, p in enumerate(plist):
+            pl = plist.item_lines[k]
+            p = c.mapping(p, f"{what}: ports[{k}]", pl)
+            c.keys(p, _PORT_KEYS, f"{what}: ports[{k}]")
+            kw = {}
+            if "lag" in p:
+                kw["lag"] = c.call(pl, f"{what}: ports[{k}]", _l2.LagConfig, [str(m) for m in c.seq(p["lag"], "lag", pl)],
+                                   spec=str(p.get("lag_spec", "")))
+            for x in ("vlan_mode",):
+                if x in p:
+                    kw[x] = str(p[x])
+            for x in ("tag", "pvid", "learning", "flood"):
+                if x in p:
+                    kw[x] = p[x]
+            for x in ("trunks", "vlans", "untagged"):
+                if x in p:
+                    kw[x] = list(p[x])
+            if "mac" in p:
+                kw["mac"] = str(p["mac"])
+            ports.append(c.call(pl, f"{what}: ports[{k}]", _l2.PortConfig, str(c.need(p, "name", f"{what}: ports[{k}]")), **kw))
+        kw = {}
+        if "profile" in s:
+            kw["profile"] = str(s["profile"])
+        for x in ("latency", "ageing"):
+            if x in s:
+                kw[x] = c.time(s[x], f"{what}: {x}", c.line_of(s, x))
+        if "vlan_aware" in s:
+            kw["vlan_aware"] = bool(s["vlan_aware"])
+        if "flap" in s:
+            kw["flap"] = c.call(c.line_of(s, "flap"), f"{what}: flap", _l2.FlapConfig.preset, str(s["flap"]))
+        c.call(sl, what, net.add_switch, str(sname), ports, **kw)
+
+    links = c.seq(data.get("links", _LList()), "links", c.line_of(data, "links"))
+    for k, ln in enumerate(links):
+        ll = links.item_lines[k]
+        what = f"links[{k}]"
+        kw = {}
+        if isinstance(ln, list):
+            if len(ln) != 2:
+                raise c.err(ll, f"{what}: a link is [A, B] with two endpoints, got {len(ln)}")
+            a, b = ln
+        else:
+            ln = c.mapping(ln, what, ll)
+            c.keys(ln, ("a", "b", "latency", "jitter", "loss", "rate_bps"), what)
+            a, b = c.need(ln, "a", what), c.need(ln, "b", what)
+            for x in ("latency", "jitter"):
+                if x in ln:
+                    kw[x] = c.time(ln[x], f"{what}: {x}", c.line_of(ln, x))
+            for x in ("loss", "rate_bps"):
+                if x in ln:
+                    kw[x] = ln[x]
+        c.call(ll, what, net.connect, str(a), str(b), **kw)
+
+    faults = c.seq(data.get("faults", _LList()), "faults", c.line_of(data, "faults"))
+    for k, f in enumerate(faults):
+        fl = faults.item_lines[k]
+        what = f"faults[{k}]"
+        f = c.mapping(f, what, fl)
+        c.keys(f, ("link", "direction", "start", "end", "match", "mac", "delay", "max_count"), what)
+        kw = {x: f[x] for x in ("direction", "match", "max_count") if x in f}
+        for x in ("start", "end", "delay"):
+            if x in f:
+                kw[x] = c.time(f[x], f"{what}: {x}", c.line_of(f, x))
+        if "mac" in f:
+            kw["mac"] = str(f["mac"])
+        c.call(fl, what, net.add_fault, str(c.need(f, "link", what)), **kw)
+
+    events = c.seq(data.get("events", _LList()), "events", c.line_of(data, "events"))
+    for k, e in enumerate(events):
+        el = events.item_lines[k]
+        what = f"events[{k}]"
+        e = c.mapping(e, what, el)
+        c.keys(e, ("at", "host", "spurious_advert", "link_down", "link_up", "lagg_blackout", "carp_silence",
+                   "duration", "send", "carp_state"), what)
+        at = c.time(c.need(e, "at", what), f"{what}: at", c.line_of(e, "at"))
+        actions = [x for x in ("spurious_advert", "link_down", "link_up", "lagg_blackout", "carp_silence", "send",
+                               "carp_state") if x in e]
+        if len(actions) != 1:
+            raise c.err(el, f"{what}: exactly one action expected (spurious_advert, link_down, link_up, "
+                            f"lagg_blackout, carp_silence, send, carp_state), got {actions or 'none'}")
+        act = actions[0]
+        if act in ("link_down", "link_up"):
+            c.call(el, what, net.set_link_up_at, at, str(e[act]), act == "link_up")
+            continue
+        hname = str(c.need(e, "host", what))
+        host = c.call(el, what, net.host, hname)
+        if act == "spurious_advert":
+            idx = e[act]
+            c.call(el, what, host.carp_state, idx)  # validates the index now
+            net.at(at, lambda n, h=hname, i=idx: n.host(h).send_spurious_advert(i))
+        elif act == "carp_state":
+            spec = c.mapping(e[act], f"{what}: carp_state", el)
+            idx, state = spec.get("index", 0), str(c.need(spec, "state", f"{what}: carp_state"))
+            if state not in ("backup", "master", "down", "up"):
+                raise c.err(el, f"{what}: carp_state '{state}': expected backup, master, down, up")
+            net.at(at, lambda n, h=hname, i=idx, s=state: n.host(h).carp_force_state(i, s))
+        elif act in ("lagg_blackout", "carp_silence"):
+            dur = c.time(c.need(e, "duration", what), f"{what}: duration", c.line_of(e, "duration"))
+            if act == "lagg_blackout":
+                c.call(el, what, host.lagg_blackout, str(e[act]), at, at + dur)
+            else:
+                c.call(el, what, host.carp_silence, int(e[act]), at, at + dur)
+        elif act == "send":
+            s = c.mapping(e[act], f"{what}: send", el)
+            c.keys(s, ("iface", "frame"), f"{what}: send")
+            hexs = str(c.need(s, "frame", f"{what}: send")).replace(" ", "").replace(":", "")
+            try:
+                frame = bytes.fromhex(hexs)
+            except ValueError:
+                raise c.err(el, f"{what}: send: frame is not hex") from None
+            c.call(el, what, net.send_frame_at, at, hname, str(c.need(s, "iface", f"{what}: send")), frame)
+    return net, settings
+
+
+def load(path):
+    """Reads a YAML or JSON topology file; returns (fwd.sim.Network, settings)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise OSError(f"cannot read topology {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise TopologyError(f"{path}:1: not UTF-8 text ({e.reason})") from None
+    return build(parse_text(text, str(path)), str(path))
