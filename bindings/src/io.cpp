@@ -74,7 +74,7 @@ void bind_io(pyb::module_& m) {
       .def_property_readonly("format", [](const PyReader& r) { return r.r->format(); })
       .def("__iter__", [](PyReader& r) -> PyReader& { return r; }, pyb::return_value_policy::reference_internal)
       .def("__next__", [](PyReader& r) {
-        io::PacketView v;
+        io::Record v;
         if (!r.r->next(v)) throw pyb::stop_iteration();
         return pyb::make_tuple(v.timestamp.ns, pyb::bytes(reinterpret_cast<const char*>(v.data.data()), v.data.size()),
                                v.wire_length);

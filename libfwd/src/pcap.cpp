@@ -50,7 +50,7 @@ PcapReader::~PcapReader() {
   if (p_) pcap_close(p_);
 }
 
-bool PcapReader::next(PacketView& out) {
+bool PcapReader::next(Record& out) {
   std::FILE* f = pcap_file(p_);
   const long offset = f ? std::ftell(f) : -1;
   pcap_pkthdr* h = nullptr;
@@ -76,7 +76,7 @@ FrameBlock read_frames(const std::string& path, std::size_t max_stride) {
   std::vector<std::uint8_t> bytes;  // all captured bytes back to back, cut to max_stride
   std::vector<std::size_t> starts;
   std::size_t longest = 0;
-  PacketView v;
+  Record v;
   while (r.next(v)) {
     const std::size_t keep = max_stride ? std::min(v.data.size(), max_stride) : v.data.size();
     starts.push_back(bytes.size());

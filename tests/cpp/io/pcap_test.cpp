@@ -115,7 +115,7 @@ TEST(Pcap, WriteThenReadBackWithNanosecondTimestamps) {
   PcapReader r(path);
   EXPECT_EQ(r.format(), "pcap");
   EXPECT_EQ(r.linktype(), 1);
-  fwd::io::PacketView v;
+  fwd::io::Record v;
   ASSERT_TRUE(r.next(v));
   EXPECT_EQ(v.timestamp.ns, 1'700'000'000'123'456'789);
   EXPECT_EQ(v.data.size(), 60u);

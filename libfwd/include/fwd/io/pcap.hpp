@@ -40,7 +40,7 @@ public:
 };
 
 /// One record as read: valid until the next call to PcapReader::next().
-struct PacketView {
+struct Record {
   Time timestamp;
   std::uint32_t wire_length = 0;  ///< length on the wire (pcap "len")
   net::Bytes data;                ///< captured bytes (pcap "caplen" of them)
@@ -60,7 +60,7 @@ public:
   const std::string& format() const { return format_; }
   /// Next record; false at the end of the file. Throws fwd::Error for a truncated or corrupt
   /// record, naming the record number and byte offset.
-  bool next(PacketView& out);
+  bool next(Record& out);
   /// Records returned so far.
   std::size_t records() const { return records_; }
 
