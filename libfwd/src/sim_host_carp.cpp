@@ -122,57 +122,69 @@ void Host::carp_input(IfaceId ifc, FrameRef f, std::size_t l3, bool v6, Time now
   carp_apply(idx, now);
 }
 
-// Carries out the instance's actions in order. Sending an advert reports its result back
-// (on_send_result), which can append more actions (demotion), so the buffer is walked by index.
+// Carries out the instance's actions in order. Reporting a send result (on_send_result) can
+// append more actions, so the buffer is drained until empty; a DemotionChanged is forwarded to
+// the host's other vhids afterwards, from a work list (never by recursion: a sibling's answer may
+// demote again and must not re-run actions already carried out).
 void Host::carp_apply(std::uint32_t idx, Time now) {
+  std::vector<std::pair<std::uint32_t, int>> demotions;  // (origin vhid, delta)
+  carp_drain(idx, now, demotions);
+  for (std::size_t n = 0; n < demotions.size(); ++n) {
+    const auto [origin, delta] = demotions[n];
+    for (std::size_t k = 0; k < carps_.size(); ++k) {
+      if (k == origin) continue;
+      carps_[k]->inst.apply_node_demotion(now, delta, carps_[k]->buf);
+      carp_drain(static_cast<std::uint32_t>(k), now, demotions);
+    }
+  }
+}
+
+void Host::carp_drain(std::uint32_t idx, Time now, std::vector<std::pair<std::uint32_t, int>>& demotions) {
   CarpVhid& v = *carps_[idx];
   const IfaceId ifc = v.iface;
-  for (std::size_t i = 0; i < v.buf.size(); ++i) {
-    const carp::Action act = v.buf[i];  // copy: the buffer may grow below
-    if (const auto* ad = std::get_if<carp::SendAdvert>(&act)) {
-      carp::FrameParams fp;
-      fp.ip_id = ip_id_++;
-      const auto bytes = carp::advert_frame(v.inst.config(), ad->fields, fp);
-      const FrameRef f = net_.pool().alloc_copy(bytes);
-      const Time at = std::max(ad->at, now);
-      const bool ok = if_output(ifc, f, at);
-      ok ? ++v.adverts_sent : ++v.adverts_failed;
-      v.inst.on_send_result(at, ok, v.buf);
-    } else if (const auto* g = std::get_if<carp::SendGratuitousArp>(&act)) {
-      ++v.garps_sent;
-      send_arp(ifc, 1, net::Mac::broadcast(), g->sender_hw, g->vip, net::Mac{}, g->vip, std::max(g->at, now), g->eth_src);
-    } else if (const auto* na = std::get_if<carp::SendNeighborAdvert>(&act)) {
-      ++v.nas_sent;
-      std::vector<std::uint8_t> body(24, 0);  // target + one 8-byte option
-      std::copy(na->target.bytes.begin(), na->target.bytes.end(), body.begin());
-      body[16] = 2;  // option: target link-layer address, length 1 (8 bytes)
-      body[17] = 1;
-      std::copy(na->target_ll.bytes.begin(), na->target_ll.bytes.end(), body.begin() + 18);
-      const auto all_nodes = net::Ipv6::parse("ff02::1");
-      net::Ipv6Fields v6f;
-      v6f.hop_limit = 255;
-      const auto bytes = net::FrameBuilder()
-                             .eth(net::Mac::from_u64(0x333300000001ULL), na->eth_src)
-                             .ipv6(na->target, all_nodes, v6f)
-                             .icmp(136, 0, 0x2000, 0)  // Override flag
-                             .payload(body)
-                             .build();
-      if_output(ifc, net_.pool().alloc_copy(bytes), std::max(na->at, now));
-    } else if (const auto* sc = std::get_if<carp::StateChanged>(&act)) {
-      (void)sc;
-    } else if (const auto* lg = std::get_if<carp::Log>(&act)) {
-      ++v.log_lines;
-      log_.push_back({lg->at, lg->text});
-    } else if (const auto* dm = std::get_if<carp::DemotionChanged>(&act)) {
-      for (std::size_t k = 0; k < carps_.size(); ++k) {
-        if (k == idx) continue;
-        CarpVhid& o = *carps_[k];
-        o.inst.apply_node_demotion(now, dm->delta, o.buf);
-        carp_apply(static_cast<std::uint32_t>(k), now);
+  carp::ActionBuffer work;
+  while (!v.buf.empty()) {
+    work.clear();
+    std::swap(work, v.buf);
+    for (const carp::Action& act : work) {
+      if (const auto* ad = std::get_if<carp::SendAdvert>(&act)) {
+        carp::FrameParams fp;
+        fp.ip_id = ip_id_++;
+        const auto bytes = carp::advert_frame(v.inst.config(), ad->fields, fp);
+        const FrameRef f = net_.pool().alloc_copy(bytes);
+        const Time at = std::max(ad->at, now);
+        const bool ok = if_output(ifc, f, at);
+        ok ? ++v.adverts_sent : ++v.adverts_failed;
+        v.inst.on_send_result(at, ok, v.buf);
+      } else if (const auto* g = std::get_if<carp::SendGratuitousArp>(&act)) {
+        ++v.garps_sent;
+        send_arp(ifc, 1, net::Mac::broadcast(), g->sender_hw, g->vip, net::Mac{}, g->vip, std::max(g->at, now),
+                 g->eth_src);
+      } else if (const auto* na = std::get_if<carp::SendNeighborAdvert>(&act)) {
+        ++v.nas_sent;
+        std::vector<std::uint8_t> body(24, 0);  // target + one 8-byte option
+        std::copy(na->target.bytes.begin(), na->target.bytes.end(), body.begin());
+        body[16] = 2;  // option: target link-layer address, length 1 (8 bytes)
+        body[17] = 1;
+        std::copy(na->target_ll.bytes.begin(), na->target_ll.bytes.end(), body.begin() + 18);
+        const auto all_nodes = net::Ipv6::parse("ff02::1");
+        net::Ipv6Fields v6f;
+        v6f.hop_limit = 255;
+        const auto bytes = net::FrameBuilder()
+                               .eth(net::Mac::from_u64(0x333300000001ULL), na->eth_src)
+                               .ipv6(na->target, all_nodes, v6f)
+                               .icmp(136, 0, 0x2000, 0)  // Override flag
+                               .payload(body)
+                               .build();
+        if_output(ifc, net_.pool().alloc_copy(bytes), std::max(na->at, now));
+      } else if (const auto* lg = std::get_if<carp::Log>(&act)) {
+        ++v.log_lines;
+        log_.push_back({lg->at, lg->text});
+      } else if (const auto* dm = std::get_if<carp::DemotionChanged>(&act)) {
+        demotions.emplace_back(idx, dm->delta);
       }
     }
   }
-  v.buf.clear();
   if (const auto d = v.inst.next_deadline()) arm(v.slot, std::max(*d, now));
   else disarm(v.slot);
 }

@@ -97,9 +97,10 @@ def build(opts, gateway=VIP):
         for nic in ("ix0", "ix1"):
             net.connect(f"{name}:{nic}", f"sw0:{name}/{nic}", **link)
     net.connect("client:em0", "sw0:client", **link)
-    for name in FIREWALLS:
-        net.host(name).capture("vlan2")
-        net.host(name).capture("lagg0")
+    # Captures of the BACKUP only (what the seed's tcpdump on fw-b saw); capturing fw-a would copy
+    # every one of the 200 000 ping frames.
+    net.host("fw-b").capture("vlan2")
+    net.host("fw-b").capture("lagg0")
     return net
 
 
@@ -151,9 +152,10 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
             net.send_frame_at(t_inj, "fw-b", "lagg0", frame)
         plan = {"inject_at": t_inj, "advert_at": t_adv}
     elif mech == "lost-adverts":
-        # Three consecutive fw-a adverts (k, k+1, k+2) dropped on the way to fw-b (both members).
+        # Three consecutive vhid-2 adverts of fw-a (k, k+1, k+2; source = the vMAC) dropped on the
+        # way to fw-b, on both members.
         for nic in ("ix0", "ix1"):
-            net.add_fault(f"sw0:fw-b/{nic}", direction="sw0", match="carp", start=t_adv - 0.2,
+            net.add_fault(f"sw0:fw-b/{nic}", direction="sw0", match="src-mac", mac=VMAC, start=t_adv - 0.2,
                           end=t_adv + 2 * period + 0.2)
         plan = {"first_lost_advert": t_adv}
     elif mech == "ipv6-loss":
@@ -192,10 +194,15 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
         if a["established"] is not None:
             retx_delay.append(a["established"] - a["started"])
     send_ns = r.send_ns
+    starts = [a for a, _ in windows]
+    periods = [b - a for a, b in zip(starts, starts[1:])]
     out = {
         "mechanism": mech,
+        "hz": hz,
         "window_ms": (windows[0][1] - windows[0][0]) * 1e3 if windows else 0.0,
         "windows_ms": [(b - a) * 1e3 for a, b in windows],
+        "flap_period_s": sum(periods) / len(periods) if periods else None,
+        "window_fraction": (sum(b - a for a, b in windows[:-1]) / (starts[-1] - starts[0])) if len(windows) > 2 else None,
         "mac_moves": len(moves),
         "backup_state_changes": fwb.carp_state_changes(0) - base["fwb_changes"],
         "backup_log_lines": fwb.carp_log_lines(0) - base["fwb_logs"],
@@ -264,7 +271,7 @@ def timeline(res):
     lost = res["lost_seqs"]
     if res["mechanism"] == "vmac-frame" and len(moves) >= 2:
         t1, t2 = moves[0]["time"], moves[1]["time"]
-        prev_adv = res["plan"]["advert_at"] - advert_period(1000 if True else 0)
+        prev_adv = res["plan"]["advert_at"] - advert_period(res["hz"])
         out.append(f"{prev_adv:12.6f}  fw-a advert (src {VMAC}): switch keeps (vlan 2, vMAC) on fw-a's LAG")
         out.append(f"{res['plan']['inject_at']:12.6f}  fw-b sends ONE frame with source {VMAC} (stays BACKUP)")
         out.append(f"{t1:12.6f}  switch: (vlan 2, {VMAC}) moved {moves[0]['from']} -> {moves[0]['to']}")
@@ -406,6 +413,9 @@ def run(args):
     print(f"  lost requests delivered to fw-b: {res['lost_delivered_to_backup']} of {res['ping_lost']}")
     print(f"switch: {res['mac_moves']} MAC moves of the vMAC; window {res['window_ms']:.3f} ms "
           f"(all windows: {', '.join(f'{w:.3f}' for w in res['windows_ms']) or 'none'})")
+    if res["window_fraction"]:
+        print(f"switch: a window every {res['flap_period_s']:.3f} s; windows cover {100 * res['window_fraction']:.2f} % "
+              f"of the time")
     print(f"fw-b: {res['backup_state_changes']} CARP state changes, {res['backup_log_lines']} log lines, "
           f"final states fw-a {res['final_states']['fw-a']}, fw-b {res['final_states']['fw-b']}")
     print(f"fw-b dropped, by destination MAC: {res['strays_by_dst_mac'] or 'nothing'}")

@@ -371,6 +371,7 @@ private:
   void carp_input(IfaceId ifc, detail::FrameRef f, std::size_t l3, bool v6, Time now);
   void carp_timer(std::uint32_t idx, Time now);
   void carp_apply(std::uint32_t idx, Time now);
+  void carp_drain(std::uint32_t idx, Time now, std::vector<std::pair<std::uint32_t, int>>& demotions);
   void carp_start(Time now);
   detail::CarpVhid& vhid_at(std::size_t i) const;
   bool vmac_master(IfaceId ifc, net::Mac dst, bool& is_vmac) const;
