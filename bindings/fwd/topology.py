@@ -320,7 +320,11 @@ def build(data, name="<topology>"):
             kw["vlan_aware"] = bool(s["vlan_aware"])
         if "flap" in s:
             kw["flap"] = c.call(c.line_of(s, "flap"), f"{what}: flap", _l2.FlapConfig.preset, str(s["flap"]))
-        c.call(sl, what, net.add_switch, str(sname), ports, **kw)
+        try:
+            net.add_switch(str(sname), ports, **kw)
+        except (ValueError, TypeError) as e:
+            where = c.line_of(s, "profile") if "profile" in str(e) and "profile" in s else sl
+            raise c.err(where, f"{what}: {e}") from None
 
     links = c.seq(data.get("links", _LList()), "links", c.line_of(data, "links"))
     for k, ln in enumerate(links):
