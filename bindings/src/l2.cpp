@@ -236,7 +236,7 @@ void bind_l2(pyb::module_& m) {
             if (port < 0 || port >= t.config().ports)
               throw pyb::value_error(fmt::format("invalid port {}: expected 0..{}", port, t.config().ports - 1));
             const auto r = t.learn(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), seconds(now),
-                                   LearnOptions{gratuitous_arp, from_bond, false});
+                                   LearnOptions(gratuitous_arp, from_bond, false));
             pyb::dict d;
             d["status"] = to_string(r.status);
             d["from_port"] = r.from == no_port ? pyb::object(pyb::none()) : pyb::object(pyb::int_(r.from));

@@ -214,7 +214,7 @@ void Switch::apply_pending(Time now) {
       const Hit h = table_.lookup_key(key, p.due);
       if (h && h.port != port && !p.garp) continue;
     }
-    table_.learn_key(key, port, p.due, LearnOptions{p.garp, ports_[port].is_lag});
+    table_.learn_key(key, port, p.due, LearnOptions(p.garp, ports_[port].is_lag));
   }
   pending_any_ = q.size() > 0;
   if (pending_any_) next_pending_ = q.front().due;

@@ -115,8 +115,7 @@ void TableConfig::validate() const {
 
 MacTable::MacTable(TableConfig cfg)
     : cfg_(std::move(cfg)),
-      map_(0, KeyHash{}, std::equal_to<std::uint64_t>{},
-           CountingAllocator<std::pair<const std::uint64_t, Slot>>(&alloc_bytes_)),
+      map_(&alloc_bytes_),
       clock_(cfg_.tick, cfg_.granule),
       flap_(cfg_.flap),
       events_(cfg_.event_capacity) {
@@ -150,18 +149,17 @@ LearnResult MacTable::create(std::uint64_t key, PortId port, Time now, std::uint
     }
   }
   Slot s{t, port, 0, 0};
-  if (o.sticky) s.flags = slot_flag::sticky | slot_flag::is_static;  // FreeBSD IFBAF_STICKY
-  auto [it, ok] = map_.emplace(key, s);
-  (void)ok;
+  if (o.sticky()) s.flags = slot_flag::sticky | slot_flag::is_static;  // FreeBSD IFBAF_STICKY
+  Slot* it = map_.insert(key, s).first;
   ++counters_.learned;
-  if (o.sticky) {
+  if (o.sticky()) {
     ++n_static_;
   } else {
     ++n_learned_;
     ++port_dyn_[port];
     min_expire_g_ = std::min(min_expire_g_, expire_granule(t));
   }
-  if (o.gratuitous_arp && !o.from_bond && cfg_.garp_lock_time.ns > 0) set_garp_lock(key, it->second, now);
+  if (o.gratuitous_arp() && !o.from_bond() && cfg_.garp_lock_time.ns > 0) set_garp_lock(key, *it, now);
   emit(EventKind::learned, key, no_port, port, now);
   return {LearnStatus::learned};
 }
@@ -233,7 +231,7 @@ void MacTable::set_garp_lock(std::uint64_t key, Slot& s, Time now) {
     // Forget the lock that ends first (documented bound: 64 concurrent locks).
     auto victim = std::min_element(garp_locks_.begin(), garp_locks_.end(),
                                    [](const GarpLock& a, const GarpLock& b) { return a.until < b.until; });
-    if (auto it = map_.find(victim->key); it != map_.end()) it->second.flags &= ~slot_flag::garp_lock;
+    if (Slot* v = map_.find(victim->key)) v->flags &= ~slot_flag::garp_lock;
     garp_locks_.erase(victim);
   }
   garp_locks_.push_back({key, until});
@@ -260,11 +258,9 @@ void MacTable::erase_slot(std::uint64_t key, const Slot& s) {
   }
 }
 
-void MacTable::expire(Map::iterator it) {
-  const std::uint64_t key = it->first;
-  const Slot s = it->second;
+void MacTable::expire(std::uint64_t key, Slot s) {
   erase_slot(key, s);
-  map_.erase(it);
+  map_.erase(key);
   ++counters_.expired;
   // The event carries the time the entry expired, not the time it was found expired.
   emit(EventKind::expired, key, s.port, no_port, clock_.time_of_granule(expire_granule(s.stamp)));
@@ -274,14 +270,13 @@ std::size_t MacTable::age(Time now) {
   const std::int64_t now_g = granule_now(now);
   std::int64_t next = INT64_MAX;
   std::size_t n = 0;
-  boost::unordered::erase_if(map_, [&](const auto& kv) {
-    const Slot& s = kv.second;
+  map_.erase_if([&](std::uint64_t key, const Slot& s) {
     if (s.flags & slot_flag::is_static) return false;
     const std::int64_t e = expire_granule(s.stamp);
     if (now_g >= e) {
-      erase_slot(kv.first, s);
+      erase_slot(key, s);
       ++counters_.expired;
-      emit(EventKind::expired, kv.first, s.port, no_port, clock_.time_of_granule(e));
+      emit(EventKind::expired, key, s.port, no_port, clock_.time_of_granule(e));
       ++n;
       return true;
     }
@@ -306,27 +301,27 @@ bool MacTable::evict_one(Time now) {
   std::uint64_t best_key = 0;
   std::uint32_t best_stamp = UINT32_MAX;
   bool found = false;
-  for (const auto& [key, s] : map_) {
-    if ((s.flags & slot_flag::is_static) || port_dyn_[s.port] != most) continue;
+  map_.for_each([&](std::uint64_t key, const Slot& s) {
+    if ((s.flags & slot_flag::is_static) || port_dyn_[s.port] != most) return;
     if (!found || s.stamp < best_stamp || (s.stamp == best_stamp && key < best_key)) {
       best_key = key;
       best_stamp = s.stamp;
       found = true;
     }
-  }
+  });
   if (!found) return false;
-  auto it = map_.find(best_key);
-  const Slot s = it->second;
+  const Slot s = *map_.find(best_key);
   erase_slot(best_key, s);
-  map_.erase(it);
+  map_.erase(best_key);
   ++counters_.evicted;
   emit(EventKind::evicted, best_key, s.port, no_port, now);
   return true;
 }
 
 void MacTable::rebase(std::int64_t shift) {
-  for (auto& [key, s] : map_)
+  map_.for_each([&](std::uint64_t, Slot& s) {
     s.stamp = static_cast<std::uint32_t>(std::max<std::int64_t>(0, std::int64_t{s.stamp} - shift));
+  });
   clock_.rebase(shift);
   min_expire_g_ = INT64_MIN;
 }
@@ -352,13 +347,12 @@ int MacTable::add(std::uint16_t vlan, net::Mac mac, PortId port, AddOptions o, T
   std::uint8_t flags = slot_flag::user;
   if (o.is_static) flags |= slot_flag::is_static;
   if (o.sticky) flags |= slot_flag::sticky;
-  auto it = map_.find(key);
-  if (it != map_.end()) {
+  if (const Slot* old = map_.find(key)) {
     if (!o.replace) return EEXIST;
-    erase_slot(key, it->second);
-    map_.erase(it);
+    erase_slot(key, *old);
+    map_.erase(key);
   }
-  map_.emplace(key, Slot{t, port, flags, 0});
+  map_.insert(key, Slot{t, port, flags, 0});
   if (o.is_static) ++n_static_;
   else {
     ++port_dyn_[port];
@@ -369,28 +363,28 @@ int MacTable::add(std::uint16_t vlan, net::Mac mac, PortId port, AddOptions o, T
 
 bool MacTable::remove(std::uint16_t vlan, net::Mac mac) {
   const std::uint64_t key = make_key(vlan, mac.to_u64());
-  auto it = map_.find(key);
-  if (it == map_.end()) return false;
-  erase_slot(key, it->second);
-  map_.erase(it);
+  const Slot* s = map_.find(key);
+  if (!s) return false;
+  erase_slot(key, *s);
+  map_.erase(key);
   return true;
 }
 
 bool MacTable::remove_on_port(std::uint16_t vlan, net::Mac mac, PortId port) {
   const std::uint64_t key = make_key(vlan, mac.to_u64());
-  auto it = map_.find(key);
-  if (it == map_.end() || it->second.port != port) return false;
-  erase_slot(key, it->second);
-  map_.erase(it);
+  const Slot* s = map_.find(key);
+  if (!s || s->port != port) return false;
+  erase_slot(key, *s);
+  map_.erase(key);
   return true;
 }
 
 namespace {
 template <class Map, class Pred, class OnErase>
 std::size_t erase_matching(Map& m, Pred pred, OnErase on_erase) {
-  return boost::unordered::erase_if(m, [&](const auto& kv) {
-    if (!pred(kv.first, kv.second)) return false;
-    on_erase(kv.first, kv.second);
+  return m.erase_if([&](std::uint64_t key, const Slot& s) {
+    if (!pred(key, s)) return false;
+    on_erase(key, s);
     return true;
   });
 }
@@ -444,8 +438,8 @@ std::vector<EntryInfo> MacTable::entries(Time now) const {
       (clock_.ticks_per_granule() == 1 ? t : t / clock_.ticks_per_granule()) + clock_.epoch_granules();
   std::vector<EntryInfo> out;
   out.reserve(map_.size());
-  for (const auto& [key, s] : map_) {
-    if (is_expired(s, now_g)) continue;
+  map_.for_each([&](std::uint64_t key, const Slot& s) {
+    if (is_expired(s, now_g)) return;
     EntryInfo e;
     e.mac = net::Mac::from_u64(key_mac(key));
     e.vlan = key_vlan(key);
@@ -456,7 +450,7 @@ std::vector<EntryInfo> MacTable::entries(Time now) const {
     e.updated = clock_.time_of(s.stamp);
     e.age_s = age_seconds(s.stamp, now);
     out.push_back(e);
-  }
+  });
   std::sort(out.begin(), out.end(), [](const EntryInfo& a, const EntryInfo& b) {
     return a.mac != b.mac ? a.mac < b.mac : a.vlan < b.vlan;
   });
@@ -465,8 +459,7 @@ std::vector<EntryInfo> MacTable::entries(Time now) const {
 
 std::optional<EntryInfo> MacTable::find(std::uint16_t vlan, net::Mac mac, Time now) const {
   const std::uint64_t key = make_key(vlan, mac.to_u64());
-  auto it = map_.find(key);
-  if (it == map_.end()) return std::nullopt;
+  if (!map_.find(key)) return std::nullopt;
   for (const auto& e : entries(now))  // slow path; keeps one notion of "live"
     if (e.mac == mac && e.vlan == (vlan & 0xfff)) return e;
   return std::nullopt;

@@ -6,9 +6,9 @@
 /// 9.x `if_bridge` (`bridge_rtupdate`, `bridge_rtage`) and Open vSwitch 3.1 `lib/mac-learning.c`,
 /// selected by TableConfig (see the `*_defaults()` factories and l2-learning.md §2, §4).
 ///
-/// Data structure: boost::unordered_flat_map<u64 key, 8-byte slot> (layout in detail/fdb.hpp):
-/// 16 bytes per slot + 1 metadata byte, 32 bytes per entry at the load reserve() gives for a
-/// power-of-two entry count (bench/switch_bench.cpp `bytes_per_entry`).
+/// Data structure: an open-addressing table of 16-byte items {u64 key, 8-byte slot}
+/// (detail/fdb_table.hpp, slot layout in detail/fdb.hpp): 32 bytes per entry at the load
+/// reserve() gives for a power-of-two entry count (bench/switch_bench.cpp `bytes_per_entry`).
 /// Invariants: a key is (VID << 48 | MAC); VID 0 when the table is not VLAN-keyed. An entry's
 /// port is < `ports`. Dynamic entries expire `ageing` after their last update (creation,
 /// refresh, move) judged on whole granules; expired entries are removed lazily (on the next
@@ -19,8 +19,8 @@
 /// Counters are API with OVS's names: learned, expired, evicted, moved; plus refusals.
 /// Moves go through an optional FlapDetector (flap.hpp) and are recorded as events in a
 /// bounded ring. Thread rules: one MacTable per thread; const methods do not mutate.
-/// Hot paths (learn, lookup) never throw; the table allocates only when it grows (and, in
-/// Boost 1.81, on the rare anti-drift rehash after many erasures).
+/// Hot paths (learn, lookup) never throw; the table allocates only when it grows past 3/4 load
+/// (deletions leave no tombstones, so churn at a constant size never reallocates).
 
 #include <cstdint>
 #include <optional>
@@ -28,9 +28,9 @@
 #include <vector>
 
 #include <boost/container/static_vector.hpp>
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "fwd/l2/detail/fdb.hpp"
+#include "fwd/l2/detail/fdb_table.hpp"
 #include "fwd/l2/flap.hpp"
 #include "fwd/net/mac.hpp"
 #include "fwd/time.hpp"
@@ -131,11 +131,20 @@ struct LearnResult {
   bool flap_event = false;///< a FlapEvent was emitted by this call
 };
 
-/// Per-frame facts the OVS rules need.
-struct LearnOptions {
-  bool gratuitous_arp = false;
-  bool from_bond = false;
-  bool sticky = false;  ///< FreeBSD sticky member: a new entry is sticky (never moves or ages)
+/// Per-frame facts the OVS rules need. One byte, passed in a register: a struct of bools
+/// built on the stack and reloaded as a word stalled store forwarding in the per-frame path.
+class LearnOptions {
+public:
+  constexpr LearnOptions() = default;
+  constexpr LearnOptions(bool gratuitous_arp, bool from_bond, bool sticky = false)
+      : bits_(static_cast<std::uint8_t>((gratuitous_arp ? 1 : 0) | (from_bond ? 2 : 0) | (sticky ? 4 : 0))) {}
+  constexpr bool gratuitous_arp() const { return bits_ & 1; }
+  constexpr bool from_bond() const { return bits_ & 2; }
+  /// FreeBSD sticky member: a new entry is sticky (never moves or ages).
+  constexpr bool sticky() const { return bits_ & 4; }
+
+private:
+  std::uint8_t bits_ = 0;
 };
 
 /// Result of a lookup: the entry's port (no_port = unknown) and its flags.
@@ -164,27 +173,6 @@ struct AddOptions {
   bool replace = false;      ///< modify an existing entry (else an existing entry is an error)
 };
 
-/// Counting allocator: lets the table report the bytes its container really holds.
-template <class T>
-struct CountingAllocator {
-  using value_type = T;
-  std::size_t* bytes = nullptr;
-  CountingAllocator() = default;
-  explicit CountingAllocator(std::size_t* b) : bytes(b) {}
-  template <class U>
-  CountingAllocator(const CountingAllocator<U>& o) : bytes(o.bytes) {}
-  T* allocate(std::size_t n) {
-    if (bytes) *bytes += n * sizeof(T);
-    return std::allocator<T>{}.allocate(n);
-  }
-  void deallocate(T* p, std::size_t n) {
-    if (bytes) *bytes -= n * sizeof(T);
-    std::allocator<T>{}.deallocate(p, n);
-  }
-  template <class U>
-  bool operator==(const CountingAllocator<U>& o) const { return bytes == o.bytes; }
-};
-
 /// The forwarding database. See the file comment.
 class MacTable {
 public:
@@ -207,15 +195,16 @@ public:
     return lookup_key(detail::make_key(vlan, mac.to_u64()), now);
   }
   Hit lookup_key(std::uint64_t key, Time now) {
-    auto it = map_.find(key);
-    if (it == map_.end()) return {};
-    const detail::Slot& s = it->second;
-    if (!(s.flags & detail::slot_flag::is_static) && is_expired(s, granule_now(now))) {
-      expire(it);
+    const detail::Slot* s = map_.find(key);
+    if (!s) return {};
+    if (!(s->flags & detail::slot_flag::is_static) && is_expired(*s, granule_now(now))) {
+      expire(key, *s);
       return {};
     }
-    return {s.port, (s.flags & detail::slot_flag::is_static) != 0};
+    return {s->port, (s->flags & detail::slot_flag::is_static) != 0};
   }
+  /// Starts loading the cache line `key` lives in (burst processing).
+  void prefetch(std::uint64_t key) const { map_.prefetch(key); }
 
   // ---- administration (edges: throw fwd::Error on bad input) ----------------------------
 
@@ -252,7 +241,7 @@ public:
   FlapDetector& flap() { return flap_; }
   /// Bytes held by the container (slots, metadata, group padding), from its allocator.
   std::size_t memory_bytes() const { return alloc_bytes_; }
-  std::size_t capacity() const { return map_.bucket_count(); }
+  std::size_t capacity() const { return map_.capacity(); }
 
   /// Events kept so far (oldest first) and how many were overwritten.
   const detail::Ring<Event>& events() const { return events_; }
@@ -267,9 +256,7 @@ public:
   std::int64_t age_seconds(std::uint32_t stamp, Time now) const;
 
 private:
-  using Map = boost::unordered_flat_map<std::uint64_t, detail::Slot, detail::KeyHash,
-                                        std::equal_to<std::uint64_t>,
-                                        CountingAllocator<std::pair<const std::uint64_t, detail::Slot>>>;
+  using Map = detail::FdbTable<detail::Slot>;
 
   std::uint32_t tick(Time now) {
     if (clock_.needs_rebase(now)) rebase(clock_.rebase_shift(now));
@@ -292,7 +279,7 @@ private:
   }
   std::size_t counted_size() const { return cfg_.cap_counts_static ? map_.size() : n_learned_; }
 
-  void expire(Map::iterator it);
+  void expire(std::uint64_t key, detail::Slot s);
   void erase_slot(std::uint64_t key, const detail::Slot& s);
   void sweep_if_due(Time now);
   bool evict_one(Time now);
@@ -325,7 +312,10 @@ private:
 // ---------------------------------------------------------------------------------------------
 // Inline hot path.
 
-inline LearnResult MacTable::learn_key(std::uint64_t key, PortId port, Time now, LearnOptions o) {
+// Always inlined: returned out of line, the small LearnResult struct went through the stack and
+// stalled store forwarding (measured in bench/switch_bench.cpp).
+[[gnu::always_inline]] inline LearnResult MacTable::learn_key(std::uint64_t key, PortId port, Time now,
+                                                              LearnOptions o) {
   using namespace detail;
   if (port >= cfg_.ports) [[unlikely]] {
     ++counters_.refused_bad_port;
@@ -339,16 +329,16 @@ inline LearnResult MacTable::learn_key(std::uint64_t key, PortId port, Time now,
     flap_.count_refused();
     return {LearnStatus::refused_flap};
   }
-  auto it = map_.find(key);
-  if (it == map_.end()) return create(key, port, now, t, o);
-  Slot& s = it->second;
+  Slot* sp = map_.find(key);
+  if (!sp) return create(key, port, now, t, o);
+  Slot& s = *sp;
   const std::int64_t now_g = clock_.granule_of(t);
   if (is_expired(s, now_g)) {
-    expire(it);
+    expire(key, s);
     return create(key, port, now, t, o);
   }
-  const bool garp_bond = o.gratuitous_arp && o.from_bond && cfg_.garp_lock_time.ns > 0;
-  const bool garp_plain = o.gratuitous_arp && !o.from_bond && cfg_.garp_lock_time.ns > 0;
+  const bool garp_bond = o.gratuitous_arp() && o.from_bond() && cfg_.garp_lock_time.ns > 0;
+  const bool garp_plain = o.gratuitous_arp() && !o.from_bond() && cfg_.garp_lock_time.ns > 0;
   const bool locked = garp_bond && (s.flags & slot_flag::garp_lock) && garp_locked(key, now);
   if (refresh_min_granules_ > 0) {
     // OVS is_mac_learning_update_needed(): nothing happens for a young entry on the same port,

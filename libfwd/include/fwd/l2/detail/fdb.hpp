@@ -85,6 +85,7 @@ public:
   }
   void rebase(std::int64_t shift) {
     epoch_ns_ += shift * tick_ns_;
+    epoch_granules_ = epoch_ns_ / granule_ns_;
     last_tick_ = static_cast<std::uint32_t>(std::max<std::int64_t>(0, std::int64_t{last_tick_} - shift));
     last_ns_ = INT64_MIN;
   }
@@ -104,7 +105,7 @@ public:
     const std::int64_t g = ticks_per_granule_ == 1 ? stamp : stamp / ticks_per_granule_;
     return g + epoch_granules();
   }
-  std::int64_t epoch_granules() const { return epoch_ns_ / granule_ns_; }
+  std::int64_t epoch_granules() const { return epoch_granules_; }
   Time time_of(std::uint32_t stamp) const { return Time{epoch_ns_ + static_cast<std::int64_t>(stamp) * tick_ns_}; }
   Time time_of_granule(std::int64_t g) const { return Time{g * granule_ns_}; }
 
@@ -113,6 +114,7 @@ private:
   std::int64_t granule_ns_ = 1'000'000;
   std::uint32_t ticks_per_granule_ = 1;
   std::int64_t epoch_ns_ = 0;
+  std::int64_t epoch_granules_ = 0;  // epoch_ns_ / granule_ns_, kept to avoid a division per lookup
   std::int64_t last_ns_ = INT64_MIN;
   std::uint32_t last_tick_ = 0;
 };

@@ -48,26 +48,26 @@ inline bool Switch::classify(const PortState& p, const Parsed& f, std::uint16_t&
 inline void Switch::add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src) {
   (void)src;
   const PortState& P = ports_[q];
-  Egress e;
-  e.port = q;
-  e.link = P.first_link;
+  TagOp op = TagOp::keep;
+  std::uint16_t tci = 0;
   std::size_t bytes = f.n;
   if (vlan_aware_) {
     if (P.untagged.test(vlan)) {
-      e.op = f.tagged ? TagOp::strip : TagOp::keep;
+      op = f.tagged ? TagOp::strip : TagOp::keep;
       if (f.tagged) bytes -= 4;
     } else {
       const std::uint16_t keep = keep_dei_ ? 0xf000 : 0xe000;
-      e.tci = static_cast<std::uint16_t>((f.tagged ? (f.tci & keep) : 0) | vlan);
-      e.op = !f.tagged ? TagOp::push : (f.tpid == 0x8100 && f.tci == e.tci ? TagOp::keep : TagOp::rewrite);
+      tci = static_cast<std::uint16_t>((f.tagged ? (f.tci & keep) : 0) | vlan);
+      op = !f.tagged ? TagOp::push : (f.tpid == 0x8100 && f.tci == tci ? TagOp::keep : TagOp::rewrite);
       if (!f.tagged) bytes += 4;
     }
   }
-  if (P.is_lag) {
-    add_lag_copies(d, e, f, vlan, bytes);  // the LAG picks the member link(s)
+  if (P.is_lag) [[unlikely]] {
+    add_lag_copies(d, Egress(q, no_link, op, tci), f, vlan, bytes);  // the LAG picks the member(s)
     return;
   }
-  d.egress.push_back(e);
+  // Constructed in place: a copy assembled field by field and reloaded stalls store forwarding.
+  d.egress.emplace_back(q, P.first_link, op, tci);
 }
 
 inline void Switch::forward_to(Decision& d, const Parsed& f, PortId in, PortId out, std::uint16_t vlan,
@@ -153,6 +153,34 @@ inline void Switch::receive(LinkId link, net::Bytes frame, Time now, Decision& d
   finish(d, DropReason::none);
 }
 
+// The FDB keys a frame will touch, guessed before classification (a wrong guess only wastes
+// the prefetch).
+inline void Switch::prefetch_fdb(const Rx& r) const {
+  if (r.frame.size() < 14 || r.link >= links_.size()) return;
+  const std::uint8_t* p = r.frame.data();
+  std::uint16_t vlan = 0;
+  const bool tagged = net::be16(p + 12) == 0x8100 && r.frame.size() >= 18;
+  const std::uint16_t vid = tagged ? (net::be16(p + 14) & 0x0fff) : 0;
+  if (cfg_.profile == Profile::freebsd_bridge) {
+    vlan = vid ? vid : 1;
+  } else if (vlan_aware_) {
+    const std::int32_t pvid = ports_[links_[r.link].port].pvid;
+    vlan = vid ? vid : static_cast<std::uint16_t>(pvid < 0 ? 0 : pvid);
+  }
+  table_.prefetch(detail::make_key(vlan, net::be48(p + 6)));
+  table_.prefetch(detail::make_key(vlan, net::be48(p)));
+}
+
+inline void Switch::receive_burst(std::span<const Rx> in, Time now, std::span<Decision> out, Datapath dp) {
+  constexpr std::size_t ahead = 6;
+  const std::size_t n = std::min(in.size(), out.size());
+  for (std::size_t i = 0; i < std::min(ahead, n); ++i) prefetch_fdb(in[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + ahead < n) prefetch_fdb(in[i + ahead]);
+    receive(in[i].link, in[i].frame, now, out[i], dp);
+  }
+}
+
 // ---- Linux bridge (br_handle_frame / br_handle_frame_finish, 6.x) -------------------------------
 inline void Switch::rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now) {
   using namespace detail;
@@ -236,8 +264,7 @@ inline void Switch::rx_freebsd(Decision& d, const Parsed& f, PortId in, PortStat
   if (vlan == 0) vlan = 1;
   d.vlan = vlan;
   const bool can_learn = P.learning && !is_group(f.src) && f.src != 0;  // bridge_rtupdate EINVAL
-  LearnOptions lo;
-  lo.sticky = P.sticky;
+  const LearnOptions lo(false, false, P.sticky);
   if (is_group(f.dst)) {
     if (f.dst == 0x0180c2000000ULL) {  // bstp_input() consumes 802.1D frames
       d.reason = DropReason::stp_bpdu;
@@ -324,7 +351,7 @@ inline void Switch::rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in,
     if (hit) {
       defer_learn(link, vlan, f, garp, now);
       d.learn_deferred = true;
-    } else if (!learn_or_drop(vlan, f.src, in, now, LearnOptions{garp, P.is_lag}, d)) {
+    } else if (!learn_or_drop(vlan, f.src, in, now, LearnOptions(garp, P.is_lag), d)) {
       return;
     }
   }
