@@ -76,13 +76,13 @@ public:
     switch (config_.mode) {
       case DpdkMode::balance:
         if (active_.empty()) return Selection::drop();
-        return Selection::to(active_[h % active_.size()]);
+        return Selection::to(active_[mod32(h, active_.size())]);
       case DpdkMode::lacp:
         if (distributing_.empty()) return Selection::drop();
-        return Selection::to(distributing_[h % distributing_.size()]);
+        return Selection::to(distributing_[mod32(h, distributing_.size())]);
       case DpdkMode::round_robin:
         if (active_.empty()) return Selection::drop();
-        return Selection::to(active_[rr_++ % active_.size()]);
+        return Selection::to(active_[mod32(rr_++, active_.size())]);
       case DpdkMode::active_backup: return Selection::to(current_primary_);
       case DpdkMode::broadcast: return active_.empty() ? Selection::drop() : Selection::all();
     }

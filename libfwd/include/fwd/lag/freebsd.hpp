@@ -109,6 +109,9 @@ public:
         dist_.insert(dist_.begin(), m);  // lacp_enable_distributing: TAILQ_INSERT_HEAD
     }
     last_.assign(s.begin(), s.end());
+    up_ = 0;
+    for (MemberIndex m : ports_)
+      if (s[m].is_up()) up_ |= std::uint64_t{1} << m;
     choose_aggregator(s);
     MemberArray map;
     for (MemberIndex m : dist_)
@@ -138,10 +141,10 @@ public:
       case LaggProto::lacp:
         if (now && in_transit(*now)) return Selection::drop(Outcome::transit);
         if (pm_map_.empty()) return Selection::drop();
-        return Selection::to(pm_map_[h % pm_map_.size()]);
+        return Selection::to(pm_map_[mod32(h, pm_map_.size())]);
       case LaggProto::loadbalance:
         if (ports_.empty()) return Selection::drop();
-        return Selection::to(link_active(static_cast<std::size_t>(h % ports_.size()), s));
+        return Selection::to(link_active(mod32(h, ports_.size()), s));
       case LaggProto::failover: {
         const auto it = std::find(ports_.begin(), ports_.end(), primary_);
         return Selection::to(link_active(static_cast<std::size_t>(it - ports_.begin()), s));
@@ -149,7 +152,7 @@ public:
       case LaggProto::roundrobin: {
         if (ports_.empty()) return Selection::drop();
         const std::uint32_t p = seq_++ / config_.rr_limit;  // atomic_fetchadd: the first packet sees 0
-        return Selection::to(link_active(p % ports_.size(), s));
+        return Selection::to(link_active(mod32(p, ports_.size()), s));
       }
       case LaggProto::broadcast:
         for (MemberIndex m : ports_)
@@ -210,11 +213,12 @@ public:
 private:
   /// lagg_link_active: the port at `i` if up, else the next one in the list if up, else the
   /// first up port from the head of the list.
-  MemberIndex link_active(std::size_t i, const MemberStates& s) const {
-    if (i < ports_.size() && s[ports_[i]].is_up()) return ports_[i];
-    if (i + 1 < ports_.size() && s[ports_[i + 1]].is_up()) return ports_[i + 1];
+  MemberIndex link_active(std::size_t i, const MemberStates&) const {
+    auto up = [&](MemberIndex m) { return (up_ >> m & 1) != 0; };  // LAGG_PORTACTIVE, cached by update()
+    if (i < ports_.size() && up(ports_[i])) return ports_[i];
+    if (i + 1 < ports_.size() && up(ports_[i + 1])) return ports_[i + 1];
     for (MemberIndex m : ports_)
-      if (s[m].is_up()) return m;
+      if (up(m)) return m;
     return no_member;
   }
 
@@ -255,6 +259,7 @@ private:
   MemberArray dist_;    // distributing ports of every aggregator, most recent first
   MemberArray pm_map_;  // the active aggregator's distributing ports
   MemberStates last_;
+  std::uint64_t up_ = 0;  // bit m: port m is up (link and interface)
   MemberIndex primary_ = no_member;
   std::optional<std::uint16_t> active_agg_;
   std::uint32_t seq_ = 0;

@@ -105,7 +105,7 @@ public:
       case LinuxBondMode::lacp:
         if (config_.rule == LinuxSelectRule::usable_array) {
           if (usable_.empty()) return Selection::drop();
-          return Selection::to(usable_[h % usable_.size()]);
+          return Selection::to(usable_[mod32(h, usable_.size())]);
         }
         return Selection::to(next_usable(h, s));
       case LinuxBondMode::active_backup:
@@ -114,11 +114,11 @@ public:
         return usable_.empty() ? Selection::drop() : Selection::all();
       case LinuxBondMode::balance_rr: {
         if (usable_.empty()) return Selection::drop();
-        std::uint64_t id;
-        if (config_.packets_per_slave == 0) id = next_random();
+        std::uint32_t id;
+        if (config_.packets_per_slave == 0) id = static_cast<std::uint32_t>(next_random());
         else if (config_.packets_per_slave == 1) id = ++rr_counter_;
         else id = ++rr_counter_ / config_.packets_per_slave;
-        return Selection::to(usable_[id % usable_.size()]);
+        return Selection::to(usable_[mod32(id, usable_.size())]);
       }
     }
     return Selection::drop();
@@ -188,7 +188,7 @@ private:
   MemberIndex next_usable(std::uint32_t h, const MemberStates&) const {
     const std::size_t n = candidates_.size();
     if (n == 0) return no_member;
-    std::size_t i = h % n;
+    std::size_t i = mod32(h, n);
     for (std::size_t k = 0; k < n; ++k, i = i + 1 == n ? 0 : i + 1) {
       const MemberIndex m = candidates_[i];
       if (can_tx_ >> m & 1) return m;
