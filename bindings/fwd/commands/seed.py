@@ -118,14 +118,30 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
     net = build(opts, gateway=gateway)
     hz = opts["hz"]
     period = advert_period(hz)
-    t_ping = 5.0
     web = net.host(PINGER)
     fwa, fwb = net.host("fw-a"), net.host("fw-b")
+    mech = opts["mechanism"]
+    w_s = opts["window_ms"] / 1e3
+    wall = 0.0
+    t0 = time.perf_counter()
+    net.run_until(4.0)  # CARP elected (fw-a MASTER at ~3 s), adverts periodic from here on
+    wall += time.perf_counter() - t0
+    t_adv0 = fwa.carp_next_deadline(0)
+    if mech == "vmac-frame":
+        # Start the ping so that the window opens `window_start` after it (the seed's window
+        # opened at seq 16720, ~0.66 s into the run), W before one of fw-a's adverts.
+        lead = w_s + opts["window_start"]
+        k = max(0, math.ceil((4.5 + lead - t_adv0) / period - 1e-9))
+        t_adv = t_adv0 + k * period
+        t_ping = t_adv - lead
+    else:
+        t_ping = 5.0
+        k = max(0, math.ceil((t_ping + opts["window_start"] - t_adv0) / period - 1e-9))
+        t_adv = t_adv0 + k * period
     ping = web.ping_flood(ping_dst, count=opts["count"], start=t_ping)
     if opts["conn_rate"] > 0:
         net.host("client").tcp_connects([w[1] for w in WEB], port=80, rate=opts["conn_rate"], start=t_ping,
                                         until=t_ping + opts["conn_seconds"])
-    wall = 0.0
     t0 = time.perf_counter()
     net.run_until(t_ping)
     wall += time.perf_counter() - t0
@@ -134,13 +150,6 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
             "fwb_nas": fwb.carp_nas_sent(0), "strays": dict(fwb.strays_by_dst_mac),
             "fwb_log_n": len(fwb.log)}
     assert fwa.carp_state(0) == "MASTER" and fwb.carp_state(0) == "BACKUP", "CARP did not settle"
-    # fw-a's adverts are periodic from here on: find the one the window should end at.
-    t_adv0 = fwa.carp_next_deadline(0)
-    mech = opts["mechanism"]
-    w_s = opts["window_ms"] / 1e3
-    target = t_ping + opts["window_start"]          # where the seed's window opened (seq ~16720)
-    k = max(0, math.ceil((target + (w_s if mech == "vmac-frame" else 0) - t_adv0) / period - 1e-9))
-    t_adv = t_adv0 + k * period
     plan = {}
     if mech == "vmac-frame":
         t_inj = t_adv - w_s
@@ -239,7 +248,7 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
 
 def default_opts(**kw):
     o = dict(seed=1, hz=1000, count=100000, window_ms=610.0, mechanism="vmac-frame", inject="advert",
-             conn_rate=50.0, conn_seconds=4.0, run_seconds=12.0, window_start=0.67, backup_drops_icmp=False,
+             conn_rate=50.0, conn_seconds=4.0, run_seconds=12.0, window_start=0.657, backup_drops_icmp=False,
              blackout_offset_ms=100.0, via_real_ip=True)
     o.update(kw)
     return o
