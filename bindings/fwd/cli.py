@@ -27,13 +27,15 @@ def main(argv=None):
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         runners[mod.NAME] = mod.run
+    argv = list(sys.argv[1:] if argv is None else argv)
+    default = getattr(commands, "DEFAULT", None)
+    # No command, or only options: the default command takes them (`python3 -m fwd --json`).
+    if default in runners and (not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help"))):
+        argv.insert(0, default)
     args = parser.parse_args(argv)
     if args.command is None:
-        default = getattr(commands, "DEFAULT", None)
-        if default is None or default not in runners:
-            parser.print_help()
-            return 2
-        args = parser.parse_args([default] + list(argv if argv is not None else sys.argv[1:]))
+        parser.print_help()
+        return 2
     try:
         return runners[args.command](args)
     except BrokenPipeError:

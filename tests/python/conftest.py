@@ -13,12 +13,12 @@ if BUILD_PY not in sys.path:
 DATA = os.path.join(ROOT, "tests", "data")
 
 
-def run_fwd(*args, input=None):
+def run_fwd(*args, input=None, cwd=None):
     """Runs `/usr/bin/python3 -m fwd ARGS` -> CompletedProcess (text)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = BUILD_PY + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return subprocess.run([sys.executable, "-m", "fwd", *args], capture_output=True, text=True, env=env,
-                          input=input, timeout=300)
+                          input=input, timeout=300, cwd=cwd)
 
 
 @pytest.fixture

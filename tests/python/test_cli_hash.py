@@ -62,7 +62,18 @@ def test_conformance_reports_failures_and_malformed_files(fwd_cli, tmp_path):
     assert r.returncode == 2 and "no such file" in r.stderr
 
 
-def test_default_command_runs_the_demo(fwd_cli):
-    r = fwd_cli()
+def test_demo_command(fwd_cli):
+    r = fwd_cli("demo")
     assert r.returncode == 0, r.stderr
-    assert "fw-a" in r.stdout and "ix0" in r.stdout
+    assert "fw-a" in r.stdout and "ix0" in r.stdout and "0x" in r.stdout
+    r = fwd_cli("demo", "--json")
+    d = json.loads(r.stdout)
+    assert len(d["flows"]) == 6 and d["explain"]["hash"] == d["flows"][0]["hash"]
+
+
+def test_options_without_a_command_go_to_the_default(fwd_cli, tmp_path):
+    r = fwd_cli("--count", "1000", "--no-real-ip", "--no-files", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["ping_sent"] == 1000
+    r = fwd_cli("--help")
+    assert r.returncode == 0 and "COMMAND" in r.stdout

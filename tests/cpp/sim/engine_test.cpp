@@ -43,7 +43,9 @@ TEST(Engine, SimultaneousEventsRunInSchedulingOrder) {
   ASSERT_EQ(got.size(), 1000u);
   for (std::size_t k = 1; k < got.size(); ++k) {
     ASSERT_LE(got[k - 1].first, got[k].first);
-    if (got[k - 1].first == got[k].first) ASSERT_LT(got[k - 1].second, got[k].second) << "at " << k;
+    if (got[k - 1].first == got[k].first) {
+      ASSERT_LT(got[k - 1].second, got[k].second) << "at " << k;
+    }
   }
 }
 
