@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_frames.hpp"
+
 #include <fstream>
 #include <random>
 #include <string>
@@ -14,12 +16,6 @@ using fwd::net::Bytes;
 using Buf = std::vector<std::uint8_t>;
 
 namespace {
-Buf hex(const std::string& s) {
-  Buf out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
 const std::string check_text = "123456789";
 const Bytes check(reinterpret_cast<const std::uint8_t*>(check_text.data()), check_text.size());
 
@@ -39,9 +35,6 @@ std::uint64_t crc_bitwise(const CrcSpec& s, Bytes data) {
   return reg ^ s.xorout;
 }
 
-// F1 of the spec (§9): 192.168.80.2:80 -> 192.168.0.17:30892, TCP.
-const Buf F1 = hex("00005e0001010025901122330800450000281234000040069738c0a85002c0a80011"
-                   "005078ac00000001000000005012ffff00000000000000000000");
 }  // namespace
 
 TEST(Bmv2, CheckValuesOfEveryAlgorithm) {

@@ -1,6 +1,8 @@
 #include "fwd/hash/dpdk.hpp"
 
 #include <gtest/gtest.h>
+
+#include "test_frames.hpp"
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -18,21 +20,6 @@ using dpdk::XmitPolicy;
 
 namespace {
 
-std::vector<std::uint8_t> hex(std::string_view s) {
-  std::vector<std::uint8_t> v;
-  int hi = -1;
-  for (char c : s) {
-    if (c == ' ' || c == '\n') continue;
-    const int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (hi < 0) {
-      hi = d;
-    } else {
-      v.push_back(static_cast<std::uint8_t>(hi << 4 | d));
-      hi = -1;
-    }
-  }
-  return v;
-}
 
 Bytes bytes(const std::vector<std::uint8_t>& v) { return {v.data(), v.size()}; }
 
@@ -73,12 +60,6 @@ std::uint32_t fold(std::uint32_t x) {
   return x ^ (x >> 8);
 }
 
-// Spec §9 frame F1: IPv4 TCP 192.168.80.2:80 -> 192.168.0.17:30892, 60 bytes.
-const auto F1 = hex(
-    "00005e000101 002590112233 0800"
-    "4500 0028 1234 0000 4006 9738 c0a85002 c0a80011"
-    "0050 78ac 00000001 00000000 5012 ffff 0000 0000"
-    "000000000000");
 
 // F1's IP packet behind other L2 headers.
 constexpr std::string_view kF1Ip =

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_frames.hpp"
+
 #include <string>
 #include <vector>
 
@@ -9,14 +11,6 @@ namespace fb = fwd::hash::freebsd;
 using fwd::net::PacketMeta;
 
 namespace {
-std::vector<std::uint8_t> hex(const std::string& s) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
-// F1 of the spec (§9): the seed's SYN-ACK, 192.168.80.2:80 -> 192.168.0.17:30892.
-const auto F1 = hex("00005e0001010025901122330800450000281234000040069738c0a85002c0a80011"
-                    "005078ac00000001000000005012ffff00000000000000000000");
 const auto VLAN100 = hex("001b21ccdd02001b21aabb01810000640800450000281234000040065"
                          "49a0a0000010a00000230390050000000010000000050022000000000000000");
 }  // namespace

@@ -1,6 +1,8 @@
 #include "fwd/hash/ovs.hpp"
 
 #include <gtest/gtest.h>
+
+#include "test_frames.hpp"
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,21 +22,6 @@ using ovs::FlowKey;
 
 namespace {
 
-std::vector<std::uint8_t> hex(std::string_view s) {
-  std::vector<std::uint8_t> v;
-  int hi = -1;
-  for (char c : s) {
-    if (c == ' ' || c == '\n') continue;
-    const int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (hi < 0) {
-      hi = d;
-    } else {
-      v.push_back(static_cast<std::uint8_t>(hi << 4 | d));
-      hi = -1;
-    }
-  }
-  return v;
-}
 
 Bytes bytes(const std::vector<std::uint8_t>& v) { return {v.data(), v.size()}; }
 
@@ -69,12 +56,6 @@ std::uint32_t slb(const std::vector<std::uint8_t>& f, std::uint16_t vlan, std::u
   return ovs::hash(bytes(f), m, BondMode::balance_slb, basis);
 }
 
-// Spec §9 frame F1: IPv4 TCP 192.168.80.2:80 -> 192.168.0.17:30892, 60 bytes.
-const auto F1 = hex(
-    "00005e000101 002590112233 0800"
-    "4500 0028 1234 0000 4006 9738 c0a85002 c0a80011"
-    "0050 78ac 00000001 00000000 5012 ffff 0000 0000"
-    "000000000000");
 
 // Eth header 001b21ccdd02 <- 001b21aabb01, used by the hand-built frames below.
 constexpr std::string_view kMacs = "001b21ccdd02 001b21aabb01";

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_frames.hpp"
+
 #include <string>
 #include <vector>
 
@@ -15,14 +17,6 @@ using fwd::lag::Outcome;
 using fwd::lag::Selection;
 
 namespace {
-std::vector<std::uint8_t> hex(const std::string& s) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
-// F1 of the spec (§9).
-const auto F1 = hex("00005e0001010025901122330800450000281234000040069738c0a85002c0a80011"
-                    "005078ac00000001000000005012ffff00000000000000000000");
 std::vector<std::string> names(const Lag& lag, const fwd::lag::MemberArray& a) {
   std::vector<std::string> out;
   for (MemberIndex m : a) out.push_back(lag.name(m));

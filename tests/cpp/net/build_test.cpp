@@ -4,7 +4,7 @@
 
 #include "fwd/error.hpp"
 #include "fwd/net/packet.hpp"
-#include "hex.hpp"
+#include "test_frames.hpp"
 
 using namespace fwd::net;
 
@@ -15,7 +15,7 @@ TEST(FrameBuilder, RebuildsTheSeedSynAckByteForByte) {
                      .ipv4(Ipv4::parse("192.168.80.2"), Ipv4::parse("192.168.0.17"), {.ttl = 64, .id = 0x1234})
                      .tcp(80, 30892, {.seq = 1, .ack = 0, .flags = 0x12, .window = 0xffff})
                      .build();
-  auto expect = from_hex("00005e0001010025901122330800450000281234000040069738c0a85002c0a80011"
+  auto expect = hex("00005e0001010025901122330800450000281234000040069738c0a85002c0a80011"
                          "005078ac00000001000000005012ffff00000000000000000000");
   ASSERT_EQ(f.size(), 60u);
   auto g = f;
@@ -33,7 +33,7 @@ TEST(FrameBuilder, TagsIpv6UdpAndLengths) {
                      .vlan(0xa00a)
                      .ipv6(Ipv6::parse("2001:db8::1"), Ipv6::parse("2001:db8::2"), {.flow_label = 0x12345})
                      .udp(5353, 53)
-                     .payload(from_hex("01020304"))
+                     .payload(hex("01020304"))
                      .build();
   const PacketView v(f);
   EXPECT_EQ(v.tag_count(), 2u);

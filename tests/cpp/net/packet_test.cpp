@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fwd/net/build.hpp"
-#include "hex.hpp"
+#include "test_frames.hpp"
 
 using namespace fwd::net;
 
@@ -57,7 +57,7 @@ TEST(PacketView, EveryTruncationIsSafeAndReported) {
 
 TEST(PacketView, Ipv6ExtensionHeadersAreWalked) {
   // IPv6, hop-by-hop (8 bytes) then UDP 1000 -> 2000.
-  auto f = from_hex("02000000000202000000000186dd6000000000100040"
+  auto f = hex("02000000000202000000000186dd6000000000100040"
                     "20010db8000000000000000000000001" "20010db8000000000000000000000002"
                     "1100000000000000" "03e807d000080000");
   f[20] = 0;  // next header: hop-by-hop
