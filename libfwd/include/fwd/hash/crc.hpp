@@ -198,13 +198,9 @@ inline FieldListLayout field_list_layout(net::Bytes frame) {
   const std::size_t n = frame.size();
   const std::uint8_t* p = frame.data();
   if (n < 14) return {};
-  std::uint16_t type = net::be16(p + 12);
-  std::size_t off = 14;
-  for (int tags = 0; (type == 0x8100 || type == 0x88a8) && tags < 4; ++tags) {
-    if (!net::fits(n, off, 4)) return {};
-    type = net::be16(p + off + 2);
-    off += 4;
-  }
+  std::uint16_t type;
+  std::size_t off;
+  if (!net::skip_vlan_tags(p, n, type, off)) return {};
   FieldListLayout l;
   std::size_t l4 = 0;
   if (type == 0x0800) {

@@ -195,13 +195,9 @@ inline Layout locate(net::Bytes frame, HashType t) {
   const std::size_t n = frame.size();
   const std::uint8_t* p = frame.data();
   if (n < 14) return {};
-  std::uint16_t type = net::be16(p + 12);
-  std::size_t off = 14;
-  for (int tags = 0; (type == 0x8100 || type == 0x88a8) && tags < 4; ++tags) {
-    if (!net::fits(n, off, 4)) return {};
-    type = net::be16(p + off + 2);
-    off += 4;
-  }
+  std::uint16_t type;
+  std::size_t off;
+  if (!net::skip_vlan_tags(p, n, type, off)) return {};
   switch (t) {
     case HashType::ipv4: case HashType::ipv4_tcp: case HashType::ipv4_udp: {
       if (type != 0x0800 || !net::fits(n, off, 20)) return {};

@@ -60,16 +60,15 @@ struct OvsBondLag {
     return a;
   }
   std::string describe(std::uint64_t h, const MemberStates&, std::span<const std::string> names, Selection sel) const {
-    auto name = [&](MemberIndex m) { return m == no_member ? std::string("none (dropped)") : names[m]; };
+    auto name = [&](MemberIndex m) { return member_name(m, names); };
     if (bond.config().mode == OvsBondMode::active_backup) return "active-backup: active member -> " + name(sel.member);
     const std::uint8_t b = OvsBond::bucket_of(h);
     const MemberIndex cur = bond.bucket_member(b);
     if (cur != no_member && bond.is_enabled(cur))
       return fmt::format("bucket 0x{:x} & 0xff = {}: assigned to {} (bucket state)", h, b, name(sel.member));
-    std::string list;
-    for (MemberIndex m : bond.enabled_list()) list += (list.empty() ? "" : ", ") + names[m];
-    return fmt::format("bucket 0x{:x} & 0xff = {}: {}; takes the head of the enabled list [{}] -> {}", h, b,
-                       cur == no_member ? "first use" : "its member is disabled", list, name(sel.member));
+    return fmt::format("bucket 0x{:x} & 0xff = {}: {}; takes the head of the enabled list {} -> {}", h, b,
+                       cur == no_member ? "first use" : "its member is disabled",
+                       member_list(bond.enabled_list(), names), name(sel.member));
   }
 };
 

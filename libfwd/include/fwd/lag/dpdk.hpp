@@ -100,12 +100,8 @@ public:
   }
 
   std::string describe(std::uint32_t h, const MemberStates&, std::span<const std::string> names, Selection sel) const {
-    auto list = [&](const MemberArray& a) {
-      std::string out;
-      for (MemberIndex m : a) out += (out.empty() ? "" : ", ") + names[m];
-      return "[" + out + "]";
-    };
-    auto name = [&](MemberIndex m) { return m == no_member ? std::string("none (dropped)") : names[m]; };
+    auto list = [&](const MemberArray& a) { return member_list(a, names); };
+    auto name = [&](MemberIndex m) { return member_name(m, names); };
     const MemberArray& arr = config_.mode == DpdkMode::lacp ? distributing_ : active_;
     switch (config_.mode) {
       case DpdkMode::balance:

@@ -178,12 +178,8 @@ public:
   /// One line saying how `h` became `sel` (for explain); `names` are the LAG's member names.
   std::string describe(std::uint32_t h, const MemberStates& s, std::span<const std::string> names,
                        Selection sel) const {
-    auto list = [&](const MemberArray& a) {
-      std::string out;
-      for (MemberIndex m : a) out += (out.empty() ? "" : ", ") + names[m];
-      return "[" + out + "]";
-    };
-    auto name = [&](MemberIndex m) { return m == no_member ? std::string("none") : names[m]; };
+    auto list = [&](const MemberArray& a) { return member_list(a, names); };
+    auto name = [&](MemberIndex m) { return member_name(m, names); };
     switch (config_.proto) {
       case LaggProto::lacp:
         if (sel.outcome == Outcome::transit) return "lacp: transit window after a distributing change: dropped";

@@ -140,12 +140,8 @@ public:
 
   std::string describe(std::uint32_t h, const MemberStates& s, std::span<const std::string> names,
                        Selection sel) const {
-    auto list = [&](const MemberArray& a) {
-      std::string out;
-      for (MemberIndex m : a) out += (out.empty() ? "" : ", ") + names[m];
-      return "[" + out + "]";
-    };
-    auto name = [&](MemberIndex m) { return m == no_member ? std::string("none (dropped)") : names[m]; };
+    auto list = [&](const MemberArray& a) { return member_list(a, names); };
+    auto name = [&](MemberIndex m) { return member_name(m, names); };
     switch (config_.mode) {
       case LinuxBondMode::balance_xor:
       case LinuxBondMode::lacp: {

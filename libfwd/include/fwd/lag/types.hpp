@@ -11,6 +11,8 @@
 /// bonds rarely exceed 16); it is a compile-time cap, checked with a clear error at construction.
 
 #include <cstdint>
+#include <span>
+#include <string>
 
 #include <boost/container/static_vector.hpp>
 
@@ -81,6 +83,22 @@ constexpr const char* outcome_name(Outcome o) {
     case Outcome::transit: return "dropped: LACP transit window";
   }
   return "?";
+}
+
+/// A member's name for explanations, "none (dropped)" for no_member.
+inline std::string member_name(MemberIndex m, std::span<const std::string> names) {
+  return m == no_member ? std::string("none (dropped)") : names[m];
+}
+
+/// "[a, b, c]": the names of a member array, in its order, for explanations.
+template <class Array>
+std::string member_list(const Array& a, std::span<const std::string> names) {
+  std::string out = "[";
+  for (MemberIndex m : a) {
+    if (out.size() > 1) out += ", ";
+    out += names[m];
+  }
+  return out + "]";
 }
 
 }  // namespace fwd::lag

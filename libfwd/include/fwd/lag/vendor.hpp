@@ -106,7 +106,7 @@ public:
   }
 
   std::string describe(std::uint32_t h, const MemberStates&, std::span<const std::string> names, Selection sel) const {
-    auto name = [&](MemberIndex m) { return m == no_member ? std::string("none (dropped)") : names[m]; };
+    auto name = [&](MemberIndex m) { return member_name(m, names); };
     if (up_.empty()) return "no member is up: dropped";
     const auto n = static_cast<std::uint32_t>(up_.size());
     switch (config_.mode) {

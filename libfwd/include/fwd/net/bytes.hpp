@@ -43,4 +43,20 @@ constexpr bool fits(std::size_t size, std::size_t offset, std::size_t count) {
   return offset <= size && count <= size - offset;
 }
 
+/// Walks up to `max_tags` in-band 802.1Q (0x8100) / 802.1ad (0x88a8) tags of a frame of `n` >= 14
+/// bytes. On return `type` is the ethertype after the tags and `offset` the byte after it. Returns
+/// false (leaving both at the last complete tag) when a tag is cut short. Systems that treat tags
+/// differently (FreeBSD lagg, DPDK, Linux bonding) walk them their own way.
+inline bool skip_vlan_tags(const std::uint8_t* p, std::size_t n, std::uint16_t& type, std::size_t& offset,
+                           unsigned max_tags = 4) {
+  type = be16(p + 12);
+  offset = 14;
+  for (unsigned tags = 0; (type == 0x8100 || type == 0x88a8) && tags < max_tags; ++tags) {
+    if (!fits(n, offset, 4)) return false;
+    type = be16(p + offset + 2);
+    offset += 4;
+  }
+  return true;
+}
+
 }  // namespace fwd::net

@@ -124,14 +124,11 @@ private:
     const std::size_t n = frame_.size();
     const std::uint8_t* p = frame_.data();
     if (n < 14) { truncated_ = n > 0; return; }
-    std::uint16_t type = be16(p + 12);
-    std::size_t off = 14;
-    while ((type == ethertype::vlan || type == ethertype::qinq) && tags_ < max_tags) {
-      if (!fits(n, off, 4)) { truncated_ = true; return; }
-      type = be16(p + off + 2);
-      off += 4;
-      ++tags_;
-    }
+    std::uint16_t type;
+    std::size_t off;
+    const bool tags_complete = skip_vlan_tags(p, n, type, off, max_tags);
+    tags_ = static_cast<std::uint8_t>((off - 14) / 4);
+    if (!tags_complete) { truncated_ = true; return; }
     ethertype_ = type;
     l3_ = off;
     if (type == ethertype::ipv4) {
