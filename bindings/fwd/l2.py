@@ -309,6 +309,36 @@ def _fdb_cmd(sw, args, now):
                       replace=verb in ("replace", "append"), now=now)
 
 
+def step_time(step) -> float:
+    """A step's time in seconds."""
+    return float(step.get("t_ms", 0.0)) / 1000.0
+
+
+def apply_step(sw, step, now):
+    """Carries out what one scenario step does to the switch: inject -> the Decision, fdb_cmd -> the
+    errno-style result (ValueError for a command the parser refuses), burst/wait/link -> None.
+    Snapshot steps (fdb, fdb_stats, bond_show, bond_hash) change nothing and return None."""
+    op = step["op"]
+    if op == "inject":
+        return sw.receive(step["port"], bytes.fromhex(step["frame_hex"]), now,
+                          datapath=step.get("datapath", "automatic"))
+    if op == "burst":
+        frame = bytes.fromhex(step["frame_hex"])
+        for _ in range(int(step.get("count", 1))):
+            sw.receive(step["port"], frame, now, datapath="automatic")
+    elif op == "wait":
+        sw.advance(now + float(step["ms"]) / 1000.0)
+    elif op == "link":
+        up = step["state"] == "up"
+        if step.get("side", "bridge") == "bridge" and step["port"] in sw.ports:
+            sw.set_port_admin(step["port"], up, now)
+        else:
+            sw.set_link_carrier(step["port"], up, now)
+    elif op == "fdb_cmd":
+        return _fdb_cmd(sw, step["args"], now)
+    return None
+
+
 def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
     """Replays one loaded scenario; the result names the first difference, if any."""
     res = ReplayResult(path=path, name=sc.get("name", os.path.basename(path)), system=sc["system"], passed=True)
@@ -319,21 +349,18 @@ def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
         res.difference = f"cannot build the switch: {e}"
         return res
     vlan_keyed = sc["system"] != "linux-bridge" or sc.get("bridge", {}).get("vlan_filtering")
-    lag_ok = sw.has_lag_support()
     for i, s in enumerate(sc["steps"]):
         res.steps = i + 1
         op = s["op"]
-        now = float(s.get("t_ms", 0.0)) / 1000.0
+        now = step_time(s)
         where = f"step {i} ({op}{' ' + s['port'] if 'port' in s else ''} @ {s.get('t_ms', 0)} ms)"
 
         def differ(msg):
             res.passed = False
-            hint = "" if lag_ok else " [LAG member selection unavailable: fwd::lag not wired in]"
-            res.difference = f"{where}: {msg}{hint}"
+            res.difference = f"{where}: {msg}"
 
         if op == "inject":
-            frame = bytes.fromhex(s["frame_hex"])
-            d = sw.receive(s["port"], frame, now, datapath=s.get("datapath", "automatic"))
+            d = apply_step(sw, s, now)
             got = {k: (v.hex() if isinstance(v, bytes) else [x.hex() for x in v]) for k, v in d.egress.items()}
             want = s["egress"]
             if set(got) != set(want):
@@ -348,10 +375,8 @@ def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
                     else:
                         differ(f"egress {k} bytes differ at {_first_byte_diff(nw[k][0], ng[k][0])}")
                     return res
-        elif op == "burst":
-            frame = bytes.fromhex(s["frame_hex"])
-            for _ in range(int(s.get("count", 1))):
-                sw.receive(s["port"], frame, now, datapath="automatic")
+        elif op in ("burst", "wait", "link"):
+            apply_step(sw, s, now)
         elif op == "fdb":
             rows = sw.fdb(now)
             got = sorted((r["mac"], r["vlan"], r["port"], bool(r["static"]), bool(r["sticky"])) for r in rows)
@@ -377,17 +402,9 @@ def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
                 if k in st and st[k] != v:
                     differ(f"fdb_stats {k}: expected {v} got {st[k]}")
                     return res
-        elif op == "wait":
-            sw.advance(now + float(s["ms"]) / 1000.0)
-        elif op == "link":
-            up = s["state"] == "up"
-            if s.get("side", "bridge") == "bridge" and s["port"] in sw.ports:
-                sw.set_port_admin(s["port"], up, now)
-            else:
-                sw.set_link_carrier(s["port"], up, now)
         elif op == "fdb_cmd":
             try:
-                rc = _fdb_cmd(sw, s["args"], now)
+                rc = apply_step(sw, s, now)
             except ValueError as e:
                 rc = -1
                 res.notes.append(f"{where}: {e}")
@@ -395,9 +412,6 @@ def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
                 differ(f"fdb_cmd '{s['args']}': expected rc {s['rc']} got {'0' if rc == 0 else 'error ' + str(rc)}")
                 return res
         elif op in ("bond_show", "bond_hash"):
-            if not lag_ok:
-                differ(f"{op} needs fwd::lag bond state, which is not wired into the switch yet")
-                return res
             diff = _check_bond_step(sw, s, now)
             if diff:
                 differ(diff)

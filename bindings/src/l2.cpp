@@ -552,12 +552,7 @@ void bind_l2(pyb::module_& m) {
             return sw.bond_show(port_arg(sw, port), seconds(now), json ? Format::json : Format::text);
           },
           pyb::arg("port"), pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl bond/show of an OVS bond port.")
-      .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); })
-      .def("has_lag_support", [](Switch& sw) {
-        for (PortId p = 0; p < sw.port_count(); ++p)
-          if (sw.is_lag(p) && !sw.bond(p) && !sw.lag(p)) return false;
-        return true;
-      });
+      .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); });
 
   m.def(
       "slb_bucket",

@@ -29,27 +29,13 @@ def run(args) -> int:
     sw = l2.build_switch(sc)
     now = 0.0
     for s in steps:
-        now = float(s.get("t_ms", 0.0)) / 1000.0
-        op = s["op"]
-        if op == "inject":
-            sw.receive(s["port"], bytes.fromhex(s["frame_hex"]), now, datapath=s.get("datapath", "automatic"))
-        elif op == "burst":
-            for _ in range(int(s.get("count", 1))):
-                sw.receive(s["port"], bytes.fromhex(s["frame_hex"]), now)
-        elif op == "wait":
+        now = l2.step_time(s)
+        try:
+            l2.apply_step(sw, s, now)
+        except ValueError:
+            pass  # a refused fdb_cmd leaves the table unchanged, as on the real system
+        if s["op"] == "wait":
             now += float(s["ms"]) / 1000.0
-            sw.advance(now)
-        elif op == "link":
-            up = s["state"] == "up"
-            if s.get("side", "bridge") == "bridge" and s["port"] in sw.ports:
-                sw.set_port_admin(s["port"], up, now)
-            else:
-                sw.set_link_carrier(s["port"], up, now)
-        elif op == "fdb_cmd":
-            try:
-                l2._fdb_cmd(sw, s["args"], now)
-            except ValueError:
-                pass
     if args.at is not None:
         now = args.at
     if args.what == "show":
