@@ -1,20 +1,41 @@
-// switch_forward/<macs>: fwd::l2::Switch (linux-bridge profile, 8 ports) receiving known-unicast
-// frames between random MACs: per frame the source is learned (a refresh), the destination looked
-// up and the egress decision built. switch_forward_std_reference/<macs>: the same logic over a
-// std::unordered_map, measured in the same run. MACs are random (fixed seed) and learned in
-// shuffled order before timing; frames pick random source/destination pairs. Time advances once
-// per 32 frames (a datapath batch). Counter bytes_per_entry: container bytes / MACs.
+// Forwarding benchmarks of fwd::l2::Switch (issue 4 §5), run pinned to one core, e.g.
+//   taskset -c 1 switch_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//
+// switch_forward/<macs>: a linux-bridge Switch with 8 ports, `macs` random unicast MACs (fixed
+// seed) learned in shuffled order before timing, then bursts of 32 frames (receive_burst, time
+// advancing 10 us per burst) between random source/destination pairs whose destination lives on
+// another port: per frame the source is learned (a same-port refresh), the destination looked
+// up and the egress decision built and accounted. Counters: items_per_second = frames/s,
+// bytes_per_entry = FDB container bytes / macs.
+//
+// switch_forward_std_reference/<macs>: the reference over std::unordered_map with the same
+// logic. It is not a separate loop: it is the same switch code, fwd::l2::BasicSwitch, with the
+// FDB's hash table swapped for detail::StdFdbTable (std::unordered_map<uint64_t, Slot>,
+// std::hash, node per entry), both instantiated in libfwd. So every frame goes through the
+// same receive_burst(), the same admission, link-local, locked-port and VLAN checks, the same
+// learning (expiry, moves, flap detection, events) and lookup rules, the same Decision and
+// counters. What differs is only the table: std::unordered_map cannot start a lookup's loads
+// early, so its hash()/prefetch() are no-ops and its burst pass does not prefetch. Before
+// timing, both switches' decisions for the whole frame set are checksummed and must agree.
+// The reference's counter `ratio` is switch_forward's frames/s at the same size in this run
+// divided by the reference's (mean by mean, median by median, repetition by repetition).
+//
+// bare_two_lookups/<macs>, bare_two_lookups_std/<macs>: two finds per frame and nothing else
+// (FdbTable with the same hash-then-prefetch burst, and std::unordered_map) on the same keys:
+// the floor the table alone sets on this machine.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <random>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
-#include <boost/container/small_vector.hpp>
-
+#include "fwd/l2/detail/std_fdb_table.hpp"
 #include "fwd/l2/switch.hpp"
 
 namespace {
@@ -22,16 +43,20 @@ namespace {
 using namespace fwd;
 using namespace fwd::l2;
 
+using RefSwitch = BasicSwitch<detail::StdFdbTable<detail::Slot>>;
+
 constexpr int kPorts = 8;
 constexpr std::size_t kFrames = 1 << 16;
 constexpr std::size_t kFrameLen = 60;
-constexpr std::size_t kBatch = 32;
+constexpr std::size_t kBurst = 32;
+constexpr std::int64_t kSizes[] = {4096, 65536, 1048576};
 
 struct Workload {
   std::vector<std::uint64_t> macs;
-  std::vector<PortId> port_of;           // home port of each MAC
-  std::vector<std::uint8_t> frames;      // kFrames * kFrameLen
-  std::vector<LinkId> ingress;           // ingress link of each frame
+  std::vector<PortId> port_of;       // home port of each MAC
+  std::vector<std::uint8_t> bytes;   // kFrames * kFrameLen
+  std::vector<RxFrame> rx;           // kFrames (link = ingress, frame = its bytes)
+  std::vector<std::size_t> order;    // learning order (shuffled)
 };
 
 void put_mac(std::uint8_t* p, std::uint64_t m) {
@@ -39,12 +64,11 @@ void put_mac(std::uint8_t* p, std::uint64_t m) {
 }
 
 const Workload& workload(std::size_t n) {
-  static std::unordered_map<std::size_t, Workload> cache;
+  static std::map<std::size_t, Workload> cache;
   auto it = cache.find(n);
   if (it != cache.end()) return it->second;
   Workload w;
   std::mt19937_64 rng(0x5eed0000 + n);
-  w.macs.reserve(n);
   std::unordered_map<std::uint64_t, bool> seen;
   while (w.macs.size() < n) {
     const std::uint64_t m = (rng() & 0xfeffffffffffULL) | 0x020000000000ULL;  // unicast, local
@@ -52,173 +76,186 @@ const Workload& workload(std::size_t n) {
   }
   w.port_of.resize(n);
   for (auto& p : w.port_of) p = static_cast<PortId>(rng() % kPorts);
-  w.frames.assign(kFrames * kFrameLen, 0);
-  w.ingress.resize(kFrames);
+  w.bytes.assign(kFrames * kFrameLen, 0);
+  w.rx.resize(kFrames);
   for (std::size_t i = 0; i < kFrames; ++i) {
     const std::size_t s = rng() % n;
     std::size_t d = rng() % n;
-    if (w.port_of[d] == w.port_of[s]) d = (d + 1) % n;  // mostly known unicast to another port
-    std::uint8_t* f = &w.frames[i * kFrameLen];
+    while (w.port_of[d] == w.port_of[s]) d = (d + 1) % n;  // known unicast to another port
+    std::uint8_t* f = &w.bytes[i * kFrameLen];
     put_mac(f, w.macs[d]);
     put_mac(f + 6, w.macs[s]);
     f[12] = 0x88;
     f[13] = 0xb5;
-    w.ingress[i] = w.port_of[s];
+    w.rx[i] = RxFrame{w.port_of[s], net::Bytes(f, kFrameLen)};
   }
+  w.order.resize(n);
+  for (std::size_t i = 0; i < n; ++i) w.order[i] = i;
+  std::shuffle(w.order.begin(), w.order.end(), std::mt19937_64(42));
   return cache.emplace(n, std::move(w)).first->second;
 }
 
-std::vector<std::size_t> shuffled(std::size_t n) {
-  std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  std::shuffle(order.begin(), order.end(), std::mt19937_64(42));
-  return order;
-}
+// Per size and switch: the checksum of the decisions.
+std::map<std::size_t, std::uint64_t> g_checksum;
 
-void switch_forward(benchmark::State& state) {
-  const std::size_t n = static_cast<std::size_t>(state.range(0));
-  const Workload& w = workload(n);
+template <class Sw>
+std::unique_ptr<Sw> make_switch(const Workload& w, std::size_t n, Time now) {
   auto cfg = SwitchConfig::defaults(Profile::linux_bridge);
   cfg.reserve = n;
-  cfg.events = event_mask::none;
   std::vector<PortConfig> ports;
   for (int i = 0; i < kPorts; ++i) ports.push_back(PortConfig{.name = "p" + std::to_string(i)});
-  Switch sw(cfg, ports);
-  Time now = Time::from_s(1);
-  std::uint8_t f[kFrameLen] = {};
-  f[0] = 0xff, f[1] = 0xff, f[2] = 0xff, f[3] = 0xff, f[4] = 0xff, f[5] = 0xff, f[12] = 0x88, f[13] = 0xb5;
+  auto sw = std::make_unique<Sw>(cfg, ports);
+  std::uint8_t f[kFrameLen] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};  // broadcast from each MAC
+  f[12] = 0x88;
+  f[13] = 0xb5;
   Decision d;
-  for (std::size_t i : shuffled(n)) {  // learn every MAC in shuffled order
+  for (std::size_t i : w.order) {
     put_mac(f + 6, w.macs[i]);
-    sw.receive(w.port_of[i], net::Bytes(f, kFrameLen), now, d);
+    sw->receive(w.port_of[i], net::Bytes(f, kFrameLen), now, d);
   }
+  return sw;
+}
+
+// One pass over every frame (untimed): a checksum of the decisions, and the frames forwarded.
+template <class Sw>
+std::uint64_t checksum_pass(Sw& sw, const Workload& w, Time& now) {
+  std::array<Decision, kBurst> dec;
+  std::uint64_t h = 0;
+  for (std::size_t i = 0; i < kFrames; i += kBurst) {
+    sw.receive_burst(std::span<const RxFrame>(&w.rx[i], kBurst), now, dec);
+    for (const Decision& d : dec) {
+      h = h * 0x100000001b3ULL ^ (static_cast<std::uint64_t>(d.verdict) << 32 | static_cast<std::uint64_t>(d.reason) << 24 |
+                                  static_cast<std::uint64_t>(d.learn) << 16 | d.dst_port);
+      for (const Egress& e : d.egress) h = h * 0x100000001b3ULL ^ (std::uint64_t{e.port} << 16 | e.link);
+    }
+    now += Time::from_us(10);
+  }
+  return h;
+}
+
+template <class Sw, bool kReference>
+void run(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const Workload& w = workload(n);
+  Time now = Time::from_s(1);
+  auto sw = make_switch<Sw>(w, n, now);
+  const std::uint64_t sum = checksum_pass(*sw, w, now);
+  if (sw->counters().forwarded != sw->counters().rx - n) {
+    state.SkipWithError("not every timed frame was forwarded");
+    return;
+  }
+  auto [it, first] = g_checksum.emplace(n * 2 + kReference, sum);
+  const auto other = g_checksum.find(n * 2 + !kReference);
+  if (it->second != sum || (other != g_checksum.end() && other->second != sum)) {
+    state.SkipWithError("the switch and the reference disagree on the decisions");
+    return;
+  }
+  std::array<Decision, kBurst> dec;
   std::size_t i = 0;
   std::uint64_t out = 0;
-  std::array<Switch::Rx, kBatch> rx;
-  std::array<Decision, kBatch> dec;
   for (auto _ : state) {
-    for (std::size_t b = 0; b < kBatch; ++b, ++i) {
-      const std::size_t k = i & (kFrames - 1);
-      rx[b] = {w.ingress[k], net::Bytes(&w.frames[k * kFrameLen], kFrameLen)};
-    }
-    sw.receive_burst(rx, now, dec);
-    for (const auto& x : dec) out += x.egress.size();
+    sw->receive_burst(std::span<const RxFrame>(&w.rx[i], kBurst), now, dec);
+    for (const Decision& d : dec) out += d.egress.size();
+    i = (i + kBurst) & (kFrames - 1);
     now += Time::from_us(10);
   }
   benchmark::DoNotOptimize(out);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
-  state.counters["bytes_per_entry"] = static_cast<double>(sw.fdb().memory_bytes()) / static_cast<double>(n);
-  if (sw.counters().forwarded < state.iterations() * kBatch / 2) state.SkipWithError("frames were not forwarded");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+  state.counters["bytes_per_entry"] = static_cast<double>(sw->fdb().memory_bytes()) / static_cast<double>(n);
 }
 
-// ---- the reference: the same switch logic over std::unordered_map ---------------------------
-
-std::size_t g_ref_bytes = 0;
-template <class T>
-struct RefAlloc {
-  using value_type = T;
-  RefAlloc() = default;
-  template <class U>
-  RefAlloc(const RefAlloc<U>&) {}
-  T* allocate(std::size_t k) {
-    g_ref_bytes += k * sizeof(T);
-    return std::allocator<T>{}.allocate(k);
-  }
-  void deallocate(T* p, std::size_t k) {
-    g_ref_bytes -= k * sizeof(T);
-    std::allocator<T>{}.deallocate(p, k);
-  }
-  template <class U>
-  bool operator==(const RefAlloc<U>&) const { return true; }
-};
-
-class RefSwitch {
+// The display reporter the flags ask for, plus the `ratio` counter on the reference's rows.
+class RatioReporter : public benchmark::BenchmarkReporter {
 public:
-  struct Entry {
-    std::uint32_t stamp;
-    PortId port;
-    std::uint8_t flags;
-  };
-  struct Out {
-    PortId port;
-    LinkId link;
-  };
-
-  explicit RefSwitch(std::size_t n) { map_.reserve(n); }
-
-  // Linux bridge semantics as in Switch::rx_linux for an admitted unicast frame.
-  void receive(PortId in, const std::uint8_t* p, std::size_t len, Time now,
-               boost::container::small_vector<Out, 8>& out) {
-    out.clear();
-    ++rx_;
-    if (len < 14) return;
-    const std::uint64_t dst = net::be48(p), src = net::be48(p + 6);
-    if (((src >> 40) & 1) || src == 0) return;
-    const std::uint32_t t = static_cast<std::uint32_t>(now.ns / 4'000'000);  // jiffies
-    auto it = map_.find(src);
-    if (it == map_.end() || t - it->second.stamp >= ageing_) {
-      map_[src] = Entry{t, in, 0};
-    } else {
-      it->second.stamp = t;
-      if (it->second.port != in) it->second.port = in;
+  RatioReporter() : inner_(benchmark::CreateDefaultDisplayReporter()) {}
+  bool ReportContext(const Context& c) override { return inner_->ReportContext(c); }
+  void Finalize() override { inner_->Finalize(); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    std::vector<Run> out = runs;
+    for (Run& r : out) {
+      if (r.error_occurred || r.aggregate_name == "stddev" || r.aggregate_name == "cv") continue;
+      const std::string key = r.run_name.args + "/" + r.aggregate_name + "/" + std::to_string(r.repetition_index);
+      const auto rate = r.counters.find("items_per_second");
+      if (rate == r.counters.end()) continue;
+      if (r.run_name.function_name == "switch_forward") {
+        rate_[key] = rate->second.value;
+      } else if (r.run_name.function_name == "switch_forward_std_reference" && rate_.count(key)) {
+        r.counters["ratio"] = benchmark::Counter(rate_[key] / rate->second.value);
+      }
     }
-    if ((dst >> 40) & 1) {
-      for (PortId q = 0; q < kPorts; ++q)
-        if (q != in) out.push_back({q, q});
-      return;
-    }
-    auto h = map_.find(dst);
-    if (h == map_.end() || t - h->second.stamp >= ageing_) {
-      for (PortId q = 0; q < kPorts; ++q)
-        if (q != in) out.push_back({q, q});
-      return;
-    }
-    if (h->second.port == in) return;
-    out.push_back({h->second.port, h->second.port});
-    ++forwarded_;
+    inner_->ReportRuns(out);
   }
-  std::uint64_t forwarded() const { return forwarded_; }
 
 private:
-  std::unordered_map<std::uint64_t, Entry, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
-                     RefAlloc<std::pair<const std::uint64_t, Entry>>>
-      map_;
-  std::uint32_t ageing_ = 300 * 250;
-  std::uint64_t rx_ = 0, forwarded_ = 0;
+  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+  std::map<std::string, double> rate_;
 };
 
-void switch_forward_std_reference(benchmark::State& state) {
+// ---- bare table loops ---------------------------------------------------------------------
+
+struct Keys {
+  std::vector<std::uint64_t> src, dst;
+};
+const Keys& frame_keys(std::size_t n) {
+  static std::map<std::size_t, Keys> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  const Workload& w = workload(n);
+  Keys k;
+  for (const RxFrame& r : w.rx) {
+    k.dst.push_back(net::be48(r.frame.data()));
+    k.src.push_back(net::be48(r.frame.data() + 6));
+  }
+  return cache.emplace(n, std::move(k)).first->second;
+}
+
+template <class Table>
+void bare_two_lookups(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const Workload& w = workload(n);
-  const std::size_t before = g_ref_bytes;
-  RefSwitch sw(n);
-  Time now = Time::from_s(1);
-  std::uint8_t f[kFrameLen] = {};
-  f[0] = 0xff, f[1] = 0xff, f[2] = 0xff, f[3] = 0xff, f[4] = 0xff, f[5] = 0xff, f[12] = 0x88, f[13] = 0xb5;
-  boost::container::small_vector<RefSwitch::Out, 8> out;
-  for (std::size_t i : shuffled(n)) {
-    put_mac(f + 6, w.macs[i]);
-    sw.receive(w.port_of[i], f, kFrameLen, now, out);
-  }
-  const std::size_t bytes = g_ref_bytes - before;
+  const Keys& k = frame_keys(n);
+  std::size_t bytes = 0;
+  Table t(&bytes);
+  t.reserve(n);
+  for (std::size_t i : w.order) t.insert(w.macs[i], detail::Slot{0, w.port_of[i], 0, 0});
   std::size_t i = 0;
-  std::uint64_t sum = 0;
+  std::uint64_t out = 0;
+  std::array<std::uint64_t, 2 * kBurst> h;
   for (auto _ : state) {
-    for (std::size_t b = 0; b < kBatch; ++b, ++i) {
-      const std::size_t k = i & (kFrames - 1);
-      sw.receive(w.ingress[k], &w.frames[k * kFrameLen], kFrameLen, now, out);
-      sum += out.size();
+    for (std::size_t b = 0; b < kBurst; ++b) {
+      h[2 * b] = Table::hash(k.src[i + b]);
+      h[2 * b + 1] = Table::hash(k.dst[i + b]);
+      t.prefetch(h[2 * b]);
+      t.prefetch(h[2 * b + 1]);
     }
-    now += Time::from_us(10);
+    for (std::size_t b = 0; b < kBurst; ++b) {
+      const detail::Slot* s = t.find(k.src[i + b], h[2 * b]);
+      const detail::Slot* d = t.find(k.dst[i + b], h[2 * b + 1]);
+      out += s->port + d->port;
+    }
+    i = (i + kBurst) & (kFrames - 1);
   }
-  benchmark::DoNotOptimize(sum);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+  benchmark::DoNotOptimize(out);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
   state.counters["bytes_per_entry"] = static_cast<double>(bytes) / static_cast<double>(n);
 }
 
 }  // namespace
 
-BENCHMARK(switch_forward)->Arg(4096)->Arg(65536)->Arg(1048576);
-BENCHMARK(switch_forward_std_reference)->Arg(4096)->Arg(65536)->Arg(1048576);
-
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // Each size's switch and reference run back to back, so their ratio sees the same machine.
+  for (std::int64_t n : kSizes) {
+    benchmark::RegisterBenchmark("switch_forward", run<Switch, false>)->Arg(n);
+    benchmark::RegisterBenchmark("switch_forward_std_reference", run<RefSwitch, true>)->Arg(n);
+  }
+  for (std::int64_t n : kSizes) {
+    benchmark::RegisterBenchmark("bare_two_lookups", bare_two_lookups<detail::FdbTable<detail::Slot>>)->Arg(n);
+    benchmark::RegisterBenchmark("bare_two_lookups_std", bare_two_lookups<detail::StdFdbTable<detail::Slot>>)->Arg(n);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}

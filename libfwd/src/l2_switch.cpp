@@ -10,6 +10,7 @@
 
 #include "fwd/error.hpp"
 #include "fwd/hash/ovs.hpp"
+#include "fwd/l2/detail/std_fdb_table.hpp"
 #include "fwd/l2/switch.hpp"
 #include "fwd/lag/lag.hpp"
 #include "fwd/lag/ovs_bond.hpp"
@@ -116,7 +117,7 @@ SwitchConfig SwitchConfig::defaults(Profile p) {
 
 // ---- the OVS datapath model and bonds ------------------------------------------------------
 
-struct Switch::Impl {
+struct detail::SwitchImpl {
   struct Flow {
     Time last_used{};
     std::uint64_t version = 0;  // table version when the drop was computed
@@ -155,7 +156,8 @@ std::uint64_t flow_key(LinkId link, const detail::Parsed& f) {
   return h;
 }
 
-std::uint64_t table_version(const MacTable& t) {
+template <class Table>
+std::uint64_t table_version(const Table& t) {
   const auto& c = t.counters();
   return c.learned + c.moved + c.expired + c.evicted + c.flushed;
 }
@@ -166,7 +168,8 @@ void check_vid(unsigned v, unsigned lo, const std::string& port, const char* wha
 }
 }  // namespace
 
-bool Switch::ovs_flow_hit(LinkId link, const Parsed& f, Time now, Datapath dp, bool& cached_drop) {
+template <class Store>
+bool BasicSwitch<Store>::ovs_flow_hit(LinkId link, const Parsed& f, Time now, Datapath dp, bool& cached_drop) {
   cached_drop = false;
   const std::uint64_t key = flow_key(link, f);
   auto it = impl_->flows.find(key);
@@ -179,7 +182,8 @@ bool Switch::ovs_flow_hit(LinkId link, const Parsed& f, Time now, Datapath dp, b
   return hit;
 }
 
-void Switch::ovs_remember(LinkId link, const Parsed& f, Time now, bool drop) {
+template <class Store>
+void BasicSwitch<Store>::ovs_remember(LinkId link, const Parsed& f, Time now, bool drop) {
   auto& flows = impl_->flows;
   if (flows.size() >= 65536) {
     boost::unordered::erase_if(flows, [&](const auto& kv) {
@@ -193,19 +197,21 @@ void Switch::ovs_remember(LinkId link, const Parsed& f, Time now, bool drop) {
   fl.version = table_version(table_);
 }
 
-void Switch::defer_learn(LinkId link, std::uint16_t vlan, const Parsed& f, bool garp, Time now) {
+template <class Store>
+void BasicSwitch<Store>::defer_learn(LinkId link, std::uint16_t vlan, const Parsed& f, bool garp, Time now) {
   if (detail::is_group(f.src)) return;
   auto& q = impl_->pending;
   if (q.full()) apply_pending(q.front().due);  // bounded queue: apply the oldest early
-  q.push(Impl::Pending{now + cfg_.hit_learning_delay, link, vlan, f.src, garp});
+  q.push(detail::SwitchImpl::Pending{now + cfg_.hit_learning_delay, link, vlan, f.src, garp});
   pending_any_ = true;
   next_pending_ = q.front().due;
 }
 
-void Switch::apply_pending(Time now) {
+template <class Store>
+void BasicSwitch<Store>::apply_pending(Time now) {
   auto& q = impl_->pending;
   while (q.size() && q.front().due.ns <= now.ns) {
-    const Impl::Pending p = q.front();
+    const detail::SwitchImpl::Pending p = q.front();
     q.pop_front();
     const PortId port = links_[p.link].port;
     const std::uint64_t key = detail::make_key(p.vlan, p.src);
@@ -220,12 +226,14 @@ void Switch::apply_pending(Time now) {
   if (pending_any_) next_pending_ = q.front().due;
 }
 
-void Switch::advance(Time now) {
+template <class Store>
+void BasicSwitch<Store>::advance(Time now) {
   now_ = now;
   if (pending_any_) apply_pending(now);
 }
 
-void Switch::add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_t vlan, std::size_t bytes) {
+template <class Store>
+void BasicSwitch<Store>::add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_t vlan, std::size_t bytes) {
   const PortState& P = ports_[e.port];
   if (P.bond) {
     // OVS balance-slb: bucket = hash_mac(src, VLAN inside the bridge, basis) & 0xff; the bucket's
@@ -259,12 +267,14 @@ void Switch::add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_
   ++counters_.copies_lost;
 }
 
-void Switch::run_bonds(Time now) {
+template <class Store>
+void BasicSwitch<Store>::run_bonds(Time now) {
   for (auto& b : impl_->bonds) b->run(now);
   for (auto& l : impl_->lags) l->run(now);
 }
 
-DropReason Switch::bond_admit(LinkId link, PortId in, const Parsed& f, std::uint16_t vlan, bool garp, Time now) {
+template <class Store>
+DropReason BasicSwitch<Store>::bond_admit(LinkId link, PortId in, const Parsed& f, std::uint16_t vlan, bool garp, Time now) {
   const PortState& P = ports_[in];
   if (!P.bond) return DropReason::none;
   switch (P.bond->admit(links_[link].member, net::Mac::from_u64(f.dst))) {
@@ -282,9 +292,11 @@ DropReason Switch::bond_admit(LinkId link, PortId in, const Parsed& f, std::uint
   return DropReason::none;
 }
 
-lag::Lag* Switch::lag(PortId p) { return p < ports_.size() ? ports_[p].lag : nullptr; }
+template <class Store>
+lag::Lag* BasicSwitch<Store>::lag(PortId p) { return p < ports_.size() ? ports_[p].lag : nullptr; }
 
-std::string Switch::bond_show(PortId p, Time now, Format f) {
+template <class Store>
+std::string BasicSwitch<Store>::bond_show(PortId p, Time now, Format f) {
   if (p >= ports_.size() || !ports_[p].bond)
     throw Error(fmt::format("port '{}' is not an OVS bond", port_name(p)));
   advance(now);
@@ -294,7 +306,8 @@ std::string Switch::bond_show(PortId p, Time now, Format f) {
 
 // ---- construction --------------------------------------------------------------------------
 
-Switch::Switch(SwitchConfig cfg, std::vector<PortConfig> ports)
+template <class Store>
+BasicSwitch<Store>::BasicSwitch(SwitchConfig cfg, std::vector<PortConfig> ports)
     : cfg_(std::move(cfg)), port_cfg_(std::move(ports)), table_([&] {
         TableConfig t;
         switch (cfg_.profile) {
@@ -321,7 +334,7 @@ Switch::Switch(SwitchConfig cfg, std::vector<PortConfig> ports)
         t.events = cfg_.events;
         return t;
       }()),
-      impl_(std::make_unique<Impl>()) {
+      impl_(std::make_unique<detail::SwitchImpl>()) {
   const Profile prof = cfg_.profile;
   vlan_aware_ = prof == Profile::ovs_3_1 || prof == Profile::vendor ||
                 (prof == Profile::linux_bridge && cfg_.vlan_aware);
@@ -470,6 +483,7 @@ Switch::Switch(SwitchConfig cfg, std::vector<PortConfig> ports)
       if (link_names[i] == link_names[j]) throw Error(fmt::format("duplicate link name '{}'", link_names[i]));
   link_names_ = std::move(link_names);
   port_counters_.resize(ports_.size());
+  for (std::size_t i = 0; i < ports_.size(); ++i) refresh_fast(static_cast<PortId>(i));
 
   // Local addresses: frames to them are consumed; Linux logs and forwards frames from them,
   // FreeBSD drops them. OVS keeps no such entries (its LOCAL port is not modelled).
@@ -480,9 +494,11 @@ Switch::Switch(SwitchConfig cfg, std::vector<PortConfig> ports)
   }
 }
 
-Switch::~Switch() = default;
+template <class Store>
+BasicSwitch<Store>::~BasicSwitch() = default;
 
-PortId Switch::port_id(std::string_view name) const {
+template <class Store>
+PortId BasicSwitch<Store>::port_id(std::string_view name) const {
   for (std::size_t i = 0; i < port_cfg_.size(); ++i)
     if (port_cfg_[i].name == name) return static_cast<PortId>(i);
   std::string list;
@@ -490,7 +506,8 @@ PortId Switch::port_id(std::string_view name) const {
   throw Error(fmt::format("unknown port '{}': the switch has {}", name, list));
 }
 
-LinkId Switch::link_id(std::string_view name) const {
+template <class Store>
+LinkId BasicSwitch<Store>::link_id(std::string_view name) const {
   for (std::size_t i = 0; i < link_names_.size(); ++i)
     if (link_names_[i] == name) return static_cast<LinkId>(i);
   std::string list;
@@ -498,43 +515,69 @@ LinkId Switch::link_id(std::string_view name) const {
   throw Error(fmt::format("unknown port or link '{}': the switch has {}", name, list));
 }
 
-const std::string& Switch::port_name(PortId p) const {
+template <class Store>
+const std::string& BasicSwitch<Store>::port_name(PortId p) const {
   static const std::string self = "(bridge)", none = "(none)";
   if (p == bridge_self) return self;
   if (p >= port_cfg_.size()) return none;
   return port_cfg_[p].name;
 }
 
-const std::string& Switch::link_name(LinkId l) const {
+template <class Store>
+const std::string& BasicSwitch<Store>::link_name(LinkId l) const {
   static const std::string none = "(none)";
   return l < link_names_.size() ? link_names_[l] : none;
 }
 
-const PortConfig& Switch::port_config(PortId p) const {
+template <class Store>
+const PortConfig& BasicSwitch<Store>::port_config(PortId p) const {
   if (p >= port_cfg_.size()) throw Error(fmt::format("invalid port id {}: the switch has {} ports", p, port_cfg_.size()));
   return port_cfg_[p];
 }
 
-lag::OvsBond* Switch::bond(PortId p) { return p < ports_.size() ? ports_[p].bond : nullptr; }
-const lag::OvsBond* Switch::bond(PortId p) const { return p < ports_.size() ? ports_[p].bond : nullptr; }
+template <class Store>
+lag::OvsBond* BasicSwitch<Store>::bond(PortId p) { return p < ports_.size() ? ports_[p].bond : nullptr; }
+template <class Store>
+const lag::OvsBond* BasicSwitch<Store>::bond(PortId p) const { return p < ports_.size() ? ports_[p].bond : nullptr; }
 
 // ---- ports ---------------------------------------------------------------------------------
 
-bool Switch::port_is_up(PortId p, Time now) const { return p < ports_.size() && ports_[p].up(now); }
+// A port that was ever shut by a flap action stays off the fast path until clear_shutdown():
+// whether its hold has ended depends on the frame's time, which the slow path checks.
+template <class Store>
+void BasicSwitch<Store>::refresh_fast(PortId p) {
+  const PortState& P = ports_[p];
+  port_hot_.resize(ports_.size());
+  link_hot_.resize(links_.size());
+  const bool clean = P.admin_up && P.shutdown_until.ns == INT64_MIN;
+  PortHot& h = port_hot_[p];
+  h.fast_in = cfg_.profile != Profile::ovs_3_1 && clean && P.learning && !P.locked;
+  h.fast_out = clean && P.links_up > 0 && !P.is_lag;
+  h.first_link = P.first_link;
+  for (std::size_t l = P.first_link; l < std::size_t{P.first_link} + P.link_count; ++l)
+    link_hot_[l] = LinkHot{p, h.fast_in && links_[l].carrier};
+}
 
-void Switch::flush_port_on_down(PortId p) {
+template <class Store>
+bool BasicSwitch<Store>::port_is_up(PortId p, Time now) const { return p < ports_.size() && ports_[p].up(now); }
+
+template <class Store>
+void BasicSwitch<Store>::flush_port_on_down(PortId p) {
   if (flush_on_down_) table_.flush_port(p, false);
 }
 
-void Switch::set_port_admin(PortId p, bool up, Time now) {
+template <class Store>
+void BasicSwitch<Store>::set_port_admin(PortId p, bool up, Time now) {
   if (p >= ports_.size()) throw Error(fmt::format("invalid port id {}", p));
   advance(now);
   const bool was = ports_[p].up(now);
   ports_[p].admin_up = up;
+  refresh_fast(p);
   if (was && !ports_[p].up(now)) flush_port_on_down(p);
 }
 
-void Switch::set_link_carrier(LinkId l, bool up, Time now) {
+template <class Store>
+void BasicSwitch<Store>::set_link_carrier(LinkId l, bool up, Time now) {
   if (l >= links_.size()) throw Error(fmt::format("invalid link id {}", l));
   advance(now);
   LinkState& L = links_[l];
@@ -545,29 +588,36 @@ void Switch::set_link_carrier(LinkId l, bool up, Time now) {
   const bool was = P.up(now);
   L.carrier = up;
   P.links_up = static_cast<std::uint16_t>(up ? P.links_up + 1 : P.links_up - 1);
+  refresh_fast(L.port);
   if (was && !P.up(now)) flush_port_on_down(L.port);
 }
 
-void Switch::shut_port(PortId p, Time now) {
+template <class Store>
+void BasicSwitch<Store>::shut_port(PortId p, Time now) {
   const Time hold = table_.config().flap.action_hold;
   ports_[p].shutdown_until = hold.ns > 0 ? now + hold : Time{std::numeric_limits<std::int64_t>::max()};
+  refresh_fast(p);
   table_.flush_port(p, false);
 }
 
-void Switch::clear_shutdown(PortId p) {
+template <class Store>
+void BasicSwitch<Store>::clear_shutdown(PortId p) {
   if (p >= ports_.size()) throw Error(fmt::format("invalid port id {}", p));
   ports_[p].shutdown_until = Time{INT64_MIN};
+  refresh_fast(p);
 }
 
 // ---- FDB administration ------------------------------------------------------------------------
 
-std::uint16_t Switch::fdb_vlan(std::optional<std::uint16_t> vlan) const {
+template <class Store>
+std::uint16_t BasicSwitch<Store>::fdb_vlan(std::optional<std::uint16_t> vlan) const {
   if (cfg_.profile == Profile::freebsd_bridge) return vlan && *vlan ? *vlan : 1;
   if (!vlan_aware_) return 0;
   return vlan ? *vlan : 0;
 }
 
-int Switch::fdb_add(net::Mac mac, PortId port, std::optional<std::uint16_t> vlan, AddOptions o, Time now) {
+template <class Store>
+int BasicSwitch<Store>::fdb_add(net::Mac mac, PortId port, std::optional<std::uint16_t> vlan, AddOptions o, Time now) {
   if (port >= ports_.size()) throw Error(fmt::format("invalid port id {}: the switch has {} ports", port, ports_.size()));
   if (vlan && *vlan > 4095) throw Error(fmt::format("invalid VLAN id {}: expected 0..4095", *vlan));
   advance(now);
@@ -580,21 +630,24 @@ int Switch::fdb_add(net::Mac mac, PortId port, std::optional<std::uint16_t> vlan
   return table_.add(fdb_vlan(vlan), mac, port, o, now);
 }
 
-int Switch::fdb_del(net::Mac mac, PortId port, std::optional<std::uint16_t> vlan, Time now) {
+template <class Store>
+int BasicSwitch<Store>::fdb_del(net::Mac mac, PortId port, std::optional<std::uint16_t> vlan, Time now) {
   if (port >= ports_.size()) throw Error(fmt::format("invalid port id {}: the switch has {} ports", port, ports_.size()));
   advance(now);
   if (cfg_.profile == Profile::linux_bridge && vlan && *vlan && !vlan_aware_) return EINVAL;
   return table_.remove_on_port(fdb_vlan(vlan), mac, port) ? 0 : ENOENT;
 }
 
-std::size_t Switch::fdb_flush(std::optional<PortId> port, std::optional<std::uint16_t> vlan, bool include_static) {
+template <class Store>
+std::size_t BasicSwitch<Store>::fdb_flush(std::optional<PortId> port, std::optional<std::uint16_t> vlan, bool include_static) {
   if (port && *port >= ports_.size()) throw Error(fmt::format("invalid port id {}", *port));
   if (port) return table_.flush_port(*port, include_static);
   if (vlan) return table_.flush_vlan(fdb_vlan(vlan), include_static);
   return table_.flush(include_static);
 }
 
-std::vector<FdbRow> Switch::fdb_rows(Time now) {
+template <class Store>
+std::vector<FdbRow> BasicSwitch<Store>::fdb_rows(Time now) {
   advance(now);
   table_.age(now);
   const bool keyed = vlan_aware_ || cfg_.profile == Profile::freebsd_bridge;
@@ -614,7 +667,8 @@ std::vector<FdbRow> Switch::fdb_rows(Time now) {
 
 // ---- rendering -----------------------------------------------------------------------------
 
-std::size_t Switch::render(net::Bytes frame, const Egress& e, std::span<std::uint8_t> out) {
+template <class Store>
+std::size_t BasicSwitch<Store>::render(net::Bytes frame, const Egress& e, std::span<std::uint8_t> out) {
   const std::size_t n = frame.size();
   const std::uint8_t* p = frame.data();
   switch (e.op) {
@@ -648,7 +702,8 @@ std::size_t Switch::render(net::Bytes frame, const Egress& e, std::span<std::uin
   return 0;
 }
 
-std::vector<std::uint8_t> Switch::render(net::Bytes frame, const Egress& e) {
+template <class Store>
+std::vector<std::uint8_t> BasicSwitch<Store>::render(net::Bytes frame, const Egress& e) {
   std::vector<std::uint8_t> out(frame.size() + 4);
   out.resize(render(frame, e, out));
   return out;
@@ -668,7 +723,8 @@ std::string json_str(std::string_view s) {
 }
 }  // namespace
 
-std::string Switch::fdb_show(Time now, Format f) {
+template <class Store>
+std::string BasicSwitch<Store>::fdb_show(Time now, Format f) {
   const auto rows = fdb_rows(now);
   std::string out;
   if (f == Format::json) {
@@ -693,7 +749,8 @@ std::string Switch::fdb_show(Time now, Format f) {
   return out;
 }
 
-std::string Switch::fdb_stats(Time now, Format f) {
+template <class Store>
+std::string BasicSwitch<Store>::fdb_stats(Time now, Format f) {
   advance(now);
   table_.age(now);
   const TableCounters& c = table_.counters();
@@ -742,5 +799,9 @@ std::string Switch::fdb_stats(Time now, Format f) {
     out += fmt::format("  Flap events / moves seen                : {} / {}\n", fc.events, fc.moves_seen);
   return out;
 }
+
+// The product's switch and the benchmark's std::unordered_map reference (bench/switch_bench.cpp).
+template class BasicSwitch<detail::FdbTable<detail::Slot>>;
+template class BasicSwitch<detail::StdFdbTable<detail::Slot>>;
 
 }  // namespace fwd::l2

@@ -1,4 +1,4 @@
-// fwd::l2::MacTable: the parts off the per-frame fast path (creation, moves, expiry, eviction,
+// fwd::l2::BasicMacTable: the parts off the per-frame fast path (creation, moves, expiry, eviction,
 // administration, dumps) and the system presets.
 #include <algorithm>
 #include <cerrno>
@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "fwd/error.hpp"
+#include "fwd/l2/detail/std_fdb_table.hpp"
 #include "fwd/l2/mac_table.hpp"
 
 namespace fwd::l2 {
@@ -113,7 +114,8 @@ void TableConfig::validate() const {
 
 // ---- construction ----------------------------------------------------------------------------
 
-MacTable::MacTable(TableConfig cfg)
+template <class Store>
+BasicMacTable<Store>::BasicMacTable(TableConfig cfg)
     : cfg_(std::move(cfg)),
       map_(&alloc_bytes_),
       clock_(cfg_.tick, cfg_.granule),
@@ -126,19 +128,23 @@ MacTable::MacTable(TableConfig cfg)
   port_dyn_.assign(cfg_.ports, 0);
   const std::size_t want = std::max(cfg_.reserve, cfg_.max_entries);
   if (want) map_.reserve(want);
+  update_fast_flags();
 }
 
-void MacTable::set_ageing(Time ageing) {
+template <class Store>
+void BasicMacTable<Store>::set_ageing(Time ageing) {
   if (ageing.ns < 0) throw Error(fmt::format("invalid ageing time {} s: must be >= 0", ageing.seconds()));
   cfg_.ageing = ageing;
   ageing_granules_ = ageing.ns / cfg_.granule.ns;  // Linux: rounded down to the jiffy (row 31)
   learning_off_ = cfg_.ageing_zero_disables_learning && ageing_granules_ == 0;
   min_expire_g_ = INT64_MIN;  // force the next capacity decision to sweep
+  update_fast_flags();
 }
 
 // ---- learning --------------------------------------------------------------------------------
 
-LearnResult MacTable::create(std::uint64_t key, PortId port, Time now, std::uint32_t t, LearnOptions o) {
+template <class Store>
+LearnResult BasicMacTable<Store>::create(std::uint64_t key, PortId port, Time now, std::uint32_t t, LearnOptions o) {
   if (cfg_.max_entries && counted_size() >= cfg_.max_entries) {
     sweep_if_due(now);
     if (counted_size() >= cfg_.max_entries) {
@@ -164,7 +170,8 @@ LearnResult MacTable::create(std::uint64_t key, PortId port, Time now, std::uint
   return {LearnStatus::learned};
 }
 
-LearnResult MacTable::move_slot(std::uint64_t key, Slot& s, PortId port, Time now, std::uint32_t t) {
+template <class Store>
+LearnResult BasicMacTable<Store>::move_slot(std::uint64_t key, Slot& s, PortId port, Time now, std::uint32_t t) {
   const PortId from = s.port;
   FlapVerdict v;
   if (flap_.enabled()) {
@@ -216,13 +223,15 @@ LearnResult MacTable::move_slot(std::uint64_t key, Slot& s, PortId port, Time no
   return {LearnStatus::moved, from, v.event};
 }
 
-bool MacTable::garp_locked(std::uint64_t key, Time now) const {
+template <class Store>
+bool BasicMacTable<Store>::garp_locked(std::uint64_t key, Time now) const {
   for (const auto& l : garp_locks_)
     if (l.key == key) return now.ns < l.until.ns;
   return false;
 }
 
-void MacTable::set_garp_lock(std::uint64_t key, Slot& s, Time now) {
+template <class Store>
+void BasicMacTable<Store>::set_garp_lock(std::uint64_t key, Slot& s, Time now) {
   const Time until = now + cfg_.garp_lock_time;
   s.flags |= slot_flag::garp_lock;
   for (auto& l : garp_locks_)
@@ -237,7 +246,8 @@ void MacTable::set_garp_lock(std::uint64_t key, Slot& s, Time now) {
   garp_locks_.push_back({key, until});
 }
 
-void MacTable::emit(EventKind k, std::uint64_t key, PortId from, PortId to, Time t, FlapAction a,
+template <class Store>
+void BasicMacTable<Store>::emit(EventKind k, std::uint64_t key, PortId from, PortId to, Time t, FlapAction a,
                     std::uint32_t count) {
   if (!(cfg_.events & event_mask::bit(k))) return;
   events_.push(Event{t, net::Mac::from_u64(key_mac(key)), key_vlan(key), from, to, k, a, count});
@@ -245,7 +255,8 @@ void MacTable::emit(EventKind k, std::uint64_t key, PortId from, PortId to, Time
 
 // ---- removal ---------------------------------------------------------------------------------
 
-void MacTable::erase_slot(std::uint64_t key, const Slot& s) {
+template <class Store>
+void BasicMacTable<Store>::erase_slot(std::uint64_t key, const Slot& s) {
   if (s.flags & slot_flag::is_static) {
     --n_static_;
   } else {
@@ -258,7 +269,8 @@ void MacTable::erase_slot(std::uint64_t key, const Slot& s) {
   }
 }
 
-void MacTable::expire(std::uint64_t key, Slot s) {
+template <class Store>
+void BasicMacTable<Store>::expire(std::uint64_t key, Slot s) {
   erase_slot(key, s);
   map_.erase(key);
   ++counters_.expired;
@@ -266,7 +278,8 @@ void MacTable::expire(std::uint64_t key, Slot s) {
   emit(EventKind::expired, key, s.port, no_port, clock_.time_of_granule(expire_granule(s.stamp)));
 }
 
-std::size_t MacTable::age(Time now) {
+template <class Store>
+std::size_t BasicMacTable<Store>::age(Time now) {
   const std::int64_t now_g = granule_now(now);
   std::int64_t next = INT64_MAX;
   std::size_t n = 0;
@@ -287,11 +300,13 @@ std::size_t MacTable::age(Time now) {
   return n;
 }
 
-void MacTable::sweep_if_due(Time now) {
+template <class Store>
+void BasicMacTable<Store>::sweep_if_due(Time now) {
   if (granule_now(now) >= min_expire_g_) age(now);
 }
 
-bool MacTable::evict_one(Time now) {
+template <class Store>
+bool BasicMacTable<Store>::evict_one(Time now) {
   std::uint32_t most = 0;
   for (auto c : port_dyn_) most = std::max(most, c);
   if (most == 0) return false;
@@ -318,17 +333,20 @@ bool MacTable::evict_one(Time now) {
   return true;
 }
 
-void MacTable::rebase(std::int64_t shift) {
+template <class Store>
+void BasicMacTable<Store>::rebase(std::int64_t shift) {
   map_.for_each([&](std::uint64_t, Slot& s) {
     s.stamp = static_cast<std::uint32_t>(std::max<std::int64_t>(0, std::int64_t{s.stamp} - shift));
   });
   clock_.rebase(shift);
   min_expire_g_ = INT64_MIN;
+  alive_tick_ = UINT32_MAX;  // alive_from_ was computed against the old epoch
 }
 
 // ---- administration --------------------------------------------------------------------------
 
-void MacTable::add_static(std::uint16_t vlan, net::Mac mac, PortId port, bool sticky) {
+template <class Store>
+void BasicMacTable<Store>::add_static(std::uint16_t vlan, net::Mac mac, PortId port, bool sticky) {
   AddOptions o;
   o.is_static = true;
   o.sticky = sticky;
@@ -337,7 +355,8 @@ void MacTable::add_static(std::uint16_t vlan, net::Mac mac, PortId port, bool st
   if (rc != 0) throw Error(fmt::format("cannot add static entry {} vlan {}: error {}", mac.to_string(), vlan, rc));
 }
 
-int MacTable::add(std::uint16_t vlan, net::Mac mac, PortId port, AddOptions o, Time now) {
+template <class Store>
+int BasicMacTable<Store>::add(std::uint16_t vlan, net::Mac mac, PortId port, AddOptions o, Time now) {
   if (port >= cfg_.ports)
     throw Error(fmt::format("invalid port id {} for FDB entry {}: expected 0..{}", port, mac.to_string(), cfg_.ports - 1));
   if (vlan > 4095) throw Error(fmt::format("invalid VLAN id {}: expected 0..4095", vlan));
@@ -361,7 +380,8 @@ int MacTable::add(std::uint16_t vlan, net::Mac mac, PortId port, AddOptions o, T
   return 0;
 }
 
-bool MacTable::remove(std::uint16_t vlan, net::Mac mac) {
+template <class Store>
+bool BasicMacTable<Store>::remove(std::uint16_t vlan, net::Mac mac) {
   const std::uint64_t key = make_key(vlan, mac.to_u64());
   const Slot* s = map_.find(key);
   if (!s) return false;
@@ -370,7 +390,8 @@ bool MacTable::remove(std::uint16_t vlan, net::Mac mac) {
   return true;
 }
 
-bool MacTable::remove_on_port(std::uint16_t vlan, net::Mac mac, PortId port) {
+template <class Store>
+bool BasicMacTable<Store>::remove_on_port(std::uint16_t vlan, net::Mac mac, PortId port) {
   const std::uint64_t key = make_key(vlan, mac.to_u64());
   const Slot* s = map_.find(key);
   if (!s || s->port != port) return false;
@@ -390,7 +411,8 @@ std::size_t erase_matching(Map& m, Pred pred, OnErase on_erase) {
 }
 }  // namespace
 
-std::size_t MacTable::flush(bool include_static) {
+template <class Store>
+std::size_t BasicMacTable<Store>::flush(bool include_static) {
   const std::size_t n = erase_matching(
       map_, [&](std::uint64_t, const Slot& s) { return include_static || !(s.flags & slot_flag::is_static); },
       [&](std::uint64_t k, const Slot& s) { erase_slot(k, s); });
@@ -398,7 +420,8 @@ std::size_t MacTable::flush(bool include_static) {
   return n;
 }
 
-std::size_t MacTable::flush_port(PortId port, bool include_static) {
+template <class Store>
+std::size_t BasicMacTable<Store>::flush_port(PortId port, bool include_static) {
   const std::size_t n = erase_matching(
       map_,
       [&](std::uint64_t, const Slot& s) {
@@ -409,7 +432,8 @@ std::size_t MacTable::flush_port(PortId port, bool include_static) {
   return n;
 }
 
-std::size_t MacTable::flush_vlan(std::uint16_t vlan, bool include_static) {
+template <class Store>
+std::size_t BasicMacTable<Store>::flush_vlan(std::uint16_t vlan, bool include_static) {
   const std::size_t n = erase_matching(
       map_,
       [&](std::uint64_t k, const Slot& s) {
@@ -422,7 +446,8 @@ std::size_t MacTable::flush_vlan(std::uint16_t vlan, bool include_static) {
 
 // ---- inspection ------------------------------------------------------------------------------
 
-std::int64_t MacTable::age_seconds(std::uint32_t stamp, Time now) const {
+template <class Store>
+std::int64_t BasicMacTable<Store>::age_seconds(std::uint32_t stamp, Time now) const {
   const Time updated = clock_.time_of(stamp);
   // Whole seconds of the clock (OVS's time_now()), not elapsed seconds rounded down.
   const std::int64_t s_now = now.ns / 1'000'000'000;
@@ -430,7 +455,8 @@ std::int64_t MacTable::age_seconds(std::uint32_t stamp, Time now) const {
   return std::max<std::int64_t>(0, s_now - s_upd);
 }
 
-std::vector<EntryInfo> MacTable::entries(Time now) const {
+template <class Store>
+std::vector<EntryInfo> BasicMacTable<Store>::entries(Time now) const {
   std::int64_t d = now.ns - clock_.epoch_ns();
   std::int64_t t = d < 0 ? 0 : d / clock_.tick_ns();
   t = std::max<std::int64_t>(t, clock_.last_tick());
@@ -457,12 +483,17 @@ std::vector<EntryInfo> MacTable::entries(Time now) const {
   return out;
 }
 
-std::optional<EntryInfo> MacTable::find(std::uint16_t vlan, net::Mac mac, Time now) const {
+template <class Store>
+std::optional<EntryInfo> BasicMacTable<Store>::find(std::uint16_t vlan, net::Mac mac, Time now) const {
   const std::uint64_t key = make_key(vlan, mac.to_u64());
   if (!map_.find(key)) return std::nullopt;
   for (const auto& e : entries(now))  // slow path; keeps one notion of "live"
     if (e.mac == mac && e.vlan == (vlan & 0xfff)) return e;
   return std::nullopt;
 }
+
+// The product's table and the benchmark's std::unordered_map reference (bench/switch_bench.cpp).
+template class BasicMacTable<FdbTable<Slot>>;
+template class BasicMacTable<StdFdbTable<Slot>>;
 
 }  // namespace fwd::l2

@@ -173,12 +173,14 @@ struct AddOptions {
   bool replace = false;      ///< modify an existing entry (else an existing entry is an error)
 };
 
-/// The forwarding database. See the file comment.
-class MacTable {
+/// The forwarding database. See the file comment. `Store` is the hash table under it:
+/// detail::FdbTable (MacTable) or, for the benchmark's reference, detail::StdFdbTable.
+template <class Store>
+class BasicMacTable {
 public:
-  explicit MacTable(TableConfig cfg = {});
-  MacTable(const MacTable&) = delete;
-  MacTable& operator=(const MacTable&) = delete;
+  explicit BasicMacTable(TableConfig cfg = {});
+  BasicMacTable(const BasicMacTable&) = delete;
+  BasicMacTable& operator=(const BasicMacTable&) = delete;
 
   const TableConfig& config() const { return cfg_; }
 
@@ -204,7 +206,36 @@ public:
     return {s->port, (s->flags & detail::slot_flag::is_static) != 0};
   }
   /// Starts loading the cache line `key` lives in (burst processing).
-  void prefetch(std::uint64_t key) const { map_.prefetch(key); }
+  void prefetch(std::uint64_t key) const { map_.prefetch(Store::hash(key)); }
+  /// The store's hash of a key (size-independent: stays valid while the table grows), for
+  /// prefetch_hashed() and refresh_and_lookup() in burst processing.
+  static std::uint64_t hash_key(std::uint64_t key) { return Store::hash(key); }
+  void prefetch_hashed(std::uint64_t h) const { map_.prefetch(h); }
+
+  /// The forwarding path's common case in one step: if `src_key` is live on `port` and
+  /// `dst_key` is live, does exactly what learn_key(src_key, port, now) would do (a same-port
+  /// refresh) and returns the destination's port. Otherwise returns no_port having changed
+  /// nothing but the clock (to what learn_key() would set it), and the caller falls back to
+  /// learn_key() and lookup_key(). `*_h` are hash_key() of the keys. Not for OVS rules (a
+  /// refresh there depends on age and gratuitous-ARP locks): fast_refresh_ok() says when.
+  [[gnu::always_inline]] PortId refresh_and_lookup(std::uint64_t src_key, std::uint64_t src_h, PortId port,
+                                                   std::uint64_t dst_key, std::uint64_t dst_h, Time now) {
+    const std::uint32_t t = tick(now);
+    if (t != alive_tick_) [[unlikely]]
+      alive_from_ = alive_from(t);
+    if (learning_hold_ && flap_.is_learning_disabled(detail::key_vlan(src_key), now)) [[unlikely]]
+      return no_port;
+    detail::Slot* s = map_.find(src_key, src_h);
+    const detail::Slot* d = map_.find(dst_key, dst_h);
+    if (!s || !d || s->port != port || !alive(*s) || !alive(*d)) [[unlikely]]
+      return no_port;
+    // learn_key() stores the stamp; storing only when it changes keeps the line clean (the
+    // stamp has jiffy or second resolution, so most frames find it equal).
+    if (s->stamp != t) s->stamp = t;
+    return d->port;
+  }
+  /// True when a same-port refresh is plain (no learning-off, no OVS refresh rules).
+  bool fast_refresh_ok() const { return fast_refresh_ok_; }
 
   // ---- administration (edges: throw fwd::Error on bad input) ----------------------------
 
@@ -256,7 +287,7 @@ public:
   std::int64_t age_seconds(std::uint32_t stamp, Time now) const;
 
 private:
-  using Map = detail::FdbTable<detail::Slot>;
+  using Map = Store;
 
   std::uint32_t tick(Time now) {
     if (clock_.needs_rebase(now)) rebase(clock_.rebase_shift(now));
@@ -273,6 +304,25 @@ private:
   }
   bool is_expired(const detail::Slot& s, std::int64_t now_g) const {
     return !(s.flags & detail::slot_flag::is_static) && now_g >= expire_granule(s.stamp);
+  }
+  // The smallest stamp of a dynamic entry still live at tick t: is_expired() is monotonic in
+  // the stamp, so the per-frame test is one compare (cached per tick in alive_from_).
+  std::uint32_t alive_from(std::uint32_t t) {
+    const std::int64_t now_g = clock_.granule_of(t);
+    const std::int64_t x = sweep_granules_ > 0 ? now_g / sweep_granules_ * sweep_granules_ : now_g;
+    const std::int64_t y = x - clock_.epoch_granules() - ageing_granules_;  // live: stamp / tpg > y
+    alive_tick_ = t;
+    if (y + 1 <= 0) return 0;
+    const std::int64_t from = (y + 1) * clock_.ticks_per_granule();
+    return from >= std::int64_t{UINT32_MAX} ? UINT32_MAX : static_cast<std::uint32_t>(from);
+  }
+  bool alive(const detail::Slot& s) const {
+    return (s.flags & detail::slot_flag::is_static) || s.stamp >= alive_from_;
+  }
+  void update_fast_flags() {
+    fast_refresh_ok_ = !learning_off_ && refresh_min_granules_ == 0 && cfg_.garp_lock_time.ns == 0;
+    learning_hold_ = flap_.enabled() && cfg_.flap.action == FlapAction::disable_learning;
+    alive_tick_ = UINT32_MAX;
   }
   bool counts_as_learned(const detail::Slot& s) const {
     return !(s.flags & (detail::slot_flag::is_static | detail::slot_flag::user));
@@ -299,6 +349,10 @@ private:
   std::int64_t sweep_granules_ = 0;
   std::int64_t refresh_min_granules_ = 0;
   bool learning_off_ = false;
+  bool fast_refresh_ok_ = false;          // see fast_refresh_ok()
+  bool learning_hold_ = false;            // the flap action can stop learning in a VLAN
+  std::uint32_t alive_tick_ = UINT32_MAX; // tick alive_from_ was computed for (stamps < 2^31)
+  std::uint32_t alive_from_ = 0;
   std::int64_t min_expire_g_ = INT64_MAX;  // lower bound of any dynamic entry's expiry
   std::size_t n_learned_ = 0, n_static_ = 0;
   std::vector<std::uint32_t> port_dyn_;    // dynamic entries per port (eviction)
@@ -314,7 +368,8 @@ private:
 
 // Always inlined: returned out of line, the small LearnResult struct went through the stack and
 // stalled store forwarding (measured in bench/switch_bench.cpp).
-[[gnu::always_inline]] inline LearnResult MacTable::learn_key(std::uint64_t key, PortId port, Time now,
+template <class Store>
+[[gnu::always_inline]] inline LearnResult BasicMacTable<Store>::learn_key(std::uint64_t key, PortId port, Time now,
                                                               LearnOptions o) {
   using namespace detail;
   if (port >= cfg_.ports) [[unlikely]] {
@@ -361,5 +416,9 @@ private:
   if (garp_plain) set_garp_lock(key, s, now);
   return move_slot(key, s, port, now, t);
 }
+
+/// The forwarding database (open addressing, detail/fdb_table.hpp).
+using MacTable = BasicMacTable<detail::FdbTable<detail::Slot>>;
+extern template class BasicMacTable<detail::FdbTable<detail::Slot>>;
 
 }  // namespace fwd::l2

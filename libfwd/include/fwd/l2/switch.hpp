@@ -226,15 +226,29 @@ struct FdbRow {
 /// Output format of show functions.
 enum class Format : std::uint8_t { text, json };
 
-/// An L2 switch. See the file comment.
-class Switch {
+/// One frame of a burst (BasicSwitch::receive_burst): the link it arrived on and its bytes.
+struct RxFrame {
+  LinkId link = no_link;
+  net::Bytes frame{};
+};
+
+namespace detail {
+struct SwitchImpl;  // OVS flow cache, deferred learning, bonds (l2_switch.cpp)
+}
+
+/// An L2 switch. See the file comment. `Store` is the FDB's hash table: use `Switch`
+/// (detail::FdbTable); bench/switch_bench.cpp also runs it over detail::StdFdbTable.
+template <class Store>
+class BasicSwitch {
 public:
+  using Table = BasicMacTable<Store>;
+
   /// Builds a switch; throws fwd::Error for duplicate or empty port names, VLAN ids out of
   /// range, a LAG without members, or settings the profile does not accept.
-  Switch(SwitchConfig cfg, std::vector<PortConfig> ports);
-  ~Switch();
-  Switch(const Switch&) = delete;
-  Switch& operator=(const Switch&) = delete;
+  BasicSwitch(SwitchConfig cfg, std::vector<PortConfig> ports);
+  ~BasicSwitch();
+  BasicSwitch(const BasicSwitch&) = delete;
+  BasicSwitch& operator=(const BasicSwitch&) = delete;
 
   const SwitchConfig& config() const { return cfg_; }
   Profile profile() const { return cfg_.profile; }
@@ -268,10 +282,7 @@ public:
     return d;
   }
   /// One frame of a burst: the link it arrived on and its bytes.
-  struct Rx {
-    LinkId link = no_link;
-    net::Bytes frame{};
-  };
+  using Rx = RxFrame;
   /// A burst of frames received at `now` (a datapath batch): `out[i]` is frame i's decision,
   /// exactly as receive() would give one by one. The FDB lines of frames a few places ahead
   /// are prefetched so that the cache misses of a large table overlap. `out` must be at least
@@ -296,8 +307,8 @@ public:
   void clear_shutdown(PortId p);
 
   // ---- FDB ----------------------------------------------------------------------------------
-  MacTable& fdb() { return table_; }
-  const MacTable& fdb() const { return table_; }
+  Table& fdb() { return table_; }
+  const Table& fdb() const { return table_; }
   /// The VLAN key used by the FDB for a user-given VLAN (0 when the table ignores VLANs).
   std::uint16_t fdb_vlan(std::optional<std::uint16_t> vlan) const;
   /// `bridge fdb add|replace|del` / `ovs-appctl fdb/add|del`. Returns 0 or a positive errno
@@ -321,6 +332,24 @@ private:
   using PortState = detail::PortState;
   using LinkState = detail::LinkState;
   using Parsed = detail::Parsed;
+  // What the first pass over a frame (classify_fast) learns: whether it may take the fast path
+  // as far as the frame and its ingress port tell, and then its FDB keys and their hashes.
+  struct FastInfo {
+    std::uint64_t src_key, dst_key, src_h, dst_h;
+    PortId in;
+    std::uint16_t vlan;
+    bool fast;
+  };
+  // Per link and per port: the few fields the fast path reads, packed (PortState is ~1 KiB
+  // with its VLAN bitsets). Maintained by refresh_fast().
+  struct LinkHot {
+    PortId port = no_port;
+    bool fast_in = false;  // carrier && ports_[port].fast_in
+  };
+  struct PortHot {
+    bool fast_in = false, fast_out = false;
+    LinkId first_link = no_link;
+  };
 
   bool classify(const PortState& p, const Parsed& f, std::uint16_t& vlan) const;
   void add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src);
@@ -329,7 +358,11 @@ private:
   LearnStatus do_learn(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
   bool learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
   void finish(Decision& d, DropReason r);
-  void prefetch_fdb(const Rx& r) const;
+  void classify_fast(LinkId link, net::Bytes frame, FastInfo& k) const;
+  void receive_one(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp, const FastInfo& k);
+  bool forward_known(const FastInfo& k, net::Bytes frame, Time now, Decision& d);
+  void receive_slow(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp);
+  void refresh_fast(PortId p);
   void rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
   void rx_freebsd(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
   void rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in, PortState& P, Time now, Datapath dp);
@@ -354,9 +387,11 @@ private:
   std::vector<PortConfig> port_cfg_;
   std::vector<PortState> ports_;
   std::vector<LinkState> links_;
+  std::vector<LinkHot> link_hot_;
+  std::vector<PortHot> port_hot_;
   std::vector<std::string> link_names_;
   std::vector<std::pair<std::uint64_t, PortId>> locals_;
-  MacTable table_;
+  Table table_;
   SwitchCounters counters_;
   std::vector<PortCounters> port_counters_;
   bool vlan_aware_ = false;
@@ -366,9 +401,11 @@ private:
   bool pending_any_ = false;
   bool has_lags_ = false;
   Time next_pending_{};
-  struct Impl;
-  std::unique_ptr<Impl> impl_;  // OVS flow cache, deferred learning, bonds
+  std::unique_ptr<detail::SwitchImpl> impl_;
 };
+
+/// An L2 switch over the open-addressing FDB.
+using Switch = BasicSwitch<detail::FdbTable<detail::Slot>>;
 
 }  // namespace fwd::l2
 

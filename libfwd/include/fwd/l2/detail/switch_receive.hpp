@@ -1,7 +1,12 @@
 #pragma once
-// fwd::l2::Switch::receive(): the per-frame path, one function per followed system. Included
-// by switch.hpp (not public API). Each rx_* ends in exactly one of forwarded / flooded /
-// to_host / dropped(reason).
+// fwd::l2::BasicSwitch::receive(): the per-frame path (not public API, included by switch.hpp).
+// classify_fast() + forward_known() are the common case as one straight line (admitted unicast,
+// source live on this port, destination live on another port); every other frame goes through
+// receive_slow() and one rx_* function per followed system. Each frame ends in exactly one of
+// forwarded / flooded / to_host / dropped(reason). receive_burst() classifies and hashes a
+// whole burst and prefetches its FDB lines before processing it.
+
+#include <cstring>
 
 namespace fwd::l2 {
 
@@ -9,7 +14,8 @@ namespace detail {
 enum FloodKind : unsigned { flood_unicast = 0, flood_multicast = 1, flood_broadcast = 2 };
 }
 
-inline void Switch::finish(Decision& d, DropReason r) {
+template <class Store>
+inline void BasicSwitch<Store>::finish(Decision& d, DropReason r) {
   if (r != DropReason::none) {
     d.verdict = Verdict::dropped;
     d.reason = r;
@@ -33,7 +39,8 @@ inline void Switch::finish(Decision& d, DropReason r) {
 }
 
 // VLAN classification of an admitted frame on a VLAN-aware switch; false = drop.
-inline bool Switch::classify(const PortState& p, const Parsed& f, std::uint16_t& vlan) const {
+template <class Store>
+inline bool BasicSwitch<Store>::classify(const PortState& p, const Parsed& f, std::uint16_t& vlan) const {
   const std::uint16_t vid = f.tagged ? (f.tci & 0x0fff) : 0;
   if (vid == 0) {  // untagged or priority-tagged
     if (p.pvid < 0 || !p.member.test(static_cast<std::size_t>(p.pvid))) return false;
@@ -45,7 +52,8 @@ inline bool Switch::classify(const PortState& p, const Parsed& f, std::uint16_t&
   return true;
 }
 
-inline void Switch::add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src) {
+template <class Store>
+inline void BasicSwitch<Store>::add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src) {
   (void)src;
   const PortState& P = ports_[q];
   TagOp op = TagOp::keep;
@@ -70,7 +78,8 @@ inline void Switch::add_copy(Decision& d, PortId q, const Parsed& f, std::uint16
   d.egress.emplace_back(q, P.first_link, op, tci);
 }
 
-inline void Switch::forward_to(Decision& d, const Parsed& f, PortId in, PortId out, std::uint16_t vlan,
+template <class Store>
+inline void BasicSwitch<Store>::forward_to(Decision& d, const Parsed& f, PortId in, PortId out, std::uint16_t vlan,
                                std::uint64_t src) {
   (void)in;
   add_copy(d, out, f, vlan, src);
@@ -82,7 +91,8 @@ inline void Switch::forward_to(Decision& d, const Parsed& f, PortId in, PortId o
   d.verdict = Verdict::forwarded;
 }
 
-inline void Switch::flood(Decision& d, const Parsed& f, PortId in, std::uint16_t vlan, std::uint64_t src,
+template <class Store>
+inline void BasicSwitch<Store>::flood(Decision& d, const Parsed& f, PortId in, std::uint16_t vlan, std::uint64_t src,
                           unsigned kind) {
   const Time now = now_;
   for (PortId q = 0; q < ports_.size(); ++q) {
@@ -99,7 +109,8 @@ inline void Switch::flood(Decision& d, const Parsed& f, PortId in, std::uint16_t
   if (d.egress.empty()) d.reason = DropReason::no_egress;
 }
 
-inline LearnStatus Switch::do_learn(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o,
+template <class Store>
+inline LearnStatus BasicSwitch<Store>::do_learn(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o,
                                     Decision& d) {
   const LearnResult r = table_.learn_key(detail::make_key(vlan, src), in, now, o);
   d.learn = r.status;
@@ -107,7 +118,8 @@ inline LearnStatus Switch::do_learn(std::uint16_t vlan, std::uint64_t src, PortI
 }
 
 // Learns and reports whether the frame survives the flap action (drop_frame / shutdown_port).
-inline bool Switch::learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o,
+template <class Store>
+inline bool BasicSwitch<Store>::learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o,
                                   Decision& d) {
   switch (do_learn(vlan, src, in, now, o, d)) {
     case LearnStatus::drop_frame: d.reason = DropReason::flap_drop; return false;
@@ -119,12 +131,138 @@ inline bool Switch::learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId 
   }
 }
 
-inline void Switch::receive(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp) {
-  d.reset();
+// Every frame: the per-frame bookkeeping, then the fast path, else the system's full rules.
+template <class Store>
+inline void BasicSwitch<Store>::receive(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp) {
+  FastInfo k;
+  classify_fast(link, frame, k);
+  receive_one(link, frame, now, d, dp, k);
+}
+
+// Two passes over a burst: classify every frame and hash its two FDB keys, starting the loads of
+// their table lines, then process the frames, whose lines have arrived (or are on their way).
+template <class Store>
+inline void BasicSwitch<Store>::receive_burst(std::span<const Rx> in, Time now, std::span<Decision> out, Datapath dp) {
+  constexpr std::size_t chunk = 32;
+  const std::size_t n = std::min(in.size(), out.size());
+  FastInfo info[chunk];
+  for (std::size_t base = 0; base < n; base += chunk) {
+    const std::size_t m = std::min(chunk, n - base);
+    for (std::size_t i = 0; i < m; ++i) {
+      classify_fast(in[base + i].link, in[base + i].frame, info[i]);
+      if (info[i].fast) {
+        table_.prefetch_hashed(info[i].src_h);
+        table_.prefetch_hashed(info[i].dst_h);
+      }
+    }
+    for (std::size_t i = 0; i < m; ++i) receive_one(in[base + i].link, in[base + i].frame, now, out[base + i], dp, info[i]);
+  }
+}
+
+// First pass: may the frame take the fast path, as far as the frame, its ingress port and the
+// switch's settings tell (the FDB decides in forward_known)? The conditions are a subset of
+// those under which the profile's rx_* function goes on to learn the source: a valid link with
+// carrier into a port that is up, learning and not locked; an OVS-free profile; a unicast
+// non-zero source and a unicast destination, neither of them the bridge's own address; VLAN
+// admission passed. Only reads state a frame cannot change (receive never changes carrier, VLAN
+// or port configuration; a flap shutdown is re-checked in forward_known).
+template <class Store>
+[[gnu::always_inline]] inline void BasicSwitch<Store>::classify_fast(LinkId link, net::Bytes frame, FastInfo& k) const {
+  k.fast = false;
+  if (link >= link_hot_.size() || frame.size() < 14) [[unlikely]]
+    return;
+  const LinkHot L = link_hot_[link];
+  if (!L.fast_in || !table_.fast_refresh_ok()) [[unlikely]]
+    return;
+  const std::uint8_t* p = frame.data();
+  std::uint64_t w0, w1;  // bytes 0..7 and 4..11: both inside the 14-byte header
+  std::memcpy(&w0, p, 8);
+  std::memcpy(&w1, p + 4, 8);
+  const std::uint64_t dst = __builtin_bswap64(w0) >> 16;
+  const std::uint64_t src = __builtin_bswap64(w1) & detail::mac_mask;
+  if (((dst | src) & (std::uint64_t{1} << 40)) || src == 0) [[unlikely]]  // group or zero
+    return;
+  if (!locals_.empty() && (local_port(src) != no_port || local_port(dst) != no_port)) return;
+  std::uint16_t vlan = 0;
+  if (cfg_.profile == Profile::freebsd_bridge || vlan_aware_) [[unlikely]] {
+    Parsed f;
+    f.parse(frame, false);
+    if (cfg_.profile == Profile::freebsd_bridge) {
+      vlan = f.tagged ? (f.tci & 0x0fff) : 0;
+      if (vlan == 0) vlan = 1;
+    } else if (f.malformed || !classify(ports_[L.port], f, vlan)) {
+      return;
+    }
+  }
+  k.src_key = detail::make_key(vlan, src);
+  k.dst_key = detail::make_key(vlan, dst);
+  k.src_h = Table::hash_key(k.src_key);
+  k.dst_h = Table::hash_key(k.dst_key);
+  k.in = L.port;
+  k.vlan = vlan;
+  k.fast = true;
+}
+
+template <class Store>
+[[gnu::always_inline]] inline void BasicSwitch<Store>::receive_one(LinkId link, net::Bytes frame, Time now,
+                                                                   Decision& d, Datapath dp, const FastInfo& k) {
   ++counters_.rx;
   now_ = now;
-  if (pending_any_ && now.ns >= next_pending_.ns) apply_pending(now);
-  if (has_lags_) run_bonds(now);
+  if (pending_any_ && now.ns >= next_pending_.ns) [[unlikely]]
+    apply_pending(now);
+  if (has_lags_) [[unlikely]]
+    run_bonds(now);
+  if (k.fast) [[likely]] {
+    ++port_counters_[k.in].rx;
+    if (forward_known(k, frame, now, d)) [[likely]]
+      return;
+  } else if (link < links_.size()) {
+    ++port_counters_[links_[link].port].rx;
+  }
+  receive_slow(link, frame, now, d, dp);
+}
+
+// The common case as one straight line: the source is live on the ingress port (a same-port
+// refresh) and the destination live on another port that is up and not a LAG. It applies
+// exactly the effects the profile's rx_* function would for such a frame; for any other frame
+// it returns false having changed nothing observable (MacTable::refresh_and_lookup).
+template <class Store>
+[[gnu::always_inline]] inline bool BasicSwitch<Store>::forward_known(const FastInfo& k, net::Bytes frame, Time now,
+                                                                     Decision& d) {
+  const PortHot* hot = port_hot_.data();
+  if (!hot[k.in].fast_in) [[unlikely]]  // shut by a flap action earlier in this burst
+    return false;
+  const PortId out = table_.refresh_and_lookup(k.src_key, k.src_h, k.in, k.dst_key, k.dst_h, now);
+  if (out == no_port || out == k.in) [[unlikely]]
+    return false;
+  if (!hot[out].fast_out || (vlan_aware_ && !ports_[out].member.test(k.vlan))) [[unlikely]]
+    return false;
+  d.verdict = Verdict::forwarded;
+  d.reason = DropReason::none;
+  d.vlan = k.vlan;
+  d.ingress = k.in;
+  d.learn = LearnStatus::refreshed;
+  d.learn_deferred = false;
+  d.datapath_hit = false;
+  d.dst_port = out;
+  d.egress.clear();
+  if (vlan_aware_) [[unlikely]] {
+    Parsed f;
+    f.parse(frame, false);
+    add_copy(d, out, f, k.vlan, f.src);
+  } else {
+    d.egress.emplace_back(out, hot[out].first_link, TagOp::keep, std::uint16_t{0});
+  }
+  ++counters_.forwarded;
+  ++counters_.tx;
+  ++port_counters_[out].tx;
+  return true;
+}
+
+template <class Store>
+[[gnu::noinline]] inline void BasicSwitch<Store>::receive_slow(LinkId link, net::Bytes frame, Time now, Decision& d,
+                                                               Datapath dp) {
+  d.reset();
   if (link >= links_.size()) [[unlikely]] {
     finish(d, DropReason::bad_link);
     return;
@@ -132,7 +270,6 @@ inline void Switch::receive(LinkId link, net::Bytes frame, Time now, Decision& d
   const LinkState& L = links_[link];
   const PortId in = L.port;
   d.ingress = in;
-  ++port_counters_[in].rx;
   if (frame.size() < 14) [[unlikely]] {
     finish(d, DropReason::too_short);
     return;
@@ -153,36 +290,9 @@ inline void Switch::receive(LinkId link, net::Bytes frame, Time now, Decision& d
   finish(d, DropReason::none);
 }
 
-// The FDB keys a frame will touch, guessed before classification (a wrong guess only wastes
-// the prefetch).
-inline void Switch::prefetch_fdb(const Rx& r) const {
-  if (r.frame.size() < 14 || r.link >= links_.size()) return;
-  const std::uint8_t* p = r.frame.data();
-  std::uint16_t vlan = 0;
-  const bool tagged = net::be16(p + 12) == 0x8100 && r.frame.size() >= 18;
-  const std::uint16_t vid = tagged ? (net::be16(p + 14) & 0x0fff) : 0;
-  if (cfg_.profile == Profile::freebsd_bridge) {
-    vlan = vid ? vid : 1;
-  } else if (vlan_aware_) {
-    const std::int32_t pvid = ports_[links_[r.link].port].pvid;
-    vlan = vid ? vid : static_cast<std::uint16_t>(pvid < 0 ? 0 : pvid);
-  }
-  table_.prefetch(detail::make_key(vlan, net::be48(p + 6)));
-  table_.prefetch(detail::make_key(vlan, net::be48(p)));
-}
-
-inline void Switch::receive_burst(std::span<const Rx> in, Time now, std::span<Decision> out, Datapath dp) {
-  constexpr std::size_t ahead = 6;
-  const std::size_t n = std::min(in.size(), out.size());
-  for (std::size_t i = 0; i < std::min(ahead, n); ++i) prefetch_fdb(in[i]);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + ahead < n) prefetch_fdb(in[i + ahead]);
-    receive(in[i].link, in[i].frame, now, out[i], dp);
-  }
-}
-
 // ---- Linux bridge (br_handle_frame / br_handle_frame_finish, 6.x) -------------------------------
-inline void Switch::rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now) {
+template <class Store>
+inline void BasicSwitch<Store>::rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now) {
   using namespace detail;
   if (is_group(f.src) || f.src == 0) {  // !is_valid_ether_addr(h_source)
     d.reason = DropReason::invalid_source;
@@ -257,7 +367,8 @@ inline void Switch::rx_linux(Decision& d, const Parsed& f, PortId in, PortState&
 }
 
 // ---- FreeBSD if_bridge (bridge_input / bridge_forward, 9.x) ------------------------------------
-inline void Switch::rx_freebsd(Decision& d, const Parsed& f, PortId in, PortState& P, Time now) {
+template <class Store>
+inline void BasicSwitch<Store>::rx_freebsd(Decision& d, const Parsed& f, PortId in, PortState& P, Time now) {
   using namespace detail;
   // VLANTAGOF(m): the 802.1Q VID; untagged and priority-tagged frames are stored as VLAN 1.
   std::uint16_t vlan = f.tagged ? (f.tci & 0x0fff) : 0;
@@ -310,7 +421,8 @@ inline void Switch::rx_freebsd(Decision& d, const Parsed& f, PortId in, PortStat
 }
 
 // ---- Open vSwitch 3.1 NORMAL (xlate_normal) ------------------------------------------------------
-inline void Switch::rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in, PortState& P, Time now,
+template <class Store>
+inline void BasicSwitch<Store>::rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in, PortState& P, Time now,
                            Datapath dp) {
   using namespace detail;
   bool cached_drop = false;
@@ -378,7 +490,8 @@ inline void Switch::rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in,
 }
 
 // ---- generic IEEE 802.1Q vendor switch ---------------------------------------------------------
-inline void Switch::rx_vendor(Decision& d, const Parsed& f, PortId in, PortState& P, Time now) {
+template <class Store>
+inline void BasicSwitch<Store>::rx_vendor(Decision& d, const Parsed& f, PortId in, PortState& P, Time now) {
   using namespace detail;
   if (is_group(f.src) || f.src == 0) {
     d.reason = DropReason::invalid_source;
@@ -423,5 +536,7 @@ inline void Switch::rx_vendor(Decision& d, const Parsed& f, PortId in, PortState
   }
   forward_to(d, f, in, h.port, vlan, f.src);
 }
+
+extern template class BasicSwitch<detail::FdbTable<detail::Slot>>;
 
 }  // namespace fwd::l2
