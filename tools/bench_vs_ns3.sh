@@ -14,7 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 count="${1:-100000}"
 runs="${2:-3}"
 build="${FWD_BENCH_BUILD:-$root/BUILD/bench-release}"
-anchor="${FWD_NS3_ANCHOR:-$root/../shared/anchors/ns3-bridge-ping}"
+anchor="${FWD_NS3_ANCHOR:-$root/bench/anchors/ns3-bridge-ping}"  # copy of shared/anchors/ns3-bridge-ping
 
 echo "== building bench/sim_bench in $build" >&2
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFWD_PYTHON=OFF -DFWD_TESTS=OFF -DFWD_BENCH=ON >/dev/null
