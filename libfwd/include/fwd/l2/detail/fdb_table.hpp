@@ -1,15 +1,17 @@
 #pragma once
 // FdbTable: the open-addressing hash table under fwd::l2::MacTable (not public API).
 //
-// Layout: one array of 16-byte items {u64 key, 8-byte value}, four per 64-byte cache line (a
-// "bucket"); key 0 marks an empty item (VLAN 0 + MAC 00:00:00:00:00:00, which no system learns
-// and MacTable::add() refuses). Linear probing over items, but every key's home is the first
-// item of a bucket (homes aligned to 4): a lookup reads one cache line and compares its four
-// keys without branching on where the key sits, then follows into the next line only when that
-// bucket is full (about 3 % of hits at load 1/2). Deletion by backward shift, so there are no
-// tombstones and churn never forces a rehash: the table allocates only when it grows past 3/4
-// load (capacity doubles). At the load reserve() gives for a power-of-two number of entries (1/2)
-// the table holds 32 bytes per entry.
+// Layout: an array of 64-byte buckets, each one cache line holding four u64 keys followed by
+// their four 8-byte values; key 0 marks an empty item (VLAN 0 + MAC 00:00:00:00:00:00, which no
+// system learns and MacTable::add() refuses). Linear probing over items (item i is lane i % 4 of
+// bucket i / 4), but every key's home is the first item of a bucket: a lookup reads one cache
+// line and compares its four keys at once (SSE2: two 16-byte compares and a mask, no branch
+// on the lane -- the lane a key sits in is random, and a branch per lane mispredicted on about
+// every other lookup), following into the next line only when that bucket is full (about 3 % of
+// hits at load 1/2). Deletion by backward shift, so there are no tombstones and churn never
+// forces a rehash: the table allocates only when it grows past 3/4 load (capacity doubles). At
+// the load reserve() gives for a power-of-two number of entries (1/2) the table holds 32 bytes
+// per entry.
 //
 // hash() is independent of the table size, so a burst can hash its keys first, prefetch their
 // lines (prefetch(h)) and look them up later (find(key, h)) even if an insertion in between
@@ -21,6 +23,9 @@
 #include <new>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -29,14 +34,14 @@ namespace fwd::l2::detail {
 
 template <class V>
 class FdbTable {
-  static_assert(sizeof(V) == 8, "FdbTable items are 16 bytes");
+  static_assert(sizeof(V) == 8, "FdbTable values are 8 bytes");
 
 public:
-  struct Item {
-    std::uint64_t key;
-    V value;
-  };
   static constexpr std::size_t lanes = 4;  // items per bucket (one cache line)
+  struct alignas(64) Bucket {
+    std::uint64_t key[lanes];
+    V value[lanes];
+  };
 
   explicit FdbTable(std::size_t* alloc_counter = nullptr) : counter_(alloc_counter) { rehash(min_capacity); }
   ~FdbTable() { release(); }
@@ -45,7 +50,7 @@ public:
 
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return mask_ + 1; }
-  std::size_t memory_bytes() const { return (mask_ + 1) * sizeof(Item); }
+  std::size_t memory_bytes() const { return (mask_ + 1) / lanes * sizeof(Bucket); }
 
   /// Room for `n` entries without growing.
   void reserve(std::size_t n) {
@@ -61,24 +66,20 @@ public:
     x ^= x >> 29;
     return x * 0xbf58476d1ce4e5b9ULL;
   }
-  void prefetch(std::uint64_t h) const { __builtin_prefetch(&items_[home(h)]); }
+  void prefetch(std::uint64_t h) const { __builtin_prefetch(&buckets_[h >> shift_]); }
 
   V* find(std::uint64_t key) { return find(key, hash(key)); }
   const V* find(std::uint64_t key) const { return const_cast<FdbTable*>(this)->find(key, hash(key)); }
   // `h` must be hash(key).
   [[gnu::always_inline]] V* find(std::uint64_t key, std::uint64_t h) {
-    std::size_t i = home(h);
+    std::size_t b = static_cast<std::size_t>(h >> shift_);
     for (;;) {
-      Item* b = &items_[i];
-      // Four compares folded into a mask: the lane a key sits in is random, a branch per lane
-      // would mispredict on most lookups.
-      const unsigned hit = static_cast<unsigned>(b[0].key == key) | static_cast<unsigned>(b[1].key == key) << 1 |
-                           static_cast<unsigned>(b[2].key == key) << 2 | static_cast<unsigned>(b[3].key == key) << 3;
-      if (hit) [[likely]]
-        return &b[__builtin_ctz(hit)].value;
+      Bucket& B = buckets_[b];
+      if (const unsigned m = lanes_equal(B, key)) [[likely]]
+        return &B.value[__builtin_ctz(m) / lane_bits];
       // An empty item in the bucket ends the search: a key never sits past a hole after its home.
-      if ((b[0].key == 0) | (b[1].key == 0) | (b[2].key == 0) | (b[3].key == 0)) return nullptr;
-      i = (i + lanes) & mask_;
+      if (lanes_equal(B, 0)) return nullptr;
+      b = (b + 1) & (mask_ / lanes);
     }
   }
 
@@ -90,12 +91,12 @@ public:
   }
 
   bool erase(std::uint64_t key) {
-    for (std::size_t i = home(hash(key));; i = (i + 1) & mask_) {
-      if (items_[i].key == key) {
+    for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+      if (key_at(i) == key) {
         erase_index(i);
         return true;
       }
-      if (items_[i].key == 0) return false;
+      if (key_at(i) == 0) return false;
     }
   }
 
@@ -103,12 +104,12 @@ public:
   template <class F>
   void for_each(F&& f) {
     for (std::size_t i = 0; i <= mask_; ++i)
-      if (items_[i].key) f(items_[i].key, items_[i].value);
+      if (key_at(i)) f(key_at(i), value_at(i));
   }
   template <class F>
   void for_each(F&& f) const {
     for (std::size_t i = 0; i <= mask_; ++i)
-      if (items_[i].key) f(items_[i].key, static_cast<const V&>(items_[i].value));
+      if (key_at(i)) f(key_at(i), static_cast<const V&>(value_at(i)));
   }
 
   /// Erases the entries for which pred(key, value) is true; returns how many. pred may be
@@ -118,7 +119,7 @@ public:
   std::size_t erase_if(P&& pred) {
     std::size_t n = 0;
     for (std::size_t i = 0; i <= mask_;) {
-      if (items_[i].key && pred(items_[i].key, static_cast<const V&>(items_[i].value))) {
+      if (key_at(i) && pred(key_at(i), static_cast<const V&>(value_at(i)))) {
         erase_index(i);
         ++n;
         continue;  // an entry may have shifted into i
@@ -129,24 +130,49 @@ public:
   }
 
   void clear() {
-    std::memset(static_cast<void*>(items_), 0, (mask_ + 1) * sizeof(Item));
+    std::memset(static_cast<void*>(buckets_), 0, memory_bytes());
     size_ = 0;
   }
 
 private:
   static constexpr std::size_t min_capacity = 8;  // two buckets: shift_ stays below 64
 
-  std::size_t home(std::uint64_t h) const { return static_cast<std::size_t>(h >> shift_) * lanes; }
+#if defined(__SSE2__)
+  static constexpr unsigned lane_bits = 2;
+  // Bit 2i is set when lane i holds `key`: each 64-bit key is compared as two 32-bit halves
+  // (SSE2 has no 64-bit compare) and a lane matches when both halves do.
+  static unsigned lanes_equal(const Bucket& B, std::uint64_t key) {
+    const __m128i k = _mm_set1_epi64x(static_cast<long long>(key));
+    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(&B.key[0]));
+    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(&B.key[2]));
+    const unsigned m = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, k)))) |
+                       static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, k)))) << 4;
+    return m & (m >> 1) & 0x55u;
+  }
+#else
+  static constexpr unsigned lane_bits = 1;
+  static unsigned lanes_equal(const Bucket& B, std::uint64_t key) {
+    unsigned m = 0;
+    for (unsigned i = 0; i < lanes; ++i) {
+      const std::uint64_t x = B.key[i] ^ key;
+      m |= static_cast<unsigned>(((x | (0 - x)) >> 63) ^ 1) << i;  // 1 when x == 0, no branch
+    }
+    return m;
+  }
+#endif
+
+  std::uint64_t& key_at(std::size_t i) const { return buckets_[i / lanes].key[i % lanes]; }
+  V& value_at(std::size_t i) const { return buckets_[i / lanes].value[i % lanes]; }
+  std::size_t home(std::uint64_t key) const { return static_cast<std::size_t>(hash(key) >> shift_) * lanes; }
 
   // Requires: key absent, room for one more.
   V* place(std::uint64_t key, const V& v) {
-    for (std::size_t i = home(hash(key));; i = (i + 1) & mask_) {
-      Item& it = items_[i];
-      if (it.key == 0) {
-        it.key = key;
-        it.value = v;
+    for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+      if (key_at(i) == 0) {
+        key_at(i) = key;
+        value_at(i) = v;
         ++size_;
-        return &it.value;
+        return &value_at(i);
       }
     }
   }
@@ -155,40 +181,45 @@ private:
     std::size_t j = i;
     for (;;) {
       j = (j + 1) & mask_;
-      if (items_[j].key == 0) break;
-      const std::size_t h = home(hash(items_[j].key));
+      if (key_at(j) == 0) break;
+      const std::size_t h = home(key_at(j));
       // Item j may move back to the hole at i unless its home lies cyclically in (i, j].
       const bool stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
       if (!stays) {
-        items_[i] = items_[j];
+        key_at(i) = key_at(j);
+        value_at(i) = value_at(j);
         i = j;
       }
     }
-    items_[i].key = 0;
+    key_at(i) = 0;
     --size_;
   }
 
   void rehash(std::size_t cap) {
-    Item* old = items_;
+    Bucket* old = buckets_;
     const std::size_t old_cap = old ? mask_ + 1 : 0;
-    items_ = allocate(cap * sizeof(Item));
-    std::memset(static_cast<void*>(items_), 0, cap * sizeof(Item));
-    if (counter_) *counter_ += cap * sizeof(Item);
+    const std::size_t bytes = cap / lanes * sizeof(Bucket);
+    buckets_ = allocate(bytes);
+    std::memset(static_cast<void*>(buckets_), 0, bytes);
+    if (counter_) *counter_ += bytes;
     mask_ = cap - 1;
     shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap / lanes));
     size_ = 0;
-    for (std::size_t i = 0; i < old_cap; ++i)
-      if (old[i].key) place(old[i].key, old[i].value);
+    for (std::size_t i = 0; i < old_cap; ++i) {
+      const Bucket& B = old[i / lanes];
+      if (B.key[i % lanes]) place(B.key[i % lanes], B.value[i % lanes]);
+    }
     if (old) {
-      deallocate(old, old_cap * sizeof(Item));
-      if (counter_) *counter_ -= old_cap * sizeof(Item);
+      const std::size_t old_bytes = old_cap / lanes * sizeof(Bucket);
+      deallocate(old, old_bytes);
+      if (counter_) *counter_ -= old_bytes;
     }
   }
 
   void release() {
-    if (counter_) *counter_ -= (mask_ + 1) * sizeof(Item);
-    deallocate(items_, (mask_ + 1) * sizeof(Item));
-    items_ = nullptr;
+    if (counter_) *counter_ -= memory_bytes();
+    deallocate(buckets_, memory_bytes());
+    buckets_ = nullptr;
   }
 
   // Tables of 2 MiB and more are 2 MiB aligned and, on Linux, marked for transparent huge
@@ -196,19 +227,19 @@ private:
   // page walk under a hypervisor) that no prefetch hides -- 67 ns per lookup measured here at
   // 1 M entries with 4 KiB pages.
   static constexpr std::size_t huge = std::size_t{2} << 20;
-  static Item* allocate(std::size_t bytes) {
+  static Bucket* allocate(std::size_t bytes) {
     const std::size_t align = bytes >= huge ? huge : 64;
     void* p = ::operator new(bytes, std::align_val_t{align});
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (bytes >= huge) (void)::madvise(p, bytes, MADV_HUGEPAGE);
 #endif
-    return static_cast<Item*>(p);
+    return static_cast<Bucket*>(p);
   }
-  static void deallocate(Item* p, std::size_t bytes) {
+  static void deallocate(Bucket* p, std::size_t bytes) {
     ::operator delete(static_cast<void*>(p), std::align_val_t{bytes >= huge ? huge : 64});
   }
 
-  Item* items_ = nullptr;
+  Bucket* buckets_ = nullptr;
   std::size_t mask_ = 0;  // capacity - 1 (items)
   unsigned shift_ = 63;   // 64 - log2(buckets)
   std::size_t size_ = 0;
