@@ -484,6 +484,7 @@ BasicSwitch<Store>::BasicSwitch(SwitchConfig cfg, std::vector<PortConfig> ports)
   link_names_ = std::move(link_names);
   port_counters_.resize(ports_.size());
   for (std::size_t i = 0; i < ports_.size(); ++i) refresh_fast(static_cast<PortId>(i));
+  per_frame_work_ = has_lags_ || prof == Profile::ovs_3_1;
 
   // Local addresses: frames to them are consumed; Linux logs and forwards frames from them,
   // FreeBSD drops them. OVS keeps no such entries (its LOCAL port is not modelled).

@@ -212,26 +212,39 @@ public:
   static std::uint64_t hash_key(std::uint64_t key) { return Store::hash(key); }
   void prefetch_hashed(std::uint64_t h) const { map_.prefetch(h); }
 
-  /// The forwarding path's common case in one step: if `src_key` is live on `port` and
-  /// `dst_key` is live, does exactly what learn_key(src_key, port, now) would do (a same-port
-  /// refresh) and returns the destination's port. Otherwise returns no_port having changed
-  /// nothing but the clock (to what learn_key() would set it), and the caller falls back to
-  /// learn_key() and lookup_key(). `*_h` are hash_key() of the keys. Not for OVS rules (a
-  /// refresh there depends on age and gratuitous-ARP locks): fast_refresh_ok() says when.
-  [[gnu::always_inline]] PortId refresh_and_lookup(std::uint64_t src_key, std::uint64_t src_h, PortId port,
-                                                   std::uint64_t dst_key, std::uint64_t dst_h, Time now) {
+  /// The table clock at `now` as the forwarding fast path needs it (burst processing computes it
+  /// once per burst): the tick learn_key() would stamp, the oldest live dynamic stamp, and
+  /// whether a flap action may be holding learning in some VLAN. Advances the clock to `now`
+  /// exactly as learn_key() would.
+  struct FastClock {
+    std::uint32_t tick;
+    std::uint32_t alive_from;
+    bool hold;
+  };
+  FastClock fast_clock(Time now) {
     const std::uint32_t t = tick(now);
     if (t != alive_tick_) [[unlikely]]
       alive_from_ = alive_from(t);
-    if (learning_hold_ && flap_.is_learning_disabled(detail::key_vlan(src_key), now)) [[unlikely]]
+    return {t, alive_from_, learning_hold_};
+  }
+
+  /// The forwarding path's common case in one step: if `src_key` is live on `port` and
+  /// `dst_key` is live, does exactly what learn_key(src_key, port, now) would do (a same-port
+  /// refresh) and returns the destination's port. Otherwise returns no_port having changed
+  /// nothing, and the caller falls back to learn_key() and lookup_key(). `c` is fast_clock(now),
+  /// `*_h` are hash_key() of the keys. Only when fast_refresh_ok() (no OVS refresh rules).
+  [[gnu::always_inline]] PortId refresh_and_lookup(const FastClock& c, std::uint64_t src_key, std::uint64_t src_h,
+                                                   PortId port, std::uint64_t dst_key, std::uint64_t dst_h,
+                                                   Time now) {
+    if (c.hold && flap_.is_learning_disabled(detail::key_vlan(src_key), now)) [[unlikely]]
       return no_port;
     detail::Slot* s = map_.find(src_key, src_h);
     const detail::Slot* d = map_.find(dst_key, dst_h);
-    if (!s || !d || s->port != port || !alive(*s) || !alive(*d)) [[unlikely]]
+    if (!s || !d || s->port != port || !alive(*s, c) || !alive(*d, c)) [[unlikely]]
       return no_port;
     // learn_key() stores the stamp; storing only when it changes keeps the line clean (the
     // stamp has jiffy or second resolution, so most frames find it equal).
-    if (s->stamp != t) s->stamp = t;
+    if (s->stamp != c.tick) s->stamp = c.tick;
     return d->port;
   }
   /// True when a same-port refresh is plain (no learning-off, no OVS refresh rules).
@@ -316,8 +329,8 @@ private:
     const std::int64_t from = (y + 1) * clock_.ticks_per_granule();
     return from >= std::int64_t{UINT32_MAX} ? UINT32_MAX : static_cast<std::uint32_t>(from);
   }
-  bool alive(const detail::Slot& s) const {
-    return (s.flags & detail::slot_flag::is_static) || s.stamp >= alive_from_;
+  static bool alive(const detail::Slot& s, const FastClock& c) {
+    return (s.flags & detail::slot_flag::is_static) || s.stamp >= c.alive_from;
   }
   void update_fast_flags() {
     fast_refresh_ok_ = !learning_off_ && refresh_min_granules_ == 0 && cfg_.garp_lock_time.ns == 0;

@@ -359,8 +359,9 @@ private:
   bool learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
   void finish(Decision& d, DropReason r);
   void classify_fast(LinkId link, net::Bytes frame, FastInfo& k) const;
-  void receive_one(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp, const FastInfo& k);
-  bool forward_known(const FastInfo& k, net::Bytes frame, Time now, Decision& d);
+  using FastClock = typename Table::FastClock;
+  void receive_one(const Rx& r, Time now, Decision& d, Datapath dp, const FastInfo& k, const FastClock& c);
+  bool forward_known(const FastInfo& k, const FastClock& c, const Rx& r, Time now, Decision& d);
   void receive_slow(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp);
   void refresh_fast(PortId p);
   void rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
@@ -400,6 +401,7 @@ private:
   Time now_{};
   bool pending_any_ = false;
   bool has_lags_ = false;
+  bool per_frame_work_ = false;   // has_lags_ or OVS: receive() runs bonds / deferred learning
   Time next_pending_{};
   std::unique_ptr<detail::SwitchImpl> impl_;
 };

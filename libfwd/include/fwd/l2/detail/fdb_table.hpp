@@ -59,13 +59,10 @@ public:
     if (cap > mask_ + 1) rehash(cap);
   }
 
-  // A multiplicative mix of the key (private, deterministic; nothing observable depends on it:
-  // dumps are sorted). The bucket is its top bits.
-  static std::uint64_t hash(std::uint64_t key) {
-    std::uint64_t x = key * 0x9e3779b97f4a7c15ULL;
-    x ^= x >> 29;
-    return x * 0xbf58476d1ce4e5b9ULL;
-  }
+  // Fibonacci hashing: the bucket is the top bits of key * 2^64/phi, and every key bit reaches
+  // the top bits of the product (private and deterministic; nothing observable depends on it:
+  // dumps are sorted). One multiply: the two-round mix it replaced was 3.5 % of the frame path's instructions.
+  static std::uint64_t hash(std::uint64_t key) { return key * 0x9e3779b97f4a7c15ULL; }
   void prefetch(std::uint64_t h) const { __builtin_prefetch(&buckets_[h >> shift_]); }
 
   V* find(std::uint64_t key) { return find(key, hash(key)); }

@@ -136,7 +136,7 @@ template <class Store>
 inline void BasicSwitch<Store>::receive(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp) {
   FastInfo k;
   classify_fast(link, frame, k);
-  receive_one(link, frame, now, d, dp, k);
+  receive_one(Rx{link, frame}, now, d, dp, k, k.fast ? table_.fast_clock(now) : FastClock{});
 }
 
 // Two passes over a burst: classify every frame and hash its two FDB keys, starting the loads of
@@ -148,14 +148,20 @@ inline void BasicSwitch<Store>::receive_burst(std::span<const Rx> in, Time now, 
   FastInfo info[chunk];
   for (std::size_t base = 0; base < n; base += chunk) {
     const std::size_t m = std::min(chunk, n - base);
+    bool any = false;
     for (std::size_t i = 0; i < m; ++i) {
       classify_fast(in[base + i].link, in[base + i].frame, info[i]);
       if (info[i].fast) {
         table_.prefetch_hashed(info[i].src_h);
         table_.prefetch_hashed(info[i].dst_h);
+        any = true;
       }
     }
-    for (std::size_t i = 0; i < m; ++i) receive_one(in[base + i].link, in[base + i].frame, now, out[base + i], dp, info[i]);
+    // Once per burst: every frame has the same `now`, and the first fast frame would advance
+    // the table clock to it anyway (frames processed before it see the same clock either way).
+    const FastClock c = any ? table_.fast_clock(now) : FastClock{};
+    for (std::size_t i = 0; i < m; ++i)
+      receive_one(in[base + i], now, out[base + i], dp, info[i], c);
   }
 }
 
@@ -204,22 +210,21 @@ template <class Store>
 }
 
 template <class Store>
-[[gnu::always_inline]] inline void BasicSwitch<Store>::receive_one(LinkId link, net::Bytes frame, Time now,
-                                                                   Decision& d, Datapath dp, const FastInfo& k) {
+[[gnu::always_inline]] inline void BasicSwitch<Store>::receive_one(const Rx& r, Time now, Decision& d, Datapath dp,
+                                                                   const FastInfo& k, const FastClock& c) {
   ++counters_.rx;
-  now_ = now;
-  if (pending_any_ && now.ns >= next_pending_.ns) [[unlikely]]
-    apply_pending(now);
-  if (has_lags_) [[unlikely]]
-    run_bonds(now);
+  if (per_frame_work_) [[unlikely]] {
+    if (pending_any_ && now.ns >= next_pending_.ns) apply_pending(now);
+    if (has_lags_) run_bonds(now);
+  }
   if (k.fast) [[likely]] {
     ++port_counters_[k.in].rx;
-    if (forward_known(k, frame, now, d)) [[likely]]
+    if (forward_known(k, c, r, now, d)) [[likely]]
       return;
-  } else if (link < links_.size()) {
-    ++port_counters_[links_[link].port].rx;
+  } else if (r.link < links_.size()) {
+    ++port_counters_[links_[r.link].port].rx;
   }
-  receive_slow(link, frame, now, d, dp);
+  receive_slow(r.link, r.frame, now, d, dp);
 }
 
 // The common case as one straight line: the source is live on the ingress port (a same-port
@@ -227,15 +232,16 @@ template <class Store>
 // exactly the effects the profile's rx_* function would for such a frame; for any other frame
 // it returns false having changed nothing observable (MacTable::refresh_and_lookup).
 template <class Store>
-[[gnu::always_inline]] inline bool BasicSwitch<Store>::forward_known(const FastInfo& k, net::Bytes frame, Time now,
-                                                                     Decision& d) {
+[[gnu::always_inline]] inline bool BasicSwitch<Store>::forward_known(const FastInfo& k, const FastClock& c,
+                                                                     const Rx& r, Time now, Decision& d) {
   const PortHot* hot = port_hot_.data();
   if (!hot[k.in].fast_in) [[unlikely]]  // shut by a flap action earlier in this burst
     return false;
-  const PortId out = table_.refresh_and_lookup(k.src_key, k.src_h, k.in, k.dst_key, k.dst_h, now);
+  const PortId out = table_.refresh_and_lookup(c, k.src_key, k.src_h, k.in, k.dst_key, k.dst_h, now);
   if (out == no_port || out == k.in) [[unlikely]]
     return false;
-  if (!hot[out].fast_out || (vlan_aware_ && !ports_[out].member.test(k.vlan))) [[unlikely]]
+  const bool aware = vlan_aware_;
+  if (!hot[out].fast_out || (aware && !ports_[out].member.test(k.vlan))) [[unlikely]]
     return false;
   d.verdict = Verdict::forwarded;
   d.reason = DropReason::none;
@@ -246,9 +252,9 @@ template <class Store>
   d.datapath_hit = false;
   d.dst_port = out;
   d.egress.clear();
-  if (vlan_aware_) [[unlikely]] {
+  if (aware) [[unlikely]] {
     Parsed f;
-    f.parse(frame, false);
+    f.parse(r.frame, false);
     add_copy(d, out, f, k.vlan, f.src);
   } else {
     d.egress.emplace_back(out, hot[out].first_link, TagOp::keep, std::uint16_t{0});
@@ -263,6 +269,7 @@ template <class Store>
 [[gnu::noinline]] inline void BasicSwitch<Store>::receive_slow(LinkId link, net::Bytes frame, Time now, Decision& d,
                                                                Datapath dp) {
   d.reset();
+  now_ = now;
   if (link >= links_.size()) [[unlikely]] {
     finish(d, DropReason::bad_link);
     return;
