@@ -39,9 +39,12 @@ def frame(*, src_mac="02:00:00:00:00:01", dst_mac="02:00:00:00:00:02", vlan=None
           proto="tcp", src_port=1024, dst_port=80, eth_type=None, payload=b""):
     """One frame from keyword fields (a shortcut for FrameBuilder).
 
-    proto: 'tcp', 'udp', 'icmp' (echo request, id = src_port) or an IP protocol number.
+    proto: 'tcp', 'udp', 'icmp' (echo request, id = src_port) or an IP protocol number (6, 17, 1
+    and 58 build those headers; other numbers give a bare IP header with that protocol).
     Without src_ip/dst_ip the frame is non-IP with `eth_type` (default 0x88b5, local experimental).
     """
+    if not isinstance(proto, str):
+        proto = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp"}.get(int(proto), int(proto))
     b = FrameBuilder().eth(dst_mac, src_mac)
     if vlan is not None:
         b.vlan(int(vlan))

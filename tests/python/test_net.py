@@ -54,3 +54,13 @@ def test_flows_to_frames_round_trip_through_the_hash():
     bad["ip_version"] = 5
     with pytest.raises(ValueError, match="ip_version 5"):
         net.frames_from_flows(bad)
+
+
+def test_frame_shortcut_builds_transport_headers_for_protocol_numbers():
+    by_name = net.frame(src_ip="10.0.0.1", dst_ip="10.0.0.2", proto="tcp", src_port=80, dst_port=30892)
+    assert net.frame(src_ip="10.0.0.1", dst_ip="10.0.0.2", proto=6, src_port=80, dst_port=30892) == by_name
+    assert net.summary(net.frame(src_ip="10.0.0.1", dst_ip="10.0.0.2", proto=17, src_port=5, dst_port=6))["dst_port"] == 6
+    bare = net.summary(net.frame(src_ip="10.0.0.1", dst_ip="10.0.0.2", proto=47))
+    assert bare["ip_proto"] == 47 and "src_port" not in bare
+    with pytest.raises(ValueError, match="unknown proto"):
+        net.frame(src_ip="10.0.0.1", proto="gre")
