@@ -52,6 +52,8 @@ def distribution(lag, frames, lengths, wire_lengths):
 def plot(result, out):
     import matplotlib
 
+    import textwrap
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -64,7 +66,9 @@ def plot(result, out):
         ax.legend()
     ax.set_ylabel("frames")
     imb = result["imbalance"]
-    ax.set_title(f"{result['lag'].split(';hash=')[0]}  imbalance {imb:.3f}" if imb else result["lag"], fontsize=9)
+    # Long LAG specs wrap at ';' so the title fits the figure.
+    title = textwrap.fill(result["lag"].replace(";", "; "), width=60)
+    ax.set_title(f"{title}\nimbalance (max/mean) {imb:.3f}" if imb else title, fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     plt.close(fig)
