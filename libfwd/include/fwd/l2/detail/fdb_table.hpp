@@ -5,9 +5,9 @@
 // their four 8-byte values; key 0 marks an empty item (VLAN 0 + MAC 00:00:00:00:00:00, which no
 // system learns and MacTable::add() refuses). Linear probing over items (item i is lane i % 4 of
 // bucket i / 4), but every key's home is the first item of a bucket: a lookup reads one cache
-// line and compares its four keys at once (SSE2: two 16-byte compares and a mask, no branch
-// on the lane -- the lane a key sits in is random, and a branch per lane mispredicted on about
-// every other lookup), following into the next line only when that bucket is full (about 3 % of
+// line and compares its four keys at once (SSE2: the four low halves in one compare, then the
+// one candidate in full; no branch on the lane -- the lane a key sits in is random, and a
+// branch per lane mispredicted on about every other lookup), following into the next line only when that bucket is full (about 3 % of
 // hits at load 1/2). Deletion by backward shift, so there are no tombstones and churn never
 // forces a rehash: the table allocates only when it grows past 3/4 load (capacity doubles). At
 // the load reserve() gives for a power-of-two number of entries (1/2) the table holds 32 bytes
@@ -72,10 +72,15 @@ public:
     std::size_t b = static_cast<std::size_t>(h >> shift_);
     for (;;) {
       Bucket& B = buckets_[b];
-      if (const unsigned m = lanes_equal(B, key)) [[likely]]
-        return &B.value[__builtin_ctz(m) / lane_bits];
+      // Lanes whose low 32 bits match, then the full compare: one candidate, right, on almost
+      // every hit (the MAC's last four bytes), so the loop runs once and its branch predicts.
+      for (unsigned m = lanes_low_equal(B, static_cast<std::uint32_t>(key)); m; m &= m - 1) {
+        const unsigned i = static_cast<unsigned>(__builtin_ctz(m));
+        if (B.key[i] == key) [[likely]]
+          return &B.value[i];
+      }
       // An empty item in the bucket ends the search: a key never sits past a hole after its home.
-      if (lanes_equal(B, 0)) return nullptr;
+      if (has_empty(B)) return nullptr;
       b = (b + 1) & (mask_ / lanes);
     }
   }
@@ -135,28 +140,28 @@ private:
   static constexpr std::size_t min_capacity = 8;  // two buckets: shift_ stays below 64
 
 #if defined(__SSE2__)
-  static constexpr unsigned lane_bits = 2;
-  // Bit 2i is set when lane i holds `key`: each 64-bit key is compared as two 32-bit halves
-  // (SSE2 has no 64-bit compare) and a lane matches when both halves do.
-  static unsigned lanes_equal(const Bucket& B, std::uint64_t key) {
-    const __m128i k = _mm_set1_epi64x(static_cast<long long>(key));
-    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(&B.key[0]));
-    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(&B.key[2]));
-    const unsigned m = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, k)))) |
-                       static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, k)))) << 4;
-    return m & (m >> 1) & 0x55u;
+  // Bit i is set when lane i's key has `low` as its low 32 bits: the four low halves gathered
+  // into one register and compared at once (SSE2 has no 64-bit compare).
+  static unsigned lanes_low_equal(const Bucket& B, std::uint32_t low) {
+    const __m128 a = _mm_castsi128_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(&B.key[0])));
+    const __m128 c = _mm_castsi128_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(&B.key[2])));
+    const __m128i lows = _mm_castps_si128(_mm_shuffle_ps(a, c, _MM_SHUFFLE(2, 0, 2, 0)));
+    const __m128i eq = _mm_cmpeq_epi32(lows, _mm_set1_epi32(static_cast<int>(low)));
+    return static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(eq)));
   }
 #else
-  static constexpr unsigned lane_bits = 1;
-  static unsigned lanes_equal(const Bucket& B, std::uint64_t key) {
+  static unsigned lanes_low_equal(const Bucket& B, std::uint32_t low) {
     unsigned m = 0;
     for (unsigned i = 0; i < lanes; ++i) {
-      const std::uint64_t x = B.key[i] ^ key;
-      m |= static_cast<unsigned>(((x | (0 - x)) >> 63) ^ 1) << i;  // 1 when x == 0, no branch
+      const std::uint32_t x = static_cast<std::uint32_t>(B.key[i]) ^ low;
+      m |= static_cast<unsigned>(((x | (0u - x)) >> 31) ^ 1u) << i;  // 1 when x == 0, no branch
     }
     return m;
   }
 #endif
+  static bool has_empty(const Bucket& B) {
+    return (B.key[0] == 0) | (B.key[1] == 0) | (B.key[2] == 0) | (B.key[3] == 0);
+  }
 
   std::uint64_t& key_at(std::size_t i) const { return buckets_[i / lanes].key[i % lanes]; }
   V& value_at(std::size_t i) const { return buckets_[i / lanes].value[i % lanes]; }
