@@ -2,11 +2,10 @@
 // Slot layout, keys, the table clock and the event ring of fwd::l2::MacTable (not public API).
 //
 // Key: one 64-bit word, VID in bits 48..59 and the MAC in bits 0..47, so a (VLAN, MAC) compare
-// is one integer compare. Value: 8 bytes (stamp, port, flags, spare). Stored in a
-// boost::unordered_flat_map<uint64_t, Slot>: 16 bytes per slot plus one metadata byte per slot
-// (15 slots + 16 bytes per group). Sized with reserve() for a known capacity the table sits at
-// about 0.53 load for power-of-two entry counts, i.e. 32 bytes per entry including overhead, and
-// 19.5 bytes at its 0.875 maximum load (bench/switch_bench.cpp reports `bytes_per_entry`).
+// is one integer compare. Value: 8 bytes (stamp, port, flags, spare). Stored in FdbTable
+// (fdb_table.hpp): 16 bytes per item, four items per 64-byte bucket, no other overhead; sized
+// with reserve() for a power-of-two entry count the table sits at load 1/2, i.e. 32 bytes per
+// entry, and 21.3 bytes at its 3/4 maximum load (bench/switch_bench.cpp `bytes_per_entry`).
 //
 // Time: a stamp is a u32 count of `tick`s since the table's epoch (never wraps: the epoch is
 // moved forward and old stamps clamped when the count passes 2^31, see Clock::rebase). Ageing is
