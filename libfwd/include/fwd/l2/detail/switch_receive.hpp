@@ -134,7 +134,7 @@ inline bool BasicSwitch<Store>::learn_or_drop(std::uint16_t vlan, std::uint64_t 
 // Every frame: the per-frame bookkeeping, then the fast path, else the system's full rules.
 template <class Store>
 inline void BasicSwitch<Store>::receive(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp) {
-  FastInfo k;
+  FastInfo k{};
   classify_fast(link, frame, k);
   receive_one(Rx{link, frame}, now, d, dp, k, k.fast ? table_.fast_clock(now) : FastClock{});
 }
