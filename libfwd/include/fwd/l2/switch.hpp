@@ -364,9 +364,12 @@ private:
   bool learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
   void finish(Decision& d, DropReason r);
   void classify_fast(LinkId link, net::Bytes frame, FastInfo& k) const;
-  using FastClock = typename Table::FastClock;
-  void receive_one(const Rx& r, Time now, Decision& d, Datapath dp, const FastInfo& k, const FastClock& c);
-  bool forward_known(const FastInfo& k, const FastClock& c, const Rx& r, Time now, Decision& d);
+  struct BurstClock {
+    typename Table::FastClock clock;
+    bool ready = false;  // read lazily, by the first frame that gets as far as learning
+  };
+  void receive_one(const Rx& r, Time now, Decision& d, Datapath dp, const FastInfo& k, BurstClock& c);
+  bool forward_known(const FastInfo& k, BurstClock& c, const Rx& r, Time now, Decision& d);
   void receive_slow(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp);
   void refresh_fast(PortId p);
   void rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);

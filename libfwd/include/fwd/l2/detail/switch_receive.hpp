@@ -136,7 +136,8 @@ template <class Store>
 inline void BasicSwitch<Store>::receive(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp) {
   FastInfo k{};
   classify_fast(link, frame, k);
-  receive_one(Rx{link, frame}, now, d, dp, k, k.fast ? table_.fast_clock(now) : FastClock{});
+  BurstClock c{};
+  receive_one(Rx{link, frame}, now, d, dp, k, c);
 }
 
 // Two passes over a burst: classify every frame and hash its two FDB keys, starting the loads of
@@ -148,18 +149,14 @@ inline void BasicSwitch<Store>::receive_burst(std::span<const Rx> in, Time now, 
   FastInfo info[chunk];
   for (std::size_t base = 0; base < n; base += chunk) {
     const std::size_t m = std::min(chunk, n - base);
-    bool any = false;
     for (std::size_t i = 0; i < m; ++i) {
       classify_fast(in[base + i].link, in[base + i].frame, info[i]);
       if (info[i].fast) {
         table_.prefetch_hashed(info[i].src_h);
         table_.prefetch_hashed(info[i].dst_h);
-        any = true;
       }
     }
-    // Once per burst: every frame has the same `now`, and the first fast frame would advance
-    // the table clock to it anyway (frames processed before it see the same clock either way).
-    const FastClock c = any ? table_.fast_clock(now) : FastClock{};
+    BurstClock c{};  // read once per burst: every frame has the same `now`
     for (std::size_t i = 0; i < m; ++i)
       receive_one(in[base + i], now, out[base + i], dp, info[i], c);
   }
@@ -211,7 +208,7 @@ template <class Store>
 
 template <class Store>
 [[gnu::always_inline]] inline void BasicSwitch<Store>::receive_one(const Rx& r, Time now, Decision& d, Datapath dp,
-                                                                   const FastInfo& k, const FastClock& c) {
+                                                                   const FastInfo& k, BurstClock& c) {
   ++counters_.rx;
   if (per_frame_work_) [[unlikely]] {
     if (pending_any_ && now.ns >= next_pending_.ns) apply_pending(now);
@@ -232,12 +229,18 @@ template <class Store>
 // exactly the effects the profile's rx_* function would for such a frame; for any other frame
 // it returns false having changed nothing observable (MacTable::refresh_and_lookup).
 template <class Store>
-[[gnu::always_inline]] inline bool BasicSwitch<Store>::forward_known(const FastInfo& k, const FastClock& c,
+[[gnu::always_inline]] inline bool BasicSwitch<Store>::forward_known(const FastInfo& k, BurstClock& c,
                                                                      const Rx& r, Time now, Decision& d) {
   const PortHot* hot = port_hot_.data();
   if (!hot[k.in].fast_in) [[unlikely]]  // shut by a flap action earlier in this burst
     return false;
-  const PortId out = table_.refresh_and_lookup(c, k.src_key, k.src_h, k.in, k.dst_key, k.dst_h, now);
+  // From here on rx_* would learn, and so advance the table clock to `now`: reading it now
+  // (first time in the burst) leaves the clock exactly as frame-by-frame processing would.
+  if (!c.ready) [[unlikely]] {
+    c.clock = table_.fast_clock(now);
+    c.ready = true;
+  }
+  const PortId out = table_.refresh_and_lookup(c.clock, k.src_key, k.src_h, k.in, k.dst_key, k.dst_h, now);
   if (out == no_port || out == k.in) [[unlikely]]
     return false;
   const bool aware = vlan_aware_;
