@@ -33,12 +33,13 @@
 // (FdbTable with the same hash-then-prefetch burst, and std::unordered_map) on the same keys:
 // the floor the table alone sets on this machine.
 //
-// Measured on the 2-vCPU KVM guest (AMD EPYC, 2.6 GHz; 5 repetitions, means, cv <= 4.3 %):
-// switch_forward 67.7 / 69.4 / 57.6 M frames/s at 4 K / 64 K / 1 M MACs, the reference
-// 29.6 / 18.7 / 3.6 M (ratio 2.29 / 3.71 / 16.0), 32 bytes per entry; bare two lookups
-// 244 / 221 / 122 M against 55.6 / 37.9 / 11.6 M. Callgrind: 197 instructions per frame for
-// the switch, 213 for the reference (the gap is latency: dependent node loads and a division
-// per lookup), 378 before the fast path.
+// Measured on the 2-vCPU KVM guest (AMD EPYC, 2.6 GHz; 5 repetitions, means, cv <= 4.4 %):
+// switch_forward 66.2 / 70.7 / 62.0 M frames/s at 4 K / 64 K / 1 M MACs, the reference
+// 30.5 / 19.8 / 3.8 M (ratio 2.17 / 3.58 / 16.1), 32 bytes per entry; bare two lookups
+// 241 / 223 / 123 M against 55.7 / 38.3 / 12.9 M. Callgrind: 198 instructions per frame for
+// the switch, 215 for the reference (the gap is latency: dependent node loads and a division
+// per lookup), 378 before the fast path. At 4 K both tables sit in L2, so the ~11 ns of
+// per-frame work both share (classification, accounting, the Decision) caps the ratio.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
