@@ -360,6 +360,8 @@ private:
   void add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src);
   void flood(Decision& d, const Parsed& f, PortId in, std::uint16_t vlan, std::uint64_t src, unsigned kind);
   void forward_to(Decision& d, const Parsed& f, PortId in, PortId out, std::uint16_t vlan, std::uint64_t src);
+  void unicast(Decision& d, const Parsed& f, PortId in, std::uint16_t vlan, Time now, bool hairpin,
+               bool check_member);
   LearnStatus do_learn(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
   bool learn_or_drop(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o, Decision& d);
   void finish(Decision& d, DropReason r);

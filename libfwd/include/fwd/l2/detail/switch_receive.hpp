@@ -109,6 +109,29 @@ inline void BasicSwitch<Store>::flood(Decision& d, const Parsed& f, PortId in, s
   if (d.egress.empty()) d.reason = DropReason::no_egress;
 }
 
+// Known unicast goes to its port, unknown unicast floods; a destination on the ingress port is
+// filtered (unless hairpin), one on a port that is down (or, with check_member, outside the VLAN)
+// is black-holed. The tail every profile's decision shares.
+template <class Store>
+inline void BasicSwitch<Store>::unicast(Decision& d, const Parsed& f, PortId in, std::uint16_t vlan, Time now,
+                                        bool hairpin, bool check_member) {
+  const Hit h = table_.lookup_key(detail::make_key(vlan, f.dst), now);
+  if (!h) {
+    flood(d, f, in, vlan, f.src, detail::flood_unicast);
+    return;
+  }
+  d.dst_port = h.port;
+  if (h.port == in && !hairpin) {
+    d.reason = DropReason::same_port;
+    return;
+  }
+  if (!ports_[h.port].up(now) || (check_member && !ports_[h.port].member.test(vlan))) {
+    d.reason = DropReason::blackhole;
+    return;
+  }
+  forward_to(d, f, in, h.port, vlan, f.src);
+}
+
 template <class Store>
 inline LearnStatus BasicSwitch<Store>::do_learn(std::uint16_t vlan, std::uint64_t src, PortId in, Time now, LearnOptions o,
                                     Decision& d) {
@@ -359,21 +382,7 @@ inline void BasicSwitch<Store>::rx_linux(Decision& d, const Parsed& f, PortId in
     d.verdict = Verdict::to_host;
     return;
   }
-  const Hit h = table_.lookup_key(detail::make_key(vlan, f.dst), now);
-  if (!h) {
-    flood(d, f, in, vlan, f.src, flood_unicast);
-    return;
-  }
-  d.dst_port = h.port;
-  if (h.port == in && !P.hairpin) {
-    d.reason = DropReason::same_port;
-    return;
-  }
-  if (!ports_[h.port].up(now) || (vlan_aware_ && !ports_[h.port].member.test(vlan))) {
-    d.reason = DropReason::blackhole;
-    return;
-  }
-  forward_to(d, f, in, h.port, vlan, f.src);
+  unicast(d, f, in, vlan, now, P.hairpin, vlan_aware_);
 }
 
 // ---- FreeBSD if_bridge (bridge_input / bridge_forward, 9.x) ------------------------------------
@@ -413,21 +422,7 @@ inline void BasicSwitch<Store>::rx_freebsd(Decision& d, const Parsed& f, PortId 
     return;
   }
   if (can_learn && !learn_or_drop(vlan, f.src, in, now, lo, d)) return;
-  const Hit h = table_.lookup_key(detail::make_key(vlan, f.dst), now);
-  if (!h) {
-    flood(d, f, in, vlan, f.src, flood_unicast);
-    return;
-  }
-  d.dst_port = h.port;
-  if (h.port == in) {
-    d.reason = DropReason::same_port;
-    return;
-  }
-  if (!ports_[h.port].up(now)) {
-    d.reason = DropReason::blackhole;
-    return;
-  }
-  forward_to(d, f, in, h.port, vlan, f.src);
+  unicast(d, f, in, vlan, now, /*hairpin=*/false, /*check_member=*/false);
 }
 
 // ---- Open vSwitch 3.1 NORMAL (xlate_normal) ------------------------------------------------------
@@ -482,21 +477,7 @@ inline void BasicSwitch<Store>::rx_ovs(Decision& d, const Parsed& f, LinkId link
     flood(d, f, in, vlan, f.src, is_broadcast(f.dst) ? flood_broadcast : flood_multicast);
     return;
   }
-  const Hit h = table_.lookup_key(detail::make_key(vlan, f.dst), now);
-  if (!h) {
-    flood(d, f, in, vlan, f.src, flood_unicast);
-    return;
-  }
-  d.dst_port = h.port;
-  if (h.port == in) {  // "learned port is input port, dropping"
-    d.reason = DropReason::same_port;
-    return;
-  }
-  if (!ports_[h.port].up(now)) {
-    d.reason = DropReason::blackhole;
-    return;
-  }
-  forward_to(d, f, in, h.port, vlan, f.src);
+  unicast(d, f, in, vlan, now, /*hairpin=*/false, /*check_member=*/false);  // same port: "learned port is input port, dropping"
 }
 
 // ---- generic IEEE 802.1Q vendor switch ---------------------------------------------------------
@@ -530,21 +511,7 @@ inline void BasicSwitch<Store>::rx_vendor(Decision& d, const Parsed& f, PortId i
     d.verdict = Verdict::to_host;
     return;
   }
-  const Hit h = table_.lookup_key(detail::make_key(vlan, f.dst), now);
-  if (!h) {
-    flood(d, f, in, vlan, f.src, flood_unicast);
-    return;
-  }
-  d.dst_port = h.port;
-  if (h.port == in) {
-    d.reason = DropReason::same_port;
-    return;
-  }
-  if (!ports_[h.port].up(now) || !ports_[h.port].member.test(vlan)) {
-    d.reason = DropReason::blackhole;
-    return;
-  }
-  forward_to(d, f, in, h.port, vlan, f.src);
+  unicast(d, f, in, vlan, now, /*hairpin=*/false, /*check_member=*/true);
 }
 
 extern template class BasicSwitch<detail::FdbTable<detail::Slot>>;
