@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "guarded_frame.hpp"
 #include "test_frames.hpp"
 #include <sys/mman.h>
 #include <unistd.h>
@@ -24,28 +25,6 @@ namespace {
 
 
 Bytes bytes(const std::vector<std::uint8_t>& v) { return {v.data(), v.size()}; }
-
-/// A frame copied to the very end of a readable page that is followed by an inaccessible one:
-/// any read past the frame faults.
-class Guarded {
-public:
-  explicit Guarded(const std::vector<std::uint8_t>& f, std::size_t len) : len_(len) {
-    page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    void* m = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) throw std::runtime_error("mmap failed");
-    base_ = static_cast<std::uint8_t*>(m);
-    if (mprotect(base_ + page_, page_, PROT_NONE) != 0) throw std::runtime_error("mprotect failed");
-    std::memcpy(base_ + page_ - len_, f.data(), len_);
-  }
-  ~Guarded() { munmap(base_, 2 * page_); }
-  Guarded(const Guarded&) = delete;
-  Guarded& operator=(const Guarded&) = delete;
-  Bytes bytes() const { return {base_ + page_ - len_, len_}; }
-
-private:
-  std::uint8_t* base_ = nullptr;
-  std::size_t page_ = 0, len_ = 0;
-};
 
 std::uint32_t tcp(const std::vector<std::uint8_t>& f, std::uint32_t basis = 0) {
   return ovs::hash(bytes(f), PacketMeta{}, BondMode::balance_tcp, basis);

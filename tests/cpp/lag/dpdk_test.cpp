@@ -7,19 +7,12 @@
 #include <vector>
 
 #include "fwd/lag/lag.hpp"
+#include "member_names.hpp"
 
 using fwd::lag::Lag;
 using fwd::lag::MemberIndex;
 using fwd::lag::Outcome;
 
-namespace {
-std::vector<std::string> names(const Lag& lag, const fwd::lag::MemberArray& a) {
-  std::vector<std::string> out;
-  for (MemberIndex m : a) out.push_back(lag.name(m));
-  return out;
-}
-using V = std::vector<std::string>;
-}  // namespace
 
 TEST(DpdkBond, ActiveMembersInActivationOrder) {
   auto lag = Lag::from_spec("dpdk:balance;xmit_policy=l34", {"p0", "p1", "p2"});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fwd/lag/lag.hpp"
+#include "member_names.hpp"
 
 using fwd::Time;
 using fwd::lag::Lag;
@@ -16,14 +17,6 @@ using fwd::lag::MemberIndex;
 using fwd::lag::Outcome;
 using fwd::lag::Selection;
 
-namespace {
-std::vector<std::string> names(const Lag& lag, const fwd::lag::MemberArray& a) {
-  std::vector<std::string> out;
-  for (MemberIndex m : a) out.push_back(lag.name(m));
-  return out;
-}
-using V = std::vector<std::string>;
-}  // namespace
 
 TEST(LinuxBond, UsableSlavesInEnslaveOrder) {
   // Spec §9.3: layer3+4 on F1 = 0x5fcbe3e3; % 3 = 2.
