@@ -409,3 +409,24 @@ TEST(Switch, ShowTextAndJson) {
   EXPECT_NE(sj.find("\"learned\":1"), std::string::npos);
   EXPECT_NE(sj.find("\"maximum\":8192"), std::string::npos);
 }
+
+// Found by tests/fuzz/switch_fuzz: the all-zero MAC in VLAN 0 used to share the table's "empty
+// slot" key, so a frame *to* 00:00:00:00:00:00 found an empty slot, took it for an expired entry
+// and erased it (the size underflowed and a later FDB dump threw). It floods like unknown unicast.
+TEST(Switch, AllZeroDestinationFloodsAndLeavesTheTableIntact) {
+  for (Profile p : {Profile::linux_bridge, Profile::freebsd_bridge, Profile::ovs_3_1, Profile::vendor}) {
+    Switch sw(SwitchConfig::defaults(p), plain_ports(3));
+    sw.receive(0, bytes(eth(BCAST, A)), ms(0));
+    sw.receive(1, bytes(eth(BCAST, B)), ms(1));
+    ASSERT_EQ(sw.fdb().size(), 2u) << to_string(p);
+    for (int i = 0; i < 3; ++i) {
+      const auto d = sw.receive(2, bytes(eth(0, C)), ms(1000.0 * 400 * i + 2));  // past ageing from i = 1
+      EXPECT_EQ(d.verdict, Verdict::flooded) << to_string(p);
+    }
+    const Time end = ms(1000.0 * 800 + 2);
+    sw.fdb().age(end);
+    EXPECT_EQ(sw.fdb().size(), sw.fdb().entries(end).size()) << to_string(p);
+    EXPECT_NO_THROW(sw.fdb_show(end)) << to_string(p);
+    expect_accounting(sw);
+  }
+}

@@ -11,7 +11,7 @@
 /// lookup, 32 bytes per entry at the load reserve() gives for a power-of-two entry count
 /// (bench/switch_bench.cpp `bytes_per_entry`). `MacTable` is `BasicMacTable<FdbTable>`; the
 /// benchmark instantiates the same logic over std::unordered_map as its reference.
-/// Invariants: a key is (VID << 48 | MAC); VID 0 when the table is not VLAN-keyed. An entry's
+/// Invariants: a key is (1 << 63 | VID << 48 | MAC), never 0 (the empty slot); VID 0 when the table is not VLAN-keyed. An entry's
 /// port is < `ports`. Dynamic entries expire `ageing` after their last update (creation,
 /// refresh, move) judged on whole granules; expired entries are removed lazily (on the next
 /// touch, on age(), before a capacity decision), and `expired` counts them then.

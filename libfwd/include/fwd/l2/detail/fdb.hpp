@@ -24,10 +24,13 @@ namespace fwd::l2::detail {
 
 inline constexpr std::uint64_t mac_mask = 0xffff'ffff'ffffULL;
 
+// Bit 63 is always set: the tables use key 0 for an empty slot, and (VLAN 0, 00:00:00:00:00:00) is
+// a frame's destination often enough (Linux floods it like unknown unicast) to need a key of its own.
+inline constexpr std::uint64_t key_present = 1ULL << 63;
 constexpr std::uint64_t make_key(std::uint16_t vlan, std::uint64_t mac48) {
-  return (std::uint64_t{vlan & 0x0fffu} << 48) | (mac48 & mac_mask);
+  return key_present | (std::uint64_t{vlan & 0x0fffu} << 48) | (mac48 & mac_mask);
 }
-constexpr std::uint16_t key_vlan(std::uint64_t key) { return static_cast<std::uint16_t>(key >> 48); }
+constexpr std::uint16_t key_vlan(std::uint64_t key) { return static_cast<std::uint16_t>((key >> 48) & 0x0fffu); }
 constexpr std::uint64_t key_mac(std::uint64_t key) { return key & mac_mask; }
 
 namespace slot_flag {
