@@ -7,17 +7,16 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include <random>
 #include <string>
 #include <vector>
 
 #include "fwd/hash/policy.hpp"
-#include "fwd/net/build.hpp"
+#include "bench_frames.hpp"
 
 namespace {
 
 constexpr std::size_t frame_count = 1 << 20;
-constexpr std::size_t frame_size = 64;
+constexpr std::size_t frame_size = bench_frame_size;
 
 struct Corpus {
   std::vector<std::uint8_t> frames;  // frame_count rows of frame_size bytes
@@ -27,25 +26,14 @@ struct Corpus {
 const Corpus& corpus() {
   static const Corpus c = [] {
     Corpus c;
-    auto base = fwd::net::FrameBuilder()
-                    .eth(fwd::net::Mac::parse("00:00:5e:00:01:01"), fwd::net::Mac::parse("00:25:90:11:22:33"))
-                    .ipv4(fwd::net::Ipv4::parse("10.0.0.1"), fwd::net::Ipv4::parse("10.0.0.2"))
-                    .tcp(1, 2)
-                    .min_size(frame_size)
-                    .build();
-    std::mt19937_64 rng(20261125);
-    c.frames.resize(frame_count * frame_size);
+    c.frames = random_tcp_frames(frame_count, 20261125);
     c.tuples.resize(frame_count * 13);
     for (std::size_t i = 0; i < frame_count; ++i) {
-      std::uint8_t* f = c.frames.data() + i * frame_size;
-      std::copy(base.begin(), base.end(), f);
-      const std::uint64_t r = rng();
-      for (int b = 0; b < 6; ++b) f[6 + b] ^= static_cast<std::uint8_t>(rng() >> (8 * b));  // src MAC
-      for (int b = 0; b < 12; ++b) f[26 + b] = static_cast<std::uint8_t>(r >> (5 * b));      // IPs, ports
+      const std::uint8_t* f = c.frames.data() + i * frame_size;
       std::uint8_t* t = c.tuples.data() + i * 13;
-      std::copy(f + 26, f + 34, t);
-      t[8] = f[23];
-      std::copy(f + 34, f + 38, t + 9);
+      std::copy(f + 26, f + 34, t);  // src, dst
+      t[8] = f[23];                  // protocol
+      std::copy(f + 34, f + 38, t + 9);  // ports
     }
     return c;
   }();

@@ -5,37 +5,19 @@
 // `select_hash_only/<spec>` times the distributor alone over precomputed hashes.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <string>
 #include <vector>
 
 #include "fwd/lag/lag.hpp"
-#include "fwd/net/build.hpp"
+#include "bench_frames.hpp"
 
 namespace {
 
 constexpr std::size_t frame_count = 1 << 20;
-constexpr std::size_t frame_size = 64;
+constexpr std::size_t frame_size = bench_frame_size;
 
 const std::vector<std::uint8_t>& corpus() {
-  static const std::vector<std::uint8_t> frames = [] {
-    auto base = fwd::net::FrameBuilder()
-                    .eth(fwd::net::Mac::parse("00:00:5e:00:01:01"), fwd::net::Mac::parse("00:25:90:11:22:33"))
-                    .ipv4(fwd::net::Ipv4::parse("10.0.0.1"), fwd::net::Ipv4::parse("10.0.0.2"))
-                    .tcp(1, 2)
-                    .min_size(frame_size)
-                    .build();
-    std::mt19937_64 rng(20261126);
-    std::vector<std::uint8_t> v(frame_count * frame_size);
-    for (std::size_t i = 0; i < frame_count; ++i) {
-      std::uint8_t* f = v.data() + i * frame_size;
-      std::copy(base.begin(), base.end(), f);
-      const std::uint64_t r = rng(), s = rng();
-      for (int b = 0; b < 6; ++b) f[6 + b] = static_cast<std::uint8_t>(s >> (8 * b));  // src MAC (OVS SLB)
-      for (int b = 0; b < 12; ++b) f[26 + b] = static_cast<std::uint8_t>(r >> (5 * b));  // IPs, ports
-    }
-    return v;
-  }();
+  static const std::vector<std::uint8_t> frames = random_tcp_frames(frame_count, 20261126);
   return frames;
 }
 

@@ -22,6 +22,16 @@ inline std::vector<std::uint8_t> hex(std::string_view s) {
   return out;
 }
 
+/// The raw text of `"key":` in one JSON line of a vector file (strings without their quotes).
+/// Enough for the flat, machine-written vector lines; not a JSON parser.
+inline std::string json_field(const std::string& line, const std::string& key) {
+  std::size_t p = line.find("\"" + key + "\":");
+  if (p == std::string::npos) return {};
+  p += key.size() + 3;
+  if (line[p] == '"') return line.substr(p + 1, line.find('"', p + 1) - p - 1);
+  return line.substr(p, line.find_first_of(",}", p) - p);
+}
+
 /// Lower-case hex of bytes.
 inline std::string to_hex(const std::vector<std::uint8_t>& v) {
   static constexpr char digits[] = "0123456789abcdef";

@@ -206,16 +206,6 @@ TEST(Bmv2, HashFrameTracesFieldsAtFrameOffsets) {
 }
 
 #ifdef FWD_TEST_DATA
-namespace {
-std::string json_field(const std::string& line, const std::string& key) {
-  std::size_t p = line.find("\"" + key + "\":");
-  if (p == std::string::npos) return {};
-  p += key.size() + 3;
-  if (line[p] == '"') return line.substr(p + 1, line.find('"', p + 1) - p - 1);
-  return line.substr(p, line.find_first_of(",}", p) - p);
-}
-}  // namespace
-
 // Every public bmv2 vector: the hash of hash_input_hex, index = hash % members, and our field
 // list from the frame for corpus frames.
 TEST(Bmv2, PublicVectors) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_frames.hpp"
+
 #include <fstream>
 #include <random>
 #include <string>
@@ -14,12 +16,6 @@ using fwd::net::Bytes;
 using Buf = std::vector<std::uint8_t>;
 
 namespace {
-Buf hex(const std::string& s) {
-  Buf out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
 void put16(Buf& b, unsigned v) { b.push_back(v >> 8), b.push_back(v & 0xff); }
 void append(Buf& b, const auto& bytes) { b.insert(b.end(), bytes.begin(), bytes.end()); }
 
@@ -277,16 +273,6 @@ TEST(Toeplitz, RetaRule) {
 }
 
 #ifdef FWD_TEST_DATA
-namespace {
-std::string json_field(const std::string& line, const std::string& key) {
-  std::size_t p = line.find("\"" + key + "\":");
-  if (p == std::string::npos) return {};
-  p += key.size() + 3;
-  if (line[p] == '"') return line.substr(p + 1, line.find('"', p + 1) - p - 1);
-  return line.substr(p, line.find_first_of(",}", p) - p);
-}
-}  // namespace
-
 // Every public vector: the raw-input hash, the RETA index, and our extraction from the frame.
 TEST(Toeplitz, PublicVectors) {
   std::ifstream in(std::string(FWD_TEST_DATA) + "/vectors/toeplitz.jsonl");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_frames.hpp"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -12,20 +14,11 @@ using fwd::net::PacketMeta;
 using Buf = std::vector<std::uint8_t>;
 
 namespace {
-Buf hex(const std::string& s) {
-  Buf out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
 Buf cat(std::initializer_list<Buf> parts) {
   Buf out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
-// F1 of the spec (§9): 192.168.80.2:80 -> 192.168.0.17:30892, TCP, TTL 64.
-const Buf F1 = hex("00005e0001010025901122330800450000281234000040069738c0a85002c0a80011"
-                   "005078ac00000001000000005012ffff00000000000000000000");
 // The same with an 802.1Q tag, VID 100, PCP 5.
 const Buf F1_TAGGED = hex("00005e000101002590112233" "8100a064" "0800450000281234000040069738c0a85002c0a80011"
                           "005078ac00000001000000005012ffff00000000000000000000");
