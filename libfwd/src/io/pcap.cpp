@@ -62,8 +62,16 @@ bool PcapReader::next(Record& out) {
                             pcap_geterr(p_)));
   }
   ++records_;
-  // With nanosecond precision requested, libpcap stores nanoseconds in tv_usec.
-  out.timestamp = Time::from_ns(static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(h->ts.tv_usec));
+  // With nanosecond precision requested, libpcap stores nanoseconds in tv_usec. A pcapng file may
+  // give any count of any unit (e.g. 2^60 ticks of one second): range-check instead of wrapping.
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(static_cast<std::int64_t>(h->ts.tv_sec), std::int64_t{1'000'000'000}, &ns) ||
+      __builtin_add_overflow(ns, static_cast<std::int64_t>(h->ts.tv_usec), &ns)) {
+    throw Error(fmt::format("capture '{}' ({}): record {} at byte offset {}: timestamp {} s is outside the int64 "
+                            "nanosecond range (about 1678..2262)", path_, format_, records_, offset,
+                            static_cast<std::int64_t>(h->ts.tv_sec)));
+  }
+  out.timestamp = Time::from_ns(ns);
   out.wire_length = h->len;
   out.data = net::Bytes(data, h->caplen);
   return true;
@@ -73,14 +81,17 @@ FrameBlock read_frames(const std::string& path, std::size_t max_stride) {
   PcapReader r(path);
   FrameBlock b;
   b.format = r.format();
-  std::vector<std::uint8_t> bytes;  // all captured bytes back to back, cut to max_stride
+  // Frames are first kept compactly (one buffer + offsets): the padded block is sized once the
+  // longest frame is known, and refused if padding would cost far more than the capture itself
+  // (one 256 KiB frame among 20 000 small ones used to ask for 5 GB).
+  std::vector<std::uint8_t> bytes;
   std::vector<std::size_t> starts;
   std::size_t longest = 0;
   Record v;
   while (r.next(v)) {
     const std::size_t keep = max_stride ? std::min(v.data.size(), max_stride) : v.data.size();
     starts.push_back(bytes.size());
-    bytes.insert(bytes.end(), v.data.begin(), v.data.begin() + static_cast<std::ptrdiff_t>(keep));
+    if (keep) bytes.insert(bytes.end(), v.data.begin(), v.data.begin() + static_cast<std::ptrdiff_t>(keep));
     b.lengths.push_back(static_cast<std::uint32_t>(keep));
     b.wire_lengths.push_back(v.wire_length);
     b.timestamps_ns.push_back(v.timestamp.ns);
@@ -88,9 +99,17 @@ FrameBlock read_frames(const std::string& path, std::size_t max_stride) {
   }
   b.count = starts.size();
   b.stride = max_stride ? max_stride : std::max<std::size_t>(longest, 1);
+  const std::size_t budget = std::max<std::size_t>(std::size_t{64} << 20, 16 * (bytes.size() + 16 * b.count));
+  if (b.count && b.stride > budget / b.count) {
+    throw Error(fmt::format("capture '{}': padding its {} frames to rows of {} bytes (its longest frame) would take "
+                            "{:.1f} MB for {:.1f} MB of frames; give a maximum row length (max_length / "
+                            "max_stride, e.g. 512 bytes: every header libfwd hashes) or stream the file",
+                            path, b.count, b.stride, static_cast<double>(b.count) * static_cast<double>(b.stride) / 1e6,
+                            static_cast<double>(bytes.size()) / 1e6));
+  }
   b.data.assign(b.count * b.stride, 0);
   for (std::size_t i = 0; i < b.count; ++i)
-    std::memcpy(b.data.data() + i * b.stride, bytes.data() + starts[i], b.lengths[i]);
+    if (b.lengths[i]) std::memcpy(b.data.data() + i * b.stride, bytes.data() + starts[i], b.lengths[i]);
   return b;
 }
 

@@ -205,3 +205,60 @@ TEST(Pcap, ClearErrors) {
   std::remove(junk.c_str());
   EXPECT_THROW(PcapWriter("/nonexistent/dir/out.pcap"), FileError);
 }
+
+// Issue 11 regressions.
+namespace {
+// pcapng with if_tsresol = 0 (units of one second) and one EPB at `units`.
+std::vector<std::uint8_t> pcapng_seconds(std::uint64_t units, std::size_t frame_len) {
+  auto v = pcapng({}, 0);                       // SHB + IDB (tsresol 9)
+  v[28 + 16 + 4] = 0;                            // if_tsresol value byte -> 10^0
+  const std::uint32_t padded = static_cast<std::uint32_t>((frame_len + 3) / 4 * 4), len = 32 + padded;
+  put_le32(v, 6); put_le32(v, len); put_le32(v, 0);
+  put_le32(v, static_cast<std::uint32_t>(units >> 32)); put_le32(v, static_cast<std::uint32_t>(units));
+  put_le32(v, static_cast<std::uint32_t>(frame_len)); put_le32(v, static_cast<std::uint32_t>(frame_len));
+  v.resize(v.size() + padded, 0x11);
+  put_le32(v, len);
+  return v;
+}
+}  // namespace
+
+TEST(Pcap, HugePcapngTimestampIsAnErrorNotASignedOverflow) {
+  const auto path = tmp("huge_ts.pcapng");
+  save(path, pcapng_seconds(std::uint64_t{1} << 62, 60));  // 2^62 s: beyond int64 nanoseconds
+  const auto e = error_of(path);
+  EXPECT_NE(e.find("outside the int64 nanosecond range"), std::string::npos) << e;
+  save(path, pcapng_seconds(1'700'000'000, 60));           // an ordinary second still reads
+  const auto b = fwd::io::read_frames(path);
+  ASSERT_EQ(b.count, 1u);
+  EXPECT_EQ(b.timestamps_ns[0], 1'700'000'000'000'000'000);
+  std::remove(path.c_str());
+}
+
+TEST(Pcap, EveryRecordZeroLength) {
+  // All-empty records: no bytes to copy (memcpy from a null buffer was undefined behaviour, seen by UBSan).
+  const auto path = tmp("empty_records.pcap");
+  save(path, usec_pcap(1, {frame(0, 0), frame(0, 0), frame(0, 0)}));
+  const auto b = fwd::io::read_frames(path);
+  EXPECT_EQ(b.count, 3u);
+  EXPECT_EQ(b.stride, 1u);
+  EXPECT_EQ(b.lengths, (std::vector<std::uint32_t>{0, 0, 0}));
+  EXPECT_EQ(b.wire_lengths, (std::vector<std::uint32_t>{4, 4, 4}));
+  std::remove(path.c_str());
+}
+
+TEST(Pcap, PaddingIsBoundedByTheCaptureSize) {
+  // 20 000 small frames and one of 256 KiB: padding every row to the longest asked for 5 GB.
+  std::vector<std::vector<std::uint8_t>> frames(20000, frame(60, 1));
+  frames.push_back(frame(262144, 2));
+  const auto path = tmp("one_large.pcap");
+  save(path, usec_pcap(1, frames));
+  const auto e = error_of(path);
+  EXPECT_NE(e.find("give a maximum row length"), std::string::npos) << e;
+  // With a row length it reads, in memory proportional to the rows asked for.
+  const auto b = fwd::io::read_frames(path, 512);
+  EXPECT_EQ(b.count, 20001u);
+  EXPECT_EQ(b.data.size(), 20001u * 512u);
+  EXPECT_EQ(b.lengths.back(), 512u);
+  EXPECT_EQ(b.wire_lengths.back(), 262148u);
+  std::remove(path.c_str());
+}

@@ -86,7 +86,9 @@ struct FrameBlock {
 };
 
 /// Reads every record of a capture. `max_stride` > 0 caps the row width (longer frames are cut
-/// to it; their `lengths` say so); 0 sizes rows to the longest captured frame (at least 1).
+/// to it; their `lengths` say so); 0 sizes rows to the longest captured frame (at least 1), unless
+/// the padded block would exceed max(64 MiB, 16 x the capture's size): then fwd::Error asks for a
+/// `max_stride` (memory stays proportional to the input). Flow tables stream instead: fwd/io/flows.hpp.
 FrameBlock read_frames(const std::string& path, std::size_t max_stride = 0);
 
 class PcapWriter {
