@@ -40,7 +40,7 @@ FLOW_TABLE_DTYPE = np.dtype({
     "names": list(_KEY.names) + ["packets", "bytes", "first_ns", "last_ns", "flow_label"],
     "formats": [_KEY.fields[n][0] for n in _KEY.names] + ["<u8", "<u8", "<i8", "<i8", "<u4"],
     "offsets": [_KEY.fields[n][1] for n in _KEY.names] + [64, 72, 80, 88, 96],
-    "itemsize": 104,
+    "itemsize": 128,
 })
 assert FLOW_TABLE_DTYPE.itemsize == FLOW_ROW_SIZE, "FLOW_TABLE_DTYPE out of step with fwd::io::Flow"
 

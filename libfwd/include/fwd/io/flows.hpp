@@ -55,17 +55,18 @@ inline constexpr std::size_t skip_reason_count = 7;
 /// "unknown_linktype", "truncated_link", ... (stable names used in JSON and Python).
 std::string_view skip_reason_name(SkipReason r);
 
-/// One row of a flow table. Layout mirrored by fwd.io FLOW_TABLE_DTYPE.
-struct Flow {
-  net::FlowRecord key;          ///< zero padding included: keys compare with memcmp
+/// One row of a flow table. Layout mirrored by fwd.flows.FLOW_TABLE_DTYPE. Two cache lines: the
+/// key (compared on lookup) in the first, the counters (updated per frame) in the second.
+struct alignas(64) Flow {
+  net::FlowRecord key;          ///< zero padding included: keys compare as eight words
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;      ///< sum of original (wire) lengths
   std::int64_t first_ns = 0;
   std::int64_t last_ns = 0;
   std::uint32_t flow_label = 0; ///< IPv6 flow label of the first packet
-  std::uint32_t reserved_ = 0;
+  std::uint32_t reserved_[7] = {};
 };
-static_assert(sizeof(Flow) == 104, "Flow must match fwd.io FLOW_TABLE_DTYPE");
+static_assert(sizeof(Flow) == 128, "Flow must match fwd.flows.FLOW_TABLE_DTYPE");
 
 /// Classifies one link-layer frame: fills `key` (zeroed first) and `flow_label`, or returns false
 /// and sets `why`. Never reads past `frame`.
@@ -95,8 +96,16 @@ public:
   /// Records per link type not classified (link type, count), for messages.
   const std::vector<std::pair<int, std::uint64_t>>& unknown_linktypes() const { return unknown_lt_; }
 
+  /// Adds every record of `reader` (what add_capture does): records are classified in groups
+  /// whose table slots and rows are prefetched before they are updated, so lookups in a table
+  /// larger than the cache overlap instead of waiting one after the other.
+  void add_records(CaptureReader& reader, std::vector<std::int64_t>* frame_flow);
+
 private:
   std::int64_t insert(const net::FlowRecord& key, std::uint64_t hash);
+  std::int64_t account(const net::FlowRecord& key, std::uint64_t hash, std::int64_t ts, std::uint32_t wire,
+                       std::uint32_t label);
+  void count_skip(int linktype, SkipReason why);
   void grow();
 
   std::vector<Flow> flows_;
