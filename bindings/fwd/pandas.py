@@ -8,6 +8,7 @@
 A DataFrame describes flows with columns named as in `fwd.net.FLOW_DTYPE` (src_mac, dst_mac, vlan,
 src_ip, dst_ip, ip_proto, src_port, dst_port, eth_type; missing columns take defaults: MACs
 02:00:00:00:00:01/02, untagged, TCP, ports 0), or holds whole frames in a `frame` column (bytes).
+A flow table from a capture (`fwd.flows.read_flows(path).to_dataframe()`) is such a DataFrame.
 """
 import ipaddress
 
@@ -19,12 +20,59 @@ from ._fwd.hash import Policy
 
 _DEFAULTS = {"src_mac": 0x020000000001, "dst_mac": 0x020000000002, "vlan": -1, "ip_proto": 6, "src_port": 0,
              "dst_port": 0, "eth_type": 0x88B5}
+_RANGES = {"vlan": (-1, 0xFFFF), "ip_proto": (0, 255), "src_port": (0, 0xFFFF), "dst_port": (0, 0xFFFF),
+           "eth_type": (0, 0xFFFF)}
+#: Columns assign_members reads, and the other columns of a fwd.flows table (read, not used).
+FLOW_COLUMNS = ("src_mac", "dst_mac", "vlan", "src_ip", "dst_ip", "ip_proto", "src_port", "dst_port", "eth_type",
+                "frame")
+_INFO_COLUMNS = ("ip_version", "flow_label", "packets", "bytes", "first_ns", "last_ns")
+
+#: IP protocol names accepted in an ip_proto column (IANA keywords as in /etc/protocols, plus
+#: common spellings), case-insensitive.
+PROTOCOLS = {"hopopt": 0, "icmp": 1, "igmp": 2, "ipip": 4, "ipencap": 4, "ipv4": 4, "tcp": 6, "egp": 8, "igp": 9,
+             "udp": 17, "ipv6": 41, "ipv6-route": 43, "ipv6-frag": 44, "rsvp": 46, "gre": 47, "esp": 50, "ah": 51,
+             "ipv6-icmp": 58, "icmpv6": 58, "icmp6": 58, "ipv6-nonxt": 59, "ipv6-opts": 60, "eigrp": 88, "ospf": 89,
+             "ospfigp": 89, "pim": 103, "vrrp": 112, "carp": 112, "l2tp": 115, "sctp": 132, "udplite": 136,
+             "udp-lite": 136, "mpls-in-ip": 137, "ethernet": 143}
 
 
 def _mac(v):
     if isinstance(v, str):
         return int(net.Mac(v))
     return int(v)
+
+
+def _proto(v, row):
+    if isinstance(v, str):
+        key = v.strip().lower()
+        if key in PROTOCOLS:
+            return PROTOCOLS[key]
+        if key.isdigit():
+            return int(key)
+        raise ValueError(f"row {row}: ip_proto {v!r} is not a protocol name or number: expected a number 0-255 or "
+                         f"one of {', '.join(sorted(set(PROTOCOLS)))}")
+    return v
+
+
+def _int_column(df, col, default):
+    """One integer column, NaN -> default, range-checked (never wrapped into the field)."""
+    values = df[col]
+    if col == "ip_proto":
+        values = [_proto(v, i) for i, v in enumerate(values)]
+    out = np.empty(len(df), dtype=np.int64)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out[i] = default
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)) or \
+                (isinstance(v, (float, np.floating)) and not float(v).is_integer()):
+            raise ValueError(f"row {i}: {col} {v!r} is not an integer")
+        out[i] = int(v)
+    lo, hi = _RANGES[col]
+    bad = np.flatnonzero((out < lo) | (out > hi))
+    if len(bad):
+        raise ValueError(f"row {int(bad[0])}: {col} {int(out[bad[0]])} is out of range ({lo}..{hi})")
+    return out
 
 
 def flows_from_dataframe(df):
@@ -35,53 +83,155 @@ def flows_from_dataframe(df):
         if col not in df:
             flows[col] = default
         elif col in ("src_mac", "dst_mac"):
-            flows[col] = [_mac(v) for v in df[col]]
+            try:
+                flows[col] = [_mac(v) for v in df[col]]
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise ValueError(f"column {col}: {exc}") from None
         else:
-            flows[col] = df[col].fillna(default).to_numpy()
+            flows[col] = _int_column(df, col, default)
     if "src_ip" in df or "dst_ip" in df:
+        versions = {}
         for col in ("src_ip", "dst_ip"):
-            values = df[col] if col in df else ["0.0.0.0"] * n
+            values = df[col] if col in df else [None] * n
             for i, v in enumerate(values):
-                try:
-                    a = ipaddress.ip_address(v)
-                except ValueError:
-                    raise ValueError(f"row {i}: {col} {v!r} is not an IPv4 or IPv6 address") from None
+                if col not in df:
+                    a = ipaddress.ip_address("0.0.0.0" if versions.get(i, 4) == 4 else "::")
+                else:
+                    try:
+                        a = ipaddress.ip_address(v)
+                    except ValueError:
+                        raise ValueError(f"row {i}: {col} {v!r} is not an IPv4 or IPv6 address") from None
+                if versions.setdefault(i, a.version) != a.version:
+                    raise ValueError(f"row {i}: src_ip and dst_ip are of different IP versions")
                 flows[col][i] = np.frombuffer(a.packed.ljust(16, b"\0"), dtype=np.uint8)
                 flows["ip_version"][i] = a.version
     return flows
 
 
-def assign_members(df, policy, members, **meta):
-    """Member of every row under `policy` (a spec string or fwd.hash.Policy) -> pandas Series.
+def _check_columns(df, ignore):
+    if ignore is True:
+        return
+    ignored = set(ignore or ())
+    unknown = [c for c in df.columns if c not in FLOW_COLUMNS and c not in _INFO_COLUMNS and c not in ignored]
+    if unknown:
+        raise ValueError(f"unknown column(s) {', '.join(repr(c) for c in unknown)}: flow columns are "
+                         f"{', '.join(FLOW_COLUMNS)} (and {', '.join(_INFO_COLUMNS)} of a fwd.flows table); "
+                         "rename them, or pass ignore=[...] (or ignore=True) for columns that are not flow fields")
 
-    `members` is a count (the Series holds indices) or a list of names (the Series holds names).
-    Batch path: one call into C++ for the whole frame, bit-identical to Policy.index per frame.
-    Keyword metadata (vlan_tci=..., output_vlan=...) applies to every row and uses the scalar path.
-    """
-    p = policy if isinstance(policy, Policy) else Policy(policy)
-    names = None
-    if not isinstance(members, (int, np.integer)):
-        names = list(members)
-        members = len(names)
-    if members < 1:
-        raise ValueError(f"members must be at least 1, got {members}")
+
+def _members(members):
+    if isinstance(members, (bool, np.bool_)):
+        raise ValueError(f"members must be a count or a list of names, got {members!r}")
+    if isinstance(members, (int, np.integer)):
+        if not 1 <= int(members) <= 65535:
+            raise ValueError(f"members must be at least 1 and at most 65535, got {members}")
+        return None, int(members)
+    if isinstance(members, str):
+        members = [m.strip() for m in members.split(",") if m.strip()]
+    try:
+        names = [str(m) for m in members]
+    except TypeError:
+        raise ValueError(f"members must be a count or a list of names, got {members!r}") from None
+    if not names:
+        raise ValueError("members: at least one member is needed")
+    if len(set(names)) != len(names):
+        raise ValueError(f"members: duplicate names in {names}")
+    return names, len(names)
+
+
+def _frames(df):
     if "frame" in df:
         rows = [bytes(f) for f in df["frame"]]
         width = max((len(f) for f in rows), default=0)
         frames = np.zeros((len(rows), max(width, 1)), dtype=np.uint8)
         for i, f in enumerate(rows):
             frames[i, :len(f)] = np.frombuffer(f, dtype=np.uint8)
-        lengths = np.array([len(f) for f in rows], dtype=np.uint32)
+        return frames, np.array([len(f) for f in rows], dtype=np.uint32)
+    return net.frames_from_flows(flows_from_dataframe(df))
+
+
+def _lag(policy, names, count, down):
+    """A Lag for `policy` if it is a LAG (or a LAG spec), else None."""
+    from .lag import Lag
+
+    if isinstance(policy, Lag):
+        lag = policy.copy()
+        if names is not None and list(names) != list(lag.members):
+            raise ValueError(f"members {names} differ from the LAG's {list(lag.members)}")
     else:
-        frames, lengths = net.frames_from_flows(flows_from_dataframe(df))
+        try:
+            lag = Lag(policy, names if names is not None else [f"m{i}" for i in range(count)])
+        except ValueError:
+            return None
+    for name in down:
+        lag.set_link(name, False)
+    return lag
+
+
+def assign_members(df, policy, members=None, *, down=(), ignore=None, **meta):
+    """Member of every row (flow) -> pandas Series named "member".
+
+    `policy`: a LAG spec (``ovs-3.1:balance-tcp``, ``linux-6.12:802.3ad;xmit_hash_policy=layer3+4``;
+    see fwd.lag), a fwd.lag.Lag (copied: its member state is used, not changed), a hash Policy spec
+    (``linux-6.12:layer3+4``; see fwd.hash) or a fwd.hash.Policy. A string that reads as a LAG spec
+    is a LAG (so ``ovs:balance-tcp`` maps OVS buckets to members as the bond does); a hash policy
+    maps hash -> member itself (h % n and the like).
+    `members`: a count (the Series holds indices), a list of names or "a,b,c" (it holds names);
+    optional for a Lag object. `down`: names of members whose link is down (LAG only).
+    Rows whose frame the LAG drops get -1 (or None with names); broadcast rows get -2 (or "*").
+    `ignore`: columns that are not flow fields (True: ignore every unknown column); any other
+    unknown column raises ValueError, as do bad cells (named by row and column). `ip_proto` takes
+    numbers or names (tcp, udp, icmp, ipv6-icmp, sctp...; see PROTOCOLS).
+    Batch path: one call into C++; keyword metadata (vlan_tci=..., output_vlan=...) applies to every
+    row and uses the scalar path of a hash policy.
+    """
+    from .lag import BATCH_BROADCAST, BATCH_DROPPED, Lag
+
+    _check_columns(df, ignore)
+    if members is None:
+        if not isinstance(policy, Lag):
+            raise ValueError("members is required (a count or a list of names) unless policy is a fwd.lag.Lag")
+        names, count = list(policy.members), len(policy.members)
+    else:
+        names, count = _members(members)
+    down = [down] if isinstance(down, str) else list(down)
+    lag = None
+    if not isinstance(policy, Policy):
+        if not isinstance(policy, (str, Lag)):
+            raise ValueError(f"policy must be a LAG or hash spec string, a fwd.lag.Lag or a fwd.hash.Policy, "
+                             f"got {type(policy).__name__}")
+        lag = _lag(policy, names, count, down)
+    frames, lengths = _frames(df)
+    if lag is not None:
+        if meta:
+            raise ValueError(f"metadata {sorted(meta)} applies to hash policies only, not to the LAG {lag.spec!r}")
+        codes = lag.select_batch(frames, lengths).astype(np.int64)
+        if names is None:
+            return pd.Series(codes, index=df.index, name="member")
+        labels = np.array(list(lag.members) + [None, "*"], dtype=object)
+        pick = np.where(codes == BATCH_DROPPED, len(lag.members), np.where(codes == BATCH_BROADCAST,
+                                                                            len(lag.members) + 1, codes))
+        return pd.Series(labels[pick], index=df.index, name="member")
+    if down:
+        raise ValueError("down= needs member state: give a LAG spec (e.g. 'linux-6.12:802.3ad;"
+                         "xmit_hash_policy=layer3+4'), not a hash policy")
+    try:
+        p = policy if isinstance(policy, Policy) else Policy(policy)
+    except ValueError as exc:
+        raise ValueError(f"policy {policy!r} is neither a LAG spec (pydoc fwd.lag) nor a hash policy spec "
+                         f"(pydoc fwd.hash): {exc}") from None
     if meta:
-        idx = np.array([p.index(frames[i, :lengths[i]].tobytes(), members, **meta) for i in range(len(frames))],
-                       dtype=np.uint16)
+        idx = np.array([p.index(frames[i, :lengths[i]].tobytes(), count, **meta) for i in range(len(frames))],
+                       dtype=np.int64)
     else:
-        idx = p.index_batch(frames, members, lengths)
+        idx = np.asarray(p.index_batch(frames, count, lengths), dtype=np.int64)
+    if len(idx) and int(idx.max()) >= count:
+        raise ValueError(f"hash policy {p.spec!r} gives indices up to {int(idx.max())} (buckets, not members) for "
+                         f"{count} members: give the LAG spec (e.g. 'ovs-3.1:balance-tcp') so buckets map to "
+                         "members as the system does")
     if names is not None:
         return pd.Series(np.array(names, dtype=object)[idx], index=df.index, name="member")
     return pd.Series(idx, index=df.index, name="member")
 
 
-__all__ = ["assign_members", "flows_from_dataframe"]
+__all__ = ["assign_members", "flows_from_dataframe", "PROTOCOLS", "FLOW_COLUMNS"]
