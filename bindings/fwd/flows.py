@@ -114,6 +114,49 @@ def as_flow_records(flows):
     return out
 
 
+class CaptureFlows:
+    """A capture as the LAG commands use it: `table` (FlowTable of the whole file), `frames`,
+    `lengths`, `wire_lengths` of every record (None when the capture is not Ethernet), and one frame
+    per flow in table order: `flow_frames`, `flow_lengths` (the flow's first frame; rebuilt from the
+    flow's key when the capture has no Ethernet header: `rebuilt` is then True)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def capture_flows(path, *, max_length=512):
+    """Read `path` for hashing: rows cut at `max_length` bytes (every header libfwd hashes fits in
+    512), frames grouped into flows. See CaptureFlows."""
+    from . import io
+
+    path = os.fspath(path)
+    whole = read_flows(path)
+    if set(whole.stats["linktypes"]) != {1}:
+        frames, lengths = net.frames_from_flows(as_flow_records(whole.flows))
+        return CaptureFlows(table=whole, frames=None, lengths=None, wire_lengths=None, flow_frames=frames,
+                            flow_lengths=lengths, rebuilt=True)
+    frames, lengths, ts, wire = io.read_pcap(path, wire_lengths=True, max_length=max_length)
+    table = flows_of_frames(frames, lengths, wire_lengths=wire, timestamps_ns=ts)
+    ids = table.frame_flow
+    pos = np.flatnonzero(ids >= 0)
+    _, first = np.unique(ids[pos], return_index=True)
+    rep = pos[first]
+    return CaptureFlows(table=table, frames=frames, lengths=lengths, wire_lengths=wire, flow_frames=frames[rep],
+                        flow_lengths=lengths[rep], rebuilt=False)
+
+
+def flow_label(row):
+    """'10.0.0.1:1234 -> 10.0.0.2:80 tcp' (IPv6 in brackets; VLAN appended) for a records() row."""
+    names = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", 132: "sctp"}
+
+    def end(ip, port):
+        return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+    text = f"{end(row['src_ip'], row['src_port'])} -> {end(row['dst_ip'], row['dst_port'])} " \
+           f"{names.get(row['ip_proto'], 'proto ' + str(row['ip_proto']))}"
+    return text + (f" vlan {row['vlan'] & 0xFFF}" if row["vlan"] >= 0 else "")
+
+
 def _ip_text(version, raw):
     if version == 4:
         return str(ipaddress.IPv4Address(bytes(raw[:4])))
@@ -155,4 +198,4 @@ def to_dataframe(flows):
 
 
 __all__ = ["FLOW_TABLE_DTYPE", "COLUMNS", "SKIP_REASONS", "FlowTable", "read_flows", "read_flows_dataframe",
-           "flows_of_frames", "as_flow_records", "to_dataframe"]
+           "flows_of_frames", "as_flow_records", "to_dataframe", "capture_flows", "CaptureFlows", "flow_label"]

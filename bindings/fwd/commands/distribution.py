@@ -1,5 +1,6 @@
-"""`python3 -m fwd distribution FILE --lag SPEC --members N`: how the frames of a capture spread over
-the members of a LAG: frames, bytes, share and imbalance per member, optionally as a bar chart."""
+"""`python3 -m fwd distribution FILE --lag SPEC --members N`: how the frames and the flows of a capture
+spread over the members of a LAG: frames, bytes, flows, share and imbalance per member, optionally as
+a bar chart; --per-flow lists the member every unidirectional flow (fwd.flows) takes."""
 import json
 
 import numpy as np
@@ -16,12 +17,27 @@ def add_arguments(p):
     p.add_argument("--lag", required=True, metavar="SPEC", help="LAG spec (reference: pydoc fwd.lag)")
     p.add_argument("--members", required=True, help="member count N, or names a,b,c")
     p.add_argument("--down", default="", help="members whose link is down, e.g. b")
+    p.add_argument("--per-flow", action="store_true", help="also list every flow with the member(s) its frames take")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--plot", metavar="OUT.png", help="write a bar chart of frames per member (matplotlib)")
 
 
-def distribution(lag, frames, lengths, wire_lengths):
-    """Per-member counts for a frame batch (the LAG's state advances as on a live LAG)."""
+def flow_members(lag, codes, frame_flow, flow_count):
+    """Per flow, the member names its frames took (in order of first use), from per-frame codes."""
+    names = list(lag.members)
+    taken = [[] for _ in range(flow_count)]
+    for code, f in zip(codes.tolist(), frame_flow.tolist()):
+        if f < 0:
+            continue
+        name = names[code] if code >= 0 else ("(dropped)" if code == BATCH_DROPPED else "(all)")
+        if name not in taken[f]:
+            taken[f].append(name)
+    return taken
+
+
+def distribution(lag, frames, lengths, wire_lengths, frame_flow=None, flow_count=0):
+    """Per-member counts for a frame batch (the LAG's state advances as on a live LAG). With the
+    frames' flow indices (fwd.flows), also flows per member and each flow's member(s)."""
     codes = lag.select_batch(frames, lengths)
     n = len(lag)
     per_frames = np.bincount(codes[codes >= 0], minlength=n)[:n]
@@ -37,6 +53,11 @@ def distribution(lag, frames, lengths, wire_lengths):
     mean = per_frames.mean() if n else 0.0
     rows = [{"member": name, "frames": int(per_frames[i]), "bytes": int(per_bytes[i]),
              "share": (float(per_frames[i]) / carried) if carried else 0.0} for i, name in enumerate(lag.members)]
+    flows = None
+    if frame_flow is not None:
+        flows = flow_members(lag, codes, frame_flow, flow_count)
+        for r in rows:  # a flow counts once on every member it uses (more than one: round robin...)
+            r["flows"] = sum(1 for taken in flows if r["member"] in taken or "(all)" in taken)
     return {
         "lag": lag.spec,
         "follows": lag.follows,
@@ -46,6 +67,7 @@ def distribution(lag, frames, lengths, wire_lengths):
         "broadcast": int(bcast.sum()),
         "members": rows,
         "imbalance": (float(per_frames.max()) / mean) if mean > 0 else None,
+        "flow_members": flows,
     }
 
 
@@ -75,14 +97,27 @@ def plot(result, out):
 
 
 def run(args):
-    from ..io import read_pcap
+    from ..flows import capture_flows, flow_label
 
     try:
         lag = Lag(args.lag, parse_members(args.members))
         for name in filter(None, (n.strip() for n in args.down.split(","))):
             lag.set_link(name, False)
-        frames, lengths, _, wire = read_pcap(args.file, wire_lengths=True)
-        result = distribution(lag, frames, lengths, wire)
+        cap = capture_flows(args.file)
+        if cap.rebuilt:
+            raise ValueError(f"capture '{args.file}' has link types {cap.table.stats['linktypes']}: the frames have "
+                             "no Ethernet header for a LAG to hash (use 'fwd whatif --pcap', which rebuilds one "
+                             "frame per flow, or 'fwd flows')")
+        table = cap.table
+        result = distribution(lag, cap.frames, cap.lengths, cap.wire_lengths, table.frame_flow, len(table))
+        flow_rows = table.records()
+        taken = result.pop("flow_members")
+        result["flows"] = len(flow_rows)
+        result["not_in_flows"] = {k: v for k, v in table.stats["skipped"].items() if v}
+        if args.per_flow:
+            for row, members in zip(flow_rows, taken):
+                row["members"] = members
+            result["per_flow"] = flow_rows
         result["file"] = args.file
         if args.plot:
             plot(result, args.plot)
@@ -94,12 +129,18 @@ def run(args):
     print(f"file: {args.file}\nlag: {result['lag']}\nfollows: {result['follows']}")
     print(f"frames: {result['frames']} (shorter than an Ethernet header: {result['short_frames']}, "
           f"dropped: {result['dropped']}, broadcast: {result['broadcast']})")
+    nif = ", ".join(f"{k} {v}" for k, v in result["not_in_flows"].items())
+    print(f"flows: {result['flows']} unidirectional (frames in no IP flow: {nif or 'none'})")
     w = max([6] + [len(r["member"]) for r in result["members"]])
-    print(f"{'member':<{w}}  {'frames':>10}  {'bytes':>12}  {'share':>7}")
+    print(f"{'member':<{w}}  {'frames':>10}  {'bytes':>12}  {'share':>7}  {'flows':>7}")
     for r in result["members"]:
-        print(f"{r['member']:<{w}}  {r['frames']:>10}  {r['bytes']:>12}  {100 * r['share']:>6.1f}%")
+        print(f"{r['member']:<{w}}  {r['frames']:>10}  {r['bytes']:>12}  {100 * r['share']:>6.1f}%  {r['flows']:>7}")
     imb = result["imbalance"]
     print(f"imbalance (max/mean frames): {imb:.3f}" if imb is not None else "imbalance: n/a (no frames carried)")
+    if args.per_flow:
+        print("\nflow -> member(s)")
+        for row in result["per_flow"]:
+            print(f"{flow_label(row)}: {', '.join(row['members'])} ({row['packets']} frames, {row['bytes']} bytes)")
     if args.plot:
         print(f"plot: {args.plot}")
     return 0

@@ -41,7 +41,7 @@ CaptureReader::~CaptureReader() {
 }
 
 void CaptureReader::fail(const std::string& what) const {
-  throw Error(fmt::format("capture '{}' ({}): {}", name_, format_.empty() ? "unknown format" : format_, what));
+  throw Error(fmt::format("cannot read capture '{}' ({}): {}", name_, format_.empty() ? "unknown format" : format_, what));
 }
 
 bool CaptureReader::ensure(std::size_t n) {
