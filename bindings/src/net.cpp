@@ -135,7 +135,37 @@ void bind_net(pyb::module_& m) {
     for (unsigned i = 0; i < v.tag_count(); ++i) tags.append(pyb::make_tuple(v.tag_tpid(i), v.tag_tci(i)));
     d["tags"] = tags;
     d["ethertype"] = v.ethertype();
-    if (v.has_ipv4()) { d["src_ip"] = v.ipv4_src().to_string(); d["dst_ip"] = v.ipv4_dst().to_string(); }
+    if (v.has_ipv4()) {
+      d["ip_version"] = 4;
+      d["src_ip"] = v.ipv4_src().to_string();
+      d["dst_ip"] = v.ipv4_dst().to_string();
+      d["ttl"] = v.ttl();
+    } else if (v.has_ipv6()) {
+      Ipv6 a, b;
+      std::copy_n(v.ip_src_bytes().begin(), 16, a.bytes.begin());
+      std::copy_n(v.ip_dst_bytes().begin(), 16, b.bytes.begin());
+      d["ip_version"] = 6;
+      d["src_ip"] = a.to_string();
+      d["dst_ip"] = b.to_string();
+      d["hop_limit"] = v.ttl();
+      d["flow_label"] = v.ipv6_flow_label();
+    } else if (v.has_arp()) {
+      // htype, ptype, hlen, plen, op, sender MAC/IP, target MAC/IP (Ethernet/IPv4 layout).
+      const std::uint8_t* a = f.data() + v.l3_offset();
+      const std::uint16_t op = be16(a + 6);
+      d["arp_op"] = op;
+      d["arp_op_name"] = op == 1 ? "request" : op == 2 ? "reply" : op == 3 ? "rarp-request" : op == 4 ? "rarp-reply" : "other";
+      if (be16(a) == 1 && be16(a + 2) == 0x0800 && a[4] == 6 && a[5] == 4) {
+        std::array<std::uint8_t, 6> m{};
+        std::copy_n(a + 8, 6, m.begin());
+        d["sender_mac"] = Mac(m).to_string();
+        d["sender_ip"] = Ipv4{be32(a + 14)}.to_string();
+        std::copy_n(a + 18, 6, m.begin());
+        d["target_mac"] = Mac(m).to_string();
+        d["target_ip"] = Ipv4{be32(a + 24)}.to_string();
+      }
+    }
+    if (v.is_fragment()) d["fragment"] = v.is_later_fragment() ? "later" : "first";
     d["ip_proto"] = v.ip_proto();
     if (v.has_ports()) { d["src_port"] = v.src_port(); d["dst_port"] = v.dst_port(); }
     d["truncated"] = v.is_truncated();

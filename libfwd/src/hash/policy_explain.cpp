@@ -62,7 +62,17 @@ std::string summarize(net::Bytes frame) {
     s += fmt::format(", IPv6 {} {} -> {}", proto_name(), endpoint(a.to_string(), v.src_port(), true),
                      endpoint(b.to_string(), v.dst_port(), true));
   } else if (v.has_arp()) {
-    s += ", ARP";
+    const std::uint8_t* a = frame.data() + v.l3_offset();
+    const std::uint16_t op = net::be16(a + 6);
+    if (net::be16(a) == 1 && net::be16(a + 2) == 0x0800 && a[4] == 6 && a[5] == 4) {
+      const std::string spa = net::Ipv4{net::be32(a + 14)}.to_string(), tpa = net::Ipv4{net::be32(a + 24)}.to_string();
+      s += op == 1 ? fmt::format(", ARP request who-has {} tell {}", tpa, spa)
+           : op == 2 ? fmt::format(", ARP reply {} is-at {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", spa, a[8], a[9],
+                                   a[10], a[11], a[12], a[13])
+                     : fmt::format(", ARP op {} {} -> {}", op, spa, tpa);
+    } else {
+      s += fmt::format(", ARP op {} (hardware type {}, protocol 0x{:04x})", op, net::be16(a), net::be16(a + 2));
+    }
   } else if (v.ethertype() != 0) {
     s += v.ethertype() < 0x0600 ? fmt::format(", 802.3 length {}", v.ethertype())
                                 : fmt::format(", ethertype 0x{:04x}", v.ethertype());
