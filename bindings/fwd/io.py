@@ -11,7 +11,13 @@ each frame (what can be hashed; uint32), `timestamps_ns` int64 nanoseconds as wr
 Ethernet captures (link type EN10MB) are read. A missing or unreadable file raises FileError (an
 OSError); a file that is not a capture, a truncated or corrupt record (with its number and byte
 offset) or another link type raises ValueError. Frames shorter than their headers are returned
-like any other frame, never dropped.
+like any other frame, never dropped. Rows are padded to the longest frame unless `max_length` is
+given; when padding would take far more memory than the capture (max(64 MiB, 16x its size)), a
+ValueError asks for `max_length` (512 holds every header libfwd hashes).
+
+Flow tables (unidirectional 5-tuple flows with packets, bytes and times, from Ethernet, Linux
+cooked SLL/SLL2 and raw IP captures, streamed in bounded memory): `fwd.io.read_flows`, the same
+function as `fwd.flows.read_flows` (see pydoc fwd.flows).
 """
 import os
 
@@ -19,6 +25,7 @@ import numpy as np
 
 from ._fwd.io import FileError, PcapReader, PcapWriter  # noqa: F401
 from ._fwd.io import _read_frames, _write_pcap
+from .flows import read_flows  # noqa: F401  (documented above; fwd.flows has the rest)
 
 
 def read_pcap(path, *, wire_lengths=False, max_length=None, with_format=False):
@@ -55,4 +62,4 @@ def write_pcap(path, frames, lengths=None, timestamps_ns=None, *, wire_lengths=N
     return _write_pcap(os.fspath(path), frames, lengths, timestamps_ns, wire_lengths, bool(nanosecond), int(linktype))
 
 
-__all__ = ["read_pcap", "iter_pcap", "write_pcap", "PcapReader", "PcapWriter", "FileError"]
+__all__ = ["read_pcap", "iter_pcap", "write_pcap", "read_flows", "PcapReader", "PcapWriter", "FileError"]

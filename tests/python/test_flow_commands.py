@@ -55,3 +55,26 @@ def test_distribution_per_flow_view():
     text = fwd("distribution", CAPTURES / "eth.pcap", "--lag", "linux-6.12:balance-rr", "--members", "a,b",
                "--per-flow")
     assert "flows: " in text and "flow -> member(s)" in text
+
+
+def test_read_pcap_padding_is_bounded_and_flows_stream(tmp_path):
+    """Issue 11: one 256 KiB frame among 20 000 small ones asked for 5 GB of padded rows."""
+    import struct
+
+    import pytest
+
+    import fwd.io
+
+    small = bytes.fromhex("020000000002020000000001 0800".replace(" ", "")) + bytes(46)
+    recs = [struct.pack("<IIII", 1, i, len(small), len(small)) + small for i in range(20000)]
+    big = bytes(262144)
+    recs.append(struct.pack("<IIII", 2, 0, len(big), len(big)) + big)
+    path = tmp_path / "one_large.pcap"
+    path.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1) + b"".join(recs))
+    with pytest.raises(ValueError, match="max_length"):
+        fwd.io.read_pcap(path)
+    frames, lengths, _ = fwd.io.read_pcap(path, max_length=512)
+    assert frames.shape == (20001, 512) and lengths[-1] == 512
+    t = fwd.io.read_flows(path, chunk_bytes=65536)
+    assert t.stats["records"] == 20001 and t.stats["skipped"]["bad_ip"] == 20000  # version 0 under ethertype IPv4
+    assert t.stats["skipped"]["not_ip"] == 1  # ethertype 0 of the all-zero frame

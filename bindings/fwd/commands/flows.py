@@ -69,7 +69,8 @@ def run(args):
     skipped = {k: v for k, v in s["skipped"].items() if v}
     print("not in a flow: " + (", ".join(f"{k} {v}" for k, v in skipped.items()) if skipped else "none"))
     if s["unknown_linktypes"]:
-        print("  unknown link types: " + ", ".join(f"{k} ({v} records)" for k, v in s["unknown_linktypes"].items()))
+        print("  link types not read: " + ", ".join(f"{k} ({v} records)" for k, v in s["unknown_linktypes"].items())
+              + "; read are 1 (Ethernet), 113 (Linux cooked), 276 (Linux cooked v2), 101/228/229 (raw IP)")
     if s["truncated_records"]:
         print(f"truncated last record: {s['truncated_records']} (the capture ends inside it)")
     if s["later_fragments"]:
