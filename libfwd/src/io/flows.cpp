@@ -245,7 +245,7 @@ void FlowTable::grow() {
   mask_ = mask;
 }
 
-std::int64_t FlowTable::insert(const net::FlowRecord& key, std::uint64_t h) {
+__attribute__((always_inline)) inline std::int64_t FlowTable::insert(const net::FlowRecord& key, std::uint64_t h) {
   const std::uint64_t tag = h & 0xffffffff00000000ull;
   std::uint64_t at = h & mask_;
   for (;;) {
@@ -257,6 +257,10 @@ std::int64_t FlowTable::insert(const net::FlowRecord& key, std::uint64_t h) {
     }
     at = (at + 1) & mask_;
   }
+  return insert_new(key, at, tag);
+}
+
+std::int64_t FlowTable::insert_new(const net::FlowRecord& key, std::uint64_t at, std::uint64_t tag) {
   if (flows_.size() >= max_flows_)
     throw Error(fmt::format("more than {} distinct flows after {} records: raise max_flows if the host has the memory "
                             "(about 150 bytes per flow)", max_flows_, records_));
@@ -278,7 +282,7 @@ void FlowTable::count_skip(int linktype, SkipReason why) {
   }
 }
 
-std::int64_t FlowTable::account(const net::FlowRecord& k, std::uint64_t h, std::int64_t ts, std::uint32_t wire,
+__attribute__((always_inline)) inline std::int64_t FlowTable::account(const net::FlowRecord& k, std::uint64_t h, std::int64_t ts, std::uint32_t wire,
                                 std::uint32_t label) {
   const std::int64_t i = insert(k, h);
   Flow& f = flows_[static_cast<std::size_t>(i)];

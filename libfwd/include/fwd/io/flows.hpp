@@ -103,6 +103,7 @@ public:
 
 private:
   std::int64_t insert(const net::FlowRecord& key, std::uint64_t hash);
+  [[gnu::noinline]] std::int64_t insert_new(const net::FlowRecord& key, std::uint64_t slot, std::uint64_t tag);
   std::int64_t account(const net::FlowRecord& key, std::uint64_t hash, std::int64_t ts, std::uint32_t wire,
                        std::uint32_t label);
   void count_skip(int linktype, SkipReason why);
