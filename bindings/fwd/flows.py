@@ -85,7 +85,8 @@ def _check_limit(max_flows):
 
 
 def read_flows(path, *, max_flows=None, chunk_bytes=None, frame_index=False):
-    """The flow table of a capture file -> FlowTable (frame_index=True also fills .frame_flow)."""
+    """The flow table of a capture file -> FlowTable. frame_index=True also fills .frame_flow (the
+    flow of every record: 8 bytes per record, so memory then grows with the capture)."""
     if chunk_bytes is not None and int(chunk_bytes) < 1:
         raise ValueError(f"chunk_bytes={chunk_bytes}: expected a positive number of bytes")
     out = _read_flows(os.fspath(path), _check_limit(max_flows), int(chunk_bytes or 0), bool(frame_index))
