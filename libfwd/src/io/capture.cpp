@@ -165,10 +165,8 @@ std::int64_t CaptureReader::pcapng_time(const Interface& itf, std::uint64_t unit
 }
 
 void CaptureReader::section_header(std::size_t len) {
-  const std::uint8_t* b = data_ + pos_;
   if (len < 28) fail(fmt::format("section header at byte offset {} is {} bytes long (at least 28)", consumed_ + pos_, len));
   ifs_.clear();  // interface ids are per section
-  return (void)b;
 }
 
 void CaptureReader::interface_block(const std::uint8_t* body, std::size_t len) {
