@@ -313,3 +313,24 @@ TEST(Flows, TooManyFlowsIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("more than 4 distinct flows"), std::string::npos) << e.what();
   }
 }
+
+TEST(Flows, PcapngSectionsRestartInterfaceIds) {
+  // Two sections back to back (as `cat a.pcapng b.pcapng` makes): interface 0 of the second
+  // section is its own (Linux cooked v2), not the first section's Ethernet.
+  const auto a = tcp4("10.0.0.1", "10.0.0.2", 1, 2);
+  auto cap = pcapng({{1, 6}}, {{0, 1, a}});
+  const auto second = pcapng({{276, 9}}, {{0, 5, sll2_of(a)}});
+  cap.insert(cap.end(), second.begin(), second.end());
+  CaptureReader r(net::Bytes(cap.data(), cap.size()));
+  CaptureRecord rec;
+  ASSERT_TRUE(r.next(rec));
+  EXPECT_EQ(rec.linktype, 1);
+  EXPECT_EQ(rec.timestamp_ns, 1000);
+  ASSERT_TRUE(r.next(rec));
+  EXPECT_EQ(rec.linktype, 276);
+  EXPECT_EQ(rec.interface, 0u);
+  EXPECT_EQ(rec.timestamp_ns, 5);
+  EXPECT_FALSE(r.next(rec));
+  EXPECT_EQ(r.truncated_tail(), 0u);
+  EXPECT_EQ(flows_of(cap).flows().size(), 2u);
+}
