@@ -288,11 +288,6 @@ void Fabric::set_ecmp(NodeId node, int family, std::string spec) {
   mut_node(node).ecmp_spec[family == 6] = std::move(spec);
 }
 
-void Fabric::set_ignore_routes_with_linkdown(NodeId node, int family, bool on) {
-  if (family != 4 && family != 6) throw Error(fmt::format("address family {}: expected 4 or 6", family));
-  mut_node(node).ignore_linkdown[family == 6] = on;
-}
-
 void Fabric::set_admin(PortId port, bool up) { mut_port(port).admin_up = up; }
 
 void Fabric::set_link_up(LinkId link, bool up) {

@@ -158,8 +158,7 @@ void Fabric::compile() const {
             const Port& d = ports_[static_cast<std::size_t>(h.dev)];
             states.push_back({h.weight, !d.admin_up, t->carrier[static_cast<std::size_t>(h.dev)] == 0});
           }
-          t->groups.push_back(detail::make_group(t->configs[static_cast<std::size_t>(it->second)], it->second, states,
-                                                 n.ignore_linkdown[fam]));
+          t->groups.push_back(detail::make_group(t->configs[static_cast<std::size_t>(it->second)], it->second, states));
           ref.group = static_cast<std::int32_t>(t->groups.size() - 1);
         }
         list.push_back(ref);

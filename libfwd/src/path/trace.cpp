@@ -155,6 +155,7 @@ struct Walker {
     const bool is_ip = pv.has_ipv4() || pv.has_ipv6();
     const std::uint8_t fam = pv.has_ipv6() ? 6 : 4;
     const std::uint8_t* dst = is_ip ? pv.ip_dst_bytes().data() : nullptr;
+    const net::Bytes l3 = is_ip ? frame0.subspan(pv.l3_offset()) : net::Bytes{};
     unsigned ttl = pv.ttl();
     const bool rx_l4 = pv.has_ports() || (pv.has_ipv6() && pv.ipv6_flow_label() != 0);
     Cached cache[4];
@@ -250,11 +251,11 @@ struct Walker {
             break;
           }
         if (!hit) {
-          hv = detail::multipath_hash(cfg, frame0, rx, rx_l4);
+          hv = detail::multipath_hash(cfg, l3, rx, rx_l4, in_port == none);
           cache[ncache % 4] = {g.config, rx, hv};
           if (ncache < 4) ++ncache;
         }
-        const std::int32_t k = detail::pick(cfg, g, hv);
+        const std::int32_t k = detail::pick(cfg, g, hv, in_port == none);
         if (k < 0) return finish(Drop::no_live_nexthop, node, in_port);
         nh += k;
       }

@@ -21,7 +21,8 @@
 /// physical members. A port has an administrative state (`ip link set X down`); its carrier is up
 /// when it and its peer are administratively up and the link is up. Multipath next hops whose
 /// device is administratively down are `dead`; whose carrier is lost are `linkdown` (chosen
-/// anyway unless `ignore_routes_with_linkdown`, then dropped on transmit), as Linux does.
+/// anyway unless the router's ECMP spec sets `ignore_routes_with_linkdown=1`; a frame sent on a
+/// device without carrier is dropped on transmit), as Linux does.
 
 #include <array>
 #include <cstdint>
@@ -105,8 +106,9 @@ struct Node {
   NodeKind kind = NodeKind::host;
   std::vector<PortId> ports;
   bool forwarding = false;           ///< routers: true
-  bool ignore_linkdown[2] = {false, false};  ///< [0] IPv4, [1] IPv6
-  std::string ecmp_spec[2];          ///< route-layer spec per family ("" = route layer default)
+  /// Route-layer ECMP spec per family ([0] IPv4, [1] IPv6; "" = linux-6.18 defaults): system,
+  /// policy, fields, seed, boot_seed, ignore_routes_with_linkdown (fwd/route/ecmp.hpp).
+  std::string ecmp_spec[2];
   std::vector<Route> routes[2];      ///< per family, any order (lookup is longest prefix)
   std::vector<Prefix> local[2];      ///< prefixes the node owns (addresses are added implicitly)
   std::vector<Neighbour> neighbours;
@@ -134,7 +136,6 @@ public:
   void set_forwarding(NodeId node, bool on);
   /// Route-layer ECMP settings for IPv4 (family 4) or IPv6 (6); validated by the route layer.
   void set_ecmp(NodeId node, int family, std::string spec);
-  void set_ignore_routes_with_linkdown(NodeId node, int family, bool on);
 
   // ---- state changes (what-if) ----------------------------------------------------------------
   void set_admin(PortId port, bool up);

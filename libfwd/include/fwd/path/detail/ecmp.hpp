@@ -20,7 +20,7 @@ namespace fwd::path::detail {
 void check_ecmp_spec(const std::string& spec);
 
 struct NextHopState {
-  std::uint16_t weight = 1;
+  std::uint32_t weight = 1;
   bool dead = false;      ///< device administratively down
   bool linkdown = false;  ///< device without carrier
 };
@@ -40,13 +40,12 @@ struct EcmpGroup {
 };
 
 EcmpConfig make_config(const std::string& spec, int family);
-EcmpGroup make_group(const EcmpConfig& config, std::int32_t config_index, std::span<const NextHopState> hops,
-                     bool ignore_linkdown);
-/// The multipath hash of the packet (`frame` is the Ethernet frame; the route layer reads from
-/// the network header). `rx_hash` != 0: the packet carries that receive hash (skb->hash) with
-/// l4_hash = `rx_l4`.
-std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes frame, std::uint32_t rx_hash, bool rx_l4);
+EcmpGroup make_group(const EcmpConfig& config, std::int32_t config_index, std::span<const NextHopState> hops);
+/// The multipath hash of `packet` (raw IP, from the network header). `rx_hash` != 0: the packet
+/// carries that receive hash (skb->hash) with l4_hash = `rx_l4`. `local`: originated by the node.
+std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::uint32_t rx_hash, bool rx_l4,
+                             bool local);
 /// The index of the chosen next hop in the group, or -1 when no next hop is usable.
-std::int32_t pick(const EcmpConfig& config, const EcmpGroup& group, std::uint32_t hash);
+std::int32_t pick(const EcmpConfig& config, const EcmpGroup& group, std::uint32_t hash, bool local);
 
 }  // namespace fwd::path::detail
