@@ -132,3 +132,46 @@ def vector_files(paths):
         else:
             raise OSError(f"no such file or directory: {path}")
     return sorted(out)
+
+
+# ---- fabric recordings: dispatched on the "format" key of *.json files --------------------------
+
+def fabric_files(paths):
+    """Every *.json file under the given paths whose "format" is a fabric recording
+    (lfwp-fabric-paths/1), sorted. Other JSON files are not ours and are skipped."""
+    import json as _json
+    from .fabric_conformance import is_fabric_doc
+    out = []
+    for path in paths:
+        cands = []
+        if os.path.isdir(path):
+            for root, _dirs, files in os.walk(path):
+                cands += [os.path.join(root, f) for f in files if f.endswith(".json")]
+        elif os.path.isfile(path) and path.endswith(".json"):
+            cands.append(path)
+        for c in cands:
+            with open(c, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", "replace")
+            if '"format"' not in head:
+                continue
+            with open(c, encoding="utf-8") as fh:
+                try:
+                    doc = _json.load(fh)
+                except ValueError:
+                    continue
+            if is_fabric_doc(doc):
+                out.append(c)
+    return sorted(out)
+
+
+def check_fabric_file(path):
+    """Checks every run of a fabric recording -> [(label, passed, failed, failures)]; raises
+    VectorError for a malformed file."""
+    import json as _json
+    from .fabric_conformance import FabricFileError, check_doc
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = _json.load(fh)
+        return check_doc(doc, path)
+    except ValueError as e:  # JSON syntax, FabricFileError
+        raise VectorError(f"{path}: {e}") from None

@@ -117,8 +117,10 @@ void bind_path(pyb::module_& m) {
       .def("connect", [](Fabric& f, const pyb::object& a, const pyb::object& b) {
              return f.connect(port_arg(f, a), port_arg(f, b));
            }, pyb::arg("a"), pyb::arg("b"), "Links two physical ports ('node:port' or ids) -> link id.")
-      .def("add_address", [](Fabric& f, const pyb::object& p, const std::string& cidr) { f.add_address(port_arg(f, p), cidr); },
-           pyb::arg("port"), pyb::arg("cidr"), "An address with prefix length; adds the connected route.")
+      .def("add_address", [](Fabric& f, const pyb::object& p, const std::string& cidr, bool route) {
+             f.add_address(port_arg(f, p), cidr, route);
+           }, pyb::arg("port"), pyb::arg("cidr"), pyb::arg("connected_route") = true,
+           "An address with prefix length; adds the connected route unless connected_route=False.")
       .def("add_local", [](Fabric& f, const pyb::object& n, const std::string& prefix) { f.add_local(node_arg(f, n), prefix); },
            pyb::arg("node"), pyb::arg("prefix"), "A prefix the node owns (ends every packet to it).")
       .def("add_route", [](Fabric& f, const pyb::object& node, const std::string& prefix, const pyb::list& nexthops) {

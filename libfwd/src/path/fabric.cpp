@@ -204,14 +204,14 @@ LinkId Fabric::connect(PortId a, PortId b) {
   return id;
 }
 
-void Fabric::add_address(PortId port, std::string_view cidr) {
+void Fabric::add_address(PortId port, std::string_view cidr, bool connected_route) {
   const auto slash = cidr.find('/');
   const Address a = Address::parse(cidr.substr(0, slash));
   const Prefix net = Prefix::parse(cidr);  // validates the length
   Port& p = mut_port(port);
   p.addresses.push_back(a);
   // The connected route (`proto kernel scope link`), as the kernel adds it with the address.
-  if (net.length < (a.family == 6 ? 128 : 32)) {
+  if (connected_route && net.length < (a.family == 6 ? 128 : 32)) {
     Route r;
     r.dst = net;
     r.nexthops.push_back(NextHop{std::nullopt, port, 1});

@@ -128,7 +128,9 @@ public:
   PortId add_lag(NodeId node, std::string name, std::string_view lag_spec, std::span<const PortId> members,
                  std::optional<net::Mac> mac = {});
   LinkId connect(PortId a, PortId b);
-  void add_address(PortId port, std::string_view cidr);
+  /// An address with its prefix length; also adds the connected route unless `connected_route`
+  /// is false (a recorded state lists its kernel routes itself).
+  void add_address(PortId port, std::string_view cidr, bool connected_route = true);
   void add_local(NodeId node, std::string_view prefix);
   /// A route: one next hop, or several (multipath). `family` is taken from the prefix.
   void add_route(NodeId node, std::string_view prefix, std::vector<NextHop> nexthops);
