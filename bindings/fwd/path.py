@@ -27,7 +27,7 @@ import numpy as np
 from ._fwd.path import DROP_DESCRIPTIONS, DROP_REASONS, Fabric  # noqa: F401
 
 __all__ = ["Fabric", "Paths", "trace", "generate_flows", "what_if", "load", "plot_link_heatmap", "plot_paths",
-           "DROP_REASONS", "DROP_DESCRIPTIONS", "flow_keys"]
+           "DROP_REASONS", "DROP_DESCRIPTIONS", "flow_keys", "flow_table"]
 
 
 class Paths:
@@ -204,34 +204,61 @@ def generate_flows(n, *, src="100.64.0.0/16", dst="198.18.0.0/24", protos=("tcp"
     return frames, lengths
 
 
+def _fields(f):
+    """(key bytes, fields dict) of one frame: IPv4/IPv6 addresses, protocol, ports / ICMP id."""
+    import ipaddress
+    off, et = 12, None
+    while len(f) >= off + 2:
+        et = int.from_bytes(f[off:off + 2], "big")
+        if et in (0x8100, 0x88A8):
+            off += 4
+            continue
+        break
+    l3 = off + 2
+    if et == 0x0800 and len(f) >= l3 + 20:
+        ihl = (f[l3] & 0x0F) * 4
+        proto, l4 = f[l3 + 9], l3 + ihl
+        src, dst = f[l3 + 12:l3 + 16], f[l3 + 16:l3 + 20]
+        icmp = proto == 1
+    elif et == 0x86DD and len(f) >= l3 + 40:
+        proto, l4 = f[l3 + 6], l3 + 40
+        src, dst = f[l3 + 8:l3 + 24], f[l3 + 24:l3 + 40]
+        icmp = proto == 58
+    else:
+        return b"L2" + f[:off + 2], {"src_ip": None, "dst_ip": None, "ip_proto": None, "src_port": None,
+                                     "dst_port": None, "ethertype": et}
+    sp = dp = None
+    if proto in (6, 17, 132) and len(f) >= l4 + 4:
+        sp, dp = int.from_bytes(f[l4:l4 + 2], "big"), int.from_bytes(f[l4 + 2:l4 + 4], "big")
+    elif icmp and len(f) >= l4 + 6:
+        sp = int.from_bytes(f[l4 + 4:l4 + 6], "big")  # the echo id identifies the flow
+    key = bytes([4 if len(src) == 4 else 6]) + src + dst + bytes([proto]) + (sp or 0).to_bytes(2, "big") + \
+        (dp or 0).to_bytes(2, "big")
+    return key, {"src_ip": str(ipaddress.ip_address(bytes(src))), "dst_ip": str(ipaddress.ip_address(bytes(dst))),
+                 "ip_proto": int(proto), "src_port": sp, "dst_port": dp}
+
+
 def flow_keys(frames, lengths):
-    """A flow key per frame (bytes: version, addresses, protocol, ports / ICMP id) for grouping the
-    frames of a capture into unidirectional flows; non-IP frames key on their whole header."""
-    keys = []
+    """A flow key per frame (bytes: version, addresses, protocol, ports / ICMP echo id); non-IP
+    frames key on their Ethernet header."""
+    return [_fields(bytes(frames[i, :lengths[i]] if lengths is not None else frames[i]))[0] for i in range(len(frames))]
+
+
+def flow_table(frames, lengths):
+    """Groups the frames of a capture into unidirectional flows -> (first frame index per flow,
+    frames per flow, fields per flow [dict: src_ip, dst_ip, ip_proto, src_port, dst_port])."""
+    first, counts, fields, where = [], [], [], {}
     for i in range(len(frames)):
-        f = bytes(frames[i, :lengths[i]]) if lengths is not None else bytes(frames[i])
-        off, et = 12, None
-        while len(f) >= off + 2:
-            et = int.from_bytes(f[off:off + 2], "big")
-            if et in (0x8100, 0x88A8):
-                off += 4
-                continue
-            break
-        l3 = off + 2
-        if et == 0x0800 and len(f) >= l3 + 20:
-            ihl = (f[l3] & 0x0F) * 4
-            proto = f[l3 + 9]
-            l4 = l3 + ihl
-            ports = f[l4:l4 + 4] if proto in (6, 17, 132) else (f[l4 + 4:l4 + 6] if proto == 1 else b"")
-            keys.append(b"4" + f[l3 + 12:l3 + 20] + bytes([proto]) + ports)
-        elif et == 0x86DD and len(f) >= l3 + 40:
-            proto = f[l3 + 6]
-            l4 = l3 + 40
-            ports = f[l4:l4 + 4] if proto in (6, 17, 132) else (f[l4 + 4:l4 + 6] if proto == 58 else b"")
-            keys.append(b"6" + f[l3 + 8:l3 + 40] + bytes([proto]) + ports)
+        key, fl = _fields(bytes(frames[i, :lengths[i]] if lengths is not None else frames[i]))
+        k = where.get(key)
+        if k is None:
+            where[key] = len(first)
+            first.append(i)
+            counts.append(1)
+            fields.append(fl)
         else:
-            keys.append(b"L2" + f[:off + 2])
-    return keys
+            counts[k] += 1
+    return np.array(first, dtype=np.int64), np.array(counts, dtype=np.int64), fields
 
 
 def what_if(fabric, change, frames, lengths=None, *, ingress, max_hops=8, rx_hash=None, at=None):

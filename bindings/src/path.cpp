@@ -190,6 +190,10 @@ void bind_path(pyb::module_& m) {
       .def("set_node_up", [](Fabric& f, const pyb::object& n, bool up) { f.set_node_up(node_arg(f, n), up); },
            pyb::arg("node"), pyb::arg("up"), "Every port of the node administratively up/down.")
       .def("carrier", [](const Fabric& f, const pyb::object& p) { return f.carrier(port_arg(f, p)); }, pyb::arg("port"))
+      .def("port_mac", [](const Fabric& f, const pyb::object& p) {
+             const Port& pp = f.port(port_arg(f, p));
+             return (pp.lag != none ? f.port(pp.lag).mac : pp.mac).to_string();
+           }, pyb::arg("port"), "The MAC the port answers with (its lagg's for a member).")
       .def("node_id", [](const Fabric& f, const std::string& n) { return f.node_id(n); })
       .def("port_id", [](const Fabric& f, const std::string& p) { return f.port_id(p); })
       .def_property_readonly("node_names", [](const Fabric& f) {
@@ -242,6 +246,12 @@ void bind_path(pyb::module_& m) {
         for (std::size_t k = 0; k < f.nexthops().size(); ++k) v.push_back(f.nexthop_gateway(static_cast<std::int32_t>(k)));
         return v;
       })
+      .def_property_readonly("nexthop_prefixes", [](const Fabric& f) {
+        std::vector<std::string> v;
+        for (const auto& ref : f.nexthops())
+          v.push_back(f.node(ref.node).routes[ref.family == 6][static_cast<std::size_t>(ref.route)].dst.to_string());
+        return v;
+      }, "Per global next hop: the destination prefix of its route.")
       .def("node_ports", [](const Fabric& f, const pyb::object& n) {
         std::vector<std::int32_t> v(f.node(node_arg(f, n)).ports);
         return v;
