@@ -159,9 +159,6 @@ PortId Fabric::add_port(NodeId node, std::string nm, std::optional<net::Mac> mac
 PortId Fabric::add_lag(NodeId node, std::string nm, std::string_view lag_spec, std::span<const PortId> members,
                        std::optional<net::Mac> mac) {
   const Node& n = this->node(node);
-  if (n.kind == NodeKind::router || n.kind == NodeKind::sink)
-    throw Error(fmt::format("node '{}' is a {}: LAGs belong to hosts (lagg) and switches (LAG ports)", n.name,
-                            name(n.kind)));
   if (members.empty()) throw Error(fmt::format("LAG '{}' on node '{}' has no members", nm, n.name));
   std::vector<std::string> names;
   for (PortId m : members) {

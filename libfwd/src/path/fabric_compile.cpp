@@ -26,6 +26,8 @@ void Fabric::compile() const {
 
   // LAG copies whose members follow the fabric: a member without carrier is link-down.
   t->lags = lags_;
+  t->hashes_l2 = !lags_.empty();
+  for (const auto& n : nodes_) t->hashes_l2 = t->hashes_l2 || n.kind == NodeKind::switch_;
   for (std::size_t p = 0; p < np; ++p) {
     const Port& lp = ports_[p];
     if (lp.lag_index == none) continue;

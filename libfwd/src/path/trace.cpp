@@ -161,6 +161,10 @@ struct Walker {
     Cached cache[4];
     unsigned ncache = 0;
     bool rewritten = false;
+    const bool needs_rewrite = t.hashes_l2;
+    // Destination MAC of the frame on the wire now (kept apart from the bytes, which are only
+    // rewritten when an L2 hash downstream may read them).
+    std::uint64_t cur_dmac = frame0.size() >= 14 ? net::Mac::from_bytes(frame0.data()).to_u64() : 0;
 
     auto finish = [&](Drop d, NodeId at, PortId port) {
       out.n_hops[i] = static_cast<std::uint8_t>(hops);
@@ -198,7 +202,7 @@ struct Walker {
       if (nd.kind == NodeKind::sink) return finish(Drop::delivered, node, in_port);
       if (nd.kind == NodeKind::switch_) {
         if (frame.size() < 14) return finish(Drop::unknown_mac, node, in_port);
-        const std::uint64_t dmac = net::Mac::from_bytes(frame.data()).to_u64();
+        const std::uint64_t dmac = cur_dmac;
         const PortId in_top = in_port != none && f.port(in_port).lag != none ? f.port(in_port).lag : in_port;
         const PortId egress = fdb_lookup(node, dmac);
         if (egress == none || egress == in_top) return finish(Drop::unknown_mac, node, in_port);
@@ -215,7 +219,7 @@ struct Walker {
       // host or router
       if (!is_ip) return finish(Drop::not_ip, node, in_port);
       if (in_port != none && frame.size() >= 14) {
-        const std::uint64_t dmac = net::Mac::from_bytes(frame.data()).to_u64();
+        const std::uint64_t dmac = cur_dmac;
         if (dmac != t.port_mac[static_cast<std::size_t>(in_port)] && !net::Mac::from_u64(dmac).is_multicast())
           return finish(Drop::not_for_us, node, in_port);
       }
@@ -267,15 +271,6 @@ struct Walker {
         // A single-path route over a device that is down: the kernel has no usable route.
         return finish(Drop::no_live_nexthop, node, in_port);
       }
-      const PortId phys = physical(dev, frame);
-      if (phys == none) {
-        record(node, dev, dev, nh, rx);
-        return finish(Drop::no_member, node, in_port);
-      }
-      record(node, dev, phys, nh, rx);
-      const Port& pp = f.port(phys);
-      if (pp.peer == none) return finish(Drop::unconnected, node, in_port);
-      if (!t.carrier[static_cast<std::size_t>(phys)]) return finish(Drop::link_down, node, in_port);
       std::int64_t gw_mac = t.nh_mac[static_cast<std::size_t>(nh)];
       if (gw_mac < 0) {
         // On-link route, or a gateway without neighbour entry: the owner of the address on the
@@ -288,9 +283,21 @@ struct Walker {
             break;
           }
         }
-        if (gw_mac < 0) return finish(Drop::no_neighbour, node, in_port);
       }
-      rewrite(t.port_mac[static_cast<std::size_t>(phys)], static_cast<std::uint64_t>(gw_mac));
+      // The frame as it leaves: the device's MAC as source, the gateway's as destination (a LAG
+      // below hashes this header).
+      if (gw_mac >= 0 && needs_rewrite) rewrite(t.port_mac[static_cast<std::size_t>(dev)], static_cast<std::uint64_t>(gw_mac));
+      const PortId phys = gw_mac >= 0 ? physical(dev, frame) : dev;
+      if (phys == none) {
+        record(node, dev, dev, nh, rx);
+        return finish(Drop::no_member, node, in_port);
+      }
+      record(node, dev, phys, nh, rx);
+      const Port& pp = f.port(phys);
+      if (pp.peer == none) return finish(Drop::unconnected, node, in_port);
+      if (!t.carrier[static_cast<std::size_t>(phys)]) return finish(Drop::link_down, node, in_port);
+      if (gw_mac < 0) return finish(Drop::no_neighbour, node, in_port);
+      cur_dmac = static_cast<std::uint64_t>(gw_mac);
       in_port = pp.peer;
       node = f.port(in_port).node;
     }

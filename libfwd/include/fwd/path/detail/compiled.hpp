@@ -33,6 +33,7 @@ struct Fabric::Compiled {
   std::vector<std::int32_t> ecmp_config[2];     ///< per node: index into configs
   std::vector<detail::EcmpConfig> configs;
   std::vector<detail::EcmpGroup> groups;
+  bool hashes_l2 = false;  ///< a LAG or switch may read the Ethernet header after a router
 };
 
 }  // namespace fwd::path
