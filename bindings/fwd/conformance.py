@@ -3,6 +3,7 @@
 The contract (file format, algorithm -> spec string, metadata, index rule) is
 tests/data/vectors/README.md; this module implements exactly that table and nothing more.
 """
+import gzip
 import json
 import os
 
@@ -82,9 +83,11 @@ def check_file(path, policies=None):
     Raises VectorError (with file and line) for a malformed file or an unknown algorithm.
     """
     policies = {} if policies is None else policies
+    if _first_line_is_ecmp(path):
+        return _check_ecmp_file(path)
     passed = failed = 0
     failures = []
-    with open(path, encoding="utf-8") as fh:
+    with _open(path) as fh:
         for no, text in enumerate(fh, 1):
             if not text.strip():
                 continue
@@ -120,13 +123,62 @@ def check_file(path, policies=None):
     return passed, failed, failures
 
 
+def _open(path):
+    """A text reader for .jsonl and gzip-compressed .jsonl.gz files."""
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _first_line_is_ecmp(path):
+    """Dispatch on the line format: ECMP recordings (tests/data/ecmp) vs hash vectors."""
+    from .ecmp_conformance import is_ecmp_line
+    with _open(path) as fh:
+        for text in fh:
+            if text.strip():
+                try:
+                    return is_ecmp_line(json.loads(text))
+                except json.JSONDecodeError:
+                    return False
+    return False
+
+
+def _check_ecmp_file(path):
+    """check_file for ECMP recordings: one check per line (fwd.ecmp_conformance)."""
+    from .ecmp_conformance import EcmpVectorError, check_line
+    passed = failed = 0
+    failures = []
+    cache = {}
+    with _open(path) as fh:
+        for no, text in enumerate(fh, 1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+                if not isinstance(line, dict):
+                    raise VectorError("a line must be a JSON object")
+                ok, msg = check_line(line, cache)
+            except json.JSONDecodeError as e:
+                raise VectorError(f"{path}:{no}: not JSON: {e.msg}") from None
+            except (VectorError, EcmpVectorError, ValueError, KeyError, TypeError) as e:
+                raise VectorError(f"{path}:{no}: {type(e).__name__ if isinstance(e, KeyError) else ''}"
+                                  f"{' missing ' if isinstance(e, KeyError) else ''}{e}") from None
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+                failures.append((no, msg))
+    return passed, failed, failures
+
+
 def vector_files(paths):
-    """Every *.jsonl file under the given files/directories, sorted; OSError if a path is missing."""
+    """Every *.jsonl / *.jsonl.gz file under the given files/directories, sorted; OSError if a path
+    is missing."""
     out = []
     for path in paths:
         if os.path.isdir(path):
             for root, _dirs, files in os.walk(path):
-                out += [os.path.join(root, f) for f in files if f.endswith(".jsonl")]
+                out += [os.path.join(root, f) for f in files if f.endswith((".jsonl", ".jsonl.gz"))]
         elif os.path.isfile(path):
             out.append(path)
         else:

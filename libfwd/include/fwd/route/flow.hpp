@@ -27,7 +27,7 @@ struct Flow {
   std::uint8_t family = 4;             ///< 4 or 6
   std::uint8_t proto = 0;              ///< ip_proto; meaningful when flags & flow_has_proto
   std::uint8_t flags = flow_has_src | flow_has_proto;
-  std::uint8_t reserved = 0;
+  std::uint8_t reserved[5] = {};      ///< zero; pads the record to 48 bytes
 
   /// An IPv4 flow (addresses as numbers, 10.0.0.1 == 0x0a000001).
   static Flow v4(std::uint32_t src, std::uint32_t dst, std::uint8_t proto, std::uint16_t sport, std::uint16_t dport);
@@ -45,8 +45,9 @@ enum class Lookup : std::uint8_t {
   forward,  ///< forwarding: a received packet, or `ip route get ... iif DEV`
   local,    ///< locally originated `ip route get` (IPv4: dummy packet, skb path; IPv6: flow path)
   socket,   ///< locally generated socket traffic: flow path for both families
+  packet,   ///< a forwarded packet described by its flow: the packet is built and dissected (skb path)
 };
-std::string_view name(Lookup l);      ///< "forward", "local", "socket"
+std::string_view name(Lookup l);      ///< "forward", "local", "socket", "packet"
 Lookup lookup_from_name(std::string_view s);  ///< throws fwd::Error listing the names
 
 /// Per-lookup metadata.
