@@ -234,12 +234,14 @@ WhatIf what_if(const Fabric& before, const PathView& a, const Fabric& after, con
     const NodePolarization* old = nullptr;
     for (const auto& o : pa)
       if (o.node == q.node) old = &o;
+    // A node that received no flows before only sees flows an upstream addition moved (counted
+    // there); its own candidates are not additions.
+    if (!old) continue;
     for (std::size_t k = 0; k < q.candidates.size(); ++k) {
       if (!q.up[k]) continue;
       const PortId p = q.candidates[k];
       bool was = false;
-      if (old)
-        for (std::size_t j = 0; j < old->candidates.size(); ++j)
+      for (std::size_t j = 0; j < old->candidates.size(); ++j)
           if (old->candidates[j] == p && old->up[j]) was = true;
       if (!was) ++gained;
     }
