@@ -60,9 +60,10 @@ const T* arr(const pyb::dict& d, const char* key, std::size_t n, bool required =
 
 PathView view_of(const pyb::dict& d) {
   PathView v;
-  auto nh = pyb::array::ensure(d.contains("n_hops") ? d["n_hops"] : pyb::none());
+  auto get = [&](const char* k) { return d.contains(k) ? pyb::object(d[k]) : pyb::object(pyb::none()); };
+  auto nh = pyb::array::ensure(get("n_hops"));
   if (!nh) throw Error("paths: missing array 'n_hops' (pass what Fabric.trace returned)");
-  auto hop = pyb::array::ensure(d.contains("hop_node") ? d["hop_node"] : pyb::none());
+  auto hop = pyb::array::ensure(get("hop_node"));
   if (!hop || hop.ndim() != 2) throw Error("paths['hop_node'] must be a 2-D array (flows x max_hops)");
   v.count = static_cast<std::size_t>(hop.shape(0));
   v.max_hops = static_cast<std::size_t>(hop.shape(1));
