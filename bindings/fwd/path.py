@@ -390,6 +390,12 @@ def plot_paths(paths, out=None, *, title=None, max_width=12.0):
         hit = a["end_node"] == nid
         if hit.any():
             tiers[nid] = max(tiers[nid], int(a["n_hops"][hit].max()) + 1)
+    carrier0, peers0, nodes0 = f.port_carrier, f.port_peers, f.port_nodes
+    for nid, t in list(tiers.items()):  # nodes behind a down link, so the link can be drawn
+        for p in f.node_ports(nid):
+            q = peers0[p]
+            if q >= 0 and not carrier0[p] and int(nodes0[q]) not in tiers:
+                tiers[int(nodes0[q])] = t + 1
     cols = {}
     for nid, t in sorted(tiers.items(), key=lambda kv: (kv[1], kv[0])):
         cols.setdefault(t, []).append(nid)
