@@ -134,6 +134,28 @@ void Fabric::compile() const {
     }
   }
 
+  // What each node owns: its addresses (host prefixes) and local prefixes.
+  t->owned.resize(nn);
+  for (std::size_t ni = 0; ni < nn; ++ni) {
+    auto& o = t->owned[ni];
+    auto add = [&](const Prefix& p) {
+      if (p.family == 6) {
+        o.v6.push_back(p);
+        return;
+      }
+      const std::uint32_t v = (std::uint32_t{p.addr[0]} << 24) | (std::uint32_t{p.addr[1]} << 16) |
+                              (std::uint32_t{p.addr[2]} << 8) | p.addr[3];
+      const std::uint32_t m = p.length ? ~std::uint32_t{0} << (32 - p.length) : 0;
+      o.net4.push_back(v & m);
+      o.mask4.push_back(m);
+    };
+    for (PortId q : nodes_[ni].ports)
+      for (const auto& a : ports_[static_cast<std::size_t>(q)].addresses)
+        add(Prefix{a.family, static_cast<std::uint8_t>(a.family == 6 ? 128 : 32), a.addr});
+    for (int fam = 0; fam < 2; ++fam)
+      for (const auto& p : nodes_[ni].local[fam]) add(p);
+  }
+
   // ECMP configurations, shared by routers with equal spec strings (and so equal hashes).
   std::map<std::pair<std::string, int>, std::int32_t> config_ids;
   for (int fam = 0; fam < 2; ++fam) {
@@ -145,7 +167,12 @@ void Fabric::compile() const {
     for (int fam = 0; fam < 2; ++fam) {
       auto& list = t->routes[fam][ni];
       for (const Route& r : n.routes[fam]) {
-        Compiled::RouteRef ref{r.dst, r.first_nh, static_cast<std::uint16_t>(r.nexthops.size()), -1};
+        Compiled::RouteRef ref{r.dst, r.first_nh, static_cast<std::uint16_t>(r.nexthops.size()), -1, 0, 0};
+        if (r.dst.family == 4) {
+          ref.mask4 = r.dst.length ? ~std::uint32_t{0} << (32 - r.dst.length) : 0;
+          ref.net4 = ((std::uint32_t{r.dst.addr[0]} << 24) | (std::uint32_t{r.dst.addr[1]} << 16) |
+                      (std::uint32_t{r.dst.addr[2]} << 8) | r.dst.addr[3]) & ref.mask4;
+        }
         if (r.nexthops.size() > 1) {
           const std::string spec = n.ecmp_spec[fam].empty() ? default_ecmp : n.ecmp_spec[fam];
           const auto key = std::make_pair(spec, fam ? 6 : 4);

@@ -110,10 +110,14 @@ struct Walker {
   }
 
   bool owns(NodeId n, std::uint8_t fam, const std::uint8_t* dst) const {
-    const Node& node = f.node(n);
-    for (PortId p : node.ports)
-      if (is_ours(f.port(p).addresses, fam, dst)) return true;
-    for (const auto& pre : node.local[fam == 6])
+    const auto& o = t.owned[static_cast<std::size_t>(n)];
+    if (fam == 4) {
+      const std::uint32_t d = net::be32(dst);
+      for (std::size_t k = 0; k < o.net4.size(); ++k)
+        if ((d & o.mask4[k]) == o.net4[k]) return true;
+      return false;
+    }
+    for (const auto& pre : o.v6)
       if (pre.contains(dst)) return true;
     return false;
   }
@@ -236,11 +240,20 @@ struct Walker {
       }
       const auto& routes = t.routes[fam == 6][static_cast<std::size_t>(node)];
       const Fabric::Compiled::RouteRef* route = nullptr;
-      for (const auto& r : routes)
-        if (r.dst.contains(dst)) {
-          route = &r;
-          break;
-        }
+      if (fam == 4) {
+        const std::uint32_t d = net::be32(dst);
+        for (const auto& r : routes)
+          if ((d & r.mask4) == r.net4) {
+            route = &r;
+            break;
+          }
+      } else {
+        for (const auto& r : routes)
+          if (r.dst.contains(dst)) {
+            route = &r;
+            break;
+          }
+      }
       if (!route) return finish(Drop::no_route, node, in_port);
       std::int32_t nh = route->first_nh;
       if (route->count > 1) {

@@ -18,6 +18,12 @@ struct Fabric::Compiled {
     std::int32_t first_nh = 0;
     std::uint16_t count = 0;
     std::int32_t group = -1;  ///< index into groups when count > 1
+    std::uint32_t net4 = 0, mask4 = 0;  ///< IPv4 routes: the prefix as numbers (one compare per route)
+  };
+  /// What a node owns, per family: its addresses and `local` prefixes (IPv4 as net/mask numbers).
+  struct Owned {
+    std::vector<std::uint32_t> net4, mask4;
+    std::vector<Prefix> v6;
   };
   struct L2Peer {
     PortId port;   ///< the non-switch port reachable on the segment
@@ -33,6 +39,7 @@ struct Fabric::Compiled {
   std::vector<std::int32_t> ecmp_config[2];     ///< per node: index into configs
   std::vector<detail::EcmpConfig> configs;
   std::vector<detail::EcmpGroup> groups;
+  std::vector<Owned> owned;                     ///< per node
   bool hashes_l2 = false;  ///< a LAG or switch may read the Ethernet header after a router
 };
 
