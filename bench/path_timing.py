@@ -73,14 +73,15 @@ def main():
     fabric = three_tier(args.seeds)
     frames, lengths = fp.generate_flows(args.flows, dst="198.18.0.0/16", seed=1, dst_mac="02:00:00:00:00:01")
     fabric.compile()
-    best = float("inf")
+    best = cpu = float("inf")
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         paths = fp.trace(fabric, frames, lengths, ingress="t1:t1-cli", max_hops=4)
         best = min(best, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)  # one thread: CPU time = time on one core
     assert (paths["drop"] == 0).all() and (paths["n_hops"] == 3).all()
-    print(f"{args.flows} flows, three tiers ({args.seeds} seeds): best {best * 1e3:.1f} ms of {args.repeat} "
-          f"({args.flows / best / 1e6:.1f} M flows/s)")
+    print(f"{args.flows} flows, three tiers ({args.seeds} seeds): best of {args.repeat}: {best * 1e3:.1f} ms wall, "
+          f"{cpu * 1e3:.1f} ms CPU ({args.flows / cpu / 1e6:.1f} M flows/s per core)")
 
 
 if __name__ == "__main__":

@@ -406,30 +406,43 @@ def plot_paths(paths, out=None, *, title=None, max_width=12.0):
     fig, ax = plt.subplots(figsize=(3 + 2.5 * len(cols), 2 + 0.9 * max(len(v) for v in cols.values())))
     vmax = max(1, int(ld["port_tx"].max()))
     names = f.node_names
+    pnames = f.port_names
     peers = f.port_peers
     nodes_of = f.port_nodes
     carrier = f.port_carrier
-    drawn = set()
+    # One line per link; parallel links between the same two nodes fan out so each stays visible.
+    links = []
     for p in range(len(peers)):
         q = peers[p]
-        if q < 0 or nodes_of[p] not in pos or nodes_of[q] not in pos or (q, p) in drawn:
+        if q < 0 or p > q or nodes_of[p] not in pos or nodes_of[q] not in pos:
             continue
-        drawn.add((p, q))
-        flows = int(ld["port_tx"][p] + ld["port_tx"][q])
-        (x0, y0), (x1, y1) = pos[nodes_of[p]], pos[nodes_of[q]]
-        down = not carrier[p]
-        if down:
-            ax.plot([x0, x1], [y0, y1], "--", color="red", lw=1.5)
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2, "DOWN", color="red", fontsize=7, ha="center")
-        elif flows:
-            ax.plot([x0, x1], [y0, y1], "-", color="tab:blue", lw=0.5 + max_width * flows / vmax, alpha=0.6)
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2, str(flows), fontsize=7, ha="center")
-        else:
-            ax.plot([x0, x1], [y0, y1], ":", color="grey", lw=0.8)
+        links.append((p, q))
+    groups = {}
+    for p, q in links:
+        groups.setdefault(tuple(sorted((int(nodes_of[p]), int(nodes_of[q])))), []).append((p, q))
+    for pair, members in groups.items():
+        for k, (p, q) in enumerate(members):
+            flows = int(ld["port_tx"][p] + ld["port_tx"][q])
+            (x0, y0), (x1, y1) = pos[nodes_of[p]], pos[nodes_of[q]]
+            off = (k - (len(members) - 1) / 2) * min(0.16, 0.6 / max(1, len(members)))
+            xm, ym = (x0 + x1) / 2, (y0 + y1) / 2 + off
+            xs, ys = [x0, xm, x1], [y0, ym, y1]
+            down = not carrier[p]
+            if down:
+                ax.plot(xs, ys, "--", color="red", lw=1.5)
+                ax.text(xm, ym, f"{pnames[p]} DOWN", color="red", fontsize=7, ha="center")
+            elif flows:
+                ax.plot(xs, ys, "-", color="tab:blue", lw=0.5 + max_width * flows / vmax, alpha=0.6)
+                ax.text(xm, ym, f"{pnames[p]}: {flows}", fontsize=6, ha="center", va="center")
+            else:
+                ax.plot(xs, ys, ":", color="grey", lw=0.8)
+                if len(members) > 1:
+                    ax.text(xm, ym, f"{pnames[p]}: 0", fontsize=6, ha="center", va="center", color="grey")
     for nid, (x, y) in pos.items():
         ax.plot(x, y, "o", ms=16, color="white", mec="black")
         ax.text(x, y, names[nid], ha="center", va="center", fontsize=8)
-        ax.text(x, y - 0.3, f"{int(ld['node_in'][nid])} in", ha="center", fontsize=7, color="dimgray")
+        ax.text(x + 0.12, y + 0.12, f"{int(ld['node_in'][nid])} in", ha="left", fontsize=7, color="dimgray")
+    ax.set_xlim(min(cols) - 0.3, max(cols) + 0.3)
     ax.set_xticks(sorted(cols), [f"tier {t}" for t in sorted(cols)])
     ax.set_xlabel("tier (hops from the ingress)")
     ax.set_ylabel("nodes of the tier")

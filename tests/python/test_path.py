@@ -292,3 +292,14 @@ def test_bad_ingress_and_frames():
     junk[0, :6] = [2, 0, 0, 0, 0, 1]
     paths = fp.trace(fabric, junk, np.array([20, 5, 0], dtype=np.uint32), ingress="t1:t1-cli")
     assert set(paths.to_frame()["drop"]) <= {"not_ip", "not_for_us"}
+
+
+def test_example_shows_polarization_and_the_fix(tmp_path):
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "fabric_polarization.py")
+    out = subprocess.run([sys.executable, example, str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    assert "each tier-2 router uses 1 of its 4 links" in out
+    assert "sink links carrying flows: 4 of 16" in out and "sink links carrying flows: 16 of 16" in out
+    assert "fix by seeds: tier-2 routers use 4-4 of 4 links" in out
+    for stem in ("polarized", "fixed-seeds", "fixed-policy", "t1-b-down"):
+        assert (tmp_path / f"{stem}-links.png").stat().st_size > 1000
+        assert (tmp_path / f"{stem}-paths.png").stat().st_size > 1000
