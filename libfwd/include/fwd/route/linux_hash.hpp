@@ -66,7 +66,7 @@ inline std::size_t serialize(const FlowKeys& k, std::uint8_t (&out)[72]) {
   for (int i = 0; i < 4; ++i) out[28 + i] = static_cast<std::uint8_t>(k.ports >> (8 * i));       // 36
   const std::size_t n = hash_length(k);
   // addrs at offset 44 = out[36..]; only the part inside the hashed length exists.
-  std::memcpy(out + 36, k.addrs.data(), n - 36);
+  std::memcpy(out + 36, k.addrs.data(), std::min<std::size_t>(n - 36, 32));
   return n;
 }
 
