@@ -4,7 +4,8 @@ import sys
 from ..conformance import VectorError, check_file, vector_files
 
 NAME = "conformance"
-HELP = "check every *.jsonl hash vector file under PATH... (hash and member index of every line)"
+HELP = ("check every *.jsonl / *.jsonl.gz vector file under PATH...: hash vectors (hash and member index of "
+        "every line) and ECMP recordings (the chosen next hop / the rebuilt bucket table)")
 
 
 def add_arguments(p):
@@ -19,7 +20,7 @@ def run(args):
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not files:
-        print(f"error: no *.jsonl files under {' '.join(args.paths)}", file=sys.stderr)
+        print(f"error: no *.jsonl or *.jsonl.gz files under {' '.join(args.paths)}", file=sys.stderr)
         return 2
     total_pass = total_fail = 0
     broken = False
