@@ -18,14 +18,28 @@ using namespace fwd::route;
 
 namespace {
 
-Meta make_meta(const std::string& lookup, const std::optional<std::uint32_t>& rx_hash, bool rx_hash_l4,
+/// rx_hash_l4: True, False or "auto" (decide as the kernel's software flow hash does).
+struct L4Flag {
+  bool value = true, automatic = false;
+};
+
+Meta make_meta(const std::string& lookup, const std::optional<std::uint32_t>& rx_hash, L4Flag rx_hash_l4,
                std::int64_t time_ns) {
   Meta m;
   m.lookup = lookup_from_name(lookup);
   m.rx_hash = rx_hash;
-  m.rx_hash_l4 = rx_hash_l4;
+  m.rx_hash_l4 = rx_hash_l4.value;
+  m.rx_hash_l4_auto = rx_hash_l4.automatic;
   m.now = Time::from_ns(time_ns);
   return m;
+}
+
+L4Flag l4_arg(const pyb::object& o) {
+  if (pyb::isinstance<pyb::str>(o)) {
+    if (o.cast<std::string>() == "auto") return {true, true};
+    throw Error("rx_hash_l4 '" + o.cast<std::string>() + "': expected True, False or 'auto'");
+  }
+  return {o.cast<bool>(), false};
 }
 
 Family family_arg(int f) {
@@ -172,19 +186,19 @@ void bind_route(pyb::module_& m) {
       .def_property_readonly("bucket_ids", &Ecmp::bucket_ids, "resilient table: member id per bucket")
       .def("select",
            [](Ecmp& e, const pyb::object& packet, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hash_l4, std::int64_t time_ns) {
              const auto b = frame_bytes(packet, "packet");
-             return e.select(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, rx_hash_l4, time_ns));
+             return e.select(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), time_ns));
            },
            pyb::arg("packet"), pyb::arg("lookup") = "forward", pyb::arg("rx_hash") = pyb::none(),
            pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0,
            "next-hop index for a raw IPv4/IPv6 packet (no L2 header); -1 = no usable path")
       .def("select_flow",
            [](Ecmp& e, const std::string& src, const std::string& dst, std::optional<int> proto, int sport, int dport,
-              std::uint32_t flowlabel, const std::string& lookup, std::optional<std::uint32_t> rx_hash, bool rx_hash_l4,
+              std::uint32_t flowlabel, const std::string& lookup, std::optional<std::uint32_t> rx_hash, const pyb::object& rx_hash_l4,
               std::int64_t time_ns) {
              return e.select(flow_args(src, dst, proto, sport, dport, flowlabel),
-                             make_meta(lookup, rx_hash, rx_hash_l4, time_ns));
+                             make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), time_ns));
            },
            pyb::arg("src"), pyb::arg("dst"), pyb::arg("proto") = pyb::none(), pyb::arg("sport") = 0,
            pyb::arg("dport") = 0, pyb::arg("flowlabel") = 0, pyb::arg("lookup") = "forward",
@@ -194,33 +208,33 @@ void bind_route(pyb::module_& m) {
       .def("hash_flow",
            [](const Ecmp& e, const std::string& src, const std::string& dst, std::optional<int> proto, int sport,
               int dport, std::uint32_t flowlabel, const std::string& lookup) {
-             return e.hash(flow_args(src, dst, proto, sport, dport, flowlabel), make_meta(lookup, {}, true, 0));
+             return e.hash(flow_args(src, dst, proto, sport, dport, flowlabel), make_meta(lookup, {}, L4Flag{}, 0));
            },
            pyb::arg("src"), pyb::arg("dst"), pyb::arg("proto") = pyb::none(), pyb::arg("sport") = 0,
            pyb::arg("dport") = 0, pyb::arg("flowlabel") = 0, pyb::arg("lookup") = "forward",
            "the selection value of a flow (Linux: the 31-bit multipath hash h)")
       .def("hash",
            [](const Ecmp& e, const pyb::object& packet, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4) {
+              const pyb::object& rx_hash_l4) {
              const auto b = frame_bytes(packet, "packet");
-             return e.hash(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, rx_hash_l4, 0));
+             return e.hash(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), 0));
            },
            pyb::arg("packet"), pyb::arg("lookup") = "forward", pyb::arg("rx_hash") = pyb::none(),
            pyb::arg("rx_hash_l4") = true, "the selection value of a packet (Linux: h, 31 bits)")
       .def("explain",
            [](const Ecmp& e, const pyb::object& packet, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4) {
+              const pyb::object& rx_hash_l4) {
              const auto b = frame_bytes(packet, "packet");
-             return e.explain(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, rx_hash_l4, 0));
+             return e.explain(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), 0));
            },
            pyb::arg("packet"), pyb::arg("lookup") = "forward", pyb::arg("rx_hash") = pyb::none(),
            pyb::arg("rx_hash_l4") = true, "Explanation of the choice for a packet (no state change)")
       .def("explain_flow",
            [](const Ecmp& e, const std::string& src, const std::string& dst, std::optional<int> proto, int sport,
               int dport, std::uint32_t flowlabel, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4) {
+              const pyb::object& rx_hash_l4) {
              return e.explain(flow_args(src, dst, proto, sport, dport, flowlabel),
-                              make_meta(lookup, rx_hash, rx_hash_l4, 0));
+                              make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), 0));
            },
            pyb::arg("src"), pyb::arg("dst"), pyb::arg("proto") = pyb::none(), pyb::arg("sport") = 0,
            pyb::arg("dport") = 0, pyb::arg("flowlabel") = 0, pyb::arg("lookup") = "forward",
@@ -228,11 +242,11 @@ void bind_route(pyb::module_& m) {
            "Explanation of the choice for a flow description")
       .def("select_batch",
            [](Ecmp& e, const pyb::array& flows, const std::string& lookup, const pyb::object& rx_hashes,
-              bool rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hash_l4, std::int64_t time_ns) {
              const auto span = flow_span(flows);
              pyb::array_t<std::uint32_t> keep;
              const std::uint32_t* rx = rx_array(rx_hashes, span.size(), keep);
-             const Meta meta = make_meta(lookup, {}, rx_hash_l4, time_ns);
+             const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::int32_t* o = out.mutable_data();
              {
@@ -246,12 +260,12 @@ void bind_route(pyb::module_& m) {
            "int32 next-hop index per row of a FLOW_DTYPE array (GIL released); rx_hashes: optional uint32 per row")
       .def("select_packets",
            [](Ecmp& e, const pyb::object& packets, const pyb::object& lengths, const std::string& lookup,
-              const pyb::object& rx_hashes, bool rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hashes, const pyb::object& rx_hash_l4, std::int64_t time_ns) {
              FrameBatch fb = frame_batch(packets, lengths);
              PacketBatch pb{fb.frames.data(), fb.stride, fb.count, fb.lengths_ptr()};
              pyb::array_t<std::uint32_t> keep;
              const std::uint32_t* rx = rx_array(rx_hashes, fb.count, keep);
-             const Meta meta = make_meta(lookup, {}, rx_hash_l4, time_ns);
+             const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(fb.count));
              std::int32_t* o = out.mutable_data();
              {
@@ -266,7 +280,7 @@ void bind_route(pyb::module_& m) {
       .def("hash_batch",
            [](const Ecmp& e, const pyb::array& flows, const std::string& lookup) {
              const auto span = flow_span(flows);
-             const Meta meta = make_meta(lookup, {}, true, 0);
+             const Meta meta = make_meta(lookup, {}, L4Flag{}, 0);
              pyb::array_t<std::uint32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::uint32_t* o = out.mutable_data();
              {

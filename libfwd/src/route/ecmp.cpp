@@ -279,10 +279,20 @@ struct Ecmp::Impl {
     return f.family == 4;  // ip route get: IPv4 builds a dummy packet, IPv6 hashes the flow (§4.5)
   }
 
-  static bool use_rx(const linux_mp::Config& c, const Meta& m) { return c.policy == 1 && m.rx_hash && m.rx_hash_l4; }
+  /// skb->l4_hash: given, or (rx_hash_l4_auto) what __skb_get_hash would have set for this packet:
+  /// ports or a flow label in the dissected keys (an IPv6 outer label alone suffices: the software
+  /// hash stops at the flow label).
+  bool use_rx(net::Bytes p, const Meta& m) const {
+    if (mc.policy != 1 || !m.rx_hash) return false;
+    if (!m.rx_hash_l4_auto) return m.rx_hash_l4;
+    const std::uint16_t proto = linux_mp::ethertype(ps.family);
+    if (proto == linux_mp::eth_ipv6 && p.size() >= 4 && (net::be32(p.data()) & 0xfffff)) return true;
+    const linux_mp::Dissected d = linux_mp::dissect(p, proto, false);
+    return d.ports != 0 || d.flow_label != 0;
+  }
 
   std::uint32_t linux_packet(net::Bytes p, const Meta& m, linux_mp::Trace* t) const {
-    if (use_rx(mc, m)) {
+    if (use_rx(p, m)) {
       if (t) t->path = "receive hash: skb->l4_hash set, policy 1 uses skb->hash >> 1 (spec §4.2)", t->rx_hash_used = true;
       return *m.rx_hash;
     }
@@ -762,7 +772,7 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
   // legacy route or hash-threshold group, no source preference: SipHash on words + bound scan.
   const bool fast = im.is_linux() && im.mc.policy == 1 && im.ps.family == Family::ipv4 &&
                     im.ps.kind == GroupKind::multipath && meta.lookup != Lookup::socket &&
-                    !im.lc.use_neigh && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
+                    !im.lc.use_neigh && !meta.rx_hash_l4_auto && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
                                          meta.lookup == Lookup::packet);
   if (fast) {
     if (!im.v4_mid) im.v4_mid = std::make_shared<const linux_mp::V4Midstates>(im.mc.key);
