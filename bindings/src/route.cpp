@@ -138,21 +138,21 @@ void bind_route(pyb::module_& m) {
       .def_readwrite("num_buckets", &PathSet::num_buckets, "resilient groups: number of buckets");
 
   pyb::class_<Explanation>(m, "Explanation", "How a next hop was chosen: fields, hashed bytes, hash, bounds/bucket.")
-      .def_readonly("spec", &Explanation::spec)
+      .def_readonly("spec", &Explanation::spec, "canonical spec of the Ecmp")
       .def_readonly("follows", &Explanation::follows, "what the behaviour follows")
       .def_readonly("path", &Explanation::path, "which hash path was taken")
       .def_readonly("fields", &Explanation::fields, "the fields hashed, 'name=value'")
       .def_property_readonly("hashed", [](const Explanation& e) { return pyb::bytes(reinterpret_cast<const char*>(e.hashed.data()), e.hashed.size()); }, "bytes hashed")
       .def_property_readonly("inner_hashed", [](const Explanation& e) { return pyb::bytes(reinterpret_cast<const char*>(e.inner_hashed.data()), e.inner_hashed.size()); }, "policy 3: bytes of the inner hash")
-      .def_readonly("outer_hash", &Explanation::outer_hash)
-      .def_readonly("inner_hash", &Explanation::inner_hash)
+      .def_readonly("outer_hash", &Explanation::outer_hash, "policy 3: hash of the outer fields (jhash_2words input a)")
+      .def_readonly("inner_hash", &Explanation::inner_hash, "policy 3: hash of the inner fields (jhash_2words input b)")
       .def_readonly("hash", &Explanation::hash, "32-bit flow hash / flowid / vendor hash")
       .def_readonly("h", &Explanation::h, "value the selection used (Linux: hash >> 1)")
-      .def_readonly("upper_bounds", &Explanation::upper_bounds)
-      .def_readonly("bucket", &Explanation::bucket)
-      .def_readonly("step", &Explanation::step)
+      .def_readonly("upper_bounds", &Explanation::upper_bounds, "hash-threshold upper bounds (-1 = out of the hash)")
+      .def_readonly("bucket", &Explanation::bucket, "resilient bucket / FreeBSD slot / vendor index, or None")
+      .def_readonly("step", &Explanation::step, "the selection rule applied, one line")
       .def_readonly("chosen", &Explanation::chosen, "index of the next hop, -1 = none")
-      .def_readonly("nexthop", &Explanation::nexthop)
+      .def_readonly("nexthop", &Explanation::nexthop, "chosen next hop as text")
       .def("to_text", &Explanation::to_text, "multi-line text")
       .def("to_json", &Explanation::to_json, "JSON object text")
       .def("__str__", &Explanation::to_text);
@@ -162,10 +162,10 @@ void bind_route(pyb::module_& m) {
       .def(pyb::init([](const std::string& spec, PathSet paths) { return Ecmp::from_spec(spec, std::move(paths)); }),
            pyb::arg("spec"), pyb::arg("paths"), "Builds from an ECMP spec string and a PathSet (ValueError on bad input)")
       .def_property_readonly("spec", &Ecmp::spec, "canonical spec string")
-      .def_property_readonly("system", [](const Ecmp& e) { return std::string(name(e.system())); })
+      .def_property_readonly("system", [](const Ecmp& e) { return std::string(name(e.system())); }, "linux-6.18, linux-6.12, freebsd-13 or vendor")
       .def_property_readonly("follows", &Ecmp::follows, "what the behaviour follows")
       .def_property_readonly("paths", &Ecmp::paths, "the PathSet (copy)")
-      .def("__len__", &Ecmp::size)
+      .def("__len__", &Ecmp::size, "number of next hops")
       .def("set_dead", [](Ecmp& e, std::size_t i, bool v, std::int64_t t) { e.set_dead(i, v, Time::from_ns(t)); },
            pyb::arg("index"), pyb::arg("dead") = true, pyb::arg("time_ns") = 0,
            "marks next hop `index` dead (device down) or alive; bounds/table recomputed")

@@ -167,3 +167,18 @@ def test_cli_conformance_counts():
                           os.path.join(DATA, "v4_p2_routeget.jsonl.gz")], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.strip().splitlines()[-1] == "368 passed, 0 failed"
+
+
+def test_flows_from_net_records():
+    import fwd.net
+    recs = np.zeros(3, dtype=fwd.net.FLOW_DTYPE)
+    for i in range(3):
+        recs["src_ip"][i] = fwd.net.ip_bytes(f"10.0.0.{i + 1}")
+        recs["dst_ip"][i] = fwd.net.ip_bytes("198.18.0.1")
+    recs["ip_version"], recs["ip_proto"], recs["src_port"], recs["dst_port"] = 4, 6, 1000, 443
+    flows = r.flows_from_net(recs)
+    e = r.Ecmp("linux-6.18:policy=1;seed=2", paths(4))
+    assert list(e.select_batch(flows)) == [e.select_flow(f"10.0.0.{i + 1}", "198.18.0.1", 6, 1000, 443) for i in range(3)]
+    recs["ip_version"][1] = 0
+    with pytest.raises(ValueError, match="record 1 is not IPv4/IPv6"):
+        r.flows_from_net(recs)
