@@ -2,6 +2,7 @@
 // 8-path legacy multipath route, 1 M random TCP/UDP flows (fwd::route::Flow records).
 //   ecmp_batch_v4_policy1    Ecmp::select_batch: the configuration resolved once per batch, keys
 //                            built directly as SipHash words, bound scan; no allocation.
+//   ecmp_batch_v4_policy1_avx2 / _portable  the same capped at AVX2 / at portable scalar lanes.
 //   ecmp_naive_scalar_loop   the same-run baseline: Ecmp::select per flow through the generic path
 //                            (the `ip route get` dummy packet built and dissected, flow_keys
 //                            serialised, byte-wise SipHash, selection re-dispatched per flow).
@@ -52,6 +53,21 @@ void ecmp_batch_v4_policy1(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * f.size()));
 }
 BENCHMARK(ecmp_batch_v4_policy1)->Unit(benchmark::kMillisecond);
+
+// The same batch capped at AVX2 (4 x 64-bit lanes, rotates from shifts) and at portable code.
+void ecmp_batch_v4_policy1_avx2(benchmark::State& state) {
+  fwd::route::detail::set_batch_isa(fwd::route::detail::BatchIsa::avx2);
+  ecmp_batch_v4_policy1(state);
+  fwd::route::detail::set_batch_isa(fwd::route::detail::BatchIsa::best);
+}
+BENCHMARK(ecmp_batch_v4_policy1_avx2)->Unit(benchmark::kMillisecond);
+
+void ecmp_batch_v4_policy1_portable(benchmark::State& state) {
+  fwd::route::detail::set_batch_isa(fwd::route::detail::BatchIsa::portable);
+  ecmp_batch_v4_policy1(state);
+  fwd::route::detail::set_batch_isa(fwd::route::detail::BatchIsa::best);
+}
+BENCHMARK(ecmp_batch_v4_policy1_portable)->Unit(benchmark::kMillisecond);
 
 void ecmp_naive_scalar_loop(benchmark::State& state) {
   Ecmp e = router();

@@ -3,6 +3,7 @@
 #include "fwd/route/ecmp.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "fwd/route/resilient_table.hpp"
 
 namespace fwd::route {
+
 
 std::string_view name(System s) {
   switch (s) {
@@ -121,13 +123,71 @@ __attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
 }
 #undef FWD_ABSORB
 #undef FWD_SIPROUND
+// AVX2 has no 64-bit rotate: shifts + or, byte shuffles for the 16- and 32-bit rotations.
+#define FWD_ROL2(x, b) _mm256_or_si256(_mm256_slli_epi64(x, b), _mm256_srli_epi64(x, 64 - (b)))
+#define FWD_ROL2_32(x) _mm256_shuffle_epi32(x, 0xb1)
+#define FWD_ROL2_16(x) _mm256_shuffle_epi8(x, rot16)
+#define FWD_SIPROUND2(v0, v1, v2, v3)                                              \
+  v0 = _mm256_add_epi64(v0, v1); v1 = FWD_ROL2(v1, 13); v1 = _mm256_xor_si256(v1, v0); \
+  v0 = FWD_ROL2_32(v0);                                                           \
+  v2 = _mm256_add_epi64(v2, v3); v3 = FWD_ROL2_16(v3); v3 = _mm256_xor_si256(v3, v2); \
+  v0 = _mm256_add_epi64(v0, v3); v3 = FWD_ROL2(v3, 21); v3 = _mm256_xor_si256(v3, v0); \
+  v2 = _mm256_add_epi64(v2, v1); v1 = FWD_ROL2(v1, 17); v1 = _mm256_xor_si256(v1, v2); \
+  v2 = FWD_ROL2_32(v2);
+#define FWD_ABSORB2(v0, v1, v2, v3, m)                                            \
+  v3 = _mm256_xor_si256(v3, m); FWD_SIPROUND2(v0, v1, v2, v3) FWD_SIPROUND2(v0, v1, v2, v3) \
+  v0 = _mm256_xor_si256(v0, m);
+
+__attribute__((target("avx2"))) void sip_tail_avx2(Lanes16& L) {
+  // Rotating each 64-bit lane left by 16 = moving its bytes up by 2 (little-endian lanes).
+  const __m256i rot16 = _mm256_setr_epi8(6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13,
+                                         6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13);
+  const __m256i len = _mm256_set1_epi64x(static_cast<long long>(std::uint64_t{48} << 56));
+  const __m256i ff = _mm256_set1_epi64x(0xff);
+  for (std::size_t g = 0; g < 16; g += 8) {
+#define ld(p) _mm256_load_si256(reinterpret_cast<const __m256i*>(p))
+    __m256i a0 = ld(L.v0 + g), a1 = ld(L.v1 + g), a2 = ld(L.v2 + g), a3 = ld(L.v3 + g);
+    __m256i b0 = ld(L.v0 + g + 4), b1 = ld(L.v1 + g + 4), b2 = ld(L.v2 + g + 4), b3 = ld(L.v3 + g + 4);
+    __m256i m = ld(L.w3 + g), n = ld(L.w3 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    m = ld(L.w4 + g); n = ld(L.w4 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    m = ld(L.w5 + g); n = ld(L.w5 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    FWD_ABSORB2(a0, a1, a2, a3, len) FWD_ABSORB2(b0, b1, b2, b3, len)
+    a2 = _mm256_xor_si256(a2, ff); b2 = _mm256_xor_si256(b2, ff);
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    alignas(32) std::uint64_t r[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r), _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r + 4), _mm256_xor_si256(_mm256_xor_si256(b0, b1), _mm256_xor_si256(b2, b3)));
+    for (int l = 0; l < 8; ++l) L.out[g + l] = static_cast<std::uint32_t>(r[l]);
+  }
+}
+#undef ld
+#undef FWD_ABSORB2
+#undef FWD_SIPROUND2
+#undef FWD_ROL2_16
+#undef FWD_ROL2_32
+#undef FWD_ROL2
+
+std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
 bool have_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
+  return yes && isa_cap.load(std::memory_order_relaxed) == detail::BatchIsa::best;
+}
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes && isa_cap.load(std::memory_order_relaxed) != detail::BatchIsa::portable;
 }
 #else
+std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
 void sip_tail_avx512(Lanes16&) {}
+void sip_tail_avx2(Lanes16&) {}
 bool have_avx512() { return false; }
+bool have_avx2() { return false; }
 #endif
 
 void sip_tail_scalar(Lanes16& L) {
@@ -789,7 +849,7 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
     const std::int64_t* ub = im.bounds.data();
     const std::size_t nball = im.bounds.size();
     const bool use_rx = meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
-    void (*tail)(Lanes16&) = have_avx512() ? sip_tail_avx512 : sip_tail_scalar;
+    void (*tail)(Lanes16&) = have_avx512() ? sip_tail_avx512 : have_avx2() ? sip_tail_avx2 : sip_tail_scalar;
     Lanes16 L;
     for (std::size_t i = 0; i < n; i += 16) {
       const std::size_t m = std::min<std::size_t>(16, n - i);
@@ -938,5 +998,7 @@ std::string Ecmp::to_json() const {
   for (std::size_t i = 0; i < b.size(); ++i) s += (i ? ", " : "") + std::to_string(b[i]);
   return s + "]}";
 }
+
+void detail::set_batch_isa(BatchIsa cap) { isa_cap.store(cap, std::memory_order_relaxed); }
 
 }  // namespace fwd::route

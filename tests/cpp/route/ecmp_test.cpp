@@ -190,6 +190,9 @@ TEST(Selection, HashThresholdGroupSkipsInvalidNeighbours) {
 }
 
 TEST(Selection, BatchEqualsScalar) {
+  using fwd::route::detail::BatchIsa;
+  for (BatchIsa isa : {BatchIsa::best, BatchIsa::avx2, BatchIsa::portable}) {
+  fwd::route::detail::set_batch_isa(isa);
   for (const char* spec : {"linux-6.18:policy=1;seed=0x1234abcd", "linux-6.12:policy=1;seed=0", "linux-6.18:policy=0;seed=3",
                            "linux-6.18:policy=3;fields=0x37;seed=4", "freebsd-13", "vendor:seed=0x55"}) {
     PathSet ps = paths(5);
@@ -207,6 +210,8 @@ TEST(Selection, BatchEqualsScalar) {
     e.select_batch(flows, out.data(), {}, rx.data());
     for (std::size_t i = 0; i < flows.size(); ++i) ASSERT_EQ(out[i], e.select(flows[i], {.rx_hash = rx[i]})) << spec;
   }
+  }
+  fwd::route::detail::set_batch_isa(BatchIsa::best);
 }
 
 TEST(Selection, GarbagePacketsNeverCrash) {
