@@ -42,7 +42,8 @@ import numpy as np
 
 from ._fwd.route import Ecmp, Explanation, NextHop, PathSet, FLOW_SIZE
 
-__all__ = ["Ecmp", "Explanation", "NextHop", "PathSet", "FLOW_DTYPE", "make_flows", "path_set_from_json"]
+__all__ = ["Ecmp", "Explanation", "NextHop", "PathSet", "FLOW_DTYPE", "make_flows", "flows_from_net",
+           "path_set_from_json"]
 
 #: numpy dtype of a flow record (fwd::route::Flow, 48 bytes): addresses as 16 network-order bytes
 #: (IPv4 in the first 4), flowlabel, ports in host order, family 4/6, proto, flags (1 = source
@@ -101,6 +102,33 @@ def make_flows(src, dst, proto=None, sport=0, dport=0, flowlabel=0):
             out[name][i] = v
         out["family"][i] = fam
         out["flags"][i] = flags
+    return out
+
+
+def flows_from_net(records, flowlabel=None):
+    """FLOW_DTYPE rows from an array of fwd.net.FLOW_DTYPE records (vectorised: src_ip, dst_ip,
+    ip_version, ip_proto, src_port, dst_port; source and protocol count as given). Non-IP rows
+    (ip_version 0) raise ValueError naming the first one. flowlabel: optional per-row IPv6 labels."""
+    from .net import FLOW_DTYPE as NET_FLOW_DTYPE
+    records = np.asarray(records)
+    if records.dtype != NET_FLOW_DTYPE:
+        raise ValueError(f"records must have dtype fwd.net.FLOW_DTYPE, got {records.dtype}")
+    bad = np.nonzero((records["ip_version"] != 4) & (records["ip_version"] != 6))[0]
+    if len(bad):
+        raise ValueError(f"record {int(bad[0])} is not IPv4/IPv6 (ip_version {int(records['ip_version'][bad[0]])})")
+    out = np.zeros(len(records), dtype=FLOW_DTYPE)
+    out["src"] = records["src_ip"]
+    out["dst"] = records["dst_ip"]
+    out["sport"] = records["src_port"]
+    out["dport"] = records["dst_port"]
+    out["family"] = records["ip_version"]
+    out["proto"] = records["ip_proto"]
+    out["flags"] = 3
+    if flowlabel is not None:
+        fl = np.asarray(flowlabel, dtype=np.int64)
+        if fl.shape not in ((), (len(records),)) or (fl < 0).any() or (fl > 0xfffff).any():
+            raise ValueError("flowlabel: expected one 20-bit value (0 to 1048575) or one per record")
+        out["flowlabel"] = fl
     return out
 
 

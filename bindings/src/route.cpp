@@ -18,14 +18,28 @@ using namespace fwd::route;
 
 namespace {
 
-Meta make_meta(const std::string& lookup, const std::optional<std::uint32_t>& rx_hash, bool rx_hash_l4,
+/// rx_hash_l4: True, False or "auto" (decide as the kernel's software flow hash does).
+struct L4Flag {
+  bool value = true, automatic = false;
+};
+
+Meta make_meta(const std::string& lookup, const std::optional<std::uint32_t>& rx_hash, L4Flag rx_hash_l4,
                std::int64_t time_ns) {
   Meta m;
   m.lookup = lookup_from_name(lookup);
   m.rx_hash = rx_hash;
-  m.rx_hash_l4 = rx_hash_l4;
+  m.rx_hash_l4 = rx_hash_l4.value;
+  m.rx_hash_l4_auto = rx_hash_l4.automatic;
   m.now = Time::from_ns(time_ns);
   return m;
+}
+
+L4Flag l4_arg(const pyb::object& o) {
+  if (pyb::isinstance<pyb::str>(o)) {
+    if (o.cast<std::string>() == "auto") return {true, true};
+    throw Error("rx_hash_l4 '" + o.cast<std::string>() + "': expected True, False or 'auto'");
+  }
+  return {o.cast<bool>(), false};
 }
 
 Family family_arg(int f) {
@@ -124,21 +138,21 @@ void bind_route(pyb::module_& m) {
       .def_readwrite("num_buckets", &PathSet::num_buckets, "resilient groups: number of buckets");
 
   pyb::class_<Explanation>(m, "Explanation", "How a next hop was chosen: fields, hashed bytes, hash, bounds/bucket.")
-      .def_readonly("spec", &Explanation::spec)
+      .def_readonly("spec", &Explanation::spec, "canonical spec of the Ecmp")
       .def_readonly("follows", &Explanation::follows, "what the behaviour follows")
       .def_readonly("path", &Explanation::path, "which hash path was taken")
       .def_readonly("fields", &Explanation::fields, "the fields hashed, 'name=value'")
       .def_property_readonly("hashed", [](const Explanation& e) { return pyb::bytes(reinterpret_cast<const char*>(e.hashed.data()), e.hashed.size()); }, "bytes hashed")
       .def_property_readonly("inner_hashed", [](const Explanation& e) { return pyb::bytes(reinterpret_cast<const char*>(e.inner_hashed.data()), e.inner_hashed.size()); }, "policy 3: bytes of the inner hash")
-      .def_readonly("outer_hash", &Explanation::outer_hash)
-      .def_readonly("inner_hash", &Explanation::inner_hash)
+      .def_readonly("outer_hash", &Explanation::outer_hash, "policy 3: hash of the outer fields (jhash_2words input a)")
+      .def_readonly("inner_hash", &Explanation::inner_hash, "policy 3: hash of the inner fields (jhash_2words input b)")
       .def_readonly("hash", &Explanation::hash, "32-bit flow hash / flowid / vendor hash")
       .def_readonly("h", &Explanation::h, "value the selection used (Linux: hash >> 1)")
-      .def_readonly("upper_bounds", &Explanation::upper_bounds)
-      .def_readonly("bucket", &Explanation::bucket)
-      .def_readonly("step", &Explanation::step)
+      .def_readonly("upper_bounds", &Explanation::upper_bounds, "hash-threshold upper bounds (-1 = out of the hash)")
+      .def_readonly("bucket", &Explanation::bucket, "resilient bucket / FreeBSD slot / vendor index, or None")
+      .def_readonly("step", &Explanation::step, "the selection rule applied, one line")
       .def_readonly("chosen", &Explanation::chosen, "index of the next hop, -1 = none")
-      .def_readonly("nexthop", &Explanation::nexthop)
+      .def_readonly("nexthop", &Explanation::nexthop, "chosen next hop as text")
       .def("to_text", &Explanation::to_text, "multi-line text")
       .def("to_json", &Explanation::to_json, "JSON object text")
       .def("__str__", &Explanation::to_text);
@@ -148,10 +162,10 @@ void bind_route(pyb::module_& m) {
       .def(pyb::init([](const std::string& spec, PathSet paths) { return Ecmp::from_spec(spec, std::move(paths)); }),
            pyb::arg("spec"), pyb::arg("paths"), "Builds from an ECMP spec string and a PathSet (ValueError on bad input)")
       .def_property_readonly("spec", &Ecmp::spec, "canonical spec string")
-      .def_property_readonly("system", [](const Ecmp& e) { return std::string(name(e.system())); })
+      .def_property_readonly("system", [](const Ecmp& e) { return std::string(name(e.system())); }, "linux-6.18, linux-6.12, freebsd-13 or vendor")
       .def_property_readonly("follows", &Ecmp::follows, "what the behaviour follows")
       .def_property_readonly("paths", &Ecmp::paths, "the PathSet (copy)")
-      .def("__len__", &Ecmp::size)
+      .def("__len__", &Ecmp::size, "number of next hops")
       .def("set_dead", [](Ecmp& e, std::size_t i, bool v, std::int64_t t) { e.set_dead(i, v, Time::from_ns(t)); },
            pyb::arg("index"), pyb::arg("dead") = true, pyb::arg("time_ns") = 0,
            "marks next hop `index` dead (device down) or alive; bounds/table recomputed")
@@ -172,19 +186,19 @@ void bind_route(pyb::module_& m) {
       .def_property_readonly("bucket_ids", &Ecmp::bucket_ids, "resilient table: member id per bucket")
       .def("select",
            [](Ecmp& e, const pyb::object& packet, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hash_l4, std::int64_t time_ns) {
              const auto b = frame_bytes(packet, "packet");
-             return e.select(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, rx_hash_l4, time_ns));
+             return e.select(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), time_ns));
            },
            pyb::arg("packet"), pyb::arg("lookup") = "forward", pyb::arg("rx_hash") = pyb::none(),
            pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0,
            "next-hop index for a raw IPv4/IPv6 packet (no L2 header); -1 = no usable path")
       .def("select_flow",
            [](Ecmp& e, const std::string& src, const std::string& dst, std::optional<int> proto, int sport, int dport,
-              std::uint32_t flowlabel, const std::string& lookup, std::optional<std::uint32_t> rx_hash, bool rx_hash_l4,
+              std::uint32_t flowlabel, const std::string& lookup, std::optional<std::uint32_t> rx_hash, const pyb::object& rx_hash_l4,
               std::int64_t time_ns) {
              return e.select(flow_args(src, dst, proto, sport, dport, flowlabel),
-                             make_meta(lookup, rx_hash, rx_hash_l4, time_ns));
+                             make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), time_ns));
            },
            pyb::arg("src"), pyb::arg("dst"), pyb::arg("proto") = pyb::none(), pyb::arg("sport") = 0,
            pyb::arg("dport") = 0, pyb::arg("flowlabel") = 0, pyb::arg("lookup") = "forward",
@@ -194,33 +208,33 @@ void bind_route(pyb::module_& m) {
       .def("hash_flow",
            [](const Ecmp& e, const std::string& src, const std::string& dst, std::optional<int> proto, int sport,
               int dport, std::uint32_t flowlabel, const std::string& lookup) {
-             return e.hash(flow_args(src, dst, proto, sport, dport, flowlabel), make_meta(lookup, {}, true, 0));
+             return e.hash(flow_args(src, dst, proto, sport, dport, flowlabel), make_meta(lookup, {}, L4Flag{}, 0));
            },
            pyb::arg("src"), pyb::arg("dst"), pyb::arg("proto") = pyb::none(), pyb::arg("sport") = 0,
            pyb::arg("dport") = 0, pyb::arg("flowlabel") = 0, pyb::arg("lookup") = "forward",
            "the selection value of a flow (Linux: the 31-bit multipath hash h)")
       .def("hash",
            [](const Ecmp& e, const pyb::object& packet, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4) {
+              const pyb::object& rx_hash_l4) {
              const auto b = frame_bytes(packet, "packet");
-             return e.hash(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, rx_hash_l4, 0));
+             return e.hash(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), 0));
            },
            pyb::arg("packet"), pyb::arg("lookup") = "forward", pyb::arg("rx_hash") = pyb::none(),
            pyb::arg("rx_hash_l4") = true, "the selection value of a packet (Linux: h, 31 bits)")
       .def("explain",
            [](const Ecmp& e, const pyb::object& packet, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4) {
+              const pyb::object& rx_hash_l4) {
              const auto b = frame_bytes(packet, "packet");
-             return e.explain(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, rx_hash_l4, 0));
+             return e.explain(net::Bytes(b.data(), b.size()), make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), 0));
            },
            pyb::arg("packet"), pyb::arg("lookup") = "forward", pyb::arg("rx_hash") = pyb::none(),
            pyb::arg("rx_hash_l4") = true, "Explanation of the choice for a packet (no state change)")
       .def("explain_flow",
            [](const Ecmp& e, const std::string& src, const std::string& dst, std::optional<int> proto, int sport,
               int dport, std::uint32_t flowlabel, const std::string& lookup, std::optional<std::uint32_t> rx_hash,
-              bool rx_hash_l4) {
+              const pyb::object& rx_hash_l4) {
              return e.explain(flow_args(src, dst, proto, sport, dport, flowlabel),
-                              make_meta(lookup, rx_hash, rx_hash_l4, 0));
+                              make_meta(lookup, rx_hash, l4_arg(rx_hash_l4), 0));
            },
            pyb::arg("src"), pyb::arg("dst"), pyb::arg("proto") = pyb::none(), pyb::arg("sport") = 0,
            pyb::arg("dport") = 0, pyb::arg("flowlabel") = 0, pyb::arg("lookup") = "forward",
@@ -228,11 +242,11 @@ void bind_route(pyb::module_& m) {
            "Explanation of the choice for a flow description")
       .def("select_batch",
            [](Ecmp& e, const pyb::array& flows, const std::string& lookup, const pyb::object& rx_hashes,
-              bool rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hash_l4, std::int64_t time_ns) {
              const auto span = flow_span(flows);
              pyb::array_t<std::uint32_t> keep;
              const std::uint32_t* rx = rx_array(rx_hashes, span.size(), keep);
-             const Meta meta = make_meta(lookup, {}, rx_hash_l4, time_ns);
+             const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::int32_t* o = out.mutable_data();
              {
@@ -246,12 +260,12 @@ void bind_route(pyb::module_& m) {
            "int32 next-hop index per row of a FLOW_DTYPE array (GIL released); rx_hashes: optional uint32 per row")
       .def("select_packets",
            [](Ecmp& e, const pyb::object& packets, const pyb::object& lengths, const std::string& lookup,
-              const pyb::object& rx_hashes, bool rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hashes, const pyb::object& rx_hash_l4, std::int64_t time_ns) {
              FrameBatch fb = frame_batch(packets, lengths);
              PacketBatch pb{fb.frames.data(), fb.stride, fb.count, fb.lengths_ptr()};
              pyb::array_t<std::uint32_t> keep;
              const std::uint32_t* rx = rx_array(rx_hashes, fb.count, keep);
-             const Meta meta = make_meta(lookup, {}, rx_hash_l4, time_ns);
+             const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(fb.count));
              std::int32_t* o = out.mutable_data();
              {
@@ -266,7 +280,7 @@ void bind_route(pyb::module_& m) {
       .def("hash_batch",
            [](const Ecmp& e, const pyb::array& flows, const std::string& lookup) {
              const auto span = flow_span(flows);
-             const Meta meta = make_meta(lookup, {}, true, 0);
+             const Meta meta = make_meta(lookup, {}, L4Flag{}, 0);
              pyb::array_t<std::uint32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::uint32_t* o = out.mutable_data();
              {

@@ -4,8 +4,9 @@ import sys
 from ..conformance import VectorError, check_fabric_file, check_file, fabric_files, vector_files
 
 NAME = "conformance"
-HELP = ("check every *.jsonl hash vector file (hash and member index of every line) and every fabric recording "
-        "(*.json, lfwp-fabric-paths/1: the path of every flow in every run) under PATH...")
+HELP = ("check every *.jsonl / *.jsonl.gz vector file under PATH...: hash vectors (hash and member index of "
+        "every line) and ECMP recordings (the chosen next hop / the rebuilt bucket table); and every fabric "
+        "recording (*.json, lfwp-fabric-paths/1: the path of every flow in every run)")
 
 
 def add_arguments(p):
@@ -21,7 +22,7 @@ def run(args):
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not files and not fabrics:
-        print(f"error: no *.jsonl vector files or fabric recordings under {' '.join(args.paths)}", file=sys.stderr)
+        print(f"error: no *.jsonl / *.jsonl.gz vector files or fabric recordings under {' '.join(args.paths)}", file=sys.stderr)
         return 2
     total_pass = total_fail = 0
     broken = False

@@ -3,10 +3,15 @@
 #include "fwd/route/ecmp.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <numeric>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "fwd/error.hpp"
 #include "fwd/hash/toeplitz.hpp"
@@ -15,6 +20,7 @@
 #include "fwd/route/resilient_table.hpp"
 
 namespace fwd::route {
+
 
 std::string_view name(System s) {
   switch (s) {
@@ -70,6 +76,136 @@ std::string json_str(std::string_view s) {
   return o + "\"";
 }
 
+// ---- batch SipHash across lanes ----------------------------------------------------------------
+// The batch fast path hashes 16 flows at a time. The scalar form interleaves 4 lanes; on CPUs with
+// AVX-512 the same SipRounds run on 2 x 8 lanes of 64-bit words (vprolq rotates), chosen once per
+// batch. Both compute exactly hash_v4 (linux_hash.hpp); the tests compare them row by row.
+struct Lanes16 {
+  alignas(64) std::uint64_t v0[16], v1[16], v2[16], v3[16], w3[16], w4[16], w5[16];
+  std::uint32_t out[16];
+};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FWD_SIPROUND(v0, v1, v2, v3)                                              \
+  v0 = _mm512_add_epi64(v0, v1); v1 = _mm512_rol_epi64(v1, 13); v1 = _mm512_xor_si512(v1, v0); \
+  v0 = _mm512_rol_epi64(v0, 32);                                                  \
+  v2 = _mm512_add_epi64(v2, v3); v3 = _mm512_rol_epi64(v3, 16); v3 = _mm512_xor_si512(v3, v2); \
+  v0 = _mm512_add_epi64(v0, v3); v3 = _mm512_rol_epi64(v3, 21); v3 = _mm512_xor_si512(v3, v0); \
+  v2 = _mm512_add_epi64(v2, v1); v1 = _mm512_rol_epi64(v1, 17); v1 = _mm512_xor_si512(v1, v2); \
+  v2 = _mm512_rol_epi64(v2, 32);
+#define FWD_ABSORB(v0, v1, v2, v3, m)                                             \
+  v3 = _mm512_xor_si512(v3, m); FWD_SIPROUND(v0, v1, v2, v3) FWD_SIPROUND(v0, v1, v2, v3) \
+  v0 = _mm512_xor_si512(v0, m);
+
+__attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
+  __m512i a0 = _mm512_load_si512(L.v0), a1 = _mm512_load_si512(L.v1), a2 = _mm512_load_si512(L.v2),
+          a3 = _mm512_load_si512(L.v3);
+  __m512i b0 = _mm512_load_si512(L.v0 + 8), b1 = _mm512_load_si512(L.v1 + 8), b2 = _mm512_load_si512(L.v2 + 8),
+          b3 = _mm512_load_si512(L.v3 + 8);
+  __m512i m = _mm512_load_si512(L.w3), n = _mm512_load_si512(L.w3 + 8);
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
+  m = _mm512_load_si512(L.w4); n = _mm512_load_si512(L.w4 + 8);
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
+  m = _mm512_load_si512(L.w5); n = _mm512_load_si512(L.w5 + 8);
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
+  m = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{48} << 56));
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, m)
+  const __m512i ff = _mm512_set1_epi64(0xff);
+  a2 = _mm512_xor_si512(a2, ff); b2 = _mm512_xor_si512(b2, ff);
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  const __m512i ra = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+  const __m512i rb = _mm512_xor_si512(_mm512_xor_si512(b0, b1), _mm512_xor_si512(b2, b3));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out), _mm512_cvtepi64_epi32(ra));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out + 8), _mm512_cvtepi64_epi32(rb));
+}
+#undef FWD_ABSORB
+#undef FWD_SIPROUND
+// AVX2 has no 64-bit rotate: shifts + or, byte shuffles for the 16- and 32-bit rotations.
+#define FWD_ROL2(x, b) _mm256_or_si256(_mm256_slli_epi64(x, b), _mm256_srli_epi64(x, 64 - (b)))
+#define FWD_ROL2_32(x) _mm256_shuffle_epi32(x, 0xb1)
+#define FWD_ROL2_16(x) _mm256_shuffle_epi8(x, rot16)
+#define FWD_SIPROUND2(v0, v1, v2, v3)                                              \
+  v0 = _mm256_add_epi64(v0, v1); v1 = FWD_ROL2(v1, 13); v1 = _mm256_xor_si256(v1, v0); \
+  v0 = FWD_ROL2_32(v0);                                                           \
+  v2 = _mm256_add_epi64(v2, v3); v3 = FWD_ROL2_16(v3); v3 = _mm256_xor_si256(v3, v2); \
+  v0 = _mm256_add_epi64(v0, v3); v3 = FWD_ROL2(v3, 21); v3 = _mm256_xor_si256(v3, v0); \
+  v2 = _mm256_add_epi64(v2, v1); v1 = FWD_ROL2(v1, 17); v1 = _mm256_xor_si256(v1, v2); \
+  v2 = FWD_ROL2_32(v2);
+#define FWD_ABSORB2(v0, v1, v2, v3, m)                                            \
+  v3 = _mm256_xor_si256(v3, m); FWD_SIPROUND2(v0, v1, v2, v3) FWD_SIPROUND2(v0, v1, v2, v3) \
+  v0 = _mm256_xor_si256(v0, m);
+
+__attribute__((target("avx2"))) void sip_tail_avx2(Lanes16& L) {
+  // Rotating each 64-bit lane left by 16 = moving its bytes up by 2 (little-endian lanes).
+  const __m256i rot16 = _mm256_setr_epi8(6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13,
+                                         6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13);
+  const __m256i len = _mm256_set1_epi64x(static_cast<long long>(std::uint64_t{48} << 56));
+  const __m256i ff = _mm256_set1_epi64x(0xff);
+  for (std::size_t g = 0; g < 16; g += 8) {
+#define ld(p) _mm256_load_si256(reinterpret_cast<const __m256i*>(p))
+    __m256i a0 = ld(L.v0 + g), a1 = ld(L.v1 + g), a2 = ld(L.v2 + g), a3 = ld(L.v3 + g);
+    __m256i b0 = ld(L.v0 + g + 4), b1 = ld(L.v1 + g + 4), b2 = ld(L.v2 + g + 4), b3 = ld(L.v3 + g + 4);
+    __m256i m = ld(L.w3 + g), n = ld(L.w3 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    m = ld(L.w4 + g); n = ld(L.w4 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    m = ld(L.w5 + g); n = ld(L.w5 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    FWD_ABSORB2(a0, a1, a2, a3, len) FWD_ABSORB2(b0, b1, b2, b3, len)
+    a2 = _mm256_xor_si256(a2, ff); b2 = _mm256_xor_si256(b2, ff);
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    alignas(32) std::uint64_t r[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r), _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r + 4), _mm256_xor_si256(_mm256_xor_si256(b0, b1), _mm256_xor_si256(b2, b3)));
+    for (int l = 0; l < 8; ++l) L.out[g + l] = static_cast<std::uint32_t>(r[l]);
+  }
+}
+#undef ld
+#undef FWD_ABSORB2
+#undef FWD_SIPROUND2
+#undef FWD_ROL2_16
+#undef FWD_ROL2_32
+#undef FWD_ROL2
+
+std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
+bool have_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes && isa_cap.load(std::memory_order_relaxed) == detail::BatchIsa::best;
+}
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes && isa_cap.load(std::memory_order_relaxed) != detail::BatchIsa::portable;
+}
+#else
+std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
+void sip_tail_avx512(Lanes16&) {}
+void sip_tail_avx2(Lanes16&) {}
+bool have_avx512() { return false; }
+bool have_avx2() { return false; }
+#endif
+
+void sip_tail_scalar(Lanes16& L) {
+  for (std::size_t g = 0; g < 16; g += 4) {
+    hash::detail::SipState s[4];
+    for (std::size_t l = 0; l < 4; ++l) s[l].v0 = L.v0[g + l], s[l].v1 = L.v1[g + l], s[l].v2 = L.v2[g + l], s[l].v3 = L.v3[g + l];
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(L.w3[g + l]);
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(L.w4[g + l]);
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(L.w5[g + l]);
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(std::uint64_t{48} << 56);
+    for (std::size_t l = 0; l < 4; ++l) L.out[g + l] = static_cast<std::uint32_t>(s[l].finish());
+  }
+}
+
+}  // namespace
+
+namespace {
+
 constexpr std::string_view linux_keys =
     "policy, fields, seed, boot_seed, ignore_routes_with_linkdown, use_neigh";
 
@@ -89,6 +225,7 @@ struct Ecmp::Impl {
   ResilientTable table;
   bool table_built = false;
   std::vector<std::int32_t> slots;    // freebsd compiled nhops / vendor weighted list
+  std::shared_ptr<const linux_mp::V4Midstates> v4_mid;  // batch fast path, built on first use (immutable)
 
   bool is_linux() const { return system == System::linux_6_18 || system == System::linux_6_12; }
 
@@ -202,10 +339,20 @@ struct Ecmp::Impl {
     return f.family == 4;  // ip route get: IPv4 builds a dummy packet, IPv6 hashes the flow (§4.5)
   }
 
-  static bool use_rx(const linux_mp::Config& c, const Meta& m) { return c.policy == 1 && m.rx_hash && m.rx_hash_l4; }
+  /// skb->l4_hash: given, or (rx_hash_l4_auto) what __skb_get_hash would have set for this packet:
+  /// ports or a flow label in the dissected keys (an IPv6 outer label alone suffices: the software
+  /// hash stops at the flow label).
+  bool use_rx(net::Bytes p, const Meta& m) const {
+    if (mc.policy != 1 || !m.rx_hash) return false;
+    if (!m.rx_hash_l4_auto) return m.rx_hash_l4;
+    const std::uint16_t proto = linux_mp::ethertype(ps.family);
+    if (proto == linux_mp::eth_ipv6 && p.size() >= 4 && (net::be32(p.data()) & 0xfffff)) return true;
+    const linux_mp::Dissected d = linux_mp::dissect(p, proto, false);
+    return d.ports != 0 || d.flow_label != 0;
+  }
 
   std::uint32_t linux_packet(net::Bytes p, const Meta& m, linux_mp::Trace* t) const {
-    if (use_rx(mc, m)) {
+    if (use_rx(p, m)) {
       if (t) t->path = "receive hash: skb->l4_hash set, policy 1 uses skb->hash >> 1 (spec §4.2)", t->rx_hash_used = true;
       return *m.rx_hash;
     }
@@ -685,31 +832,57 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
   // legacy route or hash-threshold group, no source preference: SipHash on words + bound scan.
   const bool fast = im.is_linux() && im.mc.policy == 1 && im.ps.family == Family::ipv4 &&
                     im.ps.kind == GroupKind::multipath && meta.lookup != Lookup::socket &&
-                    !im.lc.use_neigh && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
+                    !im.lc.use_neigh && !meta.rx_hash_l4_auto && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
                                          meta.lookup == Lookup::packet);
   if (fast) {
-    const hash::SipKey key = im.mc.key;
+    if (!im.v4_mid) im.v4_mid = std::make_shared<const linux_mp::V4Midstates>(im.mc.key);
+    const linux_mp::V4Midstates& mid = *im.v4_mid;
+    // Live bounds are increasing: the first bound >= v is the count of live bounds < v, so the
+    // choice is a branch-free count (a data-dependent early exit mispredicts on random hashes).
+    std::uint32_t live_ub[64];
+    std::int32_t live_idx[65];
+    std::size_t nb = 0;
+    for (std::size_t j = 0; j < im.bounds.size() && nb < 64; ++j)
+      if (im.bounds[j] >= 0) live_ub[nb] = static_cast<std::uint32_t>(im.bounds[j]), live_idx[nb++] = static_cast<std::int32_t>(j);
+    const bool small = nb == im.bounds.size() || nb < 64;
+    live_idx[nb] = no_path;
     const std::int64_t* ub = im.bounds.data();
-    const std::size_t nb = im.bounds.size();
-    const bool rx_l4 = meta.rx_hash_l4;
-    for (std::size_t i = 0; i < n; ++i) {
-      const Flow& f = flows[i];
-      std::uint32_t h;
-      const std::optional<std::uint32_t> rx = rx_hashes ? std::optional<std::uint32_t>(rx_hashes[i]) : meta.rx_hash;
-      if (rx && rx_l4) {
-        h = *rx >> 1;
-      } else {
-        const std::uint8_t proto = f.effective_proto();
+    const std::size_t nball = im.bounds.size();
+    const bool use_rx = meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
+    void (*tail)(Lanes16&) = have_avx512() ? sip_tail_avx512 : have_avx2() ? sip_tail_avx2 : sip_tail_scalar;
+    Lanes16 L;
+    for (std::size_t i = 0; i < n; i += 16) {
+      const std::size_t m = std::min<std::size_t>(16, n - i);
+      for (std::size_t l = 0; l < 16; ++l) {
+        const Flow& f = flows[i + (l < m ? l : 0)];
+        const std::uint8_t p = f.effective_proto();
+        std::uint32_t a = net::le32(f.src.data()), b = net::le32(f.dst.data());
         // The dummy / described packet carries ports only in a TCP or UDP header.
-        const std::uint32_t ports = (proto == 6 || proto == 17)
-                                        ? (std::uint32_t{__builtin_bswap16(f.dport)} << 16) | __builtin_bswap16(f.sport)
-                                        : 0;
-        h = linux_mp::hash_v4(net::le32(f.src.data()), net::le32(f.dst.data()), proto, ports, key) >> 1;
+        std::uint32_t ps = 0, pd = 0;
+        if (p == 6 || p == 17) ps = __builtin_bswap16(f.sport), pd = __builtin_bswap16(f.dport);
+        if (b < a) std::swap(a, b);   // symmetric ordering, as consistentify
+        if (pd < ps) std::swap(ps, pd);
+        const auto& st = mid.state[p];
+        L.v0[l] = st.v0; L.v1[l] = st.v1; L.v2[l] = st.v2; L.v3[l] = st.v3;
+        L.w3[l] = std::uint64_t{(pd << 16) | ps} << 32;
+        L.w4[l] = std::uint64_t{a} << 32;
+        L.w5[l] = b;
       }
-      std::int32_t c = no_path;
-      for (std::size_t j = 0; j < nb; ++j)
-        if (static_cast<std::int64_t>(h) <= ub[j]) { c = static_cast<std::int32_t>(j); break; }
-      out[i] = c;
+      tail(L);
+      for (std::size_t l = 0; l < m; ++l) {
+        std::uint32_t v = (L.out[l] ? L.out[l] : 1) >> 1;
+        if (use_rx) v = (rx_hashes ? rx_hashes[i + l] : *meta.rx_hash) >> 1;
+        if (small) {
+          std::uint32_t k = 0;
+          for (std::size_t j = 0; j < nb; ++j) k += live_ub[j] < v;
+          out[i + l] = live_idx[k];
+        } else {
+          std::int32_t c = no_path;
+          for (std::size_t j = 0; j < nball; ++j)
+            if (static_cast<std::int64_t>(v) <= ub[j]) { c = static_cast<std::int32_t>(j); break; }
+          out[i + l] = c;
+        }
+      }
     }
     return;
   }
@@ -825,5 +998,7 @@ std::string Ecmp::to_json() const {
   for (std::size_t i = 0; i < b.size(); ++i) s += (i ? ", " : "") + std::to_string(b[i]);
   return s + "]}";
 }
+
+void detail::set_batch_isa(BatchIsa cap) { isa_cap.store(cap, std::memory_order_relaxed); }
 
 }  // namespace fwd::route

@@ -20,7 +20,8 @@ struct SipKey {
 
 namespace detail {
 struct SipState {
-  std::uint64_t v0, v1, v2, v3;
+  std::uint64_t v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+  constexpr SipState() = default;
   static constexpr std::uint64_t rotl(std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
   constexpr void round() {
     v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);

@@ -172,4 +172,12 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+namespace detail {
+/// Batches run their SipHash lanes with the best instruction set the CPU has (AVX-512, AVX2, else
+/// portable 4-lane scalar code); all give the same results. This caps the choice (tests compare
+/// them; benchmarks measure them). Default: best.
+enum class BatchIsa : std::uint8_t { portable, avx2, best };
+void set_batch_isa(BatchIsa cap);
+}  // namespace detail
+
 }  // namespace fwd::route

@@ -58,6 +58,10 @@ struct Meta {
   std::optional<std::uint32_t> rx_hash;
   /// Linux skb->l4_hash: rx_hash covers the L4 ports. Only an L4 hash short-circuits policy 1.
   bool rx_hash_l4 = true;
+  /// Decide skb->l4_hash as the kernel's software flow hash does (__skb_get_hash: the hash is an
+  /// L4 hash when the dissected keys have ports or a flow label), overriding rx_hash_l4. For a
+  /// recorded skb->hash whose origin flag was not recorded (spec §10, multi-queue links).
+  bool rx_hash_l4_auto = false;
   /// Virtual time of the lookup (resilient groups mark the bucket used; timers compare to it).
   Time now{};
 };
