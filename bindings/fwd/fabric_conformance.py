@@ -28,7 +28,8 @@ def is_fabric_doc(doc):
 def overlay(nodes, changes):
     """The state of a run: base nodes with the run's changes overlaid."""
     state = copy.deepcopy(nodes)
-    for name, ch in (changes or {}).items():
+    # The run's parts are copied too: the state must never alias the recording.
+    for name, ch in copy.deepcopy(changes or {}).items():
         if name not in state:
             raise FabricFileError(f"changes name unknown node '{name}'")
         node = state[name]
@@ -199,5 +200,6 @@ def check_doc(doc, path="<fabric>"):
                 failed += 1
                 failures.append((fid, f"flow {fid}: got {paths.describe(k)}; recorded "
                                       f"{' -> '.join(' '.join(map(str, h)) for h in want)}"))
-        results.append((f"{label} ({run.get('title', '')})".rstrip(" ()"), passed, failed, failures))
+        title = run.get("title", "")
+        results.append((f"{label} ({title})" if title else label, passed, failed, failures))
     return results
