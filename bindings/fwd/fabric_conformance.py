@@ -94,6 +94,15 @@ def build_fabric(doc, nodes, boot_seed=None):
                 f.add_address(port, a, connected_route=False)
     for ln in doc.get("links", []):
         f.connect(f"{ln['a']['node']}:{ln['a']['ifname']}", f"{ln['b']['node']}:{ln['b']['ifname']}")
+    # Carrier as the kernel reported it: an interface that is up without carrier has lost its
+    # link (the far end down, or the link itself), whatever the far end's admin state says.
+    for name, node in nodes.items():
+        for itf in node.get("interfaces", []):
+            flags = itf.get("flags", [])
+            if "UP" in flags and ("NO-CARRIER" in flags or "LOWER_UP" not in flags):
+                port = f"{name}:{itf['name']}"
+                if f.port_peers[f.port_id(port)] >= 0:
+                    f.set_link_up(port, False)
     for name, node in nodes.items():
         sysctls = node.get("sysctls", {})
         if node.get("role") == "router":
