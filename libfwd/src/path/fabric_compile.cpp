@@ -134,6 +134,28 @@ void Fabric::compile() const {
     }
   }
 
+  t->nh_fast.resize(nh_refs_.size());
+  for (std::size_t k = 0; k < nh_refs_.size(); ++k) {
+    const auto& ref = nh_refs_[k];
+    const NextHop& hop = nodes_[static_cast<std::size_t>(ref.node)]
+                             .routes[ref.family == 6][static_cast<std::size_t>(ref.route)]
+                             .nexthops[static_cast<std::size_t>(ref.index)];
+    auto& nf = t->nh_fast[k];
+    const Port& d = ports_[static_cast<std::size_t>(hop.dev)];
+    nf.dev = hop.dev;
+    nf.peer = d.peer;
+    nf.peer_node = d.peer != none ? ports_[static_cast<std::size_t>(d.peer)].node : none;
+    nf.gw_mac = t->nh_mac[k] >= 0 ? static_cast<std::uint64_t>(t->nh_mac[k]) : 0;
+    nf.fast = d.members.empty() && d.admin_up && d.peer != none && t->carrier[static_cast<std::size_t>(hop.dev)] &&
+              t->nh_mac[k] >= 0;
+  }
+  t->kind.resize(nn);
+  t->forwarding.resize(nn);
+  for (std::size_t ni = 0; ni < nn; ++ni) {
+    t->kind[ni] = nodes_[ni].kind;
+    t->forwarding[ni] = nodes_[ni].forwarding ? 1 : 0;
+  }
+
   // What each node owns: its addresses (host prefixes) and local prefixes.
   t->owned.resize(nn);
   for (std::size_t ni = 0; ni < nn; ++ni) {
@@ -149,11 +171,12 @@ void Fabric::compile() const {
       o.net4.push_back(v & m);
       o.mask4.push_back(m);
     };
+    // Local prefixes first: at an end node they are what most packets match.
+    for (int fam = 0; fam < 2; ++fam)
+      for (const auto& p : nodes_[ni].local[fam]) add(p);
     for (PortId q : nodes_[ni].ports)
       for (const auto& a : ports_[static_cast<std::size_t>(q)].addresses)
         add(Prefix{a.family, static_cast<std::uint8_t>(a.family == 6 ? 128 : 32), a.addr});
-    for (int fam = 0; fam < 2; ++fam)
-      for (const auto& p : nodes_[ni].local[fam]) add(p);
   }
 
   // ECMP configurations, shared by routers with equal spec strings (and so equal hashes).

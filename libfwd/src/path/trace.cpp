@@ -201,10 +201,10 @@ struct Walker {
     };
 
     for (;;) {
-      const Node& nd = f.node(node);
       if (hops >= H) return finish(Drop::too_many_hops, node, in_port);
-      if (nd.kind == NodeKind::sink) return finish(Drop::delivered, node, in_port);
-      if (nd.kind == NodeKind::switch_) {
+      const NodeKind kind = t.kind[static_cast<std::size_t>(node)];
+      if (kind == NodeKind::sink) return finish(Drop::delivered, node, in_port);
+      if (kind == NodeKind::switch_) {
         if (frame.size() < 14) return finish(Drop::unknown_mac, node, in_port);
         const std::uint64_t dmac = cur_dmac;
         const PortId in_top = in_port != none && f.port(in_port).lag != none ? f.port(in_port).lag : in_port;
@@ -232,7 +232,7 @@ struct Walker {
                                    ? opt.rx_hash[i * opt.rx_hash_stride + static_cast<std::size_t>(node)]
                                    : 0;
       if (in_port != none) {
-        if (!nd.forwarding) return finish(Drop::not_forwarding, node, in_port);
+        if (!t.forwarding[static_cast<std::size_t>(node)]) return finish(Drop::not_forwarding, node, in_port);
         for (std::size_t h = 0; h < hops; ++h)
           if (hn[h] == node) return finish(Drop::loop, node, in_port);
         if (ttl <= 1) return finish(Drop::ttl_exceeded, node, in_port);
@@ -276,7 +276,16 @@ struct Walker {
         if (k < 0) return finish(Drop::no_live_nexthop, node, in_port);
         nh += k;
       }
+      const auto& nf = t.nh_fast[static_cast<std::size_t>(nh)];
+      if (nf.fast && !needs_rewrite) {
+        record(node, nf.dev, nf.dev, nh, rx);
+        cur_dmac = nf.gw_mac;
+        in_port = nf.peer;
+        node = nf.peer_node;
+        continue;
+      }
       const auto& ref = f.nexthops()[static_cast<std::size_t>(nh)];
+      const Node& nd = f.node(node);
       const NextHop& hop =
           nd.routes[fam == 6][static_cast<std::size_t>(ref.route)].nexthops[static_cast<std::size_t>(ref.index)];
       const PortId dev = hop.dev;

@@ -40,6 +40,17 @@ struct Fabric::Compiled {
   std::vector<detail::EcmpConfig> configs;
   std::vector<detail::EcmpGroup> groups;
   std::vector<Owned> owned;                     ///< per node
+  /// Per global next hop, the common case resolved once: a physical device, up, with carrier and
+  /// a peer, gateway MAC known. `fast` = all of that holds, so the walk takes it in one step.
+  struct NhFast {
+    PortId dev = none, peer = none;
+    NodeId peer_node = none;
+    std::uint64_t gw_mac = 0;
+    bool fast = false;
+  };
+  std::vector<NhFast> nh_fast;
+  std::vector<NodeKind> kind;                   ///< per node
+  std::vector<std::uint8_t> forwarding;         ///< per node
   bool hashes_l2 = false;  ///< a LAG or switch may read the Ethernet header after a router
 };
 
