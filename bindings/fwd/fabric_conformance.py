@@ -60,6 +60,18 @@ def _system(doc):
     return "linux-6.12" if kernel.startswith("6.12") else "linux-6.18"
 
 
+def _int(v, what):
+    """An integer field that recordings may write as a number or as text ("0x2b9dee05")."""
+    if isinstance(v, bool):
+        raise FabricFileError(f"{what}: expected a number, got {v!r}")
+    if isinstance(v, int):
+        return v
+    try:
+        return int(str(v), 0)
+    except ValueError:
+        raise FabricFileError(f"{what}: expected a number, got {v!r}") from None
+
+
 def ecmp_spec(system, node, family, boot_seed=None):
     """The route-layer spec string of a recorded router's multipath settings for one family."""
     sysctls = node.get("sysctls", {})
@@ -72,10 +84,11 @@ def ecmp_spec(system, node, family, boot_seed=None):
     ignore = sysctls.get(f"net.{fam}.conf.all.ignore_routes_with_linkdown",
                          ecmp.get("ignore_routes_with_linkdown", {}).get(fam, 0))
     use_neigh = sysctls.get("net.ipv4.fib_multipath_use_neigh", ecmp.get("fib_multipath_use_neigh", 0))
-    spec = (f"{system}:policy={int(policy)};fields={int(fields):#x};seed={int(seed):#x};"
-            f"ignore_routes_with_linkdown={int(ignore)};use_neigh={int(use_neigh)}")
+    spec = (f"{system}:policy={_int(policy, 'policy')};fields={_int(fields, 'fields'):#x};"
+            f"seed={_int(seed, 'seed'):#x};ignore_routes_with_linkdown={_int(ignore, 'ignore_routes_with_linkdown')};"
+            f"use_neigh={_int(use_neigh, 'fib_multipath_use_neigh')}")
     if boot_seed is not None:
-        spec += f";boot_seed={int(boot_seed):#x}"
+        spec += f";boot_seed={_int(boot_seed, 'boot_seed'):#x}"
     return spec
 
 
@@ -191,7 +204,9 @@ def check_doc(doc, path="<fabric>"):
                     if per is None:
                         continue
                     for router, value in per.items():
-                        rx[pos[int(fid)], names.index(router)] = int(value) & 0xFFFFFFFF
+                        if router not in names:
+                            raise FabricFileError(f"rx_skb_hash of flow {fid}: unknown router '{router}'")
+                        rx[pos[int(fid)], names.index(router)] = _int(value, "rx_skb_hash") & 0xFFFFFFFF
             paths = trace(fabric, frames, lengths, ingress=ingress, max_hops=16, rx_hash=rx)
         except (ValueError, KeyError, TypeError) as e:
             raise FabricFileError(f"{label}: {e}") from None

@@ -162,9 +162,10 @@ def trace(fabric, frames, lengths=None, *, ingress, max_hops=8, rx_hash=None):
 
 
 def generate_flows(n, *, src="100.64.0.0/16", dst="198.18.0.0/24", protos=("tcp", "udp"), seed=1,
-                   src_mac="02:00:00:00:00:02", dst_mac="02:00:00:00:00:01", ttl=64):
+                   src_mac="02:00:00:00:00:02", dst_mac="02:00:00:00:00:01"):
     """n random flows (frames, lengths): addresses drawn from the src/dst prefixes (IPv4 or IPv6),
-    random source ports, destination ports from common services; one frame per flow."""
+    random source ports, destination ports from common services, TTL 64; one frame per flow,
+    addressed to `dst_mac` (the ingress port's MAC when the flows enter a router)."""
     import ipaddress
     from . import net
     if int(n) < 0:
@@ -190,18 +191,13 @@ def generate_flows(n, *, src="100.64.0.0/16", dst="198.18.0.0/24", protos=("tcp"
     width = 4 if s_net.version == 4 else 16
     for field, netw in (("src_ip", s_net), ("dst_ip", d_net)):
         base = np.frombuffer(netw.network_address.packed, dtype=np.uint8)
-        host_bits = netw.max_prefixlen - netw.prefixlen
         rnd = rng.integers(0, 256, (int(n), width), dtype=np.uint16).astype(np.uint8)
         mask = np.zeros(width, dtype=np.uint8)
         for bit in range(netw.prefixlen, netw.max_prefixlen):
             mask[bit // 8] |= 0x80 >> (bit % 8)
         addr = (base & ~mask) | (rnd & mask)
         flows[field][:, :width] = addr
-        del host_bits
-    frames, lengths = net.frames_from_flows(flows)
-    if ttl != 64:
-        raise ValueError("ttl: only 64 is generated")
-    return frames, lengths
+    return net.frames_from_flows(flows)
 
 
 def _fields(f):
