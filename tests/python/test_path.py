@@ -303,3 +303,91 @@ def test_example_shows_polarization_and_the_fix(tmp_path):
     for stem in ("polarized", "fixed-seeds", "fixed-policy", "t1-b-down"):
         assert (tmp_path / f"{stem}-links.png").stat().st_size > 1000
         assert (tmp_path / f"{stem}-paths.png").stat().st_size > 1000
+
+
+def _variant(doc, rid, edit):
+    """A copy of the recording whose run `rid` is changed by edit(run, state_nodes)."""
+    import copy
+    d = copy.deepcopy(doc)
+    run = _run(d, rid)
+    edit(run, d)
+    d["runs"] = [run]
+    return d
+
+
+def test_coprime_paths_do_not_fix_polarization(doc):
+    """Spec §10: with 4 paths at tier 1 and 3 at tier 2 (hash-threshold ranges), each tier-2 router
+    of an equal-seed fabric uses one or two of its three paths."""
+    def three_paths(run, d):
+        for x in "abcd":
+            node = d["nodes"][f"t2{x}"]
+            routes = {}
+            for fam in ("ipv4", "ipv6"):
+                routes[fam] = [dict(r) for r in node["routes"][fam]]
+                for r in routes[fam]:
+                    if "nexthops" in r:
+                        r["nexthops"] = r["nexthops"][:3]
+            run.setdefault("changes", {}).setdefault(f"t2{x}", {})["routes"] = routes
+    d = _variant(doc, "a", three_paths)
+    state = overlay(d["nodes"], d["runs"][0]["changes"])
+    frames, lengths, _ids = frames_of(d)
+    paths = fp.trace(build_fabric(d, state), frames, lengths, ingress="t1:t1-cli")
+    assert (paths["drop"] == 0).all()
+    pol = paths.polarization_frame().set_index("node")
+    for x in "abcd":
+        assert pol.loc[f"t2{x}", "candidates"] == 3
+        assert 1 <= pol.loc[f"t2{x}", "used"] <= 2
+    assert sorted(pol.loc[[f"t2{x}" for x in "abcd"], "used"]) == [1, 1, 2, 2]  # ranges: 4 quarters vs 3 thirds
+
+
+def test_default_seed_is_the_boot_seed(doc):
+    """A run at seed 0 with settings.boot_seed B chooses exactly as a run with seed B."""
+    frames, lengths, _ids = frames_of(doc)
+    run = _run(doc, "a")
+    state = overlay(doc["nodes"], run["changes"])
+    zero = overlay(doc["nodes"], run["changes"])
+    for node in zero.values():
+        if node.get("role") == "router":
+            node["sysctls"]["net.ipv4.fib_multipath_hash_seed"] = 0
+    with_boot = fp.trace(build_fabric(doc, zero, boot_seed="0x1234abcd"), frames, lengths, ingress="t1:t1-cli")
+    explicit = fp.trace(build_fabric(doc, state), frames, lengths, ingress="t1:t1-cli")
+    other = fp.trace(build_fabric(doc, zero, boot_seed=0x2B9DEE05), frames, lengths, ingress="t1:t1-cli")
+    assert (with_boot["hop_port"] == explicit["hop_port"]).all()
+    assert (other["hop_port"] != explicit["hop_port"]).any()
+
+
+def test_rx_skb_hash_of_a_run_is_used_under_policy_1(doc):
+    """A run carrying rx_skb_hash: tier 2 follows the carried hash (>> 1) for flows with ports, not its
+    own seed; equal seeds then no longer polarize those flows (spec §4.2, §10)."""
+    flows = sorted(doc["flows"], key=lambda x: x["id"])
+    rng = np.random.default_rng(5)
+
+    def carry(run, d):
+        run["rx_skb_hash"] = {str(f["id"]): {"t1": 0, **{f"t2{x}": int(rng.integers(1, 2**32)) for x in "abcd"}}
+                              for f in flows}
+    d = _variant(doc, "a", carry)
+    state = overlay(d["nodes"], d["runs"][0]["changes"])
+    frames, lengths, ids = frames_of(d)
+    names = build_fabric(d, state).node_names
+    rx = np.zeros((len(ids), len(names)), dtype=np.uint32)
+    for k, fid in enumerate(ids):
+        for r, v in d["runs"][0]["rx_skb_hash"][str(fid)].items():
+            rx[k, names.index(r)] = v
+    paths = fp.trace(build_fabric(d, state), frames, lengths, ingress="t1:t1-cli", rx_hash=rx)
+    l4 = np.array([f["proto"] in ("tcp", "udp") for f in flows])
+    t2_choice = paths["hop_port"][:, 1]
+    # with ports: the tier-2 choice is the carried hash's: h = rx >> 1 over 4 equal ranges
+    fab = build_fabric(d, state)
+    for k in np.flatnonzero(l4)[:200]:
+        router = names[paths["hop_node"][k, 1]]
+        h = int(rx[k, names.index(router)]) >> 1
+        j = next(i for i in range(4) if h <= round((i + 1) * 2**31 / 4) - 1)
+        assert fab.port_names[t2_choice[k]] == f"{router}-{j + 1}"
+    # ICMP (no ports) keeps the seeded hash: still polarized
+    icmp4 = np.array([f["proto"] == "icmp" for f in flows])
+    assert len({(paths["hop_port"][k, 0], paths["hop_port"][k, 1]) for k in np.flatnonzero(icmp4)}) == 4
+    # the conformance runner reads the run's table: with it, run a's recorded (polarized) tier-2
+    # choices of TCP/UDP flows no longer all match
+    (label, passed, failed, failures), = check_doc(d, "carried")
+    assert passed + failed == len(flows) and failed > 0
+    assert all(flows[fid]["proto"] in ("tcp", "udp") for fid, _msg in failures)
