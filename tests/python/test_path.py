@@ -175,6 +175,12 @@ def test_what_if_failure_and_addition():
     back = fp.what_if(g, lambda h: h.set_admin("t1:t1-b", True), frames, lengths, ingress="t1:t1-cli")
     assert back["min_moved"] == pytest.approx(8000 / 4, abs=1)
     assert back["moved"] >= back["min_moved"]
+    # a whole node out of service: its upstream link loses carrier; with ignore_routes_with_linkdown=0
+    # t1 keeps hashing onto it and those flows are dropped on transmit
+    node = fp.what_if(f, lambda g: g.set_node_up("t2c", False), frames, lengths, ingress="t1:t1-cli")
+    via_c = int((node["before"]["hop_node"][:, 1] == f.node_id("t2c")).sum())
+    assert node["min_moved"] == via_c == node["moved"]
+    assert node["delivered_after"] == 8000 - via_c
 
 
 def test_plots_write_files(tmp_path):

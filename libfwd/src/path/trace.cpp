@@ -353,6 +353,8 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
   }
   const auto& tables = fabric.tables();
   Walker w{fabric, tables, out, options, {}};
+  // The one scratch frame of the batch, sized once: no allocation per flow.
+  if (tables.hashes_l2) w.scratch.resize(std::max<std::size_t>(frames.stride, 64));
   for (std::size_t i = 0; i < frames.count; ++i) {
     const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
     const NodeId n = p != none ? fabric.port(p).node : node0;

@@ -65,7 +65,7 @@ struct PathOut {
   std::int32_t* hop_node = nullptr;     ///< required
   std::int32_t* hop_dev = nullptr;      ///< logical device transmitted on (route dev, lagg, switch port)
   std::int32_t* hop_port = nullptr;     ///< required: physical port the frame leaves on
-  std::int32_t* hop_nexthop = nullptr;  ///< global next-hop id, -1 for switch hops and single-path routes with no id
+  std::int32_t* hop_nexthop = nullptr;  ///< global next-hop id of a routed hop (Fabric::nexthops()), -1 for switch hops
   std::uint32_t* hop_rx_hash = nullptr; ///< receive hash the hop's node saw (0 = none)
   std::uint8_t* n_hops = nullptr;       ///< required
   std::int32_t* end_node = nullptr;     ///< required: -1 when dropped
