@@ -298,7 +298,7 @@ void bind_path(pyb::module_& m) {
              PathOut out{max_hops,           hop_node.mutable_data(), hop_dev.mutable_data(), hop_port.mutable_data(),
                          hop_nh.mutable_data(), hop_rx.mutable_data(), n_hops.mutable_data(), end_node.mutable_data(),
                          end_port.mutable_data(), drop.mutable_data(), drop_node.mutable_data()};
-             f.compile();  // with the GIL: may throw
+             if (!f.compiled()) f.compile();  // with the GIL: may throw
              {
                pyb::gil_scoped_release nogil;
                trace(f, batch, in, out, opt);
@@ -318,7 +318,8 @@ void bind_path(pyb::module_& m) {
            }, pyb::arg("frames"), pyb::arg("lengths") = pyb::none(), pyb::arg("ingress"), pyb::arg("max_hops") = 8,
            pyb::arg("rx_hash") = pyb::none(),
            "Every frame's path -> dict of numpy arrays (hop_node, hop_dev, hop_port, hop_nexthop, hop_rx_hash: "
-           "flows x max_hops, -1 unused; n_hops, end_node, end_port, drop, drop_node). GIL released.")
+           "flows x max_hops, -1 unused; n_hops, end_node, end_port, drop, drop_node). GIL released; one trace "
+           "at a time per Fabric (LAG and resilient-group state advances as on live devices).")
       .def("load", [](const Fabric& f, const pyb::dict& paths) {
              const auto l = load(f, view_of(paths));
              pyb::dict d;

@@ -23,6 +23,13 @@
 /// device is administratively down are `dead`; whose carrier is lost are `linkdown` (chosen
 /// anyway unless the router's ECMP spec sets `ignore_routes_with_linkdown=1`; a frame sent on a
 /// device without carrier is dropped on transmit), as Linux does.
+///
+/// Not modelled (stated, not guessed): VLANs (every switch port is in one broadcast domain),
+/// spanning tree (a MAC reachable through two ports of a switch is refused at compile), flooding
+/// to unknown MACs (the converged FDB is complete, so a miss is a drop `unknown_mac`), reject /
+/// blackhole routes, policy routing, separate IPv4/IPv6 forwarding switches, neighbour state
+/// other than "known MAC" (`fib_multipath_use_neigh`). LAG and resilient-group state advances as
+/// flows are traced, as on live devices: one trace at a time per Fabric.
 
 #include <array>
 #include <cstdint>
