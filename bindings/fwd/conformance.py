@@ -220,7 +220,7 @@ def check_fabric_file(path):
     """Checks every run of a fabric recording -> [(label, passed, failed, failures)]; raises
     VectorError for a malformed file."""
     import json as _json
-    from .fabric_conformance import FabricFileError, check_doc
+    from .fabric_conformance import check_doc
     try:
         with open(path, encoding="utf-8") as fh:
             doc = _json.load(fh)

@@ -27,7 +27,7 @@ import numpy as np
 from ._fwd.path import DROP_DESCRIPTIONS, DROP_REASONS, Fabric  # noqa: F401
 
 __all__ = ["Fabric", "Paths", "trace", "generate_flows", "what_if", "load", "plot_link_heatmap", "plot_paths",
-           "DROP_REASONS", "DROP_DESCRIPTIONS", "flow_keys", "flow_table"]
+           "DROP_REASONS", "DROP_DESCRIPTIONS", "flow_keys", "flow_table", "frame_fields"]
 
 
 class Paths:
@@ -232,6 +232,12 @@ def _fields(f):
         (dp or 0).to_bytes(2, "big")
     return key, {"src_ip": str(ipaddress.ip_address(bytes(src))), "dst_ip": str(ipaddress.ip_address(bytes(dst))),
                  "ip_proto": int(proto), "src_port": sp, "dst_port": dp}
+
+
+def frame_fields(frame):
+    """The flow fields of one frame: src_ip, dst_ip, ip_proto, src_port, dst_port (ICMP echo: the id
+    as src_port); None where the frame has no such field."""
+    return _fields(bytes(frame))[1]
 
 
 def flow_keys(frames, lengths):

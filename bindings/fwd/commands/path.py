@@ -57,9 +57,7 @@ def run(args):
         except ValueError as e:
             return error(str(e))
         counts = np.ones(len(frames), dtype=np.int64)
-        _first, _c, fields = fp.flow_table(frames, lengths)
-        if len(fields) != len(frames):  # duplicates in a random draw: keep one line per frame
-            fields = [fp._fields(bytes(frames[i, :lengths[i]]))[1] for i in range(len(frames))]
+        fields = [fp.frame_fields(bytes(frames[i, :lengths[i]])) for i in range(len(frames))]
     else:
         from ..io import read_pcap
         try:
