@@ -277,19 +277,29 @@ def what_if(fabric, change, frames, lengths=None, *, ingress, max_hops=8, rx_has
     w["before"], w["after"] = before_paths, after_paths
 
     def where(p, node):
+        """Per flow: the end port (or the egress port at `node`) as a port id, -1 = dropped / not there."""
         a = p.arrays
         if node is None:
-            ports = np.array(p._ports + ["dropped"], dtype=object)
-            ep = np.where(a["drop"] == 0, a["end_port"], -1)
-            return ports[ep]
+            return np.where(a["drop"] == 0, a["end_port"], -1)
         nid = p.fabric.node_id(node)
-        ports = np.array(p._ports + ["-"], dtype=object)
         hit = a["hop_node"] == nid
-        col = np.where(hit.any(axis=1), hit.argmax(axis=1), 0)
-        eg = np.where(hit.any(axis=1), a["hop_port"][np.arange(len(col)), col], -1)
-        return ports[eg]
-    w["matrix"] = pd.crosstab(pd.Series(where(before_paths, at), name="before"),
-                              pd.Series(where(after_paths, at), name="after"))
+        any_hit = hit.any(axis=1)
+        col = np.where(any_hit, hit.argmax(axis=1), 0)
+        return np.where(any_hit, a["hop_port"][np.arange(len(col)), col], -1)
+    # from -> to counts with numpy (a crosstab of a million strings is slow), labelled by port name
+    b, c = where(before_paths, at), where(after_paths, at)
+    names = np.array(after.port_names + ["dropped" if at is None else "-"], dtype=object)
+    width = len(names) + 1
+    codes, counts = np.unique((b.astype(np.int64) + 1) * width + (c.astype(np.int64) + 1), return_counts=True)
+    pairs = np.stack([codes // width - 1, codes % width - 1], axis=1)
+    rows = sorted(set(pairs[:, 0].tolist())) if len(pairs) else []
+    cols = sorted(set(pairs[:, 1].tolist())) if len(pairs) else []
+    grid = np.zeros((len(rows), len(cols)), dtype=np.int64)
+    ri, ci = {v: k for k, v in enumerate(rows)}, {v: k for k, v in enumerate(cols)}
+    for (x, y), n in zip(pairs.tolist(), counts.tolist()):
+        grid[ri[x], ci[y]] = n
+    w["matrix"] = pd.DataFrame(grid, index=pd.Index(names[rows], name="before"),
+                               columns=pd.Index(names[cols], name="after"))
     return w
 
 
