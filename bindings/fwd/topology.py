@@ -516,7 +516,7 @@ def build_fabric(data, name="<topology>"):
     c = _Ctx(name)
     c.keys(data, _TOP_KEYS, "topology")
     f = Fabric()
-    settings = {"route_lines": {}, "paths": {}, "name": name}
+    settings = {"route_lines": {}, "host_lines": {}, "paths": {}, "name": name}
     hosts = c.mapping(data.get("hosts", _LDict()), "hosts", c.line_of(data, "hosts"))
     pending_routes = []
     for hname, h in hosts.items():
@@ -528,6 +528,7 @@ def build_fabric(data, name="<topology>"):
         if not isinstance(fwd_on, bool):
             raise c.err(c.line_of(h, "forwarding"), f"{what}: forwarding must be true or false")
         c.call(hl, what, f.add_node, str(hname), "router" if fwd_on else "host")
+        settings["host_lines"][str(hname)] = c.line_of(h, "routes") if "routes" in h else hl
         if "vlans" in h and h["vlans"]:
             raise c.err(c.line_of(h, "vlans"), f"{what}: vlan interfaces are not modelled by fwd.path "
                                                f"(remove them, or use fwd.sim)")
@@ -648,7 +649,8 @@ def route_problems(paths, settings):
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(f"{name}:1: host '{node}': no route for flows like #{i} ({paths.describe(i)}); "
+                line = settings.get("host_lines", {}).get(node, 1)
+                out.append(f"{name}:{line}: host '{node}': no route for flows like #{i} ({paths.describe(i)}); "
                            f"{int((a['drop_node'][idx] == a['drop_node'][i]).sum())} flows dropped there")
             else:
                 hops = [nodes[x] for x in a["hop_node"][i, :a["n_hops"][i]]]
