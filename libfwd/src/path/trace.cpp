@@ -146,13 +146,6 @@ struct Walker {
     const std::size_t H = out.max_hops;
     std::int32_t* hn = out.hop_node + i * H;
     std::int32_t* hp = out.hop_port + i * H;
-    for (std::size_t h = 0; h < H; ++h) {
-      hn[h] = -1;
-      hp[h] = -1;
-      if (out.hop_dev) out.hop_dev[i * H + h] = -1;
-      if (out.hop_nexthop) out.hop_nexthop[i * H + h] = -1;
-      if (out.hop_rx_hash) out.hop_rx_hash[i * H + h] = 0;
-    }
     std::size_t hops = 0;
     net::Bytes frame = frame0;
     const net::PacketView pv(frame0);
@@ -171,6 +164,14 @@ struct Walker {
     std::uint64_t cur_dmac = frame0.size() >= 14 ? net::Mac::from_bytes(frame0.data()).to_u64() : 0;
 
     auto finish = [&](Drop d, NodeId at, PortId port) {
+      // Slots after the last hop: -1 (0 for the receive hash), written once here.
+      for (std::size_t h = hops; h < H; ++h) {
+        hn[h] = -1;
+        hp[h] = -1;
+        if (out.hop_dev) out.hop_dev[i * H + h] = -1;
+        if (out.hop_nexthop) out.hop_nexthop[i * H + h] = -1;
+        if (out.hop_rx_hash) out.hop_rx_hash[i * H + h] = 0;
+      }
       out.n_hops[i] = static_cast<std::uint8_t>(hops);
       out.drop[i] = static_cast<std::uint8_t>(d);
       out.end_node[i] = d == Drop::delivered ? at : -1;
