@@ -560,6 +560,8 @@ struct Ecmp::Impl {
       ex.hash = v;
       ex.h = v >> 1;
       if (!t.hashed.empty()) ex.fields = describe(t.hashed);
+      if (!t.inner_hashed.empty())
+        for (auto& f : describe(t.inner_hashed)) ex.fields.push_back("inner." + f);
     } else {
       ex.hash = v;
       ex.h = v;
