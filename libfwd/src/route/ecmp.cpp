@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <numeric>
+#include <type_traits>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
@@ -540,6 +541,40 @@ struct Ecmp::Impl {
     return choose(h, m, src4, true, nullptr);
   }
 
+  /// The generic batch: the system's hash and the path set's rule are chosen once, outside the
+  /// row loop (each combination is its own instantiated loop).
+  template <class Row, class Src>
+  void rows(std::size_t n, const Meta& meta, const std::uint32_t* rx, std::int32_t* out, Row row, Src src) {
+    Meta m = meta;
+    auto loop = [&](auto hash_of, auto pick) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (rx) m.rx_hash = rx[i];
+        const auto& r = row(i);
+        out[i] = pick(hash_of(r), r);
+      }
+    };
+    auto threshold = [&](std::uint32_t h, const auto& r) { return choose(h, m, src(r), true, nullptr); };
+    auto bucket = [&](std::uint32_t h, const auto&) {
+      if (table.next_upkeep()) table.run(m.now);
+      const std::int32_t owner = table.lookup(h, m.now);
+      return owner < 0 ? no_path : live[static_cast<std::size_t>(owner)];
+    };
+    switch (system) {
+      case System::freebsd_13:
+        return loop([&](const auto& r) { return value(r, m, nullptr, nullptr); }, threshold);
+      case System::vendor:
+        return loop([&](const auto& r) { return value(r, m, nullptr, nullptr); }, threshold);
+      default: {
+        auto lh = [&](const auto& r) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, Flow>) return linux_flow(r, m, nullptr) >> 1;
+          else return linux_packet(r, m, nullptr) >> 1;
+        };
+        if (ps.kind == GroupKind::resilient) return loop(lh, bucket);
+        return loop(lh, threshold);
+      }
+    }
+  }
+
   static const std::uint8_t* packet_src4(net::Bytes p) {
     return p.size() >= 20 && (p[0] >> 4) == 4 ? p.data() + 12 : nullptr;
   }
@@ -888,21 +923,14 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
     }
     return;
   }
-  Meta m = meta;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (rx_hashes) m.rx_hash = rx_hashes[i];
-    out[i] = im.select_value(im.value(flows[i], m, nullptr, nullptr), m, Impl::flow_src4(flows[i]));
-  }
+  im.rows(n, meta, rx_hashes, out, [&](std::size_t i) -> const Flow& { return flows[i]; },
+          [](const Flow& f) { return Impl::flow_src4(f); });
 }
 
 void Ecmp::select_batch(const PacketBatch& packets, std::int32_t* out, const Meta& meta,
                         const std::uint32_t* rx_hashes) {
-  Meta m = meta;
-  for (std::size_t i = 0; i < packets.count; ++i) {
-    if (rx_hashes) m.rx_hash = rx_hashes[i];
-    const net::Bytes p = packets.row(i);
-    out[i] = impl_->select_value(impl_->value(p, m, nullptr, nullptr), m, Impl::packet_src4(p));
-  }
+  impl_->rows(packets.count, meta, rx_hashes, out, [&](std::size_t i) { return packets.row(i); },
+              [](net::Bytes p) { return Impl::packet_src4(p); });
 }
 
 void Ecmp::hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Meta& meta) const {

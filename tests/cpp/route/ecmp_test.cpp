@@ -337,3 +337,26 @@ TEST(Explain, ShowsHashedBytesAndChoice) {
   EXPECT_NE(x.to_text().find("chosen"), std::string::npos);
   EXPECT_NE(x.to_json().find("\"upper_bounds\""), std::string::npos);
 }
+
+TEST(Selection, PacketAndGroupBatchesEqualScalar) {
+  const auto flows = random_flows(300, 14);
+  std::vector<std::uint8_t> rows(flows.size() * 80);
+  std::vector<std::uint32_t> lens(flows.size());
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    std::uint8_t buf[80];
+    lens[i] = static_cast<std::uint32_t>(linux_mp::build_packet(flows[i], buf));
+    std::copy(buf, buf + 80, rows.begin() + static_cast<std::ptrdiff_t>(i * 80));
+  }
+  const PacketBatch batch{rows.data(), 80, flows.size(), lens.data()};
+  for (GroupKind kind : {GroupKind::multipath, GroupKind::hash_threshold, GroupKind::resilient})
+    for (const char* spec : {"linux-6.18:policy=1;seed=5", "linux-6.18:policy=2;seed=5", "freebsd", "vendor"}) {
+      Ecmp e = Ecmp::from_spec(spec, paths(3, Family::ipv4, kind));
+      std::vector<std::int32_t> out(flows.size()), out2(flows.size());
+      e.select_batch(batch, out.data());
+      e.select_batch(flows, out2.data(), {.lookup = Lookup::packet});
+      for (std::size_t i = 0; i < flows.size(); ++i) {
+        ASSERT_EQ(out[i], e.select(batch.row(i))) << spec << " " << name(kind);
+        ASSERT_EQ(out2[i], out[i]) << spec << " " << name(kind);  // a flow as a packet = that packet
+      }
+    }
+}
