@@ -98,6 +98,10 @@ struct Lanes16 {
   v3 = _mm512_xor_si512(v3, m); FWD_SIPROUND(v0, v1, v2, v3) FWD_SIPROUND(v0, v1, v2, v3) \
   v0 = _mm512_xor_si512(v0, m);
 
+// GCC 12's _mm512_rol_epi64 passes an "undefined" vector it then warns about (a header artefact).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
   __m512i a0 = _mm512_load_si512(L.v0), a1 = _mm512_load_si512(L.v1), a2 = _mm512_load_si512(L.v2),
           a3 = _mm512_load_si512(L.v3);
@@ -122,6 +126,7 @@ __attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out), _mm512_cvtepi64_epi32(ra));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out + 8), _mm512_cvtepi64_epi32(rb));
 }
+#pragma GCC diagnostic pop
 #undef FWD_ABSORB
 #undef FWD_SIPROUND
 // AVX2 has no 64-bit rotate: shifts + or, byte shuffles for the 16- and 32-bit rotations.
@@ -213,6 +218,9 @@ constexpr std::string_view linux_keys =
 }  // namespace
 
 struct Ecmp::Impl {
+  // Far above real routers (Linux groups hold up to 256 members of weight <= 256); keeps the
+  // weight-expanded vendor list and every table bounded.
+  static constexpr std::size_t max_nexthops = 4096;
   std::string spec;
   System system = System::linux_6_18;
   LinuxConfig lc;
@@ -233,6 +241,9 @@ struct Ecmp::Impl {
   // ---- validation and derived state ---------------------------------------------------------
   void validate(std::vector<NextHop>& nhs) const {
     if (nhs.empty()) throw Error("a path set needs at least one next hop");
+    if (nhs.size() > max_nexthops)
+      throw Error("a path set of " + std::to_string(nhs.size()) + " next hops: expected 1 to " +
+                  std::to_string(max_nexthops));
     const bool group = ps.kind != GroupKind::multipath;
     bool any_id = false;
     for (const auto& n : nhs) any_id |= n.id != 0;
