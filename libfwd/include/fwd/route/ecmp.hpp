@@ -19,6 +19,11 @@
 ///
 /// `select` returns the index of the chosen next hop in paths().nexthops, or `no_path` (-1) when no
 /// path is usable. A receive hash (Linux skb->hash / FreeBSD flowid) rides in Meta::rx_hash.
+/// Lookup kinds: a *packet* forwarded by a router is hashed as a packet (skb path); a Flow with
+/// Lookup::forward / local means `ip route get` semantics (IPv4 builds the kernel's dummy packet,
+/// IPv6 hashes the flow description); to emulate real forwarded traffic from flow records use
+/// Lookup::packet (the packet the flow describes is built and dissected, both families), which is
+/// what a multi-hop path computation wants: every router sees the same packet (spec §10).
 ///
 /// ECMP spec strings (README "ECMP spec strings"):
 ///
