@@ -182,3 +182,16 @@ def test_flows_from_net_records():
     recs["ip_version"][1] = 0
     with pytest.raises(ValueError, match="record 1 is not IPv4/IPv6"):
         r.flows_from_net(recs)
+
+
+def test_select_packets_batch_matches_scalar():
+    e = r.Ecmp("linux-6.18:policy=0;seed=11", paths(4))
+    pkts = [v4_packet(f"192.0.2.{i}", "198.18.0.9", 17, 1000 + i, 53) for i in range(1, 60)]
+    width = max(len(p) for p in pkts)
+    arr = np.zeros((len(pkts), width), dtype=np.uint8)
+    for i, p in enumerate(pkts):
+        arr[i, :len(p)] = np.frombuffer(p, dtype=np.uint8)
+    lens = np.array([len(p) for p in pkts], dtype=np.uint32)
+    out = e.select_packets(arr, lens)
+    assert list(out) == [e.select(p) for p in pkts]
+    assert len(set(out)) > 1
