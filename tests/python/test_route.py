@@ -195,3 +195,13 @@ def test_select_packets_batch_matches_scalar():
     out = e.select_packets(arr, lens)
     assert list(out) == [e.select(p) for p in pkts]
     assert len(set(out)) > 1
+
+
+def test_state_as_text_and_json():
+    e = r.Ecmp("linux-6.18:policy=1;seed=1;ignore_routes_with_linkdown=1", paths(3))
+    e.set_linkdown(1)
+    doc = json.loads(e.to_json())
+    assert doc["upper_bounds"] == [2**30 - 1, -1, 2**31 - 1] and doc["nexthops"][1]["linkdown"] is True
+    assert "upper_bound -1" in e.to_text() and "linkdown" in e.to_text()
+    g = r.Ecmp("linux-6.12", paths(2, kind="resilient"))
+    assert json.loads(g.to_json())["buckets"] == g.bucket_ids and len(g.bucket_ids) == 128
