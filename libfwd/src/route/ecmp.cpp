@@ -101,7 +101,9 @@ struct Lanes16 {
 // GCC 12's _mm512_rol_epi64 passes an "undefined" vector it then warns about (a header artefact).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 __attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
   __m512i a0 = _mm512_load_si512(L.v0), a1 = _mm512_load_si512(L.v1), a2 = _mm512_load_si512(L.v2),
           a3 = _mm512_load_si512(L.v3);
