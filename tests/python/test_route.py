@@ -205,3 +205,22 @@ def test_state_as_text_and_json():
     assert "upper_bound -1" in e.to_text() and "linkdown" in e.to_text()
     g = r.Ecmp("linux-6.12", paths(2, kind="resilient"))
     assert json.loads(g.to_json())["buckets"] == g.bucket_ids and len(g.bucket_ids) == 128
+
+
+def test_cli_ecmp_flow_packet_and_errors():
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "fwd", "ecmp", *a], capture_output=True, text=True)
+    spec = "linux-6.18:policy=1;seed=0x1234abcd"
+    e = r.Ecmp(spec, r.PathSet([r.NextHop("10.1.0.2", "eth1"), r.NextHop("10.2.0.2", "eth2", weight=2)]))
+    want = e.select_flow("10.0.0.1", "198.18.0.5", 6, 40000, 443)
+    out = run(spec, "10.1.0.2@eth1", "10.2.0.2@eth2*2", "--flow", "10.0.0.1", "198.18.0.5", "tcp", "40000", "443")
+    assert out.returncode == 0 and out.stdout.startswith(f"{want}: via ")
+    pkt = v4_packet("10.0.0.1", "198.18.0.5", 6, 40000, 443)
+    out = run(spec, "10.1.0.2@eth1", "10.2.0.2@eth2*2", "--packet", pkt.hex(), "--json")
+    assert json.loads(out.stdout)["chosen"] == e.select(pkt)
+    out = run(spec, "10.1.0.2@eth1", "10.2.0.2@eth2", "--flow", "10.0.0.1", "198.18.0.5", "--dead", "eth1")
+    assert out.stdout.startswith("1: ")
+    bad = run("linux-6.18:policy=7", "10.1.0.2@eth1", "--flow", "10.0.0.1", "198.18.0.5")
+    assert bad.returncode == 2 and "expected 0, 1, 2 or 3" in bad.stderr
+    bad = run(spec, "10.1.0.2", "--flow", "10.0.0.1", "198.18.0.5")
+    assert bad.returncode == 2 and "expected GW@DEV" in bad.stderr
