@@ -236,7 +236,7 @@ struct Ecmp::Impl {
   ResilientTable table;
   bool table_built = false;
   std::vector<std::int32_t> slots;    // freebsd compiled nhops / vendor weighted list
-  std::shared_ptr<const linux_mp::V4Midstates> v4_mid;  // batch fast path, built on first use (immutable)
+  std::shared_ptr<const linux_mp::V4Midstates> v4_mid;  // batch fast path (immutable, shared by copies)
 
   bool is_linux() const { return system == System::linux_6_18 || system == System::linux_6_12; }
 
@@ -776,6 +776,8 @@ Ecmp Ecmp::from_spec(std::string_view spec_in, PathSet paths) {
   p->mc.policy = p->lc.policy;
   p->mc.fields = p->lc.fields;
   p->mc.key = linux_mp::sip_key(p->lc.effective_seed());
+  // Built here, not on first use, so that batches over a shared Ecmp only read (8 KiB, ~10 us).
+  if (p->is_linux()) p->v4_mid = std::make_shared<const linux_mp::V4Midstates>(p->mc.key);
   if (paths.kind == GroupKind::resilient) {
     if (paths.num_buckets < 1 || paths.num_buckets > 65535)
       throw Error("resilient group with " + std::to_string(paths.num_buckets) + " buckets: expected 1 to 65535");
@@ -885,7 +887,6 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
                     !im.lc.use_neigh && !meta.rx_hash_l4_auto && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
                                          meta.lookup == Lookup::packet);
   if (fast) {
-    if (!im.v4_mid) im.v4_mid = std::make_shared<const linux_mp::V4Midstates>(im.mc.key);
     const linux_mp::V4Midstates& mid = *im.v4_mid;
     // Live bounds are increasing: the first bound >= v is the count of live bounds < v, so the
     // choice is a branch-free count (a data-dependent early exit mispredicts on random hashes).

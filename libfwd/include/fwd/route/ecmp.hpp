@@ -38,8 +38,10 @@
 ///   vendor      fields=.. function=.. seed=.. rotate=.. (fwd/hash/vendor.hpp), per-device seed;
 ///               hash % live weighted paths; a model of switch ASICs, NOT bit-exact to any device
 ///
-/// Thread rules: select() on a resilient group marks buckets used (timers), so one Ecmp per thread
-/// when groups are resilient; explain() and hash() never change state. Copies are independent.
+/// Thread rules: select() / select_batch() on a resilient group mark buckets used and may run the
+/// table's upkeep, so one Ecmp per thread for resilient groups; on other path sets they only read,
+/// as explain() and hash() always do. Control-path calls need exclusive access. Copies are
+/// independent.
 
 #include <cstdint>
 #include <memory>
