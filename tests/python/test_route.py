@@ -182,3 +182,45 @@ def test_flows_from_net_records():
     recs["ip_version"][1] = 0
     with pytest.raises(ValueError, match="record 1 is not IPv4/IPv6"):
         r.flows_from_net(recs)
+
+
+def test_select_packets_batch_matches_scalar():
+    e = r.Ecmp("linux-6.18:policy=0;seed=11", paths(4))
+    pkts = [v4_packet(f"192.0.2.{i}", "198.18.0.9", 17, 1000 + i, 53) for i in range(1, 60)]
+    width = max(len(p) for p in pkts)
+    arr = np.zeros((len(pkts), width), dtype=np.uint8)
+    for i, p in enumerate(pkts):
+        arr[i, :len(p)] = np.frombuffer(p, dtype=np.uint8)
+    lens = np.array([len(p) for p in pkts], dtype=np.uint32)
+    out = e.select_packets(arr, lens)
+    assert list(out) == [e.select(p) for p in pkts]
+    assert len(set(out)) > 1
+
+
+def test_state_as_text_and_json():
+    e = r.Ecmp("linux-6.18:policy=1;seed=1;ignore_routes_with_linkdown=1", paths(3))
+    e.set_linkdown(1)
+    doc = json.loads(e.to_json())
+    assert doc["upper_bounds"] == [2**30 - 1, -1, 2**31 - 1] and doc["nexthops"][1]["linkdown"] is True
+    assert "upper_bound -1" in e.to_text() and "linkdown" in e.to_text()
+    g = r.Ecmp("linux-6.12", paths(2, kind="resilient"))
+    assert json.loads(g.to_json())["buckets"] == g.bucket_ids and len(g.bucket_ids) == 128
+
+
+def test_cli_ecmp_flow_packet_and_errors():
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "fwd", "ecmp", *a], capture_output=True, text=True)
+    spec = "linux-6.18:policy=1;seed=0x1234abcd"
+    e = r.Ecmp(spec, r.PathSet([r.NextHop("10.1.0.2", "eth1"), r.NextHop("10.2.0.2", "eth2", weight=2)]))
+    want = e.select_flow("10.0.0.1", "198.18.0.5", 6, 40000, 443)
+    out = run(spec, "10.1.0.2@eth1", "10.2.0.2@eth2*2", "--flow", "10.0.0.1", "198.18.0.5", "tcp", "40000", "443")
+    assert out.returncode == 0 and out.stdout.startswith(f"{want}: via ")
+    pkt = v4_packet("10.0.0.1", "198.18.0.5", 6, 40000, 443)
+    out = run(spec, "10.1.0.2@eth1", "10.2.0.2@eth2*2", "--packet", pkt.hex(), "--json")
+    assert json.loads(out.stdout)["chosen"] == e.select(pkt)
+    out = run(spec, "10.1.0.2@eth1", "10.2.0.2@eth2", "--flow", "10.0.0.1", "198.18.0.5", "--dead", "eth1")
+    assert out.stdout.startswith("1: ")
+    bad = run("linux-6.18:policy=7", "10.1.0.2@eth1", "--flow", "10.0.0.1", "198.18.0.5")
+    assert bad.returncode == 2 and "expected 0, 1, 2 or 3" in bad.stderr
+    bad = run(spec, "10.1.0.2", "--flow", "10.0.0.1", "198.18.0.5")
+    assert bad.returncode == 2 and "expected GW@DEV" in bad.stderr

@@ -1,112 +1,19 @@
-// fwd::route: SipHash, the Linux multipath hash and selection rules, resilient tables, FreeBSD and
-// vendor ECMP, spec strings, batch == scalar. The recorded kernel behaviour itself is checked by
-// `python3 -m fwd conformance tests/data/ecmp` (every public vector); these tests pin the rules.
+// fwd::route::Ecmp: selection rules of each system, spec strings, batch == scalar, explain. The
+// recorded kernel behaviour itself is checked by `python3 -m fwd conformance tests/data/ecmp`.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <set>
 
 #include "fwd/error.hpp"
-#include "fwd/hash/siphash.hpp"
 #include "fwd/route/ecmp.hpp"
 #include "fwd/route/linux_hash.hpp"
+#include "route/route_test_util.hpp"
 
 using namespace fwd::route;
-
-namespace {
-
-PathSet paths(int n, Family fam = Family::ipv4, GroupKind kind = GroupKind::multipath) {
-  PathSet ps;
-  ps.kind = kind;
-  ps.family = fam;
-  for (int i = 1; i <= n; ++i) {
-    NextHop nh{.gateway = "10." + std::to_string(i) + ".0.2", .device = "eth" + std::to_string(i)};
-    nh.prefsrc = Address::v4(0x0a000001u | (static_cast<std::uint32_t>(i) << 16));
-    if (fam == Family::ipv6) nh.prefsrc.reset();
-    if (kind != GroupKind::multipath) nh.id = static_cast<std::uint32_t>(i);
-    ps.nexthops.push_back(nh);
-  }
-  return ps;
-}
-
-std::vector<Flow> random_flows(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<Flow> v(n);
-  const std::uint8_t protos[] = {6, 17, 1, 132, 47};
-  for (auto& f : v) {
-    const auto r = rng();
-    f = Flow::v4(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(r >> 32), protos[rng() % 5],
-                 static_cast<std::uint16_t>(rng()), static_cast<std::uint16_t>(rng()));
-    if (rng() % 7 == 0) f.flags &= static_cast<std::uint8_t>(~flow_has_proto);
-  }
-  return v;
-}
-
-}  // namespace
-
-TEST(SipHash, ReferenceVectorsOfThePaper) {
-  // SipHash paper, appendix A: key 00..0f, message 00..0e -> a129ca6149be45e5; empty -> 726fdb47dd0e0e31.
-  fwd::hash::SipKey key{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
-  std::uint8_t msg[15];
-  for (int i = 0; i < 15; ++i) msg[i] = static_cast<std::uint8_t>(i);
-  EXPECT_EQ(fwd::hash::siphash24(key, msg, 15), 0xa129ca6149be45e5ULL);
-  EXPECT_EQ(fwd::hash::siphash24(key, msg, 0), 0x726fdb47dd0e0e31ULL);
-}
-
-TEST(SipHash, WordFormEqualsByteForm) {
-  std::mt19937_64 rng(1);
-  for (int t = 0; t < 100; ++t) {
-    fwd::hash::SipKey key{rng(), rng()};
-    std::uint64_t w[6];
-    std::uint8_t b[48];
-    for (int i = 0; i < 6; ++i) {
-      w[i] = rng();
-      for (int j = 0; j < 8; ++j) b[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
-    }
-    EXPECT_EQ(fwd::hash::siphash24_words(key, w), fwd::hash::siphash24(key, b, 48));
-  }
-}
-
-TEST(LinuxHash, FastV4FormEqualsGenericKeys) {
-  std::mt19937_64 rng(2);
-  for (int t = 0; t < 200; ++t) {
-    const auto key = linux_mp::sip_key(static_cast<std::uint32_t>(rng()));
-    linux_mp::FlowKeys k;
-    k.addr_type = linux_mp::addr_v4;
-    k.ip_proto = static_cast<std::uint8_t>(rng());
-    k.ports = static_cast<std::uint32_t>(rng());
-    const auto a = rng();
-    std::memcpy(k.addrs.data(), &a, 8);
-    EXPECT_EQ(linux_mp::hash_keys(k, key),
-              linux_mp::hash_v4(fwd::net::le32(k.addrs.data()), fwd::net::le32(k.addrs.data() + 4), k.ip_proto, k.ports, key));
-  }
-}
-
-TEST(LinuxHash, HashedLengthsAreThoseOfTheSpec) {
-  linux_mp::FlowKeys k;
-  std::uint8_t buf[72];
-  k.addr_type = linux_mp::addr_v4;
-  EXPECT_EQ(linux_mp::serialize(k, buf), 48u);
-  k.addr_type = linux_mp::addr_v6;
-  EXPECT_EQ(linux_mp::serialize(k, buf), 72u);
-  k.addr_type = linux_mp::addr_none;
-  EXPECT_EQ(linux_mp::serialize(k, buf), 40u);
-}
-
-TEST(LinuxHash, FlowAndReverseHashAlike) {
-  Ecmp e = Ecmp::from_spec("linux-6.18:policy=1;seed=0x1234abcd", paths(4));
-  for (const Flow& f : random_flows(500, 3)) {
-    Flow r = f;
-    std::swap(r.src, r.dst);
-    std::swap(r.sport, r.dport);
-    EXPECT_EQ(e.hash(f), e.hash(r));
-  }
-}
-
-TEST(LinuxHash, HashIs31Bits) {
-  Ecmp e = Ecmp::from_spec("linux-6.18:policy=1;seed=7", paths(2));
-  for (const Flow& f : random_flows(1000, 4)) EXPECT_LT(e.hash(f), 1u << 31);
-}
+using route_test::paths;
+using route_test::random_flows;
 
 TEST(Selection, UpperBoundsRoundHalfUp) {
   Ecmp two = Ecmp::from_spec("linux-6.18", paths(2));
@@ -234,50 +141,6 @@ TEST(Selection, GarbagePacketsNeverCrash) {
   }
 }
 
-TEST(Resilient, CreationFillsTheUnderweightListHeadFirst) {
-  PathSet ps = paths(3, Family::ipv4, GroupKind::resilient);
-  ps.num_buckets = 8;
-  ps.idle_timer = {};
-  Ecmp e = Ecmp::from_spec("linux-6.18", ps);
-  // Spec §7: 1/2/3 with 8 buckets wants 3, 2, 3: buckets 0-2 -> 3, 3-4 -> 2, 5-7 -> 1.
-  EXPECT_EQ(e.bucket_ids(), (std::vector<std::uint32_t>{3, 3, 3, 2, 2, 1, 1, 1}));
-}
-
-TEST(Resilient, AddingAMemberMovesOnlyWhatItNeeds) {
-  PathSet ps = paths(4, Family::ipv4, GroupKind::resilient);
-  ps.num_buckets = 64;
-  ps.idle_timer = {};
-  Ecmp e = Ecmp::from_spec("linux-6.18", ps);
-  const auto before = e.bucket_ids();
-  auto nhs = e.paths().nexthops;
-  nhs.push_back({.gateway = "10.5.0.2", .device = "eth5", .id = 5});
-  e.replace(nhs);
-  const auto after = e.bucket_ids();
-  int moved = 0, to_new = 0;
-  for (std::size_t i = 0; i < after.size(); ++i) moved += before[i] != after[i], to_new += after[i] == 5;
-  EXPECT_EQ(to_new, 13);  // round(64*5/5) - round(64*4/5) = 64 - 51
-  EXPECT_EQ(moved, to_new);
-}
-
-TEST(Resilient, BusyBucketsWaitForTheIdleTimer) {
-  PathSet ps = paths(2, Family::ipv4, GroupKind::resilient);
-  ps.num_buckets = 8;
-  ps.idle_timer = fwd::Time::from_s(10);
-  Ecmp e = Ecmp::from_spec("linux-6.18", ps);
-  // Use every bucket at t = 1 s, then add a member at t = 2 s: nothing is idle, nothing moves.
-  for (std::uint32_t h = 0; h < 8; ++h) e.select_hash(h, {.now = fwd::Time::from_s(1)});
-  auto nhs = e.paths().nexthops;
-  nhs.push_back({.gateway = "10.3.0.2", .device = "eth3", .id = 3});
-  const auto before = e.bucket_ids();
-  e.replace(nhs, fwd::Time::from_s(2));
-  EXPECT_EQ(e.bucket_ids(), before);
-  e.run(fwd::Time::from_s(5));
-  EXPECT_EQ(e.bucket_ids(), before);  // still busy (used 4 s ago, idle timer 10 s)
-  e.run(fwd::Time::from_s(12));       // idle now: the new member gets its share
-  const auto after = e.bucket_ids();
-  EXPECT_EQ(std::count(after.begin(), after.end(), 3u), 3);  // round(8*3/3) - round(8*2/3) = 8 - 5
-}
-
 TEST(FreeBsd, SlotsFollowWeights) {
   PathSet ps = paths(2);
   ps.nexthops[1].weight = 2;
@@ -336,4 +199,27 @@ TEST(Explain, ShowsHashedBytesAndChoice) {
   EXPECT_EQ(x.chosen, e.select(f));
   EXPECT_NE(x.to_text().find("chosen"), std::string::npos);
   EXPECT_NE(x.to_json().find("\"upper_bounds\""), std::string::npos);
+}
+
+TEST(Selection, PacketAndGroupBatchesEqualScalar) {
+  const auto flows = random_flows(300, 14);
+  std::vector<std::uint8_t> rows(flows.size() * 80);
+  std::vector<std::uint32_t> lens(flows.size());
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    std::uint8_t buf[80];
+    lens[i] = static_cast<std::uint32_t>(linux_mp::build_packet(flows[i], buf));
+    std::copy(buf, buf + 80, rows.begin() + static_cast<std::ptrdiff_t>(i * 80));
+  }
+  const PacketBatch batch{rows.data(), 80, flows.size(), lens.data()};
+  for (GroupKind kind : {GroupKind::multipath, GroupKind::hash_threshold, GroupKind::resilient})
+    for (const char* spec : {"linux-6.18:policy=1;seed=5", "linux-6.18:policy=2;seed=5", "freebsd", "vendor"}) {
+      Ecmp e = Ecmp::from_spec(spec, paths(3, Family::ipv4, kind));
+      std::vector<std::int32_t> out(flows.size()), out2(flows.size());
+      e.select_batch(batch, out.data());
+      e.select_batch(flows, out2.data(), {.lookup = Lookup::packet});
+      for (std::size_t i = 0; i < flows.size(); ++i) {
+        ASSERT_EQ(out[i], e.select(batch.row(i))) << spec << " " << name(kind);
+        ASSERT_EQ(out2[i], out[i]) << spec << " " << name(kind);  // a flow as a packet = that packet
+      }
+    }
 }

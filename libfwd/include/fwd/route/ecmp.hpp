@@ -19,6 +19,11 @@
 ///
 /// `select` returns the index of the chosen next hop in paths().nexthops, or `no_path` (-1) when no
 /// path is usable. A receive hash (Linux skb->hash / FreeBSD flowid) rides in Meta::rx_hash.
+/// Lookup kinds: a *packet* forwarded by a router is hashed as a packet (skb path); a Flow with
+/// Lookup::forward / local means `ip route get` semantics (IPv4 builds the kernel's dummy packet,
+/// IPv6 hashes the flow description); to emulate real forwarded traffic from flow records use
+/// Lookup::packet (the packet the flow describes is built and dissected, both families), which is
+/// what a multi-hop path computation wants: every router sees the same packet (spec §10).
 ///
 /// ECMP spec strings (README "ECMP spec strings"):
 ///
@@ -33,8 +38,10 @@
 ///   vendor      fields=.. function=.. seed=.. rotate=.. (fwd/hash/vendor.hpp), per-device seed;
 ///               hash % live weighted paths; a model of switch ASICs, NOT bit-exact to any device
 ///
-/// Thread rules: select() on a resilient group marks buckets used (timers), so one Ecmp per thread
-/// when groups are resilient; explain() and hash() never change state. Copies are independent.
+/// Thread rules: select() / select_batch() on a resilient group mark buckets used and may run the
+/// table's upkeep, so one Ecmp per thread for resilient groups; on other path sets they only read,
+/// as explain() and hash() always do. Control-path calls need exclusive access. Copies are
+/// independent.
 
 #include <cstdint>
 #include <memory>
