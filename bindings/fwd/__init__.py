@@ -1,6 +1,7 @@
 """libfwd: which member link, which switch port and which node a flow lands on, and why.
 
-Submodules mirror the C++ namespaces: fwd.net, fwd.hash, fwd.lag, fwd.l2, fwd.sim, fwd.io.
+Submodules mirror the C++ namespaces: fwd.net, fwd.hash, fwd.lag, fwd.l2, fwd.sim, fwd.io,
+fwd.route, fwd.path.
 """
 from . import _fwd  # noqa: F401  (the compiled part)
 from ._fwd import Error  # noqa: F401

@@ -3,6 +3,7 @@
 The contract (file format, algorithm -> spec string, metadata, index rule) is
 tests/data/vectors/README.md; this module implements exactly that table and nothing more.
 """
+import gzip
 import json
 import os
 
@@ -82,9 +83,11 @@ def check_file(path, policies=None):
     Raises VectorError (with file and line) for a malformed file or an unknown algorithm.
     """
     policies = {} if policies is None else policies
+    if _first_line_is_ecmp(path):
+        return _check_ecmp_file(path)
     passed = failed = 0
     failures = []
-    with open(path, encoding="utf-8") as fh:
+    with _open(path) as fh:
         for no, text in enumerate(fh, 1):
             if not text.strip():
                 continue
@@ -120,15 +123,107 @@ def check_file(path, policies=None):
     return passed, failed, failures
 
 
+def _open(path):
+    """A text reader for .jsonl and gzip-compressed .jsonl.gz files."""
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _first_line_is_ecmp(path):
+    """Dispatch on the line format: ECMP recordings (tests/data/ecmp) vs hash vectors."""
+    from .ecmp_conformance import is_ecmp_line
+    with _open(path) as fh:
+        for text in fh:
+            if text.strip():
+                try:
+                    return is_ecmp_line(json.loads(text))
+                except json.JSONDecodeError:
+                    return False
+    return False
+
+
+def _check_ecmp_file(path):
+    """check_file for ECMP recordings: one check per line (fwd.ecmp_conformance)."""
+    from .ecmp_conformance import EcmpVectorError, check_line
+    passed = failed = 0
+    failures = []
+    cache = {}
+    with _open(path) as fh:
+        for no, text in enumerate(fh, 1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+                if not isinstance(line, dict):
+                    raise VectorError("a line must be a JSON object")
+                ok, msg = check_line(line, cache)
+            except json.JSONDecodeError as e:
+                raise VectorError(f"{path}:{no}: not JSON: {e.msg}") from None
+            except (VectorError, EcmpVectorError, ValueError, KeyError, TypeError) as e:
+                raise VectorError(f"{path}:{no}: {type(e).__name__ if isinstance(e, KeyError) else ''}"
+                                  f"{' missing ' if isinstance(e, KeyError) else ''}{e}") from None
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+                failures.append((no, msg))
+    return passed, failed, failures
+
+
 def vector_files(paths):
-    """Every *.jsonl file under the given files/directories, sorted; OSError if a path is missing."""
+    """Every *.jsonl / *.jsonl.gz file under the given files/directories, sorted; OSError if a path
+    is missing."""
     out = []
     for path in paths:
         if os.path.isdir(path):
             for root, _dirs, files in os.walk(path):
-                out += [os.path.join(root, f) for f in files if f.endswith(".jsonl")]
+                out += [os.path.join(root, f) for f in files if f.endswith((".jsonl", ".jsonl.gz"))]
         elif os.path.isfile(path):
             out.append(path)
         else:
             raise OSError(f"no such file or directory: {path}")
     return sorted(out)
+
+
+# ---- fabric recordings: dispatched on the "format" key of *.json files --------------------------
+
+def fabric_files(paths):
+    """Every *.json file under the given paths whose "format" is a fabric recording
+    (lfwp-fabric-paths/1), sorted. Other JSON files are not ours and are skipped."""
+    import json as _json
+    from .fabric_conformance import is_fabric_doc
+    out = []
+    for path in paths:
+        cands = []
+        if os.path.isdir(path):
+            for root, _dirs, files in os.walk(path):
+                cands += [os.path.join(root, f) for f in files if f.endswith(".json")]
+        elif os.path.isfile(path) and path.endswith(".json"):
+            cands.append(path)
+        for c in cands:
+            with open(c, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", "replace")
+            if '"format"' not in head:
+                continue
+            with open(c, encoding="utf-8") as fh:
+                try:
+                    doc = _json.load(fh)
+                except ValueError:
+                    continue
+            if is_fabric_doc(doc):
+                out.append(c)
+    return sorted(out)
+
+
+def check_fabric_file(path):
+    """Checks every run of a fabric recording -> [(label, passed, failed, failures)]; raises
+    VectorError for a malformed file."""
+    import json as _json
+    from .fabric_conformance import check_doc
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = _json.load(fh)
+        return check_doc(doc, path)
+    except ValueError as e:  # JSON syntax, FabricFileError
+        raise VectorError(f"{path}: {e}") from None

@@ -234,4 +234,69 @@ def assign_members(df, policy, members=None, *, down=(), ignore=None, **meta):
     return pd.Series(idx, index=df.index, name="member")
 
 
-__all__ = ["assign_members", "flows_from_dataframe", "PROTOCOLS", "FLOW_COLUMNS"]
+_PATH_COLUMNS = ("src_mac", "dst_mac", "vlan", "src_ip", "dst_ip", "ip_proto", "src_port", "dst_port", "eth_type",
+                 "frame")
+
+
+def assign_path(df, fabric, ingress, *, columns=None, max_hops=16, rx_hash=None):
+    """The path of every row through a fwd.path fabric -> pandas DataFrame aligned with df's index:
+    `path` (one line: 't1 10.1.2.2 t1-b -> t2b ... -> s:s-b3'), `hops` (list of [node, gateway,
+    device] / [switch, port]), `end_node`, `end_port`, `drop` (reason or None), and one column per
+    hop's node (hop1, hop2, ...).
+
+    fabric: a fwd.path.Fabric or a topology file (YAML/JSON). ingress: 'node:port' where the flows
+    enter (their frames are addressed to that port's MAC unless df has dst_mac) or 'node' where
+    they originate. Rows describe flows with the columns of assign_members (src_ip, dst_ip, ip_proto
+    as a number or a name such as 'tcp', 'udp', 'icmp', src_port, dst_port, ...) or hold frames in
+    `frame`. `columns` selects the flow columns to use (default: every known one present); a
+    requested column the DataFrame lacks, or one that is not a flow field, raises ValueError.
+    """
+    from . import path as _path
+    if isinstance(fabric, (str, bytes)) or hasattr(fabric, "__fspath__"):
+        fabric, _settings = _path.load(fabric)
+    if not isinstance(fabric, _path.Fabric):
+        raise TypeError(f"fabric must be a fwd.path.Fabric or a topology file, got {type(fabric).__name__}")
+    if columns is not None:
+        unknown = [c for c in columns if c not in _PATH_COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown flow column(s) {', '.join(map(str, unknown))} "
+                             f"(known: {', '.join(_PATH_COLUMNS)})")
+        missing = [c for c in columns if c not in df]
+        if missing:
+            raise ValueError(f"column(s) {', '.join(map(str, missing))} not in the DataFrame "
+                             f"(it has: {', '.join(map(str, df.columns))})")
+        use = list(columns)
+    else:
+        use = [c for c in _PATH_COLUMNS if c in df]
+    if not use:
+        raise ValueError(f"no flow columns in the DataFrame (expected some of: {', '.join(_PATH_COLUMNS)})")
+    if "frame" in use:
+        rows = [bytes(f) for f in df["frame"]]
+        width = max((len(f) for f in rows), default=0)
+        frames = np.zeros((len(rows), max(width, 1)), dtype=np.uint8)
+        for i, f in enumerate(rows):
+            frames[i, :len(f)] = np.frombuffer(f, dtype=np.uint8)
+        lengths = np.array([len(f) for f in rows], dtype=np.uint32)
+    else:
+        sub = df[use].copy()
+        if "dst_mac" not in sub:
+            sub["dst_mac"] = int(net.Mac(fabric.port_mac(ingress))) if ":" in str(ingress) else _DEFAULTS["dst_mac"]
+        try:
+            frames, lengths = net.frames_from_flows(flows_from_dataframe(sub))
+        except (TypeError, OverflowError) as e:
+            raise ValueError(f"flow columns: {e}") from None
+    paths = _path.trace(fabric, frames, lengths, ingress=ingress, max_hops=max_hops, rx_hash=rx_hash)
+    hops = [paths.hops(i) for i in range(len(paths))]
+    out = pd.DataFrame(index=df.index)
+    out["path"] = [paths.describe(i) for i in range(len(paths))]
+    out["hops"] = [h[:-1] for h in hops]
+    out["end_node"] = [None if h[-1][0] == "dropped" else h[-1][0] for h in hops]
+    out["end_port"] = [None if h[-1][0] == "dropped" else h[-1][1] for h in hops]
+    out["drop"] = [h[-1][1] if h[-1][0] == "dropped" else None for h in hops]
+    width = max((len(h) - 1 for h in hops), default=0)
+    for k in range(width):
+        out[f"hop{k + 1}"] = [h[k][0] if k < len(h) - 1 else None for h in hops]
+    return out
+
+
+__all__ = ["assign_members", "assign_path", "flows_from_dataframe", "PROTOCOLS", "FLOW_COLUMNS"]

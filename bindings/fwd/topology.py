@@ -19,7 +19,12 @@ Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
         laggs: {lagg0: {spec: "freebsd-9.3:lacp;lagghash=l2,l3,l4;key=0x1", members: [ix0, ix1], mac: ...}}
         vlans: {vlan2: {parent: lagg0, vid: 2}}
         addresses: {vlan2: [192.168.80.251/24, "fd00:0:0:80::251/64"]}
-        routes: {default: 192.168.80.254, "10.0.0.0/8": 192.168.80.1}
+        routes: {default: 192.168.80.254, "10.0.0.0/8": 192.168.80.1,
+                 "198.18.0.0/24": [10.1.1.2, 10.1.2.2],            # multipath, in kernel order
+                 "198.19.0.0/24": [{via: 10.1.1.2, weight: 2}, {via: 10.1.2.2, dev: ix1}]}
+        ecmp: "linux-6.18:policy=1;seed=0x1234abcd"   # multipath settings (fwd.route spec), or
+                                                      # {ipv4: SPEC, ipv6: SPEC}
+        local: [198.18.0.0/24]   # prefixes the host owns (fwd.path ends flows to them there)
         carp: [{iface: vlan2, vhid: 2, advbase: 1, advskew: 0, vip: [192.168.80.254], vip6: [...],
                 profile: freebsd-9.3, preempt: false}]
         listen: [80]
@@ -47,6 +52,16 @@ Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
       - {at: 8s, host: fw-a, lagg_blackout: lagg0, duration: 3s}
       - {at: 9s, host: fw-a, carp_silence: 0, duration: 4s}
       - {at: 9s, host: fw-a, send: {iface: lagg0, frame: "ffffffffffff..."}}
+    paths:                       # defaults of `python3 -m fwd path`
+      ingress: t1:t1-cli         # where flows enter (NODE:PORT) or originate (NODE)
+      src: 100.64.0.0/16         # generated flows (--flows N): source and destination prefixes
+      dst: 198.18.0.0/24
+      protos: [tcp, udp]
+
+The same file describes a fabric for fwd.path (`load_fabric`): a host with `forwarding: true` is a
+router, other hosts end the flows addressed to them (their addresses and `local` prefixes);
+switches and their LAG ports, laggs, addresses, routes (multipath included) and ECMP settings are
+used; vlans are refused (not modelled by fwd.path); CARP, traffic, faults and events are sim-only.
 """
 import json
 
@@ -171,11 +186,12 @@ class _Ctx:
 
 
 _HOST_KEYS = ("os", "hz", "tick_phase", "stack_delay", "forwarding", "arp_max_age", "answer_icmp_to_vip", "nics",
-              "laggs", "vlans", "addresses", "routes", "carp", "listen", "capture", "ping", "tcp")
+              "laggs", "vlans", "addresses", "routes", "ecmp", "local", "carp", "listen", "capture", "ping", "tcp")
 _SWITCH_KEYS = ("profile", "latency", "ageing", "vlan_aware", "ports", "flap")
 _PORT_KEYS = ("name", "lag", "lag_spec", "vlan_mode", "tag", "trunks", "pvid", "vlans", "untagged", "learning",
               "flood", "mac")
-_TOP_KEYS = ("seed", "until", "hosts", "switches", "links", "faults", "events")
+_TOP_KEYS = ("seed", "until", "hosts", "switches", "links", "faults", "events", "paths")
+_PATHS_KEYS = ("ingress", "src", "dst", "protos", "max_hops")
 
 
 def build(data, name="<topology>"):
@@ -188,6 +204,16 @@ def build(data, name="<topology>"):
     net = _sim.Network(seed=seed)
     settings = {"until": c.time(data["until"], "until", c.line_of(data, "until")) if "until" in data else None,
                 "pings": [], "tcp": []}
+    _build_hosts(c, net, data, settings)
+    _build_switches(c, net, data)
+    _build_links(c, net, data)
+    _build_faults(c, net, data)
+    _build_events(c, net, data)
+    return net, settings
+
+
+def _build_hosts(c, net, data, settings):
+    """hosts: NICs, laggs, vlans, addresses, routes (multipath too), CARP, listeners, captures, traffic."""
     hosts = c.mapping(data.get("hosts", _LDict()), "hosts", c.line_of(data, "hosts"))
     for hname, h in hosts.items():
         hl = c.line_of(hosts, hname)
@@ -237,11 +263,14 @@ def build(data, name="<topology>"):
                 lst = [lst]
             for a in c.seq(lst, f"{what}: addresses of '{i}'", al):
                 c.call(al, f"{what}: address {a!r} on '{i}'", host.add_address, str(i), str(a))
-        routes = c.mapping(h.get("routes", _LDict()), f"{what}: routes", c.line_of(h, "routes"))
-        for dst, gw in routes.items():
-            rl = c.line_of(routes, dst)
+        ecmp = _ecmp_specs(c, h, what)
+        for dst, hops, rl in _routes(c, h, what):
             cidr = "0.0.0.0/0" if dst == "default" else str(dst)
-            c.call(rl, f"{what}: route {dst} via {gw}", host.add_route, cidr, str(gw))
+            if len(hops) == 1 and hops[0].get("weight", 1) == 1:
+                c.call(rl, f"{what}: route {dst} via {hops[0]['via']}", host.add_route, cidr, hops[0]["via"])
+            else:
+                c.call(rl, f"{what}: multipath route {dst}", host.add_multipath_route, cidr,
+                       [x["via"] for x in hops], ecmp[4] or "linux-6.18", [x.get("weight", 1) for x in hops])
         carps = c.seq(h.get("carp", _LList()), f"{what}: carp", c.line_of(h, "carp"))
         for k, cp in enumerate(carps):
             cl = carps.item_lines[k] if getattr(carps, "item_lines", None) else c.line_of(h, "carp")
@@ -282,6 +311,9 @@ def build(data, name="<topology>"):
             idx = c.call(tl, f"{what}: tcp[{k}]", host.tcp_connects, str(dst) if isinstance(dst, str) else [str(x) for x in dst], **kw)
             settings["tcp"].append((str(hname), idx))
 
+
+def _build_switches(c, net, data):
+    """switches: fwd.l2 switches with their ports (LAG ports too)."""
     switches = c.mapping(data.get("switches", _LDict()), "switches", c.line_of(data, "switches"))
     for sname, s in switches.items():
         sl = c.line_of(switches, sname)
@@ -326,6 +358,9 @@ def build(data, name="<topology>"):
             where = c.line_of(s, "profile") if "profile" in str(e) and "profile" in s else sl
             raise c.err(where, f"{what}: {e}") from None
 
+
+def _build_links(c, net, data):
+    """links: [A, B] or {a, b, latency, jitter, loss, rate_bps}."""
     links = c.seq(data.get("links", _LList()), "links", c.line_of(data, "links"))
     for k, ln in enumerate(links):
         ll = links.item_lines[k]
@@ -347,6 +382,9 @@ def build(data, name="<topology>"):
                     kw[x] = ln[x]
         c.call(ll, what, net.connect, str(a), str(b), **kw)
 
+
+def _build_faults(c, net, data):
+    """faults: per-link frame loss/delay windows."""
     faults = c.seq(data.get("faults", _LList()), "faults", c.line_of(data, "faults"))
     for k, f in enumerate(faults):
         fl = faults.item_lines[k]
@@ -361,6 +399,9 @@ def build(data, name="<topology>"):
             kw["mac"] = str(f["mac"])
         c.call(fl, what, net.add_fault, str(c.need(f, "link", what)), **kw)
 
+
+def _build_events(c, net, data):
+    """events: timed actions (link up/down, CARP, lagg blackouts, frames to send)."""
     events = c.seq(data.get("events", _LList()), "events", c.line_of(data, "events"))
     for k, e in enumerate(events):
         el = events.item_lines[k]
@@ -405,7 +446,238 @@ def build(data, name="<topology>"):
             except ValueError:
                 raise c.err(el, f"{what}: send: frame is not hex") from None
             c.call(el, what, net.send_frame_at, at, hname, str(c.need(s, "iface", f"{what}: send")), frame)
-    return net, settings
+
+def _ecmp_specs(c, h, what):
+    """{4: spec or None, 6: spec or None} from a host's `ecmp` key (validated by the route layer)."""
+    if "ecmp" not in h:
+        return {4: None, 6: None}
+    el = c.line_of(h, "ecmp")
+    e = h["ecmp"]
+    if isinstance(e, str):
+        out = {4: e, 6: e}
+    else:
+        e = c.mapping(e, f"{what}: ecmp", el)
+        c.keys(e, ("ipv4", "ipv6"), f"{what}: ecmp")
+        out = {4: str(e["ipv4"]) if "ipv4" in e else None, 6: str(e["ipv6"]) if "ipv6" in e else None}
+    from ._fwd import path as _path
+    probe = _path.Fabric()
+    probe.add_node("probe", "router")
+    for fam, spec in out.items():
+        if spec is not None:
+            c.call(el, f"{what}: ecmp", probe.set_ecmp, "probe", spec, fam)
+    return out
+
+
+def _routes(c, h, what):
+    """(destination, [{via, dev?, weight?}], line) per route of a host, in file order."""
+    routes = c.mapping(h.get("routes", _LDict()), f"{what}: routes", c.line_of(h, "routes"))
+    out = []
+    for dst, val in routes.items():
+        rl = c.line_of(routes, dst)
+        if isinstance(val, list):
+            if not val:
+                raise c.err(rl, f"{what}: route {dst}: an empty list of next hops")
+            hops = []
+            for k, hop in enumerate(val):
+                hl = val.item_lines[k] if getattr(val, "item_lines", None) else rl
+                if isinstance(hop, dict):
+                    c.keys(hop, ("via", "dev", "weight"), f"{what}: route {dst}: next hop {k + 1}")
+                    x = {"via": str(c.need(hop, "via", f"{what}: route {dst}: next hop {k + 1}"))}
+                    if "dev" in hop:
+                        x["dev"] = str(hop["dev"])
+                    if "weight" in hop:
+                        w = hop["weight"]
+                        if not isinstance(w, int) or isinstance(w, bool) or not 1 <= w <= 256:
+                            raise c.err(c.line_of(hop, "weight"), f"{what}: route {dst}: weight must be 1..256, got {w!r}")
+                        x["weight"] = w
+                    x["line"] = hl
+                    hops.append(x)
+                elif isinstance(hop, (str, int)) and not isinstance(hop, bool):
+                    hops.append({"via": str(hop), "line": hl})
+                else:
+                    raise c.err(hl, f"{what}: route {dst}: a next hop is a gateway address or "
+                                    f"{{via, dev, weight}}, got {type(hop).__name__}")
+            out.append((str(dst), hops, rl))
+        elif isinstance(val, (str, int)) and not isinstance(val, bool):
+            out.append((str(dst), [{"via": str(val), "line": rl}], rl))
+        else:
+            raise c.err(rl, f"{what}: route {dst}: expected a gateway, a list of gateways or of "
+                            f"{{via, dev, weight}}, got {type(val).__name__}")
+    return out
+
+
+# ---- the same file as a fwd.path fabric -------------------------------------------------------------
+
+def build_fabric(data, name="<topology>"):
+    """A fwd.path.Fabric from parsed topology data -> (fabric, settings). settings: `paths` defaults
+    and `route_lines` {(node, destination): line} for error messages about routes."""
+    import ipaddress
+    from .path import Fabric
+    c = _Ctx(name)
+    c.keys(data, _TOP_KEYS, "topology")
+    f = Fabric()
+    settings = {"route_lines": {}, "host_lines": {}, "paths": {}, "name": name}
+    hosts = c.mapping(data.get("hosts", _LDict()), "hosts", c.line_of(data, "hosts"))
+    pending_routes = []
+    for hname, h in hosts.items():
+        hl = c.line_of(hosts, hname)
+        h = c.mapping(h if h is not None else _LDict(), f"host '{hname}'", hl)
+        what = f"host '{hname}'"
+        c.keys(h, _HOST_KEYS, what)
+        fwd_on = h.get("forwarding", False)
+        if not isinstance(fwd_on, bool):
+            raise c.err(c.line_of(h, "forwarding"), f"{what}: forwarding must be true or false")
+        c.call(hl, what, f.add_node, str(hname), "router" if fwd_on else "host")
+        settings["host_lines"][str(hname)] = c.line_of(h, "routes") if "routes" in h else hl
+        if "vlans" in h and h["vlans"]:
+            raise c.err(c.line_of(h, "vlans"), f"{what}: vlan interfaces are not modelled by fwd.path "
+                                               f"(remove them, or use fwd.sim)")
+        nics = c.mapping(h.get("nics", _LDict()), f"{what}: nics", c.line_of(h, "nics"))
+        for n, mac in nics.items():
+            c.call(c.line_of(nics, n), f"{what}: nic '{n}'", f.add_port, str(hname), str(n), str(mac))
+        laggs = c.mapping(h.get("laggs", _LDict()), f"{what}: laggs", c.line_of(h, "laggs"))
+        for n, lg in laggs.items():
+            ll = c.line_of(laggs, n)
+            lg = c.mapping(lg, f"{what}: lagg '{n}'", ll)
+            c.keys(lg, ("spec", "members", "mac"), f"{what}: lagg '{n}'")
+            members = c.seq(c.need(lg, "members", f"{what}: lagg '{n}'"), f"{what}: lagg '{n}': members", ll)
+            c.call(ll, f"{what}: lagg '{n}'", f.add_lag, str(hname), str(n),
+                   str(lg.get("spec", "freebsd-9.3:lacp;lagghash=l2,l3,l4")), [str(m) for m in members],
+                   str(lg["mac"]) if "mac" in lg else None)
+        addrs = c.mapping(h.get("addresses", _LDict()), f"{what}: addresses", c.line_of(h, "addresses"))
+        owned = []
+        for i, lst in addrs.items():
+            al = c.line_of(addrs, i)
+            if isinstance(lst, str):
+                lst = [lst]
+            for a in c.seq(lst, f"{what}: addresses of '{i}'", al):
+                c.call(al, f"{what}: address {a!r} on '{i}'", f.add_address, f"{hname}:{i}", str(a))
+                try:
+                    owned.append((str(i), ipaddress.ip_interface(str(a)).network))
+                except ValueError:
+                    pass
+        locals_ = c.seq(h.get("local", _LList()), f"{what}: local", c.line_of(h, "local"))
+        for pfx in locals_:
+            c.call(c.line_of(h, "local"), f"{what}: local {pfx!r}", f.add_local, str(hname), str(pfx))
+        specs = _ecmp_specs(c, h, what)
+        for fam, spec in specs.items():
+            if spec is not None:
+                f.set_ecmp(str(hname), spec, fam)
+        pending_routes.append((hname, what, owned, _routes(c, h, what)))
+    for hname, what, owned, routes in pending_routes:
+        for dst, hops, rl in routes:
+            nh = []
+            for hop in hops:
+                dev = hop.get("dev")
+                if dev is None:
+                    # The kernel's rule: the gateway must be on a connected network of the node.
+                    try:
+                        gw = ipaddress.ip_address(hop["via"])
+                    except ValueError:
+                        raise c.err(hop["line"], f"{what}: route {dst}: gateway {hop['via']!r} is not an IP address") from None
+                    dev = next((i for i, netw in owned if gw.version == netw.version and gw in netw), None)
+                    if dev is None:
+                        raise c.err(hop["line"], f"{what}: route {dst}: gateway {hop['via']} is not on a connected "
+                                                 f"network of this host (the route does not reach)")
+                nh.append({"gw": hop["via"], "dev": dev, "weight": hop.get("weight", 1)})
+            cidr = ("0.0.0.0/0" if ":" not in hops[0]["via"] else "::/0") if dst == "default" else dst
+            c.call(rl, f"{what}: route {dst}", f.add_route, str(hname), cidr, nh)
+            settings["route_lines"][(str(hname), cidr)] = rl
+    switches = c.mapping(data.get("switches", _LDict()), "switches", c.line_of(data, "switches"))
+    for sname, s in switches.items():
+        sl = c.line_of(switches, sname)
+        what = f"switch '{sname}'"
+        s = c.mapping(s, what, sl)
+        c.keys(s, _SWITCH_KEYS, what)
+        c.call(sl, what, f.add_node, str(sname), "switch")
+        plist = c.seq(c.need(s, "ports", what), f"{what}: ports", c.line_of(s, "ports"))
+        for k, p in enumerate(plist):
+            pl = plist.item_lines[k]
+            p = c.mapping(p, f"{what}: ports[{k}]", pl)
+            c.keys(p, _PORT_KEYS, f"{what}: ports[{k}]")
+            pname = str(c.need(p, "name", f"{what}: ports[{k}]"))
+            if "lag" in p:
+                members = [str(m) for m in c.seq(p["lag"], "lag", pl)]
+                for m in members:
+                    c.call(pl, f"{what}: ports[{k}]", f.add_port, str(sname), m)
+                c.call(pl, f"{what}: ports[{k}]", f.add_lag, str(sname), pname,
+                       str(p.get("lag_spec") or "vendor:modulo"), members)
+            else:
+                c.call(pl, f"{what}: ports[{k}]", f.add_port, str(sname), pname)
+    links = c.seq(data.get("links", _LList()), "links", c.line_of(data, "links"))
+    for k, ln in enumerate(links):
+        ll = links.item_lines[k]
+        what = f"links[{k}]"
+        if isinstance(ln, list):
+            if len(ln) != 2:
+                raise c.err(ll, f"{what}: a link is [A, B] with two endpoints, got {len(ln)}")
+            a, b = ln
+        else:
+            ln = c.mapping(ln, what, ll)
+            c.keys(ln, ("a", "b", "latency", "jitter", "loss", "rate_bps"), what)
+            a, b = c.need(ln, "a", what), c.need(ln, "b", what)
+        c.call(ll, what, f.connect, str(a), str(b))
+    if "paths" in data:
+        pth = c.mapping(data["paths"], "paths", c.line_of(data, "paths"))
+        c.keys(pth, _PATHS_KEYS, "paths")
+        settings["paths"] = {k: pth[k] for k in pth}
+        settings["paths_lines"] = {k: c.line_of(pth, k) for k in pth}
+    try:
+        f.compile()
+    except ValueError as e:
+        raise c.err(c.line_of(data, "links"), f"fabric: {e}") from None
+    return f, settings
+
+
+def route_problems(paths, settings):
+    """FILE:LINE: messages for flows that found no route or looped, naming the route at fault."""
+    import numpy as np
+    from .path import DROP_REASONS
+    name = settings.get("name", "<topology>")
+    a = paths.arrays
+    f = paths.fabric
+    out = []
+    nodes = f.node_names
+    for reason in ("no_route", "loop"):
+        code = DROP_REASONS.index(reason)
+        idx = np.flatnonzero(a["drop"] == code)
+        seen = set()
+        for i in idx:
+            node = nodes[a["drop_node"][i]]
+            if reason == "no_route":
+                key = (node, "no_route")
+                if key in seen:
+                    continue
+                seen.add(key)
+                line = settings.get("host_lines", {}).get(node, 1)
+                out.append(f"{name}:{line}: host '{node}': no route for flows like #{i} ({paths.describe(i)}); "
+                           f"{int((a['drop_node'][idx] == a['drop_node'][i]).sum())} flows dropped there")
+            else:
+                hops = [nodes[x] for x in a["hop_node"][i, :a["n_hops"][i]]]
+                last = int(a["hop_nexthop"][i, a["n_hops"][i] - 1])
+                prefix = f.nexthop_prefixes[last] if last >= 0 else ""
+                if prefix == "default":
+                    prefix = "::/0" if ":" in f.nexthop_gateways[last] else "0.0.0.0/0"
+                line = settings.get("route_lines", {}).get((hops[-1], prefix), 1)
+                key = tuple(hops)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(f"{name}:{line}: routing loop: {' -> '.join(hops + [node])} (flow #{i}); "
+                           f"route {prefix} at '{hops[-1]}' sends the flow back to '{node}'")
+    return out
+
+
+def load_fabric(path):
+    """Reads a YAML or JSON topology file as a fwd.path fabric -> (Fabric, settings)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as e:
+        raise OSError(f"cannot read topology {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise TopologyError(f"{path}:1: not UTF-8 text ({e.reason})") from None
+    return build_fabric(parse_text(text, str(path)), str(path))
 
 
 def load(path):

@@ -12,10 +12,14 @@ PYBIND11_MODULE(_fwd, m) {
   auto l2 = m.def_submodule("l2", "MAC learning switches");
   auto sim = m.def_submodule("sim", "Network emulation in virtual time");
   auto io = m.def_submodule("io", "pcap / pcapng input and output");
+  auto route = m.def_submodule("route", "ECMP next-hop selection of real systems");
+  auto path = m.def_submodule("path", "Paths of flows across the tiers of a fabric");
   fwd::py::bind_net(net);
   fwd::py::bind_hash(hash);
   fwd::py::bind_lag(lag);
   fwd::py::bind_l2(l2);
   fwd::py::bind_sim(sim);
   fwd::py::bind_io(io);
+  fwd::py::bind_route(route);
+  fwd::py::bind_path(path);
 }

@@ -157,6 +157,14 @@ void bind_sim(pyb::module_& m) {
       .def("add_address", &Host::add_address, pyb::arg("iface"), pyb::arg("cidr"))
       .def("add_route", [](Host& h, const std::string& cidr, const pyb::object& gw) { h.add_route(cidr, ip_of(gw)); },
            pyb::arg("cidr"), pyb::arg("gateway"))
+      .def("add_multipath_route", [](Host& h, const std::string& cidr, const pyb::list& gws, const std::string& spec,
+                                     const std::vector<std::uint32_t>& weights) {
+             std::vector<net::Ipv4> g;
+             for (const auto& x : gws) g.push_back(ip_of(pyb::reinterpret_borrow<pyb::object>(x)));
+             h.add_multipath_route(cidr, g, spec, weights);
+           }, pyb::arg("cidr"), pyb::arg("gateways"), pyb::arg("ecmp") = "linux-6.18",
+           pyb::arg("weights") = std::vector<std::uint32_t>{},
+           "A multipath route over gateways (in order); the route layer picks each packet's path with the ECMP spec.")
       .def("set_default_route", [](Host& h, const pyb::object& gw) { h.set_default_route(ip_of(gw)); }, pyb::arg("gateway"))
       .def("del_route", &Host::del_route, pyb::arg("cidr"))
       .def_property("forwarding", [](const Host& h) { return h.config().forwarding; }, &Host::set_forwarding)

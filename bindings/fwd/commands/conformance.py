@@ -1,10 +1,12 @@
 """`python3 -m fwd conformance PATH...`: check hash policies against vector files."""
 import sys
 
-from ..conformance import VectorError, check_file, vector_files
+from ..conformance import VectorError, check_fabric_file, check_file, fabric_files, vector_files
 
 NAME = "conformance"
-HELP = "check every *.jsonl hash vector file under PATH... (hash and member index of every line)"
+HELP = ("check every *.jsonl / *.jsonl.gz vector file under PATH...: hash vectors (hash and member index of "
+        "every line) and ECMP recordings (the chosen next hop / the rebuilt bucket table); and every fabric "
+        "recording (*.json, lfwp-fabric-paths/1: the path of every flow in every run)")
 
 
 def add_arguments(p):
@@ -15,11 +17,12 @@ def add_arguments(p):
 def run(args):
     try:
         files = vector_files(args.paths)
+        fabrics = fabric_files(args.paths)
     except OSError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if not files:
-        print(f"error: no *.jsonl files under {' '.join(args.paths)}", file=sys.stderr)
+    if not files and not fabrics:
+        print(f"error: no *.jsonl / *.jsonl.gz vector files or fabric recordings under {' '.join(args.paths)}", file=sys.stderr)
         return 2
     total_pass = total_fail = 0
     broken = False
@@ -40,5 +43,18 @@ def run(args):
         print(f"{'ok  ' if failed == 0 else 'FAIL'} {path}: {passed} passed, {failed} failed")
         for no, msg in failures[:args.show]:
             print(f"     line {no}: {msg}")
+    for path in fabrics:  # one line per run, one check per flow per run
+        try:
+            runs = check_fabric_file(path)
+        except (VectorError, OSError) as e:
+            print(f"ERROR {e}")
+            broken = True
+            continue
+        for label, passed, failed, failures in runs:
+            total_pass += passed
+            total_fail += failed
+            print(f"{'ok  ' if failed == 0 else 'FAIL'} {label}: {passed} passed, {failed} failed")
+            for _fid, msg in failures[:args.show]:
+                print(f"     {msg}")
     print(f"{total_pass} passed, {total_fail} failed")
     return 1 if (total_fail or broken) else 0

@@ -217,6 +217,38 @@ void Host::add_route(const std::string& cidr, net::Ipv4 gw) {
   std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) { return a.prefix > b.prefix; });
 }
 
+void Host::add_multipath_route(const std::string& cidr, const std::vector<net::Ipv4>& gateways,
+                               const std::string& ecmp_spec, const std::vector<std::uint32_t>& weights) {
+  Cidr4 v4{};
+  net::Ipv6 v6{};
+  unsigned prefix = 0;
+  bool is_v6 = false;
+  parse_cidr(cidr, v4, v6, prefix, is_v6);
+  if (is_v6) throw Error(fmt::format("host '{}': IPv6 routes are not modelled (\"{}\")", cfg_.name, cidr));
+  if (gateways.empty()) throw Error(fmt::format("host '{}': multipath route {} has no gateway", cfg_.name, cidr));
+  if (!weights.empty() && weights.size() != gateways.size())
+    throw Error(fmt::format("host '{}': multipath route {}: {} weights for {} gateways", cfg_.name, cidr,
+                            weights.size(), gateways.size()));
+  route::PathSet ps;
+  std::vector<std::pair<net::Ipv4, IfaceId>> hops;
+  for (std::size_t k = 0; k < gateways.size(); ++k) {
+    IfaceId out = no_iface;
+    for (const auto& r : routes_)
+      if (r.gw.value == 0 && r.multipath < 0 && (gateways[k].value & r.mask) == r.net) { out = r.iface; break; }
+    if (out == no_iface)
+      throw Error(fmt::format("host '{}': gateway {} for {} is not on a connected network", cfg_.name,
+                              gateways[k].to_string(), cidr));
+    ps.nexthops.push_back({.gateway = gateways[k].to_string(), .device = ifaces_[out].name,
+                           .weight = weights.empty() ? 1u : weights[k]});
+    hops.emplace_back(gateways[k], out);
+  }
+  multipaths_.push_back(Multipath{route::Ecmp::from_spec(ecmp_spec, std::move(ps)), std::move(hops)});
+  const std::uint32_t m = mask_of(prefix);
+  routes_.push_back({v4.addr.value & m, m, static_cast<std::uint8_t>(prefix), gateways[0], multipaths_.back().hops[0].second,
+                     static_cast<std::int32_t>(multipaths_.size() - 1)});
+  std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) { return a.prefix > b.prefix; });
+}
+
 void Host::del_route(const std::string& cidr) {
   Cidr4 v4{};
   net::Ipv6 v6{};
@@ -682,7 +714,7 @@ void Host::icmp_input(IfaceId ifc, FrameRef f, std::size_t l3, Time now) {
   ip_output(f, now + cfg_.stack_delay);
 }
 
-bool Host::ip_output(FrameRef f, Time at) {
+bool Host::ip_output(FrameRef f, Time at, bool forwarded) {
   FrameSlot& s = net_.pool().slot(f);
   std::uint8_t* p = s.data();
   const net::Ipv4 dst{be32(p + 14 + 16)};
@@ -691,10 +723,26 @@ bool Host::ip_output(FrameRef f, Time at) {
     drop_tx(HostDrop::no_route, f);
     return false;
   }
-  put_mac(p + 6, ifaces_[r->iface].mac);
+  IfaceId out = r->iface;
+  net::Ipv4 gw = r->gw;
+  if (r->multipath >= 0) {
+    // The route layer picks the path from the packet (the IP header on), as fwd::path does.
+    auto& mp = multipaths_[static_cast<std::size_t>(r->multipath)];
+    route::Meta meta;
+    meta.lookup = forwarded ? route::Lookup::forward : route::Lookup::local;
+    meta.now = at;
+    const std::int32_t k = mp.ecmp.select(net::Bytes(p + 14, s.len - 14), meta);
+    if (k < 0) {
+      drop_tx(HostDrop::no_route, f);
+      return false;
+    }
+    out = mp.hops[static_cast<std::size_t>(k)].second;
+    gw = mp.hops[static_cast<std::size_t>(k)].first;
+  }
+  put_mac(p + 6, ifaces_[out].mac);
   put16(p + 12, net::ethertype::ipv4);
-  const net::Ipv4 nh = r->gw.value ? r->gw : dst;
-  return resolve_and_send(r->iface, nh, f, at);
+  const net::Ipv4 nh = gw.value ? gw : dst;
+  return resolve_and_send(out, nh, f, at);
 }
 
 void Host::ip_forward(IfaceId ifc, FrameRef f, Time now) {
@@ -708,7 +756,7 @@ void Host::ip_forward(IfaceId ifc, FrameRef f, Time now) {
   ip_checksum(ip);
   ++counters_.delivered;
   ++counters_.forwarded;
-  ip_output(f, now + cfg_.stack_delay);
+  ip_output(f, now + cfg_.stack_delay, true);
 }
 
 void Host::ip6_input(IfaceId ifc, FrameRef f, Time now) {

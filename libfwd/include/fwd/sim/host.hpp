@@ -36,6 +36,7 @@
 #include "fwd/lag/lag.hpp"
 #include "fwd/net/ip.hpp"
 #include "fwd/net/mac.hpp"
+#include "fwd/route/ecmp.hpp"
 #include "fwd/sim/capture.hpp"
 #include "fwd/sim/detail/frame_pool.hpp"
 #include "fwd/sim/traffic.hpp"
@@ -161,6 +162,11 @@ public:
   /// A static route ("0.0.0.0/0" = default) via a gateway.
   void add_route(const std::string& cidr, net::Ipv4 gateway);
   void set_default_route(net::Ipv4 gateway) { add_route("0.0.0.0/0", gateway); }
+  /// A multipath route: the next hop of each packet is chosen by the route layer (fwd::route) with
+  /// `ecmp_spec` (e.g. "linux-6.18:policy=1;seed=0x1234abcd") over the gateways in this order,
+  /// exactly as fwd::path predicts. `weights` empty = all 1.
+  void add_multipath_route(const std::string& cidr, const std::vector<net::Ipv4>& gateways,
+                           const std::string& ecmp_spec, const std::vector<std::uint32_t>& weights = {});
   /// Removes every static route for `cidr`.
   void del_route(const std::string& cidr);
   void set_forwarding(bool on) { cfg_.forwarding = on; }
@@ -286,6 +292,11 @@ private:
     std::uint8_t prefix;
     net::Ipv4 gw;       // 0: connected
     IfaceId iface;
+    std::int32_t multipath = -1;  // index into multipaths_ (gw/iface: its first path)
+  };
+  struct Multipath {
+    route::Ecmp ecmp;
+    std::vector<std::pair<net::Ipv4, IfaceId>> hops;  // gateway and interface per path
   };
   struct ArpEntry {
     net::Ipv4 ip;
@@ -327,7 +338,7 @@ private:
   void icmp_input(IfaceId ifc, detail::FrameRef f, std::size_t l3, Time now);
   void ip_forward(IfaceId ifc, detail::FrameRef f, Time now);
   /// Frame `f` holds Ethernet (dst unset) + IPv4; routes it and resolves the next hop.
-  bool ip_output(detail::FrameRef f, Time at);
+  bool ip_output(detail::FrameRef f, Time at, bool forwarded = false);
   bool resolve_and_send(IfaceId out, net::Ipv4 nexthop, detail::FrameRef f, Time at);
   /// Sends an Ethernet frame (untagged, src/dst set) out of `ifc`; false = send error.
   bool if_output(IfaceId ifc, detail::FrameRef f, Time at, std::optional<std::uint16_t> vlan_tci = {});
@@ -382,6 +393,7 @@ private:
   HostConfig cfg_;
   std::vector<Iface> ifaces_;
   std::vector<Route> routes_;   // sorted by prefix length, longest first
+  std::vector<Multipath> multipaths_;
   std::vector<ArpEntry> arp_;
   std::vector<TimerSlot> slots_;
   std::vector<std::unique_ptr<PingApp>> pings_;

@@ -1,0 +1,57 @@
+#pragma once
+/// \file
+/// The tables a Fabric compiles for the tracer: carrier per port, switch FDBs, owned addresses,
+/// gateway MACs, longest-prefix route lists and the route layer's ECMP groups. Internal to path.
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "fwd/path/detail/ecmp.hpp"
+#include "fwd/path/fabric.hpp"
+
+namespace fwd::path {
+
+struct Fabric::Compiled {
+  struct RouteRef {
+    Prefix dst;
+    std::int32_t first_nh = 0;
+    std::uint16_t count = 0;
+    std::int32_t group = -1;  ///< index into groups when count > 1
+    std::uint32_t net4 = 0, mask4 = 0;  ///< IPv4 routes: the prefix as numbers (one compare per route)
+  };
+  /// What a node owns, per family: its addresses and `local` prefixes (IPv4 as net/mask numbers).
+  struct Owned {
+    std::vector<std::uint32_t> net4, mask4;
+    std::vector<Prefix> v6;
+  };
+  struct L2Peer {
+    PortId port;   ///< the non-switch port reachable on the segment
+    net::Mac mac;  ///< the MAC it answers with (its LAG's MAC for a lagg member)
+  };
+  mutable std::vector<lag::Lag> lags;           ///< member link state synced to carrier (select may mutate)
+  std::vector<std::uint8_t> carrier;            ///< per port
+  std::vector<std::vector<std::pair<std::uint64_t, PortId>>> fdb;  ///< per node, sorted by MAC
+  std::vector<std::vector<PortId>> segment;     ///< per port: non-switch ports reachable at L2
+  std::vector<std::uint64_t> port_mac;          ///< per port, as u64 (a lag member answers with its lag's MAC)
+  std::vector<std::int64_t> nh_mac;             ///< per global next hop: gateway MAC, -1 unknown / on-link
+  std::vector<std::vector<RouteRef>> routes[2]; ///< per node, longest prefix first
+  std::vector<std::int32_t> ecmp_config[2];     ///< per node: index into configs
+  std::vector<detail::EcmpConfig> configs;
+  std::vector<detail::EcmpGroup> groups;
+  std::vector<Owned> owned;                     ///< per node
+  /// Per global next hop, the common case resolved once: a physical device, up, with carrier and
+  /// a peer, gateway MAC known. `fast` = all of that holds, so the walk takes it in one step.
+  struct NhFast {
+    PortId dev = none, peer = none;
+    NodeId peer_node = none;
+    std::uint64_t gw_mac = 0;
+    bool fast = false;
+  };
+  std::vector<NhFast> nh_fast;
+  std::vector<NodeKind> kind;                   ///< per node
+  std::vector<std::uint8_t> forwarding;         ///< per node
+  bool hashes_l2 = false;  ///< a LAG or switch may read the Ethernet header after a router
+};
+
+}  // namespace fwd::path

@@ -1,0 +1,190 @@
+#pragma once
+/// \file
+/// Ecmp: which next hop of a multipath route a packet or a flow takes, bit for bit as a named real
+/// system chooses it. The main header of the fwd::route layer (depends on fwd/net and fwd/hash only).
+///
+/// How to use it:
+///
+///     using namespace fwd::route;
+///     PathSet ps{.kind = GroupKind::multipath, .family = Family::ipv4,
+///                .nexthops = {{.gateway = "10.1.0.2", .device = "eth1"},
+///                             {.gateway = "10.2.0.2", .device = "eth2", .weight = 2}}};
+///     Ecmp r = Ecmp::from_spec("linux-6.18:policy=1;seed=0x1234abcd", ps);
+///     int i = r.select(packet_bytes);                       // a raw IPv4/IPv6 packet (no L2 header)
+///     int j = r.select(Flow::v4(src, dst, 6, 40000, 443),   // a flow description (`ip route get`)
+///                      {.lookup = Lookup::local});
+///     r.select_batch(flows, out);                           // span in, next-hop indices out
+///     std::cout << r.explain(packet_bytes).to_text();       // fields, hashed bytes, hash, bounds, choice
+///     r.set_dead(1, true);                                  // control path: bounds are recomputed
+///
+/// `select` returns the index of the chosen next hop in paths().nexthops, or `no_path` (-1) when no
+/// path is usable. A receive hash (Linux skb->hash / FreeBSD flowid) rides in Meta::rx_hash.
+/// Lookup kinds: a *packet* forwarded by a router is hashed as a packet (skb path); a Flow with
+/// Lookup::forward / local means `ip route get` semantics (IPv4 builds the kernel's dummy packet,
+/// IPv6 hashes the flow description); to emulate real forwarded traffic from flow records use
+/// Lookup::packet (the packet the flow describes is built and dissected, both families), which is
+/// what a multi-hop path computation wants: every router sees the same packet (spec §10).
+///
+/// ECMP spec strings (README "ECMP spec strings"):
+///
+///   ecmp-spec := system [":" option *(";" option)]      option := key "=" value
+///
+///   linux-6.18  policy=0..3 (0)  fields=0x1..0xfff (0x7; policy 3)  seed=N (0 = boot seed)
+///   linux-6.12  boot_seed=N (the value a seed-0 kernel drew at boot; 0)  use_neigh=0|1 (0)
+///               ignore_routes_with_linkdown=0|1 (0)
+///               (6.12 = 6.18 without the IPv4 source-address preference of local lookups, §5.1/§8)
+///   freebsd-13  key=microsoft|symmetric|HEX (microsoft)   alias: freebsd
+///               ROUTE_MPATH: nhops[flowid % slots]; from FreeBSD source knowledge, not recorded
+///   vendor      fields=.. function=.. seed=.. rotate=.. (fwd/hash/vendor.hpp), per-device seed;
+///               hash % live weighted paths; a model of switch ASICs, NOT bit-exact to any device
+///
+/// Thread rules: select() / select_batch() on a resilient group mark buckets used and may run the
+/// table's upkeep, so one Ecmp per thread for resilient groups; on other path sets they only read,
+/// as explain() and hash() always do. Control-path calls need exclusive access. Copies are
+/// independent.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fwd/net/bytes.hpp"
+#include "fwd/route/flow.hpp"
+#include "fwd/route/path_set.hpp"
+#include "fwd/time.hpp"
+
+namespace fwd::route {
+
+/// select() result when no path is usable (every path dead / no member).
+inline constexpr std::int32_t no_path = -1;
+
+/// The systems an Ecmp can follow.
+enum class System : std::uint8_t { linux_6_18, linux_6_12, freebsd_13, vendor };
+std::string_view name(System s);  ///< "linux-6.18", "linux-6.12", "freebsd-13", "vendor"
+
+/// Linux multipath sysctls (spec §3-§5).
+struct LinuxConfig {
+  unsigned policy = 0;             ///< fib_multipath_hash_policy 0..3
+  std::uint32_t fields = 0x7;      ///< fib_multipath_hash_fields (policy 3)
+  std::uint32_t seed = 0;          ///< fib_multipath_hash_seed (0 = boot seed)
+  std::uint32_t boot_seed = 0;     ///< effective seed when seed == 0
+  bool ignore_linkdown = false;    ///< ignore_routes_with_linkdown
+  bool use_neigh = false;          ///< fib_multipath_use_neigh
+  std::uint32_t effective_seed() const { return seed ? seed : boot_seed; }
+};
+
+/// A batch of raw IP packets: row i is `lengths[i]` (or `stride`) bytes at data + i*stride.
+struct PacketBatch {
+  const std::uint8_t* data = nullptr;
+  std::size_t stride = 0;
+  std::size_t count = 0;
+  const std::uint32_t* lengths = nullptr;
+  net::Bytes row(std::size_t i) const {
+    return {data + i * stride, lengths ? (lengths[i] < stride ? lengths[i] : stride) : stride};
+  }
+};
+
+/// What explain() returns: how the hash was made and how the next hop was picked.
+struct Explanation {
+  std::string spec;
+  std::string follows;            ///< which system/version/source the behaviour follows
+  std::string path;               ///< "skb path (packet dissected)", "flow path", "receive hash", ...
+  std::vector<std::string> fields;          ///< the fields that went in, "name=value"
+  std::vector<std::uint8_t> hashed;         ///< the bytes hashed (outer / only hash)
+  std::vector<std::uint8_t> inner_hashed;   ///< policy 3 skb path: bytes of the inner hash (may be empty)
+  std::uint32_t outer_hash = 0, inner_hash = 0;  ///< policy 3 parts (jhash_2words inputs)
+  std::uint32_t hash = 0;         ///< the 32-bit flow hash (Linux) / flowid (FreeBSD) / vendor hash
+  std::uint32_t h = 0;            ///< the value selection used (Linux: hash >> 1, 31 bits)
+  std::vector<std::int64_t> upper_bounds;  ///< hash-threshold bounds (-1 = dead), empty otherwise
+  std::optional<std::uint32_t> bucket;     ///< resilient bucket / FreeBSD slot / vendor modulo index
+  std::string step;               ///< the selection rule applied, one line
+  std::int32_t chosen = no_path;
+  std::string nexthop;            ///< chosen next hop as text ("" when no_path)
+
+  std::string to_text() const;
+  std::string to_json() const;
+};
+
+class Ecmp {
+public:
+  /// Builds from a spec string and a path set. Throws fwd::Error naming the bad token and the
+  /// accepted values, or what is wrong with the paths (no next hop, weight out of 1..256, ...).
+  static Ecmp from_spec(std::string_view spec, PathSet paths);
+
+  Ecmp(const Ecmp&);
+  Ecmp(Ecmp&&) noexcept;
+  Ecmp& operator=(const Ecmp&);
+  Ecmp& operator=(Ecmp&&) noexcept;
+  ~Ecmp();
+
+  // ---- identity ---------------------------------------------------------------------------
+  const std::string& spec() const;   ///< canonical spec (defaults written out)
+  System system() const;
+  std::string follows() const;
+  const LinuxConfig& linux_config() const;  ///< meaningful for linux-* systems
+  const PathSet& paths() const;
+  std::size_t size() const { return paths().nexthops.size(); }
+
+  // ---- control path -----------------------------------------------------------------------
+  void set_dead(std::size_t i, bool dead, Time now = {});
+  void set_linkdown(std::size_t i, bool linkdown, Time now = {});
+  void set_neigh_valid(std::size_t i, bool valid, Time now = {});
+  /// `ip route replace` / `ip nexthop replace id G group ...`: new members; a resilient table
+  /// migrates as the kernel's does (buckets of members that stay are kept where possible).
+  void replace(std::vector<NextHop> nexthops, Time now = {});
+  /// `ip nexthop del id N`: the member with that id leaves the group. Throws if absent.
+  void remove_nexthop(std::uint32_t id, Time now = {});
+  /// Periodic work at `now`: resilient-group upkeep (idle / unbalanced timers).
+  void run(Time now);
+  /// Hash-threshold upper bounds (-1 = out of the hash); empty for resilient groups.
+  std::vector<std::int64_t> upper_bounds() const;
+  /// Resilient table: member index owning each bucket (-1 = empty); empty for other kinds.
+  std::vector<std::int32_t> buckets() const;
+  /// Resilient table as member ids (what `ip nexthop bucket show` prints).
+  std::vector<std::uint32_t> bucket_ids() const;
+
+  // ---- data path --------------------------------------------------------------------------
+  /// The selection value for a packet / flow (Linux: the 31-bit multipath hash h).
+  std::uint32_t hash(net::Bytes packet, const Meta& meta = {}) const;
+  std::uint32_t hash(const Flow& flow, const Meta& meta = {}) const;
+  /// The chosen next hop (index into paths().nexthops) or no_path.
+  std::int32_t select(net::Bytes packet, const Meta& meta = {});
+  std::int32_t select(const Flow& flow, const Meta& meta = {});
+  /// Selection from a precomputed h (the source-address preference needs the flow's source).
+  std::int32_t select_hash(std::uint32_t h, const Meta& meta = {}, const Address* src = nullptr);
+
+  /// out[i] = select(flows[i], meta) for every row; rx_hashes (optional, one per row) overrides
+  /// meta.rx_hash. Allocation-free, no per-row dispatch; safe without the GIL.
+  void select_batch(std::span<const Flow> flows, std::int32_t* out, const Meta& meta = {},
+                    const std::uint32_t* rx_hashes = nullptr);
+  void select_batch(const PacketBatch& packets, std::int32_t* out, const Meta& meta = {},
+                    const std::uint32_t* rx_hashes = nullptr);
+  void hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Meta& meta = {}) const;
+
+  /// The whole decision for one packet / flow, without changing any state.
+  Explanation explain(net::Bytes packet, const Meta& meta = {}) const;
+  Explanation explain(const Flow& flow, const Meta& meta = {}) const;
+
+  /// Paths, state, bounds / bucket table, as text and JSON.
+  std::string to_text() const;
+  std::string to_json() const;
+
+  struct Impl;
+
+private:
+  explicit Ecmp(std::unique_ptr<Impl> p);
+  std::unique_ptr<Impl> impl_;
+};
+
+namespace detail {
+/// Batches run their SipHash lanes with the best instruction set the CPU has (AVX-512, AVX2, else
+/// portable 4-lane scalar code); all give the same results. This caps the choice (tests compare
+/// them; benchmarks measure them). Default: best.
+enum class BatchIsa : std::uint8_t { portable, avx2, best };
+void set_batch_isa(BatchIsa cap);
+}  // namespace detail
+
+}  // namespace fwd::route

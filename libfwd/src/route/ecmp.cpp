@@ -1,0 +1,1048 @@
+// Ecmp: spec strings, path-set state (upper bounds, resilient table, FreeBSD slots, vendor list)
+// and next-hop selection of each system. The Linux hash itself is fwd/route/linux_hash.hpp.
+#include "fwd/route/ecmp.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <numeric>
+#include <type_traits>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+#include "fwd/error.hpp"
+#include "fwd/hash/toeplitz.hpp"
+#include "fwd/hash/vendor.hpp"
+#include "fwd/route/linux_hash.hpp"
+#include "fwd/route/resilient_table.hpp"
+
+namespace fwd::route {
+
+
+std::string_view name(System s) {
+  switch (s) {
+    case System::linux_6_18: return "linux-6.18";
+    case System::linux_6_12: return "linux-6.12";
+    case System::freebsd_13: return "freebsd-13";
+    case System::vendor: return "vendor";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::uint64_t parse_number(std::string_view spec, std::string_view key, std::string_view v, std::uint64_t max,
+                           std::string_view accepted) {
+  std::uint64_t x = 0;
+  std::string_view digits = v;
+  int base = 10;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) digits.remove_prefix(2), base = 16;
+  const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), x, base);
+  if (digits.empty() || r.ec != std::errc{} || r.ptr != digits.data() + digits.size() || x > max)
+    throw Error("bad value '" + std::string(v) + "' for " + std::string(key) + " in ECMP spec \"" + std::string(spec) +
+                "\": expected " + std::string(accepted));
+  return x;
+}
+
+std::string hex32(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", v);
+  return b;
+}
+
+std::string hexbytes(const std::vector<std::uint8_t>& v) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (auto c : v) s += d[c >> 4], s += d[c & 15];
+  return s;
+}
+
+std::string json_str(std::string_view s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\', o += c;
+    else if (static_cast<unsigned char>(c) < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); o += b; }
+    else o += c;
+  }
+  return o + "\"";
+}
+
+// ---- batch SipHash across lanes ----------------------------------------------------------------
+// The batch fast path hashes 16 flows at a time. The scalar form interleaves 4 lanes; on CPUs with
+// AVX-512 the same SipRounds run on 2 x 8 lanes of 64-bit words (vprolq rotates), chosen once per
+// batch. Both compute exactly hash_v4 (linux_hash.hpp); the tests compare them row by row.
+struct Lanes16 {
+  alignas(64) std::uint64_t v0[16], v1[16], v2[16], v3[16], w3[16], w4[16], w5[16];
+  std::uint32_t out[16];
+};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FWD_SIPROUND(v0, v1, v2, v3)                                              \
+  v0 = _mm512_add_epi64(v0, v1); v1 = _mm512_rol_epi64(v1, 13); v1 = _mm512_xor_si512(v1, v0); \
+  v0 = _mm512_rol_epi64(v0, 32);                                                  \
+  v2 = _mm512_add_epi64(v2, v3); v3 = _mm512_rol_epi64(v3, 16); v3 = _mm512_xor_si512(v3, v2); \
+  v0 = _mm512_add_epi64(v0, v3); v3 = _mm512_rol_epi64(v3, 21); v3 = _mm512_xor_si512(v3, v0); \
+  v2 = _mm512_add_epi64(v2, v1); v1 = _mm512_rol_epi64(v1, 17); v1 = _mm512_xor_si512(v1, v2); \
+  v2 = _mm512_rol_epi64(v2, 32);
+#define FWD_ABSORB(v0, v1, v2, v3, m)                                             \
+  v3 = _mm512_xor_si512(v3, m); FWD_SIPROUND(v0, v1, v2, v3) FWD_SIPROUND(v0, v1, v2, v3) \
+  v0 = _mm512_xor_si512(v0, m);
+
+// GCC 12's _mm512_rol_epi64 passes an "undefined" vector it then warns about (a header artefact).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+__attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
+  __m512i a0 = _mm512_load_si512(L.v0), a1 = _mm512_load_si512(L.v1), a2 = _mm512_load_si512(L.v2),
+          a3 = _mm512_load_si512(L.v3);
+  __m512i b0 = _mm512_load_si512(L.v0 + 8), b1 = _mm512_load_si512(L.v1 + 8), b2 = _mm512_load_si512(L.v2 + 8),
+          b3 = _mm512_load_si512(L.v3 + 8);
+  __m512i m = _mm512_load_si512(L.w3), n = _mm512_load_si512(L.w3 + 8);
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
+  m = _mm512_load_si512(L.w4); n = _mm512_load_si512(L.w4 + 8);
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
+  m = _mm512_load_si512(L.w5); n = _mm512_load_si512(L.w5 + 8);
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
+  m = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{48} << 56));
+  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, m)
+  const __m512i ff = _mm512_set1_epi64(0xff);
+  a2 = _mm512_xor_si512(a2, ff); b2 = _mm512_xor_si512(b2, ff);
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  const __m512i ra = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+  const __m512i rb = _mm512_xor_si512(_mm512_xor_si512(b0, b1), _mm512_xor_si512(b2, b3));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out), _mm512_cvtepi64_epi32(ra));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out + 8), _mm512_cvtepi64_epi32(rb));
+}
+#pragma GCC diagnostic pop
+#undef FWD_ABSORB
+#undef FWD_SIPROUND
+// AVX2 has no 64-bit rotate: shifts + or, byte shuffles for the 16- and 32-bit rotations.
+#define FWD_ROL2(x, b) _mm256_or_si256(_mm256_slli_epi64(x, b), _mm256_srli_epi64(x, 64 - (b)))
+#define FWD_ROL2_32(x) _mm256_shuffle_epi32(x, 0xb1)
+#define FWD_ROL2_16(x) _mm256_shuffle_epi8(x, rot16)
+#define FWD_SIPROUND2(v0, v1, v2, v3)                                              \
+  v0 = _mm256_add_epi64(v0, v1); v1 = FWD_ROL2(v1, 13); v1 = _mm256_xor_si256(v1, v0); \
+  v0 = FWD_ROL2_32(v0);                                                           \
+  v2 = _mm256_add_epi64(v2, v3); v3 = FWD_ROL2_16(v3); v3 = _mm256_xor_si256(v3, v2); \
+  v0 = _mm256_add_epi64(v0, v3); v3 = FWD_ROL2(v3, 21); v3 = _mm256_xor_si256(v3, v0); \
+  v2 = _mm256_add_epi64(v2, v1); v1 = FWD_ROL2(v1, 17); v1 = _mm256_xor_si256(v1, v2); \
+  v2 = FWD_ROL2_32(v2);
+#define FWD_ABSORB2(v0, v1, v2, v3, m)                                            \
+  v3 = _mm256_xor_si256(v3, m); FWD_SIPROUND2(v0, v1, v2, v3) FWD_SIPROUND2(v0, v1, v2, v3) \
+  v0 = _mm256_xor_si256(v0, m);
+
+__attribute__((target("avx2"))) void sip_tail_avx2(Lanes16& L) {
+  // Rotating each 64-bit lane left by 16 = moving its bytes up by 2 (little-endian lanes).
+  const __m256i rot16 = _mm256_setr_epi8(6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13,
+                                         6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13);
+  const __m256i len = _mm256_set1_epi64x(static_cast<long long>(std::uint64_t{48} << 56));
+  const __m256i ff = _mm256_set1_epi64x(0xff);
+  for (std::size_t g = 0; g < 16; g += 8) {
+#define ld(p) _mm256_load_si256(reinterpret_cast<const __m256i*>(p))
+    __m256i a0 = ld(L.v0 + g), a1 = ld(L.v1 + g), a2 = ld(L.v2 + g), a3 = ld(L.v3 + g);
+    __m256i b0 = ld(L.v0 + g + 4), b1 = ld(L.v1 + g + 4), b2 = ld(L.v2 + g + 4), b3 = ld(L.v3 + g + 4);
+    __m256i m = ld(L.w3 + g), n = ld(L.w3 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    m = ld(L.w4 + g); n = ld(L.w4 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    m = ld(L.w5 + g); n = ld(L.w5 + g + 4);
+    FWD_ABSORB2(a0, a1, a2, a3, m) FWD_ABSORB2(b0, b1, b2, b3, n)
+    FWD_ABSORB2(a0, a1, a2, a3, len) FWD_ABSORB2(b0, b1, b2, b3, len)
+    a2 = _mm256_xor_si256(a2, ff); b2 = _mm256_xor_si256(b2, ff);
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    FWD_SIPROUND2(a0, a1, a2, a3) FWD_SIPROUND2(b0, b1, b2, b3)
+    alignas(32) std::uint64_t r[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r), _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r + 4), _mm256_xor_si256(_mm256_xor_si256(b0, b1), _mm256_xor_si256(b2, b3)));
+    for (int l = 0; l < 8; ++l) L.out[g + l] = static_cast<std::uint32_t>(r[l]);
+  }
+}
+#undef ld
+#undef FWD_ABSORB2
+#undef FWD_SIPROUND2
+#undef FWD_ROL2_16
+#undef FWD_ROL2_32
+#undef FWD_ROL2
+
+std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
+bool have_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes && isa_cap.load(std::memory_order_relaxed) == detail::BatchIsa::best;
+}
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes && isa_cap.load(std::memory_order_relaxed) != detail::BatchIsa::portable;
+}
+#else
+std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
+void sip_tail_avx512(Lanes16&) {}
+void sip_tail_avx2(Lanes16&) {}
+bool have_avx512() { return false; }
+bool have_avx2() { return false; }
+#endif
+
+void sip_tail_scalar(Lanes16& L) {
+  for (std::size_t g = 0; g < 16; g += 4) {
+    hash::detail::SipState s[4];
+    for (std::size_t l = 0; l < 4; ++l) s[l].v0 = L.v0[g + l], s[l].v1 = L.v1[g + l], s[l].v2 = L.v2[g + l], s[l].v3 = L.v3[g + l];
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(L.w3[g + l]);
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(L.w4[g + l]);
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(L.w5[g + l]);
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(std::uint64_t{48} << 56);
+    for (std::size_t l = 0; l < 4; ++l) L.out[g + l] = static_cast<std::uint32_t>(s[l].finish());
+  }
+}
+
+}  // namespace
+
+namespace {
+
+constexpr std::string_view linux_keys =
+    "policy, fields, seed, boot_seed, ignore_routes_with_linkdown, use_neigh";
+
+}  // namespace
+
+struct Ecmp::Impl {
+  // Far above real routers (Linux groups hold up to 256 members of weight <= 256); keeps the
+  // weight-expanded vendor list and every table bounded.
+  static constexpr std::size_t max_nexthops = 4096;
+  std::string spec;
+  System system = System::linux_6_18;
+  LinuxConfig lc;
+  linux_mp::Config mc;
+  std::string rss_key_name = "microsoft";
+  std::optional<hash::toeplitz::Key> rss_key;
+  hash::vendor::Config vendor;
+  PathSet ps;
+  std::vector<std::int64_t> bounds;   // hash-threshold upper bounds (multipath, groups)
+  std::vector<std::int32_t> live;     // resilient: table member -> nexthop index
+  ResilientTable table;
+  bool table_built = false;
+  std::vector<std::int32_t> slots;    // freebsd compiled nhops / vendor weighted list
+  std::shared_ptr<const linux_mp::V4Midstates> v4_mid;  // batch fast path (immutable, shared by copies)
+
+  bool is_linux() const { return system == System::linux_6_18 || system == System::linux_6_12; }
+
+  // ---- validation and derived state ---------------------------------------------------------
+  void validate(std::vector<NextHop>& nhs) const {
+    if (nhs.empty()) throw Error("a path set needs at least one next hop");
+    if (nhs.size() > max_nexthops)
+      throw Error("a path set of " + std::to_string(nhs.size()) + " next hops: expected 1 to " +
+                  std::to_string(max_nexthops));
+    const bool group = ps.kind != GroupKind::multipath;
+    bool any_id = false;
+    for (const auto& n : nhs) any_id |= n.id != 0;
+    for (std::size_t i = 0; i < nhs.size(); ++i) {
+      auto& n = nhs[i];
+      if (n.weight < 1 || n.weight > 256)
+        throw Error("next hop " + std::to_string(i) + " (" + n.to_string() + ") has weight " + std::to_string(n.weight) +
+                    ": expected 1 to 256");
+      if (n.prefsrc && n.prefsrc->family != ps.family)
+        throw Error("next hop " + std::to_string(i) + " prefsrc " + n.prefsrc->to_string() +
+                    " is not of the route's family");
+      if (group && !any_id) n.id = static_cast<std::uint32_t>(i + 1);  // implicit ids 1..n
+      if (group) {
+        if (n.id == 0) throw Error("group member " + std::to_string(i) + " has id 0: expected ids 1 to 4294967295");
+        for (std::size_t j = 0; j < i; ++j)
+          if (nhs[j].id == n.id) throw Error("group member id " + std::to_string(n.id) + " appears twice");
+      }
+    }
+  }
+
+  bool in_hash(const NextHop& n) const {
+    switch (system) {
+      case System::linux_6_18: case System::linux_6_12:
+        if (ps.kind == GroupKind::multipath) return !n.dead && !(lc.ignore_linkdown && n.linkdown);
+        return !n.dead;  // nexthop objects of a downed device leave their groups
+      default:
+        return !n.dead && !n.linkdown;
+    }
+  }
+
+  void rebuild(Time now) {
+    const auto& nhs = ps.nexthops;
+    bounds.clear();
+    slots.clear();
+    if (system == System::freebsd_13) { compile_freebsd(); return; }
+    if (system == System::vendor) {
+      for (std::size_t i = 0; i < nhs.size(); ++i)
+        if (in_hash(nhs[i])) slots.insert(slots.end(), nhs[i].weight, static_cast<std::int32_t>(i));
+      return;
+    }
+    if (ps.kind == GroupKind::resilient) {
+      std::vector<ResilientTable::Member> members;
+      live.clear();
+      for (std::size_t i = 0; i < nhs.size(); ++i)
+        if (in_hash(nhs[i])) {
+          members.push_back({nhs[i].id, nhs[i].weight});
+          live.push_back(static_cast<std::int32_t>(i));
+        }
+      if (!table_built) {
+        table = ResilientTable(ps.num_buckets, ps.idle_timer, ps.unbalanced_timer);
+        if (ps.buckets.empty()) table.create(members, now);
+        else table.load(members, ps.buckets, now);
+        table_built = true;
+      } else {
+        table.change(members, now);
+      }
+      return;
+    }
+    // fib_rebalance / nh_hthr_group_rebalance: round-half-up((w << 31) / total) - 1, dead -1.
+    std::uint64_t total = 0;
+    for (const auto& n : nhs)
+      if (in_hash(n)) total += n.weight;
+    std::uint64_t w = 0;
+    for (const auto& n : nhs) {
+      if (!in_hash(n) || total == 0) { bounds.push_back(-1); continue; }
+      w += n.weight;
+      bounds.push_back(static_cast<std::int64_t>(((w << 31) + total / 2) / total) - 1);
+    }
+  }
+
+  // FreeBSD nhgrp_ctl.c: calc_min_mpath_slots + compile_nhgrp (from FreeBSD source knowledge).
+  void compile_freebsd() {
+    const auto& nhs = ps.nexthops;
+    std::vector<std::int32_t> idx;
+    for (std::size_t i = 0; i < nhs.size(); ++i)
+      if (in_hash(nhs[i])) idx.push_back(static_cast<std::int32_t>(i));
+    if (idx.empty()) return;
+    std::vector<std::uint64_t> ws;
+    for (auto i : idx) ws.push_back(nhs[static_cast<std::size_t>(i)].weight);
+    std::vector<std::uint64_t> sorted = ws;
+    std::sort(sorted.begin(), sorted.end());
+    std::uint64_t total = 0, last = 0, xmin = sorted[0];
+    for (auto v : sorted) {
+      total += v;
+      if (v != last && (v - last < xmin || xmin == 0)) xmin = v - last;
+      last = v;
+    }
+    std::uint64_t num = total / xmin;
+    bool exact = total % xmin == 0;
+    for (auto v : ws) exact = exact && v % xmin == 0;
+    if (!exact || num > 64) num = 64;  // RIB_MAX_MPATH_WIDTH
+    std::uint64_t rem_sum = total, rem_slots = num;
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      const std::uint64_t n = rem_sum ? ws[k] * rem_slots / rem_sum : 0;
+      rem_sum -= ws[k];
+      rem_slots -= n;
+      slots.insert(slots.end(), n, idx[k]);
+    }
+  }
+
+  // ---- hashing --------------------------------------------------------------------------------
+  bool skb_path(const Flow& f, Lookup l) const {
+    if (l == Lookup::socket) return false;
+    if (l == Lookup::packet) return true;
+    return f.family == 4;  // ip route get: IPv4 builds a dummy packet, IPv6 hashes the flow (§4.5)
+  }
+
+  /// skb->l4_hash: given, or (rx_hash_l4_auto) what __skb_get_hash would have set for this packet:
+  /// ports or a flow label in the dissected keys (an IPv6 outer label alone suffices: the software
+  /// hash stops at the flow label).
+  bool use_rx(net::Bytes p, const Meta& m) const {
+    if (mc.policy != 1 || !m.rx_hash) return false;
+    if (!m.rx_hash_l4_auto) return m.rx_hash_l4;
+    const std::uint16_t proto = linux_mp::ethertype(ps.family);
+    if (proto == linux_mp::eth_ipv6 && p.size() >= 4 && (net::be32(p.data()) & 0xfffff)) return true;
+    const linux_mp::Dissected d = linux_mp::dissect(p, proto, false);
+    return d.ports != 0 || d.flow_label != 0;
+  }
+
+  std::uint32_t linux_packet(net::Bytes p, const Meta& m, linux_mp::Trace* t) const {
+    if (use_rx(p, m)) {
+      if (t) t->path = "receive hash: skb->l4_hash set, policy 1 uses skb->hash >> 1 (spec §4.2)", t->rx_hash_used = true;
+      return *m.rx_hash;
+    }
+    return linux_mp::skb_hash(mc, p, ps.family, t);
+  }
+
+  std::uint32_t linux_flow(const Flow& f, const Meta& m, linux_mp::Trace* t) const {
+    if (skb_path(f, m.lookup)) {
+      std::uint8_t buf[80];
+      const std::size_t n = linux_mp::build_packet(f, buf);
+      return linux_packet(net::Bytes(buf, n), m, t);
+    }
+    return linux_mp::flow_hash(mc, f, t);
+  }
+
+  // The FreeBSD flowid: the receive hash, else the Toeplitz RSS hash of the tuple.
+  std::uint32_t freebsd_tuple(const std::uint8_t* src, const std::uint8_t* dst, bool v6, std::uint8_t proto,
+                              const std::uint8_t* ports, std::vector<std::uint8_t>* shown) const {
+    std::uint8_t in[36];
+    const std::size_t a = v6 ? 16 : 4;
+    std::memcpy(in, src, a);
+    std::memcpy(in + a, dst, a);
+    std::size_t n = 2 * a;
+    if ((proto == 6 || proto == 17) && ports) std::memcpy(in + n, ports, 4), n += 4;
+    if (shown) shown->assign(in, in + n);
+    return hash::toeplitz::hash_input(*rss_key, net::Bytes(in, n));
+  }
+
+  std::uint32_t freebsd_packet(net::Bytes p, const Meta& m, Explanation* ex) const {
+    if (m.rx_hash) {
+      if (ex) ex->path = "mbuf flowid (receive hash)";
+      return *m.rx_hash;
+    }
+    if (ex) ex->path = "no flowid on the mbuf: Toeplitz RSS hash of the tuple with key=" + rss_key_name;
+    const std::uint8_t zero[32] = {};
+    if (p.size() >= 20 && (p[0] >> 4) == 4) {
+      const std::size_t ihl = std::size_t{p[0] & 0x0fu} * 4;
+      const bool frag = net::be16(p.data() + 6) & 0x3fff;
+      const std::uint8_t* ports = (!frag && net::fits(p.size(), ihl, 4)) ? p.data() + ihl : nullptr;
+      return freebsd_tuple(p.data() + 12, p.data() + 16, false, p[9], ports, ex ? &ex->hashed : nullptr);
+    }
+    if (p.size() >= 40 && (p[0] >> 4) == 6) {
+      const std::uint8_t* ports = net::fits(p.size(), 40, 4) ? p.data() + 40 : nullptr;
+      return freebsd_tuple(p.data() + 8, p.data() + 24, true, p[6], ports, ex ? &ex->hashed : nullptr);
+    }
+    return freebsd_tuple(zero, zero, ps.family == Family::ipv6, 0, nullptr, ex ? &ex->hashed : nullptr);
+  }
+
+  std::uint32_t vendor_packet(net::Bytes p, Explanation* ex) const {
+    std::uint8_t frame[14 + 114] = {};
+    const bool v6 = !p.empty() ? (p[0] >> 4) == 6 : ps.family == Family::ipv6;
+    frame[12] = v6 ? 0x86 : 0x08;
+    frame[13] = v6 ? 0xdd : 0x00;
+    const std::size_t n = std::min<std::size_t>(p.size(), sizeof frame - 14);
+    std::memcpy(frame + 14, p.data(), n);
+    hash::NoTrace nt;
+    const std::uint32_t h = hash::vendor::hash(vendor, net::Bytes(frame, 14 + n), net::PacketMeta{}, nt);
+    if (ex) ex->path = "vendor hash model (fwd/hash/vendor.hpp) over an Ethernet frame carrying the packet";
+    return h;
+  }
+
+  /// The selection value for a packet.
+  std::uint32_t value(net::Bytes p, const Meta& m, linux_mp::Trace* t, Explanation* ex) const {
+    switch (system) {
+      case System::freebsd_13: return freebsd_packet(p, m, ex);
+      case System::vendor: return vendor_packet(p, ex);
+      default: return linux_packet(p, m, t) >> 1;
+    }
+  }
+  std::uint32_t value(const Flow& f, const Meta& m, linux_mp::Trace* t, Explanation* ex) const {
+    switch (system) {
+      case System::freebsd_13: {
+        if (m.rx_hash) {
+          if (ex) ex->path = "mbuf flowid (receive hash)";
+          return *m.rx_hash;
+        }
+        if (ex) ex->path = "no flowid: Toeplitz RSS hash of the flow's tuple with key=" + rss_key_name;
+        std::uint8_t ports[4] = {static_cast<std::uint8_t>(f.sport >> 8), static_cast<std::uint8_t>(f.sport),
+                                 static_cast<std::uint8_t>(f.dport >> 8), static_cast<std::uint8_t>(f.dport)};
+        return freebsd_tuple(f.src.data(), f.dst.data(), f.family == 6, f.effective_proto(), ports,
+                             ex ? &ex->hashed : nullptr);
+      }
+      case System::vendor: {
+        std::uint8_t buf[80];
+        const std::size_t n = linux_mp::build_packet(f, buf);
+        return vendor_packet(net::Bytes(buf, n), ex);
+      }
+      default: return linux_flow(f, m, t) >> 1;
+    }
+  }
+
+  // ---- selection ------------------------------------------------------------------------------
+  /// Source address for the IPv4 source-address preference (6.18 local lookups), or null.
+  const std::uint8_t* pref_src(const Meta& m, const std::uint8_t* src4) const {
+    if (system != System::linux_6_18 || ps.kind != GroupKind::multipath || ps.family != Family::ipv4) return nullptr;
+    if (m.lookup != Lookup::local && m.lookup != Lookup::socket) return nullptr;
+    if (!src4 || net::le32(src4) == 0) return nullptr;
+    return src4;
+  }
+
+  std::int32_t choose(std::uint32_t h, const Meta& m, const std::uint8_t* src4, bool mark, std::string* step) const {
+    const auto& nhs = ps.nexthops;
+    const auto n = static_cast<std::int32_t>(nhs.size());
+    switch (system) {
+      case System::freebsd_13:
+      case System::vendor: {
+        if (slots.empty()) { if (step) *step = "no usable next hop"; return no_path; }
+        const std::uint32_t s = h % static_cast<std::uint32_t>(slots.size());
+        if (step)
+          *step = std::string(system == System::vendor ? "hash % " : "flowid % ") + std::to_string(slots.size()) +
+                  (system == System::vendor ? " weighted live paths = " : " slots (nhg_size) = ") + std::to_string(s);
+        return slots[s];
+      }
+      default: break;
+    }
+    if (ps.kind == GroupKind::resilient) {
+      const std::int32_t owner = table.peek(h);
+      if (step) *step = "bucket h % " + std::to_string(table.size()) + " = " + std::to_string(h % table.size()) +
+                        (owner < 0 ? " is empty" : " owned by member id " + std::to_string(table.members()[static_cast<std::size_t>(owner)].id));
+      (void)mark;
+      return owner < 0 ? no_path : live[static_cast<std::size_t>(owner)];
+    }
+    if (ps.kind == GroupKind::hash_threshold) {
+      // nexthop_select_path_hthr: unusable neighbours skipped, first usable is the fallback.
+      std::int32_t first = no_path;
+      for (std::int32_t i = 0; i < n; ++i) {
+        if (bounds[static_cast<std::size_t>(i)] < 0 || !nhs[static_cast<std::size_t>(i)].neigh_valid) continue;
+        if (first == no_path) first = i;
+        if (static_cast<std::int64_t>(h) > bounds[static_cast<std::size_t>(i)]) continue;
+        if (step) *step = "first usable member with upper bound >= h";
+        return i;
+      }
+      if (first == no_path)
+        for (std::int32_t i = 0; i < n && first == no_path; ++i)
+          if (bounds[static_cast<std::size_t>(i)] >= 0) first = i;
+      if (step) *step = "no usable member at or after h: first usable member";
+      return first;
+    }
+    // Legacy multipath route.
+    const bool v4 = ps.family == Family::ipv4;
+    const bool use_neigh = v4 && lc.use_neigh;
+    if (system == System::linux_6_12 || !v4) {
+      std::int32_t first = no_path;
+      for (std::int32_t i = 0; i < n; ++i) {
+        const auto& nh = nhs[static_cast<std::size_t>(i)];
+        if (use_neigh) {
+          if (!nh.neigh_valid) continue;
+          if (first == no_path) first = i;
+        }
+        if (static_cast<std::int64_t>(h) > bounds[static_cast<std::size_t>(i)]) continue;
+        if (step) *step = "first path with upper bound >= h";
+        return i;
+      }
+      if (step) *step = first == no_path ? "no live path" : "no valid neighbour at or after h: first valid one";
+      return first;
+    }
+    // 6.18 IPv4 (spec §5.1): score = 2 (path source == flow source) + 1 (h <= bound); first strictly
+    // higher score wins; stop at 3, or at 1 when the flow has no source.
+    const std::uint8_t* src = pref_src(m, src4);
+    std::int32_t best = no_path;
+    int best_score = -1;
+    for (std::int32_t i = 0; i < n; ++i) {
+      const auto& nh = nhs[static_cast<std::size_t>(i)];
+      const std::int64_t ub = bounds[static_cast<std::size_t>(i)];
+      if (ub < 0 || (use_neigh && !nh.neigh_valid)) continue;
+      int score = static_cast<std::int64_t>(h) <= ub ? 1 : 0;
+      if (src && nh.prefsrc && std::memcmp(nh.prefsrc->bytes.data(), src, 4) == 0) score += 2;
+      if (score > best_score) best = i, best_score = score;
+      if (score == 3 || (score == 1 && !src)) break;
+    }
+    if (step) {
+      if (!src) *step = "first live path with upper bound >= h";
+      else *step = "source-address preference (6.18, local IPv4): best score " + std::to_string(best_score) +
+                   " (2 = path source matches, +1 = h <= upper bound)";
+    }
+    return best;
+  }
+
+  std::int32_t select_value(std::uint32_t h, const Meta& m, const std::uint8_t* src4) {
+    if (is_linux() && ps.kind == GroupKind::resilient) {
+      if (table.next_upkeep()) table.run(m.now);
+      const std::int32_t owner = table.lookup(h, m.now);
+      return owner < 0 ? no_path : live[static_cast<std::size_t>(owner)];
+    }
+    return choose(h, m, src4, true, nullptr);
+  }
+
+  /// The generic batch: the system's hash and the path set's rule are chosen once, outside the
+  /// row loop (each combination is its own instantiated loop).
+  template <class Row, class Src>
+  void rows(std::size_t n, const Meta& meta, const std::uint32_t* rx, std::int32_t* out, Row row, Src src) {
+    Meta m = meta;
+    auto loop = [&](auto hash_of, auto pick) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (rx) m.rx_hash = rx[i];
+        const auto& r = row(i);
+        out[i] = pick(hash_of(r), r);
+      }
+    };
+    auto threshold = [&](std::uint32_t h, const auto& r) { return choose(h, m, src(r), true, nullptr); };
+    auto bucket = [&](std::uint32_t h, const auto&) {
+      if (table.next_upkeep()) table.run(m.now);
+      const std::int32_t owner = table.lookup(h, m.now);
+      return owner < 0 ? no_path : live[static_cast<std::size_t>(owner)];
+    };
+    switch (system) {
+      case System::freebsd_13:
+        return loop([&](const auto& r) { return value(r, m, nullptr, nullptr); }, threshold);
+      case System::vendor:
+        return loop([&](const auto& r) { return value(r, m, nullptr, nullptr); }, threshold);
+      default: {
+        auto lh = [&](const auto& r) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, Flow>) return linux_flow(r, m, nullptr) >> 1;
+          else return linux_packet(r, m, nullptr) >> 1;
+        };
+        if (ps.kind == GroupKind::resilient) return loop(lh, bucket);
+        return loop(lh, threshold);
+      }
+    }
+  }
+
+  static const std::uint8_t* packet_src4(net::Bytes p) {
+    return p.size() >= 20 && (p[0] >> 4) == 4 ? p.data() + 12 : nullptr;
+  }
+  static const std::uint8_t* flow_src4(const Flow& f) {
+    return f.family == 4 && (f.flags & flow_has_src) ? f.src.data() : nullptr;
+  }
+
+  Explanation explain_common(std::uint32_t v, const linux_mp::Trace& t, Explanation ex, const Meta& m,
+                             const std::uint8_t* src4) const {
+    ex.spec = spec;
+    ex.follows = follows();
+    if (is_linux()) {
+      ex.path = t.path;
+      ex.hashed = t.hashed;
+      ex.inner_hashed = t.inner_hashed;
+      ex.outer_hash = t.outer;
+      ex.inner_hash = t.inner;
+      ex.hash = v;
+      ex.h = v >> 1;
+      if (!t.hashed.empty()) ex.fields = describe(t.hashed);
+      if (!t.inner_hashed.empty())
+        for (auto& f : describe(t.inner_hashed)) ex.fields.push_back("inner." + f);
+    } else {
+      ex.hash = v;
+      ex.h = v;
+    }
+    ex.upper_bounds = bounds;
+    const std::uint32_t h = ex.h;
+    if (is_linux() && ps.kind == GroupKind::resilient) ex.bucket = h % table.size();
+    else if (!slots.empty()) ex.bucket = h % static_cast<std::uint32_t>(slots.size());
+    ex.chosen = choose(h, m, src4, false, &ex.step);
+    if (ex.chosen >= 0) ex.nexthop = ps.nexthops[static_cast<std::size_t>(ex.chosen)].to_string();
+    return ex;
+  }
+
+  /// The flow_keys fields of hashed bytes (already in symmetric order).
+  static std::vector<std::string> describe(const std::vector<std::uint8_t>& b) {
+    std::vector<std::string> f;
+    auto addr = [&](std::size_t off, bool v6) {
+      Address a;
+      a.family = v6 ? Family::ipv6 : Family::ipv4;
+      std::memcpy(a.bytes.data(), b.data() + off, v6 ? 16 : 4);
+      return a.to_string();
+    };
+    f.push_back("ip_proto=" + std::to_string(b[2]));
+    f.push_back("flow_label(mem)=" + hexbytes({b.begin() + 4, b.begin() + 8}));
+    f.push_back("src_port=" + std::to_string(net::be16(b.data() + 28)));
+    f.push_back("dst_port=" + std::to_string(net::be16(b.data() + 30)));
+    if (b.size() == 48) f.push_back("src=" + addr(36, false)), f.push_back("dst=" + addr(40, false));
+    else if (b.size() == 72) f.push_back("src=" + addr(36, true)), f.push_back("dst=" + addr(52, true));
+    else f.push_back("addr_type=none");
+    return f;
+  }
+
+  std::string follows() const {
+    switch (system) {
+      case System::linux_6_18:
+        return "Linux 6.18 fib_multipath_hash / rt6_multipath_hash and path selection (recorded on 6.18.44; "
+               "shared/specs/linux-ecmp.md)";
+      case System::linux_6_12:
+        return "Linux 6.12 (6.18 without the IPv4 source-address preference of local lookups, spec §5.1/§8)";
+      case System::freebsd_13:
+        return "FreeBSD 13+ ROUTE_MPATH: nhgrp nhops[flowid % nhg_size] with weight-compiled slots (from FreeBSD "
+               "source knowledge, not recorded)";
+      case System::vendor:
+        return "libfwd vendor hash model with a per-device seed, hash % weighted live paths (NOT bit-exact to any "
+               "device)";
+    }
+    return "";
+  }
+
+  void build_spec() {
+    std::string s(name(system));
+    if (is_linux()) {
+      s += ":policy=" + std::to_string(lc.policy);
+      if (lc.policy == 3) {
+        char b[16];
+        std::snprintf(b, sizeof b, "0x%x", lc.fields);
+        s += ";fields=" + std::string(b);
+      }
+      s += ";seed=" + hex32(lc.seed);
+      if (lc.seed == 0) s += ";boot_seed=" + hex32(lc.boot_seed);
+      if (lc.ignore_linkdown) s += ";ignore_routes_with_linkdown=1";
+      if (lc.use_neigh) s += ";use_neigh=1";
+    } else if (system == System::freebsd_13) {
+      s += ":key=" + rss_key_name;
+    } else {
+      s += ":fields=";
+      std::string fl;
+      for (std::size_t i = 0; i < hash::vendor::field_count; ++i)
+        if (vendor.fields & (1u << i)) fl += (fl.empty() ? "" : ",") + std::string(hash::vendor::field_names[i]);
+      s += fl + ";function=" + std::string(hash::vendor::name(vendor.function)) + ";seed=" + hex32(vendor.seed);
+      if (vendor.rotate) s += ";rotate=" + std::to_string(vendor.rotate);
+    }
+    spec = s;
+  }
+};
+
+// ---- construction ---------------------------------------------------------------------------------
+
+Ecmp::Ecmp(std::unique_ptr<Impl> p) : impl_(std::move(p)) {}
+Ecmp::Ecmp(const Ecmp& o) : impl_(std::make_unique<Impl>(*o.impl_)) {}
+Ecmp::Ecmp(Ecmp&&) noexcept = default;
+Ecmp& Ecmp::operator=(const Ecmp& o) {
+  if (this != &o) impl_ = std::make_unique<Impl>(*o.impl_);
+  return *this;
+}
+Ecmp& Ecmp::operator=(Ecmp&&) noexcept = default;
+Ecmp::~Ecmp() = default;
+
+Ecmp Ecmp::from_spec(std::string_view spec_in, PathSet paths) {
+  auto p = std::make_unique<Impl>();
+  const std::string_view spec = trim(spec_in);
+  const std::size_t colon = spec.find(':');
+  const std::string_view sys = trim(spec.substr(0, colon));
+  if (sys == "linux-6.18") p->system = System::linux_6_18;
+  else if (sys == "linux-6.12") p->system = System::linux_6_12;
+  else if (sys == "freebsd-13" || sys == "freebsd") p->system = System::freebsd_13;
+  else if (sys == "vendor") p->system = System::vendor;
+  else
+    throw Error("unknown ECMP system '" + std::string(sys) + "' in \"" + std::string(spec) +
+                "\": expected linux-6.18, linux-6.12, freebsd-13 (alias freebsd), vendor");
+  std::string_view rest = colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1);
+  bool fields_given = false;
+  while (!rest.empty()) {
+    const std::size_t semi = rest.find(';');
+    const std::string_view tok = trim(rest.substr(0, semi));
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    if (tok.empty()) continue;
+    const std::size_t eq = tok.find('=');
+    if (eq == std::string_view::npos)
+      throw Error("bad ECMP option '" + std::string(tok) + "' in \"" + std::string(spec) + "\": expected key=value");
+    const std::string_view key = trim(tok.substr(0, eq)), val = trim(tok.substr(eq + 1));
+    if (p->is_linux()) {
+      if (key == "policy") p->lc.policy = static_cast<unsigned>(parse_number(spec, key, val, 3, "0, 1, 2 or 3"));
+      else if (key == "fields") {
+        p->lc.fields = static_cast<std::uint32_t>(parse_number(spec, key, val, 0xfff, "a bit mask 0x1 to 0xfff"));
+        if (p->lc.fields == 0)
+          throw Error("bad value '0' for fields in ECMP spec \"" + std::string(spec) +
+                      "\": expected a bit mask 0x1 to 0xfff (the sysctl rejects 0)");
+        fields_given = true;
+      } else if (key == "seed") p->lc.seed = static_cast<std::uint32_t>(parse_number(spec, key, val, 0xffffffff, "0 to 0xffffffff"));
+      else if (key == "boot_seed") p->lc.boot_seed = static_cast<std::uint32_t>(parse_number(spec, key, val, 0xffffffff, "0 to 0xffffffff"));
+      else if (key == "ignore_routes_with_linkdown") p->lc.ignore_linkdown = parse_number(spec, key, val, 1, "0 or 1");
+      else if (key == "use_neigh" || key == "fib_multipath_use_neigh") p->lc.use_neigh = parse_number(spec, key, val, 1, "0 or 1");
+      else
+        throw Error("unknown ECMP option '" + std::string(key) + "' for " + std::string(sys) + " in \"" +
+                    std::string(spec) + "\": expected " + std::string(linux_keys));
+    } else if (p->system == System::freebsd_13) {
+      if (key != "key")
+        throw Error("unknown ECMP option '" + std::string(key) + "' for freebsd-13 in \"" + std::string(spec) +
+                    "\": expected key");
+      p->rss_key_name = std::string(val);
+    } else {
+      if (key == "mapping" || key == "buckets")
+        throw Error("ECMP option '" + std::string(key) + "' for vendor in \"" + std::string(spec) +
+                    "\": expected fields, function, seed, rotate (next hops are picked by hash % weighted paths)");
+      p->vendor.set(key, val);
+    }
+  }
+  if (fields_given && p->lc.policy != 3) {
+    // Accepted (the sysctl exists whatever the policy) but only policy 3 reads it.
+  }
+  if (p->system == System::freebsd_13) {
+    const std::string& k = p->rss_key_name;
+    if (k == "microsoft") p->rss_key.emplace(hash::toeplitz::microsoft_key);
+    else if (k == "symmetric") p->rss_key.emplace(hash::toeplitz::symmetric_key);
+    else {
+      std::vector<std::uint8_t> bytes;
+      std::string_view h = k;
+      if (h.size() > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X')) h.remove_prefix(2);
+      auto nib = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+      bool ok = h.size() % 2 == 0 && h.size() >= 8 && h.size() <= 128;
+      for (std::size_t i = 0; ok && i < h.size(); i += 2) {
+        const int a = nib(h[i]), b = nib(h[i + 1]);
+        ok = a >= 0 && b >= 0;
+        bytes.push_back(static_cast<std::uint8_t>(a * 16 + b));
+      }
+      if (!ok)
+        throw Error("bad value '" + k + "' for key in ECMP spec \"" + std::string(spec) +
+                    "\": expected microsoft, symmetric or 4 to 64 bytes of hex");
+      p->rss_key.emplace(net::Bytes(bytes.data(), bytes.size()));
+    }
+  }
+  if (p->system == System::vendor) p->vendor.validate();
+  p->mc.policy = p->lc.policy;
+  p->mc.fields = p->lc.fields;
+  p->mc.key = linux_mp::sip_key(p->lc.effective_seed());
+  // Built here, not on first use, so that batches over a shared Ecmp only read (8 KiB, ~10 us).
+  if (p->is_linux()) p->v4_mid = std::make_shared<const linux_mp::V4Midstates>(p->mc.key);
+  if (paths.kind == GroupKind::resilient) {
+    if (paths.num_buckets < 1 || paths.num_buckets > 65535)
+      throw Error("resilient group with " + std::to_string(paths.num_buckets) + " buckets: expected 1 to 65535");
+    if (paths.idle_timer.ns < 0 || paths.unbalanced_timer.ns < 0)
+      throw Error("resilient group timers must not be negative");
+  }
+  std::vector<NextHop> nhs = std::move(paths.nexthops);
+  p->ps = std::move(paths);
+  p->validate(nhs);
+  p->ps.nexthops = std::move(nhs);
+  p->build_spec();
+  p->rebuild(Time{});
+  return Ecmp(std::move(p));
+}
+
+const std::string& Ecmp::spec() const { return impl_->spec; }
+System Ecmp::system() const { return impl_->system; }
+std::string Ecmp::follows() const { return impl_->follows(); }
+const LinuxConfig& Ecmp::linux_config() const { return impl_->lc; }
+const PathSet& Ecmp::paths() const { return impl_->ps; }
+
+// ---- control path -------------------------------------------------------------------------------
+
+namespace {
+void check_index(std::size_t i, std::size_t n) {
+  if (i >= n)
+    throw Error("next hop index " + std::to_string(i) + " out of range: the path set has " + std::to_string(n) +
+                " next hops");
+}
+}  // namespace
+
+void Ecmp::set_dead(std::size_t i, bool dead, Time now) {
+  check_index(i, size());
+  impl_->ps.nexthops[i].dead = dead;
+  impl_->rebuild(now);
+}
+void Ecmp::set_linkdown(std::size_t i, bool linkdown, Time now) {
+  check_index(i, size());
+  impl_->ps.nexthops[i].linkdown = linkdown;
+  impl_->rebuild(now);
+}
+void Ecmp::set_neigh_valid(std::size_t i, bool valid, Time now) {
+  check_index(i, size());
+  impl_->ps.nexthops[i].neigh_valid = valid;
+  impl_->rebuild(now);
+}
+void Ecmp::replace(std::vector<NextHop> nexthops, Time now) {
+  impl_->validate(nexthops);
+  impl_->ps.nexthops = std::move(nexthops);
+  impl_->rebuild(now);
+}
+void Ecmp::remove_nexthop(std::uint32_t id, Time now) {
+  auto& nhs = impl_->ps.nexthops;
+  const auto it = std::find_if(nhs.begin(), nhs.end(), [&](const NextHop& n) { return n.id == id; });
+  if (it == nhs.end()) {
+    std::string ids;
+    for (const auto& n : nhs) ids += (ids.empty() ? "" : ", ") + std::to_string(n.id);
+    throw Error("no next hop with id " + std::to_string(id) + ": the group has " + ids);
+  }
+  if (nhs.size() == 1) throw Error("cannot delete nexthop " + std::to_string(id) + ": it is the group's last member");
+  nhs.erase(it);
+  impl_->rebuild(now);
+}
+void Ecmp::run(Time now) {
+  if (impl_->is_linux() && impl_->ps.kind == GroupKind::resilient) impl_->table.run(now);
+}
+std::vector<std::int64_t> Ecmp::upper_bounds() const { return impl_->bounds; }
+std::vector<std::int32_t> Ecmp::buckets() const {
+  std::vector<std::int32_t> v;
+  if (!impl_->is_linux() || impl_->ps.kind != GroupKind::resilient) return v;
+  for (std::size_t i = 0; i < impl_->table.size(); ++i) {
+    const std::int32_t o = impl_->table.owner(i);
+    v.push_back(o < 0 ? -1 : impl_->live[static_cast<std::size_t>(o)]);
+  }
+  return v;
+}
+std::vector<std::uint32_t> Ecmp::bucket_ids() const {
+  std::vector<std::uint32_t> v;
+  for (const auto m : buckets()) v.push_back(m < 0 ? 0 : impl_->ps.nexthops[static_cast<std::size_t>(m)].id);
+  return v;
+}
+
+// ---- data path ----------------------------------------------------------------------------------
+
+std::uint32_t Ecmp::hash(net::Bytes packet, const Meta& meta) const { return impl_->value(packet, meta, nullptr, nullptr); }
+std::uint32_t Ecmp::hash(const Flow& flow, const Meta& meta) const { return impl_->value(flow, meta, nullptr, nullptr); }
+
+std::int32_t Ecmp::select(net::Bytes packet, const Meta& meta) {
+  return impl_->select_value(impl_->value(packet, meta, nullptr, nullptr), meta, Impl::packet_src4(packet));
+}
+std::int32_t Ecmp::select(const Flow& flow, const Meta& meta) {
+  return impl_->select_value(impl_->value(flow, meta, nullptr, nullptr), meta, Impl::flow_src4(flow));
+}
+std::int32_t Ecmp::select_hash(std::uint32_t h, const Meta& meta, const Address* src) {
+  const std::uint8_t* s = src && src->family == Family::ipv4 ? src->bytes.data() : nullptr;
+  return impl_->select_value(h, meta, s);
+}
+
+void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Meta& meta,
+                        const std::uint32_t* rx_hashes) {
+  Impl& im = *impl_;
+  const std::size_t n = flows.size();
+  // The common case resolved once: Linux policy 1, IPv4 flows, skb path (route get / packet),
+  // legacy route or hash-threshold group, no source preference: SipHash on words + bound scan.
+  const bool fast = im.is_linux() && im.mc.policy == 1 && im.ps.family == Family::ipv4 &&
+                    im.ps.kind == GroupKind::multipath && meta.lookup != Lookup::socket &&
+                    !im.lc.use_neigh && !meta.rx_hash_l4_auto && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
+                                         meta.lookup == Lookup::packet);
+  if (fast) {
+    const linux_mp::V4Midstates& mid = *im.v4_mid;
+    // Live bounds are increasing: the first bound >= v is the count of live bounds < v, so the
+    // choice is a branch-free count (a data-dependent early exit mispredicts on random hashes).
+    std::uint32_t live_ub[64];
+    std::int32_t live_idx[65];
+    std::size_t nb = 0;
+    for (std::size_t j = 0; j < im.bounds.size() && nb < 64; ++j)
+      if (im.bounds[j] >= 0) live_ub[nb] = static_cast<std::uint32_t>(im.bounds[j]), live_idx[nb++] = static_cast<std::int32_t>(j);
+    const bool small = nb == im.bounds.size() || nb < 64;
+    live_idx[nb] = no_path;
+    const std::int64_t* ub = im.bounds.data();
+    const std::size_t nball = im.bounds.size();
+    const bool use_rx = meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
+    void (*tail)(Lanes16&) = have_avx512() ? sip_tail_avx512 : have_avx2() ? sip_tail_avx2 : sip_tail_scalar;
+    Lanes16 L;
+    for (std::size_t i = 0; i < n; i += 16) {
+      const std::size_t m = std::min<std::size_t>(16, n - i);
+      for (std::size_t l = 0; l < 16; ++l) {
+        const Flow& f = flows[i + (l < m ? l : 0)];
+        const std::uint8_t p = f.effective_proto();
+        std::uint32_t a = net::le32(f.src.data()), b = net::le32(f.dst.data());
+        // The dummy / described packet carries ports only in a TCP or UDP header.
+        std::uint32_t ps = 0, pd = 0;
+        if (p == 6 || p == 17) ps = __builtin_bswap16(f.sport), pd = __builtin_bswap16(f.dport);
+        if (b < a) std::swap(a, b);   // symmetric ordering, as consistentify
+        if (pd < ps) std::swap(ps, pd);
+        const auto& st = mid.state[p];
+        L.v0[l] = st.v0; L.v1[l] = st.v1; L.v2[l] = st.v2; L.v3[l] = st.v3;
+        L.w3[l] = std::uint64_t{(pd << 16) | ps} << 32;
+        L.w4[l] = std::uint64_t{a} << 32;
+        L.w5[l] = b;
+      }
+      tail(L);
+      for (std::size_t l = 0; l < m; ++l) {
+        std::uint32_t v = (L.out[l] ? L.out[l] : 1) >> 1;
+        if (use_rx) v = (rx_hashes ? rx_hashes[i + l] : *meta.rx_hash) >> 1;
+        if (small) {
+          std::uint32_t k = 0;
+          for (std::size_t j = 0; j < nb; ++j) k += live_ub[j] < v;
+          out[i + l] = live_idx[k];
+        } else {
+          std::int32_t c = no_path;
+          for (std::size_t j = 0; j < nball; ++j)
+            if (static_cast<std::int64_t>(v) <= ub[j]) { c = static_cast<std::int32_t>(j); break; }
+          out[i + l] = c;
+        }
+      }
+    }
+    return;
+  }
+  im.rows(n, meta, rx_hashes, out, [&](std::size_t i) -> const Flow& { return flows[i]; },
+          [](const Flow& f) { return Impl::flow_src4(f); });
+}
+
+void Ecmp::select_batch(const PacketBatch& packets, std::int32_t* out, const Meta& meta,
+                        const std::uint32_t* rx_hashes) {
+  impl_->rows(packets.count, meta, rx_hashes, out, [&](std::size_t i) { return packets.row(i); },
+              [](net::Bytes p) { return Impl::packet_src4(p); });
+}
+
+void Ecmp::hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Meta& meta) const {
+  for (std::size_t i = 0; i < flows.size(); ++i) out[i] = impl_->value(flows[i], meta, nullptr, nullptr);
+}
+
+Explanation Ecmp::explain(net::Bytes packet, const Meta& meta) const {
+  linux_mp::Trace t;
+  Explanation ex;
+  std::uint32_t v;
+  if (impl_->is_linux()) v = impl_->linux_packet(packet, meta, &t);
+  else v = impl_->value(packet, meta, nullptr, &ex);
+  return impl_->explain_common(v, t, std::move(ex), meta, Impl::packet_src4(packet));
+}
+
+Explanation Ecmp::explain(const Flow& flow, const Meta& meta) const {
+  linux_mp::Trace t;
+  Explanation ex;
+  std::uint32_t v;
+  if (impl_->is_linux()) v = impl_->linux_flow(flow, meta, &t);
+  else v = impl_->value(flow, meta, nullptr, &ex);
+  return impl_->explain_common(v, t, std::move(ex), meta, Impl::flow_src4(flow));
+}
+
+// ---- text -----------------------------------------------------------------------------------------
+
+std::string Explanation::to_text() const {
+  std::string s = "spec     " + spec + "\nfollows  " + follows + "\nhash     " + path + "\n";
+  if (!fields.empty()) {
+    s += "fields  ";
+    for (const auto& f : fields) s += " " + f;
+    s += "\n";
+  }
+  if (!hashed.empty()) s += "hashed   " + hexbytes(hashed) + " (" + std::to_string(hashed.size()) + " bytes)\n";
+  if (!inner_hashed.empty())
+    s += "inner    " + hexbytes(inner_hashed) + " (" + std::to_string(inner_hashed.size()) + " bytes)\n";
+  if (outer_hash || inner_hash)
+    s += "combine  jhash_2words(" + hex32(outer_hash) + ", " + hex32(inner_hash) + ", 0)\n";
+  s += "value    " + hex32(hash) + " -> h = " + hex32(h) + " (" + std::to_string(h) + ")\n";
+  if (!upper_bounds.empty()) {
+    s += "bounds  ";
+    for (auto b : upper_bounds) s += " " + std::to_string(b);
+    s += "\n";
+  }
+  if (bucket) s += "bucket   " + std::to_string(*bucket) + "\n";
+  s += "step     " + step + "\n";
+  s += "chosen   " + (chosen < 0 ? std::string("none") : std::to_string(chosen) + ": " + nexthop) + "\n";
+  return s;
+}
+
+std::string Explanation::to_json() const {
+  std::string s = "{\"spec\": " + json_str(spec) + ", \"follows\": " + json_str(follows) + ", \"path\": " + json_str(path);
+  s += ", \"fields\": [";
+  for (std::size_t i = 0; i < fields.size(); ++i) s += (i ? ", " : "") + json_str(fields[i]);
+  s += "], \"hashed\": " + json_str(hexbytes(hashed)) + ", \"inner_hashed\": " + json_str(hexbytes(inner_hashed));
+  s += ", \"outer_hash\": " + std::to_string(outer_hash) + ", \"inner_hash\": " + std::to_string(inner_hash);
+  s += ", \"hash\": " + std::to_string(hash) + ", \"h\": " + std::to_string(h) + ", \"upper_bounds\": [";
+  for (std::size_t i = 0; i < upper_bounds.size(); ++i) s += (i ? ", " : "") + std::to_string(upper_bounds[i]);
+  s += "], \"bucket\": " + (bucket ? std::to_string(*bucket) : std::string("null"));
+  s += ", \"step\": " + json_str(step) + ", \"chosen\": " + std::to_string(chosen) + ", \"nexthop\": " + json_str(nexthop) + "}";
+  return s;
+}
+
+std::string Ecmp::to_text() const {
+  const auto& ps = impl_->ps;
+  std::string s = spec() + "  " + std::string(name(ps.kind)) + " IPv" + (ps.family == Family::ipv6 ? "6" : "4") + "\n";
+  for (std::size_t i = 0; i < ps.nexthops.size(); ++i) {
+    s += "  " + std::to_string(i) + ": " + ps.nexthops[i].to_string();
+    if (i < impl_->bounds.size()) s += "  upper_bound " + std::to_string(impl_->bounds[i]);
+    s += "\n";
+  }
+  const auto b = bucket_ids();
+  if (!b.empty()) {
+    s += "  buckets:";
+    for (auto id : b) s += " " + std::to_string(id);
+    s += "\n";
+  }
+  return s;
+}
+
+std::string Ecmp::to_json() const {
+  const auto& ps = impl_->ps;
+  std::string s = "{\"spec\": " + json_str(spec()) + ", \"kind\": " + json_str(name(ps.kind)) +
+                  ", \"family\": " + (ps.family == Family::ipv6 ? "6" : "4") + ", \"nexthops\": [";
+  for (std::size_t i = 0; i < ps.nexthops.size(); ++i) {
+    const auto& n = ps.nexthops[i];
+    s += (i ? ", " : "") + std::string("{\"gw\": ") + json_str(n.gateway) + ", \"dev\": " + json_str(n.device) +
+         ", \"weight\": " + std::to_string(n.weight) + ", \"id\": " + std::to_string(n.id) +
+         ", \"dead\": " + (n.dead ? "true" : "false") + ", \"linkdown\": " + (n.linkdown ? "true" : "false") + "}";
+  }
+  s += "], \"upper_bounds\": [";
+  for (std::size_t i = 0; i < impl_->bounds.size(); ++i) s += (i ? ", " : "") + std::to_string(impl_->bounds[i]);
+  s += "], \"buckets\": [";
+  const auto b = bucket_ids();
+  for (std::size_t i = 0; i < b.size(); ++i) s += (i ? ", " : "") + std::to_string(b[i]);
+  return s + "]}";
+}
+
+void detail::set_batch_isa(BatchIsa cap) { isa_cap.store(cap, std::memory_order_relaxed); }
+
+}  // namespace fwd::route

@@ -1,0 +1,225 @@
+// fwd::route::Ecmp: selection rules of each system, spec strings, batch == scalar, explain. The
+// recorded kernel behaviour itself is checked by `python3 -m fwd conformance tests/data/ecmp`.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <set>
+
+#include "fwd/error.hpp"
+#include "fwd/route/ecmp.hpp"
+#include "fwd/route/linux_hash.hpp"
+#include "route/route_test_util.hpp"
+
+using namespace fwd::route;
+using route_test::paths;
+using route_test::random_flows;
+
+TEST(Selection, UpperBoundsRoundHalfUp) {
+  Ecmp two = Ecmp::from_spec("linux-6.18", paths(2));
+  EXPECT_EQ(two.upper_bounds(), (std::vector<std::int64_t>{(1LL << 30) - 1, (1LL << 31) - 1}));
+  PathSet w = paths(3);
+  w.nexthops[1].weight = 2;
+  w.nexthops[2].weight = 3;
+  Ecmp e = Ecmp::from_spec("linux-6.18", w);
+  // (1 << 31) / 6 = 357913941.33 -> 357913941 - 1; 3/6 -> 2^30 - 1.
+  EXPECT_EQ(e.upper_bounds(), (std::vector<std::int64_t>{357913940, 1073741823, 2147483647}));
+}
+
+TEST(Selection, DeadPathRecomputesEveryBound) {
+  Ecmp e = Ecmp::from_spec("linux-6.18:policy=1;seed=1", paths(4));
+  e.set_dead(3, true);
+  const auto b = e.upper_bounds();
+  EXPECT_EQ(b[3], -1);
+  EXPECT_EQ(b[0], 715827883 - 1);  // round(2^31 / 3) - 1: thirds, not quarters, live paths move too
+  EXPECT_EQ(b[2], (1LL << 31) - 1);
+  for (const Flow& f : random_flows(2000, 5)) EXPECT_NE(e.select(f), 3);
+}
+
+TEST(Selection, LinkdownCountsOnlyWithTheSysctl) {
+  Ecmp keep = Ecmp::from_spec("linux-6.18", paths(4));
+  Ecmp drop = Ecmp::from_spec("linux-6.18:ignore_routes_with_linkdown=1", paths(4));
+  keep.set_linkdown(1, true);
+  drop.set_linkdown(1, true);
+  EXPECT_EQ(keep.upper_bounds(), Ecmp::from_spec("linux-6.18", paths(4)).upper_bounds());
+  EXPECT_EQ(drop.upper_bounds()[1], -1);
+}
+
+TEST(Selection, AllDeadIsNoPath) {
+  Ecmp e = Ecmp::from_spec("linux-6.18", paths(2));
+  e.set_dead(0, true);
+  e.set_dead(1, true);
+  EXPECT_EQ(e.select(random_flows(1, 6)[0]), no_path);
+}
+
+TEST(Selection, SourcePreferenceOnlyOn618LocalIpv4) {
+  // Path 1's source is 10.2.0.1: 6.18 local lookups from it always take path 1 (score 3 or the
+  // only matching path); 6.12 and forwarding lookups follow the hash.
+  Ecmp e18 = Ecmp::from_spec("linux-6.18:policy=1;seed=5", paths(2));
+  Ecmp e12 = Ecmp::from_spec("linux-6.12:policy=1;seed=5", paths(2));
+  std::set<int> local18, local12;
+  int same_fwd = 0;
+  auto flows = random_flows(400, 7);
+  for (Flow f : flows) {
+    const auto src = Address::v4(0x0a020001u).bytes;
+    std::memcpy(f.src.data(), src.data(), 4);
+    local18.insert(e18.select(f, {.lookup = Lookup::local}));
+    local12.insert(e12.select(f, {.lookup = Lookup::local}));
+    same_fwd += e18.select(f) == e12.select(f);
+  }
+  EXPECT_EQ(local18, (std::set<int>{1}));
+  EXPECT_EQ(local12, (std::set<int>{0, 1}));
+  EXPECT_EQ(same_fwd, 400);
+}
+
+TEST(Selection, ReceiveHashShortCircuitsPolicy1Only) {
+  Ecmp p1 = Ecmp::from_spec("linux-6.18:policy=1;seed=9", paths(4));
+  Ecmp p0 = Ecmp::from_spec("linux-6.18:policy=0;seed=9", paths(4));
+  const Flow f = random_flows(1, 8)[0];
+  for (std::uint32_t rx : {0u, 0x40000000u, 0x80000000u, 0xffffffffu}) {
+    const Meta m{.lookup = Lookup::packet, .rx_hash = rx};
+    EXPECT_EQ(p1.hash(f, m), rx >> 1);
+    EXPECT_EQ(p0.hash(f, m), p0.hash(f, {.lookup = Lookup::packet}));
+    const Meta not_l4{.lookup = Lookup::packet, .rx_hash = rx, .rx_hash_l4 = false};
+    EXPECT_EQ(p1.hash(f, not_l4), p1.hash(f, {.lookup = Lookup::packet}));
+  }
+}
+
+TEST(Selection, HashThresholdGroupSkipsInvalidNeighbours) {
+  Ecmp g = Ecmp::from_spec("linux-6.18:policy=1;seed=3", paths(3, Family::ipv4, GroupKind::hash_threshold));
+  g.set_neigh_valid(0, false);
+  for (const Flow& f : random_flows(500, 9)) {
+    const int c = g.select(f);
+    EXPECT_NE(c, 0);
+    // Hashes in member 0's range fall through to the next usable member.
+    if (g.hash(f) <= g.upper_bounds()[0]) EXPECT_EQ(c, 1);
+  }
+}
+
+TEST(Selection, BatchEqualsScalar) {
+  using fwd::route::detail::BatchIsa;
+  for (BatchIsa isa : {BatchIsa::best, BatchIsa::avx2, BatchIsa::portable}) {
+  fwd::route::detail::set_batch_isa(isa);
+  for (const char* spec : {"linux-6.18:policy=1;seed=0x1234abcd", "linux-6.12:policy=1;seed=0", "linux-6.18:policy=0;seed=3",
+                           "linux-6.18:policy=3;fields=0x37;seed=4", "freebsd-13", "vendor:seed=0x55"}) {
+    PathSet ps = paths(5);
+    ps.nexthops[2].dead = true;
+    ps.nexthops[4].weight = 7;
+    Ecmp e = Ecmp::from_spec(spec, ps);
+    const auto flows = random_flows(1003, 10);  // not a multiple of the 16 lanes
+    std::vector<std::int32_t> out(flows.size());
+    for (Lookup l : {Lookup::forward, Lookup::local, Lookup::packet, Lookup::socket}) {
+      e.select_batch(flows, out.data(), {.lookup = l});
+      for (std::size_t i = 0; i < flows.size(); ++i) ASSERT_EQ(out[i], e.select(flows[i], {.lookup = l})) << spec << " row " << i;
+    }
+    std::vector<std::uint32_t> rx(flows.size());
+    for (std::size_t i = 0; i < rx.size(); ++i) rx[i] = static_cast<std::uint32_t>(i * 2654435761u);
+    e.select_batch(flows, out.data(), {}, rx.data());
+    for (std::size_t i = 0; i < flows.size(); ++i) ASSERT_EQ(out[i], e.select(flows[i], {.rx_hash = rx[i]})) << spec;
+  }
+  }
+  fwd::route::detail::set_batch_isa(BatchIsa::best);
+}
+
+TEST(Selection, GarbagePacketsNeverCrash) {
+  std::mt19937_64 rng(11);
+  std::vector<Ecmp> es;
+  for (const char* s : {"linux-6.18:policy=0", "linux-6.18:policy=1", "linux-6.18:policy=2", "linux-6.18:policy=3;fields=0xfff",
+                        "freebsd", "vendor"})
+    for (Family f : {Family::ipv4, Family::ipv6}) es.push_back(Ecmp::from_spec(s, paths(3, f)));
+  for (int t = 0; t < 3000; ++t) {
+    std::vector<std::uint8_t> p(rng() % 120);
+    for (auto& b : p) b = static_cast<std::uint8_t>(rng());
+    if (!p.empty()) p[0] = static_cast<std::uint8_t>((t % 2 ? 0x40 : 0x60) | (p[0] & 0x0f));
+    if (p.size() > 9 && t % 3 == 0) p[9] = 47, p[6] = 6;  // GRE / TCP-ish next headers
+    for (auto& e : es) {
+      const int c = e.select(fwd::net::Bytes(p.data(), p.size()));
+      EXPECT_GE(c, 0);
+      EXPECT_LT(c, 3);
+      (void)e.explain(fwd::net::Bytes(p.data(), p.size()));
+    }
+  }
+}
+
+TEST(FreeBsd, SlotsFollowWeights) {
+  PathSet ps = paths(2);
+  ps.nexthops[1].weight = 2;
+  Ecmp e = Ecmp::from_spec("freebsd-13", ps);
+  // (1, 2) -> 3 slots [0, 1, 1]: flowid % 3.
+  EXPECT_EQ(e.select_hash(0), 0);
+  EXPECT_EQ(e.select_hash(1), 1);
+  EXPECT_EQ(e.select_hash(2), 1);
+  EXPECT_EQ(e.select_hash(3), 0);
+  // A receive hash is the flowid.
+  const Flow f = random_flows(1, 12)[0];
+  EXPECT_EQ(e.select(f, {.rx_hash = 4}), 1);
+  EXPECT_EQ(e.select(f, {.rx_hash = 6}), 0);
+}
+
+TEST(Vendor, SeedChangesTheSplit) {
+  Ecmp a = Ecmp::from_spec("vendor:seed=1", paths(4));
+  Ecmp b = Ecmp::from_spec("vendor:seed=2", paths(4));
+  int differ = 0;
+  for (const Flow& f : random_flows(400, 13)) differ += a.select(f) != b.select(f);
+  EXPECT_GT(differ, 100);
+}
+
+TEST(Spec, CanonicalAndErrorsNameTheToken) {
+  Ecmp e = Ecmp::from_spec("linux-6.18:policy=3;fields=0x37;seed=0x1234abcd", paths(2));
+  EXPECT_EQ(e.spec(), "linux-6.18:policy=3;fields=0x37;seed=0x1234abcd");
+  EXPECT_EQ(Ecmp::from_spec("linux-6.12", paths(2)).spec(), "linux-6.12:policy=0;seed=0x00000000;boot_seed=0x00000000");
+  auto msg = [](const char* spec) {
+    try {
+      Ecmp::from_spec(spec, paths(2));
+    } catch (const fwd::Error& x) {
+      return std::string(x.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(msg("linux-5.4").find("expected linux-6.18"), std::string::npos);
+  EXPECT_NE(msg("linux-6.18:policy=4").find("'4' for policy"), std::string::npos);
+  EXPECT_NE(msg("linux-6.18:polcy=1").find("'polcy'"), std::string::npos);
+  EXPECT_NE(msg("linux-6.18:fields=0").find("rejects 0"), std::string::npos);
+  EXPECT_NE(msg("linux-6.18:seed").find("key=value"), std::string::npos);
+  EXPECT_NE(msg("freebsd:key=zz").find("expected microsoft"), std::string::npos);
+  EXPECT_NE(msg("vendor:buckets=8").find("expected fields"), std::string::npos);
+  PathSet bad = paths(2);
+  bad.nexthops[0].weight = 300;
+  EXPECT_THROW(Ecmp::from_spec("linux-6.18", bad), fwd::Error);
+  EXPECT_THROW(Ecmp::from_spec("linux-6.18", PathSet{}), fwd::Error);
+}
+
+TEST(Explain, ShowsHashedBytesAndChoice) {
+  Ecmp e = Ecmp::from_spec("linux-6.18:policy=1;seed=0x1234abcd", paths(4));
+  const Flow f = Flow::v4(0x0a000001, 0xc6120005, 6, 40000, 443);
+  const Explanation x = e.explain(f);
+  EXPECT_EQ(x.hashed.size(), 48u);
+  EXPECT_EQ(x.hashed[2], 6);  // ip_proto at offset 10
+  EXPECT_EQ(x.h, e.hash(f));
+  EXPECT_EQ(x.chosen, e.select(f));
+  EXPECT_NE(x.to_text().find("chosen"), std::string::npos);
+  EXPECT_NE(x.to_json().find("\"upper_bounds\""), std::string::npos);
+}
+
+TEST(Selection, PacketAndGroupBatchesEqualScalar) {
+  const auto flows = random_flows(300, 14);
+  std::vector<std::uint8_t> rows(flows.size() * 80);
+  std::vector<std::uint32_t> lens(flows.size());
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    std::uint8_t buf[80];
+    lens[i] = static_cast<std::uint32_t>(linux_mp::build_packet(flows[i], buf));
+    std::copy(buf, buf + 80, rows.begin() + static_cast<std::ptrdiff_t>(i * 80));
+  }
+  const PacketBatch batch{rows.data(), 80, flows.size(), lens.data()};
+  for (GroupKind kind : {GroupKind::multipath, GroupKind::hash_threshold, GroupKind::resilient})
+    for (const char* spec : {"linux-6.18:policy=1;seed=5", "linux-6.18:policy=2;seed=5", "freebsd", "vendor"}) {
+      Ecmp e = Ecmp::from_spec(spec, paths(3, Family::ipv4, kind));
+      std::vector<std::int32_t> out(flows.size()), out2(flows.size());
+      e.select_batch(batch, out.data());
+      e.select_batch(flows, out2.data(), {.lookup = Lookup::packet});
+      for (std::size_t i = 0; i < flows.size(); ++i) {
+        ASSERT_EQ(out[i], e.select(batch.row(i))) << spec << " " << name(kind);
+        ASSERT_EQ(out2[i], out[i]) << spec << " " << name(kind);  // a flow as a packet = that packet
+      }
+    }
+}
