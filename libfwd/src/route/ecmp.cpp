@@ -994,10 +994,13 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
   const std::size_t n = flows.size();
   // The common case resolved once: Linux policy 1, IPv4 flows, skb path (route get / packet),
   // legacy route or hash-threshold group, no source preference: SipHash on words + bound scan.
-  const bool fast = im.is_linux() && im.mc.policy == 1 && im.ps.family == Family::ipv4 &&
-                    im.ps.kind == GroupKind::multipath && meta.lookup != Lookup::socket &&
-                    !im.lc.use_neigh && !meta.rx_hash_l4_auto && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
-                                         meta.lookup == Lookup::packet);
+  // Policies 0 and 2 hash IPv4 addresses only (ip_proto 0, ports 0: midstate 0) on both paths;
+  // policy 1 needs the skb path (ports only in a TCP/UDP header) for the same shortcut.
+  const unsigned pol = im.mc.policy;
+  const bool fast = im.is_linux() && pol != 3 && im.ps.family == Family::ipv4 &&
+                    im.ps.kind == GroupKind::multipath && (pol != 1 || meta.lookup != Lookup::socket) &&
+                    !im.lc.use_neigh && !meta.rx_hash_l4_auto &&
+                    (im.system == System::linux_6_12 || meta.lookup == Lookup::forward || meta.lookup == Lookup::packet);
   if (fast) {
     const linux_mp::V4Midstates& mid = *im.v4_mid;
     // Live bounds are increasing: the first bound >= v is the count of live bounds < v, so the
@@ -1011,14 +1014,14 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
     live_idx[nb] = no_path;
     const std::int64_t* ub = im.bounds.data();
     const std::size_t nball = im.bounds.size();
-    const bool use_rx = meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
+    const bool use_rx = pol == 1 && meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
     void (*tail)(Lanes16&) = have_avx512() ? sip_tail_avx512 : have_avx2() ? sip_tail_avx2 : sip_tail_scalar;
     Lanes16 L;
     for (std::size_t i = 0; i < n; i += 16) {
       const std::size_t m = std::min<std::size_t>(16, n - i);
       for (std::size_t l = 0; l < 16; ++l) {
         const Flow& f = flows[i + (l < m ? l : 0)];
-        const std::uint8_t p = f.effective_proto();
+        const std::uint8_t p = pol == 1 ? f.effective_proto() : 0;
         std::uint32_t a = net::le32(f.src.data()), b = net::le32(f.dst.data());
         // The dummy / described packet carries ports only in a TCP or UDP header.
         std::uint32_t ps = 0, pd = 0;
@@ -1034,7 +1037,13 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
       tail(L);
       for (std::size_t l = 0; l < m; ++l) {
         std::uint32_t v = (L.out[l] ? L.out[l] : 1) >> 1;
-        if (use_rx) v = (rx_hashes ? rx_hashes[i + l] : *meta.rx_hash) >> 1;
+        if (flows[i + l].family != 4) {  // not an IPv4 flow: the long way, as select() would
+          Meta mr = meta;
+          if (rx_hashes) mr.rx_hash = rx_hashes[i + l];
+          v = im.value(flows[i + l], mr, nullptr, nullptr);
+        } else if (use_rx) {
+          v = (rx_hashes ? rx_hashes[i + l] : *meta.rx_hash) >> 1;
+        }
         if (small) {
           std::uint32_t k = 0;
           for (std::size_t j = 0; j < nb; ++j) k += live_ub[j] < v;

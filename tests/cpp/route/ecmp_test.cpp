@@ -255,8 +255,14 @@ TEST(Selection, Ipv6AndGroupBatchesEqualScalar) {
     std::vector<Flow> mixed = random_flows(100, 16);
     mixed.insert(mixed.begin() + 50, flows.begin(), flows.begin() + 20);
     std::vector<std::int32_t> out(mixed.size());
-    v4.select_batch(mixed, out.data(), {.lookup = Lookup::socket});
-    for (std::size_t i = 0; i < mixed.size(); ++i) ASSERT_EQ(out[i], v4.select(mixed[i], {.lookup = Lookup::socket})) << i;
+    for (Lookup l : {Lookup::socket, Lookup::forward}) {
+      v4.select_batch(mixed, out.data(), {.lookup = l});
+      for (std::size_t i = 0; i < mixed.size(); ++i) ASSERT_EQ(out[i], v4.select(mixed[i], {.lookup = l})) << i;
+    }
+    Ecmp v4p1 = Ecmp::from_spec("linux-6.18:policy=1;seed=5", paths(3));
+    std::vector<std::uint32_t> rx(mixed.size(), 0xdeadbeef);
+    v4p1.select_batch(mixed, out.data(), {}, rx.data());
+    for (std::size_t i = 0; i < mixed.size(); ++i) ASSERT_EQ(out[i], v4p1.select(mixed[i], {.rx_hash = rx[i]})) << i;
   }
   fwd::route::detail::set_batch_isa(BatchIsa::best);
 }
