@@ -3,6 +3,7 @@
 #include "fwd/route/ecmp.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -209,6 +210,68 @@ void sip_tail_scalar(Lanes16& L) {
     for (std::size_t l = 0; l < 4; ++l) L.out[g + l] = static_cast<std::uint32_t>(s[l].finish());
   }
 }
+
+// Keys of any length (6 words for IPv4 keys, 9 for IPv6) hashed from the seed's key state, 16 lanes.
+struct WordLanes16 {
+  alignas(64) std::uint64_t w[9][16];
+  std::uint32_t out[16];
+};
+
+void sipw_scalar(hash::SipKey key, WordLanes16& L, std::size_t nw) {
+  for (std::size_t g = 0; g < 16; g += 4) {
+    hash::detail::SipState s[4] = {hash::detail::SipState(key), hash::detail::SipState(key), hash::detail::SipState(key),
+                                   hash::detail::SipState(key)};
+    for (std::size_t k = 0; k < nw; ++k)
+      for (std::size_t l = 0; l < 4; ++l) s[l].absorb(L.w[k][g + l]);
+    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(std::uint64_t{(nw * 8) & 0xff} << 56);
+    for (std::size_t l = 0; l < 4; ++l) L.out[g + l] = static_cast<std::uint32_t>(s[l].finish());
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#define FWD_SIPROUND(v0, v1, v2, v3)                                              \
+  v0 = _mm512_add_epi64(v0, v1); v1 = _mm512_rol_epi64(v1, 13); v1 = _mm512_xor_si512(v1, v0); \
+  v0 = _mm512_rol_epi64(v0, 32);                                                  \
+  v2 = _mm512_add_epi64(v2, v3); v3 = _mm512_rol_epi64(v3, 16); v3 = _mm512_xor_si512(v3, v2); \
+  v0 = _mm512_add_epi64(v0, v3); v3 = _mm512_rol_epi64(v3, 21); v3 = _mm512_xor_si512(v3, v0); \
+  v2 = _mm512_add_epi64(v2, v1); v1 = _mm512_rol_epi64(v1, 17); v1 = _mm512_xor_si512(v1, v2); \
+  v2 = _mm512_rol_epi64(v2, 32);
+#define FWD_ABSORB(v0, v1, v2, v3, m)                                             \
+  v3 = _mm512_xor_si512(v3, m); FWD_SIPROUND(v0, v1, v2, v3) FWD_SIPROUND(v0, v1, v2, v3) \
+  v0 = _mm512_xor_si512(v0, m);
+__attribute__((target("avx512f"))) void sipw_avx512(hash::SipKey key, WordLanes16& L, std::size_t nw) {
+  const hash::detail::SipState s0(key);
+  __m512i a0 = _mm512_set1_epi64(static_cast<long long>(s0.v0)), a1 = _mm512_set1_epi64(static_cast<long long>(s0.v1)),
+          a2 = _mm512_set1_epi64(static_cast<long long>(s0.v2)), a3 = _mm512_set1_epi64(static_cast<long long>(s0.v3));
+  __m512i b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+  for (std::size_t k = 0; k < nw; ++k) {
+    const __m512i m = _mm512_load_si512(L.w[k]), n = _mm512_load_si512(L.w[k] + 8);
+    FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
+  }
+  const __m512i len = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{(nw * 8) & 0xff} << 56));
+  FWD_ABSORB(a0, a1, a2, a3, len) FWD_ABSORB(b0, b1, b2, b3, len)
+  const __m512i ff = _mm512_set1_epi64(0xff);
+  a2 = _mm512_xor_si512(a2, ff); b2 = _mm512_xor_si512(b2, ff);
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  const __m512i ra = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+  const __m512i rb = _mm512_xor_si512(_mm512_xor_si512(b0, b1), _mm512_xor_si512(b2, b3));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out), _mm512_cvtepi64_epi32(ra));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out + 8), _mm512_cvtepi64_epi32(rb));
+}
+#undef FWD_ABSORB
+#undef FWD_SIPROUND
+#pragma GCC diagnostic pop
+#else
+void sipw_avx512(hash::SipKey key, WordLanes16& L, std::size_t nw) { sipw_scalar(key, L, nw); }
+#endif
 
 }  // namespace
 
@@ -554,6 +617,55 @@ struct Ecmp::Impl {
     return choose(h, m, src4, true, nullptr);
   }
 
+  /// The Linux flow keys (as SipHash words, symmetric order applied) that hashing `f` under policy
+  /// 0, 1 or 2 would build, without building and dissecting the packet: the packets build_packet
+  /// makes carry no encapsulation, extension header or ICMP error, so the keys follow from the flow
+  /// directly (ports only in a TCP/UDP header on the skb path; flow labels raw on the flow path and
+  /// under policy 0, host order under policy 2 on the skb path). Returns the word count (6 or 9),
+  /// or 0 when the flow is not of the route's family (the caller hashes that row the long way).
+  std::size_t flow_words(const Flow& f, Lookup lk, std::uint64_t (&w)[9]) const {
+    const bool v6 = ps.family == Family::ipv6;
+    if ((f.family == 6) != v6) return 0;
+    const bool skb = skb_path(f, lk);
+    const std::uint8_t proto = f.effective_proto();
+    const unsigned pol = mc.policy;
+    std::uint32_t ports = 0;
+    if (pol == 1 && (!skb || proto == 6 || proto == 17))
+      ports = (std::uint32_t{__builtin_bswap16(f.dport)} << 16) | __builtin_bswap16(f.sport);
+    const auto ps16 = static_cast<std::uint16_t>(ports & 0xffff), pd16 = static_cast<std::uint16_t>(ports >> 16);
+    if (pd16 < ps16) ports = (std::uint32_t{ps16} << 16) | pd16;
+    std::uint8_t kp = pol == 1 ? proto : 0;
+    std::uint32_t label = 0;
+    if (v6) {
+      kp = proto;
+      const std::uint32_t fl = f.flowlabel & 0xfffff;
+      if (pol == 0 || (pol == 2 && !skb)) label = __builtin_bswap32(fl);
+      else if (pol == 2) label = fl;
+    }
+    w[0] = (std::uint64_t{kp} << 16) | (std::uint64_t{label} << 32);
+    w[1] = w[2] = 0;
+    w[3] = std::uint64_t{ports} << 32;
+    if (!v6) {
+      std::uint32_t a = net::le32(f.src.data()), b = net::le32(f.dst.data());
+      if (b < a) std::swap(a, b);
+      w[4] = std::uint64_t{a} << 32;
+      w[5] = b;
+      return 6;
+    }
+    const bool swap = std::memcmp(f.dst.data(), f.src.data(), 16) < 0;
+    const std::uint8_t* a = swap ? f.dst.data() : f.src.data();
+    const std::uint8_t* b = swap ? f.src.data() : f.dst.data();
+    std::uint64_t a1, b1;
+    std::memcpy(&a1, a + 4, 8);
+    std::memcpy(&b1, b + 4, 8);
+    w[4] = std::uint64_t{net::le32(a)} << 32;
+    w[5] = a1;
+    w[6] = net::le32(a + 12) | (std::uint64_t{net::le32(b)} << 32);
+    w[7] = b1;
+    w[8] = net::le32(b + 12);
+    return 9;
+  }
+
   /// The generic batch: the system's hash and the path set's rule are chosen once, outside the
   /// row loop (each combination is its own instantiated loop).
   template <class Row, class Src>
@@ -882,10 +994,13 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
   const std::size_t n = flows.size();
   // The common case resolved once: Linux policy 1, IPv4 flows, skb path (route get / packet),
   // legacy route or hash-threshold group, no source preference: SipHash on words + bound scan.
-  const bool fast = im.is_linux() && im.mc.policy == 1 && im.ps.family == Family::ipv4 &&
-                    im.ps.kind == GroupKind::multipath && meta.lookup != Lookup::socket &&
-                    !im.lc.use_neigh && !meta.rx_hash_l4_auto && (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
-                                         meta.lookup == Lookup::packet);
+  // Policies 0 and 2 hash IPv4 addresses only (ip_proto 0, ports 0: midstate 0) on both paths;
+  // policy 1 needs the skb path (ports only in a TCP/UDP header) for the same shortcut.
+  const unsigned pol = im.mc.policy;
+  const bool fast = im.is_linux() && pol != 3 && im.ps.family == Family::ipv4 &&
+                    im.ps.kind == GroupKind::multipath && (pol != 1 || meta.lookup != Lookup::socket) &&
+                    !im.lc.use_neigh && !meta.rx_hash_l4_auto &&
+                    (im.system == System::linux_6_12 || meta.lookup == Lookup::forward || meta.lookup == Lookup::packet);
   if (fast) {
     const linux_mp::V4Midstates& mid = *im.v4_mid;
     // Live bounds are increasing: the first bound >= v is the count of live bounds < v, so the
@@ -899,14 +1014,14 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
     live_idx[nb] = no_path;
     const std::int64_t* ub = im.bounds.data();
     const std::size_t nball = im.bounds.size();
-    const bool use_rx = meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
+    const bool use_rx = pol == 1 && meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
     void (*tail)(Lanes16&) = have_avx512() ? sip_tail_avx512 : have_avx2() ? sip_tail_avx2 : sip_tail_scalar;
     Lanes16 L;
     for (std::size_t i = 0; i < n; i += 16) {
       const std::size_t m = std::min<std::size_t>(16, n - i);
       for (std::size_t l = 0; l < 16; ++l) {
         const Flow& f = flows[i + (l < m ? l : 0)];
-        const std::uint8_t p = f.effective_proto();
+        const std::uint8_t p = pol == 1 ? f.effective_proto() : 0;
         std::uint32_t a = net::le32(f.src.data()), b = net::le32(f.dst.data());
         // The dummy / described packet carries ports only in a TCP or UDP header.
         std::uint32_t ps = 0, pd = 0;
@@ -922,7 +1037,13 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
       tail(L);
       for (std::size_t l = 0; l < m; ++l) {
         std::uint32_t v = (L.out[l] ? L.out[l] : 1) >> 1;
-        if (use_rx) v = (rx_hashes ? rx_hashes[i + l] : *meta.rx_hash) >> 1;
+        if (flows[i + l].family != 4) {  // not an IPv4 flow: the long way, as select() would
+          Meta mr = meta;
+          if (rx_hashes) mr.rx_hash = rx_hashes[i + l];
+          v = im.value(flows[i + l], mr, nullptr, nullptr);
+        } else if (use_rx) {
+          v = (rx_hashes ? rx_hashes[i + l] : *meta.rx_hash) >> 1;
+        }
         if (small) {
           std::uint32_t k = 0;
           for (std::size_t j = 0; j < nb; ++j) k += live_ub[j] < v;
@@ -932,6 +1053,49 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
           for (std::size_t j = 0; j < nball; ++j)
             if (static_cast<std::int64_t>(v) <= ub[j]) { c = static_cast<std::int32_t>(j); break; }
           out[i + l] = c;
+        }
+      }
+    }
+    return;
+  }
+  if (im.is_linux() && im.mc.policy != 3 && !meta.rx_hash_l4_auto && std::endian::native == std::endian::little) {
+    // Policies 0-2: keys built from the flow as words, 16 SipHash lanes; the selection rule per row.
+    void (*lanes)(hash::SipKey, WordLanes16&, std::size_t) = have_avx512() ? sipw_avx512 : sipw_scalar;
+    const bool use_rx = meta.rx_hash_l4 && (rx_hashes || meta.rx_hash) && im.mc.policy == 1;
+    const bool plain = im.ps.kind == GroupKind::multipath && !im.lc.use_neigh &&
+                       (im.system == System::linux_6_12 || im.ps.family == Family::ipv6 ||
+                        meta.lookup == Lookup::forward || meta.lookup == Lookup::packet);
+    Meta m = meta;
+    WordLanes16 L;
+    for (std::size_t i = 0; i < n; i += 16) {
+      const std::size_t cnt = std::min<std::size_t>(16, n - i);
+      std::size_t nw = 0;
+      bool mixed = false;
+      std::uint16_t odd = 0;  // rows hashed the long way (other family, or lanes of another key size)
+      for (std::size_t l = 0; l < 16; ++l) {
+        std::uint64_t w[9] = {};
+        const std::size_t k = im.flow_words(flows[i + (l < cnt ? l : 0)], meta.lookup, w);
+        if (k == 0 || (nw && k != nw)) { odd |= static_cast<std::uint16_t>(1u << l); mixed = true; continue; }
+        nw = k;
+        for (std::size_t j = 0; j < k; ++j) L.w[j][l] = w[j];
+      }
+      if (nw) lanes(im.mc.key, L, nw);
+      (void)mixed;
+      for (std::size_t l = 0; l < cnt; ++l) {
+        const Flow& f = flows[i + l];
+        const bool skb = im.skb_path(f, meta.lookup);
+        if (rx_hashes) m.rx_hash = rx_hashes[i + l];
+        std::uint32_t v;
+        if (use_rx && skb) v = *m.rx_hash >> 1;
+        else if (odd & (1u << l)) v = im.value(f, m, nullptr, nullptr);
+        else v = (L.out[l] ? L.out[l] : 1) >> 1;
+        if (plain) {
+          std::int32_t c = no_path;
+          for (std::size_t j = 0; j < im.bounds.size(); ++j)
+            if (static_cast<std::int64_t>(v) <= im.bounds[j]) { c = static_cast<std::int32_t>(j); break; }
+          out[i + l] = c;
+        } else {
+          out[i + l] = im.select_value(v, m, Impl::flow_src4(f));
         }
       }
     }
