@@ -277,6 +277,7 @@ void Host::set_iface_up(const std::string& iface, bool up, Time now) {
     Iface& L = ifaces_[ifaces_[i].parent];
     L.lag->set_admin(ifaces_[i].member, up, now);
   }
+  carp_links(now);
 }
 
 void Host::lagg_blackout(const std::string& lagg_name, Time from, Time until) {
@@ -297,6 +298,7 @@ void Host::on_carrier(IfaceId nic, bool up, Time now) {
   Iface& n = ifaces_[nic];
   n.carrier = up;
   if (n.parent != no_iface && ifaces_[n.parent].lag) ifaces_[n.parent].lag->set_link(n.member, up, now);
+  carp_links(now);
 }
 
 // ---- inspection ----------------------------------------------------------------------------

@@ -145,8 +145,10 @@ struct CarpPair {
       h.add_nic("ix0", mac(macs[i]));
       h.add_vlan("vlan2", "ix0", 2);
       h.add_address("vlan2", i == 0 ? "192.168.80.251/24" : "192.168.80.252/24");
-      h.add_carp("vlan2", {.vhid = 2, .advbase = 1, .advskew = static_cast<std::uint8_t>(i == 0 ? 0 : 150),
-                           .vip4 = {ip("192.168.80.254")}});
+      carp::Config cc = carp::Config::defaults(carp::Profile::freebsd_9_3, 2);
+      cc.advskew = static_cast<std::uint8_t>(i == 0 ? 0 : 150);
+      cc.vips4 = {ip("192.168.80.254")};
+      h.add_carp("vlan2", cc);
       net.connect(h.name() + ":ix0", "sw:" + h.name());
     }
     Host& c = net.add_host({.name = "c"});
@@ -192,7 +194,7 @@ TEST(Network, SpuriousVmacAdvertFromBackupOpensAWindow) {
   EXPECT_NEAR((moves[1].time - moves[0].time).milliseconds(), 300.0, 0.01);
   Host& b = p.net.host("fw-b");
   EXPECT_EQ(b.carp_state(0), "BACKUP");
-  EXPECT_EQ(b.carp_state_changes(0), 1u);  // INIT -> BACKUP only
+  EXPECT_EQ(b.carp_counters(0).state_changes, 1u);  // INIT -> BACKUP only
   const auto& r = c.ping_result(0);
   EXPECT_EQ(r.lost(), 28u);  // 1 + ceil((300 - g0) / 11)
   EXPECT_EQ(b.counters().dropped_by[why(HostDrop::backup_vmac)], r.lost());

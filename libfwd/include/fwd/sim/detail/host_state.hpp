@@ -26,6 +26,7 @@ struct CarpVhid {
   carp::ActionBuffer buf;
   std::uint64_t adverts_sent = 0, adverts_failed = 0, garps_sent = 0, nas_sent = 0;
   std::uint64_t log_lines = 0;
+  bool link_up = true;  // carpdev usability last told to inst (Host::carp_links)
   bool silenced(Time t) const {
     for (const auto& w : silence)
       if (t >= w.from && t < w.until) return true;
