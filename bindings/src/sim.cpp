@@ -249,6 +249,11 @@ void bind_sim(pyb::module_& m) {
         "Seconds from a float or a string with a unit ('10ms', '3.5s', '250us', '100ns').");
   m.def("format_frame", [](const pyb::object& f) { auto b = frame_bytes(f); return format_frame(b); }, pyb::arg("frame"),
         "One frame as `tcpdump -e -n` prints it (without the timestamp).");
+  m.def("carp_settings", [] {
+    std::vector<std::string> v;
+    for (const auto& x : carp_fields) v.emplace_back(x.name);
+    return v;
+  }, "Names of the CARP/VRRP settings add_carp accepts (the fields of carp::Config).");
   m.def("host_drop_reasons", [] {
     std::vector<std::string> v;
     for (std::size_t i = 0; i < host_drop_count; ++i) v.push_back(to_string(static_cast<HostDrop>(i)));
@@ -440,10 +445,12 @@ void bind_sim(pyb::module_& m) {
   pyb::class_<Network>(m, "Network", "Hosts, switches and links in virtual time (fwd/sim/network.hpp).")
       .def(pyb::init([](std::uint64_t seed) { return std::make_unique<Network>(NetworkConfig{seed}); }),
            pyb::arg("seed") = 1)
-      .def("add_host", [](Network& n, const std::string& name, const std::string& os, int hz, const pyb::object& tick_phase,
-                          const pyb::object& stack_delay, bool forwarding, const pyb::object& arp_max_age,
-                          bool answer_icmp_to_vip) -> Host& {
-             if (hz < 0 || hz > 1'000'000) throw pyb::value_error(fmt::format("hz {} out of range 0..1000000 (0 = exact timers)", hz));
+      .def("add_host", [](Network& n, const std::string& name, const std::string& os, const pyb::object& hz_arg,
+                          const pyb::object& tick_phase, const pyb::object& stack_delay, bool forwarding,
+                          const pyb::object& arp_max_age, bool answer_icmp_to_vip) -> Host& {
+             // kern.hz is FreeBSD's; a Linux host's timers are exact unless hz is given.
+             const int hz = hz_arg.is_none() ? (os == "linux" ? 0 : 1000)
+                                             : static_cast<int>(int_field(hz_arg, "hz", 0, 1'000'000));
              HostConfig c;
              c.name = name;
              c.os = os;
@@ -454,7 +461,7 @@ void bind_sim(pyb::module_& m) {
              c.arp_max_age = time_arg(arp_max_age);
              c.answer_icmp_to_vip = answer_icmp_to_vip;
              return n.add_host(std::move(c));
-           }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = 1000, pyb::arg("tick_phase") = 0.0,
+           }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = pyb::none(), pyb::arg("tick_phase") = 0.0,
            pyb::arg("stack_delay") = 15e-6, pyb::arg("forwarding") = false, pyb::arg("arp_max_age") = 1200.0,
            pyb::arg("answer_icmp_to_vip") = true, pyb::return_value_policy::reference_internal)
       .def("add_switch", [](Network& n, const std::string& name, std::vector<l2::PortConfig> ports, const std::string& profile,
