@@ -259,11 +259,12 @@ def build(data, name="<topology>"):
             cp = c.mapping(cp, f"{what}: carp[{k}]", cl)
             fields = tuple(_sim.carp_settings())
             c.keys(cp, ("iface", "vhid", "profile") + fields + tuple(_CARP_OLD_NAMES), f"{what}: carp[{k}]")
-            kw = {}
+            kw, given = {}, {}
             for x, v in cp.items():
                 name = _CARP_OLD_NAMES.get(x, x)
-                if name in kw:
-                    raise c.err(cl, f"{what}: carp[{k}]: both {x} and {name} given")
+                if name in given:
+                    raise c.err(cl, f"{what}: carp[{k}]: both {given[name]} and {x} given (the same setting)")
+                given[name] = x
                 if name in ("vips4", "vips6"):
                     v = [str(a) for a in ([v] if isinstance(v, str) else c.seq(v, f"{what}: carp[{k}]: {x}", cl))]
                 elif name in ("src4", "src6", "garp_target_hw", "profile"):
