@@ -203,6 +203,62 @@ TEST(Network, SpuriousVmacAdvertFromBackupOpensAWindow) {
   EXPECT_TRUE(p.net.accounting().balanced());
 }
 
+// carp.md §4.1 X1/X2: the carpdev (vlan2 over ix0) going down, administratively or by carrier,
+// reaches the vhid: INIT and the 9.3 suppress_preempt demotion, BACKUP again when it returns.
+TEST(Network, CarpdevDownReachesCarpByAdminAndByCarrier) {
+  for (bool by_carrier : {false, true}) {
+    CarpPair p;
+    p.net.run_until(Time::from_s(5));
+    Host& a = p.net.host("fw-a");
+    Host& b = p.net.host("fw-b");
+    ASSERT_EQ(a.carp_state(0), "MASTER");
+    if (by_carrier) p.net.set_link_up_at(Time::from_s(5), "fw-a:ix0", false);
+    else a.set_iface_up("ix0", false, p.net.now());
+    p.net.run_until(Time::from_s(10));
+    EXPECT_EQ(a.carp_state(0), "INIT");
+    EXPECT_EQ(b.carp_state(0), "MASTER");  // fw-a's adverts stopped: master-down on fw-b
+    bool logged = false;
+    for (const auto& l : a.log()) logged = logged || l.text == "carp2: link state changed to DOWN";
+    EXPECT_TRUE(logged);
+    if (by_carrier) p.net.set_link_up_at(Time::from_s(10), "fw-a:ix0", true);
+    else a.set_iface_up("ix0", true, p.net.now());
+    p.net.run_until(Time::from_s(20));
+    // 9.3 preempt is off: fw-a comes back as BACKUP and stays there.
+    EXPECT_EQ(a.carp_state(0), "BACKUP");
+    EXPECT_EQ(b.carp_state(0), "MASTER");
+  }
+}
+
+// The keepalived flavour at host level: FAULT while the interface is down, silent.
+TEST(Network, VrrpInterfaceDownIsFaultAndSilent) {
+  Network net;
+  net.add_switch("sw", l2::SwitchConfig::defaults(l2::Profile::linux_bridge), {{.name = "a"}, {.name = "b"}});
+  for (const char* n : {"a", "b"}) {
+    Host& h = net.add_host({.name = n, .os = "linux", .tick = Time{}});
+    h.add_nic("eth0", mac(n[0] == 'a' ? "52:54:00:00:00:01" : "52:54:00:00:00:02"));
+    h.add_address("eth0", n[0] == 'a' ? "10.0.0.1/24" : "10.0.0.2/24");
+    carp::Config c = carp::Config::defaults(carp::Profile::vrrp_v2, 51);
+    c.priority = n[0] == 'a' ? 150 : 100;
+    c.vips4 = {ip("10.0.0.254")};
+    h.add_carp("eth0", c);
+    net.connect(std::string(n) + ":eth0", std::string("sw:") + n);
+  }
+  net.run_until(Time::from_s(5));
+  Host& a = net.host("a");
+  ASSERT_EQ(a.carp_state(0), "MASTER");
+  a.set_iface_up("eth0", false, net.now());
+  const auto sent = a.carp_counters(0).adverts_sent;
+  net.run_until(Time::from_s(9));
+  EXPECT_EQ(a.carp_state(0), "FAULT");
+  EXPECT_EQ(a.carp_counters(0).adverts_sent, sent);  // nothing put on the wire in FAULT
+  EXPECT_EQ(net.host("b").carp_state(0), "MASTER");
+  a.set_iface_up("eth0", true, net.now());
+  net.run_until(Time::from_s(9) + Time::from_ms(10));
+  EXPECT_EQ(a.carp_state(0), "BACKUP");
+  net.run_until(Time::from_s(20));
+  EXPECT_EQ(a.carp_state(0), "MASTER");  // preempt (VRRP default) after its master-down timer
+}
+
 TEST(Network, SameInputsSameRun) {
   auto run = [] {
     CarpPair p;
