@@ -563,6 +563,10 @@ void bind_sim(pyb::module_& m) {
         d["switch_flooded"] = a.switch_flooded;
         d["switch_to_host"] = a.switch_to_host;
         d["switch_dropped"] = a.switch_dropped;
+        d["switch_copies"] = a.switch_copies;
+        d["switch_copies_linked"] = a.switch_copies_linked;
+        d["switch_copies_unlinked"] = a.switch_copies_unlinked;
+        d["switch_copies_oversize"] = a.switch_copies_oversize;
         d["host_rx"] = a.host_rx;
         d["host_delivered"] = a.host_delivered;
         d["host_dropped"] = a.host_dropped;

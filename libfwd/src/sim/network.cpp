@@ -37,6 +37,7 @@ FaultMatch parse_fault_match(const std::string& s) {
 bool Accounting::balanced() const {
   return link_tx == link_delivered + link_lost + link_in_flight &&
          switch_rx == switch_forwarded + switch_flooded + switch_to_host + switch_dropped &&
+         switch_copies == switch_copies_linked + switch_copies_unlinked + switch_copies_oversize &&
          host_rx == host_delivered + host_dropped;
 }
 
@@ -44,10 +45,12 @@ std::string Accounting::to_text() const {
   return fmt::format(
       "links:    {} sent = {} delivered + {} lost/dropped + {} in flight\n"
       "switches: {} received = {} forwarded + {} flooded + {} to host + {} dropped\n"
+      "copies:   {} sent by switches = {} onto links + {} to ports with no cable + {} too large to tag\n"
       "hosts:    {} received = {} delivered + {} dropped\n"
       "balanced: {}\n",
       link_tx, link_delivered, link_lost, link_in_flight, switch_rx, switch_forwarded, switch_flooded, switch_to_host,
-      switch_dropped, host_rx, host_delivered, host_dropped, balanced() ? "yes" : "NO");
+      switch_dropped, switch_copies, switch_copies_linked, switch_copies_unlinked, switch_copies_oversize, host_rx,
+      host_delivered, host_dropped, balanced() ? "yes" : "NO");
 }
 
 Network::Network(NetworkConfig cfg) : cfg_(cfg) {
@@ -401,15 +404,22 @@ void Network::switch_receive(SwitchNode& s, l2::LinkId lid, FrameRef f, Time now
       copy = pool_.alloc();
       detail::FrameSlot& o = pool_.slot(copy);
       const detail::FrameSlot& src = pool_.slot(f);
-      o.off = detail::headroom;
+      // The whole slot, headroom included: a full-size frame plus a pushed tag must fit.
+      o.off = 0;
       o.len = static_cast<std::uint16_t>(
-          l2::Switch::render(src.bytes(), e, std::span<std::uint8_t>(o.buf.data() + o.off, detail::max_frame)));
+          l2::Switch::render(src.bytes(), e, std::span<std::uint8_t>(o.buf.data(), o.buf.size())));
+      if (o.len == 0 && src.len != 0) {  // did not fit: dropped and counted, never sent empty
+        ++oversize_copies_;
+        pool_.free(copy);
+        continue;
+      }
     }
     if (code == 0xffffffffu) {
       ++unlinked_copies_;
       pool_.free(copy);
       continue;
     }
+    ++linked_copies_;
     transmit(code >> 1, static_cast<int>(code & 1), copy, out_at);
   }
   if (f != detail::no_frame) pool_.free(f);
@@ -455,7 +465,11 @@ Accounting Network::accounting() const {
     a.switch_flooded += c.flooded;
     a.switch_to_host += c.to_host;
     a.switch_dropped += c.dropped;
+    a.switch_copies += c.tx;
   }
+  a.switch_copies_linked = linked_copies_;
+  a.switch_copies_unlinked = unlinked_copies_;
+  a.switch_copies_oversize = oversize_copies_;
   for (const auto& h : hosts_) {
     const auto& c = h->counters();
     a.host_rx += c.rx;

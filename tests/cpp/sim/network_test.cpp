@@ -259,6 +259,45 @@ TEST(Network, VrrpInterfaceDownIsFaultAndSilent) {
   EXPECT_EQ(a.carp_state(0), "MASTER");  // preempt (VRRP default) after its master-down timer
 }
 
+// Issue 11: a full-size (1600-byte) frame flooded from an access port to a trunk port gets its tag
+// (1604 bytes), never leaves empty; a copy for a switch port with no cable is counted.
+TEST(Network, FullSizeFrameTaggedOnTrunkAndUncabledCopiesCounted) {
+  Network net;
+  std::vector<l2::PortConfig> ports = {
+      {.name = "p0", .vlan_mode = l2::VlanMode::access, .tag = 2},
+      {.name = "p1", .vlan_mode = l2::VlanMode::trunk, .trunks = {2}},
+      {.name = "p2", .vlan_mode = l2::VlanMode::access, .tag = 2},  // no cable
+  };
+  auto cfg = l2::SwitchConfig::defaults(l2::Profile::vendor);
+  cfg.vlan_aware = true;
+  net.add_switch("sw", cfg, ports);
+  for (int i = 0; i < 2; ++i) {
+    Host& h = net.add_host({.name = "h" + std::to_string(i)});
+    h.add_nic("em0", Mac::from_u64(0x020000000200ULL + i));
+    net.connect("h" + std::to_string(i) + ":em0", "sw:p" + std::to_string(i));
+  }
+  Capture& cap = net.host("h1").capture("em0");
+  std::vector<std::uint8_t> big(1600, 0x5a);
+  const auto hdr = fwd::net::FrameBuilder().eth(Mac::broadcast(), Mac::from_u64(0x020000000200ULL)).build();
+  std::copy(hdr.begin(), hdr.begin() + 12, big.begin());
+  big[12] = 0x88;
+  big[13] = 0xb5;
+  net.send_frame_at(Time::from_ms(1), "h0", "em0", big);
+  net.run_until(Time::from_ms(10));
+  ASSERT_EQ(cap.records().size(), 1u);
+  const auto got = cap.bytes_of(cap.records()[0]);
+  ASSERT_EQ(got.size(), 1604u);
+  EXPECT_EQ(got[12], 0x81);
+  EXPECT_EQ(got[15], 2);
+  EXPECT_EQ(got[1603], 0x5a);
+  const Accounting a = net.accounting();
+  EXPECT_EQ(a.switch_copies, 2u);
+  EXPECT_EQ(a.switch_copies_linked, 1u);
+  EXPECT_EQ(a.switch_copies_unlinked, 1u);
+  EXPECT_TRUE(a.balanced()) << a.to_text();
+  EXPECT_NE(a.to_text().find("1 to ports with no cable"), std::string::npos) << a.to_text();
+}
+
 TEST(Network, SameInputsSameRun) {
   auto run = [] {
     CarpPair p;

@@ -54,7 +54,10 @@ struct Accounting {
   std::uint64_t link_tx = 0, link_delivered = 0, link_lost = 0, link_in_flight = 0;
   std::uint64_t switch_rx = 0, switch_forwarded = 0, switch_flooded = 0, switch_to_host = 0, switch_dropped = 0;
   std::uint64_t host_rx = 0, host_delivered = 0, host_dropped = 0;
-  /// link_tx == link_delivered + link_lost + link_in_flight, switch and host rows likewise.
+  /// Egress copies the switches decided (l2 counters tx): each put on a link, or lost because
+  /// the switch port has no cable, or dropped because the frame with its tag does not fit a slot.
+  std::uint64_t switch_copies = 0, switch_copies_linked = 0, switch_copies_unlinked = 0, switch_copies_oversize = 0;
+  /// link_tx == link_delivered + link_lost + link_in_flight, switch, copy and host rows likewise.
   bool balanced() const;
   std::string to_text() const;
 };
@@ -187,6 +190,8 @@ private:
   std::vector<std::function<void(Network&)>> actions_;
   std::vector<SwitchEvent> switch_events_;
   std::uint64_t unlinked_copies_ = 0;  // switch copies for links with no cable
+  std::uint64_t linked_copies_ = 0;    // switch copies handed to a link
+  std::uint64_t oversize_copies_ = 0;  // switch copies that did not fit a slot with their tag
   bool started_ = false;
 };
 
