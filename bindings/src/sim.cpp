@@ -382,6 +382,9 @@ void bind_sim(pyb::module_& m) {
              }
              return out;
            }, pyb::arg("index") = 0, "One dict per attempt: started, established (None: never), syn_sent, dst, sport.")
+      .def("tcp_addr_unavailable", [](const Host& h, std::size_t i) { return h.tcp_result(i).addr_unavailable; },
+           pyb::arg("index") = 0,
+           "Attempts connect() refused with EADDRNOTAVAIL: every ephemeral port 10000..65535 was held (no SYN sent).")
       .def_property_readonly("tcp_listener_stats", [](const Host& h) {
         pyb::dict d;
         d["syns_received"] = h.tcp_syns_received();

@@ -799,12 +799,21 @@ void Host::send_raw(IfaceId iface, net::Bytes frame, Time at) {
 std::size_t Host::ping_flood(const PingConfig& c) {
   if (c.count == 0) throw Error(fmt::format("host '{}': ping count must be > 0", cfg_.name));
   if (c.payload < 8 || c.payload > 1400) throw Error(fmt::format("host '{}': ping payload {} out of 8..1400", cfg_.name, c.payload));
+  if (c.interval.ns < 0 || c.wake.ns < 0 || c.turnaround.ns < 0 || c.maxwait.ns < 0)
+    throw Error(fmt::format("host '{}': ping interval, wake, turnaround and maxwait must be >= 0", cfg_.name));
+  // With exact timers, interval 0 and wake 0 every request would leave in the same nanosecond:
+  // `count` frames at once, no virtual time passing (the real ping is paced by its loop).
+  if (cfg_.tick.ns == 0 && c.interval.ns == 0 && c.wake.ns == 0)
+    throw Error(fmt::format("host '{}': ping interval 0 with wake 0 on a host with exact timers sends every request "
+                            "at the same instant: give interval > 0, wake > 0 or the host a tick (hz)",
+                            cfg_.name));
   const Route* r = lookup(c.dst);
   if (!r) throw Error(fmt::format("host '{}': no route to ping destination {}", cfg_.name, c.dst.to_string()));
   auto a = std::make_unique<PingApp>();
   a->cfg = c;
-  a->res.send_ns.assign(c.count, -1);
-  a->res.rtt_ns.assign(c.count, -1);
+  // Grown as requests go out: memory follows what was sent, not the requested count.
+  a->res.send_ns.reserve(std::min<std::uint32_t>(c.count, 1u << 16));
+  a->res.rtt_ns.reserve(std::min<std::uint32_t>(c.count, 1u << 16));
   a->slot = new_slot(0, static_cast<std::uint32_t>(pings_.size()));
   // Template: Ethernet (dst filled at resolution) + IPv4 + ICMP echo request + payload.
   const net::Ipv4 src = source_for(r->iface, c.dst);
@@ -848,7 +857,8 @@ void Host::ping_send(PingApp& a, Time at) {
   put32(icmp + 12, static_cast<std::uint32_t>(at.ns / 1'000 % 1'000'000));
   icmp[2] = icmp[3] = 0;
   put16(icmp + 2, csum(icmp, tot - ihl));
-  a.res.send_ns[i] = at.ns;
+  a.res.send_ns.push_back(at.ns);  // index i == a.next == size
+  a.res.rtt_ns.push_back(-1);
   ++a.next;
   ++a.res.sent;
   a.last_send = at;

@@ -103,6 +103,7 @@ void Host::tcp_input(IfaceId ifc, FrameRef f, std::size_t l3, Time now) {
       auto& att = T.apps[c.app]->res.attempts[c.attempt];
       att.established_ns = now.ns;
       const detail::TcpConn done = c;
+      T.set_port(done.lport, false);
       T.conns.erase(T.conns.begin() + static_cast<std::ptrdiff_t>(i));
       ++counters_.delivered;
       net_.pool().free(f);
@@ -162,23 +163,37 @@ void Host::tcp_gen_timer(std::uint32_t app, Time now) {
   c.laddr = source_for(r->iface, dst);
   c.raddr = dst;
   c.rport = a.cfg.port;
-  // Random ephemeral port (net.inet.ip.portrange.randomized, 10000..65535), unique here.
-  for (;;) {
-    c.lport = static_cast<std::uint16_t>(10000 + net_.rng().next() % 55536);
-    bool used = false;
-    for (const auto& x : T.conns) used |= x.lport == c.lport;
-    if (!used) break;
+  // Random ephemeral port (net.inet.ip.portrange.randomized, 10000..65535), unique here: a few
+  // random draws, then FreeBSD's in_pcb_lport walk upward from the last draw over the whole range;
+  // when every port is held, connect() fails with EADDRNOTAVAIL (counted, nothing sent).
+  constexpr std::uint32_t first = 10000, span = 55536;
+  bool found = false;
+  std::uint32_t p = 0;
+  for (int draw = 0; draw < 64 && !found; ++draw) {
+    p = first + static_cast<std::uint32_t>(net_.rng().next() % span);
+    found = !T.port_used(static_cast<std::uint16_t>(p));
   }
-  c.iss = static_cast<std::uint32_t>(net_.rng().next());
-  c.app = app;
-  c.attempt = static_cast<std::uint32_t>(a.res.attempts.size());
-  c.started = now;
-  c.due = tcp_rto(0, now, c.final, now);
-  a.res.attempts.push_back({now.ns, -1, 1, dst, c.lport});
-  T.conns.push_back(c);
-  tcp_send(c.laddr, c.raddr, c.lport, c.rport, c.iss, 0, net::tcp_flags::syn, now);
+  if (!found) {
+    std::int32_t q = p < first + span - 1 ? T.free_port(p + 1, first + span - 1) : -1;
+    if (q < 0) q = T.free_port(first, p);
+    if (q >= 0) { p = static_cast<std::uint32_t>(q); found = true; }
+  }
+  if (!found) {
+    ++a.res.addr_unavailable;
+  } else {
+    c.lport = static_cast<std::uint16_t>(p);
+    T.set_port(c.lport, true);
+    c.iss = static_cast<std::uint32_t>(net_.rng().next());
+    c.app = app;
+    c.attempt = static_cast<std::uint32_t>(a.res.attempts.size());
+    c.started = now;
+    c.due = tcp_rto(0, now, c.final, now);
+    a.res.attempts.push_back({now.ns, -1, 1, dst, c.lport});
+    T.conns.push_back(c);
+    tcp_send(c.laddr, c.raddr, c.lport, c.rport, c.iss, 0, net::tcp_flags::syn, now);
+    tcp_rearm();
+  }
   ++a.count;
-  tcp_rearm();
   // Next attempt: fixed gaps, or exponential gaps from the network's generator.
   double gap_s = 1.0 / a.cfg.rate_per_s;
   if (a.cfg.poisson) gap_s = -std::log(1.0 - net_.rng().uniform()) / a.cfg.rate_per_s;
@@ -192,6 +207,7 @@ void Host::tcp_conn_timer(Time now) {
     detail::TcpConn& c = T.conns[i];
     if (c.due > now) { ++i; continue; }
     if (c.final) {  // connection attempt abandoned (ETIMEDOUT)
+      T.set_port(c.lport, false);
       T.conns.erase(T.conns.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
     }

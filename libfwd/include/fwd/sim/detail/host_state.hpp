@@ -3,6 +3,8 @@
 /// Internal state of fwd::sim::Host kept out of host.hpp: CARP vhids (around carp::Instance)
 /// and the minimal TCP (listeners, SYN cache, connecting sockets, connection generators).
 
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -64,6 +66,25 @@ struct TcpGenApp {
 struct HostTcp {
   std::vector<std::uint16_t> listeners;
   std::vector<TcpConn> conns;
+  /// Local ports of `conns` (one bit per port): the ephemeral-port search tests a bit, not the list.
+  std::array<std::uint64_t, 1024> lport_used{};
+  bool port_used(std::uint16_t p) const { return (lport_used[p >> 6] >> (p & 63)) & 1u; }
+  /// First port of [a, b] not in use, or -1 (a word of the bitmap at a time).
+  std::int32_t free_port(std::uint32_t a, std::uint32_t b) const {
+    for (std::uint32_t p = a; p <= b;) {
+      const std::uint64_t free_bits = ~lport_used[p >> 6] >> (p & 63);
+      if (free_bits) {
+        const std::uint32_t q = p + static_cast<std::uint32_t>(std::countr_zero(free_bits));
+        return q <= b ? static_cast<std::int32_t>(q) : -1;
+      }
+      p = (p | 63u) + 1;
+    }
+    return -1;
+  }
+  void set_port(std::uint16_t p, bool used) {
+    if (used) lport_used[p >> 6] |= std::uint64_t{1} << (p & 63);
+    else lport_used[p >> 6] &= ~(std::uint64_t{1} << (p & 63));
+  }
   std::vector<SynEntry> syncache;
   std::vector<std::unique_ptr<TcpGenApp>> apps;
   std::uint32_t conn_slot = 0xffffffffu;
