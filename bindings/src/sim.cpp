@@ -208,6 +208,20 @@ pyb::dict carp_counters_dict(const Host& h, std::size_t i) {
   return d;
 }
 
+// Long runs: slices of events with the GIL released (other Python threads run), a signal check
+// between slices (KeyboardInterrupt within about a slice's time: 2^18 events ≈ 0.1 s).
+std::uint64_t run_interruptible(Network& n, Time t) {
+  std::uint64_t total = 0;
+  for (bool done = false; !done;) {
+    {
+      pyb::gil_scoped_release nogil;
+      total += n.run_slice(t, 1u << 18, done);
+    }
+    if (PyErr_CheckSignals() != 0) throw pyb::error_already_set();
+  }
+  return total;
+}
+
 pyb::dict host_counters(const Host& h) {
   const auto& c = h.counters();
   pyb::dict d, by;
@@ -446,8 +460,19 @@ void bind_sim(pyb::module_& m) {
          "The member the lagg would send this (untagged) frame on; '' if none.");
 
   pyb::class_<Network>(m, "Network", "Hosts, switches and links in virtual time (fwd/sim/network.hpp).")
-      .def(pyb::init([](std::uint64_t seed) { return std::make_unique<Network>(NetworkConfig{seed}); }),
-           pyb::arg("seed") = 1)
+      .def(pyb::init([](std::uint64_t seed, const pyb::object& max_frames, const pyb::object& max_events_pending) {
+             NetworkConfig c;
+             c.seed = seed;
+             if (!max_frames.is_none())
+               c.max_frames = static_cast<std::size_t>(int_field(max_frames, "max_frames", 0, 1LL << 40));
+             if (!max_events_pending.is_none())
+               c.max_events_pending =
+                   static_cast<std::size_t>(int_field(max_events_pending, "max_events_pending", 0, 1LL << 40));
+             return std::make_unique<Network>(c);
+           }),
+           pyb::arg("seed") = 1, pyb::arg("max_frames") = pyb::none(), pyb::arg("max_events_pending") = pyb::none(),
+           "A network; max_frames (default 262144) and max_events_pending (default 4194304) stop a storm with a\n"
+           "ValueError naming the busiest links instead of exhausting memory (0 = no limit).")
       .def("add_host", [](Network& n, const std::string& name, const std::string& os, const pyb::object& hz_arg,
                           const pyb::object& tick_phase, const pyb::object& stack_delay, bool forwarding,
                           const pyb::object& arp_max_age, bool answer_icmp_to_vip) -> Host& {
@@ -532,9 +557,12 @@ void bind_sim(pyb::module_& m) {
                f(pyb::cast(&net, pyb::return_value_policy::reference));
              });
            }, pyb::arg("t"), pyb::arg("callback"), "Calls callback(network) at virtual time t.")
-      .def("run_until", [](Network& n, const pyb::object& t) { return n.run_until(time_arg(t)); }, pyb::arg("t"),
-           "Runs every event up to t (seconds); returns how many ran.")
-      .def("run_for", [](Network& n, const pyb::object& d) { return n.run_for(time_arg(d)); }, pyb::arg("duration"))
+      .def("run_until", [](Network& n, const pyb::object& t) { return run_interruptible(n, time_arg(t)); }, pyb::arg("t"),
+           "Runs every event up to t (seconds); returns how many ran. Runs in slices with the GIL released and\n"
+           "checks for signals between them: Ctrl-C raises KeyboardInterrupt within a fraction of a second\n"
+           "(the network stops at the last event run and can be run on).")
+      .def("run_for", [](Network& n, const pyb::object& d) { return run_interruptible(n, n.now() + time_arg(d)); },
+           pyb::arg("duration"))
       .def_property_readonly("now", [](const Network& n) { return n.now().seconds(); })
       .def_property_readonly("now_ns", [](const Network& n) { return n.now().ns; })
       .def_property_readonly("events", &Network::events)

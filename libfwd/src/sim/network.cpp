@@ -258,10 +258,42 @@ void Network::ensure_started() {
 }
 
 std::uint64_t Network::run_until(Time t) {
-  ensure_started();
-  const std::uint64_t n = engine_.run_until(t, [this](const Engine<Payload>::Entry& e) { dispatch(e); });
-  collect_switch_events();
+  std::uint64_t n = 0;
+  for (bool done = false; !done;) n += run_slice(t, 1u << 16, done);
   return n;
+}
+
+std::uint64_t Network::run_slice(Time t, std::uint64_t max_events, bool& done) {
+  ensure_started();
+  const std::uint64_t n =
+      engine_.run_until(t, [this](const Engine<Payload>::Entry& e) { dispatch(e); }, max_events, &over_limit_);
+  done = n < max_events && !over_limit_;  // a full slice may have ended exactly at `t`: the next one runs 0
+  check_limits();
+  collect_switch_events();
+  if (done) pool_.trim();
+  return n;
+}
+
+// A storm is stopped with the links that carry it: in a loop, the busiest directions are the
+// loop's own cables.
+void Network::check_limits() const {
+  const bool frames = cfg_.max_frames && pool_.in_use() > cfg_.max_frames;
+  const bool events = cfg_.max_events_pending && engine_.pending() > cfg_.max_events_pending;
+  if (!frames && !events) return;
+  std::vector<std::pair<std::uint64_t, std::string>> busy;
+  for (const auto& L : links_)
+    for (int d = 0; d < 2; ++d)
+      if (L.dir[d].in_flight) busy.emplace_back(L.dir[d].in_flight, L.name[d] + " -> " + L.name[1 - d]);
+  std::sort(busy.begin(), busy.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string where;
+  for (std::size_t i = 0; i < busy.size() && i < 6; ++i)
+    where += fmt::format("{}{} ({} frames)", i ? ", " : "", busy[i].second, busy[i].first);
+  throw Error(fmt::format(
+      "broadcast storm or runaway traffic: {} frames in flight and {} events pending at t={:.9f} s (limits "
+      "max_frames={}, max_events_pending={}); busiest links: {} - a switching loop without STP floods without "
+      "end: break the loop or raise the limits",
+      pool_.in_use(), engine_.pending(), engine_.now().seconds(), cfg_.max_frames, cfg_.max_events_pending,
+      where.empty() ? "none" : where));
 }
 
 void Network::dispatch(const Engine<Payload>::Entry& e) {
@@ -333,6 +365,8 @@ void Network::transmit(std::uint32_t link, int dir, FrameRef f, Time at) {
   Link& L = links_[link];
   Dir& D = L.dir[dir];
   const std::uint16_t len = pool_.slot(f).len;
+  if (cfg_.max_frames && pool_.in_use() > cfg_.max_frames) [[unlikely]]
+    over_limit_ = true;  // run_slice stops after this event and reports the storm
   ++D.counters.tx;
   D.counters.bytes += len;
   if (!L.up) {

@@ -298,6 +298,48 @@ TEST(Network, FullSizeFrameTaggedOnTrunkAndUncabledCopiesCounted) {
   EXPECT_NE(a.to_text().find("1 to ports with no cable"), std::string::npos) << a.to_text();
 }
 
+// Issue 11: a loop of four switches without STP multiplies one broadcast without end; the run
+// stops with an error naming the storm and the loop's links instead of exhausting memory.
+TEST(Network, SwitchLoopStormStopsWithAClearError) {
+  Network net({.seed = 1, .max_frames = 20000});
+  for (int i = 0; i < 4; ++i)
+    net.add_switch("sw" + std::to_string(i), l2::SwitchConfig::defaults(l2::Profile::vendor),
+                   {{.name = "l0"}, {.name = "l1"}, {.name = "r0"}, {.name = "r1"}, {.name = "h"}});
+  // Two cables between neighbours: every flood leaves on three ports, so copies multiply.
+  for (int i = 0; i < 4; ++i)
+    for (const char* k : {"0", "1"})
+      net.connect("sw" + std::to_string(i) + ":r" + k, "sw" + std::to_string((i + 1) % 4) + ":l" + k);
+  Host& h = net.add_host({.name = "h0"});
+  h.add_nic("em0", mac("02:00:00:00:00:01"));
+  net.connect("h0:em0", "sw0:h");
+  const auto bcast = fwd::net::FrameBuilder().eth(Mac::broadcast(), mac("02:00:00:00:00:01")).ethertype(0x88b5).payload(
+      std::vector<std::uint8_t>(46, 0)).build();
+  net.send_frame_at(Time::from_ms(1), "h0", "em0", bcast);
+  try {
+    net.run_until(Time::from_s(1));
+    FAIL() << "no error";
+  } catch (const fwd::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("broadcast storm"), std::string::npos) << m;
+    EXPECT_NE(m.find("max_frames=20000"), std::string::npos) << m;
+    EXPECT_NE(m.find(" -> sw"), std::string::npos) << m;  // the loop's links are named
+    EXPECT_EQ(m.find("h0:em0 ->"), std::string::npos) << m;
+  }
+  EXPECT_LT(net.frames_in_use(), 20100u);  // stopped at the event that crossed the limit
+}
+
+TEST(Network, FramePoolShrinksAfterABurst) {
+  Star s;
+  const auto f = fwd::net::FrameBuilder().eth(mac("02:00:00:00:01:01"), mac("02:00:00:00:01:00")).ethertype(0x88b5).payload(
+      std::vector<std::uint8_t>(46, 0)).build();
+  for (int i = 0; i < 20000; ++i) s.net.send_frame_at(Time::from_ms(1), "h0", "em0", f);
+  s.net.run_until(Time::from_ms(1));
+  EXPECT_GE(s.net.frames_allocated(), 20000u);
+  s.net.run_until(Time::from_ms(100));
+  EXPECT_LT(s.net.frames_in_use(), 16u);
+  EXPECT_LE(s.net.frames_allocated(), 4u * 256u);
+}
+
 TEST(Network, SameInputsSameRun) {
   auto run = [] {
     CarpPair p;
