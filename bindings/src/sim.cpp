@@ -491,7 +491,9 @@ void bind_sim(pyb::module_& m) {
              return n.add_host(std::move(c));
            }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = pyb::none(), pyb::arg("tick_phase") = 0.0,
            pyb::arg("stack_delay") = 15e-6, pyb::arg("forwarding") = false, pyb::arg("arp_max_age") = 1200.0,
-           pyb::arg("answer_icmp_to_vip") = true, pyb::return_value_policy::reference_internal)
+           pyb::arg("answer_icmp_to_vip") = true, pyb::return_value_policy::reference_internal,
+           "A host. os: freebsd-9.3, freebsd-10 or linux; hz: kern.hz (timer ticks; 0 = exact), default 1000 for\n"
+           "FreeBSD and 0 (exact timers) for linux.")
       .def("add_switch", [](Network& n, const std::string& name, std::vector<l2::PortConfig> ports, const std::string& profile,
                             const pyb::object& latency, const pyb::object& ageing, bool vlan_aware, const pyb::object& flap) -> l2::Switch& {
              l2::SwitchConfig c = l2::SwitchConfig::defaults(l2::parse_profile(profile));
@@ -552,9 +554,15 @@ void bind_sim(pyb::module_& m) {
              n.set_link_up_at(time_arg(t), ep, up);
            }, pyb::arg("t"), pyb::arg("endpoint"), pyb::arg("up"))
       .def("at", [](Network& n, const pyb::object& t, pyb::function f) {
-             n.at(time_arg(t), [f](Network& net) {
+             // run_until releases the GIL: the callback's reference is dropped (the action is
+             // destroyed after it ran) with the GIL taken again, never without it.
+             std::shared_ptr<pyb::function> held(new pyb::function(std::move(f)), [](pyb::function* p) {
                pyb::gil_scoped_acquire g;
-               f(pyb::cast(&net, pyb::return_value_policy::reference));
+               delete p;
+             });
+             n.at(time_arg(t), [held](Network& net) {
+               pyb::gil_scoped_acquire g;
+               (*held)(pyb::cast(&net, pyb::return_value_policy::reference));
              });
            }, pyb::arg("t"), pyb::arg("callback"), "Calls callback(network) at virtual time t.")
       .def("run_until", [](Network& n, const pyb::object& t) { return run_interruptible(n, time_arg(t)); }, pyb::arg("t"),

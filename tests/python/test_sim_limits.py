@@ -110,3 +110,21 @@ def test_uncabled_switch_port_copies_are_accounted():
     assert acc["switch_copies"] == 2 and acc["switch_copies_unlinked"] == 2 and acc["switch_copies_linked"] == 0
     assert acc["balanced"]
     assert "2 to ports with no cable" in acc["text"]
+
+
+def test_callbacks_run_and_are_released_safely_while_the_gil_is_released():
+    # run_until releases the GIL; each scheduled callback must still be called, and dropped, with it
+    # (dropping a Python reference without the GIL crashed the seed command).
+    net = busy_network()
+    seen = []
+    for k in range(2000):
+        payload = [k] * 10  # a closure object freed when the action is destroyed
+        net.at(0.0001 * (k + 1), lambda n, p=payload: seen.append((n.now, p[0])))
+    net.run_until(0.3)
+    assert [k for _, k in seen] == list(range(2000))
+
+    def boom(n):
+        raise RuntimeError("from a callback")
+    net.at(0.31, boom)
+    with pytest.raises(RuntimeError, match="from a callback"):
+        net.run_until(0.4)
