@@ -48,8 +48,9 @@ void wire(const std::uint8_t* frame, std::size_t len, Time now, std::vector<carp
   }
 }
 
-sim::Network build() {
-  sim::Network net({.seed = 7, .max_frames = 4096, .max_events_pending = 65536});
+std::unique_ptr<sim::Network> build() {
+  auto owner = std::make_unique<sim::Network>(sim::NetworkConfig{.seed = 7, .max_frames = 4096, .max_events_pending = 65536});
+  sim::Network& net = *owner;
   sim::Host& t = net.add_host({.name = "t", .forwarding = true});
   t.add_nic("ix0", net::Mac::parse("90:e2:ba:0d:0a:98"));
   t.add_nic("ix1", net::Mac::parse("90:e2:ba:0d:0a:99"));
@@ -71,7 +72,7 @@ sim::Network build() {
     x.add_nic("em0", net::Mac::parse(n[1] == '0' ? "02:00:00:00:00:01" : "02:00:00:00:00:02"));
     net.connect(std::string(n) + ":em0", std::string("t:ix") + n[1]);
   }
-  return net;
+  return owner;
 }
 
 }  // namespace
@@ -84,7 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     carp::ActionBuffer out;
     inst.back().start(Time{}, out);
   }
-  sim::Network net = build();
+  const auto owner = build();
+  sim::Network& net = *owner;
   Time now = Time::from_ms(1);
   // Records: [port, time step, length] then `length` frame bytes.
   std::size_t at = 0;
