@@ -128,3 +128,15 @@ def test_callbacks_run_and_are_released_safely_while_the_gil_is_released():
     net.at(0.31, boom)
     with pytest.raises(RuntimeError, match="from a callback"):
         net.run_until(0.4)
+
+
+def test_absurd_connection_rates_are_refused_with_a_clear_error():
+    from conftest import run_fwd
+    p = run_fwd("seed", "--conn-rate", "1e9", "--no-files", "--no-real-ip")
+    assert p.returncode == 2 and "--conn-rate 1e+09: expected 0 (none) to 1e6" in p.stderr
+    net = sim.Network()
+    a = net.add_host("a")
+    a.add_nic("em0", "02:00:00:00:00:0a")
+    a.add_address("em0", "10.0.0.1/24")
+    with pytest.raises(ValueError, match="above 1e6/s"):
+        a.tcp_connects("10.0.0.2", rate=1e9)

@@ -403,6 +403,10 @@ def run(args):
         print("error: --window-ms must be in (0, 1001]: the window ends at fw-a's next advert, 1.001 s apart",
               file=sys.stderr)
         return 2
+    if not 0 <= args.conn_rate <= 1e6:
+        print(f"error: --conn-rate {args.conn_rate:g}: expected 0 (none) to 1e6 connections per second",
+              file=sys.stderr)
+        return 2
     res = run_all(opts)
     files = [] if args.no_files else write_outputs(res, args.out)
     pub = public(res)

@@ -130,6 +130,11 @@ void Host::tcp_input(IfaceId ifc, FrameRef f, std::size_t l3, Time now) {
 std::size_t Host::tcp_connects(const TcpConnectConfig& c) {
   if (!(c.rate_per_s > 0) || !std::isfinite(c.rate_per_s))
     throw Error(fmt::format("host '{}': connection rate {} must be > 0", cfg_.name, c.rate_per_s));
+  // One connect() per microsecond is already beyond what one real host's stack does; above it
+  // the generator would only simulate EADDRNOTAVAIL failures, one event each.
+  if (c.rate_per_s > 1e6)
+    throw Error(fmt::format("host '{}': connection rate {:g}/s is above 1e6/s (one connect() per microsecond)",
+                            cfg_.name, c.rate_per_s));
   const std::vector<net::Ipv4> dsts = c.dsts.empty() ? std::vector<net::Ipv4>{c.dst} : c.dsts;
   for (const auto& d : dsts)
     if (!lookup(d)) throw Error(fmt::format("host '{}': no route to {}", cfg_.name, d.to_string()));
@@ -169,11 +174,12 @@ void Host::tcp_gen_timer(std::uint32_t app, Time now) {
   constexpr std::uint32_t first = 10000, span = 55536;
   bool found = false;
   std::uint32_t p = 0;
-  for (int draw = 0; draw < 64 && !found; ++draw) {
+  const bool full = T.conns.size() >= span;  // every port held: no search (EADDRNOTAVAIL at once)
+  for (int draw = 0; draw < 64 && !found && !full; ++draw) {
     p = first + static_cast<std::uint32_t>(net_.rng().next() % span);
     found = !T.port_used(static_cast<std::uint16_t>(p));
   }
-  if (!found) {
+  if (!found && !full) {
     std::int32_t q = p < first + span - 1 ? T.free_port(p + 1, first + span - 1) : -1;
     if (q < 0) q = T.free_port(first, p);
     if (q >= 0) { p = static_cast<std::uint32_t>(q); found = true; }
