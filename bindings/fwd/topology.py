@@ -8,6 +8,7 @@ Every problem is reported as a TopologyError (a ValueError) whose message starts
 Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
 
     seed: 1                      # every random draw of the run
+    max_frames: 262144           # frames alive at once before a storm stops the run (0 = no limit)
     until: 10s                   # default run length for `python3 -m fwd sim`
     hosts:
       NAME:
@@ -186,7 +187,7 @@ _HOST_KEYS = ("os", "hz", "tick_phase", "stack_delay", "forwarding", "arp_max_ag
 _SWITCH_KEYS = ("profile", "latency", "ageing", "vlan_aware", "ports", "flap")
 _PORT_KEYS = ("name", "lag", "lag_spec", "vlan_mode", "tag", "trunks", "pvid", "vlans", "untagged", "learning",
               "flood", "mac")
-_TOP_KEYS = ("seed", "until", "hosts", "switches", "links", "faults", "events")
+_TOP_KEYS = ("seed", "until", "max_frames", "max_events_pending", "hosts", "switches", "links", "faults", "events")
 
 
 def build(data, name="<topology>"):
@@ -196,7 +197,8 @@ def build(data, name="<topology>"):
     seed = data.get("seed", 1)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise c.err(c.line_of(data, "seed"), f"seed must be a non-negative integer, got {seed!r}")
-    net = _sim.Network(seed=seed)
+    limits = {k: data[k] for k in ("max_frames", "max_events_pending") if k in data}
+    net = c.call(c.line_of(data, "seed"), "topology", _sim.Network, seed=seed, **limits)
     settings = {"until": c.time(data["until"], "until", c.line_of(data, "until")) if "until" in data else None,
                 "pings": [], "tcp": []}
     hosts = c.mapping(data.get("hosts", _LDict()), "hosts", c.line_of(data, "hosts"))

@@ -140,3 +140,34 @@ def test_absurd_connection_rates_are_refused_with_a_clear_error():
     a.add_address("em0", "10.0.0.1/24")
     with pytest.raises(ValueError, match="above 1e6/s"):
         a.tcp_connects("10.0.0.2", rate=1e9)
+
+
+STORM = """\
+max_frames: 5000
+hosts:
+  h0:
+    nics: {em0: "02:00:00:00:00:01"}
+switches:
+  sw0: {profile: vendor, ports: [{name: a0}, {name: a1}, {name: b0}, {name: h}]}
+  sw1: {profile: vendor, ports: [{name: a0}, {name: a1}, {name: b0}]}
+links:
+  - [sw0:a0, sw1:a0]
+  - [sw0:a1, sw1:a1]
+  - [sw0:b0, sw1:b0]
+  - [h0:em0, sw0:h]
+events:
+  - {at: 1ms, host: h0, send: {iface: em0, frame: "ffffffffffff02000000000188b5%s"}}
+""" % ("00" * 46)
+
+
+def test_topology_storm_stops_with_exit_2_and_the_loop_named(tmp_path):
+    from conftest import run_fwd
+    f = tmp_path / "storm.yaml"
+    f.write_text(STORM)
+    p = run_fwd("sim", str(f), "--until", "10s")
+    assert p.returncode == 2, p.stderr
+    assert "broadcast storm" in p.stderr and "max_frames=5000" in p.stderr
+    assert "sw0:a0 -> sw1:a0" in p.stderr or "sw1:a0 -> sw0:a0" in p.stderr
+    f.write_text(STORM.replace("max_frames: 5000", "max_frames: -1"))
+    p = run_fwd("sim", str(f))
+    assert p.returncode == 2 and "max_frames: -1 is out of range" in p.stderr
