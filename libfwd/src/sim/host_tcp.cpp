@@ -96,15 +96,11 @@ void Host::tcp_input(IfaceId ifc, FrameRef f, std::size_t l3, Time now) {
     return;
   }
   if ((flags & (net::tcp_flags::syn | net::tcp_flags::ack)) == (net::tcp_flags::syn | net::tcp_flags::ack)) {
-    for (std::size_t i = 0; i < T.conns.size(); ++i) {
-      detail::TcpConn& c = T.conns[i];
-      if (c.lport != dport || c.raddr != src || c.rport != sport) continue;
-      if (ack != c.iss + 1) break;
-      auto& att = T.apps[c.app]->res.attempts[c.attempt];
-      att.established_ns = now.ns;
-      const detail::TcpConn done = c;
-      T.set_port(done.lport, false);
-      T.conns.erase(T.conns.begin() + static_cast<std::ptrdiff_t>(i));
+    const std::uint32_t i = T.by_port.empty() ? T.none : T.by_port[dport];
+    if (i != T.none && T.conns[i].raddr == src && T.conns[i].rport == sport && ack == T.conns[i].iss + 1) {
+      const detail::TcpConn done = T.conns[i];
+      T.apps[done.app]->res.attempts[done.attempt].established_ns = now.ns;
+      T.remove(i);
       ++counters_.delivered;
       net_.pool().free(f);
       tcp_send(done.laddr, done.raddr, done.lport, done.rport, done.iss + 1, seq + 1, net::tcp_flags::ack,
@@ -174,7 +170,7 @@ void Host::tcp_gen_timer(std::uint32_t app, Time now) {
   constexpr std::uint32_t first = 10000, span = 55536;
   bool found = false;
   std::uint32_t p = 0;
-  const bool full = T.conns.size() >= span;  // every port held: no search (EADDRNOTAVAIL at once)
+  const bool full = T.live >= span;  // every port held: no search (EADDRNOTAVAIL at once)
   for (int draw = 0; draw < 64 && !found && !full; ++draw) {
     p = first + static_cast<std::uint32_t>(net_.rng().next() % span);
     found = !T.port_used(static_cast<std::uint16_t>(p));
@@ -188,14 +184,13 @@ void Host::tcp_gen_timer(std::uint32_t app, Time now) {
     ++a.res.addr_unavailable;
   } else {
     c.lport = static_cast<std::uint16_t>(p);
-    T.set_port(c.lport, true);
     c.iss = static_cast<std::uint32_t>(net_.rng().next());
     c.app = app;
     c.attempt = static_cast<std::uint32_t>(a.res.attempts.size());
     c.started = now;
     c.due = tcp_rto(0, now, c.final, now);
     a.res.attempts.push_back({now.ns, -1, 1, dst, c.lport});
-    T.conns.push_back(c);
+    T.add(c);
     tcp_send(c.laddr, c.raddr, c.lport, c.rport, c.iss, 0, net::tcp_flags::syn, now);
     tcp_rearm();
   }
@@ -209,19 +204,24 @@ void Host::tcp_gen_timer(std::uint32_t app, Time now) {
 
 void Host::tcp_conn_timer(Time now) {
   auto& T = *tcp_;
-  for (std::size_t i = 0; i < T.conns.size();) {
+  // Every attempt due by now, in creation order (the order the sockets were opened).
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> due;
+  for (auto it = T.due.begin(); it != T.due.end() && std::get<0>(*it) <= now.ns; ++it)
+    due.emplace_back(std::get<1>(*it), std::get<2>(*it));
+  std::sort(due.begin(), due.end());
+  for (const auto& [seq, i] : due) {
     detail::TcpConn& c = T.conns[i];
-    if (c.due > now) { ++i; continue; }
     if (c.final) {  // connection attempt abandoned (ETIMEDOUT)
-      T.set_port(c.lport, false);
-      T.conns.erase(T.conns.begin() + static_cast<std::ptrdiff_t>(i));
+      T.remove(i);
       continue;
     }
     ++c.shift;
-    c.due = tcp_rto(c.shift, now, c.final, c.started);
+    bool final = false;
+    const Time next = tcp_rto(c.shift, now, final, c.started);
+    c.final = final;
+    T.reschedule(i, next);
     ++T.apps[c.app]->res.attempts[c.attempt].syn_sent;
     tcp_send(c.laddr, c.raddr, c.lport, c.rport, c.iss, 0, net::tcp_flags::syn, now);
-    ++i;
   }
   tcp_rearm();
 }
@@ -229,10 +229,8 @@ void Host::tcp_conn_timer(Time now) {
 void Host::tcp_rearm() {
   auto& T = *tcp_;
   if (T.conn_slot == 0xffffffffu) return;
-  if (T.conns.empty()) { disarm(T.conn_slot); return; }
-  Time due{INT64_MAX};
-  for (const auto& c : T.conns) due = std::min(due, c.due);
-  arm(T.conn_slot, due);
+  if (T.live == 0) { disarm(T.conn_slot); return; }
+  arm(T.conn_slot, Time{std::get<0>(*T.due.begin())});
 }
 
 }  // namespace fwd::sim

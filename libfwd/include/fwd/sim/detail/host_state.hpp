@@ -7,6 +7,8 @@
 #include <bit>
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "fwd/sim/carp.hpp"
@@ -46,6 +48,7 @@ struct TcpConn {
   std::uint32_t shift = 0;  // retransmissions so far (t_rxtshift)
   bool final = false;       // `due` ends the attempt instead of retransmitting
   Time started{}, due{};
+  std::uint64_t seq = 0;    // creation order: same-time retransmissions leave in this order
 };
 
 /// A SYN-cache entry of a listener (SYN received, SYN-ACK sent).
@@ -65,7 +68,47 @@ struct TcpGenApp {
 
 struct HostTcp {
   std::vector<std::uint16_t> listeners;
+  /// Connecting sockets in stable slots (free slots reused), found by local port (lport is
+  /// unique among them) and by due time: tens of thousands pending cost O(log n) each, not O(n).
   std::vector<TcpConn> conns;
+  std::vector<std::uint32_t> free_conns;
+  std::vector<std::uint32_t> by_port;  // lport -> slot, allocated with the first connection
+  std::set<std::tuple<std::int64_t, std::uint64_t, std::uint32_t>> due;  // (due ns, seq, slot)
+  std::size_t live = 0;
+  std::uint64_t next_seq = 0;
+  static constexpr std::uint32_t none = 0xffffffffu;
+  std::uint32_t add(TcpConn c) {
+    if (by_port.empty()) by_port.assign(65536, none);
+    c.seq = next_seq++;
+    std::uint32_t s;
+    if (free_conns.empty()) {
+      s = static_cast<std::uint32_t>(conns.size());
+      conns.push_back(c);
+    } else {
+      s = free_conns.back();
+      free_conns.pop_back();
+      conns[s] = c;
+    }
+    by_port[c.lport] = s;
+    due.emplace(c.due.ns, c.seq, s);
+    set_port(c.lport, true);
+    ++live;
+    return s;
+  }
+  void remove(std::uint32_t s) {
+    const TcpConn& c = conns[s];
+    due.erase({c.due.ns, c.seq, s});
+    by_port[c.lport] = none;
+    set_port(c.lport, false);
+    free_conns.push_back(s);
+    --live;
+  }
+  void reschedule(std::uint32_t s, Time when) {
+    TcpConn& c = conns[s];
+    due.erase({c.due.ns, c.seq, s});
+    c.due = when;
+    due.emplace(c.due.ns, c.seq, s);
+  }
   /// Local ports of `conns` (one bit per port): the ephemeral-port search tests a bit, not the list.
   std::array<std::uint64_t, 1024> lport_used{};
   bool port_used(std::uint16_t p) const { return (lport_used[p >> 6] >> (p & 63)) & 1u; }
