@@ -20,6 +20,7 @@
 ///   Drop d = inst.on_advert(now, *a, out);       // vhid/version/auth checks + state logic
 ///   inst.on_send_result(now, ok, out);           // once per SendAdvert, right after sending it
 ///   inst.on_link(now, up, out);  inst.admin(now, up, out);  inst.force_state(now, s, out);
+///   inst.freeze(now); inst.resume(now, out);     // SIGSTOP / SIGCONT of the daemon
 ///   inst.demote(now, delta, out);                // sysctl-style demotion of this node
 ///   inst.apply_node_demotion(now, delta, out);   // forward a sibling's DemotionChanged
 ///   advert_frame(cfg, send.fields, params);      // exact frame bytes of a SendAdvert
