@@ -84,9 +84,16 @@ Built seed_ping(std::uint32_t count) {
     h.add_address("vlan2", std::string("192.168.80.") + f.last + "/24");
     h.add_address("vlan2", std::string("fd00:0:0:80::") + f.last + "/64");
     h.add_address("vlan3", std::string("192.168.0.") + f.last + "/24");
-    h.add_carp("vlan2", {.vhid = 2, .advskew = f.skew, .vip4 = {fwd::net::Ipv4::parse("192.168.80.254")},
-                         .vip6 = {fwd::net::Ipv6::parse("fd00:0:0:80::254")}});
-    h.add_carp("vlan3", {.vhid = 4, .advskew = f.skew, .vip4 = {fwd::net::Ipv4::parse("192.168.0.254")}});
+    namespace carp = fwd::sim::carp;
+    carp::Config c2 = carp::Config::defaults(carp::Profile::freebsd_9_3, 2);
+    c2.advskew = f.skew;
+    c2.vips4 = {fwd::net::Ipv4::parse("192.168.80.254")};
+    c2.vips6 = {fwd::net::Ipv6::parse("fd00:0:0:80::254")};
+    h.add_carp("vlan2", c2);
+    carp::Config c4 = carp::Config::defaults(carp::Profile::freebsd_9_3, 4);
+    c4.advskew = f.skew;
+    c4.vips4 = {fwd::net::Ipv4::parse("192.168.0.254")};
+    h.add_carp("vlan3", c4);
     ports.push_back({.name = f.name, .vlan_mode = l2::VlanMode::trunk, .trunks = {2, 3},
                      .lag = l2::LagConfig{.members = {std::string(f.name) + "/ix0", std::string(f.name) + "/ix1"}}});
     ++n;

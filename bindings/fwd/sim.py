@@ -17,11 +17,11 @@ switches whose ports are fwd.l2 PortConfig objects. Events at the same nanosecon
 order they were scheduled; nothing reads the wall clock. See fwd/sim/network.hpp and host.hpp.
 """
 from ._fwd.l2 import FlapConfig, LagConfig, PortConfig  # noqa: F401  (ports of switches)
-from ._fwd.sim import (Capture, Host, Network, PingResult, format_frame,  # noqa: F401
-                       host_drop_reasons, parse_time)
+from ._fwd.sim import (Capture, Host, Network, PingResult, carp_settings,  # noqa: F401
+                       format_frame, host_drop_reasons, parse_time)
 
 __all__ = ["Network", "Host", "Capture", "PingResult", "PortConfig", "LagConfig", "FlapConfig",
-           "format_frame", "parse_time", "host_drop_reasons", "load"]
+           "format_frame", "parse_time", "host_drop_reasons", "carp_settings", "load"]
 
 
 def load(path):

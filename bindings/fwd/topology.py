@@ -8,6 +8,7 @@ Every problem is reported as a TopologyError (a ValueError) whose message starts
 Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
 
     seed: 1                      # every random draw of the run
+    max_frames: 262144           # frames alive at once before a storm stops the run (0 = no limit)
     until: 10s                   # default run length for `python3 -m fwd sim`
     hosts:
       NAME:
@@ -25,8 +26,12 @@ Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
         ecmp: "linux-6.18:policy=1;seed=0x1234abcd"   # multipath settings (fwd.route spec), or
                                                       # {ipv4: SPEC, ipv6: SPEC}
         local: [198.18.0.0/24]   # prefixes the host owns (fwd.path ends flows to them there)
-        carp: [{iface: vlan2, vhid: 2, advbase: 1, advskew: 0, vip: [192.168.80.254], vip6: [...],
-                profile: freebsd-9.3, preempt: false}]
+        carp: [{iface: vlan2, vhid: 2, profile: freebsd-9.3, advbase: 1, advskew: 0,
+                vips4: [192.168.80.254], vips6: [...], preempt: false}]
+        # carp entries take iface, vhid, profile and the fields of carp::Config (fwd.sim.carp_settings():
+        # priority, adver_int_cs, preempt, use_vmac, initial_state, processing_delay, ...); the
+        # older spellings vip, vip6 and send_error_demotion still read as vips4, vips6, senderr_demotion.
+        # os: linux without hz means exact timers (kern.hz is FreeBSD's).
         listen: [80]
         capture: [vlan2, lagg0]
         ping: [{dst: 192.168.80.254, count: 1000, start: 5s}]
@@ -51,6 +56,9 @@ Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
       - {at: 7s, link_up: fw-a:ix0}
       - {at: 8s, host: fw-a, lagg_blackout: lagg0, duration: 3s}
       - {at: 9s, host: fw-a, carp_silence: 0, duration: 4s}
+      - {at: 9s, host: fw-a, carp_freeze: 0, duration: 4s}   # SIGSTOP the CARP/VRRP process, SIGCONT after
+      - {at: 9s, host: fw-a, iface_down: vlan2}              # ifconfig vlan2 down (carrier untouched)
+      - {at: 9s, host: fw-a, iface_up: vlan2}
       - {at: 9s, host: fw-a, send: {iface: lagg0, frame: "ffffffffffff..."}}
     paths:                       # defaults of `python3 -m fwd path`
       ingress: t1:t1-cli         # where flows enter (NODE:PORT) or originate (NODE)
@@ -69,6 +77,10 @@ import yaml
 
 from . import sim as _sim
 from ._fwd import l2 as _l2
+
+
+# Older spellings of carp::Config fields, still read from files.
+_CARP_OLD_NAMES = {"vip": "vips4", "vip6": "vips6", "send_error_demotion": "senderr_demotion"}
 
 
 class TopologyError(ValueError):
@@ -190,7 +202,8 @@ _HOST_KEYS = ("os", "hz", "tick_phase", "stack_delay", "forwarding", "arp_max_ag
 _SWITCH_KEYS = ("profile", "latency", "ageing", "vlan_aware", "ports", "flap")
 _PORT_KEYS = ("name", "lag", "lag_spec", "vlan_mode", "tag", "trunks", "pvid", "vlans", "untagged", "learning",
               "flood", "mac")
-_TOP_KEYS = ("seed", "until", "hosts", "switches", "links", "faults", "events", "paths")
+_TOP_KEYS = ("seed", "until", "max_frames", "max_events_pending", "hosts", "switches", "links", "faults",
+             "events", "paths")
 _PATHS_KEYS = ("ingress", "src", "dst", "protos", "max_hops")
 
 
@@ -201,7 +214,8 @@ def build(data, name="<topology>"):
     seed = data.get("seed", 1)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise c.err(c.line_of(data, "seed"), f"seed must be a non-negative integer, got {seed!r}")
-    net = _sim.Network(seed=seed)
+    limits = {k: data[k] for k in ("max_frames", "max_events_pending") if k in data}
+    net = c.call(c.line_of(data, "seed"), "topology", _sim.Network, seed=seed, **limits)
     settings = {"until": c.time(data["until"], "until", c.line_of(data, "until")) if "until" in data else None,
                 "pings": [], "tcp": []}
     _build_hosts(c, net, data, settings)
@@ -275,14 +289,22 @@ def _build_hosts(c, net, data, settings):
         for k, cp in enumerate(carps):
             cl = carps.item_lines[k] if getattr(carps, "item_lines", None) else c.line_of(h, "carp")
             cp = c.mapping(cp, f"{what}: carp[{k}]", cl)
-            c.keys(cp, ("iface", "vhid", "advbase", "advskew", "vip", "vip6", "profile", "preempt",
-                        "send_error_demotion", "priority"), f"{what}: carp[{k}]")
-            kw = {x: cp[x] for x in ("advbase", "advskew", "profile", "preempt", "send_error_demotion", "priority") if x in cp}
-            vip = cp.get("vip", [])
-            vip6 = cp.get("vip6", [])
+            fields = tuple(_sim.carp_settings())
+            c.keys(cp, ("iface", "vhid", "profile") + fields + tuple(_CARP_OLD_NAMES), f"{what}: carp[{k}]")
+            kw, given = {}, {}
+            for x, v in cp.items():
+                name = _CARP_OLD_NAMES.get(x, x)
+                if name in given:
+                    raise c.err(cl, f"{what}: carp[{k}]: both {given[name]} and {x} given (the same setting)")
+                given[name] = x
+                if name in ("vips4", "vips6"):
+                    v = [str(a) for a in ([v] if isinstance(v, str) else c.seq(v, f"{what}: carp[{k}]: {x}", cl))]
+                elif name in ("src4", "src6", "garp_target_hw", "profile"):
+                    v = str(v)
+                if name not in ("iface", "vhid"):
+                    kw[name] = v
             c.call(cl, f"{what}: carp[{k}]", host.add_carp, str(c.need(cp, "iface", f"{what}: carp[{k}]")),
-                   c.need(cp, "vhid", f"{what}: carp[{k}]"), vip=[str(x) for x in ([vip] if isinstance(vip, str) else vip)],
-                   vip6=[str(x) for x in ([vip6] if isinstance(vip6, str) else vip6)], **kw)
+                   c.need(cp, "vhid", f"{what}: carp[{k}]"), **kw)
         for p in c.seq(h.get("listen", _LList()), f"{what}: listen", c.line_of(h, "listen")):
             c.call(c.line_of(h, "listen"), f"{what}: listen {p!r}", host.listen, p)
         for i in c.seq(h.get("capture", _LList()), f"{what}: capture", c.line_of(h, "capture")):
@@ -407,14 +429,13 @@ def _build_events(c, net, data):
         el = events.item_lines[k]
         what = f"events[{k}]"
         e = c.mapping(e, what, el)
-        c.keys(e, ("at", "host", "spurious_advert", "link_down", "link_up", "lagg_blackout", "carp_silence",
-                   "duration", "send", "carp_state"), what)
+        kinds = ("spurious_advert", "link_down", "link_up", "lagg_blackout", "carp_silence", "carp_freeze", "send",
+                 "carp_state", "iface_down", "iface_up")
+        c.keys(e, ("at", "host", "duration") + kinds, what)
         at = c.time(c.need(e, "at", what), f"{what}: at", c.line_of(e, "at"))
-        actions = [x for x in ("spurious_advert", "link_down", "link_up", "lagg_blackout", "carp_silence", "send",
-                               "carp_state") if x in e]
+        actions = [x for x in kinds if x in e]
         if len(actions) != 1:
-            raise c.err(el, f"{what}: exactly one action expected (spurious_advert, link_down, link_up, "
-                            f"lagg_blackout, carp_silence, send, carp_state), got {actions or 'none'}")
+            raise c.err(el, f"{what}: exactly one action expected ({', '.join(kinds)}), got {actions or 'none'}")
         act = actions[0]
         if act in ("link_down", "link_up"):
             c.call(el, what, net.set_link_up_at, at, str(e[act]), act == "link_up")
@@ -431,6 +452,18 @@ def _build_events(c, net, data):
             if state not in ("backup", "master", "down", "up"):
                 raise c.err(el, f"{what}: carp_state '{state}': expected backup, master, down, up")
             net.at(at, lambda n, h=hname, i=idx, s=state: n.host(h).carp_force_state(i, s))
+        elif act in ("iface_down", "iface_up"):
+            ifn = str(e[act])
+            c.call(el, what, host.iface_mac, ifn)  # validates the interface now
+            net.at(at, lambda n, h=hname, i=ifn, up=(act == "iface_up"): n.host(h).set_iface_up(i, up))
+        elif act == "carp_freeze":
+            idx = e[act]
+            if not isinstance(idx, int) or isinstance(idx, bool):
+                raise c.err(el, f"{what}: carp_freeze: expected a vhid index (integer), got {idx!r}")
+            c.call(el, what, host.carp_state, idx)  # validates the index now
+            dur = c.time(c.need(e, "duration", what), f"{what}: duration", c.line_of(e, "duration"))
+            net.at(at, lambda n, h=hname, i=idx: n.host(h).carp_freeze(i, True))
+            net.at(at + dur, lambda n, h=hname, i=idx: n.host(h).carp_freeze(i, False))
         elif act in ("lagg_blackout", "carp_silence"):
             dur = c.time(c.need(e, "duration", what), f"{what}: duration", c.line_of(e, "duration"))
             if act == "lagg_blackout":

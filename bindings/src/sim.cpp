@@ -64,6 +64,164 @@ net::Mac mac_of(const pyb::handle& h) {
 
 net::Ipv4 ip_of(const pyb::handle& h) { return net::Ipv4::parse(h.cast<std::string>()); }
 
+// ---- CARP / VRRP settings: the field names of carp::Config, one table ----------------------
+
+bool bool_field(const pyb::handle& v, const char* name) {
+  if (!pyb::isinstance<pyb::bool_>(v))
+    throw pyb::value_error(fmt::format("{}: expected True or False, got {}", name, pyb::repr(v).cast<std::string>()));
+  return v.cast<bool>();
+}
+
+long long int_field(const pyb::handle& v, const char* name, long long lo, long long hi) {
+  if (pyb::isinstance<pyb::bool_>(v) || !pyb::isinstance<pyb::int_>(v))
+    throw pyb::value_error(fmt::format("{}: expected an integer {}..{}, got {}", name, lo, hi,
+                                       pyb::repr(v).cast<std::string>()));
+  const pyb::int_ big = pyb::reinterpret_borrow<pyb::int_>(v);
+  if (big < pyb::int_(lo) || big > pyb::int_(hi))
+    throw pyb::value_error(fmt::format("{}: {} is out of range {}..{}", name, pyb::str(v).cast<std::string>(), lo, hi));
+  return big.cast<long long>();
+}
+
+std::string str_field(const pyb::handle& v, const char* name) {
+  if (!pyb::isinstance<pyb::str>(v))
+    throw pyb::value_error(fmt::format("{}: expected a string, got {}", name, pyb::repr(v).cast<std::string>()));
+  return v.cast<std::string>();
+}
+
+template <class T>
+std::vector<T> addr_list(const pyb::handle& v, const char* name) {
+  std::vector<T> out;
+  if (pyb::isinstance<pyb::str>(v)) {
+    out.push_back(T::parse(v.cast<std::string>()));
+    return out;
+  }
+  if (!pyb::isinstance<pyb::sequence>(v))
+    throw pyb::value_error(fmt::format("{}: expected a list of addresses, got {}", name, pyb::repr(v).cast<std::string>()));
+  for (const auto& x : v) out.push_back(T::parse(str_field(x, name)));
+  return out;
+}
+
+struct CarpField {
+  const char* name;
+  const char* doc;
+  void (*set)(carp::Config&, const pyb::handle&);
+};
+
+#define FWD_INT_FIELD(f, lo, hi, doc) \
+  {#f, doc, [](carp::Config& c, const pyb::handle& v) { c.f = static_cast<decltype(c.f)>(int_field(v, #f, lo, hi)); }}
+#define FWD_BOOL_FIELD(f, doc) {#f, doc, [](carp::Config& c, const pyb::handle& v) { c.f = bool_field(v, #f); }}
+#define FWD_TIME_FIELD(f, doc) {#f, doc, [](carp::Config& c, const pyb::handle& v) { c.f = time_arg(v, #f); }}
+
+// Every carp::Config field a user sets (the host fills carpdev, carpdev_mac, counter_seed,
+// timing and hz). Meanings: fwd/sim/carp.hpp Config.
+const CarpField carp_fields[] = {
+    {"flavor", "VRRP flavour: keepalived (default) or rfc",
+     [](carp::Config&, const pyb::handle&) {}},  // applied first, with the profile's defaults
+    FWD_INT_FIELD(advbase, 1, 255, "CARP advbase / VRRPv2 advert interval, seconds"),
+    FWD_INT_FIELD(advskew, 0, 254, "CARP advskew"),
+    FWD_INT_FIELD(priority, 1, 255, "VRRP priority"),
+    FWD_INT_FIELD(adver_int_cs, 1, 4095, "VRRPv3 advert interval, centiseconds (10 = 0.1 s)"),
+    FWD_BOOL_FIELD(preempt, "preemption (CARP default off, VRRP default on; keepalived nopreempt = False)"),
+    FWD_BOOL_FIELD(allow, "net.inet.carp.allow"),
+    {"vips4", "IPv4 virtual addresses", [](carp::Config& c, const pyb::handle& v) { c.vips4 = addr_list<net::Ipv4>(v, "vips4"); }},
+    {"vips6", "IPv6 virtual addresses", [](carp::Config& c, const pyb::handle& v) { c.vips6 = addr_list<net::Ipv6>(v, "vips6"); }},
+    {"src4", "own IPv4 address used as advert source",
+     [](carp::Config& c, const pyb::handle& v) { c.src4 = net::Ipv4::parse(str_field(v, "src4")); }},
+    {"src6", "own IPv6 address used as advert source",
+     [](carp::Config& c, const pyb::handle& v) { c.src6 = net::Ipv6::parse(str_field(v, "src6")); }},
+    {"pass", "CARP pass (HMAC key)", [](carp::Config& c, const pyb::handle& v) { c.pass = str_field(v, "pass"); }},
+    FWD_BOOL_FIELD(check_auth, "verify the CARP HMAC"),
+    FWD_INT_FIELD(log, 0, 2, "net.inet.carp.log"),
+    FWD_BOOL_FIELD(log_link_state_change, "net.link.log_link_state_change (9.3 carpN lines)"),
+    {"ifname", "9.3 carp interface / VRRP instance name in log lines",
+     [](carp::Config& c, const pyb::handle& v) { c.ifname = str_field(v, "ifname"); }},
+    FWD_BOOL_FIELD(senderr_demotion, "3 failed sends in a row demote"),
+    FWD_INT_FIELD(senderr_demotion_factor, 0, 240, "10+ senderr_demotion_factor"),
+    FWD_INT_FIELD(ifdown_demotion_factor, 0, 240, "10+ ifdown_demotion_factor"),
+    FWD_INT_FIELD(tos, 0, 255, "IPv4 TOS byte of adverts"),
+    FWD_INT_FIELD(traffic_class, 0, 255, "IPv6 traffic class of adverts"),
+    FWD_TIME_FIELD(garp_delay, "wait after each takeover GARP"),
+    FWD_TIME_FIELD(na_delay, "wait after each takeover NA"),
+    FWD_INT_FIELD(garp_count, 0, 100, "GARPs per VIP per burst"),
+    FWD_TIME_FIELD(garp_repeat, "second GARP burst this long after each trigger (0 = none)"),
+    {"garp_target_hw", "ARP target hardware address of GARPs",
+     [](carp::Config& c, const pyb::handle& v) { c.garp_target_hw = mac_of(v); }},
+    FWD_BOOL_FIELD(use_vmac, "VRRP: the virtual MAC as source (keepalived use_vmac)"),
+    FWD_BOOL_FIELD(answer_lower_priority, "VRRP master answers a lower-priority advert at once"),
+    FWD_BOOL_FIELD(accept_mode, "VRRP Accept_Mode"),
+    {"initial_state", "VRRP initial state: 'backup' or 'master'",
+     [](carp::Config& c, const pyb::handle& v) {
+       const std::string t = str_field(v, "initial_state");
+       if (t == "backup" || t == "BACKUP") c.initial_state = carp::State::backup;
+       else if (t == "master" || t == "MASTER") c.initial_state = carp::State::master;
+       else throw pyb::value_error(fmt::format("initial_state '{}': expected backup or master", t));
+     }},
+    FWD_TIME_FIELD(processing_delay, "advert arrival -> answer"),
+    FWD_TIME_FIELD(timer_overhead, "added to every VRRP advert period"),
+    FWD_TIME_FIELD(link_delay, "carpdev link change -> instance sees it"),
+    FWD_TIME_FIELD(late_advert_window, "9.3 late advert race window (0 = off)"),
+};
+#undef FWD_INT_FIELD
+#undef FWD_BOOL_FIELD
+#undef FWD_TIME_FIELD
+
+carp::Config carp_config(int vhid, const std::string& profile, const pyb::kwargs& kw) {
+  if (vhid < 1 || vhid > 255) throw pyb::value_error(fmt::format("vhid {} out of range 1..255", vhid));
+  carp::Flavor flavor = carp::Flavor::keepalived;
+  if (kw.contains("flavor")) flavor = carp::flavor_from_name(str_field(kw["flavor"], "flavor"));
+  carp::Config c = carp::Config::defaults(carp::profile_from_name(profile), static_cast<std::uint8_t>(vhid), flavor);
+  for (const auto& [k, v] : kw) {
+    const std::string key = pyb::str(k).cast<std::string>();
+    const CarpField* f = nullptr;
+    for (const auto& x : carp_fields)
+      if (key == x.name) f = &x;
+    if (!f) {
+      std::string names;
+      for (const auto& x : carp_fields) names += (names.empty() ? "" : ", ") + std::string(x.name);
+      throw pyb::value_error(fmt::format("unknown CARP/VRRP setting '{}': expected one of {}", key, names));
+    }
+    f->set(c, v);
+  }
+  c.validate();
+  return c;
+}
+
+std::string carp_fields_doc() {
+  std::string d =
+      "A CARP vhid (or VRRP instance) on an interface; returns its index on the host.\n\n"
+      "add_carp(iface, vhid, profile='freebsd-9.3', **settings): profile freebsd-9.3, freebsd-10+, vrrp-v2 or\n"
+      "vrrp-v3; settings are carp::Config fields (defaults: the profile's, fwd/sim/carp.hpp). Times are\n"
+      "seconds or strings like '200us'.\n";
+  for (const auto& x : carp_fields) d += fmt::format("  {}: {}\n", x.name, x.doc);
+  return d;
+}
+
+pyb::dict carp_counters_dict(const Host& h, std::size_t i) {
+  const CarpCounters c = h.carp_counters(i);
+  pyb::dict d;
+  d["state_changes"] = c.state_changes;
+  d["adverts_sent"] = c.adverts_sent;
+  d["send_errors"] = c.send_errors;
+  d["garps_sent"] = c.garps_sent;
+  d["nas_sent"] = c.nas_sent;
+  d["log_lines"] = c.log_lines;
+  return d;
+}
+
+// Long runs: slices of events with the GIL released (other Python threads run), a signal check
+// between slices (KeyboardInterrupt within about a slice's time: 2^18 events ≈ 0.1 s).
+std::uint64_t run_interruptible(Network& n, Time t) {
+  std::uint64_t total = 0;
+  for (bool done = false; !done;) {
+    {
+      pyb::gil_scoped_release nogil;
+      total += n.run_slice(t, 1u << 18, done);
+    }
+    if (PyErr_CheckSignals() != 0) throw pyb::error_already_set();
+  }
+  return total;
+}
+
 pyb::dict host_counters(const Host& h) {
   const auto& c = h.counters();
   pyb::dict d, by;
@@ -105,6 +263,11 @@ void bind_sim(pyb::module_& m) {
         "Seconds from a float or a string with a unit ('10ms', '3.5s', '250us', '100ns').");
   m.def("format_frame", [](const pyb::object& f) { auto b = frame_bytes(f); return format_frame(b); }, pyb::arg("frame"),
         "One frame as `tcpdump -e -n` prints it (without the timestamp).");
+  m.def("carp_settings", [] {
+    std::vector<std::string> v;
+    for (const auto& x : carp_fields) v.emplace_back(x.name);
+    return v;
+  }, "Names of the CARP/VRRP settings add_carp accepts (the fields of carp::Config).");
   m.def("host_drop_reasons", [] {
     std::vector<std::string> v;
     for (std::size_t i = 0; i < host_drop_count; ++i) v.push_back(to_string(static_cast<HostDrop>(i)));
@@ -168,33 +331,21 @@ void bind_sim(pyb::module_& m) {
       .def("set_default_route", [](Host& h, const pyb::object& gw) { h.set_default_route(ip_of(gw)); }, pyb::arg("gateway"))
       .def("del_route", &Host::del_route, pyb::arg("cidr"))
       .def_property("forwarding", [](const Host& h) { return h.config().forwarding; }, &Host::set_forwarding)
-      .def("add_carp", [](Host& h, const std::string& iface, int vhid, int advbase, int advskew, std::vector<std::string> vip,
-                          std::vector<std::string> vip6, const std::string& profile, bool preempt,
-                          bool send_error_demotion, int priority) {
-             if (vhid < 1 || vhid > 255) throw pyb::value_error(fmt::format("vhid {} out of range 1..255", vhid));
-             if (advbase < 1 || advbase > 255) throw pyb::value_error(fmt::format("advbase {} out of range 1..255", advbase));
-             if (advskew < 0 || advskew > 254) throw pyb::value_error(fmt::format("advskew {} out of range 0..254", advskew));
-             if (priority < 1 || priority > 255) throw pyb::value_error(fmt::format("priority {} out of range 1..255", priority));
-             CarpSettings s;
-             s.profile = profile;
-             s.vhid = static_cast<std::uint8_t>(vhid);
-             s.advbase = static_cast<std::uint8_t>(advbase);
-             s.advskew = static_cast<std::uint8_t>(advskew);
-             for (const auto& v : vip) s.vip4.push_back(net::Ipv4::parse(v));
-             for (const auto& v : vip6) s.vip6.push_back(net::Ipv6::parse(v));
-             s.preempt = preempt;
-             s.send_error_demotion = send_error_demotion;
-             s.priority = static_cast<std::uint8_t>(priority);
-             return h.add_carp(iface, s);
-           }, pyb::arg("iface"), pyb::arg("vhid"), pyb::arg("advbase") = 1, pyb::arg("advskew") = 0,
-           pyb::arg("vip") = std::vector<std::string>{}, pyb::arg("vip6") = std::vector<std::string>{},
-           pyb::arg("profile") = "freebsd-9.3", pyb::arg("preempt") = false, pyb::arg("send_error_demotion") = true,
-           pyb::arg("priority") = 100, "A CARP vhid (or VRRP VRID) on an interface; returns its index on the host.")
+      .def("add_carp", [](Host& h, const std::string& iface, int vhid, const std::string& profile, const pyb::kwargs& kw) {
+             return h.add_carp(iface, carp_config(vhid, profile, kw));
+           }, pyb::arg("iface"), pyb::arg("vhid"), pyb::arg("profile") = "freebsd-9.3", carp_fields_doc().c_str())
       .def("listen", &Host::listen, pyb::arg("port"))
       .def("capture", &Host::capture, pyb::arg("iface"), pyb::return_value_policy::reference_internal)
       .def_property_readonly("captured_ifaces", &Host::captured_ifaces)
       .def("set_iface_up", [](Host& h, const std::string& i, bool up) { h.set_iface_up(i, up, h.now()); },
-           pyb::arg("iface"), pyb::arg("up"), "Interface administratively up/down now.")
+           pyb::arg("iface"), pyb::arg("up"),
+           "Interface administratively up/down now (ifconfig IF down/up): the host stops sending and receiving on it;\n"
+           "the cable's carrier is untouched (drop carrier with Network.set_link_up_at). Either reaches CARP/VRRP\n"
+           "instances on the interface or above it (CARP: INIT + demotion; VRRP: FAULT, then BACKUP on up).")
+      .def("carp_freeze", [](Host& h, std::size_t i, bool frozen) { h.carp_freeze(i, frozen, h.now()); },
+           pyb::arg("index"), pyb::arg("frozen"),
+           "Stops (True, like SIGSTOP) or resumes (False, SIGCONT) the CARP/VRRP instance now: the VIPs and state stay,\n"
+           "nothing is processed while stopped, received adverts queue and are answered on resume.")
       .def("send_spurious_advert", [](Host& h, std::size_t i) { h.send_spurious_advert(i, h.now()); },
            pyb::arg("index") = 0, "One advert of the vhid now, whatever its state (source vMAC).")
       .def("carp_force_state", [](Host& h, std::size_t i, const std::string& s) { h.carp_force_state(i, s, h.now()); },
@@ -253,6 +404,9 @@ void bind_sim(pyb::module_& m) {
              }
              return out;
            }, pyb::arg("index") = 0, "One dict per attempt: started, established (None: never), syn_sent, dst, sport.")
+      .def("tcp_addr_unavailable", [](const Host& h, std::size_t i) { return h.tcp_result(i).addr_unavailable; },
+           pyb::arg("index") = 0,
+           "Attempts connect() refused with EADDRNOTAVAIL: every ephemeral port 10000..65535 was held (no SYN sent).")
       .def_property_readonly("tcp_listener_stats", [](const Host& h) {
         pyb::dict d;
         d["syns_received"] = h.tcp_syns_received();
@@ -296,12 +450,9 @@ void bind_sim(pyb::module_& m) {
       .def("arp_table", [](const Host& h) { return h.arp_table(h.now()); }, "ARP cache lines at the current time.")
       .def_property_readonly("carp_count", &Host::carp_count)
       .def("carp_state", &Host::carp_state, pyb::arg("index") = 0)
-      .def("carp_state_changes", &Host::carp_state_changes, pyb::arg("index") = 0)
-      .def("carp_adverts_sent", &Host::carp_adverts_sent, pyb::arg("index") = 0)
-      .def("carp_log_lines", &Host::carp_log_lines, pyb::arg("index") = 0)
-      .def("carp_garps_sent", &Host::carp_garps_sent, pyb::arg("index") = 0)
-      .def("carp_nas_sent", &Host::carp_nas_sent, pyb::arg("index") = 0)
-      .def("carp_send_errors", &Host::carp_send_errors, pyb::arg("index") = 0)
+      .def("carp_counters", &carp_counters_dict, pyb::arg("index") = 0,
+           "What the vhid put on the wire and logged: state_changes, adverts_sent, send_errors, garps_sent, nas_sent,\n"
+           "log_lines.")
       .def("carp_vmac", [](const Host& h, std::size_t i) { return h.carp_vmac(i).to_string(); }, pyb::arg("index") = 0)
       .def("carp_next_deadline", [](const Host& h, std::size_t i) -> pyb::object {
         const Time t = h.carp_next_deadline(i);
@@ -317,12 +468,25 @@ void bind_sim(pyb::module_& m) {
          "The member the lagg would send this (untagged) frame on; '' if none.");
 
   pyb::class_<Network>(m, "Network", "Hosts, switches and links in virtual time (fwd/sim/network.hpp).")
-      .def(pyb::init([](std::uint64_t seed) { return std::make_unique<Network>(NetworkConfig{seed}); }),
-           pyb::arg("seed") = 1)
-      .def("add_host", [](Network& n, const std::string& name, const std::string& os, int hz, const pyb::object& tick_phase,
-                          const pyb::object& stack_delay, bool forwarding, const pyb::object& arp_max_age,
-                          bool answer_icmp_to_vip) -> Host& {
-             if (hz < 0 || hz > 1'000'000) throw pyb::value_error(fmt::format("hz {} out of range 0..1000000 (0 = exact timers)", hz));
+      .def(pyb::init([](std::uint64_t seed, const pyb::object& max_frames, const pyb::object& max_events_pending) {
+             NetworkConfig c;
+             c.seed = seed;
+             if (!max_frames.is_none())
+               c.max_frames = static_cast<std::size_t>(int_field(max_frames, "max_frames", 0, 1LL << 40));
+             if (!max_events_pending.is_none())
+               c.max_events_pending =
+                   static_cast<std::size_t>(int_field(max_events_pending, "max_events_pending", 0, 1LL << 40));
+             return std::make_unique<Network>(c);
+           }),
+           pyb::arg("seed") = 1, pyb::arg("max_frames") = pyb::none(), pyb::arg("max_events_pending") = pyb::none(),
+           "A network; max_frames (default 262144) and max_events_pending (default 4194304) stop a storm with a\n"
+           "ValueError naming the busiest links instead of exhausting memory (0 = no limit).")
+      .def("add_host", [](Network& n, const std::string& name, const std::string& os, const pyb::object& hz_arg,
+                          const pyb::object& tick_phase, const pyb::object& stack_delay, bool forwarding,
+                          const pyb::object& arp_max_age, bool answer_icmp_to_vip) -> Host& {
+             // kern.hz is FreeBSD's; a Linux host's timers are exact unless hz is given.
+             const int hz = hz_arg.is_none() ? (os == "linux" ? 0 : 1000)
+                                             : static_cast<int>(int_field(hz_arg, "hz", 0, 1'000'000));
              HostConfig c;
              c.name = name;
              c.os = os;
@@ -333,9 +497,11 @@ void bind_sim(pyb::module_& m) {
              c.arp_max_age = time_arg(arp_max_age);
              c.answer_icmp_to_vip = answer_icmp_to_vip;
              return n.add_host(std::move(c));
-           }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = 1000, pyb::arg("tick_phase") = 0.0,
+           }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = pyb::none(), pyb::arg("tick_phase") = 0.0,
            pyb::arg("stack_delay") = 15e-6, pyb::arg("forwarding") = false, pyb::arg("arp_max_age") = 1200.0,
-           pyb::arg("answer_icmp_to_vip") = true, pyb::return_value_policy::reference_internal)
+           pyb::arg("answer_icmp_to_vip") = true, pyb::return_value_policy::reference_internal,
+           "A host. os: freebsd-9.3, freebsd-10 or linux; hz: kern.hz (timer ticks; 0 = exact), default 1000 for\n"
+           "FreeBSD and 0 (exact timers) for linux.")
       .def("add_switch", [](Network& n, const std::string& name, std::vector<l2::PortConfig> ports, const std::string& profile,
                             const pyb::object& latency, const pyb::object& ageing, bool vlan_aware, const pyb::object& flap) -> l2::Switch& {
              l2::SwitchConfig c = l2::SwitchConfig::defaults(l2::parse_profile(profile));
@@ -396,14 +562,23 @@ void bind_sim(pyb::module_& m) {
              n.set_link_up_at(time_arg(t), ep, up);
            }, pyb::arg("t"), pyb::arg("endpoint"), pyb::arg("up"))
       .def("at", [](Network& n, const pyb::object& t, pyb::function f) {
-             n.at(time_arg(t), [f](Network& net) {
+             // run_until releases the GIL: the callback's reference is dropped (the action is
+             // destroyed after it ran) with the GIL taken again, never without it.
+             std::shared_ptr<pyb::function> held(new pyb::function(std::move(f)), [](pyb::function* p) {
                pyb::gil_scoped_acquire g;
-               f(pyb::cast(&net, pyb::return_value_policy::reference));
+               delete p;
+             });
+             n.at(time_arg(t), [held](Network& net) {
+               pyb::gil_scoped_acquire g;
+               (*held)(pyb::cast(&net, pyb::return_value_policy::reference));
              });
            }, pyb::arg("t"), pyb::arg("callback"), "Calls callback(network) at virtual time t.")
-      .def("run_until", [](Network& n, const pyb::object& t) { return n.run_until(time_arg(t)); }, pyb::arg("t"),
-           "Runs every event up to t (seconds); returns how many ran.")
-      .def("run_for", [](Network& n, const pyb::object& d) { return n.run_for(time_arg(d)); }, pyb::arg("duration"))
+      .def("run_until", [](Network& n, const pyb::object& t) { return run_interruptible(n, time_arg(t)); }, pyb::arg("t"),
+           "Runs every event up to t (seconds); returns how many ran. Runs in slices with the GIL released and\n"
+           "checks for signals between them: Ctrl-C raises KeyboardInterrupt within a fraction of a second\n"
+           "(the network stops at the last event run and can be run on).")
+      .def("run_for", [](Network& n, const pyb::object& d) { return run_interruptible(n, n.now() + time_arg(d)); },
+           pyb::arg("duration"))
       .def_property_readonly("now", [](const Network& n) { return n.now().seconds(); })
       .def_property_readonly("now_ns", [](const Network& n) { return n.now().ns; })
       .def_property_readonly("events", &Network::events)
@@ -435,6 +610,10 @@ void bind_sim(pyb::module_& m) {
         d["switch_flooded"] = a.switch_flooded;
         d["switch_to_host"] = a.switch_to_host;
         d["switch_dropped"] = a.switch_dropped;
+        d["switch_copies"] = a.switch_copies;
+        d["switch_copies_linked"] = a.switch_copies_linked;
+        d["switch_copies_unlinked"] = a.switch_copies_unlinked;
+        d["switch_copies_oversize"] = a.switch_copies_oversize;
         d["host_rx"] = a.host_rx;
         d["host_delivered"] = a.host_delivered;
         d["host_dropped"] = a.host_dropped;

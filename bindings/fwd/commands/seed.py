@@ -73,8 +73,8 @@ def build(opts, gateway=VIP):
         h.add_address("vlan2", f"fd00:0:0:80::{last}/64")
         h.add_address("vlan3", f"192.168.0.{last}/24")
         skew = 0 if name == "fw-a" else 150
-        h.add_carp("vlan2", vhid=2, advbase=1, advskew=skew, vip=[VIP], vip6=["fd00:0:0:80::254"])
-        h.add_carp("vlan3", vhid=4, advbase=1, advskew=skew, vip=[OUTSIDE_VIP])
+        h.add_carp("vlan2", vhid=2, advbase=1, advskew=skew, vips4=[VIP], vips6=["fd00:0:0:80::254"])
+        h.add_carp("vlan3", vhid=4, advbase=1, advskew=skew, vips4=[OUTSIDE_VIP])
         ports.append(PortConfig(name, vlan_mode="trunk", trunks=[2, 3],
                                 lag=LagConfig([f"{name}/ix0", f"{name}/ix1"], spec="")))
     for k, (name, ip, m0, m1, os_) in enumerate(WEB):
@@ -145,9 +145,10 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
     t0 = time.perf_counter()
     net.run_until(t_ping)
     wall += time.perf_counter() - t0
-    base = {"fwb_changes": fwb.carp_state_changes(0), "fwb_logs": fwb.carp_log_lines(0),
-            "fwb_adverts": fwb.carp_adverts_sent(0), "fwb_garps": fwb.carp_garps_sent(0),
-            "fwb_nas": fwb.carp_nas_sent(0), "strays": dict(fwb.strays_by_dst_mac),
+    c0 = fwb.carp_counters(0)
+    base = {"fwb_changes": c0["state_changes"], "fwb_logs": c0["log_lines"],
+            "fwb_adverts": c0["adverts_sent"], "fwb_garps": c0["garps_sent"],
+            "fwb_nas": c0["nas_sent"], "strays": dict(fwb.strays_by_dst_mac),
             "fwb_log_n": len(fwb.log)}
     assert fwa.carp_state(0) == "MASTER" and fwb.carp_state(0) == "BACKUP", "CARP did not settle"
     plan = {}
@@ -205,6 +206,7 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
     send_ns = r.send_ns
     starts = [a for a, _ in windows]
     periods = [b - a for a, b in zip(starts, starts[1:])]
+    c1 = fwb.carp_counters(0)
     out = {
         "mechanism": mech,
         "hz": hz,
@@ -213,11 +215,11 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
         "flap_period_s": sum(periods) / len(periods) if periods else None,
         "window_fraction": (sum(b - a for a, b in windows[:-1]) / (starts[-1] - starts[0])) if len(windows) > 2 else None,
         "mac_moves": len(moves),
-        "backup_state_changes": fwb.carp_state_changes(0) - base["fwb_changes"],
-        "backup_log_lines": fwb.carp_log_lines(0) - base["fwb_logs"],
-        "backup_adverts_sent": fwb.carp_adverts_sent(0) - base["fwb_adverts"],
-        "backup_garps_sent": fwb.carp_garps_sent(0) - base["fwb_garps"],
-        "backup_nas_sent": fwb.carp_nas_sent(0) - base["fwb_nas"],
+        "backup_state_changes": c1["state_changes"] - base["fwb_changes"],
+        "backup_log_lines": c1["log_lines"] - base["fwb_logs"],
+        "backup_adverts_sent": c1["adverts_sent"] - base["fwb_adverts"],
+        "backup_garps_sent": c1["garps_sent"] - base["fwb_garps"],
+        "backup_nas_sent": c1["nas_sent"] - base["fwb_nas"],
         "final_states": {"fw-a": fwa.carp_state(0), "fw-b": fwb.carp_state(0)},
         "ping_dst": ping_dst,
         "ping_sent": r.sent,
@@ -399,6 +401,10 @@ def run(args):
                         via_real_ip=not args.no_real_ip and args.mechanism == "vmac-frame")
     if args.window_ms <= 0 or args.window_ms > 1001:
         print("error: --window-ms must be in (0, 1001]: the window ends at fw-a's next advert, 1.001 s apart",
+              file=sys.stderr)
+        return 2
+    if not 0 <= args.conn_rate <= 1e6:
+        print(f"error: --conn-rate {args.conn_rate:g}: expected 0 (none) to 1e6 connections per second",
               file=sys.stderr)
         return 2
     res = run_all(opts)

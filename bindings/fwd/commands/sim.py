@@ -22,8 +22,7 @@ def report(net, settings):
     for name in net.hosts:
         h = net.host(name)
         hd = {"counters": h.counters, "strays_by_dst_mac": h.strays_by_dst_mac,
-              "carp": [{"state": h.carp_state(i), "vmac": h.carp_vmac(i), "state_changes": h.carp_state_changes(i),
-                        "adverts_sent": h.carp_adverts_sent(i), "log_lines": h.carp_log_lines(i)}
+              "carp": [{"state": h.carp_state(i), "vmac": h.carp_vmac(i), **h.carp_counters(i)}
                        for i in range(h.carp_count)],
               "log": [{"time": t, "text": s} for t, s in h.log]}
         out["hosts"][name] = hd

@@ -44,6 +44,7 @@ const char* to_string(State s) {
     case State::init: return "INIT";
     case State::backup: return "BACKUP";
     case State::master: return "MASTER";
+    case State::fault: return "FAULT";
   }
   return "?";
 }
@@ -104,6 +105,9 @@ Config Config::defaults(Profile p, std::uint8_t vhid, Flavor f) {
         c.garp_repeat = Time::from_s(5);    // vrrp_garp_master_delay
         c.answer_lower_priority = true;     // "forcing new election"
         c.accept_mode = true;
+        c.garp_target_hw = net::Mac::broadcast();  // keepalived's GARPs (carp.md keepalived section)
+        c.processing_delay = Time::from_us(200);   // 0.1–0.4 ms observed
+        c.link_delay = Time::from_ms(5);           // netlink: 3.9–6.2 ms observed
       }
       break;
   }
@@ -135,8 +139,15 @@ void Config::validate() const {
   if (log < 0) throw Error(fmt::format("{}: log level {} is not accepted: expected 0, 1 or 2", who, log));
   if (garp_count < 0 || garp_count > 100)
     throw Error(fmt::format("{}: garp_count {} is not accepted: expected 0…100", who, garp_count));
-  if (garp_delay.ns < 0 || na_delay.ns < 0 || garp_repeat.ns < 0 || late_advert_window.ns < 0)
+  if (garp_delay.ns < 0 || na_delay.ns < 0 || garp_repeat.ns < 0 || late_advert_window.ns < 0 ||
+      processing_delay.ns < 0 || timer_overhead.ns < 0 || link_delay.ns < 0)
     throw Error(fmt::format("{}: negative delays are not accepted", who));
+  const Time hour = Time::from_s(3600);
+  if (processing_delay > hour || timer_overhead > hour || link_delay > hour || garp_repeat > hour)
+    throw Error(fmt::format("{}: processing_delay, timer_overhead, link_delay and garp_repeat must be at most 3600 s", who));
+  if (initial_state != State::backup && initial_state != State::master)
+    throw Error(fmt::format("{}: initial_state {} is not accepted: expected BACKUP or MASTER", who,
+                            to_string(initial_state)));
   if (senderr_demotion_factor < 0 || senderr_demotion_factor > 240 || ifdown_demotion_factor < 0 ||
       ifdown_demotion_factor > 240)
     throw Error(fmt::format("{}: demotion factors must be 0…240", who));
@@ -251,9 +262,21 @@ Instance::Instance(Config c) : cfg_(std::move(c)) {
 }
 
 std::optional<Time> Instance::next_deadline() const {
-  const Time t = std::min({ad_, md4_, md6_, garp_});
+  if (frozen_) return std::nullopt;
+  Time t = std::min({ad_, md4_, md6_});
+  if (!garp_repeats_.empty()) t = std::min(t, garp_repeats_.front());
+  for (const Pending& p : pending_) t = std::min(t, p.due);
   if (t == never) return std::nullopt;
   return t;
+}
+
+Time Instance::vrrp_period() const { return advert_interval(cfg_, 0) + cfg_.timer_overhead; }
+
+void Instance::arm_garp_repeat(Time now) {
+  // keepalived: every trigger schedules its own second burst; a later one replaces nothing.
+  if (cfg_.garp_repeat.ns <= 0) return;
+  const Time t = now + cfg_.garp_repeat;
+  garp_repeats_.insert(std::upper_bound(garp_repeats_.begin(), garp_repeats_.end(), t), t);
 }
 
 int Instance::effective_skew() const {
@@ -401,6 +424,8 @@ void Instance::setrun(Time now, int af, ActionBuffer& out) {
       // setrun arms with the configured advskew; only carp_send_ad_locked uses the demoted one.
       ad_ = now + advert_interval(cfg_, cfg_.advskew);
       break;
+    case State::fault:  // VRRP only; setrun is CARP's
+      break;
   }
 }
 
@@ -408,7 +433,7 @@ void Instance::garp_burst(Time now, Time& cursor, ActionBuffer& out) {
   (void)now;
   for (const auto& vip : cfg_.vips4) {
     for (int i = 0; i < cfg_.garp_count; ++i)
-      out.push_back(SendGratuitousArp{cursor, vip, plan4_.arp_sender, plan4_.garp_src});
+      out.push_back(SendGratuitousArp{cursor, vip, plan4_.arp_sender, plan4_.garp_src, cfg_.garp_target_hw});
     cursor += cfg_.garp_delay;
   }
   for (const auto& vip : cfg_.vips6) {
@@ -433,7 +458,7 @@ void Instance::start(Time now, ActionBuffer& out) {
   started_ = true;
   admin_up_ = true;
   if (!is_carp(cfg_.profile)) {
-    vrrp_start(now, out);
+    vrrp_start(now, out, true);
     return;
   }
   if (cfg_.profile == Profile::freebsd_10) {
@@ -448,9 +473,16 @@ void Instance::start(Time now, ActionBuffer& out) {
   setrun(now, 0, out);
 }
 
-void Instance::vrrp_start(Time now, ActionBuffer& out) {
-  if (!link_up_) return;  // FAULT until the link comes up
-  if (effective_priority() == 255) {
+void Instance::vrrp_start(Time now, ActionBuffer& out, bool initial) {
+  if (!link_up_) {  // FAULT until the link comes up
+    set_state(now, State::fault, r_fault, out);
+    log(now, LogLevel::info, fmt::format("({}) Entering FAULT STATE", cfg_.ifname), out);
+    return;
+  }
+  // The address owner starts as MASTER; so does `state MASTER` in the rfc flavour (vrrpd's
+  // state_init). keepalived starts a non-owner MASTER like a BACKUP (keepalived.conf(5)).
+  if (effective_priority() == 255 ||
+      (initial && cfg_.initial_state == State::master && cfg_.flavor == Flavor::rfc)) {
     vrrp_become_master(now, out);
     return;
   }
@@ -475,16 +507,27 @@ void Instance::carpdev_state(Time now, ActionBuffer& out) {
 }
 
 void Instance::on_timer(Time now, ActionBuffer& out) {
-  for (int guard = 0; guard < 64; ++guard) {
-    const Time t = std::min({ad_, md4_, md6_, garp_});
+  if (frozen_) return;
+  for (int guard = 0; guard < 1'000'000; ++guard) {
+    Time t = std::min({ad_, md4_, md6_});
+    if (!garp_repeats_.empty()) t = std::min(t, garp_repeats_.front());
+    // Queued inputs first on ties: they arrived before the timer expired.
+    std::size_t pk = pending_.size();
+    for (std::size_t k = 0; k < pending_.size(); ++k)
+      if (pending_[k].due <= t && (pk == pending_.size() || pending_[k].due < pending_[pk].due)) pk = k;
+    if (pk != pending_.size()) t = pending_[pk].due;
     if (t == never || t > now) return;
-    if (ad_ == t) {
+    if (pk != pending_.size()) {
+      const Pending p = pending_[pk];
+      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(pk));
+      process(t, p, out);
+    } else if (ad_ == t) {
       ad_ = never;
       if (is_carp(cfg_.profile)) {
         send_ad(t, out);  // 9.3 does not check the state (the §4.3 race relies on it)
       } else if (state_ == State::master) {
         send_ad(t, out);
-        ad_ = t + advert_interval(cfg_, 0);
+        ad_ = t + vrrp_period();
       }
     } else if (md4_ == t || md6_ == t) {
       (md4_ == t ? md4_ : md6_) = never;
@@ -496,13 +539,40 @@ void Instance::on_timer(Time now, ActionBuffer& out) {
         vrrp_become_master(t, out);
       }
     } else {
-      garp_ = never;
+      garp_repeats_.erase(garp_repeats_.begin());
       if (state_ == State::master) {
         Time cursor = t;
         garp_burst(t, cursor, out);
       }
     }
   }
+}
+
+void Instance::process(Time now, const Pending& p, ActionBuffer& out) {
+  if (p.link >= 0) return link_change(now, p.link == 1, out);
+  if (is_carp(cfg_.profile)) carp_advert(now, p.advert, out);
+  else vrrp_advert(now, p.advert, out);
+}
+
+void Instance::freeze(Time now) {
+  (void)now;
+  frozen_ = true;
+}
+
+void Instance::resume(Time now, ActionBuffer& out) {
+  if (!frozen_) return;
+  frozen_ = false;
+  // The queue is read first, one input per processing_delay; timers that expired meanwhile run
+  // after it (an answer to a queued advert re-arms the advert timer anyway).
+  Time last = now;
+  for (Pending& p : pending_) {
+    last += cfg_.processing_delay;
+    p.due = last;
+  }
+  for (Time* t : {&ad_, &md4_, &md6_})
+    if (*t != never && *t < last) *t = last;
+  for (Time& t : garp_repeats_) t = std::max(t, last);
+  on_timer(now, out);
 }
 
 Drop Instance::on_advert(Time now, const Advert& a, ActionBuffer& out) {
@@ -530,6 +600,10 @@ Drop Instance::on_advert(Time now, const Advert& a, ActionBuffer& out) {
     init_counter_ = false;
     counter_ = f.counter;
     ++stats_.accepted;
+    if (frozen_ || cfg_.processing_delay.ns > 0) {
+      pending_.push_back(Pending{frozen_ ? never : now + cfg_.processing_delay, -1, a});
+      return Drop::none;
+    }
     carp_advert(now, a, out);
     return Drop::none;
   }
@@ -540,6 +614,10 @@ Drop Instance::on_advert(Time now, const Advert& a, ActionBuffer& out) {
     if (f.advbase != cfg_.advbase) return drop(Drop::badinterval);  // RFC 3768 §7.1
   }
   ++stats_.accepted;
+  if (frozen_ || cfg_.processing_delay.ns > 0) {
+    pending_.push_back(Pending{frozen_ ? never : now + cfg_.processing_delay, -1, a});
+    return Drop::none;
+  }
   vrrp_advert(now, a, out);
   return Drop::none;
 }
@@ -552,6 +630,7 @@ void Instance::carp_advert(Time now, const Advert& a, ActionBuffer& out) {
   const std::int64_t rx = std::int64_t{f.advbase} * 1'000'000 + f.advskew * std::int64_t{1'000'000} / 256;
   switch (state_) {
     case State::init:
+    case State::fault:
       break;
     case State::master:
       if (own >= rx) {  // better *or equal*: CARP has no address tie-break
@@ -593,12 +672,13 @@ void Instance::vrrp_become_master(Time now, ActionBuffer& out) {
   send_ad(now, out);
   Time cursor = now;
   garp_burst(now, cursor, out);
-  ad_ = now + advert_interval(cfg_, 0);
-  garp_ = cfg_.garp_repeat.ns > 0 ? now + cfg_.garp_repeat : never;
+  ad_ = now + vrrp_period();
+  arm_garp_repeat(now);
 }
 
 void Instance::vrrp_become_backup(Time now, Time master_int, ActionBuffer& out) {
-  ad_ = garp_ = never;
+  ad_ = never;
+  garp_repeats_.clear();  // the second burst is sent only "if still master"
   set_state(now, State::backup, r_higher, out);
   log(now, LogLevel::info, fmt::format("({}) Entering BACKUP STATE", cfg_.ifname), out);
   if (cfg_.profile == Profile::vrrp_v3) master_adver_int_ = master_int;
@@ -618,6 +698,7 @@ void Instance::vrrp_advert(Time now, const Advert& a, ActionBuffer& out) {
                                                        : Time{vrrp_interval_ns(cfg_)};
   switch (state_) {
     case State::init:
+    case State::fault:  // keepalived ignores adverts in FAULT
       break;
     case State::backup:
       if (f.priority == 0) {  // the master resigned: wait only Skew_Time
@@ -642,7 +723,7 @@ void Instance::vrrp_advert(Time now, const Advert& a, ActionBuffer& out) {
       }
       if (f.priority == 0) {
         send_ad(now, out);
-        ad_ = now + advert_interval(cfg_, 0);
+        ad_ = now + vrrp_period();
       } else if (sender_wins) {
         if (f.priority > own)
           log(now, LogLevel::info,
@@ -663,8 +744,8 @@ void Instance::vrrp_advert(Time now, const Advert& a, ActionBuffer& out) {
         send_ad(now, out);
         Time cursor = now;
         garp_burst(now, cursor, out);
-        ad_ = now + advert_interval(cfg_, 0);
-        garp_ = cfg_.garp_repeat.ns > 0 ? now + cfg_.garp_repeat : never;
+        ad_ = now + vrrp_period();
+        arm_garp_repeat(now);
       }
       break;
     }
@@ -714,21 +795,33 @@ void Instance::on_send_result(Time now, bool ok, ActionBuffer& out, int error) {
 }
 
 void Instance::on_link(Time now, bool up, ActionBuffer& out) {
+  if (!started_) {  // no vhid attached yet: nothing reacts, start() reads the link
+    link_up_ = up;
+    return;
+  }
+  if (frozen_ || cfg_.link_delay.ns > 0) {
+    pending_.push_back(Pending{frozen_ ? never : now + cfg_.link_delay, static_cast<std::int8_t>(up ? 1 : 0), {}});
+    return;
+  }
+  link_change(now, up, out);
+}
+
+void Instance::link_change(Time now, bool up, ActionBuffer& out) {
   if (up == link_up_) return;  // carp_carpdev_state runs on link *changes*
   link_up_ = up;
-  if (!started_) return;       // no vhid attached yet: nothing reacts
   if (!is_carp(cfg_.profile)) {
     if (!admin_up_) return;
     if (!up) {
-      // keepalived leaves MASTER for FAULT with a priority-0 advert that cannot reach the wire
-      // (the host drops it: the link is down).
+      // keepalived leaves MASTER for FAULT and logs a priority-0 advert that cannot reach the
+      // wire (its interface is down): FAULT is silent.
       const bool was_master = state_ == State::master;
-      ad_ = md4_ = md6_ = garp_ = never;
-      set_state(now, State::init, r_fault, out);
+      ad_ = md4_ = md6_ = never;
+      garp_repeats_.clear();
+      set_state(now, State::fault, r_fault, out);
       log(now, LogLevel::info, fmt::format("({}) Entering FAULT STATE", cfg_.ifname), out);
-      if (was_master) resign(now, out);
+      if (was_master) log(now, LogLevel::info, fmt::format("({}) sent 0 priority", cfg_.ifname), out);
     } else {
-      vrrp_start(now, out);
+      vrrp_start(now, out, false);  // FAULT -> BACKUP, never straight back to MASTER
     }
     return;
   }
@@ -761,13 +854,14 @@ void Instance::admin(Time now, bool up, ActionBuffer& out) {
     if (up) {
       if (admin_up_) return;
       admin_up_ = true;
-      vrrp_start(now, out);
+      vrrp_start(now, out, true);
       return;
     }
     if (!admin_up_) return;
     if (state_ == State::master) resign(now, out);
     admin_up_ = false;
-    ad_ = md4_ = md6_ = garp_ = never;
+    ad_ = md4_ = md6_ = never;
+    garp_repeats_.clear();
     set_state(now, State::init, r_shutdown, out);
     return;
   }
@@ -805,7 +899,7 @@ void Instance::resign(Time now, ActionBuffer& out) {
 }
 
 void Instance::force_state(Time now, State s, ActionBuffer& out) {
-  if (state_ == State::init || s == state_ || s == State::init) return;
+  if (state_ == State::init || state_ == State::fault || s == state_ || s == State::init || s == State::fault) return;
   if (!is_carp(cfg_.profile)) {
     if (s == State::master) vrrp_become_master(now, out);
     else vrrp_become_backup(now, master_adver_int_, out);

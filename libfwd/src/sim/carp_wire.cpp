@@ -293,7 +293,7 @@ std::vector<std::uint8_t> garp_frame(const SendGratuitousArp& g, const FramePara
   net::FrameBuilder b;
   b.eth(net::Mac::broadcast(), g.eth_src);
   if (p.vlan_tci) b.vlan(*p.vlan_tci);
-  b.arp(1, g.sender_hw, g.vip, net::Mac{}, g.vip);
+  b.arp(1, g.sender_hw, g.vip, g.target_hw, g.vip);
   return b.build();
 }
 

@@ -309,6 +309,7 @@ void Host::set_iface_up(const std::string& iface, bool up, Time now) {
     Iface& L = ifaces_[ifaces_[i].parent];
     L.lag->set_admin(ifaces_[i].member, up, now);
   }
+  carp_links(now);
 }
 
 void Host::lagg_blackout(const std::string& lagg_name, Time from, Time until) {
@@ -329,6 +330,7 @@ void Host::on_carrier(IfaceId nic, bool up, Time now) {
   Iface& n = ifaces_[nic];
   n.carrier = up;
   if (n.parent != no_iface && ifaces_[n.parent].lag) ifaces_[n.parent].lag->set_link(n.member, up, now);
+  carp_links(now);
 }
 
 // ---- inspection ----------------------------------------------------------------------------
@@ -845,12 +847,21 @@ void Host::send_raw(IfaceId iface, net::Bytes frame, Time at) {
 std::size_t Host::ping_flood(const PingConfig& c) {
   if (c.count == 0) throw Error(fmt::format("host '{}': ping count must be > 0", cfg_.name));
   if (c.payload < 8 || c.payload > 1400) throw Error(fmt::format("host '{}': ping payload {} out of 8..1400", cfg_.name, c.payload));
+  if (c.interval.ns < 0 || c.wake.ns < 0 || c.turnaround.ns < 0 || c.maxwait.ns < 0)
+    throw Error(fmt::format("host '{}': ping interval, wake, turnaround and maxwait must be >= 0", cfg_.name));
+  // With exact timers, interval 0 and wake 0 every request would leave in the same nanosecond:
+  // `count` frames at once, no virtual time passing (the real ping is paced by its loop).
+  if (cfg_.tick.ns == 0 && c.interval.ns == 0 && c.wake.ns == 0)
+    throw Error(fmt::format("host '{}': ping interval 0 with wake 0 on a host with exact timers sends every request "
+                            "at the same instant: give interval > 0, wake > 0 or the host a tick (hz)",
+                            cfg_.name));
   const Route* r = lookup(c.dst);
   if (!r) throw Error(fmt::format("host '{}': no route to ping destination {}", cfg_.name, c.dst.to_string()));
   auto a = std::make_unique<PingApp>();
   a->cfg = c;
-  a->res.send_ns.assign(c.count, -1);
-  a->res.rtt_ns.assign(c.count, -1);
+  // Grown as requests go out: memory follows what was sent, not the requested count.
+  a->res.send_ns.reserve(std::min<std::uint32_t>(c.count, 1u << 16));
+  a->res.rtt_ns.reserve(std::min<std::uint32_t>(c.count, 1u << 16));
   a->slot = new_slot(0, static_cast<std::uint32_t>(pings_.size()));
   // Template: Ethernet (dst filled at resolution) + IPv4 + ICMP echo request + payload.
   const net::Ipv4 src = source_for(r->iface, c.dst);
@@ -894,7 +905,8 @@ void Host::ping_send(PingApp& a, Time at) {
   put32(icmp + 12, static_cast<std::uint32_t>(at.ns / 1'000 % 1'000'000));
   icmp[2] = icmp[3] = 0;
   put16(icmp + 2, csum(icmp, tot - ihl));
-  a.res.send_ns[i] = at.ns;
+  a.res.send_ns.push_back(at.ns);  // index i == a.next == size
+  a.res.rtt_ns.push_back(-1);
   ++a.next;
   ++a.res.sent;
   a.last_send = at;
@@ -956,61 +968,6 @@ void Host::ping_reply(std::uint16_t id, std::uint16_t seq, Time now) {
     else ping_finish_step(a, now);
     return;
   }
-}
-
-// ---- PingResult / TcpConnectResult ------------------------------------------------------------------
-
-std::vector<std::uint32_t> PingResult::lost_seqs() const {
-  std::vector<std::uint32_t> out;
-  for (std::size_t i = 0; i < sent && i < rtt_ns.size(); ++i)
-    if (rtt_ns[i] < 0) out.push_back(static_cast<std::uint32_t>(i));
-  return out;
-}
-
-std::vector<double> PingResult::lost_gaps_ms() const {
-  std::vector<double> out;
-  std::int64_t prev = -1;
-  for (std::size_t i = 0; i < sent && i < rtt_ns.size(); ++i) {
-    if (rtt_ns[i] >= 0) continue;
-    if (prev >= 0) out.push_back(static_cast<double>(send_ns[i] - prev) / 1e6);
-    prev = send_ns[i];
-  }
-  return out;
-}
-
-std::string PingResult::summary(const std::string& dst) const {
-  double mn = 1e300, mx = 0, sum = 0, sq = 0;
-  std::uint64_t n = 0;
-  for (std::size_t i = 0; i < sent && i < rtt_ns.size(); ++i) {
-    if (rtt_ns[i] < 0) continue;
-    const double ms = static_cast<double>(rtt_ns[i]) / 1e6;
-    mn = std::min(mn, ms);
-    mx = std::max(mx, ms);
-    sum += ms;
-    sq += ms * ms;
-    ++n;
-  }
-  // ping.c prints the loss as an integer-rounded percentage with one decimal: 56/100000 -> 0.1%.
-  const double loss = sent ? (static_cast<double>(sent - received) * 100.0 / sent) : 0.0;
-  std::string s = fmt::format("--- {} ping statistics ---\n{} packets transmitted, {} packets received, {:.1f}% packet loss\n",
-                              dst, sent, received, loss);
-  if (n) {
-    const double avg = sum / static_cast<double>(n);
-    const double var = std::max(0.0, sq / static_cast<double>(n) - avg * avg);
-    s += fmt::format("round-trip min/avg/max/stddev = {:.3f}/{:.3f}/{:.3f}/{:.3f} ms\n", mn, avg, mx, std::sqrt(var));
-  }
-  return s;
-}
-
-std::uint32_t TcpConnectResult::established() const {
-  std::uint32_t n = 0;
-  for (const auto& a : attempts) n += a.established_ns >= 0;
-  return n;
-}
-std::uint32_t TcpConnectResult::retransmitted() const {
-  std::uint32_t n = 0;
-  for (const auto& a : attempts) n += a.syn_sent > 1;
-  return n;
 }
 
 }  // namespace fwd::sim

@@ -24,43 +24,38 @@ detail::CarpVhid& Host::vhid_at(std::size_t i) const {
 
 std::size_t Host::carp_count() const { return carps_.size(); }
 
-std::size_t Host::add_carp(const std::string& iface, const CarpSettings& s) {
+std::size_t Host::add_carp(const std::string& iface, carp::Config c) {
   const IfaceId i = iface_id(iface);
-  const carp::Profile prof = carp::profile_from_name(s.profile);
-  carp::Config c = carp::Config::defaults(prof, s.vhid);
-  c.advbase = s.advbase;
-  c.advskew = s.advskew;
-  c.priority = s.priority;
-  c.preempt = s.preempt;
-  c.vips4 = s.vip4;
-  c.vips6 = s.vip6;
-  c.senderr_demotion = s.send_error_demotion;
   c.carpdev_mac = ifaces_[i].mac;
   c.carpdev = iface;
   c.counter_seed = net_.rng().next();
-  if (cfg_.tick.ns == 0) {
-    c.timing = carp::Timing::exact;
-  } else {
+  // CARP runs in the FreeBSD kernel (callouts in ticks of kern.hz); VRRP daemons run on Linux
+  // with exact timers, and so does anything on an `os: linux` host.
+  if (carp::is_carp(c.profile) && cfg_.tick.ns > 0 && cfg_.os != "linux") {
     c.timing = carp::Timing::ticks;
     c.hz = static_cast<int>(1'000'000'000 / cfg_.tick.ns);
+  } else {
+    c.timing = carp::Timing::exact;
   }
   // Advert source: the node's own address on the carpdev in a VIP's subnet (9.3 sc_ia).
-  for (const auto& a : ifaces_[i].v4) {
-    bool in_subnet = s.vip4.empty();
-    for (const auto& v : s.vip4) in_subnet |= (v.value & a.mask) == (a.addr.value & a.mask);
-    if (in_subnet) { c.src4 = a.addr; break; }
+  if (!c.src4) {
+    for (const auto& a : ifaces_[i].v4) {
+      bool in_subnet = c.vips4.empty();
+      for (const auto& v : c.vips4) in_subnet |= (v.value & a.mask) == (a.addr.value & a.mask);
+      if (in_subnet) { c.src4 = a.addr; break; }
+    }
+    if (!c.src4 && !ifaces_[i].v4.empty()) c.src4 = ifaces_[i].v4.front().addr;
   }
-  if (!c.src4 && !ifaces_[i].v4.empty()) c.src4 = ifaces_[i].v4.front().addr;
-  if (!ifaces_[i].v6.empty()) c.src6 = ifaces_[i].v6.front().addr;
-  if (!s.vip4.empty() && !c.src4)
+  if (!c.src6 && !ifaces_[i].v6.empty()) c.src6 = ifaces_[i].v6.front().addr;
+  if (!c.vips4.empty() && !c.src4)
     throw Error(fmt::format("host '{}': CARP vhid {} on '{}' needs an IPv4 address on the interface first", cfg_.name,
-                            s.vhid, iface));
-  if (!s.vip6.empty() && !c.src6)
+                            c.vhid, iface));
+  if (!c.vips6.empty() && !c.src6)
     throw Error(fmt::format("host '{}': CARP vhid {} on '{}' needs an IPv6 address on the interface first", cfg_.name,
-                            s.vhid, iface));
+                            c.vhid, iface));
   for (std::size_t k : ifaces_[i].carp)
-    if (carps_[k]->inst.config().vhid == s.vhid)
-      throw Error(fmt::format("host '{}': vhid {} is already configured on '{}'", cfg_.name, s.vhid, iface));
+    if (carps_[k]->inst.config().vhid == c.vhid)
+      throw Error(fmt::format("host '{}': vhid {} is already configured on '{}'", cfg_.name, c.vhid, iface));
   auto v = std::make_unique<CarpVhid>(std::move(c));
   v->iface = i;
   v->plan4 = carp::mac_plan(v->inst.config(), carp::Family::ipv4);
@@ -70,6 +65,8 @@ std::size_t Host::add_carp(const std::string& iface, const CarpSettings& s) {
   ifaces_[i].carp.push_back(static_cast<std::uint32_t>(carps_.size() - 1));
   if (started_) {
     CarpVhid& x = *carps_.back();
+    x.link_up = iface_usable(i);
+    if (!x.link_up) x.inst.on_link(net_.now(), false, x.buf);  // before start: read by start()
     x.inst.start(net_.now(), x.buf);
     carp_apply(static_cast<std::uint32_t>(carps_.size() - 1), net_.now());
   }
@@ -80,6 +77,8 @@ void Host::carp_start(Time now) {
   for (std::size_t k = 0; k < carps_.size(); ++k) {
     CarpVhid& v = *carps_[k];
     v.inst.set_mute(v.silenced(now));
+    v.link_up = iface_usable(v.iface);
+    if (!v.link_up) v.inst.on_link(now, false, v.buf);  // before start: read by start()
     v.inst.start(now, v.buf);
     carp_apply(static_cast<std::uint32_t>(k), now);
   }
@@ -87,6 +86,41 @@ void Host::carp_start(Time now) {
 
 void Host::carp_silence(std::size_t idx, Time from, Time until) {
   vhid_at(idx).silence.push_back({from, until});
+}
+
+void Host::carp_freeze(std::size_t idx, bool frozen, Time now) {
+  CarpVhid& v = vhid_at(idx);
+  if (frozen) v.inst.freeze(now);
+  else v.inst.resume(now, v.buf);
+  carp_apply(static_cast<std::uint32_t>(idx), now);
+}
+
+bool Host::iface_usable(IfaceId ifc) const {
+  const Iface& I = ifaces_[ifc];
+  if (!I.up) return false;
+  switch (I.kind) {
+    case IfKind::nic: return I.carrier;
+    case IfKind::vlan: return I.parent != no_iface && iface_usable(I.parent);
+    case IfKind::lagg:
+      // lagg(4) reports link up while any port has link (LACP: while any port can be active).
+      for (IfaceId m : I.members)
+        if (ifaces_[m].up && ifaces_[m].carrier) return true;
+      return false;
+  }
+  return false;
+}
+
+void Host::carp_links(Time now) {
+  if (!started_) return;  // carp_start reads the links
+  for (std::size_t k = 0; k < carps_.size(); ++k) {
+    CarpVhid& v = *carps_[k];
+    const bool up = iface_usable(v.iface);
+    if (up == v.link_up) continue;
+    v.link_up = up;
+    v.inst.set_mute(v.silenced(now));
+    v.inst.on_link(now, up, v.buf);
+    carp_apply(static_cast<std::uint32_t>(k), now);
+  }
 }
 
 void Host::carp_timer(std::uint32_t idx, Time now) {
@@ -158,7 +192,7 @@ void Host::carp_drain(std::uint32_t idx, Time now, std::vector<std::pair<std::ui
         v.inst.on_send_result(at, ok, v.buf);
       } else if (const auto* g = std::get_if<carp::SendGratuitousArp>(&act)) {
         ++v.garps_sent;
-        send_arp(ifc, 1, net::Mac::broadcast(), g->sender_hw, g->vip, net::Mac{}, g->vip, std::max(g->at, now),
+        send_arp(ifc, 1, net::Mac::broadcast(), g->sender_hw, g->vip, g->target_hw, g->vip, std::max(g->at, now),
                  g->eth_src);
       } else if (const auto* na = std::get_if<carp::SendNeighborAdvert>(&act)) {
         ++v.nas_sent;
@@ -224,12 +258,11 @@ bool Host::is_vip(net::Ipv4 a) const {
 }
 
 std::string Host::carp_state(std::size_t i) const { return carp::to_string(vhid_at(i).inst.state()); }
-std::uint64_t Host::carp_state_changes(std::size_t i) const { return vhid_at(i).inst.stats().state_changes; }
-std::uint64_t Host::carp_adverts_sent(std::size_t i) const { return vhid_at(i).adverts_sent; }
-std::uint64_t Host::carp_log_lines(std::size_t i) const { return vhid_at(i).log_lines; }
-std::uint64_t Host::carp_garps_sent(std::size_t i) const { return vhid_at(i).garps_sent; }
-std::uint64_t Host::carp_nas_sent(std::size_t i) const { return vhid_at(i).nas_sent; }
-std::uint64_t Host::carp_send_errors(std::size_t i) const { return vhid_at(i).adverts_failed; }
+CarpCounters Host::carp_counters(std::size_t i) const {
+  const CarpVhid& v = vhid_at(i);
+  return CarpCounters{v.inst.stats().state_changes, v.adverts_sent, v.adverts_failed, v.garps_sent, v.nas_sent,
+                      v.log_lines};
+}
 net::Mac Host::carp_vmac(std::size_t i) const { return vhid_at(i).plan4.owned; }
 Time Host::carp_next_deadline(std::size_t i) const {
   const auto d = vhid_at(i).inst.next_deadline();

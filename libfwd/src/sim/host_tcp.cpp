@@ -96,14 +96,11 @@ void Host::tcp_input(IfaceId ifc, FrameRef f, std::size_t l3, Time now) {
     return;
   }
   if ((flags & (net::tcp_flags::syn | net::tcp_flags::ack)) == (net::tcp_flags::syn | net::tcp_flags::ack)) {
-    for (std::size_t i = 0; i < T.conns.size(); ++i) {
-      detail::TcpConn& c = T.conns[i];
-      if (c.lport != dport || c.raddr != src || c.rport != sport) continue;
-      if (ack != c.iss + 1) break;
-      auto& att = T.apps[c.app]->res.attempts[c.attempt];
-      att.established_ns = now.ns;
-      const detail::TcpConn done = c;
-      T.conns.erase(T.conns.begin() + static_cast<std::ptrdiff_t>(i));
+    const std::uint32_t i = T.by_port.empty() ? T.none : T.by_port[dport];
+    if (i != T.none && T.conns[i].raddr == src && T.conns[i].rport == sport && ack == T.conns[i].iss + 1) {
+      const detail::TcpConn done = T.conns[i];
+      T.apps[done.app]->res.attempts[done.attempt].established_ns = now.ns;
+      T.remove(i);
       ++counters_.delivered;
       net_.pool().free(f);
       tcp_send(done.laddr, done.raddr, done.lport, done.rport, done.iss + 1, seq + 1, net::tcp_flags::ack,
@@ -129,6 +126,11 @@ void Host::tcp_input(IfaceId ifc, FrameRef f, std::size_t l3, Time now) {
 std::size_t Host::tcp_connects(const TcpConnectConfig& c) {
   if (!(c.rate_per_s > 0) || !std::isfinite(c.rate_per_s))
     throw Error(fmt::format("host '{}': connection rate {} must be > 0", cfg_.name, c.rate_per_s));
+  // One connect() per microsecond is already beyond what one real host's stack does; above it
+  // the generator would only simulate EADDRNOTAVAIL failures, one event each.
+  if (c.rate_per_s > 1e6)
+    throw Error(fmt::format("host '{}': connection rate {:g}/s is above 1e6/s (one connect() per microsecond)",
+                            cfg_.name, c.rate_per_s));
   const std::vector<net::Ipv4> dsts = c.dsts.empty() ? std::vector<net::Ipv4>{c.dst} : c.dsts;
   for (const auto& d : dsts)
     if (!lookup(d)) throw Error(fmt::format("host '{}': no route to {}", cfg_.name, d.to_string()));
@@ -162,23 +164,37 @@ void Host::tcp_gen_timer(std::uint32_t app, Time now) {
   c.laddr = source_for(r->iface, dst);
   c.raddr = dst;
   c.rport = a.cfg.port;
-  // Random ephemeral port (net.inet.ip.portrange.randomized, 10000..65535), unique here.
-  for (;;) {
-    c.lport = static_cast<std::uint16_t>(10000 + net_.rng().next() % 55536);
-    bool used = false;
-    for (const auto& x : T.conns) used |= x.lport == c.lport;
-    if (!used) break;
+  // Random ephemeral port (net.inet.ip.portrange.randomized, 10000..65535), unique here: a few
+  // random draws, then FreeBSD's in_pcb_lport walk upward from the last draw over the whole range;
+  // when every port is held, connect() fails with EADDRNOTAVAIL (counted, nothing sent).
+  constexpr std::uint32_t first = 10000, span = 55536;
+  bool found = false;
+  std::uint32_t p = 0;
+  const bool full = T.live >= span;  // every port held: no search (EADDRNOTAVAIL at once)
+  for (int draw = 0; draw < 64 && !found && !full; ++draw) {
+    p = first + static_cast<std::uint32_t>(net_.rng().next() % span);
+    found = !T.port_used(static_cast<std::uint16_t>(p));
   }
-  c.iss = static_cast<std::uint32_t>(net_.rng().next());
-  c.app = app;
-  c.attempt = static_cast<std::uint32_t>(a.res.attempts.size());
-  c.started = now;
-  c.due = tcp_rto(0, now, c.final, now);
-  a.res.attempts.push_back({now.ns, -1, 1, dst, c.lport});
-  T.conns.push_back(c);
-  tcp_send(c.laddr, c.raddr, c.lport, c.rport, c.iss, 0, net::tcp_flags::syn, now);
+  if (!found && !full) {
+    std::int32_t q = p < first + span - 1 ? T.free_port(p + 1, first + span - 1) : -1;
+    if (q < 0) q = T.free_port(first, p);
+    if (q >= 0) { p = static_cast<std::uint32_t>(q); found = true; }
+  }
+  if (!found) {
+    ++a.res.addr_unavailable;
+  } else {
+    c.lport = static_cast<std::uint16_t>(p);
+    c.iss = static_cast<std::uint32_t>(net_.rng().next());
+    c.app = app;
+    c.attempt = static_cast<std::uint32_t>(a.res.attempts.size());
+    c.started = now;
+    c.due = tcp_rto(0, now, c.final, now);
+    a.res.attempts.push_back({now.ns, -1, 1, dst, c.lport});
+    T.add(c);
+    tcp_send(c.laddr, c.raddr, c.lport, c.rport, c.iss, 0, net::tcp_flags::syn, now);
+    tcp_rearm();
+  }
   ++a.count;
-  tcp_rearm();
   // Next attempt: fixed gaps, or exponential gaps from the network's generator.
   double gap_s = 1.0 / a.cfg.rate_per_s;
   if (a.cfg.poisson) gap_s = -std::log(1.0 - net_.rng().uniform()) / a.cfg.rate_per_s;
@@ -188,18 +204,24 @@ void Host::tcp_gen_timer(std::uint32_t app, Time now) {
 
 void Host::tcp_conn_timer(Time now) {
   auto& T = *tcp_;
-  for (std::size_t i = 0; i < T.conns.size();) {
+  // Every attempt due by now, in creation order (the order the sockets were opened).
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> due;
+  for (auto it = T.due.begin(); it != T.due.end() && std::get<0>(*it) <= now.ns; ++it)
+    due.emplace_back(std::get<1>(*it), std::get<2>(*it));
+  std::sort(due.begin(), due.end());
+  for (const auto& [seq, i] : due) {
     detail::TcpConn& c = T.conns[i];
-    if (c.due > now) { ++i; continue; }
     if (c.final) {  // connection attempt abandoned (ETIMEDOUT)
-      T.conns.erase(T.conns.begin() + static_cast<std::ptrdiff_t>(i));
+      T.remove(i);
       continue;
     }
     ++c.shift;
-    c.due = tcp_rto(c.shift, now, c.final, c.started);
+    bool final = false;
+    const Time next = tcp_rto(c.shift, now, final, c.started);
+    c.final = final;
+    T.reschedule(i, next);
     ++T.apps[c.app]->res.attempts[c.attempt].syn_sent;
     tcp_send(c.laddr, c.raddr, c.lport, c.rport, c.iss, 0, net::tcp_flags::syn, now);
-    ++i;
   }
   tcp_rearm();
 }
@@ -207,10 +229,8 @@ void Host::tcp_conn_timer(Time now) {
 void Host::tcp_rearm() {
   auto& T = *tcp_;
   if (T.conn_slot == 0xffffffffu) return;
-  if (T.conns.empty()) { disarm(T.conn_slot); return; }
-  Time due{INT64_MAX};
-  for (const auto& c : T.conns) due = std::min(due, c.due);
-  arm(T.conn_slot, due);
+  if (T.live == 0) { disarm(T.conn_slot); return; }
+  arm(T.conn_slot, Time{std::get<0>(*T.due.begin())});
 }
 
 }  // namespace fwd::sim

@@ -37,6 +37,7 @@ FaultMatch parse_fault_match(const std::string& s) {
 bool Accounting::balanced() const {
   return link_tx == link_delivered + link_lost + link_in_flight &&
          switch_rx == switch_forwarded + switch_flooded + switch_to_host + switch_dropped &&
+         switch_copies == switch_copies_linked + switch_copies_unlinked + switch_copies_oversize &&
          host_rx == host_delivered + host_dropped;
 }
 
@@ -44,10 +45,12 @@ std::string Accounting::to_text() const {
   return fmt::format(
       "links:    {} sent = {} delivered + {} lost/dropped + {} in flight\n"
       "switches: {} received = {} forwarded + {} flooded + {} to host + {} dropped\n"
+      "copies:   {} sent by switches = {} onto links + {} to ports with no cable + {} too large to tag\n"
       "hosts:    {} received = {} delivered + {} dropped\n"
       "balanced: {}\n",
       link_tx, link_delivered, link_lost, link_in_flight, switch_rx, switch_forwarded, switch_flooded, switch_to_host,
-      switch_dropped, host_rx, host_delivered, host_dropped, balanced() ? "yes" : "NO");
+      switch_dropped, switch_copies, switch_copies_linked, switch_copies_unlinked, switch_copies_oversize, host_rx,
+      host_delivered, host_dropped, balanced() ? "yes" : "NO");
 }
 
 Network::Network(NetworkConfig cfg) : cfg_(cfg) {
@@ -255,10 +258,42 @@ void Network::ensure_started() {
 }
 
 std::uint64_t Network::run_until(Time t) {
-  ensure_started();
-  const std::uint64_t n = engine_.run_until(t, [this](const Engine<Payload>::Entry& e) { dispatch(e); });
-  collect_switch_events();
+  std::uint64_t n = 0;
+  for (bool done = false; !done;) n += run_slice(t, 1u << 16, done);
   return n;
+}
+
+std::uint64_t Network::run_slice(Time t, std::uint64_t max_events, bool& done) {
+  ensure_started();
+  const std::uint64_t n =
+      engine_.run_until(t, [this](const Engine<Payload>::Entry& e) { dispatch(e); }, max_events, &over_limit_);
+  done = n < max_events && !over_limit_;  // a full slice may have ended exactly at `t`: the next one runs 0
+  check_limits();
+  collect_switch_events();
+  if (done) pool_.trim();
+  return n;
+}
+
+// A storm is stopped with the links that carry it: in a loop, the busiest directions are the
+// loop's own cables.
+void Network::check_limits() const {
+  const bool frames = cfg_.max_frames && pool_.in_use() > cfg_.max_frames;
+  const bool events = cfg_.max_events_pending && engine_.pending() > cfg_.max_events_pending;
+  if (!frames && !events) return;
+  std::vector<std::pair<std::uint64_t, std::string>> busy;
+  for (const auto& L : links_)
+    for (int d = 0; d < 2; ++d)
+      if (L.dir[d].in_flight) busy.emplace_back(L.dir[d].in_flight, L.name[d] + " -> " + L.name[1 - d]);
+  std::sort(busy.begin(), busy.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string where;
+  for (std::size_t i = 0; i < busy.size() && i < 6; ++i)
+    where += fmt::format("{}{} ({} frames)", i ? ", " : "", busy[i].second, busy[i].first);
+  throw Error(fmt::format(
+      "broadcast storm or runaway traffic: {} frames in flight and {} events pending at t={:.9f} s (limits "
+      "max_frames={}, max_events_pending={}); busiest links: {} - a switching loop without STP floods without "
+      "end: break the loop or raise the limits",
+      pool_.in_use(), engine_.pending(), engine_.now().seconds(), cfg_.max_frames, cfg_.max_events_pending,
+      where.empty() ? "none" : where));
 }
 
 void Network::dispatch(const Engine<Payload>::Entry& e) {
@@ -330,6 +365,8 @@ void Network::transmit(std::uint32_t link, int dir, FrameRef f, Time at) {
   Link& L = links_[link];
   Dir& D = L.dir[dir];
   const std::uint16_t len = pool_.slot(f).len;
+  if (cfg_.max_frames && pool_.in_use() > cfg_.max_frames) [[unlikely]]
+    over_limit_ = true;  // run_slice stops after this event and reports the storm
   ++D.counters.tx;
   D.counters.bytes += len;
   if (!L.up) {
@@ -401,15 +438,22 @@ void Network::switch_receive(SwitchNode& s, l2::LinkId lid, FrameRef f, Time now
       copy = pool_.alloc();
       detail::FrameSlot& o = pool_.slot(copy);
       const detail::FrameSlot& src = pool_.slot(f);
-      o.off = detail::headroom;
+      // The whole slot, headroom included: a full-size frame plus a pushed tag must fit.
+      o.off = 0;
       o.len = static_cast<std::uint16_t>(
-          l2::Switch::render(src.bytes(), e, std::span<std::uint8_t>(o.buf.data() + o.off, detail::max_frame)));
+          l2::Switch::render(src.bytes(), e, std::span<std::uint8_t>(o.buf.data(), o.buf.size())));
+      if (o.len == 0 && src.len != 0) {  // did not fit: dropped and counted, never sent empty
+        ++oversize_copies_;
+        pool_.free(copy);
+        continue;
+      }
     }
     if (code == 0xffffffffu) {
       ++unlinked_copies_;
       pool_.free(copy);
       continue;
     }
+    ++linked_copies_;
     transmit(code >> 1, static_cast<int>(code & 1), copy, out_at);
   }
   if (f != detail::no_frame) pool_.free(f);
@@ -455,7 +499,11 @@ Accounting Network::accounting() const {
     a.switch_flooded += c.flooded;
     a.switch_to_host += c.to_host;
     a.switch_dropped += c.dropped;
+    a.switch_copies += c.tx;
   }
+  a.switch_copies_linked = linked_copies_;
+  a.switch_copies_unlinked = unlinked_copies_;
+  a.switch_copies_oversize = oversize_copies_;
   for (const auto& h : hosts_) {
     const auto& c = h->counters();
     a.host_rx += c.rx;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -75,10 +76,12 @@ struct Lan {
   Time now{};
   std::function<bool(int from, int to, const SendAdvert&)> lose;
   std::function<bool(int node, const SendAdvert&)> send_fails;
+  std::vector<char> cut;  // node's cable unplugged: nothing leaves or arrives
 
   int add(const Config& c) {
     n.emplace_back(c);
     out.emplace_back();
+    cut.push_back(0);
     return static_cast<int>(n.size()) - 1;
   }
   void dispatch(int i, ActionBuffer& buf) {
@@ -87,7 +90,7 @@ struct Lan {
       out[i].push_back(a);
       if (const auto* s = std::get_if<SendAdvert>(&a)) {
         const auto frame = advert_frame(n[i].config(), s->fields);
-        const bool ok = !(send_fails && send_fails(i, *s));  // a failed send never reaches the wire
+        const bool ok = !(send_fails && send_fails(i, *s)) && !cut[i];  // a failed send never reaches the wire
         for (int j = 0; ok && j < static_cast<int>(n.size()); ++j)
           if (j != i && !(lose && lose(i, j, *s))) q.push_back({s->at + latency, seq++, i, j, frame});
         ActionBuffer more;
@@ -99,6 +102,14 @@ struct Lan {
   void start(int i, Time t) {
     ActionBuffer b;
     n[i].start(t, b);
+    dispatch(i, b);
+  }
+  // Runs to t, then unplugs / plugs node i's cable (its carpdev link follows).
+  void link(int i, Time t, bool up) {
+    run_until(t);
+    cut[i] = !up;
+    ActionBuffer b;
+    n[i].on_link(t, up, b);
     dispatch(i, b);
   }
   void run_until(Time end) {
@@ -120,7 +131,7 @@ struct Lan {
         Drop why = Drop::none;
         auto adv = parse_advert(p.frame, n[p.to].config().profile, &why);
         EXPECT_TRUE(adv.has_value()) << drop_name(why, n[p.to].config().profile);
-        if (adv) n[p.to].on_advert(now, *adv, b);
+        if (adv && !cut[p.to]) n[p.to].on_advert(now, *adv, b);
         dispatch(p.to, b);
       } else {
         now = tn;
@@ -1242,7 +1253,9 @@ TEST(Vrrp, BackupTakesOverAtMasterDownAndPriorityZeroAtSkew) {
   lan.dispatch(a, o);
   lan.run_until(Time::from_s(15));
   ASSERT_EQ(entered(lan, b, State::master).size(), 1u);
-  EXPECT_EQ(entered(lan, b, State::master)[0], Time::from_s(10) + lan.latency + Time::from_ns(609'375'000));
+  // keepalived reads the advert processing_delay (0.2 ms) after it arrived.
+  EXPECT_EQ(entered(lan, b, State::master)[0],
+            Time::from_s(10) + lan.latency + us(200) + Time::from_ns(609'375'000));
 }
 
 TEST(Vrrp, PreemptWaitsForMasterDownNotFirstAdvert) {
@@ -1307,7 +1320,11 @@ TEST(Vrrp, KeepalivedMasterAnswersLowerPriorityAdvert) {
   for (const auto& l : lan.logs(a, up[0]))
     forced = forced || l.text == "(VI_7) Received advert from 10.0.0.2 with lower priority 100, ours 150, forcing new election";
   EXPECT_TRUE(forced);
-  EXPECT_EQ(lan.count<SendGratuitousArp>(a, up[0] + lan.latency, up[0] + lan.latency + us(1)), 5);
+  const Time answer = up[0] + lan.latency + lan.n[a].config().processing_delay;
+  EXPECT_EQ(lan.count<SendGratuitousArp>(a, answer, answer + us(1)), 5);
+  // The answer re-arms the advert timer from itself: never two adverts at once.
+  const auto ads = lan.adverts(a);
+  for (std::size_t k = 1; k < ads.size(); ++k) EXPECT_GT(ads[k].at, ads[k - 1].at);
   // Those answers are lost too (before 15 s); the split brain ends with a's first advert after it.
   EXPECT_EQ(lan.n[b].state(), State::backup);
   EXPECT_GE(entered(lan, b, State::backup).back(), Time::from_s(15));
@@ -1346,7 +1363,7 @@ TEST(Vrrp, V3BackupAdoptsMasterInterval) {
   lan.run_until(Time::from_s(10));
   ASSERT_TRUE(lan.n[a].is_master());
   EXPECT_EQ(lan.n[b].master_adver_interval(), ms(500));
-  const Time last = lan.adverts(a).back().at + lan.latency;
+  const Time last = lan.adverts(a).back().at + lan.latency + lan.n[b].config().processing_delay;
   EXPECT_EQ(*lan.n[b].next_deadline(), last + Time::from_ns(1'804'687'500));  // 3 × 0.5 + 156 × 0.5 / 256
 }
 
@@ -1358,19 +1375,178 @@ TEST(Vrrp, OwnerStartsMasterAndLinkFault) {
   EXPECT_EQ(std::get<SendAdvert>(o[2]).fields.priority, 255);
   o.clear();
   o1.on_link(Time::from_s(1), false, o);
-  EXPECT_EQ(o1.state(), State::init);
+  EXPECT_TRUE(o.empty());  // keepalived hears of it through netlink, link_delay (5 ms) later
+  EXPECT_EQ(o1.state(), State::master);
+  o1.on_timer(Time::from_s(1) + ms(5), o);  // (the advert due at 1 s still leaves: it dies on the link)
+  EXPECT_EQ(o1.state(), State::fault);
   EXPECT_FALSE(o1.next_deadline().has_value());
   std::vector<std::string> texts;
   for (const auto& a : o) if (auto* l = std::get_if<Log>(&a)) texts.push_back(l->text);
   ASSERT_EQ(texts.size(), 2u);
   EXPECT_EQ(texts[0], "(VI_7) Entering FAULT STATE");
-  EXPECT_EQ(texts[1], "(VI_7) sent 0 priority");  // the advert itself dies on the down link
-  int zero = 0;
-  for (const auto& a : o) if (auto* s = std::get_if<SendAdvert>(&a)) zero += s->fields.priority == 0;
-  EXPECT_EQ(zero, 1);
+  EXPECT_EQ(texts[1], "(VI_7) sent 0 priority");  // logged only: FAULT sends nothing
+  EXPECT_EQ(std::count_if(o.begin(), o.end(),
+                          [](const Action& a) {
+                            const auto* s = std::get_if<SendAdvert>(&a);
+                            return s && s->at >= Time::from_s(1) + ms(5);
+                          }),
+            0);
   o.clear();
   o1.on_link(Time::from_s(2), true, o);
-  EXPECT_TRUE(o1.is_master());
+  o1.on_timer(Time::from_s(2) + ms(5), o);
+  EXPECT_TRUE(o1.is_master());  // the address owner
+}
+
+
+// keepalived section "FAULT state (added)": down -> FAULT (silent), up -> BACKUP, then the
+// master-down timer before preempting; with nopreempt the returning router stays BACKUP.
+TEST(Vrrp, LinkDownFaultThenBackupThenPreemptAfterMasterDown) {
+  for (bool preempt : {true, false}) {
+    Config ca = vrrp(Profile::vrrp_v2, 150, "10.0.0.1");
+    Config cb = vrrp(Profile::vrrp_v2, 100, "10.0.0.2");
+    ca.preempt = cb.preempt = preempt;
+    Lan lan;
+    const int a = lan.add(ca);
+    const int b = lan.add(cb);
+    lan.start(a, Time{});
+    lan.start(b, Time{});
+    lan.run_until(Time::from_s(10));
+    ASSERT_TRUE(lan.n[a].is_master());
+    const Time down = Time::from_s(10) + ms(500);
+    lan.link(a, down, false);
+    lan.run_until(Time::from_s(20));
+    // FAULT link_delay after the change, and nothing sent from then on (no priority 0 either).
+    const auto fa = entered(lan, a, State::fault);
+    ASSERT_EQ(fa.size(), 1u);
+    EXPECT_EQ(fa[0], down + ms(5));
+    EXPECT_TRUE(lan.adverts(a, down).empty());
+    EXPECT_EQ(lan.count<SendGratuitousArp>(a, down), 0);
+    // b takes over after its full master-down interval from a's last advert.
+    const Time last_a = lan.adverts(a).back().at;
+    ASSERT_EQ(entered(lan, b, State::master).size(), 1u);
+    EXPECT_EQ(entered(lan, b, State::master)[0],
+              last_a + lan.latency + us(200) + Time::from_ns(3'609'375'000));  // 3 + 156/256 s
+    const Time up = Time::from_s(20) + ms(500);
+    lan.link(a, up, true);
+    lan.run_until(Time::from_s(40));
+    const auto ba = entered(lan, a, State::backup);
+    ASSERT_EQ(ba.size(), 2u);  // initial BACKUP, then FAULT -> BACKUP (never straight to MASTER)
+    EXPECT_EQ(ba[1], up + ms(5));
+    if (preempt) {
+      // Lower-priority adverts are discarded; takeover when a's own master-down timer runs out.
+      const auto ma = entered(lan, a, State::master);
+      ASSERT_EQ(ma.size(), 2u);
+      EXPECT_EQ(ma[1], up + ms(5) + Time::from_ns(3'414'062'500));
+      EXPECT_EQ(lan.n[b].state(), State::backup);
+    } else {
+      EXPECT_EQ(lan.n[a].state(), State::backup);  // nopreempt: stays BACKUP
+      EXPECT_EQ(lan.n[b].state(), State::master);
+    }
+  }
+}
+
+TEST(Carp, CarpdevDownGoesInitAndDemotesThenBackup) {
+  Config c = Config::defaults(Profile::freebsd_10, 2);
+  c.vips4 = {Ipv4::parse("10.0.0.254")};
+  Instance m(c);
+  ActionBuffer o;
+  m.start(Time{}, o);
+  m.on_timer(Time::from_s(5), o);
+  ASSERT_TRUE(m.is_master());
+  o.clear();
+  m.on_link(Time::from_s(6), false, o);  // the kernel sees it at once
+  EXPECT_EQ(m.state(), State::init);
+  EXPECT_EQ(m.demotion(), 240);
+  m.on_link(Time::from_s(7), true, o);
+  EXPECT_EQ(m.state(), State::backup);
+  EXPECT_EQ(m.demotion(), 0);
+}
+
+TEST(Vrrp, GarpTargetMacAndOneRepeatPerTrigger) {
+  Instance m(vrrp(Profile::vrrp_v2, 150, "10.0.0.1"));
+  ActionBuffer o;
+  m.start(Time{}, o);
+  const Time t1 = Time::from_ns(3'414'062'500);
+  m.on_timer(t1, o);
+  ASSERT_TRUE(m.is_master());
+  const auto* g = std::get_if<SendGratuitousArp>(&o[o.size() - 1]);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->target_hw, Mac::broadcast());  // keepalived: ff:ff:ff:ff:ff:ff
+  const auto frame = garp_frame(*g);
+  EXPECT_EQ(Mac::from_bytes(frame.data() + 32), Mac::broadcast());
+  // A lower-priority advert 1 s later: "forcing new election", a second trigger.
+  const Config low = vrrp(Profile::vrrp_v2, 100, "10.0.0.2");
+  const Time t2 = t1 + Time::from_s(1) + ms(1);
+  m.on_advert(t2, make_advert(low, AdvertFields{Family::ipv4, 2, 1, 7, 1, 0, 100, 0, 0}), o);
+  o.clear();
+  m.on_timer(t2 + Time::from_s(7), o);
+  auto garps_at = [&](Time t) {
+    int k = 0;
+    for (const auto& a : o) if (auto* x = std::get_if<SendGratuitousArp>(&a); x && x->at == t) ++k;
+    return k;
+  };
+  EXPECT_EQ(garps_at(t1 + Time::from_s(5)), 5);                        // the takeover's repeat
+  EXPECT_EQ(garps_at(t2 + us(200) + Time::from_s(5)), 5);             // and the answer's own
+  // FreeBSD's GARPs keep a zero target.
+  Config cf = Config::defaults(Profile::freebsd_9_3, 2);
+  cf.vips4 = {Ipv4::parse("10.0.0.254")};
+  EXPECT_EQ(cf.garp_target_hw, Mac{});
+}
+
+TEST(Vrrp, TimerOverheadLengthensEveryPeriod) {
+  Config c = vrrp(Profile::vrrp_v3, 150, "10.0.0.1");
+  c.adver_int_cs = 10;
+  c.timer_overhead = us(250);
+  Lan lan;
+  const int a = lan.add(c);
+  lan.start(a, Time{});
+  lan.run_until(Time::from_s(3));
+  const auto ads = lan.adverts(a);
+  ASSERT_GT(ads.size(), 10u);
+  for (std::size_t k = 1; k < ads.size(); ++k) EXPECT_EQ(ads[k].at - ads[k - 1].at, us(100'250));
+}
+
+TEST(Vrrp, InitialStateMaster) {
+  Config k = vrrp(Profile::vrrp_v2, 100, "10.0.0.1");
+  k.initial_state = State::master;
+  Instance ik(k);
+  ActionBuffer o;
+  ik.start(Time{}, o);
+  EXPECT_EQ(ik.state(), State::backup);  // keepalived: a non-owner starts through the timer
+  Config r = vrrp(Profile::vrrp_v2, 100, "10.0.0.1", Flavor::rfc);
+  r.initial_state = State::master;
+  Instance ir(r);
+  ir.start(Time{}, o);
+  EXPECT_TRUE(ir.is_master());
+  r.initial_state = State::fault;
+  EXPECT_THROW(Instance{r}, Error);
+}
+
+// keepalived section "Frozen master": the backup takes over after master-down; on resume the old
+// master answers every queued lower-priority advert and the other router returns to BACKUP.
+TEST(Vrrp, FrozenMasterAnswersQueuedAdvertsOnResume) {
+  Lan lan;
+  const int a = lan.add(vrrp(Profile::vrrp_v2, 150, "10.0.0.1"));
+  const int b = lan.add(vrrp(Profile::vrrp_v2, 100, "10.0.0.2"));
+  lan.start(a, Time{});
+  lan.start(b, Time{});
+  lan.run_until(Time::from_s(10) + ms(500));
+  lan.n[a].freeze(lan.now);
+  lan.run_until(Time::from_s(20));
+  EXPECT_TRUE(lan.n[a].is_master());  // the VIP stays
+  EXPECT_TRUE(lan.n[b].is_master());
+  EXPECT_TRUE(lan.adverts(a, Time::from_s(10) + ms(500)).empty());
+  const int queued = static_cast<int>(lan.adverts(b).size());
+  ASSERT_GE(queued, 5);
+  ActionBuffer o;
+  const Time resume = Time::from_s(20);
+  lan.n[a].resume(resume, o);
+  lan.dispatch(a, o);
+  lan.run_until(Time::from_s(21));
+  // Each queued advert answered with an advert and 5 GARPs, one per processing_delay.
+  EXPECT_EQ(lan.count<SendGratuitousArp>(a, resume, resume + ms(10)), 5 * queued);
+  ASSERT_EQ(entered(lan, b, State::backup).size(), 2u);
+  EXPECT_LT(entered(lan, b, State::backup)[1], resume + ms(1));
 }
 
 }  // namespace

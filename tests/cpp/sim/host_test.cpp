@@ -211,6 +211,36 @@ TEST(Host, TcpSynRetransmitScheduleLinux) {
   for (std::size_t i = 1; i < t.size(); ++i) EXPECT_NEAR(t[i] - t[i - 1], double(1 << (i - 1)), i == 1 ? 1e-4 : 1e-6);
 }
 
+// Issue 11: once every ephemeral port is held by a pending attempt the generator used to search
+// forever; a real stack refuses connect() with EADDRNOTAVAIL.
+TEST(Host, EphemeralPortsRunOutWithEaddrnotavail) {
+  Pair p;
+  p.a->tcp_connects({.dst = ip("10.0.0.77"), .port = 80, .rate_per_s = 1e6, .until = Time::from_ms(80)});
+  p.net.run_until(Time::from_ms(90));
+  const auto& r = p.a->tcp_result(0);
+  ASSERT_EQ(r.attempts.size(), 55536u);  // 10000..65535, each once
+  std::vector<char> seen(65536, 0);
+  for (const auto& a : r.attempts) {
+    ASSERT_GE(a.sport, 10000);
+    ASSERT_FALSE(seen[a.sport]) << a.sport;
+    seen[a.sport] = 1;
+  }
+  EXPECT_GE(r.addr_unavailable, 24000u);
+  EXPECT_EQ(r.attempts.size() + r.addr_unavailable, 80000u);
+}
+
+TEST(Host, PingIntervalZeroIsRefusedOnExactTimersAndMemoryFollowsSends) {
+  Pair p({.name = "a", .tick = Time{}});
+  EXPECT_THROW(p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 1000, .interval = Time{}, .wake = Time{}}), fwd::Error);
+  // A huge count allocates nothing up front.
+  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 4'000'000'000u, .interval = Time{}});
+  p.net.run_until(Time::from_ms(1));
+  const auto& r = p.a->ping_result(0);
+  EXPECT_GT(r.sent, 10u);
+  EXPECT_EQ(r.send_ns.size(), r.sent);
+  EXPECT_LT(r.send_ns.capacity(), 1u << 17);
+}
+
 TEST(Host, TcpHandshakeWithListener) {
   Pair p;
   p.b->listen(80);

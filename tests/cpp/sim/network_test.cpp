@@ -145,8 +145,10 @@ struct CarpPair {
       h.add_nic("ix0", mac(macs[i]));
       h.add_vlan("vlan2", "ix0", 2);
       h.add_address("vlan2", i == 0 ? "192.168.80.251/24" : "192.168.80.252/24");
-      h.add_carp("vlan2", {.vhid = 2, .advbase = 1, .advskew = static_cast<std::uint8_t>(i == 0 ? 0 : 150),
-                           .vip4 = {ip("192.168.80.254")}});
+      carp::Config cc = carp::Config::defaults(carp::Profile::freebsd_9_3, 2);
+      cc.advskew = static_cast<std::uint8_t>(i == 0 ? 0 : 150);
+      cc.vips4 = {ip("192.168.80.254")};
+      h.add_carp("vlan2", cc);
       net.connect(h.name() + ":ix0", "sw:" + h.name());
     }
     Host& c = net.add_host({.name = "c"});
@@ -192,13 +194,150 @@ TEST(Network, SpuriousVmacAdvertFromBackupOpensAWindow) {
   EXPECT_NEAR((moves[1].time - moves[0].time).milliseconds(), 300.0, 0.01);
   Host& b = p.net.host("fw-b");
   EXPECT_EQ(b.carp_state(0), "BACKUP");
-  EXPECT_EQ(b.carp_state_changes(0), 1u);  // INIT -> BACKUP only
+  EXPECT_EQ(b.carp_counters(0).state_changes, 1u);  // INIT -> BACKUP only
   const auto& r = c.ping_result(0);
   EXPECT_EQ(r.lost(), 28u);  // 1 + ceil((300 - g0) / 11)
   EXPECT_EQ(b.counters().dropped_by[why(HostDrop::backup_vmac)], r.lost());
   EXPECT_EQ(b.stray_echo_requests().size(), r.lost());
   EXPECT_EQ(b.strays_by_dst_mac().at(mac("00:00:5e:00:01:02")), r.lost());
   EXPECT_TRUE(p.net.accounting().balanced());
+}
+
+// carp.md §4.1 X1/X2: the carpdev (vlan2 over ix0) going down, administratively or by carrier,
+// reaches the vhid: INIT and the 9.3 suppress_preempt demotion, BACKUP again when it returns.
+TEST(Network, CarpdevDownReachesCarpByAdminAndByCarrier) {
+  for (bool by_carrier : {false, true}) {
+    CarpPair p;
+    p.net.run_until(Time::from_s(5));
+    Host& a = p.net.host("fw-a");
+    Host& b = p.net.host("fw-b");
+    ASSERT_EQ(a.carp_state(0), "MASTER");
+    if (by_carrier) p.net.set_link_up_at(Time::from_s(5), "fw-a:ix0", false);
+    else a.set_iface_up("ix0", false, p.net.now());
+    p.net.run_until(Time::from_s(10));
+    EXPECT_EQ(a.carp_state(0), "INIT");
+    EXPECT_EQ(b.carp_state(0), "MASTER");  // fw-a's adverts stopped: master-down on fw-b
+    bool logged = false;
+    for (const auto& l : a.log()) logged = logged || l.text == "carp2: link state changed to DOWN";
+    EXPECT_TRUE(logged);
+    if (by_carrier) p.net.set_link_up_at(Time::from_s(10), "fw-a:ix0", true);
+    else a.set_iface_up("ix0", true, p.net.now());
+    p.net.run_until(Time::from_s(20));
+    // 9.3 preempt is off: fw-a comes back as BACKUP and stays there.
+    EXPECT_EQ(a.carp_state(0), "BACKUP");
+    EXPECT_EQ(b.carp_state(0), "MASTER");
+  }
+}
+
+// The keepalived flavour at host level: FAULT while the interface is down, silent.
+TEST(Network, VrrpInterfaceDownIsFaultAndSilent) {
+  Network net;
+  net.add_switch("sw", l2::SwitchConfig::defaults(l2::Profile::linux_bridge), {{.name = "a"}, {.name = "b"}});
+  for (const char* n : {"a", "b"}) {
+    Host& h = net.add_host({.name = n, .os = "linux", .tick = Time{}});
+    h.add_nic("eth0", mac(n[0] == 'a' ? "52:54:00:00:00:01" : "52:54:00:00:00:02"));
+    h.add_address("eth0", n[0] == 'a' ? "10.0.0.1/24" : "10.0.0.2/24");
+    carp::Config c = carp::Config::defaults(carp::Profile::vrrp_v2, 51);
+    c.priority = n[0] == 'a' ? 150 : 100;
+    c.vips4 = {ip("10.0.0.254")};
+    h.add_carp("eth0", c);
+    net.connect(std::string(n) + ":eth0", std::string("sw:") + n);
+  }
+  net.run_until(Time::from_s(5));
+  Host& a = net.host("a");
+  ASSERT_EQ(a.carp_state(0), "MASTER");
+  a.set_iface_up("eth0", false, net.now());
+  const auto sent = a.carp_counters(0).adverts_sent;
+  net.run_until(Time::from_s(9));
+  EXPECT_EQ(a.carp_state(0), "FAULT");
+  EXPECT_EQ(a.carp_counters(0).adverts_sent, sent);  // nothing put on the wire in FAULT
+  EXPECT_EQ(net.host("b").carp_state(0), "MASTER");
+  a.set_iface_up("eth0", true, net.now());
+  net.run_until(Time::from_s(9) + Time::from_ms(10));
+  EXPECT_EQ(a.carp_state(0), "BACKUP");
+  net.run_until(Time::from_s(20));
+  EXPECT_EQ(a.carp_state(0), "MASTER");  // preempt (VRRP default) after its master-down timer
+}
+
+// Issue 11: a full-size (1600-byte) frame flooded from an access port to a trunk port gets its tag
+// (1604 bytes), never leaves empty; a copy for a switch port with no cable is counted.
+TEST(Network, FullSizeFrameTaggedOnTrunkAndUncabledCopiesCounted) {
+  Network net;
+  std::vector<l2::PortConfig> ports = {
+      {.name = "p0", .vlan_mode = l2::VlanMode::access, .tag = 2},
+      {.name = "p1", .vlan_mode = l2::VlanMode::trunk, .trunks = {2}},
+      {.name = "p2", .vlan_mode = l2::VlanMode::access, .tag = 2},  // no cable
+  };
+  auto cfg = l2::SwitchConfig::defaults(l2::Profile::vendor);
+  cfg.vlan_aware = true;
+  net.add_switch("sw", cfg, ports);
+  for (int i = 0; i < 2; ++i) {
+    Host& h = net.add_host({.name = "h" + std::to_string(i)});
+    h.add_nic("em0", Mac::from_u64(0x020000000200ULL + i));
+    net.connect("h" + std::to_string(i) + ":em0", "sw:p" + std::to_string(i));
+  }
+  Capture& cap = net.host("h1").capture("em0");
+  std::vector<std::uint8_t> big(1600, 0x5a);
+  const auto hdr = fwd::net::FrameBuilder().eth(Mac::broadcast(), Mac::from_u64(0x020000000200ULL)).build();
+  std::copy(hdr.begin(), hdr.begin() + 12, big.begin());
+  big[12] = 0x88;
+  big[13] = 0xb5;
+  net.send_frame_at(Time::from_ms(1), "h0", "em0", big);
+  net.run_until(Time::from_ms(10));
+  ASSERT_EQ(cap.records().size(), 1u);
+  const auto got = cap.bytes_of(cap.records()[0]);
+  ASSERT_EQ(got.size(), 1604u);
+  EXPECT_EQ(got[12], 0x81);
+  EXPECT_EQ(got[15], 2);
+  EXPECT_EQ(got[1603], 0x5a);
+  const Accounting a = net.accounting();
+  EXPECT_EQ(a.switch_copies, 2u);
+  EXPECT_EQ(a.switch_copies_linked, 1u);
+  EXPECT_EQ(a.switch_copies_unlinked, 1u);
+  EXPECT_TRUE(a.balanced()) << a.to_text();
+  EXPECT_NE(a.to_text().find("1 to ports with no cable"), std::string::npos) << a.to_text();
+}
+
+// Issue 11: a loop of four switches without STP multiplies one broadcast without end; the run
+// stops with an error naming the storm and the loop's links instead of exhausting memory.
+TEST(Network, SwitchLoopStormStopsWithAClearError) {
+  Network net({.seed = 1, .max_frames = 20000});
+  for (int i = 0; i < 4; ++i)
+    net.add_switch("sw" + std::to_string(i), l2::SwitchConfig::defaults(l2::Profile::vendor),
+                   {{.name = "l0"}, {.name = "l1"}, {.name = "r0"}, {.name = "r1"}, {.name = "h"}});
+  // Two cables between neighbours: every flood leaves on three ports, so copies multiply.
+  for (int i = 0; i < 4; ++i)
+    for (const char* k : {"0", "1"})
+      net.connect("sw" + std::to_string(i) + ":r" + k, "sw" + std::to_string((i + 1) % 4) + ":l" + k);
+  Host& h = net.add_host({.name = "h0"});
+  h.add_nic("em0", mac("02:00:00:00:00:01"));
+  net.connect("h0:em0", "sw0:h");
+  const auto bcast = fwd::net::FrameBuilder().eth(Mac::broadcast(), mac("02:00:00:00:00:01")).ethertype(0x88b5).payload(
+      std::vector<std::uint8_t>(46, 0)).build();
+  net.send_frame_at(Time::from_ms(1), "h0", "em0", bcast);
+  try {
+    net.run_until(Time::from_s(1));
+    FAIL() << "no error";
+  } catch (const fwd::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("broadcast storm"), std::string::npos) << m;
+    EXPECT_NE(m.find("max_frames=20000"), std::string::npos) << m;
+    EXPECT_NE(m.find(" -> sw"), std::string::npos) << m;  // the loop's links are named
+    EXPECT_EQ(m.find("h0:em0 ->"), std::string::npos) << m;
+  }
+  EXPECT_LT(net.frames_in_use(), 20100u);  // stopped at the event that crossed the limit
+}
+
+TEST(Network, FramePoolShrinksAfterABurst) {
+  Star s;
+  const auto f = fwd::net::FrameBuilder().eth(mac("02:00:00:00:01:01"), mac("02:00:00:00:01:00")).ethertype(0x88b5).payload(
+      std::vector<std::uint8_t>(46, 0)).build();
+  for (int i = 0; i < 20000; ++i) s.net.send_frame_at(Time::from_ms(1), "h0", "em0", f);
+  s.net.run_until(Time::from_ms(1));
+  EXPECT_GE(s.net.frames_allocated(), 20000u);
+  s.net.run_until(Time::from_ms(100));
+  EXPECT_LT(s.net.frames_in_use(), 16u);
+  EXPECT_LE(s.net.frames_allocated(), 4u * 256u);
 }
 
 TEST(Network, SameInputsSameRun) {

@@ -20,6 +20,7 @@
 ///   Drop d = inst.on_advert(now, *a, out);       // vhid/version/auth checks + state logic
 ///   inst.on_send_result(now, ok, out);           // once per SendAdvert, right after sending it
 ///   inst.on_link(now, up, out);  inst.admin(now, up, out);  inst.force_state(now, s, out);
+///   inst.freeze(now); inst.resume(now, out);     // SIGSTOP / SIGCONT of the daemon
 ///   inst.demote(now, delta, out);                // sysctl-style demotion of this node
 ///   inst.apply_node_demotion(now, delta, out);   // forward a sibling's DemotionChanged
 ///   advert_frame(cfg, send.fields, params);      // exact frame bytes of a SendAdvert
@@ -27,8 +28,9 @@
 /// Actions: SendAdvert (Ethernet source resolved), SendGratuitousArp, SendNeighborAdvert,
 /// StateChanged, Log (syslog level + exact text), DemotionChanged. Each carries `at`: FreeBSD
 /// busy-waits 1 ms (DELAY(1000)) after takeover GARPs/NAs, so later frames of one takeover leave
-/// later. Timers: one advert timer, separate IPv4/IPv6 master-down timers (9.3 and 10+), a GARP
-/// repeat timer (keepalived). `ticks` timing rounds like FreeBSD's tvtohz (⌈µs/tick⌉ + 1 ticks,
+/// later. Timers: one advert timer, separate IPv4/IPv6 master-down timers (9.3 and 10+), one GARP
+/// repeat per trigger (keepalived: each takeover or "forcing new election" schedules its own),
+/// and a queue of inputs waiting for processing_delay / link_delay or for resume() after freeze(). `ticks` timing rounds like FreeBSD's tvtohz (⌈µs/tick⌉ + 1 ticks,
 /// a duration of whole ticks with no phase alignment); `exact` uses advbase + advskew/256 s.
 /// Wire-level refusals (parse_advert) are the host's to count; stats() counts on_advert's.
 /// Thread rules: one Instance per thread; const methods are read-only; no global state (the
@@ -72,8 +74,10 @@ enum class Flavor : std::uint8_t {
 Flavor flavor_from_name(std::string_view name);
 
 enum class Family : std::uint8_t { ipv4, ipv6 };
-enum class State : std::uint8_t { init, backup, master };
-/// "INIT", "BACKUP", "MASTER" (FreeBSD's CARP_STATES spelling).
+/// `fault` is VRRP only: keepalived's FAULT (the instance's interface is down; nothing is sent,
+/// adverts are ignored). CARP stays in INIT for the same condition (carp.md §4.1 X1).
+enum class State : std::uint8_t { init, backup, master, fault };
+/// "INIT", "BACKUP", "MASTER", "FAULT" (FreeBSD's CARP_STATES spelling, keepalived's FAULT).
 const char* to_string(State s);
 
 /// How timeouts become time: FreeBSD kernel ticks or exact arithmetic.
@@ -120,10 +124,25 @@ struct Config {
   Time garp_delay{};                   ///< busy wait after each takeover GARP (9.3: 1 ms)
   Time na_delay{};                     ///< busy wait after each takeover NA (9.3, 10+: 1 ms)
   int garp_count = 1;                  ///< GARPs per VIP per burst (keepalived: 5)
-  Time garp_repeat{};                  ///< second burst this long after takeover (keepalived 5 s; 0 = none)
+  Time garp_repeat{};                  ///< second burst this long after each trigger (keepalived 5 s; 0 = none)
+  net::Mac garp_target_hw{};           ///< ARP target hardware address of GARPs (FreeBSD zero, keepalived ff:…:ff)
   bool use_vmac = true;                ///< VRRP: vMAC as source (keepalived use_vmac); CARP always
   bool answer_lower_priority = false;  ///< VRRP master answers a worse advert at once (keepalived)
   bool accept_mode = false;            ///< VRRP Accept_Mode: a non-owner MASTER accepts VIP traffic
+  /// VRRP initial state (keepalived `state`): backup or master. keepalived (keepalived.conf(5)):
+  /// `master` goes MASTER at once only for the address owner (priority 255), otherwise it starts
+  /// like `backup` (master-down timer first); flavour rfc: `master` goes MASTER at once (vrrpd's
+  /// state_init with wantstate MASTER).
+  State initial_state = State::backup;
+  /// Time between an advert's arrival and the state logic answering it (keepalived: 0.1–0.4 ms
+  /// observed, default 0.2 ms; CARP in the kernel: 0). Inputs received while it runs queue.
+  Time processing_delay{};
+  /// Added to every VRRP advert period (keepalived's timer overhead: ~0.25 ms observed). Off (0)
+  /// by default: an option for replays that need the drift.
+  Time timer_overhead{};
+  /// Time between a carpdev link change and the instance seeing it (keepalived via netlink,
+  /// 3.9–6.2 ms observed, default 5 ms; CARP's ifnet event: 0).
+  Time link_delay{};
   /// 9.3 §4.3 race (off = 0): on MASTER -> BACKUP, an advert timer due within this window had
   /// already fired on another CPU; it still sends one advert (source vMAC) and re-arms itself.
   Time late_advert_window{};
@@ -221,8 +240,8 @@ std::array<std::uint8_t, 20> carp_hmac(const Config& c, std::uint64_t counter);
 Advert make_advert(const Config& sender, const AdvertFields& f);
 struct SendGratuitousArp;
 struct SendNeighborAdvert;
-/// Takeover gratuitous ARP request: broadcast, op 1, sender = target = VIP, target HW zero,
-/// padded to 60 bytes (FrameBuilder).
+/// Takeover gratuitous ARP request: broadcast, op 1, sender = target = VIP, target HW
+/// `g.target_hw` (FreeBSD zero, keepalived ff:ff:ff:ff:ff:ff), padded to 60 bytes (FrameBuilder).
 std::vector<std::uint8_t> garp_frame(const SendGratuitousArp& g, const FrameParams& p = {});
 /// Takeover unsolicited NA (9.3/14 carp_send_na): to ff02::1 (33:33:00:00:00:01), hop limit 255,
 /// Override flag only, target link-layer option; IPv6 source = EUI-64 link-local of
@@ -246,6 +265,7 @@ struct SendGratuitousArp {
   net::Ipv4 vip{};
   net::Mac sender_hw{};   ///< ARP sender hardware address (vMAC for CARP)
   net::Mac eth_src{};     ///< Ethernet source (CARP: the carpdev's physical MAC)
+  net::Mac target_hw{};   ///< ARP target hardware address (Config::garp_target_hw)
 };
 /// One unsolicited Neighbour Advertisement to ff02::1, Override flag set.
 struct SendNeighborAdvert {
@@ -349,12 +369,28 @@ public:
   void set_mute(bool muted) { muted_ = muted; }
   /// Fault: one advert now, outside the schedule, whatever the state (e.g. from a BACKUP).
   void send_spurious_advert(Time now, ActionBuffer& out);
+  /// Fault: the daemon is stopped (SIGSTOP). State and VIPs stay, no timer runs, received
+  /// adverts and link changes queue. resume() (SIGCONT) processes the queue first, one input per
+  /// processing_delay from `now`, then any timer that expired meanwhile.
+  void freeze(Time now);
+  void resume(Time now, ActionBuffer& out);
+  bool frozen() const { return frozen_; }
 
 private:
   static constexpr Time never{INT64_MAX};
   enum class Link : std::uint8_t { unknown, down, up };  // 9.3 carpN if_link_state
 
+  struct Pending {  // an input waiting for processing_delay / link_delay, or for resume()
+    Time due{};
+    std::int8_t link = -1;  // -1: advert; 0/1: link down/up
+    Advert advert{};
+  };
+
   bool running() const;
+  void process(Time now, const Pending& p, ActionBuffer& out);
+  void link_change(Time now, bool up, ActionBuffer& out);
+  void arm_garp_repeat(Time now);
+  Time vrrp_period() const;  // advert interval + timer_overhead
   void set_state(Time now, State to, const char* reason, ActionBuffer& out);
   void setrun(Time now, int af, ActionBuffer& out);  // af: 0 both, 4, 6
   void master_down(Time now, const char* reason, ActionBuffer& out);
@@ -365,7 +401,7 @@ private:
   void log(Time now, LogLevel lvl, std::string text, ActionBuffer& out) const;
   void carp_advert(Time now, const Advert& a, ActionBuffer& out);
   void vrrp_advert(Time now, const Advert& a, ActionBuffer& out);
-  void vrrp_start(Time now, ActionBuffer& out);
+  void vrrp_start(Time now, ActionBuffer& out, bool initial);
   void carpdev_state(Time now, ActionBuffer& out);  // 10+ carp_sc_state
   void vrrp_become_master(Time now, ActionBuffer& out);
   void vrrp_become_backup(Time now, Time master_int, ActionBuffer& out);
@@ -383,6 +419,7 @@ private:
   bool admin_up_ = false;   // 9.3: carpN IFF_UP; 10+: carpdev IFF_UP; VRRP: not shut down
   bool suppress_ = false;   // this vhid's link-down demotion is in force
   bool muted_ = false;
+  bool frozen_ = false;
   bool admin_backup_ = false;   // 9.3 sc_flags_backup: IFF_UP before the carpdev went down
   bool senderr_applied_ = false;  // this vhid's send-error demotion is in force
   bool init_counter_ = true;    // sc_init_counter: no advert received yet
@@ -390,7 +427,9 @@ private:
   std::uint64_t rng_ = 0;       // stands in for arc4random()
   int sendad_errors_ = 0, sendad_success_ = 0;
   int demotion_ = 0;
-  Time ad_ = never, md4_ = never, md6_ = never, garp_ = never;
+  Time ad_ = never, md4_ = never, md6_ = never;
+  std::vector<Time> garp_repeats_;  // one per trigger, in time order (keepalived)
+  std::vector<Pending> pending_;    // in arrival order
   Time master_adver_int_{};
   Stats stats_;
 };

@@ -76,10 +76,14 @@ public:
   /// Runs every event with time <= `until` through `f(const Entry&)`, in order, then sets now()
   /// to `until`. Events that `f` schedules at or before `until` run in the same call. Returns
   /// the number of events run.
+  /// With `max_events`, stops after that many (now() stays at the last event run) and returns
+  /// the count; the clock reaches `until` only once every event up to it has run.
   template <class F>
-  std::uint64_t run_until(Time until, F&& f) {
+  /// A `stop` flag set by `f` ends the run after the event that set it.
+  std::uint64_t run_until(Time until, F&& f, std::uint64_t max_events = UINT64_MAX, const bool* stop = nullptr) {
     std::uint64_t n = 0;
     while (!heap_.empty() && heap_.front().at <= until) {
+      if (n == max_events || (stop && *stop)) return n;
       const Entry e = pop();
       f(e);
       ++n;

@@ -38,6 +38,7 @@
 #include "fwd/net/mac.hpp"
 #include "fwd/route/ecmp.hpp"
 #include "fwd/sim/capture.hpp"
+#include "fwd/sim/carp.hpp"
 #include "fwd/sim/detail/frame_pool.hpp"
 #include "fwd/sim/traffic.hpp"
 #include "fwd/time.hpp"
@@ -99,17 +100,14 @@ struct HostConfig {
   bool answer_icmp_to_vip = true;    ///< false: a pf rule blocks ICMP to the VIPs (spec §9.9)
 };
 
-/// One CARP/VRRP vhid on an interface.
-struct CarpSettings {
-  std::string profile = "freebsd-9.3";  ///< freebsd-9.3, freebsd-10, vrrp-v2, vrrp-v3
-  std::uint8_t vhid = 1;
-  std::uint8_t advbase = 1;
-  std::uint8_t advskew = 0;
-  std::vector<net::Ipv4> vip4;
-  std::vector<net::Ipv6> vip6;
-  bool preempt = false;
-  bool send_error_demotion = true;     ///< 9.3: 3 failed sends raise suppress_preempt
-  std::uint8_t priority = 100;         ///< VRRP
+/// What one CARP vhid / VRRP instance put on the wire and logged so far.
+struct CarpCounters {
+  std::uint64_t state_changes = 0;
+  std::uint64_t adverts_sent = 0;   ///< adverts put on the wire
+  std::uint64_t send_errors = 0;    ///< adverts whose send failed
+  std::uint64_t garps_sent = 0;     ///< gratuitous ARPs
+  std::uint64_t nas_sent = 0;       ///< unsolicited neighbour advertisements
+  std::uint64_t log_lines = 0;
 };
 
 /// Per-interface counters (netstat -i names).
@@ -170,15 +168,23 @@ public:
   /// Removes every static route for `cidr`.
   void del_route(const std::string& cidr);
   void set_forwarding(bool on) { cfg_.forwarding = on; }
-  /// A CARP vhid on `iface` (normally a vlan). Returns its index on this host.
-  std::size_t add_carp(const std::string& iface, const CarpSettings& s);
+  /// A CARP vhid / VRRP instance on `iface` (normally a vlan), configured by `c` (start from
+  /// carp::Config::defaults(profile, vhid)). The host fills what belongs to it: carpdev name and
+  /// MAC, the counter seed (from the network's seed), src4/src6 when unset (its own address on
+  /// `iface` in a VIP's subnet), and the timing: CARP on a FreeBSD host with a tick follows
+  /// kern.hz (tvtohz rounding); VRRP daemons and `os: linux` hosts use exact timers.
+  /// Returns its index on this host.
+  std::size_t add_carp(const std::string& iface, carp::Config c);
   /// A TCP listener (answers SYN with SYN-ACK).
   void listen(std::uint16_t port);
   /// Captures `iface` from now on (idempotent).
   Capture& capture(const std::string& iface);
 
   // ---- faults --------------------------------------------------------------------------
-  /// Interface administratively up/down (a NIC down also downs its link's carrier).
+  /// Interface administratively up/down (`ifconfig IF down`): the host stops sending and
+  /// receiving on it; the cable's carrier is not touched, so the peer still sees link (drop the
+  /// carrier with Network::set_link_up_at). Either change reaches CARP/VRRP instances on the
+  /// interface or on a vlan/lagg above it as carpdev down/up (CARP: INIT and demotion; VRRP: FAULT).
   void set_iface_up(const std::string& iface, bool up, Time now);
   /// Transmit blackout on a lagg (every send fails with ENETDOWN) over [from, until).
   void lagg_blackout(const std::string& lagg, Time from, Time until);
@@ -187,6 +193,10 @@ public:
   void set_lacp(const std::string& member, bool collecting, bool distributing, Time now);
   /// CARP: the vhid sends no advert within [from, until) ("node stops advertising").
   void carp_silence(std::size_t vhid_index, Time from, Time until);
+  /// VRRP/CARP process stopped (SIGSTOP) / continued (SIGCONT) now: while frozen the VIPs and
+  /// state stay, nothing is processed, received adverts queue; on resume they are answered in
+  /// order (carp::Instance::freeze/resume).
+  void carp_freeze(std::size_t vhid_index, bool frozen, Time now);
 
   // ---- inspection ------------------------------------------------------------------------
   std::size_t iface_count() const { return ifaces_.size(); }
@@ -204,8 +214,8 @@ public:
   std::size_t carp_count() const;
   /// "INIT", "BACKUP" or "MASTER".
   std::string carp_state(std::size_t vhid_index) const;
-  std::uint64_t carp_state_changes(std::size_t vhid_index) const;
-  std::uint64_t carp_adverts_sent(std::size_t vhid_index) const;
+  /// What the vhid put on the wire and logged so far.
+  CarpCounters carp_counters(std::size_t vhid_index) const;
   /// Time of the vhid's next timer (advert or master-down), or INT64_MAX.
   Time carp_next_deadline(std::size_t vhid_index) const;
   /// ARP cache as text lines ("192.168.80.254 at 00:00:5e:00:01:02 on vlan2 expires in 1199 s").
@@ -231,12 +241,6 @@ public:
   void send_spurious_advert(std::size_t vhid_index, Time now);
   /// `ifconfig carpN state backup|master` / `down|up` now.
   void carp_force_state(std::size_t vhid_index, const std::string& state, Time now);
-  /// CARP log lines emitted by the vhid so far.
-  std::uint64_t carp_log_lines(std::size_t vhid_index) const;
-  /// Adverts / GARPs / NAs the vhid put on the wire so far, and failed advert sends.
-  std::uint64_t carp_garps_sent(std::size_t vhid_index) const;
-  std::uint64_t carp_nas_sent(std::size_t vhid_index) const;
-  std::uint64_t carp_send_errors(std::size_t vhid_index) const;
   /// The vhid's virtual MAC.
   net::Mac carp_vmac(std::size_t vhid_index) const;
   /// TCP listener statistics: SYNs received, SYN-ACKs sent, handshakes completed.
@@ -387,6 +391,10 @@ private:
   detail::CarpVhid& vhid_at(std::size_t i) const;
   bool vmac_master(IfaceId ifc, net::Mac dst, bool& is_vmac) const;
   bool vip_master(IfaceId ifc, net::Ipv4 ip, net::Mac& vmac) const;
+  /// Carpdev usable: the interface and everything below it up, with carrier (a lagg: any member).
+  bool iface_usable(IfaceId ifc) const;
+  /// Tells every vhid whose carpdev's usability changed (after set_iface_up / on_carrier).
+  void carp_links(Time now);
 
   Network& net_;
   std::uint32_t id_;

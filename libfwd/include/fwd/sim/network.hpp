@@ -37,6 +37,12 @@ namespace fwd::sim {
 
 struct NetworkConfig {
   std::uint64_t seed = 1;
+  /// Frames alive at once (in flight, queued, held) before run_until stops with an error naming
+  /// the busiest links: a switching loop without STP multiplies frames without end (real bridges
+  /// melt down too), and each frame holds a 1.6 kB slot. 0 = no limit.
+  std::size_t max_frames = 262'144;
+  /// Pending events (frame deliveries, timers) before run_until stops with an error. 0 = no limit.
+  std::size_t max_events_pending = 4'194'304;
 };
 
 /// A switch table event (MAC move, flap, ...) with names resolved.
@@ -54,7 +60,10 @@ struct Accounting {
   std::uint64_t link_tx = 0, link_delivered = 0, link_lost = 0, link_in_flight = 0;
   std::uint64_t switch_rx = 0, switch_forwarded = 0, switch_flooded = 0, switch_to_host = 0, switch_dropped = 0;
   std::uint64_t host_rx = 0, host_delivered = 0, host_dropped = 0;
-  /// link_tx == link_delivered + link_lost + link_in_flight, switch and host rows likewise.
+  /// Egress copies the switches decided (l2 counters tx): each put on a link, or lost because
+  /// the switch port has no cable, or dropped because the frame with its tag does not fit a slot.
+  std::uint64_t switch_copies = 0, switch_copies_linked = 0, switch_copies_unlinked = 0, switch_copies_oversize = 0;
+  /// link_tx == link_delivered + link_lost + link_in_flight, switch, copy and host rows likewise.
   bool balanced() const;
   std::string to_text() const;
 };
@@ -101,8 +110,13 @@ public:
 
   // ---- running -------------------------------------------------------------------------------
   Time now() const { return engine_.now(); }
-  /// Runs every event up to and including `t`; returns the number of events run.
+  /// Runs every event up to and including `t`; returns the number of events run. Throws
+  /// fwd::Error when NetworkConfig::max_frames or max_events_pending is exceeded (a storm); the
+  /// network is then stopped where it was and should be discarded.
   std::uint64_t run_until(Time t);
+  /// Like run_until but runs at most `max_events`; `done` says whether `t` was reached. Lets a
+  /// caller interleave other work (signal checks, a released GIL) with a long run.
+  std::uint64_t run_slice(Time t, std::uint64_t max_events, bool& done);
   std::uint64_t run_for(Time d) { return run_until(now() + d); }
   /// Events run so far.
   std::uint64_t events() const { return engine_.executed(); }
@@ -113,6 +127,8 @@ public:
   Accounting accounting() const;
   /// Frame buffers in use (in flight, held by ARP, ping templates).
   std::size_t frames_in_use() const { return pool_.in_use(); }
+  /// Frame slots the pool holds (in use or free); shrinks again after a burst.
+  std::size_t frames_allocated() const { return pool_.capacity(); }
   /// Switch copies addressed to a switch link with no cable attached.
   std::uint64_t unlinked_copies() const { return unlinked_copies_; }
 
@@ -187,7 +203,11 @@ private:
   std::vector<std::function<void(Network&)>> actions_;
   std::vector<SwitchEvent> switch_events_;
   std::uint64_t unlinked_copies_ = 0;  // switch copies for links with no cable
+  std::uint64_t linked_copies_ = 0;    // switch copies handed to a link
+  std::uint64_t oversize_copies_ = 0;  // switch copies that did not fit a slot with their tag
   bool started_ = false;
+  bool over_limit_ = false;  // a frame limit was crossed during the current slice
+  void check_limits() const;
 };
 
 }  // namespace fwd::sim

@@ -82,6 +82,9 @@ struct TcpAttempt {
 
 struct TcpConnectResult {
   std::vector<TcpAttempt> attempts;
+  /// connect() refused with EADDRNOTAVAIL: every ephemeral port (10000…65535) was held by a
+  /// pending attempt; no SYN was sent and no attempt recorded (FreeBSD in_pcb_lport).
+  std::uint32_t addr_unavailable = 0;
   std::uint32_t established() const;
   std::uint32_t retransmitted() const;  ///< attempts that needed more than one SYN
 };

@@ -6,8 +6,9 @@
 /// `headroom` bytes in front of the frame so an 802.1Q tag can be pushed by moving the 12 MAC
 /// bytes back instead of copying the frame (what a NIC with VLAN_HWTAGGING does on transmit).
 /// The pool grows by whole chunks when every slot is in use (the high-water mark of frames in
-/// flight, a few dozen in the seed) and never shrinks; freed slots go on a LIFO free list so the
-/// hot slots stay in cache. Thread rules: one pool per Network (one thread).
+/// flight, a few dozen in the seed); freed slots go on a LIFO free list so the hot slots stay in
+/// cache. trim() gives back trailing chunks nobody uses once a burst is over (Network calls it
+/// when a run_until ends). Thread rules: one pool per Network (one thread).
 
 #include <array>
 #include <cstdint>
@@ -80,6 +81,7 @@ public:
     s.off = headroom;
     s.len = 0;
     ++in_use_;
+    ++chunk_use_[r / chunk];
     return r;
   }
   FrameRef alloc_copy(net::Bytes f) {
@@ -92,6 +94,26 @@ public:
     s.next_free = free_;
     free_ = r;
     --in_use_;
+    --chunk_use_[r / chunk];
+  }
+  /// Releases trailing chunks with no slot in use while the pool holds more than twice what is
+  /// in use (and more than `keep` chunks); rebuilds the free list without them.
+  void trim(std::size_t keep = 4) {
+    std::size_t n = chunks_.size();
+    if (n <= keep || n * chunk <= 2 * in_use_ + chunk) return;
+    while (n > keep && chunk_use_[n - 1] == 0 && n * chunk > 2 * in_use_ + chunk) --n;
+    if (n == chunks_.size()) return;
+    const FrameRef limit = static_cast<FrameRef>(n * chunk);
+    FrameRef head = no_frame, *tail = &head;
+    for (FrameRef r = free_; r != no_frame; r = slot(r).next_free) {
+      if (r >= limit) continue;
+      *tail = r;
+      tail = &slot(r).next_free;
+    }
+    *tail = no_frame;
+    free_ = head;
+    chunks_.resize(n);
+    chunk_use_.resize(n);
   }
   FrameSlot& slot(FrameRef r) { return chunks_[r / chunk][r % chunk]; }
   const FrameSlot& slot(FrameRef r) const { return chunks_[r / chunk][r % chunk]; }
@@ -102,12 +124,14 @@ private:
   void grow() {
     const FrameRef base = static_cast<FrameRef>(chunks_.size() * chunk);
     chunks_.push_back(std::make_unique<FrameSlot[]>(chunk));
+    chunk_use_.push_back(0);
     for (std::size_t i = chunk; i-- > 0;) {
       chunks_.back()[i].next_free = free_;
       free_ = base + static_cast<FrameRef>(i);
     }
   }
   std::vector<std::unique_ptr<FrameSlot[]>> chunks_;
+  std::vector<std::uint32_t> chunk_use_;  // slots in use per chunk
   FrameRef free_ = no_frame;
   std::size_t in_use_ = 0;
 };
