@@ -206,7 +206,6 @@ void BasicSwitch<Store>::set_link_carrier(LinkId l, bool up, Time now) {
   LinkState& L = links_[l];
   if (L.carrier == up) return;
   PortState& P = ports_[L.port];
-  if (P.bond) P.bond->set_carrier(L.member, up, now);
   if (P.lag) P.lag->set_link(L.member, up, now);
   const bool was = P.up(now);
   L.carrier = up;

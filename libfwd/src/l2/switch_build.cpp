@@ -62,7 +62,9 @@ BasicSwitch<Store>::BasicSwitch(SwitchConfig cfg, std::vector<PortConfig> ports)
   if (cfg_.group_fwd_mask & 0x7)
     throw Error(fmt::format("invalid group_fwd_mask {:#x}: bits 0, 1 and 2 cannot be set (widest mask 0xfff8)",
                             cfg_.group_fwd_mask));
-  if (cfg_.hit_learning_delay.ns < 0) throw Error("invalid hit_learning_delay: must be >= 0");
+  if (cfg_.revalidator_interval.ns <= 0)
+    throw Error(fmt::format("invalid revalidator_interval {} ns: must be > 0 (OVS default 500 ms)",
+                            cfg_.revalidator_interval.ns));
 
   std::vector<std::string> link_names;
   ports_.resize(port_cfg_.size());
@@ -121,42 +123,38 @@ void BasicSwitch<Store>::build_port(std::size_t i, std::vector<std::string>& lin
   if (vlan_aware_) build_vlans(i);
 }
 
-// A LAG port: an OVS bond on ovs-3.1, a fwd::lag::Lag from its spec string elsewhere.
+// A LAG port: a fwd::lag::Lag from its spec string (the one parser of LAG settings). On ovs-3.1
+// it must be an OVS bond, named after the port unless the spec names it (bond/show header).
 template <class Store>
 void BasicSwitch<Store>::build_lag(std::size_t i) {
   const PortConfig& pc = port_cfg_[i];
   PortState& ps = ports_[i];
   const Profile prof = cfg_.profile;
-  const std::string& mode = pc.lag->mode;
-  ps.bond_mode = mode == "balance-slb" ? 1 : mode == "active-backup" ? 2 : mode == "balance-tcp" ? 3 : 0;
-  ps.bond_basis = pc.lag->basis;
-  if (prof == Profile::ovs_3_1) {
-    lag::OvsBondConfig bc;
-    if (mode == "balance-slb") bc.mode = lag::OvsBondMode::balance_slb;
-    else if (mode == "active-backup") bc.mode = lag::OvsBondMode::active_backup;
-    else if (mode == "balance-tcp") bc.mode = lag::OvsBondMode::balance_tcp;
-    else
-      throw Error(fmt::format("unknown bond mode '{}' for port '{}': expected balance-slb, active-backup or "
-                              "balance-tcp", mode, pc.name));
-    bc.basis = pc.lag->basis;
-    bc.rebalance_interval_ms = pc.lag->rebalance_interval_ms;
-    bc.first_rebalance_ms = pc.lag->first_rebalance_ms;
-    bc.primary = pc.lag->primary;
-    const std::string& lacp = pc.lag->lacp;
-    bc.lacp = lacp == "off" || lacp.empty() ? lag::OvsLacpStatus::off
-              : lacp == "negotiated"        ? lag::OvsLacpStatus::negotiated
-                                            : lag::OvsLacpStatus::configured;
-    impl_->bonds.push_back(std::make_unique<lag::OvsBond>(pc.name, pc.lag->members, bc, Time{}));
-    ps.bond = impl_->bonds.back().get();
-  } else {
-    std::string spec = pc.lag->spec;
-    if (spec.empty()) {
-      spec = prof == Profile::linux_bridge     ? "linux-6.12:802.3ad;xmit_hash_policy=layer2"
-             : prof == Profile::freebsd_bridge ? "freebsd-9.3:lacp"
-                                               : "vendor:table";
-    }
+  std::string spec = pc.lag->spec;
+  if (spec.empty()) {
+    spec = prof == Profile::linux_bridge     ? "linux-6.12:802.3ad;xmit_hash_policy=layer2"
+           : prof == Profile::freebsd_bridge ? "freebsd-9.3:lacp"
+           : prof == Profile::ovs_3_1        ? "ovs-3.1:balance-slb"
+                                             : "vendor:table";
+  }
+  const bool ovs_spec = spec.starts_with("ovs-3.1:") || spec.starts_with("ovs:");
+  if (prof == Profile::ovs_3_1 && !ovs_spec)
+    throw Error(fmt::format("LAG port '{}' of an ovs-3.1 switch is an OVS bond: its spec must start with "
+                            "'ovs-3.1:' (balance-slb, active-backup or balance-tcp), got \"{}\"", pc.name, spec));
+  if (ovs_spec && spec.find(";bond=") == std::string::npos) {
+    const std::size_t mode_end = spec.find(';');
+    spec.insert(mode_end == std::string::npos ? spec.size() : mode_end, ";bond=" + pc.name);
+  }
+  try {
     impl_->lags.push_back(std::make_unique<lag::Lag>(lag::Lag::from_spec(spec, pc.lag->members)));
-    ps.lag = impl_->lags.back().get();
+  } catch (const Error& e) {
+    throw Error(fmt::format("LAG port '{}': {}", pc.name, e.what()));
+  }
+  ps.lag = impl_->lags.back().get();
+  ps.bond = ps.lag->ovs_bond();
+  if (pc.lag->first_rebalance_ms) {
+    if (!ps.bond) throw Error(fmt::format("LAG port '{}': first_rebalance_ms applies to OVS bonds only", pc.name));
+    ps.bond->set_next_rebalance(Time::from_ms(*pc.lag->first_rebalance_ms));
   }
 }
 

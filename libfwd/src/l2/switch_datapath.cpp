@@ -71,16 +71,35 @@ void BasicSwitch<Store>::ovs_remember(LinkId link, const Parsed& f, Time now, bo
   fl.version = table_version(table_);
 }
 
+// The revalidator dumps every revalidator_interval at a fixed phase; a hit's side effects wait
+// for the first dump after it (l2-learning.md OVS row 20, clarified).
+template <class Store>
+Time BasicSwitch<Store>::next_revalidator_dump(Time t) const {
+  const std::int64_t iv = cfg_.revalidator_interval.ns;
+  std::int64_t phase = cfg_.revalidator_phase.ns % iv;
+  if (phase < 0) phase += iv;
+  // The first phase + k * iv > t, without overflow for any t.
+  std::int64_t k = (t.ns - phase) / iv;
+  if (t.ns - phase < 0 && (t.ns - phase) % iv != 0) --k;  // floor division
+  return Time{phase + (k + 1) * iv};
+}
+
 template <class Store>
 void BasicSwitch<Store>::defer_learn(LinkId link, std::uint16_t vlan, const Parsed& f, bool garp, Time now) {
   if (detail::is_group(f.src)) return;
   auto& q = impl_->pending;
+  const Time due = next_revalidator_dump(now);
+  if (q.size()) {  // the same flow hit again before the dump: one push, one translation
+    const auto& b = q[q.size() - 1];
+    if (b.due.ns == due.ns && b.link == link && b.vlan == vlan && b.src == f.src && b.garp == garp) return;
+  }
   if (q.full()) apply_pending(q.front().due);  // bounded queue: apply the oldest early
-  q.push(detail::SwitchImpl::Pending{now + cfg_.hit_learning_delay, link, vlan, f.src, garp});
+  q.push(detail::SwitchImpl::Pending{due, link, vlan, f.src, garp});
   pending_any_ = true;
   next_pending_ = q.front().due;
 }
 
+// Learning queued by hits, due by `now`, each at its dump's time.
 template <class Store>
 void BasicSwitch<Store>::apply_pending(Time now) {
   auto& q = impl_->pending;
@@ -89,36 +108,68 @@ void BasicSwitch<Store>::apply_pending(Time now) {
     q.pop_front();
     const PortId port = links_[p.link].port;
     const std::uint64_t key = detail::make_key(p.vlan, p.src);
-    if (ports_[port].is_lag && ports_[port].bond_mode == 1) {
+    const lag::OvsBond* b = ports_[port].bond;
+    if (b && b->config().mode == lag::OvsBondMode::balance_slb) {
       // The revalidator's translation runs is_admissible() again: SLB loop protection.
       const Hit h = table_.lookup_key(key, p.due);
       if (h && h.port != port && !p.garp) continue;
     }
     table_.learn_key(key, port, p.due, LearnOptions(p.garp, ports_[port].is_lag));
   }
-  pending_any_ = q.size() > 0;
-  if (pending_any_) next_pending_ = q.front().due;
+}
+
+// Every revalidator dump due by `now`, in time order with the bonds' rebalance runs: at each
+// dump the learning queued by hits is applied and the bonds account the hits' bytes.
+template <class Store>
+void BasicSwitch<Store>::advance_datapath(Time now) {
+  auto stats_pending = [&] {
+    for (const auto& l : impl_->lags)
+      if (const lag::OvsBond* b = l->ovs_bond(); b && b->stats_pending()) return true;
+    return false;
+  };
+  while (pending_any_ && next_pending_.ns <= now.ns) {
+    const Time dump = next_pending_;
+    for (auto& l : impl_->lags)
+      if (lag::OvsBond* b = l->ovs_bond()) b->run(dump);  // rebalances due before (or at) the dump
+    apply_pending(dump);
+    for (auto& l : impl_->lags)
+      if (lag::OvsBond* b = l->ovs_bond()) b->push_stats();
+    pending_any_ = impl_->pending.size() > 0 || stats_pending();
+    next_pending_ = impl_->pending.size() ? impl_->pending.front().due : next_revalidator_dump(dump);
+  }
 }
 
 template <class Store>
 void BasicSwitch<Store>::advance(Time now) {
   now_ = now;
-  if (pending_any_) apply_pending(now);
+  if (pending_any_) advance_datapath(now);
 }
 
 template <class Store>
 void BasicSwitch<Store>::add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_t vlan, std::size_t bytes) {
+  (void)bytes;
   const PortState& P = ports_[e.port];
   if (P.bond) {
     // OVS balance-slb: bucket = hash_mac(src, VLAN inside the bridge, basis) & 0xff; the bucket's
     // member is bond state (first-use round robin). Flood copies use it too (OVS row 29).
-    const std::uint32_t h = hash::ovs::hash_mac(net::Mac::from_u64(f.src), vlan, P.bond_basis);
+    // balance-tcp hashes the frame's 5-tuple (the LAG's policy).
+    const std::uint64_t h = P.bond->config().mode == lag::OvsBondMode::balance_tcp
+                                ? P.lag->hash(net::Bytes(f.p, f.n))
+                                : hash::ovs::hash_mac(net::Mac::from_u64(f.src), vlan, P.bond->config().basis);
     const lag::MemberIndex m = P.bond->select(h);
     if (m == lag::no_member) {
       ++counters_.copies_lost;
       return;
     }
-    P.bond->account(h, bytes);
+    // bond_account with the datapath's byte count (the received frame): a miss at once, a hit
+    // when the revalidator pushes the flow's statistics (OVS row 36).
+    if (d.datapath_hit) {
+      P.bond->account_hit(h, f.n);
+      if (!pending_any_) next_pending_ = next_revalidator_dump(now_);
+      pending_any_ = true;
+    } else {
+      P.bond->account(h, f.n);
+    }
     e.link = static_cast<LinkId>(P.first_link + m);
     d.egress.push_back(e);
     return;
@@ -143,7 +194,6 @@ void BasicSwitch<Store>::add_lag_copies(Decision& d, Egress e, const Parsed& f, 
 
 template <class Store>
 void BasicSwitch<Store>::run_bonds(Time now) {
-  for (auto& b : impl_->bonds) b->run(now);
   for (auto& l : impl_->lags) l->run(now);
 }
 

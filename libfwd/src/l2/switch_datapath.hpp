@@ -1,7 +1,7 @@
 #pragma once
 // The state of fwd::l2::BasicSwitch that only the OVS datapath model and the LAG hooks use
 // (private to libfwd/src/l2/switch_*.cpp): the datapath flow cache, the learning queued by
-// cached-flow hits, and the bonds / LAGs the switch owns.
+// cached-flow hits, and the LAGs (OVS bonds included) the switch owns.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -29,7 +29,6 @@ struct detail::SwitchImpl {
   };
   boost::unordered_flat_map<std::uint64_t, Flow> flows;
   detail::Ring<Pending> pending{4096};
-  std::vector<std::unique_ptr<lag::OvsBond>> bonds;
   std::vector<std::unique_ptr<lag::Lag>> lags;
 };
 

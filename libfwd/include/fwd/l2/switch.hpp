@@ -14,7 +14,9 @@
 ///    (MAC, VLAN), 15..3600 s ageing on whole-second ticks, table-size eviction of the busiest
 ///    port's LRU entry, gratuitous-ARP lock, reserved multicast dropped before learning, and the
 ///    datapath flow cache: a frame that *hits* a cached flow is forwarded as the current table
-///    says but its learning is applied `hit_learning_delay` later (OVS rows 19-21).
+///    says but its learning (and its bond load) is applied at the next dump of a periodic
+///    revalidator (`revalidator_interval`, dumps at `revalidator_phase` + k * interval; OVS rows
+///    19-21, 36).
 ///  - `vendor`: a generic IEEE 802.1Q switch: VLAN-aware, 300 s ageing, flap detection on.
 /// Ports are physical or LAGs; a LAG is one logical port (one FDB port) over member links.
 /// Every frame ends in exactly one of: forwarded (known unicast), flooded (copies counted),
@@ -69,19 +71,20 @@ inline constexpr PortId bridge_self = 0xfffe;
 enum class VlanMode : std::uint8_t { automatic, access, trunk, native_untagged, native_tagged, linux };
 const char* to_string(VlanMode m);
 
-/// A LAG port's bonding settings. On `ovs-3.1` the port is an OVS bond (fwd::lag::OvsBond:
-/// SLB buckets of hash_mac(src, VLAN, basis), active-backup); on other profiles a fwd::lag::Lag
-/// built from `spec` (default per profile: linux-6.12 802.3ad layer2, freebsd-9.3 lacp,
-/// vendor table) chooses the member from the frame.
+/// A LAG port: member links and a LAG spec string (fwd/lag/lag.hpp), parsed by
+/// fwd::lag::Lag::from_spec and nowhere else. Empty spec: the profile's default
+/// (`linux-6.12:802.3ad;xmit_hash_policy=layer2`, `freebsd-9.3:lacp`, `ovs-3.1:balance-slb`,
+/// `vendor:table`). On `ovs-3.1` the spec must be an `ovs-3.1:` bond (bond_mode balance-slb /
+/// active-backup / balance-tcp; basis=, rebalance_interval=, primary=, lacp=off|active|passive,
+/// updelay=, downdelay=, lacp_fallback_ab=, ...; the bond is named after the port unless
+/// `bond=` says otherwise): the switch uses its OvsBond (SLB buckets of hash_mac(src, VLAN,
+/// basis), bond admission, accounting, bond/show).
 struct LagConfig {
-  std::vector<std::string> members;       ///< member link names, in configuration order
-  std::string mode = "balance-slb";       ///< OVS bond_mode: balance-slb, active-backup, balance-tcp
-  std::uint32_t basis = 0;                ///< other_config:bond-hash-basis
-  std::int64_t rebalance_interval_ms = 10000;
-  std::optional<std::int64_t> first_rebalance_ms;  ///< OVS: delay to the first rebalance
-  std::string primary;                    ///< other_config:bond-primary
-  std::string lacp = "off";               ///< OVS lacp status: off, configured, negotiated
-  std::string spec;                       ///< non-OVS profiles: a lag spec string (fwd/lag/lag.hpp)
+  std::vector<std::string> members;  ///< member link names, in configuration order
+  std::string spec;                  ///< LAG spec string; empty: the profile's default
+  /// OVS: when the first rebalance runs (ms after time 0); unset: one interval. This is the
+  /// timer's phase, which OVS fixes when the bond is configured (`bond/show`: next rebalance).
+  std::optional<std::int64_t> first_rebalance_ms;
 };
 
 /// One port's configuration. Defaults give an ordinary port of the profile.
@@ -117,7 +120,12 @@ struct SwitchConfig {
   bool no_linklocal_learn = false;          ///< Linux
   bool stp = false;                         ///< Linux: STP on consumes 01:80:c2:00:00:00
   bool forward_bpdu = false;                ///< OVS other_config:forward-bpdu
-  Time hit_learning_delay = Time::from_ms(330);  ///< OVS: revalidator delay for cached flows
+  /// OVS: period of the revalidator's datapath flow dumps, which apply a hit's learning and
+  /// account its bond load (other_config:max-revalidator, default 500 ms).
+  Time revalidator_interval = Time::from_ms(500);
+  /// OVS: time of one revalidator dump (the others are whole intervals away): the phase, fixed
+  /// when the bridge starts. Any value; taken modulo the interval.
+  Time revalidator_phase{};
   Time flow_idle = Time::from_s(10);        ///< OVS: datapath flow max-idle
   std::optional<FlapConfig> flap;           ///< unset: the profile's preset
   std::size_t reserve = 0;                  ///< pre-size the FDB for this many MACs
@@ -298,8 +306,10 @@ public:
   static std::size_t render(net::Bytes frame, const Egress& e, std::span<std::uint8_t> out);
   static std::vector<std::uint8_t> render(net::Bytes frame, const Egress& e);
 
-  /// Applies deferred work (OVS cached-flow learning, expiry sweeps) due by `now`.
+  /// Applies deferred work (OVS revalidator dumps and bond rebalances, in time order) due by `now`.
   void advance(Time now);
+  /// OVS: the first revalidator dump strictly after `t`.
+  Time next_revalidator_dump(Time t) const;
 
   // ---- ports ------------------------------------------------------------------------------
   /// Administrative state of a port (`bridge` side) — Linux/FreeBSD/vendor flush its dynamic
@@ -380,6 +390,7 @@ private:
   void ovs_remember(LinkId link, const Parsed& f, Time now, bool drop);
   void defer_learn(LinkId link, std::uint16_t vlan, const Parsed& f, bool garp, Time now);
   void apply_pending(Time now);
+  void advance_datapath(Time now);
   void shut_port(PortId p, Time now);
   void flush_port_on_down(PortId p);
 
@@ -398,10 +409,10 @@ private:
   bool keep_dei_ = true;          // Linux keeps the DEI bit; OVS's eth_push_vlan clears it
   bool flush_on_down_ = true;     // Linux/FreeBSD/vendor flush a port's entries when it goes down
   Time now_{};
-  bool pending_any_ = false;
+  bool pending_any_ = false;      // learning queued by hits, or bond load of hits to push
   bool has_lags_ = false;
   bool per_frame_work_ = false;   // has_lags_ or OVS: receive() runs bonds / deferred learning
-  Time next_pending_{};
+  Time next_pending_{};           // the revalidator dump that applies it
   std::unique_ptr<detail::SwitchImpl> impl_;
 };
 

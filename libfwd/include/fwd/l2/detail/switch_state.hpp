@@ -29,10 +29,8 @@ struct PortState {
   std::bitset<4096> member;           // VLANs the port carries
   std::bitset<4096> untagged;         // VLANs sent without a tag
   // LAG
-  lag::OvsBond* bond = nullptr;       // OVS bond state (owned by the switch)
-  lag::Lag* lag = nullptr;            // generic LAG (non-OVS profiles, owned by the switch)
-  std::uint8_t bond_mode = 0;         // 0 none, 1 balance-slb, 2 active-backup, 3 balance-tcp
-  std::uint32_t bond_basis = 0;
+  lag::Lag* lag = nullptr;            // the port's LAG (owned by the switch)
+  lag::OvsBond* bond = nullptr;       // its OVS bond state, when the spec is an ovs-3.1 bond
 
   bool up(Time now) const { return admin_up && links_up > 0 && shutdown_until.ns <= now.ns; }
 };
