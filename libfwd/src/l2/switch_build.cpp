@@ -76,6 +76,7 @@ BasicSwitch<Store>::BasicSwitch(SwitchConfig cfg, std::vector<PortConfig> ports)
   port_counters_.resize(ports_.size());
   for (std::size_t i = 0; i < ports_.size(); ++i) refresh_fast(static_cast<PortId>(i));
   per_frame_work_ = has_lags_ || prof == Profile::ovs_3_1;
+  schedule_datapath(Time{-1});  // the bonds' first rebalance
 
   // Local addresses: frames to them are consumed; Linux logs and forwards frames from them,
   // FreeBSD drops them. OVS keeps no such entries (its LOCAL port is not modelled).
@@ -152,6 +153,7 @@ void BasicSwitch<Store>::build_lag(std::size_t i) {
   }
   ps.lag = impl_->lags.back().get();
   ps.bond = ps.lag->ovs_bond();
+  if (ps.bond) ps.bond->set_rebalance_at_checkpoints(true);  // the switch models the revalidator
   if (pc.lag->first_rebalance_ms) {
     if (!ps.bond) throw Error(fmt::format("LAG port '{}': first_rebalance_ms applies to OVS bonds only", pc.name));
     ps.bond->set_next_rebalance(Time::from_ms(*pc.lag->first_rebalance_ms));

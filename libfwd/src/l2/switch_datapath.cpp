@@ -76,6 +76,7 @@ void BasicSwitch<Store>::ovs_remember(LinkId link, const Parsed& f, Time now, bo
 template <class Store>
 Time BasicSwitch<Store>::next_revalidator_dump(Time t) const {
   const std::int64_t iv = cfg_.revalidator_interval.ns;
+  if (t.ns > INT64_MAX - 2 * iv) return Time{INT64_MAX};  // no dump within int64 time
   std::int64_t phase = cfg_.revalidator_phase.ns % iv;
   if (phase < 0) phase += iv;
   // The first phase + k * iv > t, without overflow for any t.
@@ -95,8 +96,8 @@ void BasicSwitch<Store>::defer_learn(LinkId link, std::uint16_t vlan, const Pars
   }
   if (q.full()) apply_pending(q.front().due);  // bounded queue: apply the oldest early
   q.push(detail::SwitchImpl::Pending{due, link, vlan, f.src, garp});
+  if (!pending_any_ || q.front().due.ns < next_pending_.ns) next_pending_ = q.front().due;
   pending_any_ = true;
-  next_pending_ = q.front().due;
 }
 
 // Learning queued by hits, due by `now`, each at its dump's time.
@@ -118,25 +119,40 @@ void BasicSwitch<Store>::apply_pending(Time now) {
   }
 }
 
-// Every revalidator dump due by `now`, in time order with the bonds' rebalance runs: at each
-// dump the learning queued by hits is applied and the bonds account the hits' bytes.
+// Every revalidator dump due by `now` at which something happens, in time order: the dump
+// applies the learning queued by hits and pushes their bond load, then each OVS bond whose
+// rebalance is due runs it (ofproto-dpif runs bond_rebalance after a dump, OVS row 36).
 template <class Store>
 void BasicSwitch<Store>::advance_datapath(Time now) {
-  auto stats_pending = [&] {
-    for (const auto& l : impl_->lags)
-      if (const lag::OvsBond* b = l->ovs_bond(); b && b->stats_pending()) return true;
-    return false;
-  };
   while (pending_any_ && next_pending_.ns <= now.ns) {
     const Time dump = next_pending_;
-    for (auto& l : impl_->lags)
-      if (lag::OvsBond* b = l->ovs_bond()) b->run(dump);  // rebalances due before (or at) the dump
     apply_pending(dump);
     for (auto& l : impl_->lags)
-      if (lag::OvsBond* b = l->ovs_bond()) b->push_stats();
-    pending_any_ = impl_->pending.size() > 0 || stats_pending();
-    next_pending_ = impl_->pending.size() ? impl_->pending.front().due : next_revalidator_dump(dump);
+      if (lag::OvsBond* b = l->ovs_bond()) {
+        b->run(dump);  // delays that expired before the dump
+        b->checkpoint(dump);
+      }
+    schedule_datapath(dump);
   }
+}
+
+// The next dump with work: queued learning, hit load to push, or a rebalance that is due.
+template <class Store>
+void BasicSwitch<Store>::schedule_datapath(Time after) {
+  constexpr Time never{INT64_MAX};
+  Time next = impl_->pending.size() ? impl_->pending.front().due : never;
+  for (const auto& l : impl_->lags) {
+    const lag::OvsBond* b = l->ovs_bond();
+    if (!b) continue;
+    if (b->stats_pending()) next = std::min(next, next_revalidator_dump(after));
+    if (b->is_balanced()) {
+      // The first dump at or after the due time, and never one already done.
+      const Time due = std::max(b->next_rebalance(), Time{after.ns + 1});
+      next = std::min(next, next_revalidator_dump(Time{due.ns - 1}));
+    }
+  }
+  pending_any_ = next.ns != never.ns;
+  next_pending_ = next;
 }
 
 template <class Store>
@@ -165,7 +181,8 @@ void BasicSwitch<Store>::add_lag_copies(Decision& d, Egress e, const Parsed& f, 
     // when the revalidator pushes the flow's statistics (OVS row 36).
     if (d.datapath_hit) {
       P.bond->account_hit(h, f.n);
-      if (!pending_any_) next_pending_ = next_revalidator_dump(now_);
+      const Time dump = next_revalidator_dump(now_);
+      if (!pending_any_ || dump.ns < next_pending_.ns) next_pending_ = dump;
       pending_any_ = true;
     } else {
       P.bond->account(h, f.n);

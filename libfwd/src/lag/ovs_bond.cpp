@@ -263,7 +263,7 @@ bool OvsBond::run(Time now) {
   if (active_ == no_member || !members_[active_].enabled ||
       (primary != no_member && active_ != primary && members_[primary].enabled))
     choose_active();
-  if (!is_balanced() || now < next_rebalance_) return false;
+  if (!is_balanced() || at_checkpoints_ || now < next_rebalance_) return false;
   // Every run due by now, each at its own time (ovs-vswitchd wakes for each): moves, then the
   // load halves. Once every load has decayed to zero further runs change nothing.
   const Time interval = Time::from_ms(config_.rebalance_interval_ms);
@@ -276,6 +276,14 @@ bool OvsBond::run(Time now) {
     rebalance_now();
     next_rebalance_ = next_rebalance_ + interval;
   }
+  return true;
+}
+
+bool OvsBond::checkpoint(Time t) {
+  push_stats();
+  if (!is_balanced() || t < next_rebalance_) return false;
+  rebalance_now();
+  next_rebalance_ = t + Time::from_ms(config_.rebalance_interval_ms);
   return true;
 }
 

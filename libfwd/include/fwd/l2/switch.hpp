@@ -391,6 +391,7 @@ private:
   void defer_learn(LinkId link, std::uint16_t vlan, const Parsed& f, bool garp, Time now);
   void apply_pending(Time now);
   void advance_datapath(Time now);
+  void schedule_datapath(Time after);
   void shut_port(PortId p, Time now);
   void flush_port_on_down(PortId p);
 
@@ -409,7 +410,7 @@ private:
   bool keep_dei_ = true;          // Linux keeps the DEI bit; OVS's eth_push_vlan clears it
   bool flush_on_down_ = true;     // Linux/FreeBSD/vendor flush a port's entries when it goes down
   Time now_{};
-  bool pending_any_ = false;      // learning queued by hits, or bond load of hits to push
+  bool pending_any_ = false;      // a revalidator dump has work: hit learning or load, a rebalance
   bool has_lags_ = false;
   bool per_frame_work_ = false;   // has_lags_ or OVS: receive() runs bonds / deferred learning
   Time next_pending_{};           // the revalidator dump that applies it

@@ -17,9 +17,12 @@
 ///    revalidator pushes the flow's statistics (account_hit() queues, push_stats() adds).
 ///  - Every `rebalance_interval_ms` (default 10000, 1..999 becomes 1000, 0 = never) a rebalance
 ///    run moves buckets from the most- to the least-loaded member (OVS's algorithm, see
-///    rebalance_now()) and then halves every bucket's accounted load. The runs keep their phase
-///    (set_next_rebalance(); `bond/show` prints it as `next rebalance: N ms`): run(now) carries
-///    out every run due by `now` at its own time, as ovs-vswitchd's timer would have.
+///    rebalance_now()) and then halves every bucket's accounted load. The phase is state
+///    (set_next_rebalance(); `bond/show` prints it as `next rebalance: N ms`). In ovs-vswitchd a
+///    due rebalance waits for the next flow-accounting checkpoint (a revalidator dump) and the
+///    next is due one interval after that: checkpoint(), used by fwd::l2::Switch. A bond on its
+///    own (fwd::lag) has no revalidator: run(now) carries out every run due by `now`, each at its
+///    due time.
 ///  - active member: the first member when all come up in member order; kept while enabled;
 ///    otherwise the first enabled member in member order. In active-backup an enabled
 ///    `primary` always takes the role back.
@@ -190,9 +193,17 @@ public:
   /// and carries out every rebalance run due by `now`, each at its scheduled time (the next is
   /// one interval after it). Returns true if a rebalance ran (whether or not it moved anything).
   bool run(Time now);
-  /// Sets when the next rebalance runs (the timer's phase; OVS fixes it when the interval is
-  /// configured and `bond/show` prints it relative to now).
+  /// Sets when the next rebalance is due (OVS fixes it when the interval is configured and after
+  /// each run; `bond/show` prints it relative to now as `next rebalance: N ms`).
   void set_next_rebalance(Time t) { next_rebalance_ = t; }
+  /// In ovs-vswitchd, bond_rebalance() runs only at a flow-accounting checkpoint: after each
+  /// revalidator dump (ofproto-dpif run(), when the dump sequence changed), once the dump has
+  /// pushed every flow's statistics. An owner that models the revalidator (fwd::l2::Switch) turns
+  /// this on and calls checkpoint() at each dump; run() then leaves rebalancing alone.
+  void set_rebalance_at_checkpoints(bool on) { at_checkpoints_ = on; }
+  /// A revalidator dump at `t`: the hits' statistics are accounted (push_stats()), then, if the
+  /// rebalance is due, it runs and the next is due one interval after `t`. Returns true if it ran.
+  bool checkpoint(Time t);
   /// Runs the rebalance algorithm now, regardless of the interval (bond_rebalance's body).
   /// Returns the number of buckets moved.
   unsigned rebalance_now();
@@ -284,6 +295,7 @@ private:
   Time next_rebalance_{};
   std::uint32_t uses_ = 0;       // buckets used so far (Bucket::first_use)
   bool stats_pending_ = false;   // some bucket has pending_bytes
+  bool at_checkpoints_ = false;  // rebalance only in checkpoint()
   std::uint64_t rng_ = 0;
   std::vector<std::string> log_;
 };
