@@ -174,11 +174,17 @@ void BasicSwitch<Store>::refresh_fast(PortId p) {
   link_hot_.resize(links_.size());
   const bool clean = P.admin_up && P.shutdown_until.ns == INT64_MIN;
   PortHot& h = port_hot_[p];
-  h.fast_in = cfg_.profile != Profile::ovs_3_1 && clean && P.learning && !P.locked;
+  h.fast_in = fast_path_ && cfg_.profile != Profile::ovs_3_1 && clean && P.learning && !P.locked;
   h.fast_out = clean && P.links_up > 0 && !P.is_lag;
   h.first_link = P.first_link;
   for (std::size_t l = P.first_link; l < std::size_t{P.first_link} + P.link_count; ++l)
     link_hot_[l] = LinkHot{p, h.fast_in && links_[l].carrier};
+}
+
+template <class Store>
+void BasicSwitch<Store>::set_fast_path(bool on) {
+  fast_path_ = on;
+  for (std::size_t i = 0; i < ports_.size(); ++i) refresh_fast(static_cast<PortId>(i));
 }
 
 template <class Store>

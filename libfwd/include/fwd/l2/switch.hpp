@@ -306,6 +306,12 @@ public:
   static std::size_t render(net::Bytes frame, const Egress& e, std::span<std::uint8_t> out);
   static std::vector<std::uint8_t> render(net::Bytes frame, const Egress& e);
 
+  /// Turns the fast path (classify_fast / forward_known) on or off. Off, every frame takes its
+  /// profile's full rules (receive_slow): same decisions, counters and FDB, only slower. For
+  /// differential tests of the fast path (tests/cpp/l2/switch_receive_test.cpp); on by default.
+  void set_fast_path(bool on);
+  bool fast_path() const { return fast_path_; }
+
   /// Applies deferred work (OVS revalidator dumps and bond rebalances, in time order) due by `now`.
   void advance(Time now);
   /// OVS: the first revalidator dump strictly after `t`.
@@ -406,6 +412,7 @@ private:
   Table table_;
   SwitchCounters counters_;
   std::vector<PortCounters> port_counters_;
+  bool fast_path_ = true;         // set_fast_path(): off sends every frame to receive_slow
   bool vlan_aware_ = false;
   bool keep_dei_ = true;          // Linux keeps the DEI bit; OVS's eth_push_vlan clears it
   bool flush_on_down_ = true;     // Linux/FreeBSD/vendor flush a port's entries when it goes down
