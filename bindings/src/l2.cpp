@@ -206,7 +206,10 @@ void bind_l2(pyb::module_& m) {
 
   pyb::class_<MacTable>(m, "MacTable",
                         "Forwarding database (VLAN, MAC) -> port with ageing, capacity, moves and flap "
-                        "detection. Ports are integers; times are seconds.")
+                        "detection. Ports are integers; times are seconds.\n\n"
+                        "Thread rules: safe to share between Python threads. Every method holds the GIL for "
+                        "the whole call (none releases it), so calls from two threads run one after the other, "
+                        "never interleaved; the order between threads is the scheduler's.")
       .def(pyb::init([](const std::string& profile, pyb::object ageing, pyb::object max_entries, int ports,
                         pyb::object flap, std::size_t event_capacity, bool record_learned) {
              TableConfig c;
@@ -424,7 +427,11 @@ void bind_l2(pyb::module_& m) {
       });
 
   pyb::class_<Switch>(m, "Switch",
-                      "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.")
+                      "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.\n\n"
+                      "Thread rules: safe to share between Python threads. Every method holds the GIL for the "
+                      "whole call (none releases it), so calls from two threads run one after the other, never "
+                      "interleaved; the order between threads is the scheduler's. The Lag and OvsBond objects "
+                      "a Switch hands out (lag(), bond()) belong to it: use them under the same rule.")
       .def(pyb::init([](const std::string& profile, std::vector<PortConfig> ports, pyb::object ageing,
                         pyb::object max_entries, bool vlan_aware, pyb::object bridge_mac, int group_fwd_mask,
                         bool no_linklocal_learn, bool stp, bool forward_bpdu, double revalidator_interval,

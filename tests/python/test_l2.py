@@ -188,3 +188,50 @@ def test_switch_revalidator_keywords():
     assert sw.receive("p1", frame(BCAST, A), 0.3).datapath_hit
     assert [r["port"] for r in sw.fdb(0.69)] == ["p3"]  # the dump at 0.7 s has not run
     assert [r["port"] for r in sw.fdb(0.7)] == ["p1"]
+
+
+# ---- edges (issue 11) -----------------------------------------------------------------------
+
+def test_capacities_are_validated_and_allocated_lazily():
+    t = l2.MacTable("ovs-3.1", ports=2, max_entries=400_000_000)  # no 8 GB zero-fill
+    assert t.memory_bytes < 4 << 20
+    with pytest.raises(ValueError, match="max_entries"):
+        l2.MacTable("linux-bridge", ports=2, max_entries=2**40)
+
+
+def test_switch_shared_between_threads_stays_consistent():
+    """Switch and MacTable are safe to share: each call holds the GIL from start to end."""
+    import threading
+    assert "Thread rules: safe to share" in l2.Switch.__doc__
+    assert "Thread rules: safe to share" in l2.MacTable.__doc__
+    sw = l2.Switch("ovs-3.1", [l2.PortConfig("p1"), l2.PortConfig("p2"),
+                               l2.PortConfig("b1", lag=l2.LagConfig(["m1", "m2"]))], max_entries=64)
+    errors = []
+
+    def traffic(k):
+        try:
+            for i in range(3000):
+                src = f"02aa{k:02x}{i % 97:06x}"
+                sw.receive("p1" if i % 3 else "m1", frame(BCAST if i % 5 == 0 else A, src), i * 1e-4)
+        except Exception as e:  # noqa: BLE001 - any failure is the test's result
+            errors.append(e)
+
+    def control():
+        try:
+            for i in range(300):
+                sw.set_link_carrier("m2", i % 2 == 0, i * 1e-3)
+                sw.fdb(i * 1e-3)
+                sw.bond_show("b1", i * 1e-3)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=traffic, args=(k,)) for k in range(3)] + [threading.Thread(target=control)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    c = sw.counters
+    assert c["rx"] == 9000
+    assert c["rx"] == c["forwarded"] + c["flooded"] + c["to_host"] + c["dropped"]
+    assert len(sw.fdb(1.0)) <= 64

@@ -27,7 +27,8 @@
 /// exactly as the profile's full rules would; receive_burst() first hashes the whole burst's FDB
 /// keys and prefetches their lines (bench/switch_bench.cpp). `Switch` is
 /// `BasicSwitch<detail::FdbTable>`; the benchmark's reference is the same code over
-/// std::unordered_map (compiled by the benchmark, not part of the library). Thread rules: one Switch per thread.
+/// std::unordered_map (compiled by the benchmark, not part of the library). Thread rules: not synchronised,
+/// one thread at a time (Python: every method holds the GIL for the whole call, so sharing is safe).
 
 #include <array>
 #include <bitset>
