@@ -428,6 +428,10 @@ void bind_l2(pyb::module_& m) {
 
   pyb::class_<Switch>(m, "Switch",
                       "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.\n\n"
+                      "ovs-3.1: a frame that hits a cached datapath flow has its learning and its bond load applied "
+                      "at the next revalidator dump; dumps run every revalidator_interval seconds (OVS default "
+                      "0.5) at revalidator_phase (seconds, the time of one dump; the phase is fixed when the "
+                      "bridge starts). Bond rebalances run at the first dump after they are due.\n\n"
                       "Thread rules: safe to share between Python threads. Every method holds the GIL for the "
                       "whole call (none releases it), so calls from two threads run one after the other, never "
                       "interleaved; the order between threads is the scheduler's. The Lag and OvsBond objects "
