@@ -261,3 +261,23 @@ TEST(SwitchBuild, UnknownBondValuesAreRejectedWithTheAcceptedOnes) {
   m = message("ovs-3.1:balance-slb;lacp=off;lacp_status=configured");
   EXPECT_TRUE(contains(m, "lacp_status")) << m;
 }
+
+// ovs-vswitchd rebalances only after a revalidator dump (ofproto-dpif run(): "all outstanding data
+// in existing flows has been accounted"): a rebalance due at 6437 ms with dumps at 222 + k * 500 ms
+// runs at 6722 ms, after that dump pushed the hits' bytes, and the next is due at 16722 ms.
+TEST(SwitchDatapath, RebalanceWaitsForTheDumpThatAccountsTheHits) {
+  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", 6437, ms(222));
+  sw.receive(sw.link_id("m1"), bytes(eth(BCAST, PEER)), ms(0));
+  const Frame f = eth(PEER, A, 1100);
+  const std::uint8_t b = bucket(A);
+  const lag::OvsBond& bond = *sw.bond(2);
+  EXPECT_FALSE(sw.receive(0, bytes(f), ms(6000)).datapath_hit);  // 1100 at once
+  EXPECT_TRUE(sw.receive(0, bytes(f), ms(6500)).datapath_hit);   // pushed at the 6722 dump
+  std::string show = sw.bond_show(2, ms(6600));
+  EXPECT_TRUE(contains(show, "next rebalance: -163 ms\n")) << show;  // due, not yet run
+  EXPECT_EQ(bond.bucket_tx_bytes(b), 1100u);
+  show = sw.bond_show(2, ms(6722));
+  EXPECT_EQ(bond.bucket_tx_bytes(b), 1100u);  // (1100 + 1100 pushed) / 2
+  EXPECT_TRUE(contains(show, "next rebalance: 10000 ms\n")) << show;
+  EXPECT_EQ(bond.next_rebalance(), ms(16722));
+}
