@@ -153,7 +153,10 @@ void BasicSwitch<Store>::build_lag(std::size_t i) {
   }
   ps.lag = impl_->lags.back().get();
   ps.bond = ps.lag->ovs_bond();
-  if (ps.bond) ps.bond->set_rebalance_at_checkpoints(true);  // the switch models the revalidator
+  if (ps.bond) {
+    ps.bond->set_rebalance_at_checkpoints(true);  // the switch models the revalidator
+    ps.bond->set_flow_idle(cfg_.flow_idle);       // and the flows it caches
+  }
   if (pc.lag->first_rebalance_ms) {
     if (!ps.bond) throw Error(fmt::format("LAG port '{}': first_rebalance_ms applies to OVS bonds only", pc.name));
     ps.bond->set_next_rebalance(Time::from_ms(*pc.lag->first_rebalance_ms));

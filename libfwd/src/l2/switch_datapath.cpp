@@ -177,6 +177,7 @@ void BasicSwitch<Store>::add_lag_copies(Decision& d, Egress e, const Parsed& f, 
       ++counters_.copies_lost;
       return;
     }
+    P.bond->touch(h, now_);  // the bucket has a cached flow (re-dealt at once on failover)
     // bond_account with the datapath's byte count (the received frame): a miss at once, a hit
     // when the revalidator pushes the flow's statistics (OVS row 36).
     if (d.datapath_hit) {

@@ -157,7 +157,8 @@ void OvsBond::reassign_disabled_buckets() {
   }
   for (std::uint8_t b : first_use_order()) {
     Bucket& e = buckets_[b];
-    if (e.member != no_member && !members_[e.member].enabled) e.member = next_enabled();
+    const bool cached = flow_idle_.ns == 0 || (e.last_use.ns != INT64_MIN && now_.ns - e.last_use.ns < flow_idle_.ns);
+    if (e.member != no_member && !members_[e.member].enabled && cached) e.member = next_enabled();
   }
 }
 
@@ -189,6 +190,7 @@ std::uint64_t OvsBond::next_random() {
 }
 
 void OvsBond::link_status_update(MemberIndex m, Time now) {
+  now_ = now;
   Member& mem = members_[m];
   const bool up = mem.carrier && mem.may_enable;
   if ((up == mem.enabled) != !mem.delay_expires.has_value()) {

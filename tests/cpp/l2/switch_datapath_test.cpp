@@ -281,3 +281,22 @@ TEST(SwitchDatapath, RebalanceWaitsForTheDumpThatAccountsTheHits) {
   EXPECT_TRUE(contains(show, "next rebalance: 10000 ms\n")) << show;
   EXPECT_EQ(bond.next_rebalance(), ms(16722));
 }
+
+// Failover re-translates the flows the datapath still caches (max-idle 10 s): a bucket whose
+// flows went idle keeps its failed member until its next use, and does not take a turn in the
+// round robin of the live ones.
+TEST(SwitchDatapath, OnlyCachedFlowsAreReDealtAtOnce) {
+  std::vector<std::uint64_t> srcs;
+  std::set<std::uint8_t> seen;
+  for (std::uint64_t m = 0x02cc00000000; srcs.size() < 4; ++m)
+    if (seen.insert(bucket(m)).second) srcs.push_back(m);
+  Switch sw = ovs_switch({"m1", "m2", "m3"});
+  sw.receive(sw.link_id("m1"), bytes(eth(BCAST, PEER)), ms(0));
+  for (std::size_t i = 0; i < 4; ++i) sw.receive(0, bytes(eth(PEER, srcs[i])), ms(100 + i));  // m1 m2 m3 m1
+  sw.receive(0, bytes(eth(PEER, srcs[3])), ms(12000));  // only flow 3 stays cached
+  sw.set_link_carrier(sw.link_id("m1"), false, ms(12500));
+  const lag::OvsBond& bond = *sw.bond(2);
+  EXPECT_EQ(bond.member_name(bond.bucket_member(bucket(srcs[0]))), "m1");  // idle: not re-dealt yet
+  EXPECT_EQ(bond.member_name(bond.bucket_member(bucket(srcs[3]))), "m2");  // cached: the head of [m2, m3]
+  EXPECT_EQ(sw.link_name(sw.receive(0, bytes(eth(PEER, srcs[0])), ms(13000)).egress.at(0).link), "m3");
+}

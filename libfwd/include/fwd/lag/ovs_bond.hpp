@@ -140,6 +140,19 @@ public:
     }
     return b.member;
   }
+  /// The owner's datapath used `hash`'s bucket at `now` (a frame was sent through it). With a
+  /// flow idle time set (set_flow_idle), a failed member's buckets are re-dealt at once only if
+  /// used within it -- OVS re-translates the datapath flows it still caches; the others keep
+  /// their disabled member until their next use -- and a bucket idle that long counts as first
+  /// used again (its flows are installed anew).
+  void touch(std::uint64_t hash, Time now) {
+    Bucket& b = buckets_[bucket_of(hash)];
+    if (flow_idle_.ns > 0 && (b.last_use.ns == INT64_MIN || now.ns - b.last_use.ns >= flow_idle_.ns))
+      b.first_use = ++uses_;
+    b.last_use = now;
+  }
+  /// Datapath flow max-idle of the owner (0, the default: every used bucket counts as cached).
+  void set_flow_idle(Time idle) { flow_idle_ = idle; }
   /// What select() would return, without assigning anything.
   MemberIndex peek(std::uint64_t hash) const {
     switch (effective_mode()) {
@@ -256,6 +269,7 @@ private:
     std::uint32_t first_use = 0;     // 1, 2, ... in first-use order (0: never used)
     std::uint64_t tx_bytes = 0;
     std::uint64_t pending_bytes = 0;  // hits not yet pushed by a revalidator
+    Time last_use{INT64_MIN};         // touch(): last frame through it
   };
   enum class Effective : std::uint8_t { balance, active_backup, drop };
 
@@ -296,6 +310,8 @@ private:
   std::uint32_t uses_ = 0;       // buckets used so far (Bucket::first_use)
   bool stats_pending_ = false;   // some bucket has pending_bytes
   bool at_checkpoints_ = false;  // rebalance only in checkpoint()
+  Time flow_idle_{};             // set_flow_idle()
+  Time now_{};                   // time of the state change being applied (re-deal liveness)
   std::uint64_t rng_ = 0;
   std::vector<std::string> log_;
 };
