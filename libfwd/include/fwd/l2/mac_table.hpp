@@ -186,7 +186,7 @@ struct AddOptions {
 };
 
 /// The forwarding database. See the file comment. `Store` is the hash table under it:
-/// detail::FdbTable (MacTable) or, for the benchmark's reference, detail::StdFdbTable.
+/// detail::FdbTable (MacTable) or, for the benchmark's reference, bench/std_fdb_table.hpp.
 template <class Store>
 class BasicMacTable {
 public:
