@@ -197,8 +197,25 @@ def _first_rebalance_ms(sc):
     return None
 
 
-def build_switch(sc: dict) -> Switch:
-    """A Switch configured like the scenario's bridge, ports and static entries."""
+def _bond_spec(b: dict) -> str:
+    """The ovs-3.1 LAG spec of a scenario port's `bond` object (validated by fwd.lag's parser)."""
+    spec = f"ovs-3.1:{b.get('mode', 'balance-slb')};basis={int(b.get('basis', 0))}"
+    if b.get("mode", "balance-slb") != "active-backup":
+        spec += f";rebalance_interval={int(b.get('rebalance_interval_ms', 10000))}"
+    if b.get("primary"):
+        spec += f";primary={b['primary']}"
+    spec += f";lacp={b.get('lacp', 'off')}"
+    for key in ("updelay", "downdelay"):
+        for name in (key + "_ms", "bond_" + key, key):
+            if b.get(name) is not None:
+                spec += f";{key}={int(b[name])}"
+                break
+    return spec
+
+
+def build_switch(sc: dict, revalidator_phase: Optional[float] = None) -> Switch:
+    """A Switch configured like the scenario's bridge, ports and static entries. OVS:
+    `revalidator_phase` (seconds) is the time of one revalidator dump (default 0)."""
     br = sc.get("bridge", {})
     system = sc["system"]
     ports = []
@@ -223,10 +240,7 @@ def build_switch(sc: dict) -> Switch:
             kw["untagged"] = p["untagged"]
         if p.get("bond"):
             b = p["bond"]
-            kw["lag"] = LagConfig(list(b["members"]), mode=b.get("mode", "balance-slb"),
-                                  basis=int(b.get("basis", 0)),
-                                  rebalance_interval_ms=int(b.get("rebalance_interval_ms", 10000)),
-                                  primary=b.get("primary") or "", lacp=str(b.get("lacp", "off")),
+            kw["lag"] = LagConfig(list(b["members"]), spec=_bond_spec(b),
                                   first_rebalance_ms=_first_rebalance_ms(sc))
         ports.append(PortConfig(p["name"], **kw))
     kw = {}
@@ -236,6 +250,8 @@ def build_switch(sc: dict) -> Switch:
         if br.get("mac_table_size") is not None:
             kw["max_entries"] = int(br["mac_table_size"])
         kw["forward_bpdu"] = bool(br.get("forward_bpdu", False))
+        if revalidator_phase is not None:
+            kw["revalidator_phase"] = float(revalidator_phase)
     else:
         if "ageing_time_s" in br:
             kw["ageing"] = float(br["ageing_time_s"])
@@ -309,6 +325,9 @@ def _fdb_cmd(sw, args, now):
                       replace=verb in ("replace", "append"), now=now)
 
 
+BURST_SPACING = 0.0005  # seconds between the copies of a `burst` step
+
+
 def step_time(step) -> float:
     """A step's time in seconds."""
     return float(step.get("t_ms", 0.0)) / 1000.0
@@ -324,8 +343,8 @@ def apply_step(sw, step, now):
                           datapath=step.get("datapath", "automatic"))
     if op == "burst":
         frame = bytes.fromhex(step["frame_hex"])
-        for _ in range(int(step.get("count", 1))):
-            sw.receive(step["port"], frame, now, datapath="automatic")
+        for i in range(int(step.get("count", 1))):  # back to back, ~0.5 ms apart (README)
+            sw.receive(step["port"], frame, now + i * BURST_SPACING, datapath="automatic")
     elif op == "wait":
         sw.advance(now + float(step["ms"]) / 1000.0)
     elif op == "link":
@@ -339,11 +358,69 @@ def apply_step(sw, step, now):
     return None
 
 
-def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
-    """Replays one loaded scenario; the result names the first difference, if any."""
+def _has_hits(sc: dict) -> bool:
+    """Whether the scenario's outcome can depend on when the OVS revalidator dumps: some frame
+    hits a cached flow (its learning and bond load wait for the next dump): recorded as a hit, or
+    left to the switch's flow-cache model (no `datapath`), or a burst."""
+    return sc["system"] == "ovs-3.1" and any(
+        s.get("op") == "burst" or (s.get("op") == "inject" and s.get("datapath", "hit") not in ("miss", "none"))
+        for s in sc["steps"])
+
+
+REVALIDATOR_INTERVAL_MS = 500  # OVS other_config:max-revalidator default
+PHASE_STEP_MS = 5
+
+
+def fit_revalidator_phase(sc: dict, path: str = "<scenario>"):
+    """The OVS revalidator's phase (ms) for a scenario, derived from its first observations.
+
+    The phase is state of the recorded bridge (fixed when it started), not configuration, and no
+    recording prints it. Every candidate phase 0, 5, ..., 495 ms is replayed; each is followed
+    until the first step it gets wrong. The candidates that get furthest are the ones the
+    earliest phase-dependent observations (an FDB dump or a forwarding decision shortly after a
+    hit, a bond/show load) allow; of those, the middle of the widest contiguous range is taken
+    (the value farthest from the edges that the observations put). Returns (phase_ms, steps
+    explained by it); a scenario without hits returns (0, None): the phase cannot matter."""
+    if not _has_hits(sc):
+        return 0, None
+    scores = []
+    for phase in range(0, REVALIDATOR_INTERVAL_MS, PHASE_STEP_MS):
+        r = _replay(sc, path, phase / 1000.0)
+        scores.append(len(sc["steps"]) + 1 if r.passed else r.steps - 1)
+    best = max(scores)
+    n = len(scores)
+    if all(x == best for x in scores):
+        return 0, best  # no observation depends on the phase
+    # The widest run of best candidates (the phase is circular), and its middle.
+    run_start, run_len = 0, 0
+    for start in range(n):
+        if scores[start] != best or scores[(start - 1) % n] == best:
+            continue
+        length = 0
+        while scores[(start + length) % n] == best:
+            length += 1
+        if length > run_len:
+            run_start, run_len = start, length
+    phase = ((run_start + (run_len - 1) / 2.0) % n) * PHASE_STEP_MS
+    return phase, best
+
+
+def replay(sc: dict, path: str = "<scenario>", revalidator_phase_ms: Optional[float] = None) -> ReplayResult:
+    """Replays one loaded scenario; the result names the first difference, if any. OVS
+    scenarios with cached-flow hits: the revalidator phase is `revalidator_phase_ms`, or derived
+    from the scenario's first observations (fit_revalidator_phase) and reported in `notes`."""
+    if revalidator_phase_ms is None and _has_hits(sc):
+        revalidator_phase_ms, _ = fit_revalidator_phase(sc, path)
+        res = _replay(sc, path, revalidator_phase_ms / 1000.0)
+        res.notes.append(f"revalidator phase {revalidator_phase_ms:g} ms (derived from the scenario's observations)")
+        return res
+    return _replay(sc, path, None if revalidator_phase_ms is None else revalidator_phase_ms / 1000.0)
+
+
+def _replay(sc: dict, path: str, revalidator_phase: Optional[float]) -> ReplayResult:
     res = ReplayResult(path=path, name=sc.get("name", os.path.basename(path)), system=sc["system"], passed=True)
     try:
-        sw = build_switch(sc)
+        sw = build_switch(sc, revalidator_phase)
     except (ValueError, KeyError) as e:
         res.passed = False
         res.difference = f"cannot build the switch: {e}"
@@ -443,7 +520,25 @@ def _check_bond_step(sw, s, now):
     if want != got:
         diff = sorted(set(want.items()) ^ set(got.items()), key=lambda kv: int(kv[0]))
         return f"bond/show buckets differ: expected {len(want)} got {len(got)}; first difference {diff[:3]}"
+    raw = s.get("raw") or []
+    if raw:
+        # The accounted loads (`hash N: x kB load`) and the rebalance timer, as printed.
+        want_kb = {m.group(1): int(m.group(2)) for m in map(_LOAD_LINE.match, raw) if m}
+        got_kb = {str(k): v for k, v in (st.get("loads_kb") or {}).items()}
+        if want_kb != got_kb:
+            diff = sorted(set(want_kb.items()) ^ set(got_kb.items()), key=lambda kv: int(kv[0]))
+            return f"bond/show loads (kB) differ; first difference (bucket, kB) {diff[:3]}"
+        for line in raw:
+            m = _NEXT_REBALANCE.match(line.strip())
+            got_ms = st.get("next_rebalance_ms")
+            if m and got_ms is not None and abs(int(m.group(1)) - got_ms) > NEXT_REBALANCE_TOLERANCE_MS:
+                return f"bond/show next rebalance: expected {m.group(1)} ms got {got_ms} ms"
     return None
+
+
+_LOAD_LINE = re.compile(r"^\s*hash (\d+): (\d+) kB load$")
+# A step's t_ms is when the command was issued; OVS's clock read when it ran (3 ms seen).
+NEXT_REBALANCE_TOLERANCE_MS = 10
 
 
 def replay_file(path) -> ReplayResult:

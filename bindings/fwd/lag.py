@@ -50,12 +50,16 @@ freebsd, freebsd-fnv, freebsd-current): FreeBSD lagg(4), 9.3, 10.x and current (
 
     modes   balance-slb, balance-tcp, active-backup
     options basis=N (bond-hash-basis, default 0); rebalance_interval=MS (default 10000, 0 never,
-            below 1000 becomes 1000); primary=MEMBER (active-backup); lacp=off|configured|negotiated
-            (default off; balance-tcp: negotiated); lacp_fallback_ab=0|1; recirculation=0|1
-            (balance-tcp, default 1: empty buckets get a random member from seed=S); updelay=MS,
-            downdelay=MS; bond=NAME (for bond/show, default bond0).
+            below 1000 becomes 1000); primary=MEMBER (active-backup); lacp=off|active|passive
+            (the Port lacp column; default off, balance-tcp: active) with lacp_status=negotiated|
+            configured (default negotiated: the partner answers; lacp=configured|negotiated are
+            the older spellings of lacp=active with that status); lacp_fallback_ab=0|1;
+            recirculation=0|1 (balance-tcp, default 1: empty buckets get a random member from
+            seed=S); updelay=MS, downdelay=MS (bond_updelay, bond_downdelay);
+            all_members_active=0|1 (shown only); bond=NAME (for bond/show, default bond0).
     buckets bucket = hash & 0xff; a new bucket takes the head of the enabled list, which rotates;
-            a failed member's buckets are dealt again; a returning member joins the tail.
+            a failed member's buckets are dealt again in their first-use order; a returning
+            member joins the tail.
 
 ``dpdk``: DPDK net/bonding (38f72e500b).
 

@@ -206,7 +206,10 @@ void bind_l2(pyb::module_& m) {
 
   pyb::class_<MacTable>(m, "MacTable",
                         "Forwarding database (VLAN, MAC) -> port with ageing, capacity, moves and flap "
-                        "detection. Ports are integers; times are seconds.")
+                        "detection. Ports are integers; times are seconds.\n\n"
+                        "Thread rules: safe to share between Python threads. Every method holds the GIL for "
+                        "the whole call (none releases it), so calls from two threads run one after the other, "
+                        "never interleaved; the order between threads is the scheduler's.")
       .def(pyb::init([](const std::string& profile, pyb::object ageing, pyb::object max_entries, int ports,
                         pyb::object flap, std::size_t event_capacity, bool record_learned) {
              TableConfig c;
@@ -299,28 +302,46 @@ void bind_l2(pyb::module_& m) {
       .def_property_readonly("memory_bytes", &MacTable::memory_bytes)
       .def("__len__", &MacTable::size);
 
-  pyb::class_<LagConfig>(m, "LagConfig", "Bond settings of a LAG port (OVS bond columns).")
-      .def(pyb::init([](std::vector<std::string> members, std::string mode, std::uint32_t basis,
-                        std::int64_t rebalance_interval_ms, std::string primary, std::string lacp, std::string spec,
-                        pyb::object first_rebalance_ms) {
+  pyb::class_<LagConfig>(m, "LagConfig",
+                         "A LAG port: member links and a fwd.lag spec string (one parser for every LAG setting).")
+      .def(pyb::init([](std::vector<std::string> members, std::string spec, pyb::object mode, pyb::object basis,
+                        pyb::object rebalance_interval_ms, pyb::object primary, pyb::object lacp,
+                        pyb::object updelay_ms, pyb::object downdelay_ms, pyb::object first_rebalance_ms) {
              LagConfig c;
              c.members = std::move(members);
-             c.mode = std::move(mode);
-             c.basis = basis;
-             c.rebalance_interval_ms = rebalance_interval_ms;
-             c.primary = std::move(primary);
-             c.lacp = std::move(lacp);
+             // The OVS bond columns as keywords are spelled into an ovs-3.1 spec, which
+             // fwd::lag::Lag::from_spec validates like any other.
+             std::string opts;
+             auto add = [&](const char* key, const pyb::object& v) {
+               if (!v.is_none()) opts += fmt::format(";{}={}", key, pyb::str(v).cast<std::string>());
+             };
+             add("basis", basis);
+             add("rebalance_interval", rebalance_interval_ms);
+             if (!primary.is_none() && !primary.cast<std::string>().empty()) add("primary", primary);
+             add("lacp", lacp);
+             add("updelay", updelay_ms);
+             add("downdelay", downdelay_ms);
+             if (!spec.empty() && (!mode.is_none() || !opts.empty()))
+               throw pyb::value_error("LagConfig: give either spec or the OVS bond keywords (mode, basis, "
+                                      "rebalance_interval_ms, primary, lacp, updelay_ms, downdelay_ms), not both");
+             if (!mode.is_none() || !opts.empty())
+               spec = "ovs-3.1:" + (mode.is_none() ? std::string("balance-slb") : mode.cast<std::string>()) + opts;
              c.spec = std::move(spec);
              if (!first_rebalance_ms.is_none()) c.first_rebalance_ms = first_rebalance_ms.cast<std::int64_t>();
              return c;
            }),
-           pyb::arg("members"), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,
-           pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off",
-           pyb::arg("spec") = "", pyb::arg("first_rebalance_ms") = pyb::none(),
-           "OVS bond settings (ovs-3.1) or a lag spec string (other profiles).")
+           pyb::arg("members"), pyb::arg("spec") = "", pyb::arg("mode") = pyb::none(), pyb::arg("basis") = pyb::none(),
+           pyb::arg("rebalance_interval_ms") = pyb::none(), pyb::arg("primary") = pyb::none(),
+           pyb::arg("lacp") = pyb::none(), pyb::arg("updelay_ms") = pyb::none(), pyb::arg("downdelay_ms") = pyb::none(),
+           pyb::arg("first_rebalance_ms") = pyb::none(),
+           "members: member link names. spec: a fwd.lag spec (default: the switch profile's). The keywords "
+           "mode/basis/rebalance_interval_ms/primary/lacp (off, active, passive)/updelay_ms/downdelay_ms "
+           "build an ovs-3.1 bond spec instead. first_rebalance_ms: OVS rebalance timer phase.")
       .def_readwrite("members", &LagConfig::members)
-      .def_readwrite("mode", &LagConfig::mode)
-      .def_readwrite("basis", &LagConfig::basis);
+      .def_readwrite("spec", &LagConfig::spec)
+      .def("__repr__", [](const LagConfig& c) {
+        return fmt::format("LagConfig({} members, spec='{}')", c.members.size(), c.spec);
+      });
 
   pyb::class_<PortConfig>(m, "PortConfig", "One port: flags, VLAN settings, LAG members.")
       .def(pyb::init([](std::string name, pyb::object mac, bool learning, bool flood, bool mcast_flood,
@@ -406,11 +427,19 @@ void bind_l2(pyb::module_& m) {
       });
 
   pyb::class_<Switch>(m, "Switch",
-                      "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.")
+                      "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.\n\n"
+                      "ovs-3.1: a frame that hits a cached datapath flow has its learning and its bond load applied "
+                      "at the next revalidator dump; dumps run every revalidator_interval seconds (OVS default "
+                      "0.5) at revalidator_phase (seconds, the time of one dump; the phase is fixed when the "
+                      "bridge starts). Bond rebalances run at the first dump after they are due.\n\n"
+                      "Thread rules: safe to share between Python threads. Every method holds the GIL for the "
+                      "whole call (none releases it), so calls from two threads run one after the other, never "
+                      "interleaved; the order between threads is the scheduler's. The Lag and OvsBond objects "
+                      "a Switch hands out (lag(), bond()) belong to it: use them under the same rule.")
       .def(pyb::init([](const std::string& profile, std::vector<PortConfig> ports, pyb::object ageing,
                         pyb::object max_entries, bool vlan_aware, pyb::object bridge_mac, int group_fwd_mask,
-                        bool no_linklocal_learn, bool stp, bool forward_bpdu, double hit_learning_delay,
-                        pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
+                        bool no_linklocal_learn, bool stp, bool forward_bpdu, double revalidator_interval,
+                        double revalidator_phase, pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
              SwitchConfig c = SwitchConfig::defaults(parse_profile(profile));
              c.name = std::move(name);
              if (!ageing.is_none()) c.ageing = seconds(ageing.cast<double>());
@@ -423,7 +452,8 @@ void bind_l2(pyb::module_& m) {
              c.no_linklocal_learn = no_linklocal_learn;
              c.stp = stp;
              c.forward_bpdu = forward_bpdu;
-             c.hit_learning_delay = seconds(hit_learning_delay);
+             c.revalidator_interval = seconds(revalidator_interval);
+             c.revalidator_phase = seconds(revalidator_phase);
              if (!flap.is_none()) c.flap = flap.cast<FlapConfig>();
              c.event_capacity = event_capacity;
              if (record_learned) c.events = event_mask::all;
@@ -432,7 +462,8 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("profile"), pyb::arg("ports"), pyb::arg("ageing") = pyb::none(),
            pyb::arg("max_entries") = pyb::none(), pyb::arg("vlan_aware") = false, pyb::arg("bridge_mac") = pyb::none(),
            pyb::arg("group_fwd_mask") = 0, pyb::arg("no_linklocal_learn") = false, pyb::arg("stp") = false,
-           pyb::arg("forward_bpdu") = false, pyb::arg("hit_learning_delay") = 0.33, pyb::arg("flap") = pyb::none(),
+           pyb::arg("forward_bpdu") = false, pyb::arg("revalidator_interval") = 0.5,
+           pyb::arg("revalidator_phase") = 0.0, pyb::arg("flap") = pyb::none(),
            pyb::arg("name") = "br0", pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
       .def_property_readonly("profile", [](const Switch& s) { return to_string(s.profile()); })
       .def_property_readonly("ports", [](const Switch& s) {

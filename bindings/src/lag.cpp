@@ -186,23 +186,18 @@ void bind_lag(pyb::module_& m) {
                         std::int64_t rebalance_interval_ms, const std::string& primary, const std::string& lacp,
                         bool lacp_fallback_ab, bool recirculation, std::uint64_t seed, std::int64_t updelay_ms,
                         std::int64_t downdelay_ms, std::int64_t time_ns) {
-             lag::OvsBondConfig c;
-             if (mode == "balance-slb") c.mode = lag::OvsBondMode::balance_slb;
-             else if (mode == "balance-tcp") c.mode = lag::OvsBondMode::balance_tcp;
-             else if (mode == "active-backup") c.mode = lag::OvsBondMode::active_backup;
-             else throw Error(fmt::format("unknown bond_mode '{}': expected balance-slb, balance-tcp, active-backup", mode));
-             if (lacp == "off") c.lacp = lag::OvsLacpStatus::off;
-             else if (lacp == "configured") c.lacp = lag::OvsLacpStatus::configured;
-             else if (lacp == "negotiated") c.lacp = lag::OvsLacpStatus::negotiated;
-             else throw Error(fmt::format("unknown lacp status '{}': expected off, configured, negotiated", lacp));
-             c.basis = basis;
-             c.rebalance_interval_ms = rebalance_interval_ms;
+             // The settings go through the one LAG spec parser (fwd::lag::Lag::from_spec), which
+             // rejects unknown values listing the accepted ones. `primary` is set afterwards: a
+             // standalone bond accepts a primary that is not a member, as OVS does.
+             std::string spec = fmt::format("ovs-3.1:{};basis={};rebalance_interval={};lacp={};lacp_fallback_ab={};"
+                                            "updelay={};downdelay={}",
+                                            mode, basis, rebalance_interval_ms, lacp, lacp_fallback_ab ? 1 : 0,
+                                            updelay_ms, downdelay_ms);
+             if (mode == "balance-tcp") spec += fmt::format(";recirculation={};seed={}", recirculation ? 1 : 0, seed);
+             else if (recirculation) throw Error("recirculation=True applies to balance-tcp only");
+             std::vector<std::string> names = names_arg(members);
+             lag::OvsBondConfig c = lag::Lag::from_spec(spec, names).ovs_bond()->config();
              c.primary = primary;
-             c.lacp_fallback_ab = lacp_fallback_ab;
-             c.recirculation = recirculation;
-             c.seed = seed;
-             c.updelay_ms = updelay_ms;
-             c.downdelay_ms = downdelay_ms;
              return OvsBond(name, names_arg(members), c, Time::from_ns(time_ns));
            }),
            pyb::arg("name"), pyb::arg("members"), pyb::kw_only(), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,

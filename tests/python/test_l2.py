@@ -50,8 +50,10 @@ def test_ovs_vlan_rewrite_and_show():
     d = sw.receive("p1", frame(BCAST, A), 0.0)
     out = d.egress["p2"]
     assert len(out) == 64 and out[12:16] == bytes.fromhex("8100000a")
-    d = sw.receive("p2", frame(A, B, tag=10), 0.1)
-    assert d.egress["p1"] == frame(A, B)[:56] or len(d.egress["p1"]) == 56
+    tagged = frame(A, B, tag=10)
+    d = sw.receive("p2", tagged, 0.1)
+    # The tag is removed and nothing is padded: 60 bytes in, 56 out (OVS row 7).
+    assert d.egress["p1"] == tagged[:12] + tagged[16:] and len(d.egress["p1"]) == 56
     text = sw.fdb_show(1.5)
     assert " port  VLAN  MAC                Age" in text and "02:aa:00:00:00:01" in text
     js = json.loads(sw.fdb_show(1.5, json=True))
@@ -120,3 +122,116 @@ def test_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="unknown flap preset"):
         l2.FlapConfig.preset("nope")
     assert issubclass(fwd.Error, ValueError)
+
+
+# ---- OVS bonds as LAG spec strings, the revalidator phase (issues 8 and 12) ------------------
+
+def test_lag_config_keywords_become_one_spec():
+    c = l2.LagConfig(["m1", "m2"], mode="active-backup", basis=3, lacp="off", updelay_ms=200)
+    assert c.spec == "ovs-3.1:active-backup;basis=3;lacp=off;updelay=200"
+    sw = l2.Switch("ovs-3.1", [l2.PortConfig("p1"), l2.PortConfig("b1", lag=c)])
+    show = sw.bond_show("b1", 0.0)
+    assert show.startswith("---- b1 ----\nbond_mode: active-backup\n") and "updelay: 200 ms\n" in show
+    with pytest.raises(ValueError, match="either spec or the OVS bond keywords"):
+        l2.LagConfig(["m1"], spec="ovs-3.1:balance-slb", basis=1)
+
+
+@pytest.mark.parametrize("spec, accepted", [
+    ("ovs-3.1:balance-slb;lacp=maybe", "off, active, passive"),
+    ("ovs-3.1:round-robin", "balance-slb, balance-tcp, active-backup"),
+    ("ovs-3.1:balance-slb;lacp_fallback_ab=perhaps", "0 or 1"),
+])
+def test_unknown_bond_values_are_rejected(spec, accepted):
+    with pytest.raises(ValueError, match="b1") as e:
+        l2.Switch("ovs-3.1", [l2.PortConfig("p1"), l2.PortConfig("b1", lag=l2.LagConfig(["m1", "m2"], spec=spec))])
+    assert accepted in str(e.value)
+
+
+def _hit_scenario(fdb_port, fdb_at_ms):
+    """A built-from-the-spec OVS scenario: A learned on p1, moved to p3, then a cached-flow hit
+    from p1 at 1000 ms whose move back waits for the revalidator; an FDB dump at `fdb_at_ms`
+    shows A on `fdb_port` (p1: the dump already ran, p3: not yet)."""
+    ins = lambda t, port, dp, eg: {"t_ms": t, "op": "inject", "port": port, "datapath": dp,
+                                   "frame_hex": frame(BCAST, A).hex(), "egress": eg}
+    f = frame(BCAST, A).hex()
+    return {
+        "name": "hit-phase", "system": "ovs-3.1", "bridge": {"mac_aging_time_s": 300},
+        "ports": [{"name": "p1"}, {"name": "p2"}, {"name": "p3"}],
+        "steps": [
+            ins(0, "p1", "miss", {"p2": f, "p3": f}),
+            ins(500, "p3", "miss", {"p1": f, "p2": f}),
+            ins(1000, "p1", "hit", {"p2": f, "p3": f}),
+            {"t_ms": fdb_at_ms, "op": "fdb", "entries": [
+                {"mac": "02:aa:00:00:00:01", "vlan": 0, "port": fdb_port, "static": False}]},
+        ],
+    }
+
+
+@pytest.mark.parametrize("applied", [True, False])
+def test_revalidator_phase_is_derived_from_the_first_observations(applied):
+    sc = _hit_scenario("p1" if applied else "p3", 1230)
+    phase, _ = l2.fit_revalidator_phase(sc)
+    # Applied by 1230 ms: a dump in (1000, 1230], i.e. the phase in (0, 230]; otherwise not.
+    assert (0 < phase <= 230) == applied
+    res = l2.replay(sc)
+    assert res.passed, res.difference
+    assert any("revalidator phase" in n for n in res.notes)
+    # A phase the observation excludes makes the replay fail at the FDB step.
+    wrong = 400.0 if applied else 100.0
+    assert not l2.replay(sc, revalidator_phase_ms=wrong).passed
+
+
+def test_switch_revalidator_keywords():
+    sw = l2.Switch("ovs-3.1", ports(3), revalidator_interval=0.5, revalidator_phase=0.2)
+    sw.receive("p1", frame(BCAST, A), 0.0)
+    sw.receive("p3", frame(BCAST, A), 0.1)
+    assert sw.receive("p1", frame(BCAST, A), 0.3).datapath_hit
+    assert [r["port"] for r in sw.fdb(0.69)] == ["p3"]  # the dump at 0.7 s has not run
+    assert [r["port"] for r in sw.fdb(0.7)] == ["p1"]
+
+
+# ---- edges (issue 11) -----------------------------------------------------------------------
+
+def test_capacities_are_validated_and_allocated_lazily():
+    t = l2.MacTable("ovs-3.1", ports=2, max_entries=400_000_000)  # no 8 GB zero-fill
+    assert t.memory_bytes < 4 << 20
+    with pytest.raises(ValueError, match="max_entries"):
+        l2.MacTable("linux-bridge", ports=2, max_entries=2**40)
+
+
+def test_switch_shared_between_threads_stays_consistent():
+    """Switch and MacTable are safe to share: each call holds the GIL from start to end."""
+    import threading
+    assert "Thread rules: safe to share" in l2.Switch.__doc__
+    assert "Thread rules: safe to share" in l2.MacTable.__doc__
+    sw = l2.Switch("ovs-3.1", [l2.PortConfig("p1"), l2.PortConfig("p2"),
+                               l2.PortConfig("b1", lag=l2.LagConfig(["m1", "m2"]))], max_entries=64)
+    errors = []
+
+    def traffic(k):
+        try:
+            for i in range(3000):
+                src = f"02aa{k:02x}{i % 97:06x}"
+                sw.receive("p1" if i % 3 else "m1", frame(BCAST if i % 5 == 0 else A, src), i * 1e-4)
+        except Exception as e:  # noqa: BLE001 - any failure is the test's result
+            errors.append(e)
+
+    def control():
+        try:
+            for i in range(300):
+                sw.set_link_carrier("m2", i % 2 == 0, i * 1e-3)
+                sw.fdb(i * 1e-3)
+                sw.bond_show("b1", i * 1e-3)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=traffic, args=(k,)) for k in range(3)] + [threading.Thread(target=control)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    c = sw.counters
+    assert c["rx"] == 9000
+    assert c["rx"] == c["forwarded"] + c["flooded"] + c["to_host"] + c["dropped"]
+    assert len(sw.fdb(1.0)) <= 64

@@ -201,8 +201,10 @@ def test_ovs_bond_standalone_api():
     show = json.loads(b.show_json(time_ns=2_000_000_000))
     assert show["members"] == {"m1": "disabled", "m2": "enabled"} and show["active_member"] == "m2"
     assert "member m1: disabled" in b.show(time_ns=2_000_000_000)
-    with pytest.raises(ValueError, match="unknown bond_mode"):
+    with pytest.raises(ValueError, match="unknown mode 'balance-xyz' for ovs-3.1: expected balance-slb"):
         OvsBond("b", ["m1"], mode="balance-xyz")
+    with pytest.raises(ValueError, match="invalid lacp=maybe: expected off, active, passive"):
+        OvsBond("b", ["m1"], lacp="maybe")
 
 
 SCENARIOS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "data", "scenarios", "ovs", "ovs-bond-*.json")))

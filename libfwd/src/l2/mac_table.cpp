@@ -7,12 +7,19 @@
 #include <fmt/format.h>
 
 #include "fwd/error.hpp"
-#include "fwd/l2/detail/std_fdb_table.hpp"
 #include "fwd/l2/mac_table.hpp"
+
+// The benchmark compiles this file a second time over its std::unordered_map store
+// (bench/CMakeLists.txt defines FWD_L2_REFERENCE_STORE); the library has only FdbTable.
+#ifdef FWD_L2_REFERENCE_STORE
+#include "std_fdb_table.hpp"
+#endif
 
 namespace fwd::l2 {
 
 using namespace detail;
+
+#ifndef FWD_L2_REFERENCE_STORE  // not templated: compiled once
 
 const char* to_string(EventKind k) {
   switch (k) {
@@ -109,8 +116,14 @@ void TableConfig::validate() const {
     throw Error(fmt::format("ageing time {} s too long for a {} ns tick: at most {} s", ageing.seconds(),
                             tick.ns, static_cast<double>((std::int64_t{1} << 29) * tick.ns) / 1e9));
   if (ports == 0 || ports == no_port) throw Error(fmt::format("invalid port count {}: expected 1..65534", ports));
+  if (max_entries > max_table_entries)
+    throw Error(fmt::format("invalid max_entries {}: expected 0 (no cap) to {}", max_entries, max_table_entries));
+  if (reserve > max_table_entries)
+    throw Error(fmt::format("invalid reserve {}: expected 0 to {} entries", reserve, max_table_entries));
   flap.validate();
 }
+
+#endif  // FWD_L2_REFERENCE_STORE
 
 // ---- construction ----------------------------------------------------------------------------
 
@@ -126,7 +139,9 @@ BasicMacTable<Store>::BasicMacTable(TableConfig cfg)
   sweep_granules_ = cfg_.sweep_period.ns / cfg_.granule.ns;
   refresh_min_granules_ = cfg_.refresh_min_age.ns / cfg_.granule.ns;
   port_dyn_.assign(cfg_.ports, 0);
-  const std::size_t want = std::max(cfg_.reserve, cfg_.max_entries);
+  if (cfg_.overflow == Overflow::evict_lru_of_busiest_port) lru_.resize(cfg_.ports);
+  // Allocated lazily: a cap of 4e8 entries must not zero-fill 8 GB for an empty table.
+  const std::size_t want = std::max(cfg_.reserve, std::min(cfg_.max_entries, eager_entries));
   if (want) map_.reserve(want);
   update_fast_flags();
 }
@@ -164,6 +179,7 @@ LearnResult BasicMacTable<Store>::create(std::uint64_t key, PortId port, Time no
     ++n_learned_;
     ++port_dyn_[port];
     min_expire_g_ = std::min(min_expire_g_, expire_granule(t));
+    lru_touch(key, port, t);
   }
   if (o.gratuitous_arp() && !o.from_bond() && cfg_.garp_lock_time.ns > 0) set_garp_lock(key, *it, now);
   emit(EventKind::learned, key, no_port, port, now);
@@ -213,6 +229,7 @@ LearnResult BasicMacTable<Store>::move_slot(std::uint64_t key, Slot& s, PortId p
   }
   s.port = port;
   s.stamp = t;
+  if (!(s.flags & slot_flag::is_static)) lru_touch(key, port, t);
   ++counters_.moved;
   emit(EventKind::moved, key, from, port, now);
   if (v.event) emit(EventKind::flap, key, from, port, now, v.act ? v.action : FlapAction::none, v.count);
@@ -316,14 +333,31 @@ bool BasicMacTable<Store>::evict_one(Time now) {
   std::uint64_t best_key = 0;
   std::uint32_t best_stamp = UINT32_MAX;
   bool found = false;
-  map_.for_each([&](std::uint64_t key, const Slot& s) {
-    if ((s.flags & slot_flag::is_static) || port_dyn_[s.port] != most) return;
-    if (!found || s.stamp < best_stamp || (s.stamp == best_stamp && key < best_key)) {
+  auto consider = [&](std::uint64_t key, std::uint32_t stamp) {
+    if (!found || stamp < best_stamp || (stamp == best_stamp && key < best_key)) {
       best_key = key;
-      best_stamp = s.stamp;
+      best_stamp = stamp;
       found = true;
     }
-  });
+  };
+  if (!lru_.empty()) {
+    // The front of each busiest port's LRU queue (stale items dropped): no table scan.
+    for (PortId p = 0; p < port_dyn_.size(); ++p) {
+      if (port_dyn_[p] != most) continue;
+      auto& q = lru_[p];
+      while (!q.empty() && !lru_current(q.front(), p)) q.pop_front();
+      if (q.empty()) continue;
+      // Entries updated in the same tick: the smallest key, as a scan in stamp order would.
+      const std::uint32_t stamp = q.front().stamp;
+      for (std::size_t i = 0; i < q.size() && q[i].stamp == stamp; ++i)
+        if (lru_current(q[i], p)) consider(q[i].key, stamp);
+    }
+  }
+  if (!found) {  // no LRU queues (refusing tables never evict; a MacTable told to), or none current
+    map_.for_each([&](std::uint64_t key, const Slot& s) {
+      if (!(s.flags & slot_flag::is_static) && port_dyn_[s.port] == most) consider(key, s.stamp);
+    });
+  }
   if (!found) return false;
   const Slot s = *map_.find(best_key);
   erase_slot(best_key, s);
@@ -338,6 +372,8 @@ void BasicMacTable<Store>::rebase(std::int64_t shift) {
   map_.for_each([&](std::uint64_t, Slot& s) {
     s.stamp = static_cast<std::uint32_t>(std::max<std::int64_t>(0, std::int64_t{s.stamp} - shift));
   });
+  for (auto& q : lru_)  // the same shift keeps the items current
+    for (auto& it : q) it.stamp = static_cast<std::uint32_t>(std::max<std::int64_t>(0, std::int64_t{it.stamp} - shift));
   clock_.rebase(shift);
   min_expire_g_ = INT64_MIN;
   alive_tick_ = UINT32_MAX;  // alive_from_ was computed against the old epoch
@@ -376,6 +412,7 @@ int BasicMacTable<Store>::add(std::uint16_t vlan, net::Mac mac, PortId port, Add
   else {
     ++port_dyn_[port];
     min_expire_g_ = std::min(min_expire_g_, expire_granule(t));
+    lru_touch(key, port, t);
   }
   return 0;
 }
@@ -492,8 +529,10 @@ std::optional<EntryInfo> BasicMacTable<Store>::find(std::uint16_t vlan, net::Mac
   return std::nullopt;
 }
 
-// The product's table and the benchmark's std::unordered_map reference (bench/switch_bench.cpp).
+#ifdef FWD_L2_REFERENCE_STORE
+template class BasicMacTable<FWD_L2_REFERENCE_STORE>;
+#else
 template class BasicMacTable<FdbTable<Slot>>;
-template class BasicMacTable<StdFdbTable<Slot>>;
+#endif
 
 }  // namespace fwd::l2

@@ -42,8 +42,8 @@ const std::vector<SystemInfo>& systems() {
       {"linux-3.x", {"linux-3", "linux-3.16"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
       {"ovs-3.1", {"ovs"}, {"balance-slb", "balance-tcp", "active-backup"},
-       {"basis", "rebalance_interval", "primary", "lacp", "lacp_fallback_ab", "recirculation", "seed", "updelay",
-        "downdelay", "bond"}},
+       {"basis", "rebalance_interval", "primary", "lacp", "lacp_status", "lacp_fallback_ab", "recirculation", "seed",
+        "updelay", "downdelay", "all_members_active", "bond"}},
       {"dpdk", {}, {"balance", "802.3ad", "round-robin", "active-backup", "broadcast"}, {"xmit_policy", "primary"}},
       {"vendor", {}, {"modulo", "table", "resilient"}, {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
   };
@@ -251,8 +251,17 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
       cfg.primary = p.get("primary", "");
     }
     const bool tcp = cfg.mode == OvsBondMode::balance_tcp;
-    const std::string lacp = p.choice("lacp", tcp ? "negotiated" : "off", {"off", "configured", "negotiated"});
+    // The Port `lacp` column: off, active or passive. With LACP on, lacp_status says whether the
+    // partner negotiated (default: it did); `lacp=configured|negotiated` are the older spellings
+    // of lacp=active with that status.
+    const std::string lacp_col = p.choice("lacp", tcp ? "active" : "off", {"off", "active", "passive", "configured", "negotiated"});
+    std::string lacp = lacp_col == "off" ? "off" : lacp_col == "configured" ? "configured" : "negotiated";
+    if (p.has("lacp_status")) {
+      if (lacp_col == "off") p.fail("lacp_status applies only with lacp=active or lacp=passive");
+      lacp = p.choice("lacp_status", "negotiated", {"negotiated", "configured"});
+    }
     cfg.lacp = lacp == "off" ? OvsLacpStatus::off : lacp == "configured" ? OvsLacpStatus::configured : OvsLacpStatus::negotiated;
+    cfg.all_members_active = p.flag("all_members_active", false);
     cfg.lacp_fallback_ab = p.flag("lacp_fallback_ab", false);
     cfg.recirculation = p.flag("recirculation", tcp);
     if (cfg.recirculation && !tcp) p.fail("recirculation=1 applies to balance-tcp only");
@@ -266,6 +275,7 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
     if (!cfg.primary.empty()) opt("primary", cfg.primary);
     opt("lacp", lacp);
     if (cfg.lacp_fallback_ab) opt("lacp_fallback_ab", "1");
+    if (cfg.all_members_active) opt("all_members_active", "1");
     if (tcp) {
       opt("recirculation", cfg.recirculation ? "1" : "0");
       if (cfg.recirculation) opt("seed", std::to_string(cfg.seed));

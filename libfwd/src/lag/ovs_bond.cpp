@@ -146,16 +146,29 @@ void OvsBond::enable(MemberIndex m, bool on) {
   if (!on && config_.mode != OvsBondMode::active_backup) reassign_disabled_buckets();
 }
 
-// The recordings show a failed member's buckets on the others at once (revalidation
-// re-translates every cached flow). The order OVS revalidates flows in is a hash order; libfwd
-// hands them out in bucket order.
+// A failed member's buckets are on the others at once (bond_revalidate: every cached flow is
+// re-translated, and choose_output_member re-deals a bucket whose member is disabled). The
+// revalidator re-translates flows in the order they were installed, so the buckets are dealt in
+// their first-use order (l2-learning.md OVS row 30, clarified).
 void OvsBond::reassign_disabled_buckets() {
   if (config_.recirculation && config_.mode == OvsBondMode::balance_tcp) {
     fill_buckets_randomly();
     return;
   }
-  for (auto& b : buckets_)
-    if (b.member != no_member && !members_[b.member].enabled) b.member = next_enabled();
+  for (std::uint8_t b : first_use_order()) {
+    Bucket& e = buckets_[b];
+    const bool cached = flow_idle_.ns == 0 || (e.last_use.ns != INT64_MIN && now_.ns - e.last_use.ns < flow_idle_.ns);
+    if (e.member != no_member && !members_[e.member].enabled && cached) e.member = next_enabled();
+  }
+}
+
+std::vector<std::uint8_t> OvsBond::first_use_order() const {
+  std::vector<std::uint8_t> order;
+  for (unsigned b = 0; b < bucket_count; ++b)
+    if (buckets_[b].first_use) order.push_back(static_cast<std::uint8_t>(b));
+  std::sort(order.begin(), order.end(),
+            [&](std::uint8_t a, std::uint8_t b) { return buckets_[a].first_use < buckets_[b].first_use; });
+  return order;
 }
 
 // bond_update_post_recirc_rules: every empty or disabled bucket gets a random member of the
@@ -177,6 +190,7 @@ std::uint64_t OvsBond::next_random() {
 }
 
 void OvsBond::link_status_update(MemberIndex m, Time now) {
+  now_ = now;
   Member& mem = members_[m];
   const bool up = mem.carrier && mem.may_enable;
   if ((up == mem.enabled) != !mem.delay_expires.has_value()) {
@@ -251,9 +265,27 @@ bool OvsBond::run(Time now) {
   if (active_ == no_member || !members_[active_].enabled ||
       (primary != no_member && active_ != primary && members_[primary].enabled))
     choose_active();
-  if (!is_balanced() || now < next_rebalance_) return false;
-  next_rebalance_ = now + Time::from_ms(config_.rebalance_interval_ms);
+  if (!is_balanced() || at_checkpoints_ || now < next_rebalance_) return false;
+  // Every run due by now, each at its own time (ovs-vswitchd wakes for each): moves, then the
+  // load halves. Once every load has decayed to zero further runs change nothing.
+  const Time interval = Time::from_ms(config_.rebalance_interval_ms);
+  while (next_rebalance_ <= now) {
+    const bool idle = std::all_of(buckets_.begin(), buckets_.end(), [](const Bucket& b) { return b.tx_bytes == 0; });
+    if (idle) {
+      next_rebalance_ = next_rebalance_ + Time{((now - next_rebalance_).ns / interval.ns + 1) * interval.ns};
+      break;
+    }
+    rebalance_now();
+    next_rebalance_ = next_rebalance_ + interval;
+  }
+  return true;
+}
+
+bool OvsBond::checkpoint(Time t) {
+  push_stats();
+  if (!is_balanced() || t < next_rebalance_) return false;
   rebalance_now();
+  next_rebalance_ = t + Time::from_ms(config_.rebalance_interval_ms);
   return true;
 }
 
@@ -402,7 +434,7 @@ std::string OvsBond::show(Time now) const {
     if (i == active_) s += "  active member\n";
     if (m.delay_expires)
       s += fmt::format("  {} expires in {} ms\n", m.enabled ? "downdelay" : "updelay", ms_until(*m.delay_expires, now));
-    s += fmt::format("  may_enable: {}\n", m.may_enable ? "true" : "false");
+    s += fmt::format("  may_enable: {}\n", m.may_enable && m.carrier ? "true" : "false");
     if (!is_balanced()) continue;
     for (unsigned b = 0; b < bucket_count; ++b) {
       if (buckets_[b].member != i) continue;

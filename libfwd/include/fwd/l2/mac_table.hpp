@@ -20,11 +20,13 @@
 /// entries (OVS evict_mac_entry_fairly). Eviction scans the table: O(n), only when full.
 /// Counters are API with OVS's names: learned, expired, evicted, moved; plus refusals.
 /// Moves go through an optional FlapDetector (flap.hpp) and are recorded as events in a
-/// bounded ring. Thread rules: one MacTable per thread; const methods do not mutate.
+/// bounded ring. Thread rules: not synchronised, one thread at a time (Python: every
+/// method holds the GIL for the whole call, so sharing is safe); const methods do not mutate.
 /// Hot paths (learn, lookup) never throw; the table allocates only when it grows past 3/4 load
 /// (deletions leave no tombstones, so churn at a constant size never reallocates).
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +74,11 @@ inline constexpr std::uint32_t none = 0;
 }  // namespace event_mask
 
 /// Table behaviour. Use the factories for the followed systems.
+/// Largest `max_entries` / `reserve` a table accepts (per-port counts are 32-bit).
+inline constexpr std::size_t max_table_entries = 0xffff'ffffULL;
+/// Entries a capped table allocates for up front (2 MiB of buckets); beyond, it grows.
+inline constexpr std::size_t eager_entries = 65536;
+
 struct TableConfig {
   Time ageing = Time::from_s(300);      ///< idle time of dynamic entries
   bool ageing_zero_disables_learning = false;  ///< Linux: ageing_time 0 = learning off (row 13)
@@ -79,13 +86,16 @@ struct TableConfig {
   Time granule = Time::from_ms(1);      ///< ageing is judged on whole granules of the clock
   Time sweep_period{};                  ///< FreeBSD: entries leave only at sweeps every period
   Time refresh_min_age{};               ///< OVS: same-port refresh only when age >= 1 s
-  std::size_t max_entries = 0;          ///< 0 = no cap
+  std::size_t max_entries = 0;          ///< 0 = no cap; at most max_table_entries
   bool cap_counts_static = false;       ///< the cap counts every entry (OVS, FreeBSD)
   Overflow overflow = Overflow::refuse;
   bool static_moves = false;            ///< Linux: static entries are re-pointed by learning
   Time garp_lock_time{};                ///< OVS: 5 s gratuitous-ARP lock (0 = no lock)
   PortId ports = 256;                   ///< valid port ids are 0..ports-1
-  std::size_t reserve = 0;              ///< pre-size for this many entries
+  /// Pre-size for this many entries (at most max_table_entries). Without it the table
+  /// allocates for min(max_entries, eager_entries) at once and grows (doubling) past that, so a
+  /// large cap costs nothing until the entries exist.
+  std::size_t reserve = 0;
   FlapConfig flap{};
   std::size_t event_capacity = 4096;    ///< events kept (oldest overwritten)
   std::uint32_t events = event_mask::standard;
@@ -176,7 +186,7 @@ struct AddOptions {
 };
 
 /// The forwarding database. See the file comment. `Store` is the hash table under it:
-/// detail::FdbTable (MacTable) or, for the benchmark's reference, detail::StdFdbTable.
+/// detail::FdbTable (MacTable) or, for the benchmark's reference, bench/std_fdb_table.hpp.
 template <class Store>
 class BasicMacTable {
 public:
@@ -270,7 +280,12 @@ public:
   std::size_t age(Time now);
   /// Changes the idle time (OVS clamps before calling; Linux 0 = learning off).
   void set_ageing(Time ageing);
-  void set_max_entries(std::size_t n) { cfg_.max_entries = n; }
+  void set_max_entries(std::size_t n) {
+    TableConfig c = cfg_;
+    c.max_entries = n;
+    c.validate();
+    cfg_.max_entries = n;
+  }
 
   // ---- inspection -----------------------------------------------------------------------
 
@@ -335,7 +350,8 @@ private:
     return s.stamp >= c.alive_from || (s.flags & detail::slot_flag::is_static);
   }
   void update_fast_flags() {
-    fast_refresh_ok_ = !learning_off_ && refresh_min_granules_ == 0 && cfg_.garp_lock_time.ns == 0;
+    // Eviction tables keep per-port LRU queues that every stamp change must reach.
+    fast_refresh_ok_ = !learning_off_ && refresh_min_granules_ == 0 && cfg_.garp_lock_time.ns == 0 && lru_.empty();
     learning_hold_ = flap_.enabled() && cfg_.flap.action == FlapAction::disable_learning;
     alive_tick_ = UINT32_MAX;
   }
@@ -371,6 +387,24 @@ private:
   std::int64_t min_expire_g_ = INT64_MAX;  // lower bound of any dynamic entry's expiry
   std::size_t n_learned_ = 0, n_static_ = 0;
   std::vector<std::uint32_t> port_dyn_;    // dynamic entries per port (eviction)
+  // Overflow::evict_lru_of_busiest_port: per port, its dynamic entries in update order (OVS's
+  // per-port LRU list), so that eviction finds its victim without scanning the table. Items
+  // are (key, stamp); one is current while its entry is dynamic, on that port, with that stamp.
+  // Older items are dropped when they reach the front or when the queue is compacted.
+  struct LruItem { std::uint64_t key; std::uint32_t stamp; };
+  std::vector<std::deque<LruItem>> lru_;
+  bool lru_current(const LruItem& it, PortId p) const {
+    const detail::Slot* s = map_.find(it.key);
+    return s && s->port == p && s->stamp == it.stamp && !(s->flags & detail::slot_flag::is_static);
+  }
+  void lru_touch(std::uint64_t key, PortId p, std::uint32_t stamp) {
+    if (lru_.empty()) return;
+    auto& q = lru_[p];
+    q.push_back({key, stamp});
+    if (q.size() > 2 * std::size_t{port_dyn_[p]} + 64) {  // amortised: drop the stale items
+      std::erase_if(q, [&](const LruItem& it) { return !lru_current(it, p); });
+    }
+  }
   struct GarpLock { std::uint64_t key; Time until; };
   boost::container::static_vector<GarpLock, 64> garp_locks_;
   TableCounters counters_;
@@ -418,6 +452,7 @@ template <class Store>
   }
   if (s.port == port) {
     s.stamp = t;
+    if (!(s.flags & detail::slot_flag::is_static)) lru_touch(key, port, t);
     if (garp_plain) set_garp_lock(key, s, now);
     return {LearnStatus::refreshed, port};
   }
@@ -426,6 +461,7 @@ template <class Store>
   }
   if (locked) {
     s.stamp = t;  // mac_learning_insert() refreshed it before the lock check
+    if (!(s.flags & detail::slot_flag::is_static)) lru_touch(key, s.port, t);
     return {LearnStatus::garp_locked, s.port};
   }
   if (garp_plain) set_garp_lock(key, s, now);

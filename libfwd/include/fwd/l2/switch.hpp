@@ -14,7 +14,9 @@
 ///    (MAC, VLAN), 15..3600 s ageing on whole-second ticks, table-size eviction of the busiest
 ///    port's LRU entry, gratuitous-ARP lock, reserved multicast dropped before learning, and the
 ///    datapath flow cache: a frame that *hits* a cached flow is forwarded as the current table
-///    says but its learning is applied `hit_learning_delay` later (OVS rows 19-21).
+///    says but its learning (and its bond load) is applied at the next dump of a periodic
+///    revalidator (`revalidator_interval`, dumps at `revalidator_phase` + k * interval; OVS rows
+///    19-21, 36).
 ///  - `vendor`: a generic IEEE 802.1Q switch: VLAN-aware, 300 s ageing, flap detection on.
 /// Ports are physical or LAGs; a LAG is one logical port (one FDB port) over member links.
 /// Every frame ends in exactly one of: forwarded (known unicast), flooded (copies counted),
@@ -25,7 +27,8 @@
 /// exactly as the profile's full rules would; receive_burst() first hashes the whole burst's FDB
 /// keys and prefetches their lines (bench/switch_bench.cpp). `Switch` is
 /// `BasicSwitch<detail::FdbTable>`; the benchmark's reference is the same code over
-/// std::unordered_map. Thread rules: one Switch per thread.
+/// std::unordered_map (compiled by the benchmark, not part of the library). Thread rules: not synchronised,
+/// one thread at a time (Python: every method holds the GIL for the whole call, so sharing is safe).
 
 #include <array>
 #include <bitset>
@@ -69,19 +72,20 @@ inline constexpr PortId bridge_self = 0xfffe;
 enum class VlanMode : std::uint8_t { automatic, access, trunk, native_untagged, native_tagged, linux };
 const char* to_string(VlanMode m);
 
-/// A LAG port's bonding settings. On `ovs-3.1` the port is an OVS bond (fwd::lag::OvsBond:
-/// SLB buckets of hash_mac(src, VLAN, basis), active-backup); on other profiles a fwd::lag::Lag
-/// built from `spec` (default per profile: linux-6.12 802.3ad layer2, freebsd-9.3 lacp,
-/// vendor table) chooses the member from the frame.
+/// A LAG port: member links and a LAG spec string (fwd/lag/lag.hpp), parsed by
+/// fwd::lag::Lag::from_spec and nowhere else. Empty spec: the profile's default
+/// (`linux-6.12:802.3ad;xmit_hash_policy=layer2`, `freebsd-9.3:lacp`, `ovs-3.1:balance-slb`,
+/// `vendor:table`). On `ovs-3.1` the spec must be an `ovs-3.1:` bond (bond_mode balance-slb /
+/// active-backup / balance-tcp; basis=, rebalance_interval=, primary=, lacp=off|active|passive,
+/// updelay=, downdelay=, lacp_fallback_ab=, ...; the bond is named after the port unless
+/// `bond=` says otherwise): the switch uses its OvsBond (SLB buckets of hash_mac(src, VLAN,
+/// basis), bond admission, accounting, bond/show).
 struct LagConfig {
-  std::vector<std::string> members;       ///< member link names, in configuration order
-  std::string mode = "balance-slb";       ///< OVS bond_mode: balance-slb, active-backup, balance-tcp
-  std::uint32_t basis = 0;                ///< other_config:bond-hash-basis
-  std::int64_t rebalance_interval_ms = 10000;
-  std::optional<std::int64_t> first_rebalance_ms;  ///< OVS: delay to the first rebalance
-  std::string primary;                    ///< other_config:bond-primary
-  std::string lacp = "off";               ///< OVS lacp status: off, configured, negotiated
-  std::string spec;                       ///< non-OVS profiles: a lag spec string (fwd/lag/lag.hpp)
+  std::vector<std::string> members;  ///< member link names, in configuration order
+  std::string spec;                  ///< LAG spec string; empty: the profile's default
+  /// OVS: when the first rebalance runs (ms after time 0); unset: one interval. This is the
+  /// timer's phase, which OVS fixes when the bond is configured (`bond/show`: next rebalance).
+  std::optional<std::int64_t> first_rebalance_ms;
 };
 
 /// One port's configuration. Defaults give an ordinary port of the profile.
@@ -117,7 +121,12 @@ struct SwitchConfig {
   bool no_linklocal_learn = false;          ///< Linux
   bool stp = false;                         ///< Linux: STP on consumes 01:80:c2:00:00:00
   bool forward_bpdu = false;                ///< OVS other_config:forward-bpdu
-  Time hit_learning_delay = Time::from_ms(330);  ///< OVS: revalidator delay for cached flows
+  /// OVS: period of the revalidator's datapath flow dumps, which apply a hit's learning and
+  /// account its bond load (other_config:max-revalidator, default 500 ms).
+  Time revalidator_interval = Time::from_ms(500);
+  /// OVS: time of one revalidator dump (the others are whole intervals away): the phase, fixed
+  /// when the bridge starts. Any value; taken modulo the interval.
+  Time revalidator_phase{};
   Time flow_idle = Time::from_s(10);        ///< OVS: datapath flow max-idle
   std::optional<FlapConfig> flap;           ///< unset: the profile's preset
   std::size_t reserve = 0;                  ///< pre-size the FDB for this many MACs
@@ -238,11 +247,11 @@ struct RxFrame {
 };
 
 namespace detail {
-struct SwitchImpl;  // OVS flow cache, deferred learning, bonds (l2_switch.cpp)
+struct SwitchImpl;  // OVS flow cache, deferred learning, bonds (libfwd/src/l2/switch_datapath.hpp)
 }
 
 /// An L2 switch. See the file comment. `Store` is the FDB's hash table: use `Switch`
-/// (detail::FdbTable); bench/switch_bench.cpp also runs it over detail::StdFdbTable.
+/// (detail::FdbTable); bench/switch_bench.cpp also runs it over its std::unordered_map store.
 template <class Store>
 class BasicSwitch {
 public:
@@ -298,8 +307,16 @@ public:
   static std::size_t render(net::Bytes frame, const Egress& e, std::span<std::uint8_t> out);
   static std::vector<std::uint8_t> render(net::Bytes frame, const Egress& e);
 
-  /// Applies deferred work (OVS cached-flow learning, expiry sweeps) due by `now`.
+  /// Turns the fast path (classify_fast / forward_known) on or off. Off, every frame takes its
+  /// profile's full rules (receive_slow): same decisions, counters and FDB, only slower. For
+  /// differential tests of the fast path (tests/cpp/l2/switch_receive_test.cpp); on by default.
+  void set_fast_path(bool on);
+  bool fast_path() const { return fast_path_; }
+
+  /// Applies deferred work (OVS revalidator dumps and bond rebalances, in time order) due by `now`.
   void advance(Time now);
+  /// OVS: the first revalidator dump strictly after `t`.
+  Time next_revalidator_dump(Time t) const;
 
   // ---- ports ------------------------------------------------------------------------------
   /// Administrative state of a port (`bridge` side) — Linux/FreeBSD/vendor flush its dynamic
@@ -337,24 +354,9 @@ private:
   using PortState = detail::PortState;
   using LinkState = detail::LinkState;
   using Parsed = detail::Parsed;
-  // What the first pass over a frame (classify_fast) learns: whether it may take the fast path
-  // as far as the frame and its ingress port tell, and then its FDB keys and their hashes.
-  struct FastInfo {
-    std::uint64_t src_key, dst_key, src_h, dst_h;
-    PortId in;
-    std::uint16_t vlan;
-    bool fast;
-  };
-  // Per link and per port: the few fields the fast path reads, packed (PortState is ~1 KiB
-  // with its VLAN bitsets). Maintained by refresh_fast().
-  struct LinkHot {
-    PortId port = no_port;
-    bool fast_in = false;  // carrier && ports_[port].fast_in
-  };
-  struct PortHot {
-    bool fast_in = false, fast_out = false;
-    LinkId first_link = no_link;
-  };
+  using FastInfo = detail::FastInfo;
+  using LinkHot = detail::LinkHot;
+  using PortHot = detail::PortHot;
 
   bool classify(const PortState& p, const Parsed& f, std::uint16_t& vlan) const;
   void add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src);
@@ -374,6 +376,10 @@ private:
   bool forward_known(const FastInfo& k, BurstClock& c, const Rx& r, Time now, Decision& d);
   void receive_slow(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp);
   void refresh_fast(PortId p);
+  // Construction (switch_build.cpp): one port, its LAG, its VLANs.
+  void build_port(std::size_t i, std::vector<std::string>& link_names);
+  void build_lag(std::size_t i);
+  void build_vlans(std::size_t i);
   void rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
   void rx_freebsd(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
   void rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in, PortState& P, Time now, Datapath dp);
@@ -383,7 +389,7 @@ private:
       if (m == mac) return p;
     return no_port;
   }
-  // Out of line (l2_switch.cpp): LAG member choice, bond admission, OVS flow cache.
+  // Out of line (switch_datapath.cpp): LAG member choice, bond admission, OVS flow cache.
   void add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_t vlan, std::size_t bytes);
   void run_bonds(Time now);
   DropReason bond_admit(LinkId link, PortId in, const Parsed& f, std::uint16_t vlan, bool garp, Time now);
@@ -391,6 +397,8 @@ private:
   void ovs_remember(LinkId link, const Parsed& f, Time now, bool drop);
   void defer_learn(LinkId link, std::uint16_t vlan, const Parsed& f, bool garp, Time now);
   void apply_pending(Time now);
+  void advance_datapath(Time now);
+  void schedule_datapath(Time after);
   void shut_port(PortId p, Time now);
   void flush_port_on_down(PortId p);
 
@@ -405,14 +413,15 @@ private:
   Table table_;
   SwitchCounters counters_;
   std::vector<PortCounters> port_counters_;
+  bool fast_path_ = true;         // set_fast_path(): off sends every frame to receive_slow
   bool vlan_aware_ = false;
   bool keep_dei_ = true;          // Linux keeps the DEI bit; OVS's eth_push_vlan clears it
   bool flush_on_down_ = true;     // Linux/FreeBSD/vendor flush a port's entries when it goes down
   Time now_{};
-  bool pending_any_ = false;
+  bool pending_any_ = false;      // a revalidator dump has work: hit learning or load, a rebalance
   bool has_lags_ = false;
   bool per_frame_work_ = false;   // has_lags_ or OVS: receive() runs bonds / deferred learning
-  Time next_pending_{};
+  Time next_pending_{};           // the revalidator dump that applies it
   std::unique_ptr<detail::SwitchImpl> impl_;
 };
 

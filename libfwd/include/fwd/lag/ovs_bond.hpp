@@ -8,11 +8,21 @@
 ///    enabled-member list, which then moves to the tail (first-use round robin; balance-tcp with
 ///    recirculation instead fills every empty bucket with a seeded random member).
 ///  - A member that loses carrier is disabled at once (after downdelay, if any) and its buckets
-///    are handed out again round robin, in bucket order. A returning member is appended at the
-///    TAIL of the enabled list and gets no buckets back (no preemption).
-///  - Every `rebalance_interval_ms` (default 10000, 1..999 becomes 1000, 0 = never) `run()`
-///    moves buckets from the most- to the least-loaded member (OVS's algorithm, see rebalance())
-///    and halves every bucket's accounted load.
+///    are handed out again round robin in the order their flows are re-translated: OVS's
+///    revalidator re-translates the cached flows in the order they were installed, so the
+///    buckets' first-use order, not bucket-number order (l2-learning.md OVS row 30). A returning
+///    member is appended at the TAIL of the enabled list and gets no buckets back (no preemption).
+///  - Load accounting (row 36, `bond_account`): a frame that missed the datapath flow cache is
+///    accounted at once (account()); frames that hit a cached flow are accounted when a
+///    revalidator pushes the flow's statistics (account_hit() queues, push_stats() adds).
+///  - Every `rebalance_interval_ms` (default 10000, 1..999 becomes 1000, 0 = never) a rebalance
+///    run moves buckets from the most- to the least-loaded member (OVS's algorithm, see
+///    rebalance_now()) and then halves every bucket's accounted load. The phase is state
+///    (set_next_rebalance(); `bond/show` prints it as `next rebalance: N ms`). In ovs-vswitchd a
+///    due rebalance waits for the next flow-accounting checkpoint (a revalidator dump) and the
+///    next is due one interval after that: checkpoint(), used by fwd::l2::Switch. A bond on its
+///    own (fwd::lag) has no revalidator: run(now) carries out every run due by `now`, each at its
+///    due time.
 ///  - active member: the first member when all come up in member order; kept while enabled;
 ///    otherwise the first enabled member in member order. In active-backup an enabled
 ///    `primary` always takes the role back.
@@ -124,9 +134,25 @@ public:
       case Effective::balance: break;
     }
     Bucket& b = buckets_[bucket_of(hash)];
-    if (b.member == no_member || !members_[b.member].enabled) b.member = next_enabled();
+    if (b.member == no_member || !members_[b.member].enabled) [[unlikely]] {
+      if (b.first_use == 0) b.first_use = ++uses_;
+      b.member = next_enabled();
+    }
     return b.member;
   }
+  /// The owner's datapath used `hash`'s bucket at `now` (a frame was sent through it). With a
+  /// flow idle time set (set_flow_idle), a failed member's buckets are re-dealt at once only if
+  /// used within it -- OVS re-translates the datapath flows it still caches; the others keep
+  /// their disabled member until their next use -- and a bucket idle that long counts as first
+  /// used again (its flows are installed anew).
+  void touch(std::uint64_t hash, Time now) {
+    Bucket& b = buckets_[bucket_of(hash)];
+    if (flow_idle_.ns > 0 && (b.last_use.ns == INT64_MIN || now.ns - b.last_use.ns >= flow_idle_.ns))
+      b.first_use = ++uses_;
+    b.last_use = now;
+  }
+  /// Datapath flow max-idle of the owner (0, the default: every used bucket counts as cached).
+  void set_flow_idle(Time idle) { flow_idle_ = idle; }
   /// What select() would return, without assigning anything.
   MemberIndex peek(std::uint64_t hash) const {
     switch (effective_mode()) {
@@ -138,10 +164,30 @@ public:
     if (b.member != no_member && members_[b.member].enabled) return b.member;
     return enabled_.empty() ? no_member : enabled_.front();
   }
-  /// bond_account: `bytes` were sent in the bucket of `hash` (counted only when rebalancing is on).
+  /// bond_account for a frame that missed the flow cache: `bytes` count in the bucket of `hash`
+  /// at once (only when rebalancing is on).
   void account(std::uint64_t hash, std::uint64_t bytes) {
     if (is_balanced()) buckets_[bucket_of(hash)].tx_bytes += bytes;
   }
+  /// A frame that hit a cached flow: its bytes count when the revalidator next pushes the
+  /// flow's statistics (push_stats()).
+  void account_hit(std::uint64_t hash, std::uint64_t bytes) {
+    if (is_balanced()) {
+      buckets_[bucket_of(hash)].pending_bytes += bytes;
+      stats_pending_ = true;
+    }
+  }
+  /// A revalidator dump: the statistics of hits since the last dump are accounted.
+  void push_stats() {
+    if (!stats_pending_) return;
+    for (auto& b : buckets_) {
+      b.tx_bytes += b.pending_bytes;
+      b.pending_bytes = 0;
+    }
+    stats_pending_ = false;
+  }
+  /// Whether hits wait to be accounted (push_stats() has something to do).
+  bool stats_pending() const { return stats_pending_; }
 
   // ---- receive ----------------------------------------------------------------------------
   /// bond_check_admissibility for a frame to `dst` received on member `m`.
@@ -157,8 +203,20 @@ public:
   /// The bond's LACP negotiation status changed.
   void set_lacp_status(OvsLacpStatus s, Time now);
   /// bond_run + bond_rebalance: applies expired up/down delays, re-chooses the active member,
-  /// rebalances when due. Returns true if a rebalance ran (whether or not it moved anything).
+  /// and carries out every rebalance run due by `now`, each at its scheduled time (the next is
+  /// one interval after it). Returns true if a rebalance ran (whether or not it moved anything).
   bool run(Time now);
+  /// Sets when the next rebalance is due (OVS fixes it when the interval is configured and after
+  /// each run; `bond/show` prints it relative to now as `next rebalance: N ms`).
+  void set_next_rebalance(Time t) { next_rebalance_ = t; }
+  /// In ovs-vswitchd, bond_rebalance() runs only at a flow-accounting checkpoint: after each
+  /// revalidator dump (ofproto-dpif run(), when the dump sequence changed), once the dump has
+  /// pushed every flow's statistics. An owner that models the revalidator (fwd::l2::Switch) turns
+  /// this on and calls checkpoint() at each dump; run() then leaves rebalancing alone.
+  void set_rebalance_at_checkpoints(bool on) { at_checkpoints_ = on; }
+  /// A revalidator dump at `t`: the hits' statistics are accounted (push_stats()), then, if the
+  /// rebalance is due, it runs and the next is due one interval after `t`. Returns true if it ran.
+  bool checkpoint(Time t);
   /// Runs the rebalance algorithm now, regardless of the interval (bond_rebalance's body).
   /// Returns the number of buckets moved.
   unsigned rebalance_now();
@@ -173,11 +231,16 @@ public:
   }
   bool is_enabled(MemberIndex m) const { return members_.at(m).enabled; }
   bool has_carrier(MemberIndex m) const { return members_.at(m).carrier; }
-  bool may_enable(MemberIndex m) const { return members_.at(m).may_enable; }
+  /// OVS's member may_enable: carrier and LACP's verdict (port_run), false without carrier.
+  bool may_enable(MemberIndex m) const { return members_.at(m).may_enable && members_.at(m).carrier; }
   /// The member of `bucket`, or no_member if unassigned. (A disabled member is reported as is.)
   MemberIndex bucket_member(std::uint8_t bucket) const { return buckets_[bucket].member; }
   /// Accounted (decayed) bytes of `bucket`.
   std::uint64_t bucket_tx_bytes(std::uint8_t bucket) const { return buckets_[bucket].tx_bytes; }
+  /// Hit bytes of `bucket` not yet pushed by a revalidator.
+  std::uint64_t bucket_pending_bytes(std::uint8_t bucket) const { return buckets_[bucket].pending_bytes; }
+  /// The order buckets were first used in (re-deal order after a member fails), oldest first.
+  std::vector<std::uint8_t> first_use_order() const;
   /// The enabled-member list, head first: the next bucket to fill goes to the head.
   std::span<const MemberIndex> enabled_list() const { return {enabled_.data(), enabled_.size()}; }
   /// Time of the next rebalance (meaningful when is_balanced()).
@@ -203,7 +266,10 @@ private:
   };
   struct Bucket {
     MemberIndex member = no_member;
+    std::uint32_t first_use = 0;     // 1, 2, ... in first-use order (0: never used)
     std::uint64_t tx_bytes = 0;
+    std::uint64_t pending_bytes = 0;  // hits not yet pushed by a revalidator
+    Time last_use{INT64_MIN};         // touch(): last frame through it
   };
   enum class Effective : std::uint8_t { balance, active_backup, drop };
 
@@ -241,6 +307,11 @@ private:
   MemberIndex active_ = no_member;
   MemberIndex last_active_ = no_member;  // OVS remembers the last active member's MAC
   Time next_rebalance_{};
+  std::uint32_t uses_ = 0;       // buckets used so far (Bucket::first_use)
+  bool stats_pending_ = false;   // some bucket has pending_bytes
+  bool at_checkpoints_ = false;  // rebalance only in checkpoint()
+  Time flow_idle_{};             // set_flow_idle()
+  Time now_{};                   // time of the state change being applied (re-deal liveness)
   std::uint64_t rng_ = 0;
   std::vector<std::string> log_;
 };

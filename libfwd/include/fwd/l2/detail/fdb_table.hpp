@@ -2,8 +2,10 @@
 // FdbTable: the open-addressing hash table under fwd::l2::MacTable (not public API).
 //
 // Layout: an array of 64-byte buckets, each one cache line holding four u64 keys followed by
-// their four 8-byte values; key 0 marks an empty item (VLAN 0 + MAC 00:00:00:00:00:00, which no
-// system learns and MacTable::add() refuses). Linear probing over items (item i is lane i % 4 of
+// their four 8-byte values; key 0 marks an empty item. No stored key is 0: make_key() sets bit
+// 63 of every key (detail/fdb.hpp), because (VLAN 0, 00:00:00:00:00:00) does occur -- Linux
+// floods frames to it like unknown unicast, and it once corrupted the table (fabe642). Linear
+// probing over items (item i is lane i % 4 of
 // bucket i / 4), but every key's home is the first item of a bucket: a lookup reads one cache
 // line and compares its four keys at once (SSE2: the four low halves in one compare, then the
 // one candidate in full; no branch on the lane -- the lane a key sits in is random, and a
@@ -16,11 +18,12 @@
 // hash() is independent of the table size, so a burst can hash its keys first, prefetch their
 // lines (prefetch(h)) and look them up later (find(key, h)) even if an insertion in between
 // grew the table. Measured in bench/switch_bench.cpp against the same switch over
-// std::unordered_map (detail/std_fdb_table.hpp).
+// std::unordered_map (bench/std_fdb_table.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <utility>
 
 #if defined(__SSE2__)
@@ -52,10 +55,14 @@ public:
   std::size_t capacity() const { return mask_ + 1; }
   std::size_t memory_bytes() const { return (mask_ + 1) / lanes * sizeof(Bucket); }
 
-  /// Room for `n` entries without growing.
+  /// Largest number of items (capacity) the table grows to: 2^40 items, 8 TiB of buckets.
+  static constexpr std::size_t max_capacity = std::size_t{1} << 40;
+  /// Room for `n` entries without growing; throws std::length_error beyond max_capacity * 3/4
+  /// (callers validate sizes first: TableConfig::validate).
   void reserve(std::size_t n) {
+    if (n > max_capacity / 4 * 3) throw std::length_error("FdbTable::reserve: more entries than the table can hold");
     std::size_t cap = min_capacity;
-    while (cap * 3 / 4 < n) cap *= 2;
+    while (cap * 3 / 4 < n) cap *= 2;  // ends: n <= 3/4 of max_capacity
     if (cap > mask_ + 1) rehash(cap);
   }
 

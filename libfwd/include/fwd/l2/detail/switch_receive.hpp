@@ -234,7 +234,7 @@ template <class Store>
                                                                    const FastInfo& k, BurstClock& c) {
   ++counters_.rx;
   if (per_frame_work_) [[unlikely]] {
-    if (pending_any_ && now.ns >= next_pending_.ns) apply_pending(now);
+    if (pending_any_ && now.ns >= next_pending_.ns) advance_datapath(now);
     if (has_lags_) run_bonds(now);
   }
   if (k.fast) [[likely]] {

@@ -29,10 +29,8 @@ struct PortState {
   std::bitset<4096> member;           // VLANs the port carries
   std::bitset<4096> untagged;         // VLANs sent without a tag
   // LAG
-  lag::OvsBond* bond = nullptr;       // OVS bond state (owned by the switch)
-  lag::Lag* lag = nullptr;            // generic LAG (non-OVS profiles, owned by the switch)
-  std::uint8_t bond_mode = 0;         // 0 none, 1 balance-slb, 2 active-backup, 3 balance-tcp
-  std::uint32_t bond_basis = 0;
+  lag::Lag* lag = nullptr;            // the port's LAG (owned by the switch)
+  lag::OvsBond* bond = nullptr;       // its OVS bond state, when the spec is an ovs-3.1 bond
 
   bool up(Time now) const { return admin_up && links_up > 0 && shutdown_until.ns <= now.ns; }
 };
@@ -84,6 +82,26 @@ struct Parsed {
     if (op == 2) return true;
     return op == 1 && net::be32(a + 14) == net::be32(a + 24);
   }
+};
+
+// What the first pass over a frame (BasicSwitch::classify_fast) learns: whether it may take the
+// fast path as far as the frame and its ingress port tell, and then its FDB keys and hashes.
+struct FastInfo {
+  std::uint64_t src_key, dst_key, src_h, dst_h;
+  PortId in;
+  std::uint16_t vlan;
+  bool fast;
+};
+
+// Per link and per port: the few fields the fast path reads, packed (PortState is ~1 KiB with
+// its VLAN bitsets). Maintained by BasicSwitch::refresh_fast().
+struct LinkHot {
+  PortId port = no_port;
+  bool fast_in = false;  // carrier && the port's fast_in
+};
+struct PortHot {
+  bool fast_in = false, fast_out = false;
+  std::uint16_t first_link = 0xffff;
 };
 
 constexpr bool is_group(std::uint64_t mac) { return (mac >> 40) & 1; }
