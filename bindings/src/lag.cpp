@@ -139,8 +139,8 @@ void bind_lag(pyb::module_& m) {
       .def_readonly("reason", &PySelection::reason, "why a frame was dropped")
       .def_readonly("member", &PySelection::member, "the member's name, or None")
       .def_readonly("index", &PySelection::index, "the member's index, or None")
-      .def_readonly("copies", &PySelection::copies, "broadcast: every member that gets a copy")
-      .def_readonly("code", &PySelection::code, "as in select_batch: index, -1 dropped, -2 broadcast")
+      .def_readonly("copies", &PySelection::copies, "every member that gets a copy (broadcast)")
+      .def_readonly("code", &PySelection::code, "the select_batch code of this outcome (index, -1 dropped, -2 broadcast)")
       .def("__repr__", [](const PySelection& s) {
         if (s.outcome == "member") return fmt::format("<Selection {} (index {})>", s.member.cast<std::string>(), s.index.cast<int>());
         if (s.outcome == "broadcast") return std::string("<Selection broadcast>");
