@@ -149,6 +149,11 @@ void bind_hash(pyb::module_& m) {
            pyb::arg("threads") = 1,
            "Member indices of a 2-D uint8 frame array -> numpy.uint16[n]. threads: as for hash_batch "
            "(lock-free, identical for any count, interruptible).")
+      .def(pyb::pickle([](const Policy& p) { return pyb::make_tuple(p.spec()); },
+                       [](const pyb::tuple& t) {
+                         if (t.size() != 1) throw pyb::value_error("Policy pickle: expected (spec,)");
+                         return Policy::from_spec(t[0].cast<std::string>());
+                       }))
       .def("__repr__", [](const Policy& p) { return fmt::format("Policy('{}')", p.spec()); })
       .def("__eq__", [](const Policy& a, const Policy& b) { return a.spec() == b.spec(); });
 

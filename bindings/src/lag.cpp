@@ -436,6 +436,37 @@ void bind_lag(pyb::module_& m) {
            }, pyb::arg("frames"), pyb::kw_only(), pyb::arg("fail") = pyb::none(), pyb::arg("add") = pyb::none(),
            pyb::arg("lengths") = pyb::none(),
            "Flows per member before and after failing and/or adding members (this LAG is not changed).")
+      .def(pyb::pickle(
+               [](const Lag& l) {
+                 ObjectLock lock(lag_key(l));
+                 pyb::list states;
+                 for (const auto& s : l.states())
+                   states.append(pyb::make_tuple(s.link_up, s.admin_up, s.attached, s.collecting, s.distributing,
+                                                 s.aggregator, s.partner_priority, s.speed_mbps, s.ifindex));
+                 return pyb::make_tuple(l.spec(), std::vector<std::string>(l.names().begin(), l.names().end()), states);
+               },
+               [](const pyb::tuple& t) {
+                 if (t.size() != 3) throw pyb::value_error("Lag pickle: expected (spec, members, states)");
+                 Lag l = Lag::from_spec(t[0].cast<std::string>(), t[1].cast<std::vector<std::string>>());
+                 const auto states = t[2].cast<pyb::list>();
+                 if (states.size() != l.size()) throw pyb::value_error("Lag pickle: one state per member expected");
+                 for (std::size_t i = 0; i < l.size(); ++i) {
+                   const auto st = states[i].cast<pyb::tuple>();
+                   lag::MemberState s{st[0].cast<bool>(), st[1].cast<bool>(), st[2].cast<bool>(), st[3].cast<bool>(),
+                                      st[4].cast<bool>(), st[5].cast<std::uint16_t>(), st[6].cast<std::uint16_t>(),
+                                      st[7].cast<std::uint32_t>(), st[8].cast<std::uint32_t>()};
+                   const auto& now = l.state(static_cast<MemberIndex>(i));
+                   const bool same = s.link_up == now.link_up && s.admin_up == now.admin_up && s.attached == now.attached &&
+                                     s.collecting == now.collecting && s.distributing == now.distributing &&
+                                     s.aggregator == now.aggregator && s.partner_priority == now.partner_priority &&
+                                     s.speed_mbps == now.speed_mbps && s.ifindex == now.ifindex;
+                   if (!same) l.set_state(static_cast<MemberIndex>(i), s);
+                 }
+                 return l;
+               }),
+           "Pickles as its spec, members and member states, re-applied in member order: the distributor's "
+           "history (OVS bucket assignments, round-robin position, the order past state changes happened in) "
+           "starts afresh, as in a Lag built from the same spec and states.")
       .def("copy", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); })
       .def("__copy__", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); })
       .def("__deepcopy__", [](const Lag& l, const pyb::object&) { ObjectLock lock_(lock_key(l)); return Lag(l); })
