@@ -81,7 +81,8 @@ void bind_hash(pyb::module_& m) {
 
   pyb::class_<Policy>(m, "Policy",
                       "A hash policy of a real system, named by a spec string such as "
-                      "'freebsd-9.3:l2,l3,l4;key=0x1234abcd' or 'linux-6.12:layer3+4'.")
+                      "'freebsd-9.3:l2,l3,l4;key=0x1234abcd' or 'linux-6.12:layer3+4'. Immutable: share it between "
+                      "threads freely; its batch calls take no lock.")
       .def(pyb::init([](const std::string& spec) { return Policy::from_spec(spec); }), pyb::arg("spec"))
       .def_property_readonly("spec", &Policy::spec, "The canonical spec string.")
       .def_property_readonly("family", [](const Policy& p) { return std::string(p.family()); })

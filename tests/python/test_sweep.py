@@ -171,3 +171,16 @@ def test_config_objects_pickle():
     assert [copy.state(m) for m in "abc"] == [lag.state(m) for m in "abc"]
     frames, lengths = fwd.sweep._flow_chunk(1, 0, 2000)
     assert np.array_equal(copy.select_batch(frames, lengths), lag.select_batch(frames, lengths))
+
+
+def test_plot_and_argument_errors(capture, fwd_cli, tmp_path):
+    d, _, _ = capture
+    png = tmp_path / "imbalance.png"
+    r = fwd_cli("sweep", str(d / "grid.yaml"), "--serial", "--plot", str(png))
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "imbalance=" in r.stdout and "per_member=" in r.stdout
+    r = fwd_cli("sweep", str(d / "grid.yaml"), "--serial", "--workers", "2")
+    assert r.returncode == 2 and "--workers sizes a local cluster" in r.stderr
+    r = fwd_cli("sweep", str(d / "grid.yaml"), "--workers", "0")
+    assert r.returncode == 2 and "--workers 0: expected 1..1024" in r.stderr
