@@ -164,7 +164,7 @@ def test_ovs_lag_shared_with_set_link_and_run_does_not_crash():
 
 
 def interrupt_after(seconds):
-    """Sends SIGINT to this process after `seconds` from another thread; returns the send time holder."""
+    """Sends SIGINT to this process after `seconds` from another thread -> (thread, [send time])."""
     sent = []
 
     def fire():
@@ -172,8 +172,20 @@ def interrupt_after(seconds):
         sent.append(time.monotonic())
         os.kill(os.getpid(), signal.SIGINT)
 
-    threading.Thread(target=fire, daemon=True).start()
-    return sent
+    t = threading.Thread(target=fire, daemon=True)
+    t.start()
+    return t, sent
+
+
+def absorb_late_interrupt(thread):
+    """If the call finished before the signal came, take the KeyboardInterrupt here, not in pytest."""
+    try:
+        thread.join()
+        for _ in range(200):
+            time.sleep(0.001)
+    except KeyboardInterrupt:
+        return True
+    return False
 
 
 @pytest.mark.parametrize("threads", [1, 2, 4])
@@ -182,12 +194,17 @@ def test_ctrl_c_stops_a_long_batch_within_a_second(threads):
     # = 10 s / threads if nothing stopped it.
     probe = fwd._fwd.hash._run_batch_probe
     assert probe(4, threads=threads, ms_per_slice=1) == 4 * 2**20  # finishes when left alone
-    sent = interrupt_after(0.3)
+    thread, sent = interrupt_after(0.3)
     start = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
+    try:
         probe(200, threads=threads, ms_per_slice=50)
+        interrupted = False
+    except KeyboardInterrupt:
+        interrupted = True
     end = time.monotonic()
-    assert sent and end - sent[0] < 1.0 and end - start < 2.0
+    late = absorb_late_interrupt(thread)
+    assert interrupted and not late
+    assert end - sent[0] < 1.0 and end - start < 2.0
 
 
 def test_error_in_a_worker_thread_reaches_python():
@@ -201,12 +218,12 @@ def test_ctrl_c_during_a_real_batch_call(frames):
     """A real index_batch, long enough to span many slices: SIGINT ends it with KeyboardInterrupt
     well before it would have finished."""
     f, lengths = frames
-    big = np.tile(f[:, :14], (27, 1))  # 4 M Ethernet headers, 57 MB
-    p = fwd.hash.Policy("linux-6.12:layer2")
+    big = np.tile(f[:, :42], (14, 1))  # 2.1 M frames up to the TCP/UDP ports, 88 MB
+    p = fwd.hash.Policy("vendor:5tuple;function=crc16")
     start = time.monotonic()
-    p.index_batch(big[: 2**21], 4)
-    per_frame = (time.monotonic() - start) / 2**21
-    sent = interrupt_after(0.05)
+    p.index_batch(big[: 2**20], 4)
+    per_frame = (time.monotonic() - start) / 2**20
+    thread, sent = interrupt_after(0.02)
     start = time.monotonic()
     try:
         p.index_batch(big, 4)
@@ -214,7 +231,8 @@ def test_ctrl_c_during_a_real_batch_call(frames):
     except KeyboardInterrupt:
         finished = False
     end = time.monotonic()
+    late = absorb_late_interrupt(thread)
     if finished:  # the whole batch beat the signal: only acceptable if it was that fast
-        assert per_frame * len(big) < 0.3
+        assert late and per_frame * len(big) < 0.3
     else:
-        assert end - sent[0] < 1.0
+        assert not late and end - sent[0] < 1.0
