@@ -8,8 +8,9 @@ one-thread result first (identical, or the script exits 1).
 
     PYTHONPATH=BUILD/python /usr/bin/python3 tools/bench_threads.py [--frames N] [--threads 1,2,4] [--json]
 
-The machine this runs on matters more than usual: os.cpu_count() is printed beside the table, and
-threads beyond the core count can only add overhead.
+The machine this runs on matters more than usual: os.cpu_count() is printed beside the table,
+threads beyond the core count can only add overhead, and each cell shows the cores the process
+actually got (CPU time / wall time): on a shared, busy machine that, not threads=, is the limit.
 """
 import argparse
 import json
@@ -73,8 +74,10 @@ def main():
             if not np.array_equal(run(t), reference):
                 print(f"{name}: threads={t} differs from threads=1", file=sys.stderr)
                 return 1
-            best = min(timed(run, t) for _ in range(a.repeat))
-            row["per_threads"][t] = {"seconds": best, "mframes_per_s": a.frames / best / 1e6}
+            best, cpu = min(timed(run, t) for _ in range(a.repeat))
+            # cpu / wall: the cores this process really got (< threads on a busy machine).
+            row["per_threads"][t] = {"seconds": best, "mframes_per_s": a.frames / best / 1e6,
+                                     "cores_used": cpu / best}
         base = row["per_threads"][counts[0]]["seconds"]
         for t in counts:
             row["per_threads"][t]["speedup"] = base / row["per_threads"][t]["seconds"]
@@ -86,15 +89,17 @@ def main():
     print("| call | " + " | ".join(f"threads={t}" for t in counts) + " |")
     print("|---|" + "---|" * len(counts))
     for r in rows:
-        cells = [f"{r['per_threads'][t]['mframes_per_s']:.0f} M/s ({r['per_threads'][t]['speedup']:.2f}x)" for t in counts]
+        cells = [f"{r['per_threads'][t]['mframes_per_s']:.0f} M/s ({r['per_threads'][t]['speedup']:.2f}x, "
+                 f"{r['per_threads'][t]['cores_used']:.1f} cores)" for t in counts]
         print(f"| `{r['call']}` | " + " | ".join(cells) + " |")
     return 0
 
 
 def timed(run, t):
-    start = time.perf_counter()
+    """(wall seconds, process CPU seconds) of one call."""
+    start, cpu = time.perf_counter(), time.process_time()
     run(t)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 if __name__ == "__main__":
