@@ -34,7 +34,8 @@ live objects. For distributors whose choice does not depend on earlier frames, o
 the result of --serial bit for bit. Distributors with state carried from frame to frame (Open
 vSwitch buckets assigned on first use, round robin) cannot be split by chunk without changing their
 answer: one task per combination streams the whole input in order. Those tasks read the input
-themselves, so with a remote scheduler a pcap path must be readable by the workers.
+themselves, so with a remote scheduler a pcap path must be readable by the workers. Workers of a
+remote cluster must import the same fwd version (install it there: see README "Install").
 
 Failures: a task whose worker dies is run again elsewhere (Dask reschedules it; chunk data lives in
 tasks, so it is recomputed, not lost); a task raising an error is retried twice, then the sweep
