@@ -127,8 +127,10 @@ def test_lag_shared_between_threads_batches_are_atomic(frames):
 
 def test_ovs_lag_shared_with_set_link_and_run_does_not_crash():
     """The crash of issue 11: select_batch on an ovs-3.1:balance-tcp Lag in one thread, set_link() and
-    run() in another (ASan: negative-size memmove in OvsBond's enabled list). In a subprocess, so
-    a crash fails this test instead of killing pytest."""
+    run() in another (ASan: negative-size memmove in OvsBond's enabled list: the batch rotates the
+    enabled list when it assigns a bucket while set_link() erases from it). In a subprocess, so a
+    crash fails this test instead of killing pytest. FWD_CRASH_PY=DIR runs the script against
+    another build's package (e.g. an ASan build of an older commit, which has no threads=)."""
     script = textwrap.dedent("""
         import os, threading, numpy as np, fwd.lag
         OLD = "FWD_CRASH_PY" in os.environ
