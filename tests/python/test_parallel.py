@@ -157,6 +157,22 @@ def test_ovs_lag_shared_with_set_link_and_run_does_not_crash():
             total += len(r)
         stop.set()
         for th in threads: th.join()
+        # Fresh Lags: every batch assigns all 256 buckets (rotating the enabled list) while the
+        # other thread flaps members (erasing from it).
+        holder = [lag]
+        stop.clear()
+        def flap():
+            up = False
+            while not stop.is_set():
+                for m in range(1, 4):
+                    holder[0].set_link(m, up)
+                up = not up
+        th = threading.Thread(target=flap); th.start()
+        for i in range(2000):
+            holder[0] = fresh = fwd.lag.Lag("ovs-3.1:balance-tcp", 4)
+            r = fresh.select_batch(frames[:512])
+            assert ((r >= -2) & (r < 4)).all()
+        stop.set(); th.join()
         print("ok", total)
     """)
     env = dict(os.environ, PYTHONPATH=os.environ.get("FWD_CRASH_PY", BUILD_PY))
