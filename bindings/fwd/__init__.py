@@ -6,4 +6,6 @@ fwd.route, fwd.path.
 from . import _fwd  # noqa: F401  (the compiled part)
 from ._fwd import Error  # noqa: F401
 
-__all__ = ["Error"]
+__version__: str = _fwd.__version__  # the CMake project version (C++: FWD_VERSION in fwd/version.hpp)
+
+__all__ = ["Error", "__version__"]

@@ -21,6 +21,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python3 -m fwd",
         description="libfwd: which member link, which switch port and which node a flow lands on, and why.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"libfwd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     runners = {}
     for mod in _command_modules():
@@ -30,7 +32,7 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     default = getattr(commands, "DEFAULT", None)
     # No command, or only options: the default command takes them (`python3 -m fwd --json`).
-    if default in runners and (not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help"))):
+    if default in runners and (not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"))):
         argv.insert(0, default)
     args = parser.parse_args(argv)
     if args.command is None:

@@ -6,6 +6,12 @@
 
 namespace fwd::py {
 
+namespace {
+// By kind and size, not identity: an unpickled array (Dask, multiprocessing) carries its own,
+// equal, dtype object, not numpy's uint8 singleton.
+bool is_uint8(const pyb::dtype& d) { return d.kind() == 'u' && d.itemsize() == 1; }
+}  // namespace
+
 std::vector<std::uint8_t> frame_bytes(const pyb::handle& obj, const char* what) {
   if (pyb::isinstance<pyb::bytes>(obj) || pyb::isinstance<pyb::bytearray>(obj) ||
       pyb::isinstance<pyb::memoryview>(obj)) {
@@ -18,7 +24,7 @@ std::vector<std::uint8_t> frame_bytes(const pyb::handle& obj, const char* what) 
   }
   if (pyb::isinstance<pyb::array>(obj)) {
     auto a = pyb::reinterpret_borrow<pyb::array>(obj);
-    if (!a.dtype().is(pyb::dtype::of<std::uint8_t>()))
+    if (!is_uint8(a.dtype()))
       throw pyb::type_error(fmt::format("{} array must have dtype uint8, got {}", what,
                                         std::string(pyb::str(a.dtype()))));
     if (a.ndim() != 1) throw pyb::value_error(fmt::format("{} array must be 1-D, got {} dimensions", what, a.ndim()));
@@ -33,7 +39,7 @@ FrameBatch frame_batch(const pyb::object& frames, const pyb::object& lengths) {
   if (!pyb::isinstance<pyb::array>(frames))
     throw pyb::type_error("frames must be a 2-D numpy.uint8 array (one zero-padded frame per row)");
   auto a = pyb::reinterpret_borrow<pyb::array>(frames);
-  if (!a.dtype().is(pyb::dtype::of<std::uint8_t>()))
+  if (!is_uint8(a.dtype()))
     throw pyb::type_error(fmt::format("frames must have dtype uint8, got {}", std::string(pyb::str(a.dtype()))));
   if (a.ndim() != 2)
     throw pyb::value_error(fmt::format("frames must be 2-D (frames x bytes), got {} dimensions", a.ndim()));

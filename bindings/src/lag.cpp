@@ -7,6 +7,8 @@
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fwd/lag/lag.hpp"
+#include "object_lock.hpp"
+#include "parallel.hpp"
 
 namespace fwd::py {
 
@@ -131,6 +133,27 @@ std::vector<std::string> str_list(const pyb::object& o, const char* what) {
   }
 }
 
+/// The lock of a Lag: its OvsBond's when it has one, so lag.bond.<method>() and lag.<method>()
+/// exclude each other (see object_lock.hpp).
+const void* lag_key(const Lag& l) {
+  if (const OvsBond* b = l.ovs_bond()) return b;
+  return &l;
+}
+const void* lock_key(const Lag& l) { return lag_key(l); }
+const void* lock_key(const OvsBond& b) { return &b; }
+
+/// A member function bound with the object's lock held.
+template <class C, class R, class... A> auto locked(R (C::*f)(A...)) {
+  return [f](C& c, A... a) -> R { ObjectLock g(lock_key(c)); return (c.*f)(a...); };
+}
+template <class C, class R, class... A> auto locked(R (C::*f)(A...) const) {
+  return [f](const C& c, A... a) -> R { ObjectLock g(lock_key(c)); return (c.*f)(a...); };
+}
+
+/// Frames per chunk of a multi-threaded select_batch: hashes of a chunk in parallel, then the
+/// distributor over them in order (32 MB of hashes at most).
+constexpr std::size_t select_chunk = std::size_t{1} << 22;
+
 }  // namespace
 
 void bind_lag(pyb::module_& m) {
@@ -139,8 +162,8 @@ void bind_lag(pyb::module_& m) {
       .def_readonly("reason", &PySelection::reason, "why a frame was dropped")
       .def_readonly("member", &PySelection::member, "the member's name, or None")
       .def_readonly("index", &PySelection::index, "the member's index, or None")
-      .def_readonly("copies", &PySelection::copies, "broadcast: every member that gets a copy")
-      .def_readonly("code", &PySelection::code, "as in select_batch: index, -1 dropped, -2 broadcast")
+      .def_readonly("copies", &PySelection::copies, "every member that gets a copy (broadcast)")
+      .def_readonly("code", &PySelection::code, "the select_batch code of this outcome (index, -1 dropped, -2 broadcast)")
       .def("__repr__", [](const PySelection& s) {
         if (s.outcome == "member") return fmt::format("<Selection {} (index {})>", s.member.cast<std::string>(), s.index.cast<int>());
         if (s.outcome == "broadcast") return std::string("<Selection broadcast>");
@@ -181,7 +204,8 @@ void bind_lag(pyb::module_& m) {
 
   pyb::class_<OvsBond>(m, "OvsBond",
                        "Open vSwitch 3.1 bond bucket state: 256 buckets, first-use round robin, failover, rebalance, "
-                       "bond/show. Times are virtual nanoseconds.")
+                       "bond/show. Times are virtual nanoseconds. Safe to share between Python threads (every method holds "
+                       "the bond's lock; a Lag's bond shares the Lag's lock).")
       .def(pyb::init([](const std::string& name, const pyb::object& members, const std::string& mode, std::uint32_t basis,
                         std::int64_t rebalance_interval_ms, const std::string& primary, const std::string& lacp,
                         bool lacp_fallback_ab, bool recirculation, std::uint64_t seed, std::int64_t updelay_ms,
@@ -205,65 +229,66 @@ void bind_lag(pyb::module_& m) {
            pyb::arg("lacp_fallback_ab") = false, pyb::arg("recirculation") = false, pyb::arg("seed") = 0,
            pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("time_ns") = 0)
       .def_property_readonly("name", &OvsBond::name)
-      .def_property_readonly("members", [](const OvsBond& b) {
+      .def_property_readonly("members", [](const OvsBond& b) { ObjectLock lock_(lock_key(b));
         std::vector<std::string> out;
         for (MemberIndex i = 0; i < b.size(); ++i) out.push_back(b.member_name(i));
         return out;
       })
-      .def_property_readonly("mode", [](const OvsBond& b) { return std::string(lag::to_string(b.config().mode)); })
-      .def_property_readonly("basis", [](const OvsBond& b) { return b.config().basis; })
-      .def("select", [](OvsBond& b, std::uint64_t h) { return name_or_none(b, b.select(h)); }, pyb::arg("hash"),
+      .def_property_readonly("mode", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return std::string(lag::to_string(b.config().mode)); })
+      .def_property_readonly("basis", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return b.config().basis; })
+      .def("select", [](OvsBond& b, std::uint64_t h) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.select(h)); }, pyb::arg("hash"),
            "Member for a hash (bucket = hash & 0xff), assigning the bucket on first use; None = drop.")
-      .def("peek", [](const OvsBond& b, std::uint64_t h) { return name_or_none(b, b.peek(h)); }, pyb::arg("hash"))
-      .def("account", &OvsBond::account, pyb::arg("hash"), pyb::arg("bytes"))
-      .def("admit", [](const OvsBond& b, const pyb::object& member, const std::string& dst) {
+      .def("peek", [](const OvsBond& b, std::uint64_t h) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.peek(h)); }, pyb::arg("hash"))
+      .def("account", locked(&OvsBond::account), pyb::arg("hash"), pyb::arg("bytes"))
+      .def("admit", [](const OvsBond& b, const pyb::object& member, const std::string& dst) { ObjectLock lock_(lock_key(b));
              return std::string(lag::to_string(b.admit(member_arg(b, member), net::Mac::parse(dst))));
            }, pyb::arg("member"), pyb::arg("dst_mac"), "'accept', 'drop' or 'drop-if-moved'")
-      .def_property_readonly("active_member", [](const OvsBond& b) { return name_or_none(b, b.active_member()); })
-      .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, std::int64_t t) {
+      .def_property_readonly("active_member", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.active_member()); })
+      .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, std::int64_t t) { ObjectLock lock_(lock_key(b));
              b.set_carrier(member_arg(b, member), up, Time::from_ns(t));
            }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = 0)
-      .def("run", [](OvsBond& b, std::int64_t t) { return b.run(Time::from_ns(t)); }, pyb::arg("time_ns"))
-      .def("rebalance_now", &OvsBond::rebalance_now)
-      .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) {
+      .def("run", [](OvsBond& b, std::int64_t t) { ObjectLock lock_(lock_key(b)); return b.run(Time::from_ns(t)); }, pyb::arg("time_ns"))
+      .def("rebalance_now", locked(&OvsBond::rebalance_now))
+      .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              b.migrate(static_cast<std::uint8_t>(bucket), member_arg(b, member));
            }, pyb::arg("bucket"), pyb::arg("member"))
-      .def("set_active_member", [](OvsBond& b, const pyb::object& member) { b.set_active_member(member_arg(b, member)); })
-      .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { return b.is_enabled(member_arg(b, member)); })
-      .def("bucket_member", [](const OvsBond& b, unsigned bucket) {
+      .def("set_active_member", [](OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); b.set_active_member(member_arg(b, member)); })
+      .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); return b.is_enabled(member_arg(b, member)); })
+      .def("bucket_member", [](const OvsBond& b, unsigned bucket) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              return name_or_none(b, b.bucket_member(static_cast<std::uint8_t>(bucket)));
            }, pyb::arg("bucket"))
-      .def("bucket_tx_bytes", [](const OvsBond& b, unsigned bucket) {
+      .def("bucket_tx_bytes", [](const OvsBond& b, unsigned bucket) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              return b.bucket_tx_bytes(static_cast<std::uint8_t>(bucket));
            }, pyb::arg("bucket"))
-      .def_property_readonly("enabled_list", [](const OvsBond& b) {
+      .def_property_readonly("enabled_list", [](const OvsBond& b) { ObjectLock lock_(lock_key(b));
         std::vector<std::string> out;
         for (MemberIndex m : b.enabled_list()) out.push_back(b.member_name(m));
         return out;
       })
-      .def("show", [](const OvsBond& b, std::int64_t t) { return b.show(Time::from_ns(t)); }, pyb::arg("time_ns") = 0,
+      .def("show", [](const OvsBond& b, std::int64_t t) { ObjectLock lock_(lock_key(b)); return b.show(Time::from_ns(t)); }, pyb::arg("time_ns") = 0,
            "ovs-appctl bond/show text")
-      .def("show_json", [](const OvsBond& b, std::int64_t t) { return b.show_json(Time::from_ns(t)); }, pyb::arg("time_ns") = 0)
-      .def("take_log", &OvsBond::take_log)
-      .def("__repr__", [](const OvsBond& b) { return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
+      .def("show_json", [](const OvsBond& b, std::int64_t t) { ObjectLock lock_(lock_key(b)); return b.show_json(Time::from_ns(t)); }, pyb::arg("time_ns") = 0)
+      .def("take_log", locked(&OvsBond::take_log))
+      .def("__repr__", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
 
   pyb::class_<Lag>(m, "Lag",
                    "An ordered set of named members with link and LACP state, a hash policy and the distributor of a "
-                   "real system, named by a LAG spec string (see fwd.lag).")
+                   "real system, named by a LAG spec string (see fwd.lag). Safe to share between Python threads: every method "
+                   "holds the Lag's lock (batches for their whole run), so calls from several threads are serialized.")
       .def(pyb::init([](const std::string& spec, const pyb::object& members) { return Lag::from_spec(spec, names_arg(members)); }),
            pyb::arg("spec"), pyb::arg("members"))
       .def_property_readonly("spec", &Lag::spec, "The canonical LAG spec.")
       .def_property_readonly("system", &Lag::system)
       .def_property_readonly("mode", &Lag::mode)
-      .def_property_readonly("follows", &Lag::follows, "Which real system, version and mode this follows.")
+      .def_property_readonly("follows", locked(&Lag::follows), "Which real system, version and mode this follows.")
       .def_property_readonly("policy", &Lag::policy, "The hash policy (fwd.hash.Policy).")
-      .def_property_readonly("members", [](const Lag& l) { return std::vector<std::string>(l.names().begin(), l.names().end()); })
-      .def("__len__", &Lag::size)
-      .def("index_of", &Lag::index_of, pyb::arg("name"))
-      .def("state", [](const Lag& l, const pyb::object& member) {
+      .def_property_readonly("members", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return std::vector<std::string>(l.names().begin(), l.names().end()); })
+      .def("__len__", locked(&Lag::size))
+      .def("index_of", locked(&Lag::index_of), pyb::arg("name"))
+      .def("state", [](const Lag& l, const pyb::object& member) { ObjectLock lock_(lock_key(l));
              const auto& s = l.state(member_arg(l, member));
              pyb::dict d;
              d["link_up"] = s.link_up;
@@ -277,24 +302,24 @@ void bind_lag(pyb::module_& m) {
              d["ifindex"] = s.ifindex;
              return d;
            }, pyb::arg("member"))
-      .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) {
+      .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) { ObjectLock lock_(lock_key(l));
              l.set_link(member_arg(l, member), up, time_arg(t));
            }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none(), "Carrier up or down.")
-      .def("fail", [](Lag& l, const pyb::args& members, const pyb::object& t) {
+      .def("fail", [](Lag& l, const pyb::args& members, const pyb::object& t) { ObjectLock lock_(lock_key(l));
              for (auto m : members) l.set_link(member_arg(l, m), false, time_arg(t));
            }, "Link down on each member given (names or indexes).", pyb::arg("time_ns") = pyb::none())
-      .def("recover", [](Lag& l, const pyb::args& members, const pyb::object& t) {
+      .def("recover", [](Lag& l, const pyb::args& members, const pyb::object& t) { ObjectLock lock_(lock_key(l));
              for (auto m : members) l.set_link(member_arg(l, m), true, time_arg(t));
            }, "Link up on each member given.", pyb::arg("time_ns") = pyb::none())
-      .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) {
+      .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) { ObjectLock lock_(lock_key(l));
              l.set_admin(member_arg(l, member), up, time_arg(t));
            }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none())
       .def("set_lacp", [](Lag& l, const pyb::object& member, bool attached, bool collecting, bool distributing,
-                          const pyb::object& t) {
+                          const pyb::object& t) { ObjectLock lock_(lock_key(l));
              l.set_lacp(member_arg(l, member), attached, collecting, distributing, time_arg(t));
            }, pyb::arg("member"), pyb::arg("attached") = true, pyb::arg("collecting") = true,
            pyb::arg("distributing") = true, pyb::arg("time_ns") = pyb::none())
-      .def("set_state", [](Lag& l, const pyb::object& member, const pyb::kwargs& kw) {
+      .def("set_state", [](Lag& l, const pyb::object& member, const pyb::kwargs& kw) { ObjectLock lock_(lock_key(l));
              const MemberIndex i = member_arg(l, member);
              auto s = l.state(i);
              std::optional<Time> t;
@@ -318,57 +343,81 @@ void bind_lag(pyb::module_& m) {
              }
              l.set_state(i, s, t.value_or(Time{}));
            }, pyb::arg("member"))
-      .def("add_member", [](Lag& l, const std::string& name, const pyb::object& t) { return l.add_member(name, time_arg(t)); },
+      .def("add_member", [](Lag& l, const std::string& name, const pyb::object& t) { ObjectLock lock_(lock_key(l)); return l.add_member(name, time_arg(t)); },
            pyb::arg("name"), pyb::arg("time_ns") = pyb::none())
-      .def("run", [](Lag& l, std::int64_t t) { l.run(Time::from_ns(t)); }, pyb::arg("time_ns"),
+      .def("run", [](Lag& l, std::int64_t t) { ObjectLock lock_(lock_key(l)); l.run(Time::from_ns(t)); }, pyb::arg("time_ns"),
            "Periodic work (OVS up/down delays, rebalancing).")
-      .def("end_transit", &Lag::end_transit, "FreeBSD LACP: marker responses returned; the transit window ends.")
-      .def("hash", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) {
+      .def("end_transit", locked(&Lag::end_transit), "FreeBSD LACP: marker responses returned; the transit window ends.")
+      .def("hash", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) { ObjectLock lock_(lock_key(l));
              const auto f = frame_bytes(frame);
              return l.hash(f, packet_meta(kw));
            }, pyb::arg("frame"), "The value the distributor uses (policy hash, or FreeBSD flowid >> shift).")
-      .def("select", [](Lag& l, const pyb::object& frame, const pyb::kwargs& kw) {
+      .def("select", [](Lag& l, const pyb::object& frame, const pyb::kwargs& kw) { ObjectLock lock_(lock_key(l));
              const auto f = frame_bytes(frame);
              const auto [t, meta] = split_kwargs(kw);
              return to_py(l, t ? l.select_at(f, meta, *t) : l.select(f, meta));
            }, pyb::arg("frame"),
            "The member for one frame -> Selection. Keyword packet metadata as for Policy.hash; time_ns=T also "
            "honours time windows (FreeBSD LACP transit).")
-      .def("select_hash", [](Lag& l, std::uint64_t h) { return to_py(l, l.select_hash(h)); }, pyb::arg("hash"))
-      .def("select_batch", [](Lag& l, const pyb::object& frames, const pyb::object& lengths) {
+      .def("select_hash", [](Lag& l, std::uint64_t h) { ObjectLock lock_(lock_key(l)); return to_py(l, l.select_hash(h)); }, pyb::arg("hash"))
+      .def("select_batch", [](Lag& l, const pyb::object& frames, const pyb::object& lengths, const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              const FrameBatch b = frame_batch(frames, lengths);
              const hash::Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
              pyb::array_t<std::int16_t> out(b.count);
              auto* o = out.mutable_data();
-             { pyb::gil_scoped_release nogil; l.select_batch(batch, o); }
+             ObjectLock lock(lag_key(l));  // held for the whole batch: set_link() etc. wait for it
+             if (nthreads == 1) {
+               // In order, slice by slice (run_batch with one thread keeps the order).
+               run_batch(b.count, 1, [&](std::size_t lo, std::size_t hi) { l.select_batch(sub_batch(batch, lo, hi), o + lo); });
+               return out;
+             }
+             // The distributor may depend on the order of frames (OVS first-use buckets, round robin),
+             // so only the hashing is split: hashes of a chunk on every thread, then the distributor
+             // over them in order. Same values as select_batch: the policy's hash of each row, or 0
+             // when the mode does not hash.
+             const bool hashed = std::visit([](const auto& d) { return d.needs_hash(); }, l.distributor());
+             std::vector<std::uint64_t> h(std::min(b.count, select_chunk));
+             for (std::size_t base = 0; base < b.count; base += select_chunk) {
+               const std::size_t n = std::min(select_chunk, b.count - base);
+               const auto chunk = sub_batch(batch, base, base + n);
+               if (hashed)
+                 run_batch(n, nthreads, [&](std::size_t lo, std::size_t hi) { l.policy().hash_batch(sub_batch(chunk, lo, hi), h.data() + lo); });
+               run_batch(n, 1, [&](std::size_t lo, std::size_t hi) { l.select_hash_batch(h.data() + lo, hi - lo, o + base + lo); });
+             }
              return out;
-           }, pyb::arg("frames"), pyb::arg("lengths") = pyb::none(),
+           }, pyb::arg("frames"), pyb::arg("lengths") = pyb::none(), pyb::kw_only(), pyb::arg("threads") = 1,
            "Member index of each row of a 2-D uint8 frame array -> numpy.int16[n] (-1 dropped, -2 broadcast), "
-           "honouring member state; frames are processed in order (OVS buckets, round robin).")
+           "honouring member state; frames are processed in order (OVS buckets, round robin). threads: 1 (default), "
+           "N, or 0 for every core: the hashing is split over threads, the distributor runs in frame order, so the "
+           "result is the same for any count. A Lag is safe to share between Python threads: the batch holds the "
+           "Lag's lock while it runs without the GIL, and set_link()/run()/select() from other threads wait for it. "
+           "Ctrl-C interrupts (KeyboardInterrupt).")
       .def("select_hash_batch", [](Lag& l, const pyb::array_t<std::uint64_t, pyb::array::c_style | pyb::array::forcecast>& h) {
              if (h.ndim() != 1) throw pyb::type_error("hashes must be a 1-D array");
              pyb::array_t<std::int16_t> out(h.size());
              auto* o = out.mutable_data();
              const auto* in = h.data();
              const std::size_t n = static_cast<std::size_t>(h.size());
-             { pyb::gil_scoped_release nogil; l.select_hash_batch(in, n, o); }
+             ObjectLock lock(lag_key(l));
+             run_batch(n, 1, [&](std::size_t lo, std::size_t hi) { l.select_hash_batch(in + lo, hi - lo, o + lo); });
              return out;
-           }, pyb::arg("hashes"))
-      .def_property_readonly("order", [](const Lag& l) {
+           }, pyb::arg("hashes"), "select_batch over precomputed hashes (the Lag's lock held, in order, interruptible).")
+      .def_property_readonly("order", [](const Lag& l) { ObjectLock lock_(lock_key(l));
         std::vector<std::string> out;
         for (MemberIndex m : l.order()) out.push_back(l.name(m));
         return out;
       }, "The array the distributor takes its index over, in its order.")
-      .def_property_readonly("broadcast_members", [](const Lag& l) {
+      .def_property_readonly("broadcast_members", [](const Lag& l) { ObjectLock lock_(lock_key(l));
         std::vector<std::string> out;
         for (MemberIndex m : l.broadcast_members()) out.push_back(l.name(m));
         return out;
       })
-      .def("explain", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) {
+      .def("explain", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) { ObjectLock lock_(lock_key(l));
              const auto f = frame_bytes(frame);
              return l.explain(f, packet_meta(kw));
            }, pyb::arg("frame"), "The hash walk and the distributor's step for one frame (state unchanged).")
-      .def_property_readonly("bond", [](Lag& l) -> OvsBond* { return l.ovs_bond(); }, pyb::return_value_policy::reference_internal,
+      .def_property_readonly("bond", [](Lag& l) -> OvsBond* { ObjectLock lock_(lock_key(l)); return l.ovs_bond(); }, pyb::return_value_policy::reference_internal,
                              "The OvsBond state for ovs-3.1 LAGs, else None.")
       .def("what_if", [](const Lag& l, const pyb::object& frames, const pyb::object& fail, const pyb::object& add,
                          const pyb::object& lengths) {
@@ -376,18 +425,50 @@ void bind_lag(pyb::module_& m) {
              const hash::Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
              const auto f = str_list(fail, "fail");
              const auto a = str_list(add, "add");
+             ObjectLock lock(lag_key(l));
              pyb::gil_scoped_release nogil;
              return lag::what_if(l, batch, f, a);
            }, pyb::arg("frames"), pyb::kw_only(), pyb::arg("fail") = pyb::none(), pyb::arg("add") = pyb::none(),
            pyb::arg("lengths") = pyb::none(),
            "Flows per member before and after failing and/or adding members (this LAG is not changed).")
-      .def("copy", [](const Lag& l) { return Lag(l); })
-      .def("__copy__", [](const Lag& l) { return Lag(l); })
-      .def("__deepcopy__", [](const Lag& l, const pyb::object&) { return Lag(l); })
-      .def("to_text", &Lag::to_text)
-      .def("to_json", &Lag::to_json)
-      .def("__str__", &Lag::to_text)
-      .def("__repr__", [](const Lag& l) {
+      .def(pyb::pickle(
+               [](const Lag& l) {
+                 ObjectLock lock(lag_key(l));
+                 pyb::list states;
+                 for (const auto& s : l.states())
+                   states.append(pyb::make_tuple(s.link_up, s.admin_up, s.attached, s.collecting, s.distributing,
+                                                 s.aggregator, s.partner_priority, s.speed_mbps, s.ifindex));
+                 return pyb::make_tuple(l.spec(), std::vector<std::string>(l.names().begin(), l.names().end()), states);
+               },
+               [](const pyb::tuple& t) {
+                 if (t.size() != 3) throw pyb::value_error("Lag pickle: expected (spec, members, states)");
+                 Lag l = Lag::from_spec(t[0].cast<std::string>(), t[1].cast<std::vector<std::string>>());
+                 const auto states = t[2].cast<pyb::list>();
+                 if (states.size() != l.size()) throw pyb::value_error("Lag pickle: one state per member expected");
+                 for (std::size_t i = 0; i < l.size(); ++i) {
+                   const auto st = states[i].cast<pyb::tuple>();
+                   lag::MemberState s{st[0].cast<bool>(), st[1].cast<bool>(), st[2].cast<bool>(), st[3].cast<bool>(),
+                                      st[4].cast<bool>(), st[5].cast<std::uint16_t>(), st[6].cast<std::uint16_t>(),
+                                      st[7].cast<std::uint32_t>(), st[8].cast<std::uint32_t>()};
+                   const auto& now = l.state(static_cast<MemberIndex>(i));
+                   const bool same = s.link_up == now.link_up && s.admin_up == now.admin_up && s.attached == now.attached &&
+                                     s.collecting == now.collecting && s.distributing == now.distributing &&
+                                     s.aggregator == now.aggregator && s.partner_priority == now.partner_priority &&
+                                     s.speed_mbps == now.speed_mbps && s.ifindex == now.ifindex;
+                   if (!same) l.set_state(static_cast<MemberIndex>(i), s);
+                 }
+                 return l;
+               }),
+           "Pickles as its spec, members and member states, re-applied in member order: the distributor's "
+           "history (OVS bucket assignments, round-robin position, the order past state changes happened in) "
+           "starts afresh, as in a Lag built from the same spec and states.")
+      .def("copy", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); })
+      .def("__copy__", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); })
+      .def("__deepcopy__", [](const Lag& l, const pyb::object&) { ObjectLock lock_(lock_key(l)); return Lag(l); })
+      .def("to_text", locked(&Lag::to_text))
+      .def("to_json", locked(&Lag::to_json))
+      .def("__str__", locked(&Lag::to_text))
+      .def("__repr__", [](const Lag& l) { ObjectLock lock_(lock_key(l));
         std::string names;
         for (const auto& n : l.names()) names += (names.empty() ? "'" : ", '") + n + "'";
         return fmt::format("Lag('{}', [{}])", l.spec(), names);

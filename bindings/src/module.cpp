@@ -2,9 +2,11 @@
 #include "bindings.hpp"
 
 #include "fwd/error.hpp"
+#include "fwd/version.hpp"
 
 PYBIND11_MODULE(_fwd, m) {
   m.doc() = "libfwd: which member link, which switch port and which node a flow lands on, and why.";
+  m.attr("__version__") = FWD_VERSION;  // fwd.__version__ reads this: one version everywhere
   pybind11::register_exception<fwd::Error>(m, "Error", PyExc_ValueError);
   auto net = m.def_submodule("net", "Packet model: addresses, frame builder, flows");
   auto hash = m.def_submodule("hash", "Hash policies of real systems, bit-exact");

@@ -1,0 +1,548 @@
+"""Sweeps: a grid of LAG / policy configurations over a capture or generated flows, on Dask.
+
+    >>> import fwd.sweep
+    >>> out = fwd.sweep.sweep("grid.yaml", workers=2)        # a local cluster of 2 worker processes
+    >>> out = fwd.sweep.sweep("grid.yaml", scheduler="tcp://host:8786")
+    >>> out = fwd.sweep.sweep("grid.yaml", serial=True)     # in this process; the same numbers
+    >>> out["results"][0]   # {"params": {...}, "per_member": [...], "frames": N, "imbalance": x, ...}
+
+Grid file (YAML)::
+
+    input: {pcap: capture.pcap}          # or {flows: {count: 100000, seed: 1}}; a relative pcap path
+                                         # is relative to the grid file
+    grid:                                # every combination, in the order written (last key fastest)
+      lag: ["linux-6.12:802.3ad;xmit_hash_policy=layer3+4", "freebsd-9.3:lacp;lagghash=l2,l3,l4"]
+      members: [2, 3, 4]                 # a count, or a list of member names
+      fail: [[], [0]]                    # members failed before selecting (by index or name)
+    chunk_frames: 262144                 # optional: frames per chunk (memory per task)
+    snap: 256                            # optional: bytes kept per frame (hashes read headers only)
+
+Grid keys: `lag` (LAG spec strings, see fwd.lag) or `policy` (hash policy spec strings: member =
+the policy's own index rule over `members`), `members`, `fail` (needs `lag`). A key may be a single
+value instead of a list. Every value is checked before anything runs; a bad one is a GridError
+(ValueError) "FILE:LINE: problem".
+
+Results, in grid order: `params` (the combination as written), `per_member` (frames per member),
+`frames` (frames in the input), `dropped` (no member could send), `broadcast` (sent to every
+member), `imbalance` = the busiest member's frames over the even share among members that are not
+failed (1.0 = perfectly even; 0.0 when nothing was delivered).
+
+How it runs: the input is read chunk by chunk (`chunk_frames` frames, at most `snap` bytes each),
+so memory is bounded whatever the capture size. Tasks carry spec strings and chunk arrays, never
+live objects. For distributors whose choice does not depend on earlier frames, one task per
+(combination, chunk); counts are integers added up, so any number of workers, in any order, gives
+the result of --serial bit for bit. Distributors with state carried from frame to frame (Open
+vSwitch buckets assigned on first use, round robin) cannot be split by chunk without changing their
+answer: one task per combination streams the whole input in order. Those tasks read the input
+themselves, so with a remote scheduler a pcap path must be readable by the workers. Workers of a
+remote cluster must import the same fwd version (install it there: see README "Install").
+
+Failures: a task whose worker dies is run again elsewhere (Dask reschedules it; chunk data lives in
+tasks, so it is recomputed, not lost); a task raising an error is retried twice, then the sweep
+stops with SweepError naming the task. An unreachable scheduler is a SweepError after `timeout`
+seconds. A failed sweep never returns partial results.
+"""
+import itertools
+import os
+import sys
+import time
+
+import numpy as np
+
+__all__ = ["sweep", "load_grid", "run_tasks", "GridError", "SweepError", "Grid", "Job"]
+
+GRID_KEYS = ("lag", "policy", "members", "fail")
+TOP_KEYS = ("input", "grid", "chunk_frames", "snap")
+INPUT_KINDS = ("pcap", "flows")
+DEFAULT_CHUNK = 262_144
+DEFAULT_SNAP = 256
+MAX_COMBINATIONS = 100_000
+
+
+class GridError(ValueError):
+    """A grid file problem, with the file and line: "grid.yaml:7: unknown grid key 'lags'"."""
+
+
+class SweepError(RuntimeError):
+    """The sweep could not complete (scheduler unreachable, a task failed after its retries)."""
+
+
+class Job:
+    """One combination of the grid: spec strings and names only (what a task carries)."""
+
+    __slots__ = ("params", "kind", "spec", "members", "fail", "ordered")
+
+    def __init__(self, params, kind, spec, members, fail, ordered):
+        self.params, self.kind, self.spec = params, kind, spec
+        self.members, self.fail, self.ordered = list(members), list(fail), ordered
+
+    def task(self):
+        return (self.kind, self.spec, tuple(self.members), tuple(self.fail))
+
+    def __repr__(self):
+        return f"Job({self.params})"
+
+
+class Grid:
+    """A loaded grid: the input descriptor, the jobs in grid order, chunking."""
+
+    def __init__(self, source, input, jobs, chunk_frames=DEFAULT_CHUNK, snap=DEFAULT_SNAP):
+        self.source, self.input, self.jobs = source, input, jobs
+        self.chunk_frames, self.snap = chunk_frames, snap
+
+
+# ---- grid files -------------------------------------------------------------------------------
+
+def _load_yaml(path):
+    """(value, node) of a YAML file: the node keeps line numbers for error messages."""
+    import yaml
+
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError as e:
+        raise GridError(f"{path}: cannot read the grid file: {e.strerror or e}") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else path
+        raise GridError(f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    finally:
+        loader.dispose()
+    return value, node
+
+
+def _line(node, *keys):
+    """1-based line of the value at keys (mapping keys or list indexes) in a composed YAML node."""
+    import yaml
+
+    for k in keys:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((vn for kn, vn in node.value if kn.value == k), None)
+            if nxt is None:
+                break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(k, int) and k < len(node.value):
+            node = node.value[k]
+        else:
+            break
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+def _key_line(node, key):
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for kn, _ in node.value:
+            if kn.value == key:
+                return kn.start_mark.line + 1
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+def _members(value, where):
+    if isinstance(value, bool) or not isinstance(value, (int, list)):
+        raise GridError(f"{where}: members must be a count or a list of names, got {value!r}")
+    if isinstance(value, int):
+        from ._fwd.lag import MAX_MEMBERS
+
+        if not 1 <= value <= MAX_MEMBERS:
+            raise GridError(f"{where}: members={value}: expected 1 to {MAX_MEMBERS} members")
+        return [f"m{i}" for i in range(value)]
+    names = [str(v) for v in value]
+    if not names or len(set(names)) != len(names):
+        raise GridError(f"{where}: members {value!r}: expected distinct names, at least one")
+    return names
+
+
+def _fail(value, names, where):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    out = []
+    for v in value:
+        if isinstance(v, bool):
+            raise GridError(f"{where}: fail entry {v!r}: expected a member index or name")
+        if isinstance(v, int):
+            if not 0 <= v < len(names):
+                raise GridError(f"{where}: fail index {v} out of range: the LAG has {len(names)} members")
+            out.append(names[v])
+        elif str(v) in names:
+            out.append(str(v))
+        else:
+            raise GridError(f"{where}: fail member {v!r} is not one of {', '.join(names)}")
+    return out
+
+
+def order_dependent(lag):
+    """True when the distributor's choice depends on earlier frames (OVS buckets assigned on first
+    use, round robin): such a LAG must see the whole input in order."""
+    return lag.system.startswith("ovs") or lag.mode in ("balance-rr", "roundrobin", "round-robin")
+
+
+def load_grid(grid, base_dir=None):
+    """A Grid from a grid file path or an already-parsed dict. Raises GridError (file:line)."""
+    from .hash import Policy
+    from .lag import Lag
+
+    if isinstance(grid, dict):
+        source, value, node = "<grid>", grid, None
+        base_dir = base_dir or os.getcwd()
+    else:
+        source = os.fspath(grid)
+        value, node = _load_yaml(source)
+        base_dir = base_dir or os.path.dirname(os.path.abspath(source))
+
+    def where(*keys):
+        return f"{source}:{_line(node, *keys)}" if node is not None else source
+
+    def key_where(*keys):
+        if node is None:
+            return source
+        parent = node
+        import yaml
+
+        for k in keys[:-1]:
+            if isinstance(parent, yaml.MappingNode):
+                parent = next((vn for kn, vn in parent.value if kn.value == k), parent)
+        return f"{source}:{_key_line(parent, keys[-1])}"
+
+    if not isinstance(value, dict):
+        raise GridError(f"{where()}: a grid file is a mapping with 'input' and 'grid'")
+    for k in value:
+        if k not in TOP_KEYS:
+            raise GridError(f"{key_where(k)}: unknown key '{k}': expected {', '.join(TOP_KEYS)}")
+    for k in ("input", "grid"):
+        if k not in value:
+            raise GridError(f"{where()}: missing '{k}'")
+
+    chunk = value.get("chunk_frames", DEFAULT_CHUNK)
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= 1 << 24:
+        raise GridError(f"{where('chunk_frames')}: chunk_frames={chunk!r}: expected 1..16777216")
+    snap = value.get("snap", DEFAULT_SNAP)
+    if isinstance(snap, bool) or not isinstance(snap, int) or not 14 <= snap <= 65535:
+        raise GridError(f"{where('snap')}: snap={snap!r}: expected 14..65535 bytes")
+
+    inp = value["input"]
+    if not isinstance(inp, dict) or len(inp) != 1 or next(iter(inp)) not in INPUT_KINDS:
+        raise GridError(f"{where('input')}: input must be {{pcap: FILE}} or {{flows: {{count: N, seed: S}}}}")
+    kind, arg = next(iter(inp.items()))
+    if kind == "pcap":
+        if not isinstance(arg, str) or not arg:
+            raise GridError(f"{where('input', 'pcap')}: pcap must be a file name")
+        path = arg if os.path.isabs(arg) else os.path.join(base_dir, arg)
+        if not os.path.isfile(path):
+            raise GridError(f"{where('input', 'pcap')}: capture '{arg}' not found (looked for {path})")
+        input_desc = ("pcap", os.path.abspath(path))
+    else:
+        if not isinstance(arg, dict) or set(arg) - {"count", "seed"} or "count" not in arg:
+            raise GridError(f"{where('input', 'flows')}: flows must be {{count: N, seed: S}}")
+        count, seed = arg["count"], arg.get("seed", 0)
+        for name, v, hi in (("count", count, 1 << 40), ("seed", seed, 2**63 - 1)):
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= hi:
+                raise GridError(f"{where('input', 'flows', name)}: flows {name}={v!r}: expected 0..{hi}")
+        input_desc = ("flows", count, seed)
+
+    g = value["grid"]
+    if not isinstance(g, dict) or not g:
+        raise GridError(f"{where('grid')}: grid must be a mapping of keys to lists of values")
+    for k in g:
+        if k not in GRID_KEYS:
+            raise GridError(f"{key_where('grid', k)}: unknown grid key '{k}': expected {', '.join(GRID_KEYS)}")
+    if ("lag" in g) == ("policy" in g):
+        raise GridError(f"{where('grid')}: the grid needs exactly one of 'lag' or 'policy'")
+    if "members" not in g:
+        raise GridError(f"{where('grid')}: the grid needs 'members'")
+    if "fail" in g and "policy" in g:
+        raise GridError(f"{key_where('grid', 'fail')}: 'fail' needs 'lag' (a bare policy has no member state)")
+    axes = []
+    for k, vals in g.items():
+        # Each key takes a list of values, or one value. `fail: [0, 1]` (not a list of lists) and
+        # `members: [a, b, c]` (names, not counts) are one value each.
+        if (not isinstance(vals, list)
+                or (k == "fail" and vals and not all(isinstance(v, list) for v in vals))
+                or (k == "members" and vals and all(isinstance(v, str) for v in vals))):
+            vals = [vals]
+        if not vals:
+            raise GridError(f"{where('grid', k)}: '{k}' has no values")
+        axes.append((k, vals))
+    combos = 1
+    for _, vals in axes:
+        combos *= len(vals)
+    if combos > MAX_COMBINATIONS:
+        raise GridError(f"{where('grid')}: {combos} combinations: at most {MAX_COMBINATIONS}")
+
+    checked = {}
+    jobs = []
+    for combo in itertools.product(*[[(k, i, v) for i, v in enumerate(vals)] for k, vals in axes]):
+        params = {k: v for k, _, v in combo}
+        idx = {k: i for k, i, _ in combo}
+        names = _members(params["members"], where("grid", "members", idx["members"]))
+        kind = "lag" if "lag" in params else "policy"
+        spec = params[kind]
+        spec_where = where("grid", kind, idx[kind])
+        if not isinstance(spec, str):
+            raise GridError(f"{spec_where}: {kind} spec must be a string, got {spec!r}")
+        key = (kind, spec, tuple(names))
+        if key not in checked:
+            try:
+                if kind == "lag":
+                    lag = Lag(spec, names)
+                    checked[key] = order_dependent(lag)
+                else:
+                    p = Policy(spec)
+                    if p.family.startswith("ovs"):
+                        raise ValueError("an OVS policy's index is a bucket (0..255), mapped to members by bond "
+                                         "state: use lag: ovs-3.1:... instead")
+                    p.index_batch(np.zeros((1, 14), dtype=np.uint8), len(names))
+                    checked[key] = False
+            except (ValueError, TypeError) as e:
+                raise GridError(f"{spec_where}: invalid {kind} spec '{spec}': {e}") from None
+        fail = _fail(params.get("fail"), names, where("grid", "fail", idx.get("fail", 0)))
+        jobs.append(Job(params, kind, spec, names, fail, checked[key]))
+    return Grid(source, input_desc, jobs, chunk, snap)
+
+
+# ---- input chunks -----------------------------------------------------------------------------
+
+def iter_chunks(input_desc, chunk_frames, snap):
+    """(frames uint8[n, w], lengths uint32[n]) chunks of the input, in order, each built on its own:
+    memory is one chunk whatever the input size."""
+    if input_desc[0] == "flows":
+        _, count, seed = input_desc
+        for i, start in enumerate(range(0, count, chunk_frames)):
+            yield _flow_chunk(seed, i, min(chunk_frames, count - start))
+        return
+    from .io import iter_pcap
+
+    rows, lens = [], []
+    width = 0
+    for _, frame, _ in iter_pcap(input_desc[1]):
+        b = frame[:snap]
+        rows.append(b)
+        lens.append(len(b))
+        width = max(width, len(b))
+        if len(rows) == chunk_frames:
+            yield _pack(rows, lens, width)
+            rows, lens, width = [], [], 0
+    if rows:
+        yield _pack(rows, lens, width)
+
+
+def _pack(rows, lens, width):
+    out = np.zeros((len(rows), max(width, 1)), dtype=np.uint8)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = np.frombuffer(r, dtype=np.uint8)
+    return out, np.asarray(lens, dtype=np.uint32)
+
+
+def _flow_chunk(seed, index, n):
+    """Chunk `index` of the generated flows: random IPv4 TCP/UDP flows, from (seed, index) alone,
+    so any worker builds the same chunk."""
+    from .net import FLOW_DTYPE, frames_from_flows
+
+    rng = np.random.default_rng([seed, index])
+    f = np.zeros(n, dtype=FLOW_DTYPE)
+    f["src_mac"] = rng.integers(0, 2**47, size=n) * 2
+    f["dst_mac"] = rng.integers(0, 2**47, size=n) * 2
+    f["vlan"] = -1
+    f["ip_version"] = 4
+    f["ip_proto"] = rng.choice(np.array([6, 17], dtype=np.uint8), size=n)
+    f["src_port"] = rng.integers(1024, 65536, size=n)
+    f["dst_port"] = rng.integers(1, 65536, size=n)
+    f["src_ip"][:, :4] = rng.integers(0, 256, size=(n, 4))
+    f["dst_ip"][:, :4] = rng.integers(0, 256, size=(n, 4))
+    return frames_from_flows(f)
+
+
+# ---- tasks (module-level functions of plain arguments: what Dask ships) ------------------------
+
+def _new_selector(task):
+    kind, spec, members, fail = task
+    if kind == "policy":
+        from .hash import Policy
+
+        p = Policy(spec)
+        return lambda frames, lengths: p.index_batch(frames, len(members), lengths).astype(np.int32)
+    from .lag import Lag
+
+    lag = Lag(spec, list(members))
+    for m in fail:
+        lag.set_link(m, False)
+    return lambda frames, lengths: lag.select_batch(frames, lengths)
+
+
+def _summary(codes, members):
+    return np.concatenate([np.bincount(codes[codes >= 0], minlength=members)[:members],
+                           [np.count_nonzero(codes == -1), np.count_nonzero(codes == -2), len(codes)]]).astype(np.int64)
+
+
+def chunk_task(task, frames, lengths):
+    """Counts of one chunk: int64[members + 3] = per member, dropped, broadcast, frames."""
+    return _summary(_new_selector(task)(frames, lengths), len(task[2]))
+
+
+def stream_task(task, input_desc, chunk_frames, snap):
+    """Counts of the whole input through one selector, in order (order-dependent distributors)."""
+    select = _new_selector(task)
+    total = np.zeros(len(task[2]) + 3, dtype=np.int64)
+    for frames, lengths in iter_chunks(input_desc, chunk_frames, snap):
+        total += _summary(select(frames, lengths), len(task[2]))
+    return total
+
+
+def _chunk_data(frames, lengths):
+    """A chunk as a task result: held by the scheduler as a task, so a lost copy is recomputed."""
+    return frames, lengths
+
+
+def _chunk_task_from(chunk, task):
+    return chunk_task(task, *chunk)
+
+
+# ---- running ------------------------------------------------------------------------------------
+
+def _result(job, total):
+    n = len(job.members)
+    per_member = [int(x) for x in total[:n]]
+    dropped, broadcast, frames = (int(x) for x in total[n:])
+    live = n - len(set(job.fail))
+    delivered = sum(per_member)
+    imbalance = max(per_member) * live / delivered if delivered and live else 0.0
+    return {"params": job.params, "per_member": per_member, "frames": frames, "dropped": dropped,
+            "broadcast": broadcast, "imbalance": imbalance}
+
+
+class _Progress:
+    def __init__(self, total, out):
+        self.total, self.done, self.out, self.last = total, 0, out, 0.0
+
+    def finish(self):
+        if self.out is not None:
+            print(f"sweep: {self.done} tasks done", file=self.out, flush=True)
+
+    def step(self, n=1):
+        self.done += n
+        now = time.monotonic()
+        if self.out is not None and (now - self.last > 0.5 or self.done == self.total):
+            self.last = now
+            of = f"/{self.total}" if self.total is not None else ""
+            print(f"sweep: {self.done}{of} tasks done", file=self.out, flush=True)
+
+
+def run_tasks(grid, *, client=None, progress=sys.stderr, on_task_done=None, max_chunks_in_flight=None):
+    """Runs a loaded Grid serially (client None) or on a dask.distributed Client -> results."""
+    ordered = [j for j in grid.jobs if j.ordered]
+    chunked = [j for j in grid.jobs if not j.ordered]
+    totals = {id(j): np.zeros(len(j.members) + 3, dtype=np.int64) for j in grid.jobs}
+    # Chunked jobs with the same task (same spec, members, fail) are computed once.
+    unique = {}
+    for j in chunked:
+        unique.setdefault(j.task(), []).append(j)
+    n_chunks = _count_chunks(grid)
+    prog = _Progress(len(ordered) + n_chunks * len(unique) if n_chunks is not None else None, progress)
+
+    def add(task, counts):
+        for j in unique[task]:
+            totals[id(j)] += counts
+
+    if client is None:
+        for j in ordered:
+            totals[id(j)] += stream_task(j.task(), grid.input, grid.chunk_frames, grid.snap)
+            prog.step()
+        if unique:
+            for frames, lengths in iter_chunks(grid.input, grid.chunk_frames, grid.snap):
+                for task in unique:
+                    add(task, chunk_task(task, frames, lengths))
+                    prog.step()
+        prog.finish()
+        return {"results": [_result(j, totals[id(j)]) for j in grid.jobs]}
+
+    from distributed import wait
+
+    def collect(fut, what):
+        try:
+            value = fut.result()
+        except Exception as e:  # noqa: BLE001 - any task failure ends the sweep, named
+            raise SweepError(f"task {what} failed: {type(e).__name__}: {e}") from None
+        if on_task_done is not None:
+            on_task_done()
+        prog.step()
+        return value
+
+    stream_futs = [(j, client.submit(stream_task, j.task(), grid.input, grid.chunk_frames, grid.snap,
+                                     retries=2, pure=False)) for j in ordered]
+    limit = max_chunks_in_flight or max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)
+    in_flight = []  # (chunk future, [(task, future)])
+    try:
+        def drain_oldest():
+            chunk_fut, futs = in_flight.pop(0)
+            wait([f for _, f in futs])
+            for task, f in futs:
+                add(task, collect(f, f"{task[1]} (chunk)"))
+            chunk_fut.release()
+
+        if unique:
+            for i, (frames, lengths) in enumerate(iter_chunks(grid.input, grid.chunk_frames, grid.snap)):
+                chunk_fut = client.submit(_chunk_data, frames, lengths, pure=False, retries=2)
+                futs = [(task, client.submit(_chunk_task_from, chunk_fut, task, pure=False, retries=2))
+                        for task in unique]
+                in_flight.append((chunk_fut, futs))
+                while len(in_flight) > limit:
+                    drain_oldest()
+            while in_flight:
+                drain_oldest()
+        for j, f in stream_futs:
+            totals[id(j)] += collect(f, f"{j.spec} (whole input)")
+        prog.finish()
+    finally:
+        for chunk_fut, futs in in_flight:
+            client.cancel([chunk_fut] + [f for _, f in futs])
+        for _, f in stream_futs:
+            f.cancel()
+    return {"results": [_result(j, totals[id(j)]) for j in grid.jobs]}
+
+
+def _count_chunks(grid):
+    if grid.input[0] == "flows":
+        return -(-grid.input[1] // grid.chunk_frames)
+    return None  # a capture's frame count is known only after reading it
+
+
+def connect(scheduler=None, workers=None, timeout=10):
+    """A dask.distributed Client: to `scheduler` (an address), else a new local cluster of
+    `workers` processes (default: one per core). Raises SweepError when it cannot connect."""
+    import logging
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as e:
+        raise SweepError(f"Dask is not installed ({e}); install python3-distributed, or use --serial") from None
+    if scheduler:
+        try:
+            return Client(scheduler, timeout=timeout), None
+        except (OSError, TimeoutError) as e:
+            raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def sweep(grid, *, scheduler=None, workers=None, serial=False, client=None, progress=sys.stderr,
+          on_task_done=None, timeout=10):
+    """Runs a grid (file path or dict) -> {"results": [...]} in grid order. See the module doc."""
+    g = grid if isinstance(grid, Grid) else load_grid(grid)
+    if serial:
+        return run_tasks(g, progress=progress)
+    if client is not None:
+        return run_tasks(g, client=client, progress=progress, on_task_done=on_task_done)
+    c, cluster = connect(scheduler, workers, timeout)
+    try:
+        return run_tasks(g, client=c, progress=progress, on_task_done=on_task_done)
+    finally:
+        c.close()
+        if cluster is not None:
+            cluster.close()
