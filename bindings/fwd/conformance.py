@@ -46,7 +46,7 @@ def case_for(line):
         return p[key]
 
     if algo in ("freebsd_lagg_hash32", "freebsd_lagg_fnv"):
-        family = "freebsd-9.3" if algo == "freebsd_lagg_hash32" else "freebsd-fnv"
+        family = "freebsd-9.3" if algo == "freebsd_lagg_hash32" else "freebsd-12"
         spec = f"{family}:{need('lagghash')};key={need('key')}"
         if need("m_vlantag"):
             meta["vlan_tci"] = need("ether_vtag")

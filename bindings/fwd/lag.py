@@ -22,13 +22,13 @@ Numbers are decimal or 0x hex. Unknown systems, modes, options, members or value
 (aliases resolved, defaults written out, the policy's canonical spec after ``hash=``).
 
 ``freebsd-9.3`` / ``freebsd-10`` / ``freebsd-12`` (aliases: freebsd-9, freebsd-hash32; freebsd-10.4;
-freebsd, freebsd-fnv, freebsd-current): FreeBSD lagg(4), 9.3, 10.x and current (2019+).
+freebsd-fnv, freebsd-current; bare ``freebsd`` is ambiguous and rejected): FreeBSD lagg(4), 9.3, 10.x and current (2019+).
 
     modes   lacp, loadbalance (alias fec), failover, roundrobin, broadcast (10 and later)
     options lagghash=l2,l3,l4 (default l2,l3,l4); key=K (hash seed, the real system's is random)
             or seed=S (draws the key); use_flowid=0|1 (default 1 on 9.3/10, 0 on current);
             flowid_shift=N (default 16; 9.3 has no shift); rr_limit=N (roundrobin stride, 10 and
-            later, default 1). Hash: freebsd-9.3 (9.3, 10) or freebsd-fnv (current).
+            later, default 1). Hash: the same system's (hash32 for 9.3 and 10, FNV-1 for 12).
     lacp        pm_map[h % n] over the active aggregator's distributing ports, most recently
                 started first; any change drops transmissions for 3 s (select(..., time_ns=T),
                 Lag.end_transit()).

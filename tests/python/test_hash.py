@@ -39,8 +39,10 @@ def test_worked_examples_of_the_spec():
 
 
 def test_aliases_and_canonical_spec():
-    assert Policy("freebsd:l2;key=1").spec == "freebsd-fnv:l2;key=0x00000001"
-    assert Policy("freebsd-10:l3;key=0x10").spec == "freebsd-9.3:l3;key=0x00000010"
+    assert Policy("freebsd-fnv:l2;key=1").spec == "freebsd-12:l2;key=0x00000001"
+    assert Policy("freebsd-10:l3;key=0x10").spec == "freebsd-10:l3;key=0x00000010"
+    with pytest.raises(ValueError, match="ambiguous hash family 'freebsd'.*freebsd-9.3.*freebsd-10.*freebsd-12"):
+        Policy("freebsd:l2")
     assert Policy("linux:layer2").spec == "linux-6.12:layer2"
     assert Policy("ovs:balance-slb;basis=0x10").spec == "ovs-3.1:balance-slb;basis=16"
     # No key: a seeded draw, the same on every run, different per seed.

@@ -17,7 +17,7 @@ F1 = bytes.fromhex("00005e0001010025901122330800450000281234000040069738c0a85002
                    "005078ac00000001000000005012ffff00000000000000000000")
 
 SPECS = [
-    "freebsd-9.3:lacp;key=0x1234", "freebsd-10:loadbalance;key=9", "freebsd:failover", "freebsd:roundrobin",
+    "freebsd-9.3:lacp;key=0x1234", "freebsd-10:loadbalance;key=9", "freebsd-12:failover", "freebsd-current:roundrobin",
     "freebsd-10:broadcast", "linux-6.12:802.3ad;xmit_hash_policy=layer3+4", "linux-3.x:balance-xor;xmit_hash_policy=layer2+3",
     "linux:active-backup", "linux:balance-rr", "linux:broadcast", "ovs-3.1:balance-slb;basis=7", "ovs-3.1:balance-tcp;basis=1",
     "ovs:active-backup", "dpdk:balance;xmit_policy=l34", "dpdk:802.3ad;xmit_policy=l23", "dpdk:round-robin",

@@ -7,47 +7,12 @@
 #include <map>
 #include <random>
 
+#include "fwd/describe/system.hpp"
 #include "fwd/error.hpp"
 
 namespace fwd::hash {
 
 namespace {
-
-struct Family {
-  std::string_view canonical;
-  std::vector<std::string_view> aliases;
-};
-
-// Canonical family names first, then aliases (vectors README §3).
-const std::vector<Family>& families() {
-  static const std::vector<Family> f = {
-      {"freebsd-9.3", {"freebsd-10", "freebsd-hash32"}},
-      {"freebsd-fnv", {"freebsd", "freebsd-12"}},
-      {"linux-6.12", {"linux"}},
-      {"ovs-3.1", {"ovs"}},
-      {"dpdk", {}},
-      {"toeplitz", {}},
-      {"bmv2", {}},
-      {"vendor", {}},
-  };
-  return f;
-}
-
-std::string accepted_families() {
-  std::string out;
-  for (const auto& f : families()) {
-    if (!out.empty()) out += ", ";
-    out += f.canonical;
-  }
-  out += " (aliases: ";
-  bool first = true;
-  for (const auto& f : families())
-    for (auto a : f.aliases) {
-      out += fmt::format("{}{} = {}", first ? "" : ", ", a, f.canonical);
-      first = false;
-    }
-  return out + ")";
-}
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -174,13 +139,11 @@ Policy Policy::from_spec(std::string_view spec) {
   const auto colon = head.find(':');
   const std::string_view fam = head.substr(0, colon);
   p.options = colon == std::string_view::npos ? std::string_view{} : head.substr(colon + 1);
-  for (const auto& f : families()) {
-    if (f.canonical == fam) p.family = f.canonical;
-    for (auto a : f.aliases)
-      if (a == fam) p.family = f.canonical;
+  try {
+    p.family = describe::find_system(fam, describe::Layer::hash, "hash family").name;
+  } catch (const Error& e) {
+    p.fail(e.what());
   }
-  if (p.family.empty())
-    throw Error(fmt::format("unknown hash family '{}' in \"{}\": expected {}", fam, spec, accepted_families()));
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const auto eq = parts[i].find('=');
     if (eq == std::string_view::npos || eq == 0)
@@ -197,8 +160,9 @@ Policy Policy::from_spec(std::string_view spec) {
                              : fmt::format("unknown {} '{}': expected one of {}", what, p.options, join(names)));
   };
 
-  if (p.family == "freebsd-9.3" || p.family == "freebsd-fnv") {
-    auto hasher = parse_freebsd(p, p.family == "freebsd-9.3" ? freebsd::Variant::hash32 : freebsd::Variant::fnv, canonical);
+  if (p.family == "freebsd-9.3" || p.family == "freebsd-10" || p.family == "freebsd-12") {
+    // 9.3 and 10 share hash32; 12 and later hash with FNV-1 (each keeps its own name in the spec).
+    auto hasher = parse_freebsd(p, p.family == "freebsd-12" ? freebsd::Variant::fnv : freebsd::Variant::hash32, canonical);
     return Policy(std::move(hasher), canonical);
   }
   if (p.family == "linux-6.12") {
@@ -254,10 +218,9 @@ Policy Policy::from_spec(std::string_view spec) {
 }
 
 std::string_view Policy::family() const {
-  static constexpr std::string_view names[] = {"freebsd-9.3", "linux-6.12", "ovs-3.1", "dpdk", "toeplitz", "bmv2", "vendor"};
-  if (const auto* f = std::get_if<FreebsdHasher>(&hasher_); f && f->options.variant == freebsd::Variant::fnv)
-    return "freebsd-fnv";
-  return names[hasher_.index()];
+  // The canonical spec always starts with the registry's system name.
+  const std::string_view spec = spec_;
+  return spec.substr(0, spec.find(':'));
 }
 
 unsigned Policy::hash_bits() const {

@@ -12,6 +12,7 @@
 #include "fwd/hash/ovs.hpp"
 #include "fwd/l2/detail/std_fdb_table.hpp"
 #include "fwd/l2/switch.hpp"
+#include "fwd/describe/system.hpp"
 #include "fwd/lag/lag.hpp"
 #include "fwd/lag/ovs_bond.hpp"
 
@@ -30,13 +31,11 @@ const char* to_string(Profile p) {
 }
 
 Profile parse_profile(std::string_view name) {
-  if (name == "linux-bridge" || name == "linux" || name == "linux-6.x") return Profile::linux_bridge;
-  if (name == "freebsd-bridge" || name == "freebsd" || name == "freebsd-9.3" || name == "freebsd-9.x")
-    return Profile::freebsd_bridge;
-  if (name == "ovs-3.1" || name == "ovs") return Profile::ovs_3_1;
-  if (name == "vendor") return Profile::vendor;
-  throw Error(fmt::format("unknown switch profile '{}': expected linux-bridge, freebsd-bridge, ovs-3.1 or vendor",
-                          name));
+  // Profile names and system names/aliases resolve through the registry (fwd/describe/system.hpp).
+  const std::string_view p = describe::find_system(name, describe::Layer::l2, "switch profile").l2_profile;
+  for (auto v : {Profile::linux_bridge, Profile::freebsd_bridge, Profile::ovs_3_1, Profile::vendor})
+    if (p == to_string(v)) return v;
+  throw Error(fmt::format("switch profile '{}' has no l2::Profile", name));
 }
 
 const char* to_string(VlanMode m) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "fwd/describe/system.hpp"
 #include "fwd/lag/detail/json.hpp"
 #include "fwd/lag/lag.hpp"
 
@@ -22,42 +23,32 @@ std::string join(const std::vector<std::string>& v, std::string_view sep = ", ")
   return out;
 }
 
+// What the LAG layer accepts per system; names and aliases live in the registry (fwd/describe/system.hpp).
 struct SystemInfo {
   std::string canonical;
-  std::vector<std::string> aliases;
   std::vector<std::string> modes;
   std::vector<std::string> options;
 };
 
 const std::vector<SystemInfo>& systems() {
   static const std::vector<SystemInfo> s = {
-      {"freebsd-9.3", {"freebsd-9", "freebsd-hash32"}, {"lacp", "loadbalance", "failover", "roundrobin"},
+      {"freebsd-9.3", {"lacp", "loadbalance", "failover", "roundrobin"},
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
-      {"freebsd-10", {"freebsd-10.4"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+      {"freebsd-10", {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
-      {"freebsd-12", {"freebsd", "freebsd-fnv", "freebsd-current"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+      {"freebsd-12", {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
-      {"linux-6.12", {"linux", "linux-6"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+      {"linux-6.12", {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
-      {"linux-3.x", {"linux-3", "linux-3.16"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+      {"linux-3.x", {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
-      {"ovs-3.1", {"ovs"}, {"balance-slb", "balance-tcp", "active-backup"},
+      {"ovs-3.1", {"balance-slb", "balance-tcp", "active-backup"},
        {"basis", "rebalance_interval", "primary", "lacp", "lacp_fallback_ab", "recirculation", "seed", "updelay",
         "downdelay", "bond"}},
-      {"dpdk", {}, {"balance", "802.3ad", "round-robin", "active-backup", "broadcast"}, {"xmit_policy", "primary"}},
-      {"vendor", {}, {"modulo", "table", "resilient"}, {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
+      {"dpdk", {"balance", "802.3ad", "round-robin", "active-backup", "broadcast"}, {"xmit_policy", "primary"}},
+      {"vendor", {"modulo", "table", "resilient"}, {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
   };
   return s;
-}
-
-std::string accepted_systems() {
-  std::vector<std::string> out;
-  for (const auto& s : systems()) {
-    std::string t = s.canonical;
-    if (!s.aliases.empty()) t += " (" + join(s.aliases, ", ") + ")";
-    out.push_back(t);
-  }
-  return join(out);
 }
 
 /// A LAG spec split into system, mode, options and the optional hash= policy.
@@ -110,14 +101,16 @@ Parsed parse(std::string_view spec) {
   p.spec = spec;
   const auto colon = spec.find(':');
   const std::string_view sys = spec.substr(0, colon);
-  for (const auto& s : systems()) {
-    if (s.canonical == sys) p.sys = &s;
-    for (const auto& a : s.aliases)
-      if (a == sys) p.sys = &s;
+  std::string_view name;
+  try {
+    name = describe::find_system(sys, describe::Layer::lag, "LAG system").name;
+  } catch (const Error& e) {  // "<problem> in LAG spec "<spec>": <accepted>"
+    const std::string_view m = e.what();
+    const auto c = m.find(": ");
+    throw Error(fmt::format("{} in LAG spec \"{}\"{}", m.substr(0, c), spec, c == m.npos ? "" : m.substr(c)));
   }
-  if (!p.sys) {
-    throw Error(fmt::format("unknown LAG system '{}' in LAG spec \"{}\": expected {}", sys, spec, accepted_systems()));
-  }
+  for (const auto& s : systems())
+    if (s.canonical == name) p.sys = &s;
   if (colon == std::string_view::npos)
     p.fail(fmt::format("missing mode after '{}:': expected {}", sys, join(p.sys->modes)));
   std::string_view rest = spec.substr(colon + 1);
@@ -205,7 +198,7 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
       p.fail("flowid_shift appeared in FreeBSD 10: FreeBSD 9.3 uses the flow id unshifted (flowid_shift=0)");
     if (p.hash && (p.has("lagghash") || p.has("key") || p.has("seed")))
       p.fail("lagghash/key/seed configure the lagg hash; they cannot be combined with hash=");
-    std::string pol = fmt::format("{}:{}", v == FreebsdVersion::current ? "freebsd-fnv" : "freebsd-9.3", p.get("lagghash", "l2,l3,l4"));
+    std::string pol = fmt::format("{}:{}", sys, p.get("lagghash", "l2,l3,l4"));  // the same system's hash
     if (p.has("key")) pol += ";key=" + p.get("key", "");
     if (p.has("seed")) pol += ";seed=" + p.get("seed", "");
     cfg.rr_limit = static_cast<std::uint32_t>(p.number("rr_limit", 1));

@@ -60,8 +60,8 @@ TEST(LagSpec, CanonicalFormWritesDefaultsAndThePolicy) {
   EXPECT_EQ(Lag::from_spec("dpdk:balance", {"a"}).spec(), "dpdk:balance;hash=dpdk:l2");
   // hash= takes the rest of the string, ';' included.
   const auto v = Lag::from_spec("vendor:resilient;size=64;hash=freebsd-fnv:l3;key=7", {"a", "b"});
-  EXPECT_EQ(v.policy().spec(), "freebsd-fnv:l3;key=0x00000007");
-  EXPECT_EQ(v.spec(), "vendor:resilient;size=64;hash=freebsd-fnv:l3;key=0x00000007");
+  EXPECT_EQ(v.policy().spec(), "freebsd-12:l3;key=0x00000007");
+  EXPECT_EQ(v.spec(), "vendor:resilient;size=64;hash=freebsd-12:l3;key=0x00000007");
   // The canonical spec parses to the same LAG.
   for (const char* s : {"freebsd-10:loadbalance;key=5", "linux-3.x:active-backup;primary=b", "ovs:balance-tcp;basis=3",
                         "vendor:table;size=16;fields=src_ip,dst_ip;function=crc32-lo;seed=9", "dpdk:802.3ad;xmit_policy=l23"}) {
@@ -100,7 +100,7 @@ TEST(LagSpec, BadInputNamesTheValueAndTheAcceptedOnes) {
 
 TEST(Lag, BatchEqualsScalarForEveryDistributor) {
   const auto f = random_frames(500, 1);
-  for (const char* spec : {"freebsd-9.3:lacp;key=0x1234", "freebsd-10:loadbalance;key=9", "freebsd:roundrobin",
+  for (const char* spec : {"freebsd-9.3:lacp;key=0x1234", "freebsd-10:loadbalance;key=9", "freebsd-12:roundrobin",
                            "freebsd-10:broadcast", "linux-6.12:802.3ad;xmit_hash_policy=layer3+4",
                            "linux-3.x:balance-xor;xmit_hash_policy=encap3+4", "linux:balance-rr",
                            "ovs-3.1:balance-slb;basis=7", "ovs-3.1:balance-tcp;basis=1", "dpdk:balance;xmit_policy=l34",

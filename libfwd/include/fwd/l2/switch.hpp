@@ -56,7 +56,8 @@ namespace fwd::l2 {
 enum class Profile : std::uint8_t { linux_bridge, freebsd_bridge, ovs_3_1, vendor };
 /// `linux-bridge`, `freebsd-bridge`, `ovs-3.1`, `vendor`.
 const char* to_string(Profile p);
-/// Parses a profile name (also accepts `linux`, `linux-6.x`, `freebsd`, `freebsd-9.3`, `ovs`).
+/// Parses a profile name or the name of a system with a switch model (`linux-6.12`, `freebsd-9.3`,
+/// `ovs`, ...: fwd/describe/system.hpp); `freebsd` is ambiguous and rejected with the choices.
 Profile parse_profile(std::string_view name);
 
 /// Physical link number (a physical port has one link, a LAG one per member).
