@@ -11,7 +11,8 @@
 // switch_forward_std_reference/<macs>: the reference over std::unordered_map with the same
 // logic. It is not a separate loop but the same switch code, fwd::l2::BasicSwitch, with the
 // FDB's hash table swapped for detail::StdFdbTable (std::unordered_map<uint64_t, Slot> with
-// std::hash and its own allocator-counted nodes and buckets); libfwd instantiates both. Every
+// std::hash and its own allocator-counted nodes and buckets); libfwd instantiates the first,
+// this benchmark compiles the same template sources again for the second (CMakeLists.txt). Every
 // frame of both goes through the same receive_burst(): the per-frame admission (link exists,
 // carrier, port up / not err-disabled / learning / not locked, frame >= 14 bytes), the
 // source and destination address checks (group or zero source, group destination -- which
@@ -52,7 +53,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fwd/l2/detail/std_fdb_table.hpp"
+#include "std_fdb_table.hpp"
 #include "fwd/l2/switch.hpp"
 
 namespace {

@@ -7,12 +7,19 @@
 #include <fmt/format.h>
 
 #include "fwd/error.hpp"
-#include "fwd/l2/detail/std_fdb_table.hpp"
 #include "fwd/l2/mac_table.hpp"
+
+// The benchmark compiles this file a second time over its std::unordered_map store
+// (bench/CMakeLists.txt defines FWD_L2_REFERENCE_STORE); the library has only FdbTable.
+#ifdef FWD_L2_REFERENCE_STORE
+#include "std_fdb_table.hpp"
+#endif
 
 namespace fwd::l2 {
 
 using namespace detail;
+
+#ifndef FWD_L2_REFERENCE_STORE  // not templated: compiled once
 
 const char* to_string(EventKind k) {
   switch (k) {
@@ -111,6 +118,8 @@ void TableConfig::validate() const {
   if (ports == 0 || ports == no_port) throw Error(fmt::format("invalid port count {}: expected 1..65534", ports));
   flap.validate();
 }
+
+#endif  // FWD_L2_REFERENCE_STORE
 
 // ---- construction ----------------------------------------------------------------------------
 
@@ -492,8 +501,10 @@ std::optional<EntryInfo> BasicMacTable<Store>::find(std::uint16_t vlan, net::Mac
   return std::nullopt;
 }
 
-// The product's table and the benchmark's std::unordered_map reference (bench/switch_bench.cpp).
+#ifdef FWD_L2_REFERENCE_STORE
+template class BasicMacTable<FWD_L2_REFERENCE_STORE>;
+#else
 template class BasicMacTable<FdbTable<Slot>>;
-template class BasicMacTable<StdFdbTable<Slot>>;
+#endif
 
 }  // namespace fwd::l2

@@ -25,7 +25,7 @@
 /// exactly as the profile's full rules would; receive_burst() first hashes the whole burst's FDB
 /// keys and prefetches their lines (bench/switch_bench.cpp). `Switch` is
 /// `BasicSwitch<detail::FdbTable>`; the benchmark's reference is the same code over
-/// std::unordered_map. Thread rules: one Switch per thread.
+/// std::unordered_map (compiled by the benchmark, not part of the library). Thread rules: one Switch per thread.
 
 #include <array>
 #include <bitset>
@@ -239,11 +239,11 @@ struct RxFrame {
 };
 
 namespace detail {
-struct SwitchImpl;  // OVS flow cache, deferred learning, bonds (l2_switch.cpp)
+struct SwitchImpl;  // OVS flow cache, deferred learning, bonds (libfwd/src/l2/switch_datapath.hpp)
 }
 
 /// An L2 switch. See the file comment. `Store` is the FDB's hash table: use `Switch`
-/// (detail::FdbTable); bench/switch_bench.cpp also runs it over detail::StdFdbTable.
+/// (detail::FdbTable); bench/switch_bench.cpp also runs it over its std::unordered_map store.
 template <class Store>
 class BasicSwitch {
 public:
@@ -338,24 +338,9 @@ private:
   using PortState = detail::PortState;
   using LinkState = detail::LinkState;
   using Parsed = detail::Parsed;
-  // What the first pass over a frame (classify_fast) learns: whether it may take the fast path
-  // as far as the frame and its ingress port tell, and then its FDB keys and their hashes.
-  struct FastInfo {
-    std::uint64_t src_key, dst_key, src_h, dst_h;
-    PortId in;
-    std::uint16_t vlan;
-    bool fast;
-  };
-  // Per link and per port: the few fields the fast path reads, packed (PortState is ~1 KiB
-  // with its VLAN bitsets). Maintained by refresh_fast().
-  struct LinkHot {
-    PortId port = no_port;
-    bool fast_in = false;  // carrier && ports_[port].fast_in
-  };
-  struct PortHot {
-    bool fast_in = false, fast_out = false;
-    LinkId first_link = no_link;
-  };
+  using FastInfo = detail::FastInfo;
+  using LinkHot = detail::LinkHot;
+  using PortHot = detail::PortHot;
 
   bool classify(const PortState& p, const Parsed& f, std::uint16_t& vlan) const;
   void add_copy(Decision& d, PortId q, const Parsed& f, std::uint16_t vlan, std::uint64_t src);
@@ -375,6 +360,10 @@ private:
   bool forward_known(const FastInfo& k, BurstClock& c, const Rx& r, Time now, Decision& d);
   void receive_slow(LinkId link, net::Bytes frame, Time now, Decision& d, Datapath dp);
   void refresh_fast(PortId p);
+  // Construction (switch_build.cpp): one port, its LAG, its VLANs.
+  void build_port(std::size_t i, std::vector<std::string>& link_names);
+  void build_lag(std::size_t i);
+  void build_vlans(std::size_t i);
   void rx_linux(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
   void rx_freebsd(Decision& d, const Parsed& f, PortId in, PortState& P, Time now);
   void rx_ovs(Decision& d, const Parsed& f, LinkId link, PortId in, PortState& P, Time now, Datapath dp);
@@ -384,7 +373,7 @@ private:
       if (m == mac) return p;
     return no_port;
   }
-  // Out of line (l2_switch.cpp): LAG member choice, bond admission, OVS flow cache.
+  // Out of line (switch_datapath.cpp): LAG member choice, bond admission, OVS flow cache.
   void add_lag_copies(Decision& d, Egress e, const Parsed& f, std::uint16_t vlan, std::size_t bytes);
   void run_bonds(Time now);
   DropReason bond_admit(LinkId link, PortId in, const Parsed& f, std::uint16_t vlan, bool garp, Time now);

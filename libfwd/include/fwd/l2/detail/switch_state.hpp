@@ -86,6 +86,26 @@ struct Parsed {
   }
 };
 
+// What the first pass over a frame (BasicSwitch::classify_fast) learns: whether it may take the
+// fast path as far as the frame and its ingress port tell, and then its FDB keys and hashes.
+struct FastInfo {
+  std::uint64_t src_key, dst_key, src_h, dst_h;
+  PortId in;
+  std::uint16_t vlan;
+  bool fast;
+};
+
+// Per link and per port: the few fields the fast path reads, packed (PortState is ~1 KiB with
+// its VLAN bitsets). Maintained by BasicSwitch::refresh_fast().
+struct LinkHot {
+  PortId port = no_port;
+  bool fast_in = false;  // carrier && the port's fast_in
+};
+struct PortHot {
+  bool fast_in = false, fast_out = false;
+  std::uint16_t first_link = 0xffff;
+};
+
 constexpr bool is_group(std::uint64_t mac) { return (mac >> 40) & 1; }
 constexpr bool is_broadcast(std::uint64_t mac) { return mac == 0xffff'ffff'ffffULL; }
 // 01:80:c2:00:00:00 .. 0f (IEEE 802.1D reserved group addresses).

@@ -1,8 +1,10 @@
 #pragma once
-// StdFdbTable: the FdbTable interface over std::unordered_map<uint64_t, V> (not public API).
+// StdFdbTable: the FdbTable interface over std::unordered_map<uint64_t, V> (benchmark only,
+// not part of libfwd).
 //
 // It exists for one purpose: bench/switch_bench.cpp runs the *same* switch and table logic
-// (fwd::l2::BasicSwitch / BasicMacTable, instantiated for both stores in libfwd) over this
+// (fwd::l2::BasicSwitch / BasicMacTable, whose template sources bench/CMakeLists.txt compiles
+// a second time for this store) over this
 // store as its std::unordered_map reference, so the measured ratio is the data structure's and
 // nothing else. The map keeps std::hash<uint64_t> (libstdc++: the identity, buckets by modulo
 // a prime) and its node-per-entry layout; it offers no way to start a lookup's memory loads
