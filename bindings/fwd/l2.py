@@ -397,7 +397,8 @@ def replay(sc: dict, path: str = "<scenario>") -> ReplayResult:
                 differ(f"fdb_n_learned: expected {s['fdb_n_learned']} got {sw.fdb_learned_count()}")
                 return res
         elif op == "fdb_stats":
-            st = json.loads(sw.fdb_stats(now, json=True))
+            js = sw.to_json(now)
+            st = dict(js["table_counters"], current=js["current"], maximum=js["maximum"], static=js["static"])
             for k, v in s.get("stats", {}).items():
                 if k in st and st[k] != v:
                     differ(f"fdb_stats {k}: expected {v} got {st[k]}")
@@ -431,7 +432,7 @@ def _check_bond_step(sw, s, now):
     bonds = [p for p in sw.ports if sw.is_lag(p)]
     if len(bonds) != 1:
         return f"bond_show: expected exactly one bond port, the switch has {len(bonds)}"
-    st = json.loads(sw.bond_show(bonds[0], now, json=True))
+    st = sw.to_json(now)["bonds"][bonds[0]]
     if "active_member" in s and st.get("active_member") != s["active_member"]:
         return f"bond/show active member: expected {s['active_member']} got {st.get('active_member')}"
     if "members" in s and st.get("members") != s["members"]:

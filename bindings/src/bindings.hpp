@@ -10,4 +10,5 @@ void bind_lag(pybind11::module_& m);
 void bind_l2(pybind11::module_& m);
 void bind_sim(pybind11::module_& m);
 void bind_io(pybind11::module_& m);
+void bind_describe(pybind11::module_& m);
 }  // namespace fwd::py

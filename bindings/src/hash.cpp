@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "describe.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fwd/hash/policy.hpp"
@@ -70,7 +71,7 @@ void bind_hash(pyb::module_& m) {
       .def_readonly("frame", &Explanation::frame_summary)
       .def_property_readonly("steps", [](const Explanation& e) { return explanation_dict(e)["steps"]; })
       .def("to_text", &Explanation::to_text)
-      .def("to_json", &Explanation::to_json)
+      .def("to_json", [](const Explanation& e) { return to_python(e.to_json()); }, "The explanation as a dict (the JSON twin of str()).")
       .def("to_dict", &explanation_dict)
       .def("__str__", &Explanation::to_text)
       .def("__repr__", [](const Explanation& e) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "describe.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fwd/hash/ovs.hpp"
@@ -85,33 +86,6 @@ pyb::list events_list(const std::vector<Event>& ev, const Switch* sw) {
   return l;
 }
 
-pyb::dict table_counters(const TableCounters& c) {
-  pyb::dict d;
-  d["learned"] = c.learned;
-  d["expired"] = c.expired;
-  d["evicted"] = c.evicted;
-  d["moved"] = c.moved;
-  d["refused_full"] = c.refused_full;
-  d["refused_flap"] = c.refused_flap;
-  d["refused_bad_port"] = c.refused_bad_port;
-  d["flushed"] = c.flushed;
-  return d;
-}
-
-pyb::dict flap_counters(const FlapCounters& c) {
-  pyb::dict d;
-  d["moves_seen"] = c.moves_seen;
-  d["events"] = c.events;
-  d["suppressed"] = c.suppressed;
-  d["frames_dropped"] = c.frames_dropped;
-  d["pins"] = c.pins;
-  d["moves_refused"] = c.moves_refused;
-  d["learning_disabled"] = c.learning_disabled;
-  d["ports_shutdown"] = c.ports_shutdown;
-  d["keys_forgotten"] = c.keys_forgotten;
-  return d;
-}
-
 // A decision with the egress copies rendered, as Python sees it.
 struct PyDecision {
   Decision d;
@@ -144,20 +118,10 @@ void bind_l2(pyb::module_& m) {
       .value("freebsd_bridge", Profile::freebsd_bridge)
       .value("ovs_3_1", Profile::ovs_3_1)
       .value("vendor", Profile::vendor);
-  pyb::enum_<FlapAction>(m, "FlapAction")
-      .value("none", FlapAction::none)
-      .value("drop_frame", FlapAction::drop_frame)
-      .value("pin", FlapAction::pin)
-      .value("disable_learning", FlapAction::disable_learning)
-      .value("shutdown_port", FlapAction::shutdown_port);
-  pyb::enum_<FlapWindow>(m, "FlapWindow").value("sliding", FlapWindow::sliding).value("fixed", FlapWindow::fixed);
-  pyb::enum_<FlapScope>(m, "FlapScope")
-      .value("per_mac_vlan", FlapScope::per_mac_vlan)
-      .value("per_port", FlapScope::per_port);
-  pyb::enum_<FlapEmit>(m, "FlapEmit")
-      .value("every_move", FlapEmit::every_move)
-      .value("on_threshold", FlapEmit::on_threshold)
-      .value("once_per_window", FlapEmit::once_per_window);
+  bind_enum<FlapAction>(m, "FlapAction", "What a flap detector does when a key crosses its threshold.");
+  bind_enum<FlapWindow>(m, "FlapWindow", "How a flap detector counts moves in time.");
+  bind_enum<FlapScope>(m, "FlapScope", "What a flap detector counts moves of.");
+  bind_enum<FlapEmit>(m, "FlapEmit", "When a flap detector emits an event.");
   pyb::enum_<Overflow>(m, "Overflow")
       .value("refuse", Overflow::refuse)
       .value("evict_lru_of_busiest_port", Overflow::evict_lru_of_busiest_port);
@@ -293,8 +257,8 @@ void bind_l2(pyb::module_& m) {
             return l;
           },
           pyb::arg("now"), "Live entries sorted by MAC then VLAN.")
-      .def_property_readonly("counters", [](const MacTable& t) { return table_counters(t.counters()); })
-      .def_property_readonly("flap_counters", [](const MacTable& t) { return flap_counters(t.flap().counters()); })
+      .def_property_readonly("counters", [](const MacTable& t) { return fields_dict(t.counters()); })
+      .def_property_readonly("flap_counters", [](const MacTable& t) { return fields_dict(t.flap().counters()); })
       .def("drain_events", [](MacTable& t) { return events_list(t.drain_events(), nullptr); })
       .def_property_readonly("memory_bytes", &MacTable::memory_bytes)
       .def("__len__", &MacTable::size);
@@ -515,32 +479,24 @@ void bind_l2(pyb::module_& m) {
           },
           pyb::arg("now"), "FDB rows at `now`, sorted by MAC then VLAN.")
       .def(
-          "fdb_show",
-          [](Switch& sw, double now, bool json) { return sw.fdb_show(seconds(now), json ? Format::json : Format::text); },
-          pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl fdb/show style text (or JSON).")
+          "fdb_show", [](Switch& sw, double now) { return sw.fdb_show(seconds(now)); }, pyb::arg("now"),
+          "ovs-appctl fdb/show style text at `now` (its JSON twin: to_json(now)).")
       .def(
-          "fdb_stats",
-          [](Switch& sw, double now, bool json) { return sw.fdb_stats(seconds(now), json ? Format::json : Format::text); },
-          pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl fdb/stats-show style text (or JSON).")
-      .def_property_readonly("counters", [](const Switch& sw) {
-        const auto& c = sw.counters();
-        pyb::dict d;
-        d["rx"] = c.rx;
-        d["forwarded"] = c.forwarded;
-        d["flooded"] = c.flooded;
-        d["flood_copies"] = c.flood_copies;
-        d["tx"] = c.tx;
-        d["to_host"] = c.to_host;
-        d["dropped"] = c.dropped;
-        d["copies_lost"] = c.copies_lost;
-        pyb::dict by;
-        for (std::size_t i = 1; i < drop_reason_count; ++i)
-          if (c.dropped_by[i]) by[to_string(static_cast<DropReason>(i))] = c.dropped_by[i];
-        d["dropped_by"] = by;
-        return d;
-      })
-      .def_property_readonly("table_counters", [](const Switch& sw) { return table_counters(sw.fdb().counters()); })
-      .def_property_readonly("flap_counters", [](const Switch& sw) { return flap_counters(sw.fdb().flap().counters()); })
+          "fdb_stats", [](Switch& sw, double now) { return sw.fdb_stats(seconds(now)); }, pyb::arg("now"),
+          "ovs-appctl fdb/stats-show style text at `now`, then every counter (its JSON twin: to_json(now)).")
+      .def(
+          "to_json", [](Switch& sw, double now) { return to_python(sw.to_json(seconds(now))); }, pyb::arg("now"),
+          "The JSON twin of the show methods as a dict: bridge, profile, current, maximum, static, entries\n"
+          "(fdb/show rows), counters, table_counters, flap_counters, bonds (OVS bond port -> bond/show).")
+      .def_property_readonly(
+          "counters", [](const Switch& sw) { return to_python(counters_json(sw.counters())); },
+          (describe::fields_doc<SwitchCounters>() + "\n  dropped_by: reason -> frames (non-zero only)").c_str())
+      .def_property_readonly(
+          "table_counters", [](const Switch& sw) { return fields_dict(sw.fdb().counters()); },
+          describe::fields_doc<TableCounters>().c_str())
+      .def_property_readonly(
+          "flap_counters", [](const Switch& sw) { return fields_dict(sw.fdb().flap().counters()); },
+          describe::fields_doc<FlapCounters>().c_str())
       .def("fdb_size", [](const Switch& sw) { return sw.fdb().size(); })
       .def("fdb_maximum", [](const Switch& sw) { return sw.fdb().config().max_entries; })
       .def("fdb_static_count", [](const Switch& sw) { return sw.fdb().static_count(); })
@@ -548,10 +504,9 @@ void bind_l2(pyb::module_& m) {
       .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); })
       .def(
           "bond_show",
-          [](Switch& sw, const pyb::object& port, double now, bool json) {
-            return sw.bond_show(port_arg(sw, port), seconds(now), json ? Format::json : Format::text);
-          },
-          pyb::arg("port"), pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl bond/show of an OVS bond port.")
+          [](Switch& sw, const pyb::object& port, double now) { return sw.bond_show(port_arg(sw, port), seconds(now)); },
+          pyb::arg("port"), pyb::arg("now"),
+          "ovs-appctl bond/show of an OVS bond port (its JSON twin: to_json(now)['bonds'][port]).")
       .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); });
 
   m.def(

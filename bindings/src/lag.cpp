@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "describe.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fwd/lag/lag.hpp"
@@ -159,7 +160,7 @@ void bind_lag(pyb::module_& m) {
       })
       .def_readonly("copies", &LagExplanation::copies)
       .def("to_text", &LagExplanation::to_text)
-      .def("to_json", &LagExplanation::to_json)
+      .def("to_json", [](const LagExplanation& e) { return to_python(e.to_json()); }, "The explanation as a dict (the JSON twin of str()).")
       .def("__str__", &LagExplanation::to_text);
 
   pyb::class_<lag::WhatIf>(m, "WhatIf", "Per-member flow counts before and after failing / adding members.")
@@ -176,7 +177,7 @@ void bind_lag(pyb::module_& m) {
       .def_readonly("min_moved", &lag::WhatIf::min_moved)
       .def_property_readonly("moved_share", &lag::WhatIf::moved_share)
       .def("to_text", &lag::WhatIf::to_text)
-      .def("to_json", &lag::WhatIf::to_json)
+      .def("to_json", [](const lag::WhatIf& w) { return to_python(w.to_json()); }, "The comparison as a dict (the JSON twin of str()).")
       .def("__str__", &lag::WhatIf::to_text);
 
   pyb::class_<OvsBond>(m, "OvsBond",
@@ -251,7 +252,8 @@ void bind_lag(pyb::module_& m) {
       })
       .def("show", [](const OvsBond& b, std::int64_t t) { return b.show(Time::from_ns(t)); }, pyb::arg("time_ns") = 0,
            "ovs-appctl bond/show text")
-      .def("show_json", [](const OvsBond& b, std::int64_t t) { return b.show_json(Time::from_ns(t)); }, pyb::arg("time_ns") = 0)
+      .def("to_json", [](const OvsBond& b, std::int64_t t) { return to_python(b.to_json(Time::from_ns(t))); }, pyb::arg("time_ns") = 0,
+           "bond/show as a dict (the JSON twin of show()).")
       .def("take_log", &OvsBond::take_log)
       .def("__repr__", [](const OvsBond& b) { return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
 
@@ -390,7 +392,7 @@ void bind_lag(pyb::module_& m) {
       .def("__copy__", [](const Lag& l) { return Lag(l); })
       .def("__deepcopy__", [](const Lag& l, const pyb::object&) { return Lag(l); })
       .def("to_text", &Lag::to_text)
-      .def("to_json", &Lag::to_json)
+      .def("to_json", [](const Lag& l) { return to_python(l.to_json()); }, "Members, state and order as a dict (the JSON twin of str()).")
       .def("__str__", &Lag::to_text)
       .def("__repr__", [](const Lag& l) {
         std::string names;

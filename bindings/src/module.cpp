@@ -18,4 +18,6 @@ PYBIND11_MODULE(_fwd, m) {
   fwd::py::bind_l2(l2);
   fwd::py::bind_sim(sim);
   fwd::py::bind_io(io);
+  auto describe = m.def_submodule("describe", "The real systems libfwd follows, and its description tables");
+  fwd::py::bind_describe(describe);
 }

@@ -93,7 +93,7 @@ def test_explain_text_json_and_dict_agree_with_hash():
     assert e.hash == p.hash(F1) and e.index == 0
     text = str(e)
     assert "src_mac" in text and "0x4fd006c2 % 2 = 0" in text
-    d = json.loads(e.to_json())
+    d = e.to_json()
     assert d["hash"] == e.hash and d["index_rule"] == e.index_rule
     names = [s["name"] for s in d["steps"] if s["kind"] == "field"]
     assert names == ["src_mac", "dst_mac", "ip_src,ip_dst", "src_port,dst_port"]

@@ -39,9 +39,18 @@ def run(args) -> int:
     if args.at is not None:
         now = args.at
     if args.what == "show":
-        print(sw.fdb_show(now, json=args.json))
+        if args.json:
+            d = sw.to_json(now)
+            print(json.dumps({k: d[k] for k in ("bridge", "profile", "entries")}))
+        else:
+            print(sw.fdb_show(now))
     elif args.what == "stats":
-        print(sw.fdb_stats(now, json=args.json), end="" if not args.json else "\n")
+        if args.json:
+            d = sw.to_json(now)
+            del d["entries"]
+            print(json.dumps(d))
+        else:
+            print(sw.fdb_stats(now), end="")
     else:
         events = l2.drain_events(sw)
         if args.json:

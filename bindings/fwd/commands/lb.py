@@ -72,7 +72,7 @@ def run(args):
     except (ValueError, TypeError, IndexError) as exc:
         return error(str(exc))
     if args.json:
-        d = json.loads(e.to_json())
+        d = e.to_json()
         if not args.explain and d.get("hash_walk"):
             d["hash_walk"].pop("steps", None)
         print(json.dumps(d))

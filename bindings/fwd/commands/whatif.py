@@ -66,7 +66,7 @@ def run(args):
         return error(str(exc))
     if args.json:
         out = {"source": source}
-        out.update({label: json.loads(w.to_json()) for label, w in results.items()})
+        out.update({label: w.to_json() for label, w in results.items()})
         print(json.dumps(out))
         return 0
     print(f"flows: {source}")

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "fwd/describe/system.hpp"
-#include "fwd/lag/detail/json.hpp"
+#include "fwd/describe/json.hpp"
 #include "fwd/lag/lag.hpp"
 
 namespace fwd::lag {
@@ -479,19 +479,25 @@ std::string LagExplanation::to_text() const {
   return s;
 }
 
-std::string LagExplanation::to_json() const {
-  detail::JsonObject o;
-  o.str("lag", lag_spec).str("follows", follows).str("hash_source", hash_source).unum("hash", hash);
-  o.raw("hash_walk", hash_walk ? hash_walk->to_json() : "null");
-  o.str("step", step).str("outcome", outcome_key(selection.outcome));
+describe::json::value LagExplanation::to_json() const {
+  namespace json = describe::json;
+  json::object o;
+  o["lag"] = lag_spec;
+  o["follows"] = follows;
+  o["hash_source"] = hash_source;
+  o["hash"] = hash;
+  o["hash_walk"] = hash_walk ? hash_walk->to_json() : json::value(nullptr);
+  o["step"] = step;
+  o["outcome"] = outcome_key(selection.outcome);
   if (selection.outcome == Outcome::no_member || selection.outcome == Outcome::transit)
-    o.str("reason", selection.outcome == Outcome::transit ? "lacp transit window" : "no member can transmit");
-  o.raw("member", selection.outcome == Outcome::member ? detail::json_str(member) : "null");
-  o.raw("index", selection.outcome == Outcome::member ? fmt::format("{}", selection.member) : "null");
-  detail::JsonArray c;
-  for (const auto& n : copies) c.str(n);
-  o.raw("copies", c.done());
-  return o.done();
+    o["reason"] = selection.outcome == Outcome::transit ? "lacp transit window" : "no member can transmit";
+  const bool one = selection.outcome == Outcome::member;
+  o["member"] = one ? json::value(member) : json::value(nullptr);
+  o["index"] = one ? json::value(selection.member) : json::value(nullptr);
+  json::array c;
+  for (const auto& n : copies) c.emplace_back(n);
+  o["copies"] = std::move(c);
+  return o;
 }
 
 std::string Lag::to_text() const {
@@ -509,23 +515,23 @@ std::string Lag::to_text() const {
   return s;
 }
 
-std::string Lag::to_json() const {
-  detail::JsonArray members;
+describe::json::value Lag::to_json() const {
+  namespace json = describe::json;
+  json::array members;
   for (MemberIndex i = 0; i < names_.size(); ++i) {
     const auto& st = states_[i];
-    detail::JsonObject m;
-    m.str("name", names_[i]).boolean("link_up", st.link_up).boolean("admin_up", st.admin_up);
-    m.boolean("attached", st.attached).boolean("collecting", st.collecting).boolean("distributing", st.distributing);
-    m.num("aggregator", st.aggregator).num("speed_mbps", st.speed_mbps).num("ifindex", st.ifindex);
-    members.raw(m.done());
+    members.push_back(json::object{{"name", names_[i]}, {"link_up", st.link_up}, {"admin_up", st.admin_up},
+                                   {"attached", st.attached}, {"collecting", st.collecting},
+                                   {"distributing", st.distributing}, {"aggregator", st.aggregator},
+                                   {"speed_mbps", st.speed_mbps}, {"ifindex", st.ifindex}});
   }
-  detail::JsonArray ord;
-  for (MemberIndex m : order()) ord.str(names_[m]);
-  detail::JsonObject o;
-  o.str("lag", spec_).str("system", system_).str("mode", mode_).str("follows", follows()).str("policy", policy_.spec());
-  o.raw("members", members.done()).raw("order", ord.done());
-  if (const auto* b = ovs_bond()) o.raw("bond", b->show_json(Time{}));
-  return o.done();
+  json::array ord;
+  for (MemberIndex m : order()) ord.emplace_back(names_[m]);
+  json::object o{{"lag", spec_}, {"system", system_}, {"mode", mode_}, {"follows", follows()}, {"policy", policy_.spec()}};
+  o["members"] = std::move(members);
+  o["order"] = std::move(ord);
+  if (const auto* b = ovs_bond()) o["bond"] = b->to_json(Time{});
+  return o;
 }
 
 WhatIf what_if(const Lag& lag, const hash::Policy::Batch& flows, std::span<const std::string> fail,
@@ -589,25 +595,29 @@ std::string WhatIf::to_text() const {
   return s;
 }
 
-std::string WhatIf::to_json() const {
-  detail::JsonArray rows;
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    detail::JsonObject r;
-    r.str("member", members[i]).unum("before", before[i]).unum("after", after[i]);
-    r.boolean("failed", std::find(failed.begin(), failed.end(), members[i]) != failed.end());
-    r.boolean("added", std::find(added.begin(), added.end(), members[i]) != added.end());
-    rows.raw(r.done());
-  }
-  detail::JsonArray f, a;
-  for (const auto& n : failed) f.str(n);
-  for (const auto& n : added) a.str(n);
-  detail::JsonObject o;
-  o.str("lag", lag_spec).unum("flows", flows).raw("failed", f.done()).raw("added", a.done()).raw("members", rows.done());
-  o.unum("dropped_before", dropped_before).unum("dropped_after", dropped_after);
-  o.unum("broadcast_before", broadcast_before).unum("broadcast_after", broadcast_after);
-  o.unum("moved", moved).real("moved_share", moved_share()).unum("min_moved", min_moved);
-  o.real("min_moved_share", flows ? static_cast<double>(min_moved) / static_cast<double>(flows) : 0.0);
-  return o.done();
+describe::json::value WhatIf::to_json() const {
+  namespace json = describe::json;
+  json::array rows;
+  for (std::size_t i = 0; i < members.size(); ++i)
+    rows.push_back(json::object{{"member", members[i]}, {"before", before[i]}, {"after", after[i]},
+                                {"failed", std::find(failed.begin(), failed.end(), members[i]) != failed.end()},
+                                {"added", std::find(added.begin(), added.end(), members[i]) != added.end()}});
+  json::array f, a;
+  for (const auto& n : failed) f.emplace_back(n);
+  for (const auto& n : added) a.emplace_back(n);
+  json::object o{{"lag", lag_spec}, {"flows", flows}};
+  o["failed"] = std::move(f);
+  o["added"] = std::move(a);
+  o["members"] = std::move(rows);
+  o["dropped_before"] = dropped_before;
+  o["dropped_after"] = dropped_after;
+  o["broadcast_before"] = broadcast_before;
+  o["broadcast_after"] = broadcast_after;
+  o["moved"] = moved;
+  o["moved_share"] = moved_share();
+  o["min_moved"] = min_moved;
+  o["min_moved_share"] = flows ? static_cast<double>(min_moved) / static_cast<double>(flows) : 0.0;
+  return o;
 }
 
 }  // namespace fwd::lag

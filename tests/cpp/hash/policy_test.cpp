@@ -1,3 +1,4 @@
+#include "fwd/describe/json.hpp"
 #include "fwd/hash/policy.hpp"
 
 #include <gtest/gtest.h>
@@ -135,7 +136,7 @@ TEST(Policy, ExplainAgreesWithHashAndRendersTextAndJson) {
   const std::string text = e.to_text();
   EXPECT_NE(text.find("policy  linux-6.12:layer3+4"), std::string::npos);
   EXPECT_NE(text.find(">> 1"), std::string::npos);
-  const std::string json = e.to_json();
+  const std::string json = fwd::describe::dump(e.to_json());
   EXPECT_EQ(json.front(), '{');
   EXPECT_NE(json.find("\"hash\":1607197667"), std::string::npos);
   EXPECT_NE(json.find("\"index_rule\":\"0x5fcbe3e3 % 3 = 2\""), std::string::npos);

@@ -1,4 +1,5 @@
 // fwd::lag::Lag: spec strings, errors, batch vs scalar, explain, what-if (fwd/lag/lag.hpp).
+#include "fwd/describe/json.hpp"
 #include "fwd/lag/lag.hpp"
 
 #include <gtest/gtest.h>
@@ -141,7 +142,7 @@ TEST(Lag, ExplainShowsTheHashWalkAndTheStepWithoutChangingState) {
   EXPECT_NE(text.find("distributor: usable_slaves [eth0, eth1, eth2] (enslave order, can transmit); 0x5fcbe3e3 % 3 = 2 -> eth2"),
             std::string::npos) << text;
   EXPECT_NE(text.find("member: eth2 (index 2)"), std::string::npos) << text;
-  EXPECT_NE(e.to_json().find(R"("member":"eth2","index":2)"), std::string::npos) << e.to_json();
+  EXPECT_NE(fwd::describe::dump(e.to_json()).find(R"("member":"eth2","index":2)"), std::string::npos) << fwd::describe::dump(e.to_json());
   // OVS: explain does not assign the bucket.
   auto ovs = Lag::from_spec("ovs-3.1:balance-slb", {"m1", "m2"});
   const auto oe = ovs.explain(F1);
@@ -174,7 +175,7 @@ TEST(Lag, WhatIfCountsMovedFlowsAndTheMinimum) {
   for (auto v : mod.after) sum += v;
   EXPECT_EQ(sum + mod.dropped_after, 2000u);
   EXPECT_NE(mod.to_text().find("minimum possible"), std::string::npos);
-  EXPECT_NE(res.to_json().find(R"("failed":["b"])"), std::string::npos);
+  EXPECT_NE(fwd::describe::dump(res.to_json()).find(R"("failed":["b"])"), std::string::npos);
   // Adding a member: the minimum is the flows that land on it.
   const std::vector<std::string> add = {"e"};
   const auto grow = fwd::lag::what_if(Lag::from_spec("linux-6.12:balance-xor;xmit_hash_policy=layer3+4", {"a", "b", "c", "d"}),
@@ -189,6 +190,6 @@ TEST(Lag, TextAndJsonDescribeMembersAndOrder) {
   auto lag = Lag::from_spec("freebsd-9.3:lacp", {"a", "b"});
   lag.set_link(0, false);
   EXPECT_NE(lag.to_text().find("order: [b]"), std::string::npos) << lag.to_text();
-  EXPECT_NE(lag.to_json().find(R"("order":["b"])"), std::string::npos) << lag.to_json();
-  EXPECT_NE(Lag::from_spec("ovs:balance-slb", {"m1"}).to_json().find(R"("bond":{"bond":"bond0")"), std::string::npos);
+  EXPECT_NE(fwd::describe::dump(lag.to_json()).find(R"("order":["b"])"), std::string::npos) << fwd::describe::dump(lag.to_json());
+  EXPECT_NE(fwd::describe::dump(Lag::from_spec("ovs:balance-slb", {"m1"}).to_json()).find(R"("bond":{"bond":"bond0")"), std::string::npos);
 }
