@@ -9,6 +9,7 @@
 
 #include "fwd/describe/system.hpp"
 #include "fwd/error.hpp"
+#include "fwd/hash/splitmix64.hpp"
 
 namespace fwd::hash {
 
@@ -91,12 +92,7 @@ std::vector<std::uint8_t> parse_hex(const Parsed& p, std::string_view key, std::
 
 /// A deterministic "random" draw from an explicit seed (splitmix64): what libfwd uses wherever
 /// the real system draws a random number (FreeBSD's per-lagg key).
-std::uint32_t seeded_draw(std::uint64_t seed) {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return static_cast<std::uint32_t>((z ^ (z >> 31)) >> 32);
-}
+std::uint32_t seeded_draw(std::uint64_t seed) { return static_cast<std::uint32_t>(splitmix64(seed) >> 32); }
 
 Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::string& canonical) {
   p.allow_keys({"key", "seed"});

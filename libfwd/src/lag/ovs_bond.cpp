@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "fwd/describe/json.hpp"
+#include "fwd/hash/splitmix64.hpp"
 #include "fwd/lag/ovs_bond.hpp"
 
 namespace fwd::lag {
@@ -169,11 +170,7 @@ void OvsBond::fill_buckets_randomly() {
 }
 
 std::uint64_t OvsBond::next_random() {
-  // splitmix64: deterministic from the configured seed.
-  std::uint64_t z = (rng_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return hash::splitmix64(rng_);  // deterministic from the configured seed
 }
 
 void OvsBond::link_status_update(MemberIndex m, Time now) {
