@@ -19,10 +19,6 @@ using namespace fwd::l2;
 
 namespace {
 
-Time seconds(double s) {
-  if (!std::isfinite(s)) throw pyb::value_error(fmt::format("invalid time {}: expected finite seconds", s));
-  return Time{std::llround(s * 1e9)};
-}
 
 net::Mac mac_arg(const pyb::handle& h) {
   if (pyb::isinstance<pyb::str>(h)) return net::Mac::parse(h.cast<std::string>());
@@ -127,19 +123,19 @@ void bind_l2(pyb::module_& m) {
       .value("evict_lru_of_busiest_port", Overflow::evict_lru_of_busiest_port);
 
   pyb::class_<FlapConfig>(m, "FlapConfig", "Flap detection settings (l2-learning.md §5).")
-      .def(pyb::init([](bool enabled, unsigned threshold, double window_s, FlapWindow window_kind, FlapScope scope,
-                        FlapEmit emit, double log_rate_limit_s, FlapAction action, double action_hold_s,
+      .def(pyb::init([](bool enabled, unsigned threshold, const pyb::object& window_s, FlapWindow window_kind, FlapScope scope,
+                        FlapEmit emit, const pyb::object& log_rate_limit_s, FlapAction action, const pyb::object& action_hold_s,
                         unsigned tracked_keys) {
              FlapConfig c;
              c.enabled = enabled;
              c.threshold = threshold;
-             c.window = seconds(window_s);
+             c.window = time_arg(window_s, "window");
              c.window_kind = window_kind;
              c.scope = scope;
              c.emit = emit;
-             c.log_rate_limit = seconds(log_rate_limit_s);
+             c.log_rate_limit = time_arg(log_rate_limit_s, "log_rate_limit");
              c.action = action;
-             c.action_hold = seconds(action_hold_s);
+             c.action_hold = time_arg(action_hold_s, "action_hold");
              c.tracked_keys = tracked_keys;
              c.validate();
              return c;
@@ -155,13 +151,13 @@ void bind_l2(pyb::module_& m) {
       .def_readwrite("enabled", &FlapConfig::enabled)
       .def_readwrite("threshold", &FlapConfig::threshold)
       .def_property("window", [](const FlapConfig& c) { return c.window.seconds(); },
-                    [](FlapConfig& c, double s) { c.window = seconds(s); })
+                    [](FlapConfig& c, const pyb::object& s) { c.window = time_arg(s, "window"); })
       .def_readwrite("window_kind", &FlapConfig::window_kind)
       .def_readwrite("scope", &FlapConfig::scope)
       .def_readwrite("emit", &FlapConfig::emit)
       .def_readwrite("action", &FlapConfig::action)
       .def_property("action_hold", [](const FlapConfig& c) { return c.action_hold.seconds(); },
-                    [](FlapConfig& c, double s) { c.action_hold = seconds(s); })
+                    [](FlapConfig& c, const pyb::object& s) { c.action_hold = time_arg(s, "action_hold"); })
       .def("__repr__", [](const FlapConfig& c) {
         return fmt::format("<FlapConfig enabled={} threshold={} window={}s {} {} emit={} action={}>", c.enabled,
                            c.threshold, c.window.seconds(), to_string(c.window_kind), to_string(c.scope),
@@ -180,7 +176,7 @@ void bind_l2(pyb::module_& m) {
                case Profile::ovs_3_1: c = TableConfig::ovs(); break;
                case Profile::vendor: c = TableConfig::vendor(); break;
              }
-             if (!ageing.is_none()) c.ageing = seconds(ageing.cast<double>());
+             if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
              if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
              if (ports < 1 || ports >= no_port)
                throw pyb::value_error(fmt::format("invalid ports={}: expected 1..65534", ports));
@@ -195,11 +191,11 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
       .def(
           "learn",
-          [](MacTable& t, const pyb::object& mac, int port, double now, long long vlan, bool gratuitous_arp,
+          [](MacTable& t, const pyb::object& mac, int port, const pyb::object& now, long long vlan, bool gratuitous_arp,
              bool from_bond) {
             if (port < 0 || port >= t.config().ports)
               throw pyb::value_error(fmt::format("invalid port {}: expected 0..{}", port, t.config().ports - 1));
-            const auto r = t.learn(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), seconds(now),
+            const auto r = t.learn(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), time_arg(now, "now"),
                                    LearnOptions(gratuitous_arp, from_bond, false));
             pyb::dict d;
             d["status"] = to_string(r.status);
@@ -212,8 +208,8 @@ void bind_l2(pyb::module_& m) {
           "A frame from `mac` arrived on `port`: returns {status, from_port, flap_event}.")
       .def(
           "lookup",
-          [](MacTable& t, const pyb::object& mac, double now, long long vlan) -> pyb::object {
-            const Hit h = t.lookup(vlan_arg(vlan), mac_arg(mac), seconds(now));
+          [](MacTable& t, const pyb::object& mac, const pyb::object& now, long long vlan) -> pyb::object {
+            const Hit h = t.lookup(vlan_arg(vlan), mac_arg(mac), time_arg(now, "now"));
             if (!h) return pyb::none();
             return pyb::int_(h.port);
           },
@@ -237,13 +233,13 @@ void bind_l2(pyb::module_& m) {
             return t.flush(include_static);
           },
           pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
-      .def("age", [](MacTable& t, double now) { return t.age(seconds(now)); }, pyb::arg("now"),
+      .def("age", [](MacTable& t, const pyb::object& now) { return t.age(time_arg(now, "now")); }, pyb::arg("now"),
            "Removes entries expired at `now`; returns how many.")
       .def(
           "entries",
-          [](const MacTable& t, double now) {
+          [](const MacTable& t, const pyb::object& now) {
             pyb::list l;
-            for (const auto& e : t.entries(seconds(now))) {
+            for (const auto& e : t.entries(time_arg(now, "now"))) {
               pyb::dict d;
               d["mac"] = e.mac.to_string();
               d["vlan"] = e.vlan;
@@ -373,11 +369,11 @@ void bind_l2(pyb::module_& m) {
                       "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.")
       .def(pyb::init([](const std::string& profile, std::vector<PortConfig> ports, pyb::object ageing,
                         pyb::object max_entries, bool vlan_aware, pyb::object bridge_mac, int group_fwd_mask,
-                        bool no_linklocal_learn, bool stp, bool forward_bpdu, double hit_learning_delay,
+                        bool no_linklocal_learn, bool stp, bool forward_bpdu, const pyb::object& hit_learning_delay,
                         pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
              SwitchConfig c = SwitchConfig::defaults(parse_profile(profile));
              c.name = std::move(name);
-             if (!ageing.is_none()) c.ageing = seconds(ageing.cast<double>());
+             if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
              if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
              if (vlan_aware) c.vlan_aware = true;
              if (!bridge_mac.is_none()) c.bridge_mac = mac_arg(bridge_mac);
@@ -387,7 +383,7 @@ void bind_l2(pyb::module_& m) {
              c.no_linklocal_learn = no_linklocal_learn;
              c.stp = stp;
              c.forward_bpdu = forward_bpdu;
-             c.hit_learning_delay = seconds(hit_learning_delay);
+             c.hit_learning_delay = time_arg(hit_learning_delay, "hit_learning_delay");
              if (!flap.is_none()) c.flap = flap.cast<FlapConfig>();
              c.event_capacity = event_capacity;
              if (record_learned) c.events = event_mask::all;
@@ -411,46 +407,46 @@ void bind_l2(pyb::module_& m) {
       })
       .def(
           "receive",
-          [](Switch& sw, const pyb::object& link, const pyb::object& frame, double now, const std::string& datapath) {
+          [](Switch& sw, const pyb::object& link, const pyb::object& frame, const pyb::object& now, const std::string& datapath) {
             const LinkId l = link_arg(sw, link);
             const auto bytes = frame_bytes(frame);
             Decision d;
-            sw.receive(l, net::Bytes(bytes.data(), bytes.size()), seconds(now), d, datapath_arg(datapath));
+            sw.receive(l, net::Bytes(bytes.data(), bytes.size()), time_arg(now, "now"), d, datapath_arg(datapath));
             return make_decision(sw, d, bytes);
           },
           pyb::arg("link"), pyb::arg("frame"), pyb::arg("now"), pyb::arg("datapath") = "automatic",
           "A frame arrives on `link` (port or LAG member, by name or id) at `now` seconds.")
       .def(
           "set_port_admin",
-          [](Switch& sw, const pyb::object& port, bool up, double now) { sw.set_port_admin(port_arg(sw, port), up, seconds(now)); },
+          [](Switch& sw, const pyb::object& port, bool up, const pyb::object& now) { sw.set_port_admin(port_arg(sw, port), up, time_arg(now, "now")); },
           pyb::arg("port"), pyb::arg("up"), pyb::arg("now"))
       .def(
           "set_link_carrier",
-          [](Switch& sw, const pyb::object& link, bool up, double now) {
-            sw.set_link_carrier(link_arg(sw, link), up, seconds(now));
+          [](Switch& sw, const pyb::object& link, bool up, const pyb::object& now) {
+            sw.set_link_carrier(link_arg(sw, link), up, time_arg(now, "now"));
           },
           pyb::arg("link"), pyb::arg("up"), pyb::arg("now"))
-      .def("port_is_up", [](const Switch& sw, const pyb::object& port, double now) {
-             return sw.port_is_up(port_arg(sw, port), seconds(now));
+      .def("port_is_up", [](const Switch& sw, const pyb::object& port, const pyb::object& now) {
+             return sw.port_is_up(port_arg(sw, port), time_arg(now, "now"));
            }, pyb::arg("port"), pyb::arg("now"))
-      .def("advance", [](Switch& sw, double now) { sw.advance(seconds(now)); }, pyb::arg("now"))
+      .def("advance", [](Switch& sw, const pyb::object& now) { sw.advance(time_arg(now, "now")); }, pyb::arg("now"))
       .def(
           "fdb_add",
           [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, bool is_static,
-             bool sticky, bool replace, double now) {
+             bool sticky, bool replace, const pyb::object& now) {
             AddOptions o;
             o.is_static = is_static;
             o.sticky = sticky;
             o.replace = replace;
-            return sw.fdb_add(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), o, seconds(now));
+            return sw.fdb_add(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), o, time_arg(now, "now"));
           },
           pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("static") = true,
           pyb::arg("sticky") = false, pyb::arg("replace") = false, pyb::arg("now") = 0.0,
           "bridge fdb add/replace: returns 0 or an errno (EEXIST, EINVAL, EPERM).")
       .def(
           "fdb_del",
-          [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, double now) {
-            return sw.fdb_del(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), seconds(now));
+          [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, const pyb::object& now) {
+            return sw.fdb_del(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), time_arg(now, "now"));
           },
           pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("now") = 0.0)
       .def(
@@ -463,9 +459,9 @@ void bind_l2(pyb::module_& m) {
           pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
       .def(
           "fdb",
-          [](Switch& sw, double now) {
+          [](Switch& sw, const pyb::object& now) {
             pyb::list l;
-            for (const auto& r : sw.fdb_rows(seconds(now))) {
+            for (const auto& r : sw.fdb_rows(time_arg(now, "now"))) {
               pyb::dict d;
               d["mac"] = r.mac.to_string();
               d["vlan"] = r.vlan ? pyb::object(pyb::int_(*r.vlan)) : pyb::object(pyb::none());
@@ -479,13 +475,13 @@ void bind_l2(pyb::module_& m) {
           },
           pyb::arg("now"), "FDB rows at `now`, sorted by MAC then VLAN.")
       .def(
-          "fdb_show", [](Switch& sw, double now) { return sw.fdb_show(seconds(now)); }, pyb::arg("now"),
+          "fdb_show", [](Switch& sw, const pyb::object& now) { return sw.fdb_show(time_arg(now, "now")); }, pyb::arg("now"),
           "ovs-appctl fdb/show style text at `now` (its JSON twin: to_json(now)).")
       .def(
-          "fdb_stats", [](Switch& sw, double now) { return sw.fdb_stats(seconds(now)); }, pyb::arg("now"),
+          "fdb_stats", [](Switch& sw, const pyb::object& now) { return sw.fdb_stats(time_arg(now, "now")); }, pyb::arg("now"),
           "ovs-appctl fdb/stats-show style text at `now`, then every counter (its JSON twin: to_json(now)).")
       .def(
-          "to_json", [](Switch& sw, double now) { return to_python(sw.to_json(seconds(now))); }, pyb::arg("now"),
+          "to_json", [](Switch& sw, const pyb::object& now) { return to_python(sw.to_json(time_arg(now, "now"))); }, pyb::arg("now"),
           "The JSON twin of the show methods as a dict: bridge, profile, current, maximum, static, entries\n"
           "(fdb/show rows), counters, table_counters, flap_counters, bonds (OVS bond port -> bond/show).")
       .def_property_readonly(
@@ -504,7 +500,7 @@ void bind_l2(pyb::module_& m) {
       .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); })
       .def(
           "bond_show",
-          [](Switch& sw, const pyb::object& port, double now) { return sw.bond_show(port_arg(sw, port), seconds(now)); },
+          [](Switch& sw, const pyb::object& port, const pyb::object& now) { return sw.bond_show(port_arg(sw, port), time_arg(now, "now")); },
           pyb::arg("port"), pyb::arg("now"),
           "ovs-appctl bond/show of an OVS bond port (its JSON twin: to_json(now)['bonds'][port]).")
       .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); });

@@ -101,20 +101,21 @@ std::vector<std::string> names_arg(const pyb::object& members) {
   }
 }
 
-Time time_arg(const pyb::object& t) { return t.is_none() ? Time{} : Time::from_ns(t.cast<std::int64_t>()); }
 
-/// kwargs without time_ns (the rest is packet metadata).
+/// kwargs without now / time_ns (the rest is packet metadata).
 std::pair<std::optional<Time>, net::PacketMeta> split_kwargs(const pyb::kwargs& kw) {
   pyb::kwargs rest;
   std::optional<Time> t;
+  pyb::object now = pyb::none(), ns = pyb::none();
   for (auto item : kw) {
     const std::string k = item.first.cast<std::string>();
-    if (k == "time_ns") {
-      if (!item.second.is_none()) t = Time::from_ns(item.second.cast<std::int64_t>());
-    } else {
+    if (k == "now") now = pyb::reinterpret_borrow<pyb::object>(item.second);
+    else if (k == "time_ns") ns = pyb::reinterpret_borrow<pyb::object>(item.second);
+    else {
       rest[item.first] = item.second;
     }
   }
+  if (!now.is_none() || !ns.is_none()) t = time_either(now, ns);
   return {t, packet_meta(rest)};
 }
 
@@ -186,7 +187,7 @@ void bind_lag(pyb::module_& m) {
       .def(pyb::init([](const std::string& name, const pyb::object& members, const std::string& mode, std::uint32_t basis,
                         std::int64_t rebalance_interval_ms, const std::string& primary, const std::string& lacp,
                         bool lacp_fallback_ab, bool recirculation, std::uint64_t seed, std::int64_t updelay_ms,
-                        std::int64_t downdelay_ms, std::int64_t time_ns) {
+                        std::int64_t downdelay_ms, const pyb::object& now, const pyb::object& time_ns) {
              lag::OvsBondConfig c;
              if (mode == "balance-slb") c.mode = lag::OvsBondMode::balance_slb;
              else if (mode == "balance-tcp") c.mode = lag::OvsBondMode::balance_tcp;
@@ -204,12 +205,13 @@ void bind_lag(pyb::module_& m) {
              c.seed = seed;
              c.updelay_ms = updelay_ms;
              c.downdelay_ms = downdelay_ms;
-             return OvsBond(name, names_arg(members), c, Time::from_ns(time_ns));
+             return OvsBond(name, names_arg(members), c, time_either(now, time_ns));
            }),
            pyb::arg("name"), pyb::arg("members"), pyb::kw_only(), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,
            pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off",
            pyb::arg("lacp_fallback_ab") = false, pyb::arg("recirculation") = false, pyb::arg("seed") = 0,
-           pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("time_ns") = 0)
+           pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("now") = pyb::none(),
+           pyb::arg("time_ns") = pyb::none())
       .def_property_readonly("name", &OvsBond::name)
       .def_property_readonly("members", [](const OvsBond& b) {
         std::vector<std::string> out;
@@ -226,10 +228,11 @@ void bind_lag(pyb::module_& m) {
              return std::string(lag::to_string(b.admit(member_arg(b, member), net::Mac::parse(dst))));
            }, pyb::arg("member"), pyb::arg("dst_mac"), "'accept', 'drop' or 'drop-if-moved'")
       .def_property_readonly("active_member", [](const OvsBond& b) { return name_or_none(b, b.active_member()); })
-      .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, std::int64_t t) {
-             b.set_carrier(member_arg(b, member), up, Time::from_ns(t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = 0)
-      .def("run", [](OvsBond& b, std::int64_t t) { return b.run(Time::from_ns(t)); }, pyb::arg("time_ns"))
+      .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) {
+             b.set_carrier(member_arg(b, member), up, time_either(now, t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("run", [](OvsBond& b, const pyb::object& now, const pyb::object& t) { return b.run(time_either(now, t)); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
       .def("rebalance_now", &OvsBond::rebalance_now)
       .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) {
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
@@ -250,9 +253,11 @@ void bind_lag(pyb::module_& m) {
         for (MemberIndex m : b.enabled_list()) out.push_back(b.member_name(m));
         return out;
       })
-      .def("show", [](const OvsBond& b, std::int64_t t) { return b.show(Time::from_ns(t)); }, pyb::arg("time_ns") = 0,
+      .def("show", [](const OvsBond& b, const pyb::object& now, const pyb::object& t) { return b.show(time_either(now, t)); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "ovs-appctl bond/show text")
-      .def("to_json", [](const OvsBond& b, std::int64_t t) { return to_python(b.to_json(Time::from_ns(t))); }, pyb::arg("time_ns") = 0,
+      .def("to_json", [](const OvsBond& b, const pyb::object& now, const pyb::object& t) { return to_python(b.to_json(time_either(now, t))); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "bond/show as a dict (the JSON twin of show()).")
       .def("take_log", &OvsBond::take_log)
       .def("__repr__", [](const OvsBond& b) { return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
@@ -284,23 +289,23 @@ void bind_lag(pyb::module_& m) {
              d["ifindex"] = s.ifindex;
              return d;
            }, pyb::arg("member"))
-      .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) {
-             l.set_link(member_arg(l, member), up, time_arg(t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none(), "Carrier up or down.")
-      .def("fail", [](Lag& l, const pyb::args& members, const pyb::object& t) {
-             for (auto m : members) l.set_link(member_arg(l, m), false, time_arg(t));
-           }, "Link down on each member given (names or indexes).", pyb::arg("time_ns") = pyb::none())
-      .def("recover", [](Lag& l, const pyb::args& members, const pyb::object& t) {
-             for (auto m : members) l.set_link(member_arg(l, m), true, time_arg(t));
-           }, "Link up on each member given.", pyb::arg("time_ns") = pyb::none())
-      .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) {
-             l.set_admin(member_arg(l, member), up, time_arg(t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none())
+      .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) {
+             l.set_link(member_arg(l, member), up, time_either(now, t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(), "Carrier up or down.")
+      .def("fail", [](Lag& l, const pyb::args& members, const pyb::object& now, const pyb::object& t) {
+             for (auto m : members) l.set_link(member_arg(l, m), false, time_either(now, t));
+           }, "Link down on each member given (names or indexes).", pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("recover", [](Lag& l, const pyb::args& members, const pyb::object& now, const pyb::object& t) {
+             for (auto m : members) l.set_link(member_arg(l, m), true, time_either(now, t));
+           }, "Link up on each member given.", pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) {
+             l.set_admin(member_arg(l, member), up, time_either(now, t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
       .def("set_lacp", [](Lag& l, const pyb::object& member, bool attached, bool collecting, bool distributing,
-                          const pyb::object& t) {
-             l.set_lacp(member_arg(l, member), attached, collecting, distributing, time_arg(t));
+                          const pyb::object& now, const pyb::object& t) {
+             l.set_lacp(member_arg(l, member), attached, collecting, distributing, time_either(now, t));
            }, pyb::arg("member"), pyb::arg("attached") = true, pyb::arg("collecting") = true,
-           pyb::arg("distributing") = true, pyb::arg("time_ns") = pyb::none())
+           pyb::arg("distributing") = true, pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
       .def("set_state", [](Lag& l, const pyb::object& member, const pyb::kwargs& kw) {
              const MemberIndex i = member_arg(l, member);
              auto s = l.state(i);
@@ -317,17 +322,19 @@ void bind_lag(pyb::module_& m) {
                else if (k == "partner_priority") s.partner_priority = v.cast<std::uint16_t>();
                else if (k == "speed_mbps") s.speed_mbps = v.cast<std::uint32_t>();
                else if (k == "ifindex") s.ifindex = v.cast<std::uint32_t>();
-               else if (k == "time_ns") t = Time::from_ns(v.cast<std::int64_t>());
+               else if (k == "now") t = time_arg(v, "now");
+               else if (k == "time_ns") t = time_ns_arg(v, "time_ns");
                else
                  throw pyb::type_error(fmt::format("unknown member state '{}': expected link_up, admin_up, attached, "
                                                    "collecting, distributing, aggregator, partner_priority, speed_mbps, "
-                                                   "ifindex, time_ns", k));
+                                                   "ifindex, now, time_ns", k));
              }
              l.set_state(i, s, t.value_or(Time{}));
            }, pyb::arg("member"))
-      .def("add_member", [](Lag& l, const std::string& name, const pyb::object& t) { return l.add_member(name, time_arg(t)); },
-           pyb::arg("name"), pyb::arg("time_ns") = pyb::none())
-      .def("run", [](Lag& l, std::int64_t t) { l.run(Time::from_ns(t)); }, pyb::arg("time_ns"),
+      .def("add_member", [](Lag& l, const std::string& name, const pyb::object& now, const pyb::object& t) { return l.add_member(name, time_either(now, t)); },
+           pyb::arg("name"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("run", [](Lag& l, const pyb::object& now, const pyb::object& t) { l.run(time_either(now, t)); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "Periodic work (OVS up/down delays, rebalancing).")
       .def("end_transit", &Lag::end_transit, "FreeBSD LACP: marker responses returned; the transit window ends.")
       .def("hash", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) {
@@ -339,7 +346,7 @@ void bind_lag(pyb::module_& m) {
              const auto [t, meta] = split_kwargs(kw);
              return to_py(l, t ? l.select_at(f, meta, *t) : l.select(f, meta));
            }, pyb::arg("frame"),
-           "The member for one frame -> Selection. Keyword packet metadata as for Policy.hash; time_ns=T also "
+           "The member for one frame -> Selection. Keyword packet metadata as for Policy.hash; now=T (seconds, '10ms', timedelta) or time_ns=N also "
            "honours time windows (FreeBSD LACP transit).")
       .def("select_hash", [](Lag& l, std::uint64_t h) { return to_py(l, l.select_hash(h)); }, pyb::arg("hash"))
       .def("select_batch", [](Lag& l, const pyb::object& frames, const pyb::object& lengths) {
