@@ -76,6 +76,13 @@ def case_for(line):
     raise VectorError(f"unknown algorithm {algo!r}")
 
 
+def _lines(path, fh):
+    try:
+        return list(enumerate(fh, 1))
+    except UnicodeDecodeError as e:
+        raise VectorError(f"{path}: not UTF-8 text: {e.reason} at byte {e.start}") from None
+
+
 def check_file(path, policies=None):
     """Checks every line of one .jsonl file -> (passed, failed, failures[(line_no, message)]).
 
@@ -84,8 +91,9 @@ def check_file(path, policies=None):
     policies = {} if policies is None else policies
     passed = failed = 0
     failures = []
-    with open(path, encoding="utf-8") as fh:
-        for no, text in enumerate(fh, 1):
+    with open(path, encoding="utf-8", errors="strict") as fh:
+        lines = _lines(path, fh)
+        for no, text in lines:
             if not text.strip():
                 continue
             try:
@@ -110,6 +118,11 @@ def check_file(path, policies=None):
                 raise VectorError(f"{path}:{no}: {e}") from None
             except ValueError as e:  # fwd.Error from a spec the file implies
                 raise VectorError(f"{path}:{no}: {e}") from None
+            except KeyError as e:
+                raise VectorError(f"{path}:{no}: missing field {e.args[0]!r}") from None
+            except (TypeError, AttributeError, IndexError, OverflowError, RecursionError) as e:
+                # A field of the wrong type (params not an object, a number as text, ...).
+                raise VectorError(f"{path}:{no}: malformed line: {e}") from None
             if got == line["hash"] and index == line["index"]:
                 passed += 1
             else:

@@ -197,6 +197,13 @@ def _first_rebalance_ms(sc):
     return None
 
 
+def _flag(v, what):
+    """A strict boolean from a scenario file: true/false only ('no' is not false by being non-empty)."""
+    if isinstance(v, bool):
+        return v
+    raise ScenarioError(f"{what}: expected true or false, got {v!r}")
+
+
 def build_switch(sc: dict) -> Switch:
     """A Switch configured like the scenario's bridge, ports and static entries."""
     br = sc.get("bridge", {})
@@ -208,7 +215,7 @@ def build_switch(sc: dict) -> Switch:
             kw["mac"] = p["bridge_port_mac"]
         for flag in ("learning", "flood", "mcast_flood", "bcast_flood", "hairpin", "locked", "sticky"):
             if flag in p:
-                kw[flag] = bool(p[flag])
+                kw[flag] = _flag(p[flag], f"ports '{p['name']}': {flag}")
         if "tag" in p and p["tag"] is not None:
             kw["tag"] = int(p["tag"])
         if p.get("trunks"):
@@ -235,23 +242,23 @@ def build_switch(sc: dict) -> Switch:
             kw["ageing"] = float(br["mac_aging_time_s"])
         if br.get("mac_table_size") is not None:
             kw["max_entries"] = int(br["mac_table_size"])
-        kw["forward_bpdu"] = bool(br.get("forward_bpdu", False))
+        kw["forward_bpdu"] = _flag(br.get("forward_bpdu", False), "bridge: forward_bpdu")
     else:
         if "ageing_time_s" in br:
             kw["ageing"] = float(br["ageing_time_s"])
         if br.get("fdb_max_learned"):
             kw["max_entries"] = int(br["fdb_max_learned"])
-        kw["vlan_aware"] = bool(br.get("vlan_filtering", False))
+        kw["vlan_aware"] = _flag(br.get("vlan_filtering", False), "bridge: vlan_filtering")
         if br.get("bridge_mac"):
             kw["bridge_mac"] = br["bridge_mac"]
         kw["group_fwd_mask"] = int(br.get("group_fwd_mask", 0))
-        kw["no_linklocal_learn"] = bool(br.get("no_linklocal_learn", False))
-        kw["stp"] = bool(br.get("stp", False))
+        kw["no_linklocal_learn"] = _flag(br.get("no_linklocal_learn", False), "bridge: no_linklocal_learn")
+        kw["stp"] = _flag(br.get("stp", False), "bridge: stp")
     sw = Switch(system, ports, name=sc.get("name", "br0"), **kw)
     vlan_keyed = system != "linux-bridge" or br.get("vlan_filtering")
     for i, e in enumerate(sc.get("static_fdb") or []):
         vlan = e.get("vlan") if vlan_keyed else None
-        rc = sw.fdb_add(e["mac"], e["port"], vlan=vlan, static=True, sticky=bool(e.get("sticky")), now=0.0)
+        rc = sw.fdb_add(e["mac"], e["port"], vlan=vlan, static=True, sticky=_flag(e.get("sticky", False), f"static_fdb[{i}]: sticky"), now=0.0)
         if rc:
             raise ScenarioError(f"static_fdb[{i}]: the switch refused {e['mac']} on {e['port']} (errno {rc})")
     return sw

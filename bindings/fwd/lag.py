@@ -79,6 +79,7 @@ Batch results: ``select_batch`` returns numpy.int16 codes: a member index, ``BAT
 or ``BATCH_BROADCAST`` (-2). Frames are processed in order, so stateful distributors (OVS bucket
 first use, round robin) see them as a live LAG would. The GIL is released during the loop.
 """
+import re
 import numpy as np
 
 from ._fwd.lag import BATCH_BROADCAST, BATCH_DROPPED, MAX_MEMBERS, Explanation, Lag, OvsBond, Selection, WhatIf
@@ -113,7 +114,7 @@ def compare(lag, frames, *, fail=(), add=(), lengths=None, resilient_size=128):
 def parse_members(text):
     """Member names from 'a,b,c', or 'N' for N members named m0..m{N-1}; ValueError otherwise."""
     text = str(text).strip()
-    if text.isdigit():
+    if re.fullmatch(r"[+-]?\d+", text):  # a count; "-3" is not a member name
         n = int(text)
         if not 1 <= n <= MAX_MEMBERS:
             raise ValueError(f"--members {n}: expected 1 to {MAX_MEMBERS} members")

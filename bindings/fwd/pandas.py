@@ -6,7 +6,7 @@
     >>> df["member"] = fwd.pandas.assign_members(df, policy="linux-6.12:layer3+4", members=["eth0", "eth1"])
 
 A DataFrame describes flows with columns named as in `fwd.net.FLOW_DTYPE` (src_mac, dst_mac, vlan,
-src_ip, dst_ip, ip_proto, src_port, dst_port, eth_type; missing columns take defaults: MACs
+src_ip, dst_ip, ip_proto, src_port, dst_port, ethertype (old name eth_type accepted); missing columns take defaults: MACs
 02:00:00:00:00:01/02, untagged, TCP, ports 0), or holds whole frames in a `frame` column (bytes).
 """
 import ipaddress
@@ -18,7 +18,7 @@ from . import net
 from ._fwd.hash import Policy
 
 _DEFAULTS = {"src_mac": 0x020000000001, "dst_mac": 0x020000000002, "vlan": -1, "ip_proto": 6, "src_port": 0,
-             "dst_port": 0, "eth_type": 0x88B5}
+             "dst_port": 0, "ethertype": 0x88B5}
 
 
 def _mac(v):
@@ -30,6 +30,8 @@ def _mac(v):
 def flows_from_dataframe(df):
     """A FLOW_DTYPE array from a DataFrame's flow columns (ValueError names a bad cell)."""
     n = len(df)
+    if "eth_type" in df and "ethertype" not in df:  # the old column name, accepted for one release
+        df = df.rename(columns={"eth_type": "ethertype"})
     flows = np.zeros(n, dtype=net.FLOW_DTYPE)
     for col, default in _DEFAULTS.items():
         if col not in df:

@@ -181,6 +181,53 @@ std::int64_t int_arg(const pyb::handle& h, const char* name, std::int64_t lo, st
   return v.cast<std::int64_t>();
 }
 
+net::Mac mac_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<net::Mac>(h)) return h.cast<net::Mac>();
+  if (pyb::isinstance<pyb::str>(h)) {
+    try {
+      return net::Mac::parse(h.cast<std::string>());
+    } catch (const Error& e) {
+      throw pyb::value_error(fmt::format("{}: {}", name, e.what()));
+    }
+  }
+  if (is_int(h)) return net::Mac::from_u64(static_cast<std::uint64_t>(int_arg(h, name, 0, (1LL << 48) - 1)));
+  if (pyb::isinstance<pyb::bytes>(h) || pyb::isinstance<pyb::bytearray>(h) || pyb::isinstance<pyb::memoryview>(h) ||
+      pyb::isinstance<pyb::array>(h)) {
+    const auto b = frame_bytes(h, name);
+    if (b.size() != 6) throw pyb::value_error(fmt::format("{}: a MAC has 6 bytes, got {}", name, b.size()));
+    return net::Mac::from_bytes(b.data());
+  }
+  throw pyb::type_error(fmt::format("{}: expected a MAC as '00:25:90:11:22:33', an int below 2**48, 6 bytes or "
+                                    "fwd.net.Mac; got {}", name, type_name(h)));
+}
+
+net::Ipv4 ipv4_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<net::Ipv4>(h)) return h.cast<net::Ipv4>();
+  if (pyb::isinstance<pyb::str>(h)) {
+    try {
+      return net::Ipv4::parse(h.cast<std::string>());
+    } catch (const Error& e) {
+      throw pyb::value_error(fmt::format("{}: {}", name, e.what()));
+    }
+  }
+  if (is_int(h)) return net::Ipv4{static_cast<std::uint32_t>(int_arg(h, name, 0, 0xffffffffLL))};
+  throw pyb::type_error(fmt::format("{}: expected an IPv4 address as '10.0.0.1', an int below 2**32 or fwd.net.Ipv4; "
+                                    "got {}", name, type_name(h)));
+}
+
+net::Ipv6 ipv6_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<net::Ipv6>(h)) return h.cast<net::Ipv6>();
+  if (pyb::isinstance<pyb::str>(h)) {
+    try {
+      return net::Ipv6::parse(h.cast<std::string>());
+    } catch (const Error& e) {
+      throw pyb::value_error(fmt::format("{}: {}", name, e.what()));
+    }
+  }
+  throw pyb::type_error(fmt::format("{}: expected an IPv6 address as '2001:db8::1' or fwd.net.Ipv6; got {}", name,
+                                    type_name(h)));
+}
+
 bool bool_arg(const pyb::handle& h, const char* name) {
   if (pyb::isinstance<pyb::bool_>(h)) return h.cast<bool>();
   const auto np = pyb::module_::import("numpy");

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "fwd/net/ip.hpp"
+#include "fwd/net/mac.hpp"
 #include "fwd/net/packet.hpp"
 #include "fwd/time.hpp"
 
@@ -43,6 +45,14 @@ Time time_arg(const pyb::handle& h, const char* name);
 Time time_ns_arg(const pyb::handle& h, const char* name);
 /// `now` (time_arg) or `time_ns` (time_ns_arg), at most one of them; `fallback` when neither.
 Time time_either(const pyb::handle& now, const pyb::handle& time_ns, Time fallback = Time{});
+
+// ---- the one MAC and the one address converter -------------------------------------------------
+/// fwd.net.Mac, '00:25:90:11:22:33' (also '-' separated), an int 0..2**48-1 or 6 bytes.
+net::Mac mac_arg(const pyb::handle& h, const char* name = "mac");
+/// fwd.net.Ipv4, '10.0.0.1' or an int 0..2**32-1.
+net::Ipv4 ipv4_arg(const pyb::handle& h, const char* name = "address");
+/// fwd.net.Ipv6 or '2001:db8::1'.
+net::Ipv6 ipv6_arg(const pyb::handle& h, const char* name = "address");
 
 // ---- strict scalars (no silent bool/float/str coercion, no pybind11 signature dumps) ---------
 /// An integer in [lo, hi]: int or numpy integer (not bool, float or str).

@@ -53,10 +53,9 @@ pyb::dict explanation_dict(const Explanation& e) {
   return d;
 }
 
-std::uint32_t members_arg(long long members) {
-  if (members < 1 || members > 0xffff)
-    throw pyb::value_error(fmt::format("members={} out of range: expected 1..65535", members));
-  return static_cast<std::uint32_t>(members);
+/// Strict: an int (not bool, float or str) in 1..65535, else TypeError/ValueError naming it.
+std::uint32_t members_arg(const pyb::object& members) {
+  return static_cast<std::uint32_t>(int_arg(members, "members", 1, 0xffff));
 }
 
 }  // namespace
@@ -96,19 +95,19 @@ void bind_hash(pyb::module_& m) {
              const auto f = frame_bytes(data, "input");
              return p.hash_input(f);
            }, pyb::arg("data"), "Hash of raw input bytes (Toeplitz tuple, bmv2 field list).")
-      .def("index", [](const Policy& p, const pyb::object& frame, long long members, const pyb::kwargs& kw) {
+      .def("index", [](const Policy& p, const pyb::object& frame, const pyb::object& members, const pyb::kwargs& kw) {
              const auto f = frame_bytes(frame);
              return p.index(p.hash(f, packet_meta(kw)), members_arg(members));
            }, pyb::arg("frame"), pyb::arg("members"),
            "Member index of one frame by the family's own rule (OVS: the bucket 0..255).")
-      .def("index_of_hash", [](const Policy& p, std::uint64_t h, long long members) {
+      .def("index_of_hash", [](const Policy& p, std::uint64_t h, const pyb::object& members) {
              return p.index(h, members_arg(members));
            }, pyb::arg("hash"), pyb::arg("members"))
-      .def("explain", [](const Policy& p, const pyb::object& frame, long long members, const pyb::kwargs& kw) {
+      .def("explain", [](const Policy& p, const pyb::object& frame, const pyb::object& members, const pyb::kwargs& kw) {
              const auto f = frame_bytes(frame);
              return p.explain(f, packet_meta(kw), members_arg(members));
            }, pyb::arg("frame"), pyb::arg("members") = 2, "The hash walk of one frame (print it, or .to_json()).")
-      .def("explain_input", [](const Policy& p, const pyb::object& data, long long members) {
+      .def("explain_input", [](const Policy& p, const pyb::object& data, const pyb::object& members) {
              const auto f = frame_bytes(data, "input");
              return p.explain_input(f, members_arg(members));
            }, pyb::arg("data"), pyb::arg("members") = 2)
@@ -128,7 +127,7 @@ void bind_hash(pyb::module_& m) {
            }, pyb::arg("frames"), pyb::arg("lengths") = pyb::none(),
            "Hashes of a 2-D uint8 array of zero-padded frames (one per row) -> numpy.uint32[n] "
            "(uint64 for 64-bit policies). lengths: the true length of each row's frame.")
-      .def("index_batch", [](const Policy& p, const pyb::object& frames, long long members, const pyb::object& lengths) {
+      .def("index_batch", [](const Policy& p, const pyb::object& frames, const pyb::object& members, const pyb::object& lengths) {
              const std::uint32_t n = members_arg(members);
              const FrameBatch b = frame_batch(frames, lengths);
              const Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};

@@ -20,17 +20,6 @@ using namespace fwd::l2;
 namespace {
 
 
-net::Mac mac_arg(const pyb::handle& h) {
-  if (pyb::isinstance<pyb::str>(h)) return net::Mac::parse(h.cast<std::string>());
-  if (pyb::isinstance<pyb::int_>(h)) {
-    const auto v = h.cast<unsigned long long>();
-    if (v >> 48) throw pyb::value_error(fmt::format("MAC integer {:#x} does not fit 48 bits", v));
-    return net::Mac::from_u64(v);
-  }
-  const auto b = frame_bytes(h, "mac");
-  if (b.size() != 6) throw pyb::value_error(fmt::format("MAC bytes must be 6 long, got {}", b.size()));
-  return net::Mac::from_bytes(b.data());
-}
 
 std::uint16_t vlan_arg(long long v) {
   if (v < 0 || v > 4095) throw pyb::value_error(fmt::format("invalid VLAN id {}: expected 0..4095", v));

@@ -75,10 +75,11 @@ MemberIndex member_arg(const Named& l, const pyb::handle& m) {
 }
 
 std::vector<std::string> names_arg(const pyb::object& members) {
-  if (pyb::isinstance<pyb::int_>(members)) {
-    const long long n = members.cast<long long>();
-    if (n < 1 || n > static_cast<long long>(lag::max_members))
-      throw pyb::value_error(fmt::format("members={}: expected 1 to {} members", n, lag::max_members));
+  if (pyb::isinstance<pyb::bool_>(members) || pyb::isinstance<pyb::float_>(members))
+    throw pyb::type_error(fmt::format("members: expected a count (int), a list of names or 'a,b,c'; got {}",
+                                      std::string(pyb::str(members.get_type().attr("__name__")))));
+  if (pyb::isinstance<pyb::int_>(members) || pyb::hasattr(members, "__index__")) {
+    const long long n = int_arg(members, "members", 1, static_cast<long long>(lag::max_members));
     std::vector<std::string> out;
     for (long long i = 0; i < n; ++i) out.push_back(fmt::format("m{}", i));
     return out;
@@ -94,11 +95,17 @@ std::vector<std::string> names_arg(const pyb::object& members) {
     out.push_back(cur);
     return out;
   }
-  try {
-    return members.cast<std::vector<std::string>>();
-  } catch (const pyb::cast_error&) {
-    throw pyb::type_error("members must be a list of names, a comma-separated string or a count");
+  std::vector<std::string> out;
+  if (!pyb::isinstance<pyb::iterable>(members))
+    throw pyb::type_error(fmt::format("members: expected a count (int), a list of names or 'a,b,c'; got {}",
+                                      std::string(pyb::str(members.get_type().attr("__name__")))));
+  for (auto m : members) {
+    if (!pyb::isinstance<pyb::str>(m))
+      throw pyb::type_error(fmt::format("members: expected member names (str); got {} {}",
+                                        std::string(pyb::str(m.get_type().attr("__name__"))), std::string(pyb::repr(m))));
+    out.push_back(m.cast<std::string>());
   }
+  return out;
 }
 
 

@@ -16,23 +16,10 @@ namespace pyb = pybind11;
 using namespace fwd::net;
 
 namespace {
-Mac to_mac(const pyb::handle& h) {
-  if (pyb::isinstance<Mac>(h)) return h.cast<Mac>();
-  if (pyb::isinstance<pyb::str>(h)) return Mac::parse(h.cast<std::string>());
-  if (pyb::isinstance<pyb::int_>(h)) return Mac::from_u64(h.cast<std::uint64_t>() & 0xffffffffffffULL);
-  throw pyb::type_error("a MAC must be a string like '00:25:90:11:22:33', an int or a fwd.net.Mac");
-}
-Ipv4 to_ipv4(const pyb::handle& h) {
-  if (pyb::isinstance<Ipv4>(h)) return h.cast<Ipv4>();
-  if (pyb::isinstance<pyb::str>(h)) return Ipv4::parse(h.cast<std::string>());
-  if (pyb::isinstance<pyb::int_>(h)) return Ipv4{h.cast<std::uint32_t>()};
-  throw pyb::type_error("an IPv4 address must be a string like '10.0.0.1', an int or a fwd.net.Ipv4");
-}
-Ipv6 to_ipv6(const pyb::handle& h) {
-  if (pyb::isinstance<Ipv6>(h)) return h.cast<Ipv6>();
-  if (pyb::isinstance<pyb::str>(h)) return Ipv6::parse(h.cast<std::string>());
-  throw pyb::type_error("an IPv6 address must be a string like '2001:db8::1' or a fwd.net.Ipv6");
-}
+// The one MAC and address converters live in convert.cpp.
+Mac to_mac(const pyb::handle& h) { return mac_arg(h); }
+Ipv4 to_ipv4(const pyb::handle& h) { return ipv4_arg(h); }
+Ipv6 to_ipv6(const pyb::handle& h) { return ipv6_arg(h); }
 pyb::bytes as_bytes(const std::vector<std::uint8_t>& v) {
   return pyb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
 }

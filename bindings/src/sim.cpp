@@ -23,14 +23,9 @@ using namespace fwd::sim;
 
 namespace {
 
-net::Mac mac_of(const pyb::handle& h) {
-  if (pyb::isinstance<pyb::str>(h)) return net::Mac::parse(h.cast<std::string>());
-  const auto b = frame_bytes(h, "MAC");
-  if (b.size() != 6) throw pyb::value_error(fmt::format("a MAC has 6 bytes, got {}", b.size()));
-  return net::Mac::from_bytes(b.data());
-}
+net::Mac mac_of(const pyb::handle& h) { return mac_arg(h); }
 
-net::Ipv4 ip_of(const pyb::handle& h) { return net::Ipv4::parse(h.cast<std::string>()); }
+net::Ipv4 ip_of(const pyb::handle& h) { return ipv4_arg(h); }
 
 pyb::dict host_counters(const Host& h) {
   const auto& c = h.counters();
@@ -69,8 +64,12 @@ pyb::array_t<T> to_array(const std::vector<T>& v, std::size_t n) {
 }  // namespace
 
 void bind_sim(pyb::module_& m) {
-  m.def("parse_time", [](const pyb::object& t) { return time_arg(t, "t").seconds(); }, pyb::arg("t"),
-        "Seconds from a float or a string with a unit ('10ms', '3.5s', '250us', '100ns').");
+  m.def(
+      "parse_time", [](const pyb::object& t, const std::string& name) { return time_arg(t, name.c_str()).seconds(); },
+      pyb::arg("t"), pyb::arg("name") = "time",
+      "Seconds (float) from any time form libfwd accepts: seconds (int or float), a string with a unit\n"
+      "('10ms', '3s', '250us', '100ns', '2min'), datetime.timedelta or numpy.timedelta64. The value must fit\n"
+      "int64 nanoseconds (about +-292 years). TypeError/ValueError messages start with `name`.");
   m.def("format_frame", [](const pyb::object& f) { auto b = frame_bytes(f); return format_frame(b); }, pyb::arg("frame"),
         "One frame as `tcpdump -e -n` prints it (without the timestamp).");
   m.def("host_drop_reasons", [] {
@@ -377,7 +376,9 @@ void bind_sim(pyb::module_& m) {
           d["kind"] = e.kind;
           d["mac"] = e.mac.to_string();
           d["vlan"] = e.vlan;
-          d["from"] = e.from;
+          d["from_port"] = e.from;
+          d["to_port"] = e.to;
+          d["from"] = e.from;  // old spellings, kept one release
           d["to"] = e.to;
           out.append(d);
         }

@@ -16,6 +16,21 @@ def parse_hex(text, what="frame"):
         raise ValueError(f"{what} is not hex: unexpected character {bad!r}") from None
 
 
+def user_error(e, where=None):
+    """One `error: [FILE[:LINE]: ]problem` line for an exception, exit status 2 (no traceback)."""
+    if isinstance(e, RecursionError):
+        text = "input nested too deeply"
+    elif isinstance(e, MemoryError):
+        text = "out of memory (input too large)"
+    elif isinstance(e, KeyError):
+        text = f"missing key {e.args[0]!r}" if e.args else "missing key"
+    elif isinstance(e, OSError) and e.filename is not None:
+        text = f"{e.filename}: {e.strerror or e}"
+    else:
+        text = str(e) or type(e).__name__
+    return error(f"{where}: {text}" if where else text)
+
+
 def error(msg, code=2):
     print(f"error: {msg}", file=sys.stderr)
     return code

@@ -20,6 +20,7 @@ blackout on fw-a; with 9.3's send-error demotion fw-b ends MASTER for good).
 examples/seed_carp.py is the same program (it imports this module); the scenario is kept in the
 package so that `python3 -m fwd` runs it on a fresh build.
 """
+import argparse
 import json
 import math
 import os
@@ -186,7 +187,7 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
     moves = moves_of(net)
     windows = []
     for a, b in zip(moves, moves[1:]):
-        if a["to"] == "fw-b" and b["to"] == "fw-a":
+        if a["to_port"] == "fw-b" and b["to_port"] == "fw-a":
             windows.append((a["time"], b["time"]))
     lost = r.lost_seqs()
     stray_req = {(i, s) for i, s in fwb.stray_echo_requests}
@@ -350,7 +351,7 @@ def plot(res, path):
         ax.plot([t for t, _ in bad], [i for _, i in bad], "x", color="tab:red", ms=4,
                 label=f"lost: delivered to fw-b and dropped ({len(res['lost_seqs'])})")
     for m in moves:
-        ax.axvline(m["time"], color="tab:purple" if m["to"] == "fw-b" else "tab:blue", ls="--", lw=1)
+        ax.axvline(m["time"], color="tab:purple" if m["to_port"] == "fw-b" else "tab:blue", ls="--", lw=1)
         ax.text(m["time"], ax.get_ylim()[1], f" FDB -> {m['to']}", rotation=90, va="top", fontsize=8)
     if len(moves) >= 2:
         ax.axvspan(moves[0]["time"], moves[1]["time"], color="tab:red", alpha=0.08,
@@ -384,8 +385,9 @@ def add_arguments(p):
                    help="fw-b's pf drops ICMP to the VIP (changes the a' contrast: losses instead of answers)")
     p.add_argument("--run-seconds", type=float, default=None, help="virtual seconds after the ping starts")
     p.add_argument("--no-real-ip", action="store_true", help="skip the second run via fw-a's real address")
-    p.add_argument("--out", default="seed-carp-out", help="captures of fw-b and the plot go here (default %(default)s)")
-    p.add_argument("--no-files", action="store_true", help="write no captures and no plot")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write the captures of fw-b and the timeline plot to DIR (default: nothing is written)")
+    p.add_argument("--no-files", action="store_true", help=argparse.SUPPRESS)  # the default now; kept one release
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -402,7 +404,7 @@ def run(args):
               file=sys.stderr)
         return 2
     res = run_all(opts)
-    files = [] if args.no_files else write_outputs(res, args.out)
+    files = write_outputs(res, args.out) if args.out and not args.no_files else []
     pub = public(res)
     pub["files"] = files
     if args.json:
