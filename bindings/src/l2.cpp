@@ -356,10 +356,23 @@ void bind_l2(pyb::module_& m) {
 
   pyb::class_<Switch>(m, "Switch",
                       "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.")
-      .def(pyb::init([](const std::string& profile, std::vector<PortConfig> ports, pyb::object ageing,
-                        pyb::object max_entries, bool vlan_aware, pyb::object bridge_mac, int group_fwd_mask,
+      .def(pyb::init([](const std::string& profile, const pyb::object& port_list, pyb::object ageing,
+                        pyb::object max_entries, const pyb::object& vlan_aware_arg, pyb::object bridge_mac, int group_fwd_mask,
                         bool no_linklocal_learn, bool stp, bool forward_bpdu, const pyb::object& hit_learning_delay,
                         pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
+             // Ports: PortConfig objects or plain names; converted here so a wrong element names
+             // itself instead of producing a pybind11 signature dump.
+             std::vector<PortConfig> ports;
+             if (pyb::isinstance<pyb::str>(port_list) || !pyb::isinstance<pyb::iterable>(port_list))
+               throw pyb::type_error("ports: expected a list of port names or fwd.l2.PortConfig");
+             for (auto p : port_list) {
+               if (pyb::isinstance<PortConfig>(p)) ports.push_back(p.cast<PortConfig>());
+               else if (pyb::isinstance<pyb::str>(p)) ports.push_back(PortConfig{.name = p.cast<std::string>()});
+               else
+                 throw pyb::type_error(fmt::format("ports: expected port names or fwd.l2.PortConfig; got {}",
+                                                   std::string(pyb::str(p.get_type().attr("__name__")))));
+             }
+             const bool vlan_aware = bool_arg(vlan_aware_arg, "vlan_aware");
              SwitchConfig c = SwitchConfig::defaults(parse_profile(profile));
              c.name = std::move(name);
              if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
