@@ -221,7 +221,9 @@ void bind_l2(pyb::module_& m) {
             if (!vlan.is_none()) return t.flush_vlan(vlan_arg(vlan.cast<long long>()), include_static);
             return t.flush(include_static);
           },
-          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
+          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false,
+          "Removes dynamic entries (of one port / VLAN if given; static ones too with include_static); returns "
+          "how many.")
       .def("age", [](MacTable& t, const pyb::object& now) { return t.age(time_arg(now, "now")); }, pyb::arg("now"),
            "Removes entries expired at `now`; returns how many.")
       .def(
@@ -242,11 +244,19 @@ void bind_l2(pyb::module_& m) {
             return l;
           },
           pyb::arg("now"), "Live entries sorted by MAC then VLAN.")
-      .def_property_readonly("counters", [](const MacTable& t) { return fields_dict(t.counters()); })
-      .def_property_readonly("flap_counters", [](const MacTable& t) { return fields_dict(t.flap().counters()); })
-      .def("drain_events", [](MacTable& t) { return events_list(t.drain_events(), nullptr); })
-      .def_property_readonly("memory_bytes", &MacTable::memory_bytes)
-      .def("__len__", &MacTable::size);
+      .def_property_readonly("counters", [](const MacTable& t) { return fields_dict(t.counters()); },
+                             describe::fields_doc<TableCounters>().c_str())
+      .def_property_readonly("flap_counters", [](const MacTable& t) { return fields_dict(t.flap().counters()); },
+                             describe::fields_doc<FlapCounters>().c_str())
+      .def("drain_events", [](MacTable& t) { return events_list(t.drain_events(), nullptr); },
+           "Table events since the last call (moves, flaps, expiries, ...) as dicts.")
+      .def_property_readonly("memory_bytes", &MacTable::memory_bytes, "Bytes the table holds (buckets and state).")
+      .def("__len__", &MacTable::size)
+      .def("__repr__", [](const MacTable& t) {
+        const auto max = t.config().max_entries;
+        return fmt::format("<MacTable entries={} max={} ageing={}s>", t.size(), max ? std::to_string(max) : "none",
+                           t.config().ageing.seconds());
+      });
 
   pyb::class_<LagConfig>(m, "LagConfig", "Bond settings of a LAG port (OVS bond columns).")
       .def(pyb::init([](std::vector<std::string> members, std::string mode, std::uint32_t basis,
@@ -267,9 +277,14 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off",
            pyb::arg("spec") = "", pyb::arg("first_rebalance_ms") = pyb::none(),
            "OVS bond settings (ovs-3.1) or a lag spec string (other profiles).")
-      .def_readwrite("members", &LagConfig::members)
-      .def_readwrite("mode", &LagConfig::mode)
-      .def_readwrite("basis", &LagConfig::basis);
+      .def_readwrite("members", &LagConfig::members, "Member link names, in configuration order.")
+      .def_readwrite("mode", &LagConfig::mode, "OVS bond_mode: balance-slb, active-backup, balance-tcp.")
+      .def_readwrite("basis", &LagConfig::basis, "OVS other_config:bond-hash-basis.")
+      .def("__repr__", [](const LagConfig& c) {
+        std::string members;
+        for (const auto& n : c.members) members += (members.empty() ? "" : ",") + n;
+        return fmt::format("LagConfig(members=[{}], {})", members, c.spec.empty() ? "mode=" + c.mode : "spec=" + c.spec);
+      });
 
   pyb::class_<PortConfig>(m, "PortConfig", "One port: flags, VLAN settings, LAG members.")
       .def(pyb::init([](std::string name, pyb::object mac, bool learning, bool flood, bool mcast_flood,
@@ -310,7 +325,11 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("trunks") = std::vector<int>{}, pyb::arg("vlan_mode") = "automatic",
            pyb::arg("pvid") = pyb::none(), pyb::arg("vlans") = std::vector<int>{},
            pyb::arg("untagged") = std::vector<int>{}, pyb::arg("lag") = pyb::none())
-      .def_readonly("name", &PortConfig::name);
+      .def_readonly("name", &PortConfig::name, "The port's name.")
+      .def("__repr__", [](const PortConfig& p) {
+        return fmt::format("PortConfig('{}'{}{}{})", p.name, p.lag ? ", lag" : "", p.tag ? fmt::format(", tag={}", *p.tag) : "",
+                           p.vlan_mode == VlanMode::automatic ? "" : fmt::format(", vlan_mode={}", to_string(p.vlan_mode)));
+      });
 
   pyb::class_<PyDecision>(m, "Decision", "What the switch did with one frame.")
       .def_property_readonly("verdict", [](const PyDecision& d) { return to_string(d.d.verdict); })
@@ -396,16 +415,21 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("group_fwd_mask") = 0, pyb::arg("no_linklocal_learn") = false, pyb::arg("stp") = false,
            pyb::arg("forward_bpdu") = false, pyb::arg("hit_learning_delay") = 0.33, pyb::arg("flap") = pyb::none(),
            pyb::arg("name") = "br0", pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
-      .def_property_readonly("profile", [](const Switch& s) { return to_string(s.profile()); })
+      .def_property_readonly("profile", [](const Switch& s) { return to_string(s.profile()); },
+                             "The followed system's profile: linux-bridge, freebsd-bridge, ovs-3.1 or vendor.")
       .def_property_readonly("ports", [](const Switch& s) {
         std::vector<std::string> v;
         for (PortId p = 0; p < s.port_count(); ++p) v.push_back(s.port_name(p));
         return v;
-      })
+      }, "Port names in port-id order (a LAG is one port).")
       .def_property_readonly("links", [](const Switch& s) {
         std::vector<std::string> v;
         for (LinkId l = 0; l < s.link_count(); ++l) v.push_back(s.link_name(l));
         return v;
+      }, "Physical link names in link-id order (a LAG has one link per member).")
+      .def("__repr__", [](Switch& s) {
+        return fmt::format("<Switch {} {} ports={} fdb={} rx={}>", s.config().name, to_string(s.profile()),
+                           s.port_count(), s.fdb().size(), s.counters().rx);
       })
       .def(
           "receive",
@@ -421,17 +445,20 @@ void bind_l2(pyb::module_& m) {
       .def(
           "set_port_admin",
           [](Switch& sw, const pyb::object& port, bool up, const pyb::object& now) { sw.set_port_admin(port_arg(sw, port), up, time_arg(now, "now")); },
-          pyb::arg("port"), pyb::arg("up"), pyb::arg("now"))
+          pyb::arg("port"), pyb::arg("up"), pyb::arg("now"),
+          "Administrative state of a port; Linux/FreeBSD/vendor flush its dynamic entries when it goes down.")
       .def(
           "set_link_carrier",
           [](Switch& sw, const pyb::object& link, bool up, const pyb::object& now) {
             sw.set_link_carrier(link_arg(sw, link), up, time_arg(now, "now"));
           },
-          pyb::arg("link"), pyb::arg("up"), pyb::arg("now"))
+          pyb::arg("link"), pyb::arg("up"), pyb::arg("now"),
+          "Carrier of a link (a LAG member's link state).")
       .def("port_is_up", [](const Switch& sw, const pyb::object& port, const pyb::object& now) {
              return sw.port_is_up(port_arg(sw, port), time_arg(now, "now"));
-           }, pyb::arg("port"), pyb::arg("now"))
-      .def("advance", [](Switch& sw, const pyb::object& now) { sw.advance(time_arg(now, "now")); }, pyb::arg("now"))
+           }, pyb::arg("port"), pyb::arg("now"), "Whether a port forwards at `now` (admin up, carrier, not err-disabled).")
+      .def("advance", [](Switch& sw, const pyb::object& now) { sw.advance(time_arg(now, "now")); }, pyb::arg("now"),
+           "Applies deferred work due by `now` (OVS cached-flow learning, expiry sweeps).")
       .def(
           "fdb_add",
           [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, bool is_static,
@@ -450,7 +477,8 @@ void bind_l2(pyb::module_& m) {
           [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, const pyb::object& now) {
             return sw.fdb_del(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), time_arg(now, "now"));
           },
-          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("now") = 0.0)
+          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("now") = 0.0,
+          "bridge fdb del / ovs-appctl fdb/del: returns 0 or an errno (ENOENT, ...).")
       .def(
           "fdb_flush",
           [](Switch& sw, pyb::object port, pyb::object vlan, bool include_static) {
@@ -458,7 +486,8 @@ void bind_l2(pyb::module_& m) {
             if (!port.is_none()) p = port_arg(sw, port);
             return sw.fdb_flush(p, opt_vlan(vlan), include_static);
           },
-          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
+          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false,
+          "Removes dynamic entries (of one port / VLAN if given; static ones too with include_static); returns how many.")
       .def(
           "fdb",
           [](Switch& sw, const pyb::object& now) {
@@ -495,17 +524,21 @@ void bind_l2(pyb::module_& m) {
       .def_property_readonly(
           "flap_counters", [](const Switch& sw) { return fields_dict(sw.fdb().flap().counters()); },
           describe::fields_doc<FlapCounters>().c_str())
-      .def("fdb_size", [](const Switch& sw) { return sw.fdb().size(); })
-      .def("fdb_maximum", [](const Switch& sw) { return sw.fdb().config().max_entries; })
-      .def("fdb_static_count", [](const Switch& sw) { return sw.fdb().static_count(); })
-      .def("fdb_learned_count", [](const Switch& sw) { return sw.fdb().learned_count(); })
-      .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); })
+      .def("fdb_size", [](const Switch& sw) { return sw.fdb().size(); }, "Entries in the FDB now (without ageing).")
+      .def("fdb_maximum", [](const Switch& sw) { return sw.fdb().config().max_entries; },
+           "The FDB's capacity (0: no cap).")
+      .def("fdb_static_count", [](const Switch& sw) { return sw.fdb().static_count(); }, "Static entries in the FDB.")
+      .def("fdb_learned_count", [](const Switch& sw) { return sw.fdb().learned_count(); },
+           "Learned (dynamic) entries in the FDB.")
+      .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); },
+           "Table events since the last call (moves, flaps, expiries, ...) as dicts, port names resolved.")
       .def(
           "bond_show",
           [](Switch& sw, const pyb::object& port, const pyb::object& now) { return sw.bond_show(port_arg(sw, port), time_arg(now, "now")); },
           pyb::arg("port"), pyb::arg("now"),
           "ovs-appctl bond/show of an OVS bond port (its JSON twin: to_json(now)['bonds'][port]).")
-      .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); });
+      .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); },
+           pyb::arg("port"), "Whether a port (name or id) is a LAG.");
 
   m.def(
       "slb_bucket",

@@ -157,34 +157,40 @@ void bind_lag(pyb::module_& m) {
       });
 
   pyb::class_<LagExplanation>(m, "Explanation", "Where the hash came from, the hash walk and the distributor's step.")
-      .def_readonly("lag", &LagExplanation::lag_spec)
-      .def_readonly("follows", &LagExplanation::follows)
-      .def_readonly("hash_source", &LagExplanation::hash_source)
-      .def_readonly("hash", &LagExplanation::hash)
-      .def_readonly("hash_walk", &LagExplanation::hash_walk)
-      .def_readonly("step", &LagExplanation::step)
+      .def_readonly("lag", &LagExplanation::lag_spec, "The canonical LAG spec.")
+      .def_readonly("follows", &LagExplanation::follows, "Which real system, version and mode.")
+      .def_readonly("hash_source", &LagExplanation::hash_source, "Where the hash came from (policy, flow id, none).")
+      .def_readonly("hash", &LagExplanation::hash, "The value the distributor used.")
+      .def_readonly("hash_walk", &LagExplanation::hash_walk, "The policy's hash walk (fwd.hash.Explanation) or None.")
+      .def_readonly("step", &LagExplanation::step, "The distributor's step, e.g. 'usable_slaves [...] % 3 = 2 -> eth2'.")
       .def_property_readonly("member", [](const LagExplanation& e) -> pyb::object {
         return e.member.empty() ? pyb::object(pyb::none()) : pyb::object(pyb::str(e.member));
+      }, "The chosen member's name, or None (dropped, broadcast).")
+      .def_readonly("copies", &LagExplanation::copies, "Broadcast: every member that gets a copy.")
+      .def("to_text", &LagExplanation::to_text, "The explanation as text (also str()).")
+      .def("__repr__", [](const LagExplanation& e) {
+        return fmt::format("<lag.Explanation {} hash=0x{:x} -> {}>", e.lag_spec, e.hash, e.member.empty() ? "none" : e.member);
       })
-      .def_readonly("copies", &LagExplanation::copies)
-      .def("to_text", &LagExplanation::to_text)
       .def("to_json", [](const LagExplanation& e) { return to_python(e.to_json()); }, "The explanation as a dict (the JSON twin of str()).")
       .def("__str__", &LagExplanation::to_text);
 
   pyb::class_<lag::WhatIf>(m, "WhatIf", "Per-member flow counts before and after failing / adding members.")
-      .def_readonly("lag", &lag::WhatIf::lag_spec)
-      .def_readonly("members", &lag::WhatIf::members)
-      .def_readonly("failed", &lag::WhatIf::failed)
-      .def_readonly("added", &lag::WhatIf::added)
-      .def_readonly("before", &lag::WhatIf::before)
-      .def_readonly("after", &lag::WhatIf::after)
-      .def_readonly("flows", &lag::WhatIf::flows)
-      .def_readonly("dropped_before", &lag::WhatIf::dropped_before)
-      .def_readonly("dropped_after", &lag::WhatIf::dropped_after)
-      .def_readonly("moved", &lag::WhatIf::moved)
-      .def_readonly("min_moved", &lag::WhatIf::min_moved)
-      .def_property_readonly("moved_share", &lag::WhatIf::moved_share)
-      .def("to_text", &lag::WhatIf::to_text)
+      .def_readonly("lag", &lag::WhatIf::lag_spec, "The canonical LAG spec.")
+      .def_readonly("members", &lag::WhatIf::members, "Members after the change, in order.")
+      .def_readonly("failed", &lag::WhatIf::failed, "Members failed by the change.")
+      .def_readonly("added", &lag::WhatIf::added, "Members added by the change.")
+      .def_readonly("before", &lag::WhatIf::before, "Flows per member before the change.")
+      .def_readonly("after", &lag::WhatIf::after, "Flows per member after the change.")
+      .def_readonly("flows", &lag::WhatIf::flows, "Flows compared.")
+      .def_readonly("dropped_before", &lag::WhatIf::dropped_before, "Flows no member carried before.")
+      .def_readonly("dropped_after", &lag::WhatIf::dropped_after, "Flows no member carries after.")
+      .def_readonly("moved", &lag::WhatIf::moved, "Flows whose member changed.")
+      .def_readonly("min_moved", &lag::WhatIf::min_moved, "The fewest flows any distributor must move (those on failed members or taken by added ones).")
+      .def_property_readonly("moved_share", &lag::WhatIf::moved_share, "moved / flows.")
+      .def("to_text", &lag::WhatIf::to_text, "The comparison as a table (also str()).")
+      .def("__repr__", [](const lag::WhatIf& w) {
+        return fmt::format("<WhatIf {} flows={} moved={} min_moved={}>", w.lag_spec, w.flows, w.moved, w.min_moved);
+      })
       .def("to_json", [](const lag::WhatIf& w) { return to_python(w.to_json()); }, "The comparison as a dict (the JSON twin of str()).")
       .def("__str__", &lag::WhatIf::to_text);
 

@@ -79,7 +79,8 @@ void bind_sim(pyb::module_& m) {
   }, "Every reason a host can give for dropping a frame.");
 
   pyb::class_<Capture>(m, "Capture", "Frames one interface saw (BPF tap points of FreeBSD 9.3).")
-      .def_property_readonly("name", &Capture::name)
+      .def_property_readonly("name", &Capture::name, "The captured interface.")
+      .def("__repr__", [](const Capture& c) { return fmt::format("<Capture {} frames={}>", c.name(), c.size()); })
       .def("__len__", &Capture::size)
       .def("to_text", &Capture::to_text, "tcpdump -e -n -tt style text ('<' received, '>' sent).")
       .def("write_pcap", &Capture::write_pcap, pyb::arg("path"), "Writes a nanosecond pcap file.")
@@ -94,7 +95,10 @@ void bind_sim(pyb::module_& m) {
       }, "List of (time_s, outgoing, frame bytes).");
 
   pyb::class_<PingResult>(m, "PingResult", "What `ping -f -c N` measured.")
-      .def_readonly("sent", &PingResult::sent)
+      .def_readonly("sent", &PingResult::sent, "Echo requests sent.")
+      .def("__repr__", [](const PingResult& r) {
+        return fmt::format("<PingResult sent={} received={}>", r.sent, r.received);
+      })
       .def_readonly("received", &PingResult::received)
       .def_readonly("send_errors", &PingResult::send_errors)
       .def_readonly("finished", &PingResult::finished)
@@ -110,7 +114,8 @@ void bind_sim(pyb::module_& m) {
       .def("summary", &PingResult::summary, pyb::arg("dst"), "ping(8)'s statistics lines.");
 
   pyb::class_<Host>(m, "Host", "A FreeBSD-9.3-style host or router (see fwd/sim/host.hpp).")
-      .def_property_readonly("name", &Host::name)
+      .def_property_readonly("name", &Host::name, "The host's name.")
+      .def("__repr__", [](const Host& h) { return fmt::format("<Host {}>", h.name()); })
       .def("add_nic", [](Host& h, const std::string& n, const pyb::object& mac) { return h.add_nic(n, mac_of(mac)); },
            pyb::arg("name"), pyb::arg("mac"))
       .def("add_lagg", [](Host& h, const std::string& n, const std::string& spec, std::vector<std::string> members,
@@ -278,6 +283,10 @@ void bind_sim(pyb::module_& m) {
   pyb::class_<Network>(m, "Network", "Hosts, switches and links in virtual time (fwd/sim/network.hpp).")
       .def(pyb::init([](std::uint64_t seed) { return std::make_unique<Network>(NetworkConfig{seed}); }),
            pyb::arg("seed") = 1)
+      .def("__repr__", [](const Network& n) {
+        return fmt::format("<Network now={}s hosts={} switches={}>", n.now().seconds(), n.host_names().size(),
+                           n.switch_names().size());
+      })
       .def("add_host", [](Network& n, const std::string& name, const std::string& os, int hz, const pyb::object& tick_phase,
                           const pyb::object& stack_delay, bool forwarding, const pyb::object& arp_max_age,
                           bool answer_icmp_to_vip) -> Host& {

@@ -3,6 +3,7 @@ JSON twins as dicts; `import fwd` reaches every submodule."""
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import fwd
@@ -67,3 +68,30 @@ def test_json_twins_are_dicts():
     assert isinstance(p.explain(bytes(64), members=3).to_json(), dict)
     lag = fwd.lag.Lag("ovs-3.1:balance-slb", ["a", "b"])
     assert lag.to_json()["bond"]["members"] == {"a": "enabled", "b": "enabled"}
+
+
+def test_public_classes_have_informative_reprs():
+    sw = _switch()
+    assert repr(sw).startswith("<Switch br0 ovs-3.1 ports=2")
+    assert repr(fwd.l2.PortConfig("p1", tag=10)) == "PortConfig('p1', tag=10)"
+    assert "entries=0" in repr(fwd.l2.MacTable("linux-bridge"))
+    b = fwd.net.FrameBuilder()
+    assert "incomplete" in repr(b)
+    assert repr(b.eth("02:00:00:00:00:02", "02:00:00:00:00:01")) == "<FrameBuilder: 60 bytes when built>"
+    lag = fwd.lag.Lag("linux-6.12:802.3ad;xmit_hash_policy=layer3+4", ["a", "b", "c"])
+    frames = np.zeros((100, 64), dtype=np.uint8)
+    frames[:, 12:14] = (0x08, 0x00)
+    frames[:, 26:34] = np.random.default_rng(1).integers(0, 256, (100, 8))
+    w = fwd.lag.what_if(lag, frames, fail=["b"])
+    assert repr(w).startswith("<WhatIf linux-6.12:802.3ad") and "flows=100" in repr(w)
+    net = fwd.sim.Network()
+    assert repr(net) == "<Network now=0s hosts=0 switches=0>"
+
+
+def test_switch_methods_are_documented():
+    for name, attr in vars(fwd.l2.Switch).items():
+        if name.startswith("_"):
+            continue
+        doc = (attr.__doc__ or "").strip().splitlines()
+        text = [l for l in doc if l.strip() and "(self" not in l and not l.startswith("Overloaded")]
+        assert text, name
