@@ -136,17 +136,19 @@ void bind_l2(pyb::module_& m) {
       .def_static("preset", &FlapConfig::preset, pyb::arg("name"),
                   "Preset by name: linux-6.x, freebsd-9.3, freebsd-14, juniper-ex, hpe-comware, huawei, "
                   "evpn-rfc7432, cisco-ios, vendor, ovs-3.1.")
-      .def_static("preset_names", &FlapConfig::preset_names)
-      .def_readwrite("enabled", &FlapConfig::enabled)
-      .def_readwrite("threshold", &FlapConfig::threshold)
+      .def_static("preset_names", &FlapConfig::preset_names, "Names accepted by preset().")
+      .def_readwrite("enabled", &FlapConfig::enabled, "Flap detection on.")
+      .def_readwrite("threshold", &FlapConfig::threshold, "N moves within `window` make a flap.")
       .def_property("window", [](const FlapConfig& c) { return c.window.seconds(); },
-                    [](FlapConfig& c, const pyb::object& s) { c.window = time_arg(s, "window"); })
-      .def_readwrite("window_kind", &FlapConfig::window_kind)
-      .def_readwrite("scope", &FlapConfig::scope)
-      .def_readwrite("emit", &FlapConfig::emit)
-      .def_readwrite("action", &FlapConfig::action)
+                    [](FlapConfig& c, const pyb::object& s) { c.window = time_arg(s, "window"); },
+                    "The window T in seconds (set: any time form).")
+      .def_readwrite("window_kind", &FlapConfig::window_kind, "FlapWindow: sliding or fixed.")
+      .def_readwrite("scope", &FlapConfig::scope, "FlapScope: per (MAC, VLAN) or per port.")
+      .def_readwrite("emit", &FlapConfig::emit, "FlapEmit: when events are emitted.")
+      .def_readwrite("action", &FlapConfig::action, "FlapAction taken at the threshold.")
       .def_property("action_hold", [](const FlapConfig& c) { return c.action_hold.seconds(); },
-                    [](FlapConfig& c, const pyb::object& s) { c.action_hold = time_arg(s, "action_hold"); })
+                    [](FlapConfig& c, const pyb::object& s) { c.action_hold = time_arg(s, "action_hold"); },
+                    "How long an action holds, in seconds (0: until cleared).")
       .def("__repr__", [](const FlapConfig& c) {
         return fmt::format("<FlapConfig enabled={} threshold={} window={}s {} {} emit={} action={}>", c.enabled,
                            c.threshold, c.window.seconds(), to_string(c.window_kind), to_string(c.scope),
@@ -332,18 +334,22 @@ void bind_l2(pyb::module_& m) {
       });
 
   pyb::class_<PyDecision>(m, "Decision", "What the switch did with one frame.")
-      .def_property_readonly("verdict", [](const PyDecision& d) { return to_string(d.d.verdict); })
+      .def_property_readonly("verdict", [](const PyDecision& d) { return to_string(d.d.verdict); },
+                             ("What happened to the frame:\n" + describe::enumerators_doc<Verdict>()).c_str())
       .def_property_readonly("reason", [](const PyDecision& d) -> pyb::object {
         if (d.d.reason == DropReason::none) return pyb::none();
         return pyb::str(to_string(d.d.reason));
-      })
+      }, ("Why the frame was dropped (None if it was not):\n" + describe::enumerators_doc<DropReason>()).c_str())
       .def_property_readonly("vlan", [](const PyDecision& d) -> pyb::object {
         if (d.d.vlan == 0xffff) return pyb::none();
         return pyb::int_(d.d.vlan);
-      })
-      .def_property_readonly("learn", [](const PyDecision& d) { return to_string(d.d.learn); })
-      .def_property_readonly("learn_deferred", [](const PyDecision& d) { return d.d.learn_deferred; })
-      .def_property_readonly("datapath_hit", [](const PyDecision& d) { return d.d.datapath_hit; })
+      }, "The VLAN the frame was classified into (None: no VLAN).")
+      .def_property_readonly("learn", [](const PyDecision& d) { return to_string(d.d.learn); },
+                             ("How learning the source ended:\n" + describe::enumerators_doc<LearnStatus>()).c_str())
+      .def_property_readonly("learn_deferred", [](const PyDecision& d) { return d.d.learn_deferred; },
+                             "OVS: the frame hit a cached flow; its learning is applied hit_learning_delay later.")
+      .def_property_readonly("datapath_hit", [](const PyDecision& d) { return d.d.datapath_hit; },
+                             "OVS: the frame hit the datapath flow cache.")
       .def_property_readonly("egress", [](const PyDecision& d) {
         pyb::dict out;  // link name -> bytes (a list when a link got more than one copy)
         for (const auto& [port, link, bytes] : d.egress) {
@@ -360,12 +366,12 @@ void bind_l2(pyb::module_& m) {
           }
         }
         return out;
-      })
+      }, "Copies sent: link name -> frame bytes (a list when a link got more than one copy).")
       .def_property_readonly("egress_ports", [](const PyDecision& d) {
         std::vector<std::string> v;
         for (const auto& e : d.egress) v.push_back(std::get<0>(e));
         return v;
-      })
+      }, "The port of each copy, in order.")
       .def("__repr__", [](const PyDecision& d) {
         std::string links;
         for (const auto& e : d.egress) links += (links.empty() ? "" : ",") + std::get<1>(e);

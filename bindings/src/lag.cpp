@@ -225,34 +225,37 @@ void bind_lag(pyb::module_& m) {
            pyb::arg("lacp_fallback_ab") = false, pyb::arg("recirculation") = false, pyb::arg("seed") = 0,
            pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("now") = pyb::none(),
            pyb::arg("time_ns") = pyb::none())
-      .def_property_readonly("name", &OvsBond::name)
+      .def_property_readonly("name", &OvsBond::name, "The bond's name.")
       .def_property_readonly("members", [](const OvsBond& b) {
         std::vector<std::string> out;
         for (MemberIndex i = 0; i < b.size(); ++i) out.push_back(b.member_name(i));
         return out;
       })
-      .def_property_readonly("mode", [](const OvsBond& b) { return std::string(lag::to_string(b.config().mode)); })
-      .def_property_readonly("basis", [](const OvsBond& b) { return b.config().basis; })
+      .def_property_readonly("mode", [](const OvsBond& b) { return std::string(lag::to_string(b.config().mode)); }, "bond_mode: balance-slb, balance-tcp or active-backup.")
+      .def_property_readonly("basis", [](const OvsBond& b) { return b.config().basis; }, "other_config:bond-hash-basis.")
       .def("select", [](OvsBond& b, std::uint64_t h) { return name_or_none(b, b.select(h)); }, pyb::arg("hash"),
            "Member for a hash (bucket = hash & 0xff), assigning the bucket on first use; None = drop.")
-      .def("peek", [](const OvsBond& b, std::uint64_t h) { return name_or_none(b, b.peek(h)); }, pyb::arg("hash"))
-      .def("account", &OvsBond::account, pyb::arg("hash"), pyb::arg("bytes"))
+      .def("peek", [](const OvsBond& b, std::uint64_t h) { return name_or_none(b, b.peek(h)); }, pyb::arg("hash"),
+           "Member a hash maps to now, without assigning its bucket; None if unassigned or dropped.")
+      .def("account", &OvsBond::account, pyb::arg("hash"), pyb::arg("bytes"), "Adds transmitted bytes to the hash's bucket (rebalancing load).")
       .def("admit", [](const OvsBond& b, const pyb::object& member, const std::string& dst) {
              return std::string(lag::to_string(b.admit(member_arg(b, member), net::Mac::parse(dst))));
            }, pyb::arg("member"), pyb::arg("dst_mac"), "'accept', 'drop' or 'drop-if-moved'")
-      .def_property_readonly("active_member", [](const OvsBond& b) { return name_or_none(b, b.active_member()); })
+      .def_property_readonly("active_member", [](const OvsBond& b) { return name_or_none(b, b.active_member()); }, "The active member (None: none enabled).")
       .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) {
              b.set_carrier(member_arg(b, member), up, time_either(now, t));
            }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
       .def("run", [](OvsBond& b, const pyb::object& now, const pyb::object& t) { return b.run(time_either(now, t)); },
            pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
-      .def("rebalance_now", &OvsBond::rebalance_now)
+      .def("rebalance_now", &OvsBond::rebalance_now, "Runs one rebalance pass now (ovs-appctl bond/rebalance).")
       .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) {
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              b.migrate(static_cast<std::uint8_t>(bucket), member_arg(b, member));
            }, pyb::arg("bucket"), pyb::arg("member"))
-      .def("set_active_member", [](OvsBond& b, const pyb::object& member) { b.set_active_member(member_arg(b, member)); })
-      .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { return b.is_enabled(member_arg(b, member)); })
+      .def("set_active_member", [](OvsBond& b, const pyb::object& member) { b.set_active_member(member_arg(b, member)); },
+           pyb::arg("member"), "ovs-appctl bond/set-active-member.")
+      .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { return b.is_enabled(member_arg(b, member)); },
+           pyb::arg("member"), "Whether a member is enabled (carrier up and delays passed).")
       .def("bucket_member", [](const OvsBond& b, unsigned bucket) {
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              return name_or_none(b, b.bucket_member(static_cast<std::uint8_t>(bucket)));
@@ -272,7 +275,7 @@ void bind_lag(pyb::module_& m) {
       .def("to_json", [](const OvsBond& b, const pyb::object& now, const pyb::object& t) { return to_python(b.to_json(time_either(now, t))); },
            pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "bond/show as a dict (the JSON twin of show()).")
-      .def("take_log", &OvsBond::take_log)
+      .def("take_log", &OvsBond::take_log, "Log lines since the last call (OVS vswitchd bond messages).")
       .def("__repr__", [](const OvsBond& b) { return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
 
   pyb::class_<Lag>(m, "Lag",
@@ -281,13 +284,14 @@ void bind_lag(pyb::module_& m) {
       .def(pyb::init([](const std::string& spec, const pyb::object& members) { return Lag::from_spec(spec, names_arg(members)); }),
            pyb::arg("spec"), pyb::arg("members"))
       .def_property_readonly("spec", &Lag::spec, "The canonical LAG spec.")
-      .def_property_readonly("system", &Lag::system)
-      .def_property_readonly("mode", &Lag::mode)
+      .def_property_readonly("system", &Lag::system, "The canonical system name (fwd.describe.systems()).")
+      .def_property_readonly("mode", &Lag::mode, "The system's mode, e.g. 802.3ad or lacp.")
       .def_property_readonly("follows", &Lag::follows, "Which real system, version and mode this follows.")
       .def_property_readonly("policy", &Lag::policy, "The hash policy (fwd.hash.Policy).")
-      .def_property_readonly("members", [](const Lag& l) { return std::vector<std::string>(l.names().begin(), l.names().end()); })
+      .def_property_readonly("members", [](const Lag& l) { return std::vector<std::string>(l.names().begin(), l.names().end()); },
+                             "Member names in the order they were added.")
       .def("__len__", &Lag::size)
-      .def("index_of", &Lag::index_of, pyb::arg("name"))
+      .def("index_of", &Lag::index_of, pyb::arg("name"), "A member's index by name.")
       .def("state", [](const Lag& l, const pyb::object& member) {
              const auto& s = l.state(member_arg(l, member));
              pyb::dict d;
@@ -301,7 +305,7 @@ void bind_lag(pyb::module_& m) {
              d["speed_mbps"] = s.speed_mbps;
              d["ifindex"] = s.ifindex;
              return d;
-           }, pyb::arg("member"))
+           }, pyb::arg("member"), "A member's state as a dict (link_up, admin_up, LACP flags, aggregator, speed, ifindex).")
       .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) {
              l.set_link(member_arg(l, member), up, time_either(now, t));
            }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(), "Carrier up or down.")
@@ -313,12 +317,14 @@ void bind_lag(pyb::module_& m) {
            }, "Link up on each member given.", pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
       .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) {
              l.set_admin(member_arg(l, member), up, time_either(now, t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "Administrative state of a member (ifconfig up/down).")
       .def("set_lacp", [](Lag& l, const pyb::object& member, bool attached, bool collecting, bool distributing,
                           const pyb::object& now, const pyb::object& t) {
              l.set_lacp(member_arg(l, member), attached, collecting, distributing, time_either(now, t));
            }, pyb::arg("member"), pyb::arg("attached") = true, pyb::arg("collecting") = true,
-           pyb::arg("distributing") = true, pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+           pyb::arg("distributing") = true, pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "LACP state of a member: attached to the aggregator, collecting, distributing.")
       .def("set_state", [](Lag& l, const pyb::object& member, const pyb::kwargs& kw) {
              const MemberIndex i = member_arg(l, member);
              auto s = l.state(i);
@@ -326,15 +332,15 @@ void bind_lag(pyb::module_& m) {
              for (auto item : kw) {
                const std::string k = item.first.cast<std::string>();
                const auto v = item.second;
-               if (k == "link_up") s.link_up = v.cast<bool>();
-               else if (k == "admin_up") s.admin_up = v.cast<bool>();
-               else if (k == "attached") s.attached = v.cast<bool>();
-               else if (k == "collecting") s.collecting = v.cast<bool>();
-               else if (k == "distributing") s.distributing = v.cast<bool>();
-               else if (k == "aggregator") s.aggregator = v.cast<std::uint16_t>();
-               else if (k == "partner_priority") s.partner_priority = v.cast<std::uint16_t>();
-               else if (k == "speed_mbps") s.speed_mbps = v.cast<std::uint32_t>();
-               else if (k == "ifindex") s.ifindex = v.cast<std::uint32_t>();
+               if (k == "link_up") s.link_up = bool_arg(v, "link_up");
+               else if (k == "admin_up") s.admin_up = bool_arg(v, "admin_up");
+               else if (k == "attached") s.attached = bool_arg(v, "attached");
+               else if (k == "collecting") s.collecting = bool_arg(v, "collecting");
+               else if (k == "distributing") s.distributing = bool_arg(v, "distributing");
+               else if (k == "aggregator") s.aggregator = static_cast<std::uint16_t>(int_arg(v, "aggregator", 0, 0xffff));
+               else if (k == "partner_priority") s.partner_priority = static_cast<std::uint16_t>(int_arg(v, "partner_priority", 0, 0xffff));
+               else if (k == "speed_mbps") s.speed_mbps = static_cast<std::uint32_t>(int_arg(v, "speed_mbps", 0, 0xffffffffLL));
+               else if (k == "ifindex") s.ifindex = static_cast<std::uint32_t>(int_arg(v, "ifindex", 0, 0xffffffffLL));
                else if (k == "now") t = time_arg(v, "now");
                else if (k == "time_ns") t = time_ns_arg(v, "time_ns");
                else
@@ -343,9 +349,12 @@ void bind_lag(pyb::module_& m) {
                                                    "ifindex, now, time_ns", k));
              }
              l.set_state(i, s, t.value_or(Time{}));
-           }, pyb::arg("member"))
+           }, pyb::arg("member"),
+           "Sets any of link_up, admin_up, attached, collecting, distributing (True/False), aggregator, "
+           "partner_priority, speed_mbps, ifindex (integers) at now= or time_ns=.")
       .def("add_member", [](Lag& l, const std::string& name, const pyb::object& now, const pyb::object& t) { return l.add_member(name, time_either(now, t)); },
-           pyb::arg("name"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+           pyb::arg("name"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "Adds a member (link up, LACP distributing); returns its index.")
       .def("run", [](Lag& l, const pyb::object& now, const pyb::object& t) { l.run(time_either(now, t)); },
            pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "Periodic work (OVS up/down delays, rebalancing).")
@@ -361,7 +370,8 @@ void bind_lag(pyb::module_& m) {
            }, pyb::arg("frame"),
            "The member for one frame -> Selection. Keyword packet metadata as for Policy.hash; now=T (seconds, '10ms', timedelta) or time_ns=N also "
            "honours time windows (FreeBSD LACP transit).")
-      .def("select_hash", [](Lag& l, std::uint64_t h) { return to_py(l, l.select_hash(h)); }, pyb::arg("hash"))
+      .def("select_hash", [](Lag& l, std::uint64_t h) { return to_py(l, l.select_hash(h)); }, pyb::arg("hash"),
+           "The member for a given hash -> Selection.")
       .def("select_batch", [](Lag& l, const pyb::object& frames, const pyb::object& lengths) {
              const FrameBatch b = frame_batch(frames, lengths);
              const hash::Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
@@ -408,10 +418,10 @@ void bind_lag(pyb::module_& m) {
            }, pyb::arg("frames"), pyb::kw_only(), pyb::arg("fail") = pyb::none(), pyb::arg("add") = pyb::none(),
            pyb::arg("lengths") = pyb::none(),
            "Flows per member before and after failing and/or adding members (this LAG is not changed).")
-      .def("copy", [](const Lag& l) { return Lag(l); })
+      .def("copy", [](const Lag& l) { return Lag(l); }, "An independent copy (state included).")
       .def("__copy__", [](const Lag& l) { return Lag(l); })
       .def("__deepcopy__", [](const Lag& l, const pyb::object&) { return Lag(l); })
-      .def("to_text", &Lag::to_text)
+      .def("to_text", &Lag::to_text, "Members, state and order as text (also str()).")
       .def("to_json", [](const Lag& l) { return to_python(l.to_json()); }, "Members, state and order as a dict (the JSON twin of str()).")
       .def("__str__", &Lag::to_text)
       .def("__repr__", [](const Lag& l) {

@@ -28,6 +28,11 @@ def user_error(e, where=None):
         text = f"{e.filename}: {e.strerror or e}"
     else:
         text = str(e) or type(e).__name__
+        if "incompatible function arguments" in text or "incompatible constructor arguments" in text:
+            # A pybind11 overload dump: keep the call and the accepted signature, drop the rest.
+            lines = [l.strip() for l in text.splitlines() if l.strip()]
+            sig = next((l[3:] for l in lines if l.startswith("1. ")), "")
+            text = f"wrong argument type for {lines[0].split('(')[0]}: expected {sig}" if sig else lines[0]
     return error(f"{where}: {text}" if where else text)
 
 
