@@ -143,6 +143,16 @@ def parse_text(text, name="<topology>"):
     return data
 
 
+def _short(e):
+    """An exception's message without a pybind11 overload dump (keeps the accepted signature)."""
+    text = str(e)
+    if "incompatible function arguments" in text or "incompatible constructor arguments" in text:
+        lines = [l.strip() for l in text.splitlines() if l.strip()]
+        sig = next((l[3:] for l in lines if l.startswith("1. ")), "")
+        return f"wrong value type: expected {sig}" if sig else lines[0]
+    return text
+
+
 class _Ctx:
     def __init__(self, name):
         self.name = name
@@ -198,7 +208,7 @@ class _Ctx:
         try:
             return fn(*a, **kw)
         except (ValueError, TypeError) as e:
-            raise self.err(line, f"{what}: {e}") from None
+            raise self.err(line, f"{what}: {_short(e)}") from None
 
 
 _HOST_KEYS = ("os", "hz", "tick_phase", "stack_delay", "forwarding", "arp_max_age", "answer_icmp_to_vip", "nics",

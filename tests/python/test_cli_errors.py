@@ -152,3 +152,21 @@ def test_one_spelling_with_old_aliases():
     r1 = run_fwd("lb", "--lag", "linux:802.3ad", "--members", "a,b", "--ethertype", "0x88cc", "--fail", "a", "--json")
     r2 = run_fwd("lb", "--lag", "linux:802.3ad", "--members", "a,b", "--eth-type", "0x88cc", "--down", "a", "--json")
     assert r1.returncode == 0 and json.loads(r1.stdout) == json.loads(r2.stdout)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--count", "-5"], "--count: -5 out of range"),
+    (["--seed", "-1"], "--seed: -1 out of range"),
+    (["--conn-rate", "-3"], "--conn-rate"),
+    (["--run-seconds", "1e13"], "--run-seconds"),
+    (["--window-ms", "nan"], "--window-ms: nan"),
+])
+def test_seed_rejects_values_with_one_line(args, needle):
+    assert_clean_error(run_fwd("seed", *args, "--json"), needle)
+
+
+def test_topology_wrong_types_give_no_signature_dump(tmp_path):
+    topo = tmp_path / "t.yaml"
+    topo.write_text("hosts:\n  h1:\n    hz: [1, 2]\n")
+    r = run_fwd("sim", str(topo))
+    assert_clean_error(r, f"{topo}:")

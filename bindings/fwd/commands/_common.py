@@ -1,4 +1,5 @@
 """Helpers shared by the subcommands."""
+import argparse
 import sys
 
 
@@ -14,6 +15,32 @@ def parse_hex(text, what="frame"):
     except ValueError:
         bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), "?")
         raise ValueError(f"{what} is not hex: unexpected character {bad!r}") from None
+
+
+def int_in(lo, hi):
+    """argparse type: an integer in [lo, hi] (the error names the range)."""
+    def parse(text):
+        try:
+            v = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{v} out of range: expected {lo} to {hi}")
+        return v
+    return parse
+
+
+def float_in(lo, hi):
+    """argparse type: a finite number in [lo, hi]."""
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (lo <= v <= hi):  # also refuses nan
+            raise argparse.ArgumentTypeError(f"{v} out of range: expected {lo:g} to {hi:g}")
+        return v
+    return parse
 
 
 def user_error(e, where=None):

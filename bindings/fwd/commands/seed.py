@@ -27,6 +27,8 @@ import os
 import sys
 import time
 
+from ._common import float_in, int_in
+
 NAME = "seed"
 HELP = "the seed's CARP case: a BACKUP that sees stray traffic, reproduced with numbers (default command)"
 
@@ -369,21 +371,22 @@ def plot(res, path):
 MECHANISMS = ("vmac-frame", "lost-adverts", "ipv6-loss", "tx-blackout")
 
 
+
 def add_arguments(p):
-    p.add_argument("--window-ms", type=float, default=610.0,
+    p.add_argument("--window-ms", type=float_in(1e-6, 1001), default=610.0,
                    help="vmac-frame: put the vMAC-sourced frame W ms before fw-a's next advert (default 610)")
     p.add_argument("--mechanism", choices=MECHANISMS, default="vmac-frame",
                    help="vmac-frame (a, the seed), lost-adverts (a'), ipv6-loss (b3), tx-blackout (b4)")
     p.add_argument("--inject", choices=("advert", "raw"), default="advert",
                    help="vmac-frame: the frame is a CARP advert (9.3 late-advert race) or a raw vMAC-sourced frame")
-    p.add_argument("--count", type=int, default=100000, help="flood ping count (default 100000)")
-    p.add_argument("--conn-rate", type=float, default=50.0,
+    p.add_argument("--count", type=int_in(1, 10_000_000), default=100000, help="flood ping count (default 100000)")
+    p.add_argument("--conn-rate", type=float_in(0, 100_000), default=50.0,
                    help="client TCP connection attempts per second to the web servers (0 = none; default 50)")
-    p.add_argument("--hz", type=int, default=1000, help="kern.hz of every host (0 = exact timers)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hz", type=int_in(0, 1_000_000), default=1000, help="kern.hz of every host (0 = exact timers)")
+    p.add_argument("--seed", type=int_in(0, 2**64 - 1), default=1)
     p.add_argument("--backup-drops-icmp", action="store_true",
                    help="fw-b's pf drops ICMP to the VIP (changes the a' contrast: losses instead of answers)")
-    p.add_argument("--run-seconds", type=float, default=None, help="virtual seconds after the ping starts")
+    p.add_argument("--run-seconds", type=float_in(1e-9, 86400 * 365), default=None, help="virtual seconds after the ping starts")
     p.add_argument("--no-real-ip", action="store_true", help="skip the second run via fw-a's real address")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write the captures of fw-b and the timeline plot to DIR (default: nothing is written)")
