@@ -111,7 +111,8 @@ void bind_l2(pyb::module_& m) {
       .value("refuse", Overflow::refuse)
       .value("evict_lru_of_busiest_port", Overflow::evict_lru_of_busiest_port);
 
-  pyb::class_<FlapConfig>(m, "FlapConfig", "Flap detection settings (l2-learning.md §5).")
+  static const std::string flap_doc = describe::settings_doc<FlapConfig>();
+  pyb::class_<FlapConfig>(m, "FlapConfig", flap_doc.c_str())
       .def(pyb::init([](bool enabled, unsigned threshold, const pyb::object& window_s, FlapWindow window_kind, FlapScope scope,
                         FlapEmit emit, const pyb::object& log_rate_limit_s, FlapAction action, const pyb::object& action_hold_s,
                         unsigned tracked_keys) {
@@ -137,6 +138,8 @@ void bind_l2(pyb::module_& m) {
                   "Preset by name: linux-6.x, freebsd-9.3, freebsd-14, juniper-ex, hpe-comware, huawei, "
                   "evpn-rfc7432, cisco-ios, vendor, ovs-3.1.")
       .def_static("preset_names", &FlapConfig::preset_names, "Names accepted by preset().")
+      .def("to_json", [](const FlapConfig& c) { return to_python(describe::settings_json(c)); },
+           "The settings as a dict (times in seconds, enums by name), from the same table as the docstring.")
       .def_readwrite("enabled", &FlapConfig::enabled, "Flap detection on.")
       .def_readwrite("threshold", &FlapConfig::threshold, "N moves within `window` make a flap.")
       .def_property("window", [](const FlapConfig& c) { return c.window.seconds(); },

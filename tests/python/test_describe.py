@@ -95,3 +95,19 @@ def test_switch_methods_are_documented():
         doc = (attr.__doc__ or "").strip().splitlines()
         text = [l for l in doc if l.strip() and "(self" not in l and not l.startswith("Overloaded")]
         assert text, name
+
+
+def test_flap_settings_table_matches_kwargs_json_and_doc():
+    import re
+    c = fwd.l2.FlapConfig.preset("juniper-ex")
+    d = c.to_json()
+    sig = fwd.l2.FlapConfig.__init__.__doc__.splitlines()[0]
+    kwargs = re.findall(r", (\w+): ", ", " + sig.split("self: fwd._fwd.l2.FlapConfig, ", 1)[1])
+    assert kwargs == list(d), (kwargs, list(d))           # the constructor's keywords are the table's names
+    for name in d:
+        assert f"  {name}: " in fwd.l2.FlapConfig.__doc__, name
+    enums = {"window_kind": fwd.l2.FlapWindow, "scope": fwd.l2.FlapScope, "emit": fwd.l2.FlapEmit,
+             "action": fwd.l2.FlapAction}
+    rebuilt = fwd.l2.FlapConfig(**{k: (enums[k].__members__[v] if k in enums else v) for k, v in d.items()})
+    assert rebuilt.to_json() == d
+    assert fwd.l2.Switch("vendor", ["a"]).to_json(0)["flap"]["enabled"] is True

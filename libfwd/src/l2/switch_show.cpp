@@ -95,6 +95,7 @@ describe::json::value BasicSwitch<Store>::to_json(Time now) {
   o["counters"] = counters_json(counters_);
   o["table_counters"] = describe::fields_json(table_.counters());
   o["flap_counters"] = describe::fields_json(table_.flap().counters());
+  o["flap"] = describe::settings_json(table_.flap().config());
   json::object bonds;
   for (PortId p = 0; p < ports_.size(); ++p)
     if (ports_[p].bond) bonds[port_name(p)] = ports_[p].bond->to_json(now);

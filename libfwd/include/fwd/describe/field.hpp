@@ -24,6 +24,37 @@ struct Field {
   std::string_view doc;
 };
 
+/// One setting of a config struct: its name everywhere, the member (a std::variant of member
+/// pointers, since settings have different types: bool, integers, Time, described enums), the
+/// unit and a one-line doc. Specialise `Settings<S>` with a `list` of them.
+template <class S, class MemberVariant>
+struct Setting {
+  std::string_view name;
+  MemberVariant member;
+  std::string_view unit;
+  std::string_view doc;
+};
+template <class S>
+struct Settings;
+
+/// Docstring text of a config struct: one line per setting ("  name: doc [unit]").
+template <class S>
+std::string settings_doc() {
+  std::string out(Settings<S>::doc);
+  for (const auto& f : Settings<S>::list) {
+    out += "\n  ";
+    out += f.name;
+    out += ": ";
+    out += f.doc;
+    if (!f.unit.empty()) {
+      out += " [";
+      out += f.unit;
+      out += "]";
+    }
+  }
+  return out;
+}
+
 /// One value of an enum: its name everywhere and a one-line doc.
 template <class E>
 struct Enumerator {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "fwd/describe/field.hpp"
@@ -156,6 +157,26 @@ private:
 
 // ---- descriptions (fwd/describe/field.hpp): names, units and docs of the counters and enums ----
 namespace fwd::describe {
+template <>
+struct Settings<l2::FlapConfig> {
+  using C = l2::FlapConfig;
+  using Member = std::variant<bool C::*, std::uint32_t C::*, Time C::*, l2::FlapWindow C::*, l2::FlapScope C::*,
+                              l2::FlapEmit C::*, l2::FlapAction C::*>;
+  static constexpr std::string_view doc = "Flap detection settings (l2-learning.md section 5).";
+  static constexpr Setting<C, Member> table[] = {
+      {"enabled", &C::enabled, "", "flap detection on"},
+      {"threshold", &C::threshold, "moves", "N moves within `window` make a flap"},
+      {"window", &C::window, "s", "the window T"},
+      {"window_kind", &C::window_kind, "", "sliding (last N move times) or fixed windows"},
+      {"scope", &C::scope, "", "count moves per (MAC, VLAN) or per port"},
+      {"emit", &C::emit, "", "when events are emitted: every_move, on_threshold, once_per_window"},
+      {"log_rate_limit", &C::log_rate_limit, "s", "minimum gap between two events of one key"},
+      {"action", &C::action, "", "what happens at the threshold: none, drop_frame, pin, disable_learning, shutdown_port"},
+      {"action_hold", &C::action_hold, "s", "how long an action holds (0: until cleared)"},
+      {"tracked_keys", &C::tracked_keys, "keys", "size of the state table (allocated once)"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
+};
 template <>
 struct Fields<l2::FlapCounters> {
   using C = l2::FlapCounters;
