@@ -1,6 +1,6 @@
 include(CMakeFindDependencyMacro)
 list(APPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR})
-find_dependency(Boost 1.81 CONFIG)
+find_dependency(Boost 1.81 CONFIG COMPONENTS json)
 find_dependency(xxHash)
 find_dependency(fmt)
 find_dependency(PkgConfig)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 FWD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-FWD_PACKAGES=(g++ cmake make pkg-config libboost1.81-dev libxxhash-dev pybind11-dev libgtest-dev
+FWD_PACKAGES=(g++ cmake make pkg-config libboost1.81-dev libboost-json1.81-dev libxxhash-dev pybind11-dev libgtest-dev
   libbenchmark-dev libfmt-dev libpcap-dev python3 python3-dev python3-numpy python3-pytest
   python3-pandas python3-matplotlib python3-yaml tshark
   python3-dask python3-distributed mypy python3-venv python3-pip python3-setuptools python3-wheel)

@@ -9,6 +9,7 @@ import pkgutil
 import sys
 
 from . import commands
+from .commands._common import user_error
 
 
 def _command_modules():
@@ -42,3 +43,11 @@ def main(argv=None):
         return runners[args.command](args)
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, KeyError, IndexError, OSError, RecursionError, MemoryError, OverflowError,
+            RuntimeError) as e:
+        # The last line of defence: a library error reaches the user as one line, never a
+        # traceback (commands catch what they can name with FILE:LINE first).
+        return user_error(e)

@@ -47,7 +47,7 @@ def case_for(line):
         return p[key]
 
     if algo in ("freebsd_lagg_hash32", "freebsd_lagg_fnv"):
-        family = "freebsd-9.3" if algo == "freebsd_lagg_hash32" else "freebsd-fnv"
+        family = "freebsd-9.3" if algo == "freebsd_lagg_hash32" else "freebsd-12"
         spec = f"{family}:{need('lagghash')};key={need('key')}"
         if need("m_vlantag"):
             meta["vlan_tci"] = need("ether_vtag")
@@ -77,6 +77,15 @@ def case_for(line):
     raise VectorError(f"unknown algorithm {algo!r}")
 
 
+def _lines(path, fh):
+    try:
+        return list(enumerate(fh, 1))
+    except UnicodeDecodeError as e:
+        raise VectorError(f"{path}: not UTF-8 text: {e.reason} at byte {e.start}") from None
+    except EOFError:
+        raise VectorError(f"{path}: truncated gzip stream") from None
+
+
 def check_file(path, policies=None):
     """Checks every line of one .jsonl file -> (passed, failed, failures[(line_no, message)]).
 
@@ -88,7 +97,8 @@ def check_file(path, policies=None):
     passed = failed = 0
     failures = []
     with _open(path) as fh:
-        for no, text in enumerate(fh, 1):
+        lines = _lines(path, fh)
+        for no, text in lines:
             if not text.strip():
                 continue
             try:
@@ -113,6 +123,11 @@ def check_file(path, policies=None):
                 raise VectorError(f"{path}:{no}: {e}") from None
             except ValueError as e:  # fwd.Error from a spec the file implies
                 raise VectorError(f"{path}:{no}: {e}") from None
+            except KeyError as e:
+                raise VectorError(f"{path}:{no}: missing field {e.args[0]!r}") from None
+            except (TypeError, AttributeError, IndexError, OverflowError, RecursionError) as e:
+                # A field of the wrong type (params not an object, a number as text, ...).
+                raise VectorError(f"{path}:{no}: malformed line: {e}") from None
             if got == line["hash"] and index == line["index"]:
                 passed += 1
             else:
@@ -134,7 +149,7 @@ def _first_line_is_ecmp(path):
     """Dispatch on the line format: ECMP recordings (tests/data/ecmp) vs hash vectors."""
     from .ecmp_conformance import is_ecmp_line
     with _open(path) as fh:
-        for text in fh:
+        for _no, text in _lines(path, fh):
             if text.strip():
                 try:
                     return is_ecmp_line(json.loads(text))
@@ -150,7 +165,7 @@ def _check_ecmp_file(path):
     failures = []
     cache = {}
     with _open(path) as fh:
-        for no, text in enumerate(fh, 1):
+        for no, text in _lines(path, fh):
             if not text.strip():
                 continue
             try:

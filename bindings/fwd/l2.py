@@ -213,6 +213,13 @@ def _bond_spec(b: dict) -> str:
     return spec
 
 
+def _flag(v, what):
+    """A strict boolean from a scenario file: true/false only ('no' is not false by being non-empty)."""
+    if isinstance(v, bool):
+        return v
+    raise ScenarioError(f"{what}: expected true or false, got {v!r}")
+
+
 def build_switch(sc: dict, revalidator_phase: Optional[float] = None) -> Switch:
     """A Switch configured like the scenario's bridge, ports and static entries. OVS:
     `revalidator_phase` (seconds) is the time of one revalidator dump (default 0)."""
@@ -225,7 +232,7 @@ def build_switch(sc: dict, revalidator_phase: Optional[float] = None) -> Switch:
             kw["mac"] = p["bridge_port_mac"]
         for flag in ("learning", "flood", "mcast_flood", "bcast_flood", "hairpin", "locked", "sticky"):
             if flag in p:
-                kw[flag] = bool(p[flag])
+                kw[flag] = _flag(p[flag], f"ports '{p['name']}': {flag}")
         if "tag" in p and p["tag"] is not None:
             kw["tag"] = int(p["tag"])
         if p.get("trunks"):
@@ -249,7 +256,7 @@ def build_switch(sc: dict, revalidator_phase: Optional[float] = None) -> Switch:
             kw["ageing"] = float(br["mac_aging_time_s"])
         if br.get("mac_table_size") is not None:
             kw["max_entries"] = int(br["mac_table_size"])
-        kw["forward_bpdu"] = bool(br.get("forward_bpdu", False))
+        kw["forward_bpdu"] = _flag(br.get("forward_bpdu", False), "bridge: forward_bpdu")
         if revalidator_phase is not None:
             kw["revalidator_phase"] = float(revalidator_phase)
     else:
@@ -257,17 +264,17 @@ def build_switch(sc: dict, revalidator_phase: Optional[float] = None) -> Switch:
             kw["ageing"] = float(br["ageing_time_s"])
         if br.get("fdb_max_learned"):
             kw["max_entries"] = int(br["fdb_max_learned"])
-        kw["vlan_aware"] = bool(br.get("vlan_filtering", False))
+        kw["vlan_aware"] = _flag(br.get("vlan_filtering", False), "bridge: vlan_filtering")
         if br.get("bridge_mac"):
             kw["bridge_mac"] = br["bridge_mac"]
         kw["group_fwd_mask"] = int(br.get("group_fwd_mask", 0))
-        kw["no_linklocal_learn"] = bool(br.get("no_linklocal_learn", False))
-        kw["stp"] = bool(br.get("stp", False))
+        kw["no_linklocal_learn"] = _flag(br.get("no_linklocal_learn", False), "bridge: no_linklocal_learn")
+        kw["stp"] = _flag(br.get("stp", False), "bridge: stp")
     sw = Switch(system, ports, name=sc.get("name", "br0"), **kw)
     vlan_keyed = system != "linux-bridge" or br.get("vlan_filtering")
     for i, e in enumerate(sc.get("static_fdb") or []):
         vlan = e.get("vlan") if vlan_keyed else None
-        rc = sw.fdb_add(e["mac"], e["port"], vlan=vlan, static=True, sticky=bool(e.get("sticky")), now=0.0)
+        rc = sw.fdb_add(e["mac"], e["port"], vlan=vlan, static=True, sticky=_flag(e.get("sticky", False), f"static_fdb[{i}]: sticky"), now=0.0)
         if rc:
             raise ScenarioError(f"static_fdb[{i}]: the switch refused {e['mac']} on {e['port']} (errno {rc})")
     return sw
@@ -474,7 +481,8 @@ def _replay(sc: dict, path: str, revalidator_phase: Optional[float]) -> ReplayRe
                 differ(f"fdb_n_learned: expected {s['fdb_n_learned']} got {sw.fdb_learned_count()}")
                 return res
         elif op == "fdb_stats":
-            st = json.loads(sw.fdb_stats(now, json=True))
+            js = sw.to_json(now)
+            st = dict(js["table_counters"], current=js["current"], maximum=js["maximum"], static=js["static"])
             for k, v in s.get("stats", {}).items():
                 if k in st and st[k] != v:
                     differ(f"fdb_stats {k}: expected {v} got {st[k]}")
@@ -508,7 +516,7 @@ def _check_bond_step(sw, s, now):
     bonds = [p for p in sw.ports if sw.is_lag(p)]
     if len(bonds) != 1:
         return f"bond_show: expected exactly one bond port, the switch has {len(bonds)}"
-    st = json.loads(sw.bond_show(bonds[0], now, json=True))
+    st = sw.to_json(now)["bonds"][bonds[0]]
     if "active_member" in s and st.get("active_member") != s["active_member"]:
         return f"bond/show active member: expected {s['active_member']} got {st.get('active_member')}"
     if "members" in s and st.get("members") != s["members"]:

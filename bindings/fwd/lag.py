@@ -22,13 +22,13 @@ Numbers are decimal or 0x hex. Unknown systems, modes, options, members or value
 (aliases resolved, defaults written out, the policy's canonical spec after ``hash=``).
 
 ``freebsd-9.3`` / ``freebsd-10`` / ``freebsd-12`` (aliases: freebsd-9, freebsd-hash32; freebsd-10.4;
-freebsd, freebsd-fnv, freebsd-current): FreeBSD lagg(4), 9.3, 10.x and current (2019+).
+freebsd-fnv, freebsd-current; bare ``freebsd`` is ambiguous and rejected): FreeBSD lagg(4), 9.3, 10.x and current (2019+).
 
     modes   lacp, loadbalance (alias fec), failover, roundrobin, broadcast (10 and later)
     options lagghash=l2,l3,l4 (default l2,l3,l4); key=K (hash seed, the real system's is random)
             or seed=S (draws the key); use_flowid=0|1 (default 1 on 9.3/10, 0 on current);
             flowid_shift=N (default 16; 9.3 has no shift); rr_limit=N (roundrobin stride, 10 and
-            later, default 1). Hash: freebsd-9.3 (9.3, 10) or freebsd-fnv (current).
+            later, default 1). Hash: the same system's (hash32 for 9.3 and 10, FNV-1 for 12).
     lacp        pm_map[h % n] over the active aggregator's distributing ports, most recently
                 started first; any change drops transmissions for 3 s (select(..., time_ns=T),
                 Lag.end_transit()).
@@ -83,6 +83,7 @@ Batch results: ``select_batch`` returns numpy.int16 codes: a member index, ``BAT
 or ``BATCH_BROADCAST`` (-2). Frames are processed in order, so stateful distributors (OVS bucket
 first use, round robin) see them as a live LAG would. The GIL is released during the loop.
 """
+import re
 import numpy as np
 
 from ._fwd.lag import BATCH_BROADCAST, BATCH_DROPPED, MAX_MEMBERS, Explanation, Lag, OvsBond, Selection, WhatIf
@@ -117,7 +118,7 @@ def compare(lag, frames, *, fail=(), add=(), lengths=None, resilient_size=128):
 def parse_members(text):
     """Member names from 'a,b,c', or 'N' for N members named m0..m{N-1}; ValueError otherwise."""
     text = str(text).strip()
-    if text.isdigit():
+    if re.fullmatch(r"[+-]?\d+", text):  # a count; "-3" is not a member name
         n = int(text)
         if not 1 <= n <= MAX_MEMBERS:
             raise ValueError(f"--members {n}: expected 1 to {MAX_MEMBERS} members")

@@ -6,7 +6,7 @@
     >>> df["member"] = fwd.pandas.assign_members(df, policy="linux-6.12:layer3+4", members=["eth0", "eth1"])
 
 A DataFrame describes flows with columns named as in `fwd.net.FLOW_DTYPE` (src_mac, dst_mac, vlan,
-src_ip, dst_ip, ip_proto, src_port, dst_port, eth_type; missing columns take defaults: MACs
+src_ip, dst_ip, ip_proto, src_port, dst_port, ethertype (old name eth_type accepted); missing columns take defaults: MACs
 02:00:00:00:00:01/02, untagged, TCP, ports 0), or holds whole frames in a `frame` column (bytes).
 A flow table from a capture (`fwd.flows.read_flows(path).to_dataframe()`) is such a DataFrame.
 """
@@ -19,11 +19,11 @@ from . import net
 from ._fwd.hash import Policy
 
 _DEFAULTS = {"src_mac": 0x020000000001, "dst_mac": 0x020000000002, "vlan": -1, "ip_proto": 6, "src_port": 0,
-             "dst_port": 0, "eth_type": 0x88B5}
+             "dst_port": 0, "ethertype": 0x88B5}
 _RANGES = {"vlan": (-1, 0xFFFF), "ip_proto": (0, 255), "src_port": (0, 0xFFFF), "dst_port": (0, 0xFFFF),
-           "eth_type": (0, 0xFFFF)}
+           "ethertype": (0, 0xFFFF)}
 #: Columns assign_members reads, and the other columns of a fwd.flows table (read, not used).
-FLOW_COLUMNS = ("src_mac", "dst_mac", "vlan", "src_ip", "dst_ip", "ip_proto", "src_port", "dst_port", "eth_type",
+FLOW_COLUMNS = ("src_mac", "dst_mac", "vlan", "src_ip", "dst_ip", "ip_proto", "src_port", "dst_port", "ethertype",
                 "frame")
 _INFO_COLUMNS = ("ip_version", "flow_label", "packets", "bytes", "first_ns", "last_ns")
 
@@ -78,6 +78,8 @@ def _int_column(df, col, default):
 def flows_from_dataframe(df):
     """A FLOW_DTYPE array from a DataFrame's flow columns (ValueError names a bad cell)."""
     n = len(df)
+    if "eth_type" in df and "ethertype" not in df:  # the old column name, accepted for one release
+        df = df.rename(columns={"eth_type": "ethertype"})
     flows = np.zeros(n, dtype=net.FLOW_DTYPE)
     for col, default in _DEFAULTS.items():
         if col not in df:

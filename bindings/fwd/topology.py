@@ -97,19 +97,33 @@ class _LList(list):
     item_lines = None
 
 
-def _convert(node, loader):
+# Limits that keep a hostile file from exhausting the host: aliases may repeat a node (a "billion
+# laughs" file doubles its size at every level), so the expanded node count is bounded, and the
+# nesting depth (recursion) too. Real topologies are a few hundred nodes, a handful deep.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+def _convert(node, loader, depth=0, budget=None):
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TopologyError(f"{loader.name}:{node.start_mark.line + 1}: more than {MAX_NODES} nodes once aliases are "
+                            f"expanded (an alias bomb?)")
+    if depth > MAX_DEPTH:
+        raise TopologyError(f"{loader.name}:{node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
     if isinstance(node, yaml.MappingNode):
         out = _LDict()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
         for k, v in node.value:
-            key = _convert(k, loader)
+            key = _convert(k, loader, depth + 1, budget)
             if isinstance(key, (dict, list)):
                 raise TopologyError(f"{loader.name}:{k.start_mark.line + 1}: a mapping key must be a scalar")
             key = str(key)
             if key in out:
                 raise TopologyError(f"{loader.name}:{k.start_mark.line + 1}: duplicate key '{key}'")
-            out[key] = _convert(v, loader)
+            out[key] = _convert(v, loader, depth + 1, budget)
             out.key_lines[key] = k.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -117,7 +131,7 @@ def _convert(node, loader):
         out.line = node.start_mark.line + 1
         out.item_lines = []
         for v in node.value:
-            out.append(_convert(v, loader))
+            out.append(_convert(v, loader, depth + 1, budget))
             out.item_lines.append(v.start_mark.line + 1)
         return out
     return loader.construct_object(node, deep=True)
@@ -131,6 +145,8 @@ def parse_text(text, name="<topology>"):
             json.loads(text)
         except json.JSONDecodeError as e:
             raise TopologyError(f"{name}:{e.lineno}: JSON syntax error: {e.msg} (column {e.colno})") from None
+        except RecursionError:
+            raise TopologyError(f"{name}:1: nested more than {MAX_DEPTH} levels deep") from None
     loader = yaml.SafeLoader(text)
     loader.name = name
     try:
@@ -144,12 +160,24 @@ def parse_text(text, name="<topology>"):
         raise TopologyError(f"{name}:{line}: YAML syntax error: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise TopologyError(f"{name}:1: YAML error: {e}") from None
+    except RecursionError:  # the composer itself recurses per level
+        raise TopologyError(f"{name}:1: nested more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
         raise TopologyError(f"{name}:{getattr(data, 'line', 1)}: the top level must be a mapping "
                             f"(keys: seed, until, hosts, switches, links, faults, events)")
     return data
+
+
+def _short(e):
+    """An exception's message without a pybind11 overload dump (keeps the accepted signature)."""
+    text = str(e)
+    if "incompatible function arguments" in text or "incompatible constructor arguments" in text:
+        lines = [l.strip() for l in text.splitlines() if l.strip()]
+        sig = next((l[3:] for l in lines if l.startswith("1. ")), "")
+        return f"wrong value type: expected {sig}" if sig else lines[0]
+    return text
 
 
 class _Ctx:
@@ -190,11 +218,24 @@ class _Ctx:
         except (ValueError, TypeError) as e:
             raise self.err(line, f"{what}: {e}") from None
 
+    def boolean(self, v, what, line):
+        # Strict: YAML true/false only. A quoted 'no' is a non-empty string, and bool() of it is True.
+        if isinstance(v, bool):
+            return v
+        raise self.err(getattr(v, "line", line), f"{what}: expected true or false, got {v!r}")
+
+    def integer(self, v, what, line, lo, hi):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.err(getattr(v, "line", line), f"{what}: expected an integer from {lo} to {hi}, got {v!r}")
+        if not lo <= v <= hi:
+            raise self.err(line, f"{what}: {v} out of range: expected {lo} to {hi}")
+        return v
+
     def call(self, line, what, fn, *a, **kw):
         try:
             return fn(*a, **kw)
         except (ValueError, TypeError) as e:
-            raise self.err(line, f"{what}: {e}") from None
+            raise self.err(line, f"{what}: {_short(e)}") from None
 
 
 _HOST_KEYS = ("os", "hz", "tick_phase", "stack_delay", "forwarding", "arp_max_age", "answer_icmp_to_vip", "nics",
@@ -355,9 +396,12 @@ def _build_switches(c, net, data):
             for x in ("vlan_mode",):
                 if x in p:
                     kw[x] = str(p[x])
-            for x in ("tag", "pvid", "learning", "flood"):
+            for x in ("tag", "pvid"):
                 if x in p:
-                    kw[x] = p[x]
+                    kw[x] = c.integer(p[x], f"{what}: ports[{k}]: {x}", c.line_of(p, x), 0, 4095)
+            for x in ("learning", "flood"):
+                if x in p:
+                    kw[x] = c.boolean(p[x], f"{what}: ports[{k}]: {x}", c.line_of(p, x))
             for x in ("trunks", "vlans", "untagged"):
                 if x in p:
                     kw[x] = list(p[x])
@@ -371,7 +415,7 @@ def _build_switches(c, net, data):
             if x in s:
                 kw[x] = c.time(s[x], f"{what}: {x}", c.line_of(s, x))
         if "vlan_aware" in s:
-            kw["vlan_aware"] = bool(s["vlan_aware"])
+            kw["vlan_aware"] = c.boolean(s["vlan_aware"], f"{what}: vlan_aware", c.line_of(s, "vlan_aware"))
         if "flap" in s:
             kw["flap"] = c.call(c.line_of(s, "flap"), f"{what}: flap", _l2.FlapConfig.preset, str(s["flap"]))
         try:

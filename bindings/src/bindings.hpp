@@ -12,4 +12,5 @@ void bind_sim(pybind11::module_& m);
 void bind_io(pybind11::module_& m);
 void bind_route(pybind11::module_& m);
 void bind_path(pybind11::module_& m);
+void bind_describe(pybind11::module_& m);
 }  // namespace fwd::py

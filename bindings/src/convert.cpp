@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <functional>
+
+#include "fwd/error.hpp"
 
 namespace fwd::py {
 
@@ -91,6 +94,151 @@ net::PacketMeta packet_meta(const pyb::kwargs& kw) {
                                         "flow_hash, flow_hash_is_l4, output_vlan, ingress_port", key));
   }
   return m;
+}
+
+namespace {
+std::string type_name(const pyb::handle& h) { return pyb::str(h.get_type().attr("__name__")).cast<std::string>(); }
+
+bool is_int(const pyb::handle& h) {
+  if (pyb::isinstance<pyb::bool_>(h)) return false;
+  if (pyb::isinstance<pyb::int_>(h)) return true;
+  const auto np = pyb::module_::import("numpy");
+  return pyb::isinstance(h, np.attr("integer"));
+}
+
+Time checked(const std::function<Time()>& f) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    throw pyb::value_error(e.what());
+  }
+}
+}  // namespace
+
+Time time_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<pyb::str>(h)) {
+    const std::string t = h.cast<std::string>();
+    return checked([&] { return parse_time(t, name); });
+  }
+  if (pyb::isinstance<pyb::bool_>(h) || h.is_none())
+    throw pyb::type_error(fmt::format("{}: expected {}; got {}", name, time_forms, type_name(h)));
+  const auto np = pyb::module_::import("numpy");
+  const auto datetime = pyb::module_::import("datetime");
+  if (pyb::isinstance(h, datetime.attr("timedelta"))) {
+    // Exact integer arithmetic: days, seconds and microseconds are ints.
+    const auto days = h.attr("days").cast<long long>();
+    const auto secs = h.attr("seconds").cast<long long>();
+    const auto us = h.attr("microseconds").cast<long long>();
+    const __int128 ns = (static_cast<__int128>(days) * 86400 + secs) * 1'000'000'000 + static_cast<__int128>(us) * 1000;
+    if (ns > INT64_MAX || ns < INT64_MIN)
+      throw pyb::value_error(fmt::format("{}: timedelta out of range: expected at most +-292 years (int64 nanoseconds)", name));
+    return Time{static_cast<std::int64_t>(ns)};
+  }
+  if (pyb::isinstance(h, np.attr("timedelta64"))) {
+    if (np.attr("isnat")(h).cast<bool>()) throw pyb::value_error(fmt::format("{}: numpy.timedelta64('NaT') is not a time", name));
+    // Range first in floating seconds (a unit conversion in numpy would wrap silently) ...
+    const std::string unit = pyb::str(np.attr("datetime_data")(h.attr("dtype"))[pyb::int_(0)]);
+    if (unit == "Y" || unit == "M")
+      throw pyb::value_error(fmt::format("{}: numpy.timedelta64 in '{}' has no fixed length: expected W, D, h, m, s, ms, us "
+                                         "or ns", name, unit));
+    const double s = (h / np.attr("timedelta64")(1, "s")).cast<double>();
+    checked([&] { return time_from_seconds(s, name); });
+    // ... then exactly in nanoseconds.
+    return Time{h.attr("astype")("timedelta64[ns]").attr("astype")("int64").cast<std::int64_t>()};
+  }
+  if (is_int(h) || pyb::isinstance<pyb::float_>(h) || pyb::isinstance(h, np.attr("floating"))) {
+    double s = 0;
+    try {
+      s = pyb::reinterpret_steal<pyb::object>(PyNumber_Float(h.ptr())).cast<double>();
+      if (PyErr_Occurred()) throw pyb::error_already_set();
+    } catch (const pyb::error_already_set&) {  // an int too large for a float
+      throw pyb::value_error(fmt::format("{}: time {} s out of range: expected at most +-9223372036 s", name,
+                                         pyb::str(h).cast<std::string>()));
+    }
+    return checked([&] { return time_from_seconds(s, name); });
+  }
+  throw pyb::type_error(fmt::format("{}: expected {}; got {}", name, time_forms, type_name(h)));
+}
+
+Time time_ns_arg(const pyb::handle& h, const char* name) {
+  return Time{int_arg(h, name, INT64_MIN, INT64_MAX)};
+}
+
+Time time_either(const pyb::handle& now, const pyb::handle& time_ns, Time fallback) {
+  if (!now.is_none() && !time_ns.is_none()) throw pyb::type_error("give now= (seconds, '10ms', timedelta) or time_ns=, not both");
+  if (!now.is_none()) return time_arg(now, "now");
+  if (!time_ns.is_none()) return time_ns_arg(time_ns, "time_ns");
+  return fallback;
+}
+
+std::int64_t int_arg(const pyb::handle& h, const char* name, std::int64_t lo, std::int64_t hi) {
+  if (!is_int(h)) {
+    const bool is_float = pyb::isinstance<pyb::float_>(h);
+    throw pyb::type_error(fmt::format("{}: expected an integer from {} to {}; got {}{}", name, lo, hi, type_name(h),
+                                      is_float && std::string_view(name).ends_with("_ns")
+                                          ? " (integer nanoseconds; pass seconds or '10ms' through the argument without _ns)"
+                                          : ""));
+  }
+  const pyb::object v = h.attr("__index__")();
+  const pyb::object plo = pyb::int_(lo), phi = pyb::int_(hi);
+  if (v < plo || v > phi)
+    throw pyb::value_error(fmt::format("{}: {} out of range: expected an integer from {} to {}", name,
+                                       std::string(pyb::str(v)), lo, hi));
+  return v.cast<std::int64_t>();
+}
+
+net::Mac mac_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<net::Mac>(h)) return h.cast<net::Mac>();
+  if (pyb::isinstance<pyb::str>(h)) {
+    try {
+      return net::Mac::parse(h.cast<std::string>());
+    } catch (const Error& e) {
+      throw pyb::value_error(fmt::format("{}: {}", name, e.what()));
+    }
+  }
+  if (is_int(h)) return net::Mac::from_u64(static_cast<std::uint64_t>(int_arg(h, name, 0, (1LL << 48) - 1)));
+  if (pyb::isinstance<pyb::bytes>(h) || pyb::isinstance<pyb::bytearray>(h) || pyb::isinstance<pyb::memoryview>(h) ||
+      pyb::isinstance<pyb::array>(h)) {
+    const auto b = frame_bytes(h, name);
+    if (b.size() != 6) throw pyb::value_error(fmt::format("{}: a MAC has 6 bytes, got {}", name, b.size()));
+    return net::Mac::from_bytes(b.data());
+  }
+  throw pyb::type_error(fmt::format("{}: expected a MAC as '00:25:90:11:22:33', an int below 2**48, 6 bytes or "
+                                    "fwd.net.Mac; got {}", name, type_name(h)));
+}
+
+net::Ipv4 ipv4_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<net::Ipv4>(h)) return h.cast<net::Ipv4>();
+  if (pyb::isinstance<pyb::str>(h)) {
+    try {
+      return net::Ipv4::parse(h.cast<std::string>());
+    } catch (const Error& e) {
+      throw pyb::value_error(fmt::format("{}: {}", name, e.what()));
+    }
+  }
+  if (is_int(h)) return net::Ipv4{static_cast<std::uint32_t>(int_arg(h, name, 0, 0xffffffffLL))};
+  throw pyb::type_error(fmt::format("{}: expected an IPv4 address as '10.0.0.1', an int below 2**32 or fwd.net.Ipv4; "
+                                    "got {}", name, type_name(h)));
+}
+
+net::Ipv6 ipv6_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<net::Ipv6>(h)) return h.cast<net::Ipv6>();
+  if (pyb::isinstance<pyb::str>(h)) {
+    try {
+      return net::Ipv6::parse(h.cast<std::string>());
+    } catch (const Error& e) {
+      throw pyb::value_error(fmt::format("{}: {}", name, e.what()));
+    }
+  }
+  throw pyb::type_error(fmt::format("{}: expected an IPv6 address as '2001:db8::1' or fwd.net.Ipv6; got {}", name,
+                                    type_name(h)));
+}
+
+bool bool_arg(const pyb::handle& h, const char* name) {
+  if (pyb::isinstance<pyb::bool_>(h)) return h.cast<bool>();
+  const auto np = pyb::module_::import("numpy");
+  if (pyb::isinstance(h, np.attr("bool_"))) return h.cast<bool>();
+  throw pyb::type_error(fmt::format("{}: expected True or False; got {}", name, type_name(h)));
 }
 
 }  // namespace fwd::py

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "fwd/net/ip.hpp"
+#include "fwd/net/mac.hpp"
 #include "fwd/net/packet.hpp"
+#include "fwd/time.hpp"
 
 namespace fwd::py {
 
@@ -28,5 +31,33 @@ FrameBatch frame_batch(const pyb::object& frames, const pyb::object& lengths);
 /// PacketMeta from keyword arguments (vlan_tci, protocol, network_offset, flow_hash,
 /// flow_hash_is_l4, output_vlan, ingress_port); an unknown keyword raises TypeError.
 net::PacketMeta packet_meta(const pyb::kwargs& kw);
+
+// ---- the one Python time convention ----------------------------------------------------------
+/// Accepted forms, for messages and docstrings.
+inline constexpr const char* time_forms =
+    "seconds (int or float), a string with a unit ('10ms', '3s', '250us'), datetime.timedelta or numpy.timedelta64";
+
+/// A time argument: float/int seconds, a string with a unit, datetime.timedelta or
+/// numpy.timedelta64. TypeError (wrong type) / ValueError (bad text, NaN, beyond int64 ns)
+/// naming `name` and the accepted forms.
+Time time_arg(const pyb::handle& h, const char* name);
+/// An argument whose name ends in _ns: integer nanoseconds only (int or numpy integer), in int64.
+Time time_ns_arg(const pyb::handle& h, const char* name);
+/// `now` (time_arg) or `time_ns` (time_ns_arg), at most one of them; `fallback` when neither.
+Time time_either(const pyb::handle& now, const pyb::handle& time_ns, Time fallback = Time{});
+
+// ---- the one MAC and the one address converter -------------------------------------------------
+/// fwd.net.Mac, '00:25:90:11:22:33' (also '-' separated), an int 0..2**48-1 or 6 bytes.
+net::Mac mac_arg(const pyb::handle& h, const char* name = "mac");
+/// fwd.net.Ipv4, '10.0.0.1' or an int 0..2**32-1.
+net::Ipv4 ipv4_arg(const pyb::handle& h, const char* name = "address");
+/// fwd.net.Ipv6 or '2001:db8::1'.
+net::Ipv6 ipv6_arg(const pyb::handle& h, const char* name = "address");
+
+// ---- strict scalars (no silent bool/float/str coercion, no pybind11 signature dumps) ---------
+/// An integer in [lo, hi]: int or numpy integer (not bool, float or str).
+std::int64_t int_arg(const pyb::handle& h, const char* name, std::int64_t lo, std::int64_t hi);
+/// A boolean: True/False or numpy.bool_ only.
+bool bool_arg(const pyb::handle& h, const char* name);
 
 }  // namespace fwd::py

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "describe.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fwd/error.hpp"
@@ -18,62 +19,27 @@ using hash::Policy;
 
 namespace {
 
-pyb::dict explanation_dict(const Explanation& e) {
-  pyb::list steps;
-  for (const auto& s : e.steps) {
-    pyb::dict d;
-    switch (s.kind) {
-      case hash::TraceStep::Kind::field:
-        d["kind"] = "field";
-        d["name"] = s.name;
-        d["offset"] = s.in_frame ? pyb::object(pyb::int_(s.offset)) : pyb::object(pyb::none());
-        d["bytes"] = pyb::bytes(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size());
-        d["hash"] = s.hash;
-        break;
-      case hash::TraceStep::Kind::step:
-        d["kind"] = "step";
-        d["name"] = s.name;
-        d["hash"] = s.hash;
-        break;
-      case hash::TraceStep::Kind::note:
-        d["kind"] = "note";
-        d["text"] = s.name;
-        break;
-    }
-    steps.append(d);
-  }
-  pyb::dict d;
-  d["spec"] = e.spec;
-  d["frame_length"] = e.frame_length;
-  d["frame"] = e.frame_summary;
-  d["steps"] = steps;
-  d["hash"] = e.hash;
-  d["members"] = e.members;
-  d["index"] = e.index;
-  d["index_rule"] = e.index_rule;
-  return d;
-}
 
-std::uint32_t members_arg(long long members) {
-  if (members < 1 || members > 0xffff)
-    throw pyb::value_error(fmt::format("members={} out of range: expected 1..65535", members));
-  return static_cast<std::uint32_t>(members);
+/// Strict: an int (not bool, float or str) in 1..65535, else TypeError/ValueError naming it.
+std::uint32_t members_arg(const pyb::object& members) {
+  return static_cast<std::uint32_t>(int_arg(members, "members", 1, 0xffff));
 }
 
 }  // namespace
 
 void bind_hash(pyb::module_& m) {
   pyb::class_<Explanation>(m, "Explanation", "The walk of one hash: fields, running hash, final hash, member.")
-      .def_readonly("spec", &Explanation::spec)
-      .def_readonly("hash", &Explanation::hash)
-      .def_readonly("members", &Explanation::members)
-      .def_readonly("index", &Explanation::index)
-      .def_readonly("index_rule", &Explanation::index_rule)
-      .def_readonly("frame", &Explanation::frame_summary)
-      .def_property_readonly("steps", [](const Explanation& e) { return explanation_dict(e)["steps"]; })
-      .def("to_text", &Explanation::to_text)
-      .def("to_json", &Explanation::to_json)
-      .def("to_dict", &explanation_dict)
+      .def_readonly("spec", &Explanation::spec, "The policy's canonical spec.")
+      .def_readonly("hash", &Explanation::hash, "The final hash.")
+      .def_readonly("members", &Explanation::members, "Members the index was taken over.")
+      .def_readonly("index", &Explanation::index, "The member index (or OVS bucket).")
+      .def_readonly("index_rule", &Explanation::index_rule, "The index rule with numbers, e.g. '0x4fd006c2 % 2 = 0'.")
+      .def_readonly("frame", &Explanation::frame_summary, "One line describing the frame.")
+      .def_property_readonly("steps", [](const Explanation& e) { return to_python(e.to_json())["steps"]; },
+                             "The walk: dicts of kind field (name, offset, bytes, hash), step or note.")
+      .def("to_text", &Explanation::to_text, "The walk as text (also str()).")
+      .def("to_json", [](const Explanation& e) { return to_python(e.to_json()); }, "The explanation as a dict (the JSON twin of str()).")
+      .def("to_dict", [](const Explanation& e) { return to_python(e.to_json()); }, "Old name of to_json(), kept one release.")
       .def("__str__", &Explanation::to_text)
       .def("__repr__", [](const Explanation& e) {
         return fmt::format("<Explanation {} hash=0x{:x} index={}>", e.spec, e.hash, e.index);
@@ -85,9 +51,10 @@ void bind_hash(pyb::module_& m) {
                       "threads freely; its batch calls take no lock.")
       .def(pyb::init([](const std::string& spec) { return Policy::from_spec(spec); }), pyb::arg("spec"))
       .def_property_readonly("spec", &Policy::spec, "The canonical spec string.")
-      .def_property_readonly("family", [](const Policy& p) { return std::string(p.family()); })
-      .def_property_readonly("hash_bits", &Policy::hash_bits)
-      .def_property_readonly("takes_raw_input", &Policy::takes_raw_input)
+      .def_property_readonly("family", [](const Policy& p) { return std::string(p.family()); },
+                             "The system name the spec starts with (see fwd.describe.systems()).")
+      .def_property_readonly("hash_bits", &Policy::hash_bits, "Width of the hash: 32, or 64 for bmv2 identity.")
+      .def_property_readonly("takes_raw_input", &Policy::takes_raw_input, "Whether hash_input() works (Toeplitz, bmv2).")
       .def("hash", [](const Policy& p, const pyb::object& frame, const pyb::kwargs& kw) {
              const auto f = frame_bytes(frame);
              return p.hash(f, packet_meta(kw));
@@ -98,22 +65,22 @@ void bind_hash(pyb::module_& m) {
              const auto f = frame_bytes(data, "input");
              return p.hash_input(f);
            }, pyb::arg("data"), "Hash of raw input bytes (Toeplitz tuple, bmv2 field list).")
-      .def("index", [](const Policy& p, const pyb::object& frame, long long members, const pyb::kwargs& kw) {
+      .def("index", [](const Policy& p, const pyb::object& frame, const pyb::object& members, const pyb::kwargs& kw) {
              const auto f = frame_bytes(frame);
              return p.index(p.hash(f, packet_meta(kw)), members_arg(members));
            }, pyb::arg("frame"), pyb::arg("members"),
            "Member index of one frame by the family's own rule (OVS: the bucket 0..255).")
-      .def("index_of_hash", [](const Policy& p, std::uint64_t h, long long members) {
+      .def("index_of_hash", [](const Policy& p, std::uint64_t h, const pyb::object& members) {
              return p.index(h, members_arg(members));
-           }, pyb::arg("hash"), pyb::arg("members"))
-      .def("explain", [](const Policy& p, const pyb::object& frame, long long members, const pyb::kwargs& kw) {
+           }, pyb::arg("hash"), pyb::arg("members"), "Member index of a given hash by the family's own rule.")
+      .def("explain", [](const Policy& p, const pyb::object& frame, const pyb::object& members, const pyb::kwargs& kw) {
              const auto f = frame_bytes(frame);
              return p.explain(f, packet_meta(kw), members_arg(members));
            }, pyb::arg("frame"), pyb::arg("members") = 2, "The hash walk of one frame (print it, or .to_json()).")
-      .def("explain_input", [](const Policy& p, const pyb::object& data, long long members) {
+      .def("explain_input", [](const Policy& p, const pyb::object& data, const pyb::object& members) {
              const auto f = frame_bytes(data, "input");
              return p.explain_input(f, members_arg(members));
-           }, pyb::arg("data"), pyb::arg("members") = 2)
+           }, pyb::arg("data"), pyb::arg("members") = 2, "The hash walk of raw input bytes (Toeplitz, bmv2).")
       .def("hash_batch", [](const Policy& p, const pyb::object& frames, const pyb::object& lengths,
                             const pyb::object& threads) -> pyb::object {
              const unsigned nthreads = threads_arg(threads);
@@ -136,7 +103,7 @@ void bind_hash(pyb::module_& m) {
            "N, or 0 for every core; the GIL is released and the result is the same for any count. A Policy is "
            "immutable: batches on one Policy from many Python threads run concurrently, without locks. "
            "Ctrl-C interrupts (KeyboardInterrupt).")
-      .def("index_batch", [](const Policy& p, const pyb::object& frames, long long members, const pyb::object& lengths,
+      .def("index_batch", [](const Policy& p, const pyb::object& frames, const pyb::object& members, const pyb::object& lengths,
                              const pyb::object& threads) {
              const std::uint32_t n = members_arg(members);
              const unsigned nthreads = threads_arg(threads);

@@ -141,8 +141,12 @@ void bind_io(pyb::module_& m) {
 
   pyb::class_<PyReader>(m, "PcapReader", "Iterates a pcap/pcapng file: (timestamp_ns, frame bytes, wire_length).")
       .def(pyb::init([](const std::string& path) { return PyReader{std::make_unique<io::PcapReader>(path)}; }), pyb::arg("path"))
-      .def_property_readonly("linktype", [](const PyReader& r) { return r.r->linktype(); })
-      .def_property_readonly("format", [](const PyReader& r) { return r.r->format(); })
+      .def_property_readonly("linktype", [](const PyReader& r) { return r.r->linktype(); },
+                             "The capture's link type (1: Ethernet).")
+      .def_property_readonly("format", [](const PyReader& r) { return r.r->format(); }, "'pcap' or 'pcapng'.")
+      .def("__repr__", [](const PyReader& r) {
+        return fmt::format("<PcapReader {} linktype={}>", r.r->format(), r.r->linktype());
+      })
       .def("__iter__", [](PyReader& r) -> PyReader& { return r; }, pyb::return_value_policy::reference_internal)
       .def("__next__", [](PyReader& r) {
         io::Record v;
@@ -157,8 +161,10 @@ void bind_io(pyb::module_& m) {
       .def("write", [](io::PcapWriter& w, const pyb::object& frame, std::int64_t t, std::uint32_t wire) {
              const auto f = frame_bytes(frame);
              w.write(Time::from_ns(t), f, wire);
-           }, pyb::arg("frame"), pyb::arg("timestamp_ns") = 0, pyb::arg("wire_length") = 0)
-      .def("close", &io::PcapWriter::close)
+           }, pyb::arg("frame"), pyb::arg("timestamp_ns") = 0, pyb::arg("wire_length") = 0,
+           "Appends one frame at timestamp_ns (integer nanoseconds); wire_length 0: the frame's length.")
+      .def("close", &io::PcapWriter::close, "Flushes and closes the file (also on leaving a with block).")
+      .def("__repr__", [](const io::PcapWriter&) { return std::string("<PcapWriter>"); })
       .def("__enter__", [](io::PcapWriter& w) -> io::PcapWriter& { return w; }, pyb::return_value_policy::reference)
       .def("__exit__", [](io::PcapWriter& w, const pyb::args&) { w.close(); });
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "describe.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fwd/hash/ovs.hpp"
@@ -18,22 +19,7 @@ using namespace fwd::l2;
 
 namespace {
 
-Time seconds(double s) {
-  if (!std::isfinite(s)) throw pyb::value_error(fmt::format("invalid time {}: expected finite seconds", s));
-  return Time{std::llround(s * 1e9)};
-}
 
-net::Mac mac_arg(const pyb::handle& h) {
-  if (pyb::isinstance<pyb::str>(h)) return net::Mac::parse(h.cast<std::string>());
-  if (pyb::isinstance<pyb::int_>(h)) {
-    const auto v = h.cast<unsigned long long>();
-    if (v >> 48) throw pyb::value_error(fmt::format("MAC integer {:#x} does not fit 48 bits", v));
-    return net::Mac::from_u64(v);
-  }
-  const auto b = frame_bytes(h, "mac");
-  if (b.size() != 6) throw pyb::value_error(fmt::format("MAC bytes must be 6 long, got {}", b.size()));
-  return net::Mac::from_bytes(b.data());
-}
 
 std::uint16_t vlan_arg(long long v) {
   if (v < 0 || v > 4095) throw pyb::value_error(fmt::format("invalid VLAN id {}: expected 0..4095", v));
@@ -85,33 +71,6 @@ pyb::list events_list(const std::vector<Event>& ev, const Switch* sw) {
   return l;
 }
 
-pyb::dict table_counters(const TableCounters& c) {
-  pyb::dict d;
-  d["learned"] = c.learned;
-  d["expired"] = c.expired;
-  d["evicted"] = c.evicted;
-  d["moved"] = c.moved;
-  d["refused_full"] = c.refused_full;
-  d["refused_flap"] = c.refused_flap;
-  d["refused_bad_port"] = c.refused_bad_port;
-  d["flushed"] = c.flushed;
-  return d;
-}
-
-pyb::dict flap_counters(const FlapCounters& c) {
-  pyb::dict d;
-  d["moves_seen"] = c.moves_seen;
-  d["events"] = c.events;
-  d["suppressed"] = c.suppressed;
-  d["frames_dropped"] = c.frames_dropped;
-  d["pins"] = c.pins;
-  d["moves_refused"] = c.moves_refused;
-  d["learning_disabled"] = c.learning_disabled;
-  d["ports_shutdown"] = c.ports_shutdown;
-  d["keys_forgotten"] = c.keys_forgotten;
-  return d;
-}
-
 // A decision with the egress copies rendered, as Python sees it.
 struct PyDecision {
   Decision d;
@@ -144,38 +103,29 @@ void bind_l2(pyb::module_& m) {
       .value("freebsd_bridge", Profile::freebsd_bridge)
       .value("ovs_3_1", Profile::ovs_3_1)
       .value("vendor", Profile::vendor);
-  pyb::enum_<FlapAction>(m, "FlapAction")
-      .value("none", FlapAction::none)
-      .value("drop_frame", FlapAction::drop_frame)
-      .value("pin", FlapAction::pin)
-      .value("disable_learning", FlapAction::disable_learning)
-      .value("shutdown_port", FlapAction::shutdown_port);
-  pyb::enum_<FlapWindow>(m, "FlapWindow").value("sliding", FlapWindow::sliding).value("fixed", FlapWindow::fixed);
-  pyb::enum_<FlapScope>(m, "FlapScope")
-      .value("per_mac_vlan", FlapScope::per_mac_vlan)
-      .value("per_port", FlapScope::per_port);
-  pyb::enum_<FlapEmit>(m, "FlapEmit")
-      .value("every_move", FlapEmit::every_move)
-      .value("on_threshold", FlapEmit::on_threshold)
-      .value("once_per_window", FlapEmit::once_per_window);
+  bind_enum<FlapAction>(m, "FlapAction", "What a flap detector does when a key crosses its threshold.");
+  bind_enum<FlapWindow>(m, "FlapWindow", "How a flap detector counts moves in time.");
+  bind_enum<FlapScope>(m, "FlapScope", "What a flap detector counts moves of.");
+  bind_enum<FlapEmit>(m, "FlapEmit", "When a flap detector emits an event.");
   pyb::enum_<Overflow>(m, "Overflow")
       .value("refuse", Overflow::refuse)
       .value("evict_lru_of_busiest_port", Overflow::evict_lru_of_busiest_port);
 
-  pyb::class_<FlapConfig>(m, "FlapConfig", "Flap detection settings (l2-learning.md §5).")
-      .def(pyb::init([](bool enabled, unsigned threshold, double window_s, FlapWindow window_kind, FlapScope scope,
-                        FlapEmit emit, double log_rate_limit_s, FlapAction action, double action_hold_s,
+  static const std::string flap_doc = describe::settings_doc<FlapConfig>();
+  pyb::class_<FlapConfig>(m, "FlapConfig", flap_doc.c_str())
+      .def(pyb::init([](bool enabled, unsigned threshold, const pyb::object& window_s, FlapWindow window_kind, FlapScope scope,
+                        FlapEmit emit, const pyb::object& log_rate_limit_s, FlapAction action, const pyb::object& action_hold_s,
                         unsigned tracked_keys) {
              FlapConfig c;
              c.enabled = enabled;
              c.threshold = threshold;
-             c.window = seconds(window_s);
+             c.window = time_arg(window_s, "window");
              c.window_kind = window_kind;
              c.scope = scope;
              c.emit = emit;
-             c.log_rate_limit = seconds(log_rate_limit_s);
+             c.log_rate_limit = time_arg(log_rate_limit_s, "log_rate_limit");
              c.action = action;
-             c.action_hold = seconds(action_hold_s);
+             c.action_hold = time_arg(action_hold_s, "action_hold");
              c.tracked_keys = tracked_keys;
              c.validate();
              return c;
@@ -187,17 +137,21 @@ void bind_l2(pyb::module_& m) {
       .def_static("preset", &FlapConfig::preset, pyb::arg("name"),
                   "Preset by name: linux-6.x, freebsd-9.3, freebsd-14, juniper-ex, hpe-comware, huawei, "
                   "evpn-rfc7432, cisco-ios, vendor, ovs-3.1.")
-      .def_static("preset_names", &FlapConfig::preset_names)
-      .def_readwrite("enabled", &FlapConfig::enabled)
-      .def_readwrite("threshold", &FlapConfig::threshold)
+      .def_static("preset_names", &FlapConfig::preset_names, "Names accepted by preset().")
+      .def("to_json", [](const FlapConfig& c) { return to_python(describe::settings_json(c)); },
+           "The settings as a dict (times in seconds, enums by name), from the same table as the docstring.")
+      .def_readwrite("enabled", &FlapConfig::enabled, "Flap detection on.")
+      .def_readwrite("threshold", &FlapConfig::threshold, "N moves within `window` make a flap.")
       .def_property("window", [](const FlapConfig& c) { return c.window.seconds(); },
-                    [](FlapConfig& c, double s) { c.window = seconds(s); })
-      .def_readwrite("window_kind", &FlapConfig::window_kind)
-      .def_readwrite("scope", &FlapConfig::scope)
-      .def_readwrite("emit", &FlapConfig::emit)
-      .def_readwrite("action", &FlapConfig::action)
+                    [](FlapConfig& c, const pyb::object& s) { c.window = time_arg(s, "window"); },
+                    "The window T in seconds (set: any time form).")
+      .def_readwrite("window_kind", &FlapConfig::window_kind, "FlapWindow: sliding or fixed.")
+      .def_readwrite("scope", &FlapConfig::scope, "FlapScope: per (MAC, VLAN) or per port.")
+      .def_readwrite("emit", &FlapConfig::emit, "FlapEmit: when events are emitted.")
+      .def_readwrite("action", &FlapConfig::action, "FlapAction taken at the threshold.")
       .def_property("action_hold", [](const FlapConfig& c) { return c.action_hold.seconds(); },
-                    [](FlapConfig& c, double s) { c.action_hold = seconds(s); })
+                    [](FlapConfig& c, const pyb::object& s) { c.action_hold = time_arg(s, "action_hold"); },
+                    "How long an action holds, in seconds (0: until cleared).")
       .def("__repr__", [](const FlapConfig& c) {
         return fmt::format("<FlapConfig enabled={} threshold={} window={}s {} {} emit={} action={}>", c.enabled,
                            c.threshold, c.window.seconds(), to_string(c.window_kind), to_string(c.scope),
@@ -219,7 +173,7 @@ void bind_l2(pyb::module_& m) {
                case Profile::ovs_3_1: c = TableConfig::ovs(); break;
                case Profile::vendor: c = TableConfig::vendor(); break;
              }
-             if (!ageing.is_none()) c.ageing = seconds(ageing.cast<double>());
+             if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
              if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
              if (ports < 1 || ports >= no_port)
                throw pyb::value_error(fmt::format("invalid ports={}: expected 1..65534", ports));
@@ -234,11 +188,11 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
       .def(
           "learn",
-          [](MacTable& t, const pyb::object& mac, int port, double now, long long vlan, bool gratuitous_arp,
+          [](MacTable& t, const pyb::object& mac, int port, const pyb::object& now, long long vlan, bool gratuitous_arp,
              bool from_bond) {
             if (port < 0 || port >= t.config().ports)
               throw pyb::value_error(fmt::format("invalid port {}: expected 0..{}", port, t.config().ports - 1));
-            const auto r = t.learn(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), seconds(now),
+            const auto r = t.learn(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), time_arg(now, "now"),
                                    LearnOptions(gratuitous_arp, from_bond, false));
             pyb::dict d;
             d["status"] = to_string(r.status);
@@ -251,8 +205,8 @@ void bind_l2(pyb::module_& m) {
           "A frame from `mac` arrived on `port`: returns {status, from_port, flap_event}.")
       .def(
           "lookup",
-          [](MacTable& t, const pyb::object& mac, double now, long long vlan) -> pyb::object {
-            const Hit h = t.lookup(vlan_arg(vlan), mac_arg(mac), seconds(now));
+          [](MacTable& t, const pyb::object& mac, const pyb::object& now, long long vlan) -> pyb::object {
+            const Hit h = t.lookup(vlan_arg(vlan), mac_arg(mac), time_arg(now, "now"));
             if (!h) return pyb::none();
             return pyb::int_(h.port);
           },
@@ -275,14 +229,16 @@ void bind_l2(pyb::module_& m) {
             if (!vlan.is_none()) return t.flush_vlan(vlan_arg(vlan.cast<long long>()), include_static);
             return t.flush(include_static);
           },
-          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
-      .def("age", [](MacTable& t, double now) { return t.age(seconds(now)); }, pyb::arg("now"),
+          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false,
+          "Removes dynamic entries (of one port / VLAN if given; static ones too with include_static); returns "
+          "how many.")
+      .def("age", [](MacTable& t, const pyb::object& now) { return t.age(time_arg(now, "now")); }, pyb::arg("now"),
            "Removes entries expired at `now`; returns how many.")
       .def(
           "entries",
-          [](const MacTable& t, double now) {
+          [](const MacTable& t, const pyb::object& now) {
             pyb::list l;
-            for (const auto& e : t.entries(seconds(now))) {
+            for (const auto& e : t.entries(time_arg(now, "now"))) {
               pyb::dict d;
               d["mac"] = e.mac.to_string();
               d["vlan"] = e.vlan;
@@ -296,11 +252,19 @@ void bind_l2(pyb::module_& m) {
             return l;
           },
           pyb::arg("now"), "Live entries sorted by MAC then VLAN.")
-      .def_property_readonly("counters", [](const MacTable& t) { return table_counters(t.counters()); })
-      .def_property_readonly("flap_counters", [](const MacTable& t) { return flap_counters(t.flap().counters()); })
-      .def("drain_events", [](MacTable& t) { return events_list(t.drain_events(), nullptr); })
-      .def_property_readonly("memory_bytes", &MacTable::memory_bytes)
-      .def("__len__", &MacTable::size);
+      .def_property_readonly("counters", [](const MacTable& t) { return fields_dict(t.counters()); },
+                             describe::fields_doc<TableCounters>().c_str())
+      .def_property_readonly("flap_counters", [](const MacTable& t) { return fields_dict(t.flap().counters()); },
+                             describe::fields_doc<FlapCounters>().c_str())
+      .def("drain_events", [](MacTable& t) { return events_list(t.drain_events(), nullptr); },
+           "Table events since the last call (moves, flaps, expiries, ...) as dicts.")
+      .def_property_readonly("memory_bytes", &MacTable::memory_bytes, "Bytes the table holds (buckets and state).")
+      .def("__len__", &MacTable::size)
+      .def("__repr__", [](const MacTable& t) {
+        const auto max = t.config().max_entries;
+        return fmt::format("<MacTable entries={} max={} ageing={}s>", t.size(), max ? std::to_string(max) : "none",
+                           t.config().ageing.seconds());
+      });
 
   pyb::class_<LagConfig>(m, "LagConfig",
                          "A LAG port: member links and a fwd.lag spec string (one parser for every LAG setting).")
@@ -382,21 +346,29 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("trunks") = std::vector<int>{}, pyb::arg("vlan_mode") = "automatic",
            pyb::arg("pvid") = pyb::none(), pyb::arg("vlans") = std::vector<int>{},
            pyb::arg("untagged") = std::vector<int>{}, pyb::arg("lag") = pyb::none())
-      .def_readonly("name", &PortConfig::name);
+      .def_readonly("name", &PortConfig::name, "The port's name.")
+      .def("__repr__", [](const PortConfig& p) {
+        return fmt::format("PortConfig('{}'{}{}{})", p.name, p.lag ? ", lag" : "", p.tag ? fmt::format(", tag={}", *p.tag) : "",
+                           p.vlan_mode == VlanMode::automatic ? "" : fmt::format(", vlan_mode={}", to_string(p.vlan_mode)));
+      });
 
   pyb::class_<PyDecision>(m, "Decision", "What the switch did with one frame.")
-      .def_property_readonly("verdict", [](const PyDecision& d) { return to_string(d.d.verdict); })
+      .def_property_readonly("verdict", [](const PyDecision& d) { return to_string(d.d.verdict); },
+                             ("What happened to the frame:\n" + describe::enumerators_doc<Verdict>()).c_str())
       .def_property_readonly("reason", [](const PyDecision& d) -> pyb::object {
         if (d.d.reason == DropReason::none) return pyb::none();
         return pyb::str(to_string(d.d.reason));
-      })
+      }, ("Why the frame was dropped (None if it was not):\n" + describe::enumerators_doc<DropReason>()).c_str())
       .def_property_readonly("vlan", [](const PyDecision& d) -> pyb::object {
         if (d.d.vlan == 0xffff) return pyb::none();
         return pyb::int_(d.d.vlan);
-      })
-      .def_property_readonly("learn", [](const PyDecision& d) { return to_string(d.d.learn); })
-      .def_property_readonly("learn_deferred", [](const PyDecision& d) { return d.d.learn_deferred; })
-      .def_property_readonly("datapath_hit", [](const PyDecision& d) { return d.d.datapath_hit; })
+      }, "The VLAN the frame was classified into (None: no VLAN).")
+      .def_property_readonly("learn", [](const PyDecision& d) { return to_string(d.d.learn); },
+                             ("How learning the source ended:\n" + describe::enumerators_doc<LearnStatus>()).c_str())
+      .def_property_readonly("learn_deferred", [](const PyDecision& d) { return d.d.learn_deferred; },
+                             "OVS: the frame hit a cached flow; its learning is applied hit_learning_delay later.")
+      .def_property_readonly("datapath_hit", [](const PyDecision& d) { return d.d.datapath_hit; },
+                             "OVS: the frame hit the datapath flow cache.")
       .def_property_readonly("egress", [](const PyDecision& d) {
         pyb::dict out;  // link name -> bytes (a list when a link got more than one copy)
         for (const auto& [port, link, bytes] : d.egress) {
@@ -413,12 +385,12 @@ void bind_l2(pyb::module_& m) {
           }
         }
         return out;
-      })
+      }, "Copies sent: link name -> frame bytes (a list when a link got more than one copy).")
       .def_property_readonly("egress_ports", [](const PyDecision& d) {
         std::vector<std::string> v;
         for (const auto& e : d.egress) v.push_back(std::get<0>(e));
         return v;
-      })
+      }, "The port of each copy, in order.")
       .def("__repr__", [](const PyDecision& d) {
         std::string links;
         for (const auto& e : d.egress) links += (links.empty() ? "" : ",") + std::get<1>(e);
@@ -436,13 +408,27 @@ void bind_l2(pyb::module_& m) {
                       "whole call (none releases it), so calls from two threads run one after the other, never "
                       "interleaved; the order between threads is the scheduler's. The Lag and OvsBond objects "
                       "a Switch hands out (lag(), bond()) belong to it: use them under the same rule.")
-      .def(pyb::init([](const std::string& profile, std::vector<PortConfig> ports, pyb::object ageing,
-                        pyb::object max_entries, bool vlan_aware, pyb::object bridge_mac, int group_fwd_mask,
-                        bool no_linklocal_learn, bool stp, bool forward_bpdu, double revalidator_interval,
-                        double revalidator_phase, pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
+            .def(pyb::init([](const std::string& profile, const pyb::object& port_list, pyb::object ageing,
+                        pyb::object max_entries, const pyb::object& vlan_aware_arg, pyb::object bridge_mac, int group_fwd_mask,
+                        bool no_linklocal_learn, bool stp, bool forward_bpdu, const pyb::object& revalidator_interval,
+                        const pyb::object& revalidator_phase,
+                        pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
+             // Ports: PortConfig objects or plain names; converted here so a wrong element names
+             // itself instead of producing a pybind11 signature dump.
+             std::vector<PortConfig> ports;
+             if (pyb::isinstance<pyb::str>(port_list) || !pyb::isinstance<pyb::iterable>(port_list))
+               throw pyb::type_error("ports: expected a list of port names or fwd.l2.PortConfig");
+             for (auto p : port_list) {
+               if (pyb::isinstance<PortConfig>(p)) ports.push_back(p.cast<PortConfig>());
+               else if (pyb::isinstance<pyb::str>(p)) ports.push_back(PortConfig{.name = p.cast<std::string>()});
+               else
+                 throw pyb::type_error(fmt::format("ports: expected port names or fwd.l2.PortConfig; got {}",
+                                                   std::string(pyb::str(p.get_type().attr("__name__")))));
+             }
+             const bool vlan_aware = bool_arg(vlan_aware_arg, "vlan_aware");
              SwitchConfig c = SwitchConfig::defaults(parse_profile(profile));
              c.name = std::move(name);
-             if (!ageing.is_none()) c.ageing = seconds(ageing.cast<double>());
+             if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
              if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
              if (vlan_aware) c.vlan_aware = true;
              if (!bridge_mac.is_none()) c.bridge_mac = mac_arg(bridge_mac);
@@ -452,8 +438,8 @@ void bind_l2(pyb::module_& m) {
              c.no_linklocal_learn = no_linklocal_learn;
              c.stp = stp;
              c.forward_bpdu = forward_bpdu;
-             c.revalidator_interval = seconds(revalidator_interval);
-             c.revalidator_phase = seconds(revalidator_phase);
+             c.revalidator_interval = time_arg(revalidator_interval, "revalidator_interval");
+             c.revalidator_phase = time_arg(revalidator_phase, "revalidator_phase");
              if (!flap.is_none()) c.flap = flap.cast<FlapConfig>();
              c.event_capacity = event_capacity;
              if (record_learned) c.events = event_mask::all;
@@ -465,61 +451,70 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("forward_bpdu") = false, pyb::arg("revalidator_interval") = 0.5,
            pyb::arg("revalidator_phase") = 0.0, pyb::arg("flap") = pyb::none(),
            pyb::arg("name") = "br0", pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
-      .def_property_readonly("profile", [](const Switch& s) { return to_string(s.profile()); })
+      .def_property_readonly("profile", [](const Switch& s) { return to_string(s.profile()); },
+                             "The followed system's profile: linux-bridge, freebsd-bridge, ovs-3.1 or vendor.")
       .def_property_readonly("ports", [](const Switch& s) {
         std::vector<std::string> v;
         for (PortId p = 0; p < s.port_count(); ++p) v.push_back(s.port_name(p));
         return v;
-      })
+      }, "Port names in port-id order (a LAG is one port).")
       .def_property_readonly("links", [](const Switch& s) {
         std::vector<std::string> v;
         for (LinkId l = 0; l < s.link_count(); ++l) v.push_back(s.link_name(l));
         return v;
+      }, "Physical link names in link-id order (a LAG has one link per member).")
+      .def("__repr__", [](Switch& s) {
+        return fmt::format("<Switch {} {} ports={} fdb={} rx={}>", s.config().name, to_string(s.profile()),
+                           s.port_count(), s.fdb().size(), s.counters().rx);
       })
       .def(
           "receive",
-          [](Switch& sw, const pyb::object& link, const pyb::object& frame, double now, const std::string& datapath) {
+          [](Switch& sw, const pyb::object& link, const pyb::object& frame, const pyb::object& now, const std::string& datapath) {
             const LinkId l = link_arg(sw, link);
             const auto bytes = frame_bytes(frame);
             Decision d;
-            sw.receive(l, net::Bytes(bytes.data(), bytes.size()), seconds(now), d, datapath_arg(datapath));
+            sw.receive(l, net::Bytes(bytes.data(), bytes.size()), time_arg(now, "now"), d, datapath_arg(datapath));
             return make_decision(sw, d, bytes);
           },
           pyb::arg("link"), pyb::arg("frame"), pyb::arg("now"), pyb::arg("datapath") = "automatic",
           "A frame arrives on `link` (port or LAG member, by name or id) at `now` seconds.")
       .def(
           "set_port_admin",
-          [](Switch& sw, const pyb::object& port, bool up, double now) { sw.set_port_admin(port_arg(sw, port), up, seconds(now)); },
-          pyb::arg("port"), pyb::arg("up"), pyb::arg("now"))
+          [](Switch& sw, const pyb::object& port, bool up, const pyb::object& now) { sw.set_port_admin(port_arg(sw, port), up, time_arg(now, "now")); },
+          pyb::arg("port"), pyb::arg("up"), pyb::arg("now"),
+          "Administrative state of a port; Linux/FreeBSD/vendor flush its dynamic entries when it goes down.")
       .def(
           "set_link_carrier",
-          [](Switch& sw, const pyb::object& link, bool up, double now) {
-            sw.set_link_carrier(link_arg(sw, link), up, seconds(now));
+          [](Switch& sw, const pyb::object& link, bool up, const pyb::object& now) {
+            sw.set_link_carrier(link_arg(sw, link), up, time_arg(now, "now"));
           },
-          pyb::arg("link"), pyb::arg("up"), pyb::arg("now"))
-      .def("port_is_up", [](const Switch& sw, const pyb::object& port, double now) {
-             return sw.port_is_up(port_arg(sw, port), seconds(now));
-           }, pyb::arg("port"), pyb::arg("now"))
-      .def("advance", [](Switch& sw, double now) { sw.advance(seconds(now)); }, pyb::arg("now"))
+          pyb::arg("link"), pyb::arg("up"), pyb::arg("now"),
+          "Carrier of a link (a LAG member's link state).")
+      .def("port_is_up", [](const Switch& sw, const pyb::object& port, const pyb::object& now) {
+             return sw.port_is_up(port_arg(sw, port), time_arg(now, "now"));
+           }, pyb::arg("port"), pyb::arg("now"), "Whether a port forwards at `now` (admin up, carrier, not err-disabled).")
+      .def("advance", [](Switch& sw, const pyb::object& now) { sw.advance(time_arg(now, "now")); }, pyb::arg("now"),
+           "Applies deferred work due by `now` (OVS cached-flow learning, expiry sweeps).")
       .def(
           "fdb_add",
           [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, bool is_static,
-             bool sticky, bool replace, double now) {
+             bool sticky, bool replace, const pyb::object& now) {
             AddOptions o;
             o.is_static = is_static;
             o.sticky = sticky;
             o.replace = replace;
-            return sw.fdb_add(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), o, seconds(now));
+            return sw.fdb_add(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), o, time_arg(now, "now"));
           },
           pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("static") = true,
           pyb::arg("sticky") = false, pyb::arg("replace") = false, pyb::arg("now") = 0.0,
           "bridge fdb add/replace: returns 0 or an errno (EEXIST, EINVAL, EPERM).")
       .def(
           "fdb_del",
-          [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, double now) {
-            return sw.fdb_del(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), seconds(now));
+          [](Switch& sw, const pyb::object& mac, const pyb::object& port, pyb::object vlan, const pyb::object& now) {
+            return sw.fdb_del(mac_arg(mac), port_arg(sw, port), opt_vlan(vlan), time_arg(now, "now"));
           },
-          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("now") = 0.0)
+          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = pyb::none(), pyb::arg("now") = 0.0,
+          "bridge fdb del / ovs-appctl fdb/del: returns 0 or an errno (ENOENT, ...).")
       .def(
           "fdb_flush",
           [](Switch& sw, pyb::object port, pyb::object vlan, bool include_static) {
@@ -527,12 +522,13 @@ void bind_l2(pyb::module_& m) {
             if (!port.is_none()) p = port_arg(sw, port);
             return sw.fdb_flush(p, opt_vlan(vlan), include_static);
           },
-          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false)
+          pyb::arg("port") = pyb::none(), pyb::arg("vlan") = pyb::none(), pyb::arg("include_static") = false,
+          "Removes dynamic entries (of one port / VLAN if given; static ones too with include_static); returns how many.")
       .def(
           "fdb",
-          [](Switch& sw, double now) {
+          [](Switch& sw, const pyb::object& now) {
             pyb::list l;
-            for (const auto& r : sw.fdb_rows(seconds(now))) {
+            for (const auto& r : sw.fdb_rows(time_arg(now, "now"))) {
               pyb::dict d;
               d["mac"] = r.mac.to_string();
               d["vlan"] = r.vlan ? pyb::object(pyb::int_(*r.vlan)) : pyb::object(pyb::none());
@@ -546,44 +542,39 @@ void bind_l2(pyb::module_& m) {
           },
           pyb::arg("now"), "FDB rows at `now`, sorted by MAC then VLAN.")
       .def(
-          "fdb_show",
-          [](Switch& sw, double now, bool json) { return sw.fdb_show(seconds(now), json ? Format::json : Format::text); },
-          pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl fdb/show style text (or JSON).")
+          "fdb_show", [](Switch& sw, const pyb::object& now) { return sw.fdb_show(time_arg(now, "now")); }, pyb::arg("now"),
+          "ovs-appctl fdb/show style text at `now` (its JSON twin: to_json(now)).")
       .def(
-          "fdb_stats",
-          [](Switch& sw, double now, bool json) { return sw.fdb_stats(seconds(now), json ? Format::json : Format::text); },
-          pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl fdb/stats-show style text (or JSON).")
-      .def_property_readonly("counters", [](const Switch& sw) {
-        const auto& c = sw.counters();
-        pyb::dict d;
-        d["rx"] = c.rx;
-        d["forwarded"] = c.forwarded;
-        d["flooded"] = c.flooded;
-        d["flood_copies"] = c.flood_copies;
-        d["tx"] = c.tx;
-        d["to_host"] = c.to_host;
-        d["dropped"] = c.dropped;
-        d["copies_lost"] = c.copies_lost;
-        pyb::dict by;
-        for (std::size_t i = 1; i < drop_reason_count; ++i)
-          if (c.dropped_by[i]) by[to_string(static_cast<DropReason>(i))] = c.dropped_by[i];
-        d["dropped_by"] = by;
-        return d;
-      })
-      .def_property_readonly("table_counters", [](const Switch& sw) { return table_counters(sw.fdb().counters()); })
-      .def_property_readonly("flap_counters", [](const Switch& sw) { return flap_counters(sw.fdb().flap().counters()); })
-      .def("fdb_size", [](const Switch& sw) { return sw.fdb().size(); })
-      .def("fdb_maximum", [](const Switch& sw) { return sw.fdb().config().max_entries; })
-      .def("fdb_static_count", [](const Switch& sw) { return sw.fdb().static_count(); })
-      .def("fdb_learned_count", [](const Switch& sw) { return sw.fdb().learned_count(); })
-      .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); })
+          "fdb_stats", [](Switch& sw, const pyb::object& now) { return sw.fdb_stats(time_arg(now, "now")); }, pyb::arg("now"),
+          "ovs-appctl fdb/stats-show style text at `now`, then every counter (its JSON twin: to_json(now)).")
+      .def(
+          "to_json", [](Switch& sw, const pyb::object& now) { return to_python(sw.to_json(time_arg(now, "now"))); }, pyb::arg("now"),
+          "The JSON twin of the show methods as a dict: bridge, profile, current, maximum, static, entries\n"
+          "(fdb/show rows), counters, table_counters, flap_counters, bonds (OVS bond port -> bond/show).")
+      .def_property_readonly(
+          "counters", [](const Switch& sw) { return to_python(counters_json(sw.counters())); },
+          (describe::fields_doc<SwitchCounters>() + "\n  dropped_by: reason -> frames (non-zero only)").c_str())
+      .def_property_readonly(
+          "table_counters", [](const Switch& sw) { return fields_dict(sw.fdb().counters()); },
+          describe::fields_doc<TableCounters>().c_str())
+      .def_property_readonly(
+          "flap_counters", [](const Switch& sw) { return fields_dict(sw.fdb().flap().counters()); },
+          describe::fields_doc<FlapCounters>().c_str())
+      .def("fdb_size", [](const Switch& sw) { return sw.fdb().size(); }, "Entries in the FDB now (without ageing).")
+      .def("fdb_maximum", [](const Switch& sw) { return sw.fdb().config().max_entries; },
+           "The FDB's capacity (0: no cap).")
+      .def("fdb_static_count", [](const Switch& sw) { return sw.fdb().static_count(); }, "Static entries in the FDB.")
+      .def("fdb_learned_count", [](const Switch& sw) { return sw.fdb().learned_count(); },
+           "Learned (dynamic) entries in the FDB.")
+      .def("drain_events", [](Switch& sw) { return events_list(sw.drain_events(), &sw); },
+           "Table events since the last call (moves, flaps, expiries, ...) as dicts, port names resolved.")
       .def(
           "bond_show",
-          [](Switch& sw, const pyb::object& port, double now, bool json) {
-            return sw.bond_show(port_arg(sw, port), seconds(now), json ? Format::json : Format::text);
-          },
-          pyb::arg("port"), pyb::arg("now"), pyb::arg("json") = false, "ovs-appctl bond/show of an OVS bond port.")
-      .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); });
+          [](Switch& sw, const pyb::object& port, const pyb::object& now) { return sw.bond_show(port_arg(sw, port), time_arg(now, "now")); },
+          pyb::arg("port"), pyb::arg("now"),
+          "ovs-appctl bond/show of an OVS bond port (its JSON twin: to_json(now)['bonds'][port]).")
+      .def("is_lag", [](const Switch& sw, const pyb::object& port) { return sw.is_lag(port_arg(sw, port)); },
+           pyb::arg("port"), "Whether a port (name or id) is a LAG.");
 
   m.def(
       "slb_bucket",

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "describe.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fwd/lag/lag.hpp"
@@ -76,10 +77,11 @@ MemberIndex member_arg(const Named& l, const pyb::handle& m) {
 }
 
 std::vector<std::string> names_arg(const pyb::object& members) {
-  if (pyb::isinstance<pyb::int_>(members)) {
-    const long long n = members.cast<long long>();
-    if (n < 1 || n > static_cast<long long>(lag::max_members))
-      throw pyb::value_error(fmt::format("members={}: expected 1 to {} members", n, lag::max_members));
+  if (pyb::isinstance<pyb::bool_>(members) || pyb::isinstance<pyb::float_>(members))
+    throw pyb::type_error(fmt::format("members: expected a count (int), a list of names or 'a,b,c'; got {}",
+                                      std::string(pyb::str(members.get_type().attr("__name__")))));
+  if (pyb::isinstance<pyb::int_>(members) || pyb::hasattr(members, "__index__")) {
+    const long long n = int_arg(members, "members", 1, static_cast<long long>(lag::max_members));
     std::vector<std::string> out;
     for (long long i = 0; i < n; ++i) out.push_back(fmt::format("m{}", i));
     return out;
@@ -95,27 +97,34 @@ std::vector<std::string> names_arg(const pyb::object& members) {
     out.push_back(cur);
     return out;
   }
-  try {
-    return members.cast<std::vector<std::string>>();
-  } catch (const pyb::cast_error&) {
-    throw pyb::type_error("members must be a list of names, a comma-separated string or a count");
+  std::vector<std::string> out;
+  if (!pyb::isinstance<pyb::iterable>(members))
+    throw pyb::type_error(fmt::format("members: expected a count (int), a list of names or 'a,b,c'; got {}",
+                                      std::string(pyb::str(members.get_type().attr("__name__")))));
+  for (auto m : members) {
+    if (!pyb::isinstance<pyb::str>(m))
+      throw pyb::type_error(fmt::format("members: expected member names (str); got {} {}",
+                                        std::string(pyb::str(m.get_type().attr("__name__"))), std::string(pyb::repr(m))));
+    out.push_back(m.cast<std::string>());
   }
+  return out;
 }
 
-Time time_arg(const pyb::object& t) { return t.is_none() ? Time{} : Time::from_ns(t.cast<std::int64_t>()); }
 
-/// kwargs without time_ns (the rest is packet metadata).
+/// kwargs without now / time_ns (the rest is packet metadata).
 std::pair<std::optional<Time>, net::PacketMeta> split_kwargs(const pyb::kwargs& kw) {
   pyb::kwargs rest;
   std::optional<Time> t;
+  pyb::object now = pyb::none(), ns = pyb::none();
   for (auto item : kw) {
     const std::string k = item.first.cast<std::string>();
-    if (k == "time_ns") {
-      if (!item.second.is_none()) t = Time::from_ns(item.second.cast<std::int64_t>());
-    } else {
+    if (k == "now") now = pyb::reinterpret_borrow<pyb::object>(item.second);
+    else if (k == "time_ns") ns = pyb::reinterpret_borrow<pyb::object>(item.second);
+    else {
       rest[item.first] = item.second;
     }
   }
+  if (!now.is_none() || !ns.is_none()) t = time_either(now, ns);
   return {t, packet_meta(rest)};
 }
 
@@ -171,35 +180,41 @@ void bind_lag(pyb::module_& m) {
       });
 
   pyb::class_<LagExplanation>(m, "Explanation", "Where the hash came from, the hash walk and the distributor's step.")
-      .def_readonly("lag", &LagExplanation::lag_spec)
-      .def_readonly("follows", &LagExplanation::follows)
-      .def_readonly("hash_source", &LagExplanation::hash_source)
-      .def_readonly("hash", &LagExplanation::hash)
-      .def_readonly("hash_walk", &LagExplanation::hash_walk)
-      .def_readonly("step", &LagExplanation::step)
+      .def_readonly("lag", &LagExplanation::lag_spec, "The canonical LAG spec.")
+      .def_readonly("follows", &LagExplanation::follows, "Which real system, version and mode.")
+      .def_readonly("hash_source", &LagExplanation::hash_source, "Where the hash came from (policy, flow id, none).")
+      .def_readonly("hash", &LagExplanation::hash, "The value the distributor used.")
+      .def_readonly("hash_walk", &LagExplanation::hash_walk, "The policy's hash walk (fwd.hash.Explanation) or None.")
+      .def_readonly("step", &LagExplanation::step, "The distributor's step, e.g. 'usable_slaves [...] % 3 = 2 -> eth2'.")
       .def_property_readonly("member", [](const LagExplanation& e) -> pyb::object {
         return e.member.empty() ? pyb::object(pyb::none()) : pyb::object(pyb::str(e.member));
+      }, "The chosen member's name, or None (dropped, broadcast).")
+      .def_readonly("copies", &LagExplanation::copies, "Broadcast: every member that gets a copy.")
+      .def("to_text", &LagExplanation::to_text, "The explanation as text (also str()).")
+      .def("__repr__", [](const LagExplanation& e) {
+        return fmt::format("<lag.Explanation {} hash=0x{:x} -> {}>", e.lag_spec, e.hash, e.member.empty() ? "none" : e.member);
       })
-      .def_readonly("copies", &LagExplanation::copies)
-      .def("to_text", &LagExplanation::to_text)
-      .def("to_json", &LagExplanation::to_json)
+      .def("to_json", [](const LagExplanation& e) { return to_python(e.to_json()); }, "The explanation as a dict (the JSON twin of str()).")
       .def("__str__", &LagExplanation::to_text);
 
   pyb::class_<lag::WhatIf>(m, "WhatIf", "Per-member flow counts before and after failing / adding members.")
-      .def_readonly("lag", &lag::WhatIf::lag_spec)
-      .def_readonly("members", &lag::WhatIf::members)
-      .def_readonly("failed", &lag::WhatIf::failed)
-      .def_readonly("added", &lag::WhatIf::added)
-      .def_readonly("before", &lag::WhatIf::before)
-      .def_readonly("after", &lag::WhatIf::after)
-      .def_readonly("flows", &lag::WhatIf::flows)
-      .def_readonly("dropped_before", &lag::WhatIf::dropped_before)
-      .def_readonly("dropped_after", &lag::WhatIf::dropped_after)
-      .def_readonly("moved", &lag::WhatIf::moved)
-      .def_readonly("min_moved", &lag::WhatIf::min_moved)
-      .def_property_readonly("moved_share", &lag::WhatIf::moved_share)
-      .def("to_text", &lag::WhatIf::to_text)
-      .def("to_json", &lag::WhatIf::to_json)
+      .def_readonly("lag", &lag::WhatIf::lag_spec, "The canonical LAG spec.")
+      .def_readonly("members", &lag::WhatIf::members, "Members after the change, in order.")
+      .def_readonly("failed", &lag::WhatIf::failed, "Members failed by the change.")
+      .def_readonly("added", &lag::WhatIf::added, "Members added by the change.")
+      .def_readonly("before", &lag::WhatIf::before, "Flows per member before the change.")
+      .def_readonly("after", &lag::WhatIf::after, "Flows per member after the change.")
+      .def_readonly("flows", &lag::WhatIf::flows, "Flows compared.")
+      .def_readonly("dropped_before", &lag::WhatIf::dropped_before, "Flows no member carried before.")
+      .def_readonly("dropped_after", &lag::WhatIf::dropped_after, "Flows no member carries after.")
+      .def_readonly("moved", &lag::WhatIf::moved, "Flows whose member changed.")
+      .def_readonly("min_moved", &lag::WhatIf::min_moved, "The fewest flows any distributor must move (those on failed members or taken by added ones).")
+      .def_property_readonly("moved_share", &lag::WhatIf::moved_share, "moved / flows.")
+      .def("to_text", &lag::WhatIf::to_text, "The comparison as a table (also str()).")
+      .def("__repr__", [](const lag::WhatIf& w) {
+        return fmt::format("<WhatIf {} flows={} moved={} min_moved={}>", w.lag_spec, w.flows, w.moved, w.min_moved);
+      })
+      .def("to_json", [](const lag::WhatIf& w) { return to_python(w.to_json()); }, "The comparison as a dict (the JSON twin of str()).")
       .def("__str__", &lag::WhatIf::to_text);
 
   pyb::class_<OvsBond>(m, "OvsBond",
@@ -209,7 +224,7 @@ void bind_lag(pyb::module_& m) {
       .def(pyb::init([](const std::string& name, const pyb::object& members, const std::string& mode, std::uint32_t basis,
                         std::int64_t rebalance_interval_ms, const std::string& primary, const std::string& lacp,
                         bool lacp_fallback_ab, bool recirculation, std::uint64_t seed, std::int64_t updelay_ms,
-                        std::int64_t downdelay_ms, std::int64_t time_ns) {
+                        std::int64_t downdelay_ms, const pyb::object& now, const pyb::object& time_ns) {
              // The settings go through the one LAG spec parser (fwd::lag::Lag::from_spec), which
              // rejects unknown values listing the accepted ones. `primary` is set afterwards: a
              // standalone bond accepts a primary that is not a member, as OVS does.
@@ -222,39 +237,44 @@ void bind_lag(pyb::module_& m) {
              std::vector<std::string> names = names_arg(members);
              lag::OvsBondConfig c = lag::Lag::from_spec(spec, names).ovs_bond()->config();
              c.primary = primary;
-             return OvsBond(name, names_arg(members), c, Time::from_ns(time_ns));
+             return OvsBond(name, names_arg(members), c, time_either(now, time_ns));
            }),
            pyb::arg("name"), pyb::arg("members"), pyb::kw_only(), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,
            pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off",
            pyb::arg("lacp_fallback_ab") = false, pyb::arg("recirculation") = false, pyb::arg("seed") = 0,
-           pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("time_ns") = 0)
-      .def_property_readonly("name", &OvsBond::name)
+           pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("now") = pyb::none(),
+           pyb::arg("time_ns") = pyb::none())
+      .def_property_readonly("name", &OvsBond::name, "The bond's name.")
       .def_property_readonly("members", [](const OvsBond& b) { ObjectLock lock_(lock_key(b));
         std::vector<std::string> out;
         for (MemberIndex i = 0; i < b.size(); ++i) out.push_back(b.member_name(i));
         return out;
       })
-      .def_property_readonly("mode", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return std::string(lag::to_string(b.config().mode)); })
-      .def_property_readonly("basis", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return b.config().basis; })
+      .def_property_readonly("mode", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return std::string(lag::to_string(b.config().mode)); }, "bond_mode: balance-slb, balance-tcp or active-backup.")
+      .def_property_readonly("basis", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return b.config().basis; }, "other_config:bond-hash-basis.")
       .def("select", [](OvsBond& b, std::uint64_t h) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.select(h)); }, pyb::arg("hash"),
            "Member for a hash (bucket = hash & 0xff), assigning the bucket on first use; None = drop.")
-      .def("peek", [](const OvsBond& b, std::uint64_t h) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.peek(h)); }, pyb::arg("hash"))
-      .def("account", locked(&OvsBond::account), pyb::arg("hash"), pyb::arg("bytes"))
+      .def("peek", [](const OvsBond& b, std::uint64_t h) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.peek(h)); }, pyb::arg("hash"),
+           "Member a hash maps to now, without assigning its bucket; None if unassigned or dropped.")
+      .def("account", locked(locked(&OvsBond::account)), pyb::arg("hash"), pyb::arg("bytes"), "Adds transmitted bytes to the hash's bucket (rebalancing load).")
       .def("admit", [](const OvsBond& b, const pyb::object& member, const std::string& dst) { ObjectLock lock_(lock_key(b));
              return std::string(lag::to_string(b.admit(member_arg(b, member), net::Mac::parse(dst))));
            }, pyb::arg("member"), pyb::arg("dst_mac"), "'accept', 'drop' or 'drop-if-moved'")
-      .def_property_readonly("active_member", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.active_member()); })
-      .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, std::int64_t t) { ObjectLock lock_(lock_key(b));
-             b.set_carrier(member_arg(b, member), up, Time::from_ns(t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = 0)
-      .def("run", [](OvsBond& b, std::int64_t t) { ObjectLock lock_(lock_key(b)); return b.run(Time::from_ns(t)); }, pyb::arg("time_ns"))
-      .def("rebalance_now", locked(&OvsBond::rebalance_now))
+      .def_property_readonly("active_member", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.active_member()); }, "The active member (None: none enabled).")
+      .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b));
+             b.set_carrier(member_arg(b, member), up, time_either(now, t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("run", [](OvsBond& b, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b)); return b.run(time_either(now, t)); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("rebalance_now", locked(locked(&OvsBond::rebalance_now)), "Runs one rebalance pass now (ovs-appctl bond/rebalance).")
       .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              b.migrate(static_cast<std::uint8_t>(bucket), member_arg(b, member));
            }, pyb::arg("bucket"), pyb::arg("member"))
-      .def("set_active_member", [](OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); b.set_active_member(member_arg(b, member)); })
-      .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); return b.is_enabled(member_arg(b, member)); })
+      .def("set_active_member", [](OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); b.set_active_member(member_arg(b, member)); },
+           pyb::arg("member"), "ovs-appctl bond/set-active-member.")
+      .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); return b.is_enabled(member_arg(b, member)); },
+           pyb::arg("member"), "Whether a member is enabled (carrier up and delays passed).")
       .def("bucket_member", [](const OvsBond& b, unsigned bucket) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              return name_or_none(b, b.bucket_member(static_cast<std::uint8_t>(bucket)));
@@ -268,10 +288,13 @@ void bind_lag(pyb::module_& m) {
         for (MemberIndex m : b.enabled_list()) out.push_back(b.member_name(m));
         return out;
       })
-      .def("show", [](const OvsBond& b, std::int64_t t) { ObjectLock lock_(lock_key(b)); return b.show(Time::from_ns(t)); }, pyb::arg("time_ns") = 0,
+      .def("show", [](const OvsBond& b, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b)); return b.show(time_either(now, t)); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "ovs-appctl bond/show text")
-      .def("show_json", [](const OvsBond& b, std::int64_t t) { ObjectLock lock_(lock_key(b)); return b.show_json(Time::from_ns(t)); }, pyb::arg("time_ns") = 0)
-      .def("take_log", locked(&OvsBond::take_log))
+      .def("to_json", [](const OvsBond& b, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b)); return to_python(b.to_json(time_either(now, t))); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "bond/show as a dict (the JSON twin of show()).")
+      .def("take_log", locked(locked(&OvsBond::take_log)), "Log lines since the last call (OVS vswitchd bond messages).")
       .def("__repr__", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
 
   pyb::class_<Lag>(m, "Lag",
@@ -281,13 +304,14 @@ void bind_lag(pyb::module_& m) {
       .def(pyb::init([](const std::string& spec, const pyb::object& members) { return Lag::from_spec(spec, names_arg(members)); }),
            pyb::arg("spec"), pyb::arg("members"))
       .def_property_readonly("spec", &Lag::spec, "The canonical LAG spec.")
-      .def_property_readonly("system", &Lag::system)
-      .def_property_readonly("mode", &Lag::mode)
-      .def_property_readonly("follows", locked(&Lag::follows), "Which real system, version and mode this follows.")
+      .def_property_readonly("system", &Lag::system, "The canonical system name (fwd.describe.systems()).")
+      .def_property_readonly("mode", &Lag::mode, "The system's mode, e.g. 802.3ad or lacp.")
+      .def_property_readonly("follows", locked(locked(&Lag::follows)), "Which real system, version and mode this follows.")
       .def_property_readonly("policy", &Lag::policy, "The hash policy (fwd.hash.Policy).")
-      .def_property_readonly("members", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return std::vector<std::string>(l.names().begin(), l.names().end()); })
+      .def_property_readonly("members", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return std::vector<std::string>(l.names().begin(), l.names().end()); },
+                             "Member names in the order they were added.")
       .def("__len__", locked(&Lag::size))
-      .def("index_of", locked(&Lag::index_of), pyb::arg("name"))
+      .def("index_of", locked(locked(&Lag::index_of)), pyb::arg("name"), "A member's index by name.")
       .def("state", [](const Lag& l, const pyb::object& member) { ObjectLock lock_(lock_key(l));
              const auto& s = l.state(member_arg(l, member));
              pyb::dict d;
@@ -301,24 +325,26 @@ void bind_lag(pyb::module_& m) {
              d["speed_mbps"] = s.speed_mbps;
              d["ifindex"] = s.ifindex;
              return d;
-           }, pyb::arg("member"))
-      .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) { ObjectLock lock_(lock_key(l));
-             l.set_link(member_arg(l, member), up, time_arg(t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none(), "Carrier up or down.")
-      .def("fail", [](Lag& l, const pyb::args& members, const pyb::object& t) { ObjectLock lock_(lock_key(l));
-             for (auto m : members) l.set_link(member_arg(l, m), false, time_arg(t));
-           }, "Link down on each member given (names or indexes).", pyb::arg("time_ns") = pyb::none())
-      .def("recover", [](Lag& l, const pyb::args& members, const pyb::object& t) { ObjectLock lock_(lock_key(l));
-             for (auto m : members) l.set_link(member_arg(l, m), true, time_arg(t));
-           }, "Link up on each member given.", pyb::arg("time_ns") = pyb::none())
-      .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& t) { ObjectLock lock_(lock_key(l));
-             l.set_admin(member_arg(l, member), up, time_arg(t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("time_ns") = pyb::none())
+           }, pyb::arg("member"), "A member's state as a dict (link_up, admin_up, LACP flags, aggregator, speed, ifindex).")
+      .def("set_link", [](Lag& l, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(l));
+             l.set_link(member_arg(l, member), up, time_either(now, t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(), "Carrier up or down.")
+      .def("fail", [](Lag& l, const pyb::args& members, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(l));
+             for (auto m : members) l.set_link(member_arg(l, m), false, time_either(now, t));
+           }, "Link down on each member given (names or indexes).", pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("recover", [](Lag& l, const pyb::args& members, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(l));
+             for (auto m : members) l.set_link(member_arg(l, m), true, time_either(now, t));
+           }, "Link up on each member given.", pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+      .def("set_admin", [](Lag& l, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(l));
+             l.set_admin(member_arg(l, member), up, time_either(now, t));
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "Administrative state of a member (ifconfig up/down).")
       .def("set_lacp", [](Lag& l, const pyb::object& member, bool attached, bool collecting, bool distributing,
-                          const pyb::object& t) { ObjectLock lock_(lock_key(l));
-             l.set_lacp(member_arg(l, member), attached, collecting, distributing, time_arg(t));
+                          const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(l));
+             l.set_lacp(member_arg(l, member), attached, collecting, distributing, time_either(now, t));
            }, pyb::arg("member"), pyb::arg("attached") = true, pyb::arg("collecting") = true,
-           pyb::arg("distributing") = true, pyb::arg("time_ns") = pyb::none())
+           pyb::arg("distributing") = true, pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "LACP state of a member: attached to the aggregator, collecting, distributing.")
       .def("set_state", [](Lag& l, const pyb::object& member, const pyb::kwargs& kw) { ObjectLock lock_(lock_key(l));
              const MemberIndex i = member_arg(l, member);
              auto s = l.state(i);
@@ -326,26 +352,31 @@ void bind_lag(pyb::module_& m) {
              for (auto item : kw) {
                const std::string k = item.first.cast<std::string>();
                const auto v = item.second;
-               if (k == "link_up") s.link_up = v.cast<bool>();
-               else if (k == "admin_up") s.admin_up = v.cast<bool>();
-               else if (k == "attached") s.attached = v.cast<bool>();
-               else if (k == "collecting") s.collecting = v.cast<bool>();
-               else if (k == "distributing") s.distributing = v.cast<bool>();
-               else if (k == "aggregator") s.aggregator = v.cast<std::uint16_t>();
-               else if (k == "partner_priority") s.partner_priority = v.cast<std::uint16_t>();
-               else if (k == "speed_mbps") s.speed_mbps = v.cast<std::uint32_t>();
-               else if (k == "ifindex") s.ifindex = v.cast<std::uint32_t>();
-               else if (k == "time_ns") t = Time::from_ns(v.cast<std::int64_t>());
+               if (k == "link_up") s.link_up = bool_arg(v, "link_up");
+               else if (k == "admin_up") s.admin_up = bool_arg(v, "admin_up");
+               else if (k == "attached") s.attached = bool_arg(v, "attached");
+               else if (k == "collecting") s.collecting = bool_arg(v, "collecting");
+               else if (k == "distributing") s.distributing = bool_arg(v, "distributing");
+               else if (k == "aggregator") s.aggregator = static_cast<std::uint16_t>(int_arg(v, "aggregator", 0, 0xffff));
+               else if (k == "partner_priority") s.partner_priority = static_cast<std::uint16_t>(int_arg(v, "partner_priority", 0, 0xffff));
+               else if (k == "speed_mbps") s.speed_mbps = static_cast<std::uint32_t>(int_arg(v, "speed_mbps", 0, 0xffffffffLL));
+               else if (k == "ifindex") s.ifindex = static_cast<std::uint32_t>(int_arg(v, "ifindex", 0, 0xffffffffLL));
+               else if (k == "now") t = time_arg(v, "now");
+               else if (k == "time_ns") t = time_ns_arg(v, "time_ns");
                else
                  throw pyb::type_error(fmt::format("unknown member state '{}': expected link_up, admin_up, attached, "
                                                    "collecting, distributing, aggregator, partner_priority, speed_mbps, "
-                                                   "ifindex, time_ns", k));
+                                                   "ifindex, now, time_ns", k));
              }
              l.set_state(i, s, t.value_or(Time{}));
-           }, pyb::arg("member"))
-      .def("add_member", [](Lag& l, const std::string& name, const pyb::object& t) { ObjectLock lock_(lock_key(l)); return l.add_member(name, time_arg(t)); },
-           pyb::arg("name"), pyb::arg("time_ns") = pyb::none())
-      .def("run", [](Lag& l, std::int64_t t) { ObjectLock lock_(lock_key(l)); l.run(Time::from_ns(t)); }, pyb::arg("time_ns"),
+           }, pyb::arg("member"),
+           "Sets any of link_up, admin_up, attached, collecting, distributing (True/False), aggregator, "
+           "partner_priority, speed_mbps, ifindex (integers) at now= or time_ns=.")
+      .def("add_member", [](Lag& l, const std::string& name, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(l)); return l.add_member(name, time_either(now, t)); },
+           pyb::arg("name"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "Adds a member (link up, LACP distributing); returns its index.")
+      .def("run", [](Lag& l, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(l)); l.run(time_either(now, t)); },
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "Periodic work (OVS up/down delays, rebalancing).")
       .def("end_transit", locked(&Lag::end_transit), "FreeBSD LACP: marker responses returned; the transit window ends.")
       .def("hash", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) { ObjectLock lock_(lock_key(l));
@@ -357,9 +388,10 @@ void bind_lag(pyb::module_& m) {
              const auto [t, meta] = split_kwargs(kw);
              return to_py(l, t ? l.select_at(f, meta, *t) : l.select(f, meta));
            }, pyb::arg("frame"),
-           "The member for one frame -> Selection. Keyword packet metadata as for Policy.hash; time_ns=T also "
+           "The member for one frame -> Selection. Keyword packet metadata as for Policy.hash; now=T (seconds, '10ms', timedelta) or time_ns=N also "
            "honours time windows (FreeBSD LACP transit).")
-      .def("select_hash", [](Lag& l, std::uint64_t h) { ObjectLock lock_(lock_key(l)); return to_py(l, l.select_hash(h)); }, pyb::arg("hash"))
+      .def("select_hash", [](Lag& l, std::uint64_t h) { ObjectLock lock_(lock_key(l)); return to_py(l, l.select_hash(h)); }, pyb::arg("hash"),
+           "The member for a given hash -> Selection.")
       .def("select_batch", [](Lag& l, const pyb::object& frames, const pyb::object& lengths, const pyb::object& threads) {
              const unsigned nthreads = threads_arg(threads);
              const FrameBatch b = frame_batch(frames, lengths);
@@ -462,11 +494,11 @@ void bind_lag(pyb::module_& m) {
            "Pickles as its spec, members and member states, re-applied in member order: the distributor's "
            "history (OVS bucket assignments, round-robin position, the order past state changes happened in) "
            "starts afresh, as in a Lag built from the same spec and states.")
-      .def("copy", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); })
+      .def("copy", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); }, "An independent copy (state included).")
       .def("__copy__", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); })
       .def("__deepcopy__", [](const Lag& l, const pyb::object&) { ObjectLock lock_(lock_key(l)); return Lag(l); })
-      .def("to_text", locked(&Lag::to_text))
-      .def("to_json", locked(&Lag::to_json))
+      .def("to_text", locked(locked(&Lag::to_text)), "Members, state and order as text (also str()).")
+      .def("to_json", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return to_python(l.to_json()); }, "Members, state and order as a dict (the JSON twin of str()).")
       .def("__str__", locked(&Lag::to_text))
       .def("__repr__", [](const Lag& l) { ObjectLock lock_(lock_key(l));
         std::string names;

@@ -24,4 +24,6 @@ PYBIND11_MODULE(_fwd, m) {
   fwd::py::bind_io(io);
   fwd::py::bind_route(route);
   fwd::py::bind_path(path);
+  auto describe = m.def_submodule("describe", "The real systems libfwd follows, and its description tables");
+  fwd::py::bind_describe(describe);
 }

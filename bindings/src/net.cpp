@@ -6,6 +6,7 @@
 
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "fwd/error.hpp"
 #include "fwd/net/build.hpp"
 #include "fwd/net/flow.hpp"
 #include "fwd/net/packet.hpp"
@@ -16,23 +17,10 @@ namespace pyb = pybind11;
 using namespace fwd::net;
 
 namespace {
-Mac to_mac(const pyb::handle& h) {
-  if (pyb::isinstance<Mac>(h)) return h.cast<Mac>();
-  if (pyb::isinstance<pyb::str>(h)) return Mac::parse(h.cast<std::string>());
-  if (pyb::isinstance<pyb::int_>(h)) return Mac::from_u64(h.cast<std::uint64_t>() & 0xffffffffffffULL);
-  throw pyb::type_error("a MAC must be a string like '00:25:90:11:22:33', an int or a fwd.net.Mac");
-}
-Ipv4 to_ipv4(const pyb::handle& h) {
-  if (pyb::isinstance<Ipv4>(h)) return h.cast<Ipv4>();
-  if (pyb::isinstance<pyb::str>(h)) return Ipv4::parse(h.cast<std::string>());
-  if (pyb::isinstance<pyb::int_>(h)) return Ipv4{h.cast<std::uint32_t>()};
-  throw pyb::type_error("an IPv4 address must be a string like '10.0.0.1', an int or a fwd.net.Ipv4");
-}
-Ipv6 to_ipv6(const pyb::handle& h) {
-  if (pyb::isinstance<Ipv6>(h)) return h.cast<Ipv6>();
-  if (pyb::isinstance<pyb::str>(h)) return Ipv6::parse(h.cast<std::string>());
-  throw pyb::type_error("an IPv6 address must be a string like '2001:db8::1' or a fwd.net.Ipv6");
-}
+// The one MAC and address converters live in convert.cpp.
+Mac to_mac(const pyb::handle& h) { return mac_arg(h); }
+Ipv4 to_ipv4(const pyb::handle& h) { return ipv4_arg(h); }
+Ipv6 to_ipv6(const pyb::handle& h) { return ipv6_arg(h); }
 pyb::bytes as_bytes(const std::vector<std::uint8_t>& v) {
   return pyb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
 }
@@ -77,10 +65,20 @@ void bind_net(pyb::module_& m) {
                             "Builds a frame layer by layer (outermost first); build() fills lengths, "
                             "protocol numbers and checksums and pads to 60 bytes.")
       .def(pyb::init<>())
+      .def("__repr__", [](const FrameBuilder& b) {
+        try {
+          return fmt::format("<FrameBuilder: {} bytes when built>", b.build().size());
+        } catch (const Error& e) {
+          return fmt::format("<FrameBuilder: incomplete ({})>", e.what());
+        }
+      })
       .def("eth", [](FrameBuilder& b, const pyb::object& dst, const pyb::object& src) -> FrameBuilder& {
-             return b.eth(to_mac(dst), to_mac(src)); }, pyb::arg("dst"), pyb::arg("src"), pyb::return_value_policy::reference_internal)
-      .def("vlan", &FrameBuilder::vlan, pyb::arg("tci"), pyb::arg("tpid") = 0x8100, pyb::return_value_policy::reference_internal)
-      .def("ethertype", &FrameBuilder::ethertype, pyb::arg("type"), pyb::return_value_policy::reference_internal)
+             return b.eth(to_mac(dst), to_mac(src)); }, pyb::arg("dst"), pyb::arg("src"), pyb::return_value_policy::reference_internal,
+           "Ethernet header: destination and source MAC (required, first).")
+      .def("vlan", &FrameBuilder::vlan, pyb::arg("tci"), pyb::arg("tpid") = 0x8100, pyb::return_value_policy::reference_internal,
+           "An 802.1Q/802.1ad tag (tci, tpid 0x8100 or 0x88a8); several stack outermost first.")
+      .def("ethertype", &FrameBuilder::ethertype, pyb::arg("type"), pyb::return_value_policy::reference_internal,
+           "The ethertype of a non-IP frame (raw payload follows).")
       .def("ipv4", [](FrameBuilder& b, const pyb::object& src, const pyb::object& dst, std::uint8_t ttl, std::uint16_t id,
                       std::uint8_t tos, bool df, bool mf, std::uint16_t frag_offset, const pyb::object& options,
                       std::optional<std::uint8_t> protocol) -> FrameBuilder& {
@@ -91,37 +89,48 @@ void bind_net(pyb::module_& m) {
              return b.ipv4(to_ipv4(src), to_ipv4(dst), std::move(f));
            }, pyb::arg("src"), pyb::arg("dst"), pyb::kw_only(), pyb::arg("ttl") = 64, pyb::arg("id") = 0,
            pyb::arg("tos") = 0, pyb::arg("df") = false, pyb::arg("mf") = false, pyb::arg("frag_offset") = 0,
-           pyb::arg("options") = pyb::none(), pyb::arg("protocol") = pyb::none(), pyb::return_value_policy::reference_internal)
+           pyb::arg("options") = pyb::none(), pyb::arg("protocol") = pyb::none(), pyb::return_value_policy::reference_internal,
+           "An IPv4 header; total length, protocol and checksum are filled by build().")
       .def("ipv6", [](FrameBuilder& b, const pyb::object& src, const pyb::object& dst, std::uint8_t hop_limit,
                       std::uint8_t traffic_class, std::uint32_t flow_label, std::optional<std::uint8_t> next_header) -> FrameBuilder& {
              return b.ipv6(to_ipv6(src), to_ipv6(dst), {hop_limit, traffic_class, flow_label, next_header});
            }, pyb::arg("src"), pyb::arg("dst"), pyb::kw_only(), pyb::arg("hop_limit") = 64, pyb::arg("traffic_class") = 0,
-           pyb::arg("flow_label") = 0, pyb::arg("next_header") = pyb::none(), pyb::return_value_policy::reference_internal)
+           pyb::arg("flow_label") = 0, pyb::arg("next_header") = pyb::none(), pyb::return_value_policy::reference_internal,
+           "An IPv6 header; payload length and next header are filled by build().")
       .def("tcp", [](FrameBuilder& b, std::uint16_t s, std::uint16_t d, std::uint32_t seq, std::uint32_t ack,
                      std::uint8_t flags, std::uint16_t window) -> FrameBuilder& {
              TcpFields f;
              f.seq = seq; f.ack = ack; f.flags = flags; f.window = window;
              return b.tcp(s, d, std::move(f));
            }, pyb::arg("src_port"), pyb::arg("dst_port"), pyb::kw_only(), pyb::arg("seq") = 0, pyb::arg("ack") = 0,
-           pyb::arg("flags") = 0x02, pyb::arg("window") = 65535, pyb::return_value_policy::reference_internal)
-      .def("udp", &FrameBuilder::udp, pyb::arg("src_port"), pyb::arg("dst_port"), pyb::return_value_policy::reference_internal)
+           pyb::arg("flags") = 0x02, pyb::arg("window") = 65535, pyb::return_value_policy::reference_internal,
+           "A TCP header (flags default SYN); the checksum is filled by build().")
+      .def("udp", &FrameBuilder::udp, pyb::arg("src_port"), pyb::arg("dst_port"), pyb::return_value_policy::reference_internal,
+           "A UDP header; length and checksum are filled by build().")
       .def("icmp", &FrameBuilder::icmp, pyb::arg("type"), pyb::arg("code") = 0, pyb::arg("id") = 0, pyb::arg("seq") = 0,
-           pyb::return_value_policy::reference_internal)
+           pyb::return_value_policy::reference_internal,
+           "An ICMP (over IPv4) or ICMPv6 (over IPv6) header; the checksum is filled by build().")
       .def("arp", [](FrameBuilder& b, std::uint16_t op, const pyb::object& sha, const pyb::object& spa,
                      const pyb::object& tha, const pyb::object& tpa) -> FrameBuilder& {
              return b.arp(op, to_mac(sha), to_ipv4(spa), to_mac(tha), to_ipv4(tpa));
            }, pyb::arg("op"), pyb::arg("sender_mac"), pyb::arg("sender_ip"), pyb::arg("target_mac"), pyb::arg("target_ip"),
-           pyb::return_value_policy::reference_internal)
+           pyb::return_value_policy::reference_internal,
+           "An ARP packet (op 1 request, 2 reply).")
       .def("carp", [](FrameBuilder& b, std::uint8_t vhid, std::uint8_t advbase, std::uint8_t advskew, std::uint64_t counter) -> FrameBuilder& {
              return b.carp(vhid, advbase, advskew, counter);
            }, pyb::arg("vhid"), pyb::arg("advbase") = 1, pyb::arg("advskew") = 0, pyb::arg("counter") = 0,
-           pyb::return_value_policy::reference_internal)
+           pyb::return_value_policy::reference_internal,
+           "A CARP advertisement (FreeBSD, over IPv4, TTL 255).")
       .def("payload", [](FrameBuilder& b, const pyb::object& data) -> FrameBuilder& {
              const auto v = frame_bytes(data, "payload");
              return b.payload(v);
-           }, pyb::arg("data"), pyb::return_value_policy::reference_internal)
-      .def("min_size", &FrameBuilder::min_size, pyb::arg("n"), pyb::return_value_policy::reference_internal)
-      .def("build", [](const FrameBuilder& b) { return as_bytes(b.build()); });
+           }, pyb::arg("data"), pyb::return_value_policy::reference_internal,
+           "Bytes after the last header.")
+      .def("min_size", &FrameBuilder::min_size, pyb::arg("n"), pyb::return_value_policy::reference_internal,
+           "Pad the built frame to at least n bytes (default 60, without FCS).")
+      .def("build", [](const FrameBuilder& b) { return as_bytes(b.build()); },
+           "The frame as bytes: lengths, protocol numbers and checksums filled in, padded to min_size. ValueError "
+           "if a layer is missing or a length does not fit its 16-bit field.");
 
   m.def("summary", [](const pyb::object& frame) {
     const auto f = frame_bytes(frame);

@@ -23,46 +23,9 @@ using namespace fwd::sim;
 
 namespace {
 
-Time parse_time_text(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.' || text[i] == '-' ||
-                             text[i] == '+' || text[i] == 'e' || text[i] == 'E'))
-    ++i;
-  // 'e' may start a unit-less exponent only when followed by a digit or sign; units have no 'e'.
-  const std::string num = text.substr(0, i), unit = text.substr(i);
-  char* end = nullptr;
-  const double v = std::strtod(num.c_str(), &end);
-  if (num.empty() || end != num.c_str() + num.size() || !std::isfinite(v))
-    throw Error(fmt::format("bad time '{}': expected a number with an optional unit ns, us, ms, s", text));
-  double scale = 1e9;
-  if (unit.empty() || unit == "s") scale = 1e9;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "us" || unit == "µs") scale = 1e3;
-  else if (unit == "ns") scale = 1;
-  else throw Error(fmt::format("bad time unit '{}' in '{}': expected ns, us, ms, s", unit, text));
-  return Time{static_cast<std::int64_t>(std::llround(v * scale))};
-}
+net::Mac mac_of(const pyb::handle& h) { return mac_arg(h); }
 
-/// float seconds, int seconds or "10ms"-style text.
-Time time_arg(const pyb::handle& h, const char* what = "time") {
-  if (pyb::isinstance<pyb::str>(h)) return parse_time_text(h.cast<std::string>());
-  if (pyb::isinstance<pyb::bool_>(h)) throw pyb::type_error(fmt::format("{}: expected seconds, got a bool", what));
-  if (pyb::isinstance<pyb::int_>(h) || pyb::isinstance<pyb::float_>(h)) {
-    const double s = h.cast<double>();
-    if (!std::isfinite(s)) throw pyb::value_error(fmt::format("{}: invalid time {}", what, s));
-    return Time{static_cast<std::int64_t>(std::llround(s * 1e9))};
-  }
-  throw pyb::type_error(fmt::format("{}: expected seconds (float) or a string like '10ms'", what));
-}
-
-net::Mac mac_of(const pyb::handle& h) {
-  if (pyb::isinstance<pyb::str>(h)) return net::Mac::parse(h.cast<std::string>());
-  const auto b = frame_bytes(h, "MAC");
-  if (b.size() != 6) throw pyb::value_error(fmt::format("a MAC has 6 bytes, got {}", b.size()));
-  return net::Mac::from_bytes(b.data());
-}
-
-net::Ipv4 ip_of(const pyb::handle& h) { return net::Ipv4::parse(h.cast<std::string>()); }
+net::Ipv4 ip_of(const pyb::handle& h) { return ipv4_arg(h); }
 
 // ---- CARP / VRRP settings: the field names of carp::Config, one table ----------------------
 
@@ -259,8 +222,12 @@ pyb::array_t<T> to_array(const std::vector<T>& v, std::size_t n) {
 }  // namespace
 
 void bind_sim(pyb::module_& m) {
-  m.def("parse_time", [](const pyb::object& t) { return time_arg(t).seconds(); }, pyb::arg("t"),
-        "Seconds from a float or a string with a unit ('10ms', '3.5s', '250us', '100ns').");
+  m.def(
+      "parse_time", [](const pyb::object& t, const std::string& name) { return time_arg(t, name.c_str()).seconds(); },
+      pyb::arg("t"), pyb::arg("name") = "time",
+      "Seconds (float) from any time form libfwd accepts: seconds (int or float), a string with a unit\n"
+      "('10ms', '3s', '250us', '100ns', '2min'), datetime.timedelta or numpy.timedelta64. The value must fit\n"
+      "int64 nanoseconds (about +-292 years). TypeError/ValueError messages start with `name`.");
   m.def("format_frame", [](const pyb::object& f) { auto b = frame_bytes(f); return format_frame(b); }, pyb::arg("frame"),
         "One frame as `tcpdump -e -n` prints it (without the timestamp).");
   m.def("carp_settings", [] {
@@ -275,7 +242,8 @@ void bind_sim(pyb::module_& m) {
   }, "Every reason a host can give for dropping a frame.");
 
   pyb::class_<Capture>(m, "Capture", "Frames one interface saw (BPF tap points of FreeBSD 9.3).")
-      .def_property_readonly("name", &Capture::name)
+      .def_property_readonly("name", &Capture::name, "The captured interface.")
+      .def("__repr__", [](const Capture& c) { return fmt::format("<Capture {} frames={}>", c.name(), c.size()); })
       .def("__len__", &Capture::size)
       .def("to_text", &Capture::to_text, "tcpdump -e -n -tt style text ('<' received, '>' sent).")
       .def("write_pcap", &Capture::write_pcap, pyb::arg("path"), "Writes a nanosecond pcap file.")
@@ -290,7 +258,10 @@ void bind_sim(pyb::module_& m) {
       }, "List of (time_s, outgoing, frame bytes).");
 
   pyb::class_<PingResult>(m, "PingResult", "What `ping -f -c N` measured.")
-      .def_readonly("sent", &PingResult::sent)
+      .def_readonly("sent", &PingResult::sent, "Echo requests sent.")
+      .def("__repr__", [](const PingResult& r) {
+        return fmt::format("<PingResult sent={} received={}>", r.sent, r.received);
+      })
       .def_readonly("received", &PingResult::received)
       .def_readonly("send_errors", &PingResult::send_errors)
       .def_readonly("finished", &PingResult::finished)
@@ -306,7 +277,8 @@ void bind_sim(pyb::module_& m) {
       .def("summary", &PingResult::summary, pyb::arg("dst"), "ping(8)'s statistics lines.");
 
   pyb::class_<Host>(m, "Host", "A FreeBSD-9.3-style host or router (see fwd/sim/host.hpp).")
-      .def_property_readonly("name", &Host::name)
+      .def_property_readonly("name", &Host::name, "The host's name.")
+      .def("__repr__", [](const Host& h) { return fmt::format("<Host {}>", h.name()); })
       .def("add_nic", [](Host& h, const std::string& n, const pyb::object& mac) { return h.add_nic(n, mac_of(mac)); },
            pyb::arg("name"), pyb::arg("mac"))
       .def("add_lagg", [](Host& h, const std::string& n, const std::string& spec, std::vector<std::string> members,
@@ -351,13 +323,13 @@ void bind_sim(pyb::module_& m) {
       .def("carp_force_state", [](Host& h, std::size_t i, const std::string& s) { h.carp_force_state(i, s, h.now()); },
            pyb::arg("index"), pyb::arg("state"), "'backup', 'master' (ifconfig state) or 'down', 'up' (admin) now.")
       .def("lagg_blackout", [](Host& h, const std::string& l, const pyb::object& a, const pyb::object& b) {
-             h.lagg_blackout(l, time_arg(a), time_arg(b));
+             h.lagg_blackout(l, time_arg(a, "start"), time_arg(b, "end"));
            }, pyb::arg("lagg"), pyb::arg("start"), pyb::arg("end"), "Every send on the lagg fails (ENETDOWN) in [start, end).")
       .def("set_lacp", [](Host& h, const std::string& m2, bool col, bool dist) { h.set_lacp(m2, col, dist, h.now()); },
            pyb::arg("member"), pyb::arg("collecting"), pyb::arg("distributing"),
            "LACP mux state of a lagg member now (distributing changes start FreeBSD's transit window).")
       .def("carp_silence", [](Host& h, std::size_t i, const pyb::object& a, const pyb::object& b) {
-             h.carp_silence(i, time_arg(a), time_arg(b));
+             h.carp_silence(i, time_arg(a, "start"), time_arg(b, "end"));
            }, pyb::arg("vhid_index"), pyb::arg("start"), pyb::arg("end"), "The vhid sends no advert in [start, end).")
       .def("ping_flood", [](Host& h, const pyb::object& dst, std::uint32_t count, const pyb::object& start,
                             const pyb::object& interval, const pyb::object& turnaround, const pyb::object& wake,
@@ -365,10 +337,10 @@ void bind_sim(pyb::module_& m) {
              PingConfig c;
              c.dst = ip_of(dst);
              c.count = count;
-             c.start = time_arg(start);
-             c.interval = time_arg(interval);
-             c.turnaround = time_arg(turnaround);
-             c.wake = time_arg(wake);
+             c.start = time_arg(start, "start");
+             c.interval = time_arg(interval, "interval");
+             c.turnaround = time_arg(turnaround, "turnaround");
+             c.wake = time_arg(wake, "wake");
              c.id = id;
              c.payload = payload;
              return h.ping_flood(c);
@@ -383,8 +355,8 @@ void bind_sim(pyb::module_& m) {
              else for (const auto& d : dst) c.dsts.push_back(ip_of(d));
              c.port = port;
              c.rate_per_s = rate;
-             c.start = time_arg(start);
-             c.until = time_arg(until);
+             c.start = time_arg(start, "start");
+             c.until = time_arg(until, "until");
              c.max_count = max_count;
              c.poisson = poisson;
              return h.tcp_connects(c);
@@ -481,6 +453,10 @@ void bind_sim(pyb::module_& m) {
            pyb::arg("seed") = 1, pyb::arg("max_frames") = pyb::none(), pyb::arg("max_events_pending") = pyb::none(),
            "A network; max_frames (default 262144) and max_events_pending (default 4194304) stop a storm with a\n"
            "ValueError naming the busiest links instead of exhausting memory (0 = no limit).")
+      .def("__repr__", [](const Network& n) {
+        return fmt::format("<Network now={}s hosts={} switches={}>", n.now().seconds(), n.host_names().size(),
+                           n.switch_names().size());
+      })
       .def("add_host", [](Network& n, const std::string& name, const std::string& os, const pyb::object& hz_arg,
                           const pyb::object& tick_phase, const pyb::object& stack_delay, bool forwarding,
                           const pyb::object& arp_max_age, bool answer_icmp_to_vip) -> Host& {
@@ -491,10 +467,10 @@ void bind_sim(pyb::module_& m) {
              c.name = name;
              c.os = os;
              c.tick = hz ? Time{1'000'000'000 / hz} : Time{};
-             c.tick_phase = time_arg(tick_phase);
-             c.stack_delay = time_arg(stack_delay);
+             c.tick_phase = time_arg(tick_phase, "tick_phase");
+             c.stack_delay = time_arg(stack_delay, "stack_delay");
              c.forwarding = forwarding;
-             c.arp_max_age = time_arg(arp_max_age);
+             c.arp_max_age = time_arg(arp_max_age, "arp_max_age");
              c.answer_icmp_to_vip = answer_icmp_to_vip;
              return n.add_host(std::move(c));
            }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = pyb::none(), pyb::arg("tick_phase") = 0.0,
@@ -505,11 +481,11 @@ void bind_sim(pyb::module_& m) {
       .def("add_switch", [](Network& n, const std::string& name, std::vector<l2::PortConfig> ports, const std::string& profile,
                             const pyb::object& latency, const pyb::object& ageing, bool vlan_aware, const pyb::object& flap) -> l2::Switch& {
              l2::SwitchConfig c = l2::SwitchConfig::defaults(l2::parse_profile(profile));
-             if (!ageing.is_none()) c.ageing = time_arg(ageing);
+             if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
              if (vlan_aware) c.vlan_aware = true;
              if (!flap.is_none()) c.flap = flap.cast<l2::FlapConfig>();
              c.events = l2::event_mask::standard;
-             return n.add_switch(name, std::move(c), std::move(ports), time_arg(latency));
+             return n.add_switch(name, std::move(c), std::move(ports), time_arg(latency, "latency"));
            }, pyb::arg("name"), pyb::arg("ports"), pyb::arg("profile") = "vendor", pyb::arg("latency") = 2e-6,
            pyb::arg("ageing") = pyb::none(), pyb::arg("vlan_aware") = false, pyb::arg("flap") = pyb::none(),
            pyb::return_value_policy::reference_internal,
@@ -517,8 +493,8 @@ void bind_sim(pyb::module_& m) {
       .def("connect", [](Network& n, const std::string& a, const std::string& b, const pyb::object& latency,
                          const pyb::object& jitter, double loss, std::uint64_t rate_bps) {
              LinkConfig c;
-             c.latency = time_arg(latency);
-             c.jitter = time_arg(jitter);
+             c.latency = time_arg(latency, "latency");
+             c.jitter = time_arg(jitter, "jitter");
              c.loss = loss;
              c.rate_bps = rate_bps;
              return n.connect(a, b, c);
@@ -530,11 +506,11 @@ void bind_sim(pyb::module_& m) {
              Fault f;
              f.link = link;
              f.direction = direction;
-             f.from = time_arg(start);
-             f.until = end.is_none() ? Time{INT64_MAX} : time_arg(end);
+             f.from = time_arg(start, "start");
+             f.until = end.is_none() ? Time{INT64_MAX} : time_arg(end, "end");
              f.match = parse_fault_match(match);
              if (!mac.is_none()) f.mac = mac_of(mac);
-             f.delay = time_arg(delay);
+             f.delay = time_arg(delay, "delay");
              f.max_count = max_count;
              n.add_fault(f);
            }, pyb::arg("link"), pyb::arg("direction") = "", pyb::arg("start") = 0.0, pyb::arg("end") = pyb::none(),
@@ -555,11 +531,11 @@ void bind_sim(pyb::module_& m) {
         return link_counters_dict(n.link_counters(link, direction));
       }, pyb::arg("link"), pyb::arg("direction"), "Direction 0: from the first endpoint to the second.")
       .def("send_frame_at", [](Network& n, const pyb::object& t, const std::string& host, const std::string& iface,
-                               const pyb::object& frame) { n.send_frame_at(time_arg(t), host, iface, frame_bytes(frame)); },
+                               const pyb::object& frame) { n.send_frame_at(time_arg(t, "t"), host, iface, frame_bytes(frame)); },
            pyb::arg("t"), pyb::arg("host"), pyb::arg("iface"), pyb::arg("frame"),
            "Injects frame bytes out of a host interface at t (source MAC used as given).")
       .def("set_link_up_at", [](Network& n, const pyb::object& t, const std::string& ep, bool up) {
-             n.set_link_up_at(time_arg(t), ep, up);
+             n.set_link_up_at(time_arg(t, "t"), ep, up);
            }, pyb::arg("t"), pyb::arg("endpoint"), pyb::arg("up"))
       .def("at", [](Network& n, const pyb::object& t, pyb::function f) {
              // run_until releases the GIL: the callback's reference is dropped (the action is
@@ -568,16 +544,16 @@ void bind_sim(pyb::module_& m) {
                pyb::gil_scoped_acquire g;
                delete p;
              });
-             n.at(time_arg(t), [held](Network& net) {
+             n.at(time_arg(t, "t"), [held](Network& net) {
                pyb::gil_scoped_acquire g;
                (*held)(pyb::cast(&net, pyb::return_value_policy::reference));
              });
            }, pyb::arg("t"), pyb::arg("callback"), "Calls callback(network) at virtual time t.")
-      .def("run_until", [](Network& n, const pyb::object& t) { return run_interruptible(n, time_arg(t)); }, pyb::arg("t"),
+      .def("run_until", [](Network& n, const pyb::object& t) { return run_interruptible(n, time_arg(t, "t")); }, pyb::arg("t"),
            "Runs every event up to t (seconds); returns how many ran. Runs in slices with the GIL released and\n"
            "checks for signals between them: Ctrl-C raises KeyboardInterrupt within a fraction of a second\n"
            "(the network stops at the last event run and can be run on).")
-      .def("run_for", [](Network& n, const pyb::object& d) { return run_interruptible(n, n.now() + time_arg(d)); },
+      .def("run_for", [](Network& n, const pyb::object& d) { return run_interruptible(n, n.now() + time_arg(d, "duration")); },
            pyb::arg("duration"))
       .def_property_readonly("now", [](const Network& n) { return n.now().seconds(); })
       .def_property_readonly("now_ns", [](const Network& n) { return n.now().ns; })
@@ -592,7 +568,9 @@ void bind_sim(pyb::module_& m) {
           d["kind"] = e.kind;
           d["mac"] = e.mac.to_string();
           d["vlan"] = e.vlan;
-          d["from"] = e.from;
+          d["from_port"] = e.from;
+          d["to_port"] = e.to;
+          d["from"] = e.from;  // old spellings, kept one release
           d["to"] = e.to;
           out.append(d);
         }

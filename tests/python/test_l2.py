@@ -56,11 +56,10 @@ def test_ovs_vlan_rewrite_and_show():
     assert d.egress["p1"] == tagged[:12] + tagged[16:] and len(d.egress["p1"]) == 56
     text = sw.fdb_show(1.5)
     assert " port  VLAN  MAC                Age" in text and "02:aa:00:00:00:01" in text
-    js = json.loads(sw.fdb_show(1.5, json=True))
+    js = sw.to_json(1.5)
     assert {(e["mac"], e["vlan"], e["port"]) for e in js["entries"]} == {
         ("02:aa:00:00:00:01", 10, "p1"), ("02:aa:00:00:00:02", 10, "p2")}
-    st = json.loads(sw.fdb_stats(1.5, json=True))
-    assert st["learned"] == 2 and st["maximum"] == 8192 and st["frames"]["rx"] == 2
+    assert js["table_counters"]["learned"] == 2 and js["maximum"] == 8192 and js["counters"]["rx"] == 2
     assert "Current/maximum MAC entries in the table: 2/8192" in sw.fdb_stats(1.5)
 
 
@@ -102,7 +101,7 @@ def test_lag_ports_and_bond_show():
     assert list(d.egress) == ["p1"]
     d = sw.receive("p1", frame("02dd00000001", "02cc00000001"), 0.1)
     assert list(d.egress) in (["m1"], ["m2"]) and d.egress_ports == ["b1"]
-    st = json.loads(sw.bond_show("b1", 0.2, json=True))
+    st = sw.to_json(0.2)["bonds"]["b1"]
     assert st["active_member"] == "m1"
     assert l2.slb_bucket("02:cc:00:00:00:00", 0, 0) == 209  # recorded bond/hash value
 

@@ -17,7 +17,7 @@ F1 = bytes.fromhex("00005e0001010025901122330800450000281234000040069738c0a85002
                    "005078ac00000001000000005012ffff00000000000000000000")
 
 SPECS = [
-    "freebsd-9.3:lacp;key=0x1234", "freebsd-10:loadbalance;key=9", "freebsd:failover", "freebsd:roundrobin",
+    "freebsd-9.3:lacp;key=0x1234", "freebsd-10:loadbalance;key=9", "freebsd-12:failover", "freebsd-current:roundrobin",
     "freebsd-10:broadcast", "linux-6.12:802.3ad;xmit_hash_policy=layer3+4", "linux-3.x:balance-xor;xmit_hash_policy=layer2+3",
     "linux:active-backup", "linux:balance-rr", "linux:broadcast", "ovs-3.1:balance-slb;basis=7", "ovs-3.1:balance-tcp;basis=1",
     "ovs:active-backup", "dpdk:balance;xmit_policy=l34", "dpdk:802.3ad;xmit_policy=l23", "dpdk:round-robin",
@@ -87,7 +87,7 @@ def test_bad_members_and_arrays():
         lag.set_link(5, False)
     with pytest.raises(TypeError):
         lag.set_link(1.5, False)
-    with pytest.raises(ValueError, match="members=0"):
+    with pytest.raises(ValueError, match="members: 0 out of range"):
         Lag("dpdk:balance", 0)
     with pytest.raises(TypeError, match="uint8"):
         lag.select_batch(np.zeros((3, 60), dtype=np.int32))
@@ -157,7 +157,7 @@ def test_explain_text_and_json():
     assert e.member == ["p0", "p1", "p2"][0x1343BFC7 % 3]
     text = str(e)
     assert "distributor: active members [p0, p1, p2] (activation order)" in text
-    d = json.loads(e.to_json())
+    d = e.to_json()
     assert d["member"] == e.member and d["hash"] == 0x1343BFC7 and d["hash_walk"]["spec"] == "dpdk:l34"
 
 
@@ -173,7 +173,7 @@ def test_what_if_and_compare():
     assert lag.order == ["a", "b", "c", "d"]  # the LAG itself is unchanged
     grow = lag.what_if(frames, add=["e"], lengths=lengths)
     assert grow.members == ["a", "b", "c", "d", "e"] and grow.min_moved == grow.after[4] > 0
-    d = json.loads(grow.to_json())
+    d = grow.to_json()
     assert d["added"] == ["e"] and d["members"][4]["added"] is True
 
 
@@ -198,7 +198,7 @@ def test_ovs_bond_standalone_api():
     assert b.active_member == "m2" and b.bucket_member(5) == "m2"
     assert b.admit("m2", "ff:ff:ff:ff:ff:ff") == "drop-if-moved"
     assert b.admit("m1", "ff:ff:ff:ff:ff:ff") == "drop"
-    show = json.loads(b.show_json(time_ns=2_000_000_000))
+    show = b.to_json(time_ns=2_000_000_000)
     assert show["members"] == {"m1": "disabled", "m2": "enabled"} and show["active_member"] == "m2"
     assert "member m1: disabled" in b.show(time_ns=2_000_000_000)
     with pytest.raises(ValueError, match="unknown mode 'balance-xyz' for ovs-3.1: expected balance-slb"):

@@ -1,4 +1,5 @@
 """Helpers shared by the subcommands."""
+import argparse
 import sys
 
 
@@ -14,6 +15,52 @@ def parse_hex(text, what="frame"):
     except ValueError:
         bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), "?")
         raise ValueError(f"{what} is not hex: unexpected character {bad!r}") from None
+
+
+def int_in(lo, hi):
+    """argparse type: an integer in [lo, hi] (the error names the range)."""
+    def parse(text):
+        try:
+            v = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{v} out of range: expected {lo} to {hi}")
+        return v
+    return parse
+
+
+def float_in(lo, hi):
+    """argparse type: a finite number in [lo, hi]."""
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (lo <= v <= hi):  # also refuses nan
+            raise argparse.ArgumentTypeError(f"{v} out of range: expected {lo:g} to {hi:g}")
+        return v
+    return parse
+
+
+def user_error(e, where=None):
+    """One `error: [FILE[:LINE]: ]problem` line for an exception, exit status 2 (no traceback)."""
+    if isinstance(e, RecursionError):
+        text = "input nested too deeply"
+    elif isinstance(e, MemoryError):
+        text = "out of memory (input too large)"
+    elif isinstance(e, KeyError):
+        text = f"missing key {e.args[0]!r}" if e.args else "missing key"
+    elif isinstance(e, OSError) and e.filename is not None:
+        text = f"{e.filename}: {e.strerror or e}"
+    else:
+        text = str(e) or type(e).__name__
+        if "incompatible function arguments" in text or "incompatible constructor arguments" in text:
+            # A pybind11 overload dump: keep the call and the accepted signature, drop the rest.
+            lines = [l.strip() for l in text.splitlines() if l.strip()]
+            sig = next((l[3:] for l in lines if l.startswith("1. ")), "")
+            text = f"wrong argument type for {lines[0].split('(')[0]}: expected {sig}" if sig else lines[0]
+    return error(f"{where}: {text}" if where else text)
 
 
 def error(msg, code=2):

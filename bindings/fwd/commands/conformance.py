@@ -1,4 +1,5 @@
 """`python3 -m fwd conformance PATH...`: check hash policies against vector files."""
+import json
 import sys
 
 from ..conformance import VectorError, check_fabric_file, check_file, fabric_files, vector_files
@@ -12,6 +13,8 @@ HELP = ("check every *.jsonl / *.jsonl.gz vector file under PATH...: hash vector
 def add_arguments(p):
     p.add_argument("paths", nargs="+", metavar="PATH", help="vector files or directories")
     p.add_argument("--show", type=int, default=3, metavar="N", help="failures to print per file (default 3)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: files [{path, passed, failed, failures|error}], passed, failed")
 
 
 def run(args):
@@ -27,19 +30,23 @@ def run(args):
     total_pass = total_fail = 0
     broken = False
     policies = {}
+    report = []
     for path in files:
         try:
             passed, failed, failures = check_file(path, policies)
-        except VectorError as e:
-            print(f"ERROR {e}")
-            broken = True
-            continue
-        except OSError as e:
-            print(f"ERROR {path}: {e}")
+        except (VectorError, OSError) as e:
+            msg = str(e) if isinstance(e, VectorError) else f"{path}: {e.strerror or e}"
+            report.append({"path": path, "error": msg})
+            if not args.json:
+                print(f"ERROR {msg}")
             broken = True
             continue
         total_pass += passed
         total_fail += failed
+        report.append({"path": path, "passed": passed, "failed": failed,
+                       "failures": [{"line": no, "problem": msg} for no, msg in failures]})
+        if args.json:
+            continue
         print(f"{'ok  ' if failed == 0 else 'FAIL'} {path}: {passed} passed, {failed} failed")
         for no, msg in failures[:args.show]:
             print(f"     line {no}: {msg}")
@@ -47,14 +54,24 @@ def run(args):
         try:
             runs = check_fabric_file(path)
         except (VectorError, OSError) as e:
-            print(f"ERROR {e}")
+            msg = str(e) if isinstance(e, VectorError) else f"{path}: {e.strerror or e}"
+            report.append({"path": path, "error": msg})
+            if not args.json:
+                print(f"ERROR {msg}")
             broken = True
             continue
         for label, passed, failed, failures in runs:
             total_pass += passed
             total_fail += failed
+            report.append({"path": label, "passed": passed, "failed": failed,
+                           "failures": [{"flow": fid, "problem": msg} for fid, msg in failures]})
+            if args.json:
+                continue
             print(f"{'ok  ' if failed == 0 else 'FAIL'} {label}: {passed} passed, {failed} failed")
             for _fid, msg in failures[:args.show]:
                 print(f"     {msg}")
-    print(f"{total_pass} passed, {total_fail} failed")
+    if args.json:
+        print(json.dumps({"files": report, "passed": total_pass, "failed": total_fail}))
+    else:
+        print(f"{total_pass} passed, {total_fail} failed")
     return 1 if (total_fail or broken) else 0

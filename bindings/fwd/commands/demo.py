@@ -47,7 +47,7 @@ def run(args):
     explained = policy.explain(flows()[0][1], 2, vlan_tci=2)
     if args.json:
         print(json.dumps({"spec": policy.spec, "port_map": PORT_MAP, "flows": rows,
-                          "explain": json.loads(explained.to_json())}))
+                          "explain": explained.to_json()}))
         return 0
     print(f"fw-a lagg0 (laggproto lacp, port map {PORT_MAP}), policy {policy.spec}")
     print("client SYNs forwarded by fw-a to the web servers on VLAN 2 (tag out of band):\n")

@@ -16,7 +16,8 @@ def add_arguments(p):
     p.add_argument("file", metavar="FILE", help="pcap or pcapng capture (Ethernet)")
     p.add_argument("--lag", required=True, metavar="SPEC", help="LAG spec (reference: pydoc fwd.lag)")
     p.add_argument("--members", required=True, help="member count N, or names a,b,c")
-    p.add_argument("--down", default="", help="members whose link is down, e.g. b")
+    p.add_argument("--fail", "--down", dest="down", default="",
+                   help="members whose link is down, e.g. b (--down: old spelling)")
     p.add_argument("--per-flow", action="store_true", help="also list every flow with the member(s) its frames take")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--plot", metavar="OUT.png", help="write a bar chart of frames per member (matplotlib)")

@@ -9,8 +9,9 @@ def add_arguments(parser):
     parser.add_argument("scenario", help="scenario file (JSON) to replay")
     parser.add_argument("--steps", type=int, default=None, metavar="N",
                         help="replay only the first N steps (default: all)")
-    parser.add_argument("--at", type=float, default=None, metavar="SECONDS",
-                        help="time to show the table at (default: the last step's time)")
+    parser.add_argument("--at", default=None, metavar="TIME",
+                        help="time to show the table at: seconds or a unit ('1.5', '1500ms'); default: the last "
+                             "step's time")
     parser.add_argument("--json", action="store_true", help="JSON instead of text")
 
 
@@ -22,11 +23,13 @@ def run(args) -> int:
 
     try:
         sc = l2.load_scenario(args.scenario)
+        steps = sc["steps"] if args.steps is None else sc["steps"][: max(0, args.steps)]
+        sc = dict(sc, steps=steps)
+        sw = l2.build_switch(sc)
     except l2.ScenarioError as e:
         return error(str(e))
-    steps = sc["steps"] if args.steps is None else sc["steps"][: max(0, args.steps)]
-    sc = dict(sc, steps=steps)
-    sw = l2.build_switch(sc)
+    except (ValueError, TypeError, KeyError) as e:
+        return error(f"{args.scenario}: {e.args[0] if isinstance(e, KeyError) and e.args else e}")
     now = 0.0
     for s in steps:
         now = l2.step_time(s)
@@ -37,11 +40,24 @@ def run(args) -> int:
         if s["op"] == "wait":
             now += float(s["ms"]) / 1000.0
     if args.at is not None:
-        now = args.at
+        from ..sim import parse_time
+        try:
+            now = parse_time(args.at, "--at")
+        except (ValueError, TypeError) as e:
+            return error(str(e))
     if args.what == "show":
-        print(sw.fdb_show(now, json=args.json))
+        if args.json:
+            d = sw.to_json(now)
+            print(json.dumps({k: d[k] for k in ("bridge", "profile", "entries")}))
+        else:
+            print(sw.fdb_show(now))
     elif args.what == "stats":
-        print(sw.fdb_stats(now, json=args.json), end="" if not args.json else "\n")
+        if args.json:
+            d = sw.to_json(now)
+            del d["entries"]
+            print(json.dumps(d))
+        else:
+            print(sw.fdb_stats(now), end="")
     else:
         events = l2.drain_events(sw)
         if args.json:

@@ -35,7 +35,7 @@ def run(args):
     except ValueError as exc:
         return error(str(exc))
     if args.json:
-        d = json.loads(e.to_json())
+        d = e.to_json()
         if not args.explain:
             d.pop("steps")
         print(json.dumps(d))

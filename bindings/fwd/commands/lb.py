@@ -8,7 +8,7 @@ from ._common import error, parse_hex
 NAME = "lb"
 HELP = "which member of a LAG a frame leaves by (e.g. --lag linux-6.12:802.3ad;xmit_hash_policy=layer3+4)"
 
-_FIELDS = ("src_mac", "dst_mac", "vlan", "eth_type", "src_ip", "dst_ip", "ip_proto", "src_port", "dst_port")
+_FIELDS = ("src_mac", "dst_mac", "vlan", "ethertype", "src_ip", "dst_ip", "ip_proto", "src_port", "dst_port")
 
 
 def _int(text):
@@ -25,7 +25,8 @@ def add_arguments(p):
     g.add_argument("--src-mac", help="default 02:00:00:00:00:01")
     g.add_argument("--dst-mac", help="default 02:00:00:00:00:02")
     g.add_argument("--vlan", type=_int, help="in-band 802.1Q tag (TCI)")
-    g.add_argument("--eth-type", type=_int, help="ethertype of a non-IP frame (default 0x88b5)")
+    g.add_argument("--ethertype", "--eth-type", dest="ethertype", type=_int,
+                   help="ethertype of a non-IP frame (default 0x88b5; --eth-type: old spelling)")
     g.add_argument("--src-ip")
     g.add_argument("--dst-ip")
     g.add_argument("--ip-proto", default=None, help="tcp (default), udp, icmp or a protocol number")
@@ -37,7 +38,8 @@ def add_arguments(p):
     m.add_argument("--output-vlan", type=_int, help="OVS: VLAN the bridge outputs the frame on")
     m.add_argument("--flow-hash", type=_int, help="NIC flow id / skb->hash (FreeBSD use_flowid)")
     m.add_argument("--protocol", type=_int, help="Linux skb->protocol (default: bytes 12..13)")
-    p.add_argument("--down", default="", help="members whose link is down, e.g. b,c")
+    p.add_argument("--fail", "--down", dest="down", default="",
+                   help="members whose link is down, e.g. b,c (--down: old spelling)")
     p.add_argument("--explain", action="store_true", help="show the hash walk and the distributor's step")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -72,7 +74,7 @@ def run(args):
     except (ValueError, TypeError, IndexError) as exc:
         return error(str(exc))
     if args.json:
-        d = json.loads(e.to_json())
+        d = e.to_json()
         if not args.explain and d.get("hash_walk"):
             d["hash_walk"].pop("steps", None)
         print(json.dumps(d))

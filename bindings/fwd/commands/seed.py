@@ -20,11 +20,14 @@ blackout on fw-a; with 9.3's send-error demotion fw-b ends MASTER for good).
 examples/seed_carp.py is the same program (it imports this module); the scenario is kept in the
 package so that `python3 -m fwd` runs it on a fresh build.
 """
+import argparse
 import json
 import math
 import os
 import sys
 import time
+
+from ._common import float_in, int_in
 
 NAME = "seed"
 HELP = "the seed's CARP case: a BACKUP that sees stray traffic, reproduced with numbers (default command)"
@@ -187,7 +190,7 @@ def run_case(opts, gateway=VIP, ping_dst=PING_DST_DEFAULT):
     moves = moves_of(net)
     windows = []
     for a, b in zip(moves, moves[1:]):
-        if a["to"] == "fw-b" and b["to"] == "fw-a":
+        if a["to_port"] == "fw-b" and b["to_port"] == "fw-a":
             windows.append((a["time"], b["time"]))
     lost = r.lost_seqs()
     stray_req = {(i, s) for i, s in fwb.stray_echo_requests}
@@ -352,7 +355,7 @@ def plot(res, path):
         ax.plot([t for t, _ in bad], [i for _, i in bad], "x", color="tab:red", ms=4,
                 label=f"lost: delivered to fw-b and dropped ({len(res['lost_seqs'])})")
     for m in moves:
-        ax.axvline(m["time"], color="tab:purple" if m["to"] == "fw-b" else "tab:blue", ls="--", lw=1)
+        ax.axvline(m["time"], color="tab:purple" if m["to_port"] == "fw-b" else "tab:blue", ls="--", lw=1)
         ax.text(m["time"], ax.get_ylim()[1], f" FDB -> {m['to']}", rotation=90, va="top", fontsize=8)
     if len(moves) >= 2:
         ax.axvspan(moves[0]["time"], moves[1]["time"], color="tab:red", alpha=0.08,
@@ -370,24 +373,26 @@ def plot(res, path):
 MECHANISMS = ("vmac-frame", "lost-adverts", "ipv6-loss", "tx-blackout")
 
 
+
 def add_arguments(p):
-    p.add_argument("--window-ms", type=float, default=610.0,
+    p.add_argument("--window-ms", type=float_in(1e-6, 1001), default=610.0,
                    help="vmac-frame: put the vMAC-sourced frame W ms before fw-a's next advert (default 610)")
     p.add_argument("--mechanism", choices=MECHANISMS, default="vmac-frame",
                    help="vmac-frame (a, the seed), lost-adverts (a'), ipv6-loss (b3), tx-blackout (b4)")
     p.add_argument("--inject", choices=("advert", "raw"), default="advert",
                    help="vmac-frame: the frame is a CARP advert (9.3 late-advert race) or a raw vMAC-sourced frame")
-    p.add_argument("--count", type=int, default=100000, help="flood ping count (default 100000)")
-    p.add_argument("--conn-rate", type=float, default=50.0,
+    p.add_argument("--count", type=int_in(1, 10_000_000), default=100000, help="flood ping count (default 100000)")
+    p.add_argument("--conn-rate", type=float_in(0, 100_000), default=50.0,
                    help="client TCP connection attempts per second to the web servers (0 = none; default 50)")
-    p.add_argument("--hz", type=int, default=1000, help="kern.hz of every host (0 = exact timers)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hz", type=int_in(0, 1_000_000), default=1000, help="kern.hz of every host (0 = exact timers)")
+    p.add_argument("--seed", type=int_in(0, 2**64 - 1), default=1)
     p.add_argument("--backup-drops-icmp", action="store_true",
                    help="fw-b's pf drops ICMP to the VIP (changes the a' contrast: losses instead of answers)")
-    p.add_argument("--run-seconds", type=float, default=None, help="virtual seconds after the ping starts")
+    p.add_argument("--run-seconds", type=float_in(1e-9, 86400 * 365), default=None, help="virtual seconds after the ping starts")
     p.add_argument("--no-real-ip", action="store_true", help="skip the second run via fw-a's real address")
-    p.add_argument("--out", default="seed-carp-out", help="captures of fw-b and the plot go here (default %(default)s)")
-    p.add_argument("--no-files", action="store_true", help="write no captures and no plot")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write the captures of fw-b and the timeline plot to DIR (default: nothing is written)")
+    p.add_argument("--no-files", action="store_true", help=argparse.SUPPRESS)  # the default now; kept one release
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -408,7 +413,7 @@ def run(args):
               file=sys.stderr)
         return 2
     res = run_all(opts)
-    files = [] if args.no_files else write_outputs(res, args.out)
+    files = write_outputs(res, args.out) if args.out and not args.no_files else []
     pub = public(res)
     pub["files"] = files
     if args.json:

@@ -47,12 +47,12 @@ def run(args):
     from ..topology import TopologyError, load
     try:
         net, settings = load(args.topology)
-        until = parse_time(args.until) if args.until else (settings["until"] if settings["until"] is not None else 10.0)
+        until = parse_time(args.until, "--until") if args.until else (settings["until"] if settings["until"] is not None else 10.0)
         net.run_until(until)
     except TopologyError as e:
         return error(str(e))
     except (OSError, ValueError, TypeError) as e:
-        return error(f"{args.topology}: {e}")
+        return error(str(e) if str(e).startswith("--until") else f"{args.topology}: {e}")
     written = []
     if args.pcap:
         os.makedirs(args.pcap, exist_ok=True)

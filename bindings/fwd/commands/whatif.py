@@ -108,7 +108,7 @@ def run(args):
         return error(str(exc))
     if args.json:
         out = {"source": source}
-        out.update({label: json.loads(w.to_json()) for label, w in results.items()})
+        out.update({label: w.to_json() for label, w in results.items()})
         if per_flow is not None:
             out["per_flow"] = per_flow
         print(json.dumps(out))

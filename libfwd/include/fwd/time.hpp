@@ -4,6 +4,7 @@
 /// MAC table or a simulation is handed the current Time by whoever owns the clock.
 
 #include <cstdint>
+#include <string_view>
 
 namespace fwd {
 
@@ -26,5 +27,15 @@ struct Time {
   constexpr Time& operator-=(Time b) { ns -= b.ns; return *this; }
   friend constexpr auto operator<=>(Time, Time) = default;
 };
+
+/// Seconds to Time, rounded to the nanosecond. Throws fwd::Error naming `what` when `s` is not
+/// finite or beyond the int64-nanosecond range (about +-292 years): the one checked conversion
+/// every API and command uses (a silent wrap once turned `--until 1e12s` into a negative time).
+Time time_from_seconds(double s, std::string_view what = "time");
+
+/// Parses a time: a number with an optional unit, `ns`, `us` (or `µs`), `ms`, `s`, `min`, `h`
+/// (no unit: seconds), e.g. "10ms", "3s", "250us", "1.5", "2e-3s". Range-checked as
+/// time_from_seconds; throws fwd::Error naming `what` and the accepted forms.
+Time parse_time(std::string_view text, std::string_view what = "time");
 
 }  // namespace fwd

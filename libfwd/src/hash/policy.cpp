@@ -7,47 +7,13 @@
 #include <map>
 #include <random>
 
+#include "fwd/describe/system.hpp"
 #include "fwd/error.hpp"
+#include "fwd/hash/splitmix64.hpp"
 
 namespace fwd::hash {
 
 namespace {
-
-struct Family {
-  std::string_view canonical;
-  std::vector<std::string_view> aliases;
-};
-
-// Canonical family names first, then aliases (vectors README §3).
-const std::vector<Family>& families() {
-  static const std::vector<Family> f = {
-      {"freebsd-9.3", {"freebsd-10", "freebsd-hash32"}},
-      {"freebsd-fnv", {"freebsd", "freebsd-12"}},
-      {"linux-6.12", {"linux"}},
-      {"ovs-3.1", {"ovs"}},
-      {"dpdk", {}},
-      {"toeplitz", {}},
-      {"bmv2", {}},
-      {"vendor", {}},
-  };
-  return f;
-}
-
-std::string accepted_families() {
-  std::string out;
-  for (const auto& f : families()) {
-    if (!out.empty()) out += ", ";
-    out += f.canonical;
-  }
-  out += " (aliases: ";
-  bool first = true;
-  for (const auto& f : families())
-    for (auto a : f.aliases) {
-      out += fmt::format("{}{} = {}", first ? "" : ", ", a, f.canonical);
-      first = false;
-    }
-  return out + ")";
-}
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -126,12 +92,7 @@ std::vector<std::uint8_t> parse_hex(const Parsed& p, std::string_view key, std::
 
 /// A deterministic "random" draw from an explicit seed (splitmix64): what libfwd uses wherever
 /// the real system draws a random number (FreeBSD's per-lagg key).
-std::uint32_t seeded_draw(std::uint64_t seed) {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return static_cast<std::uint32_t>((z ^ (z >> 31)) >> 32);
-}
+std::uint32_t seeded_draw(std::uint64_t seed) { return static_cast<std::uint32_t>(splitmix64(seed) >> 32); }
 
 Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::string& canonical) {
   p.allow_keys({"key", "seed"});
@@ -174,13 +135,11 @@ Policy Policy::from_spec(std::string_view spec) {
   const auto colon = head.find(':');
   const std::string_view fam = head.substr(0, colon);
   p.options = colon == std::string_view::npos ? std::string_view{} : head.substr(colon + 1);
-  for (const auto& f : families()) {
-    if (f.canonical == fam) p.family = f.canonical;
-    for (auto a : f.aliases)
-      if (a == fam) p.family = f.canonical;
+  try {
+    p.family = describe::find_system(fam, describe::Layer::hash, "hash family").name;
+  } catch (const Error& e) {
+    p.fail(e.what());
   }
-  if (p.family.empty())
-    throw Error(fmt::format("unknown hash family '{}' in \"{}\": expected {}", fam, spec, accepted_families()));
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const auto eq = parts[i].find('=');
     if (eq == std::string_view::npos || eq == 0)
@@ -197,8 +156,9 @@ Policy Policy::from_spec(std::string_view spec) {
                              : fmt::format("unknown {} '{}': expected one of {}", what, p.options, join(names)));
   };
 
-  if (p.family == "freebsd-9.3" || p.family == "freebsd-fnv") {
-    auto hasher = parse_freebsd(p, p.family == "freebsd-9.3" ? freebsd::Variant::hash32 : freebsd::Variant::fnv, canonical);
+  if (p.family == "freebsd-9.3" || p.family == "freebsd-10" || p.family == "freebsd-12") {
+    // 9.3 and 10 share hash32; 12 and later hash with FNV-1 (each keeps its own name in the spec).
+    auto hasher = parse_freebsd(p, p.family == "freebsd-12" ? freebsd::Variant::fnv : freebsd::Variant::hash32, canonical);
     return Policy(std::move(hasher), canonical);
   }
   if (p.family == "linux-6.12") {
@@ -254,10 +214,9 @@ Policy Policy::from_spec(std::string_view spec) {
 }
 
 std::string_view Policy::family() const {
-  static constexpr std::string_view names[] = {"freebsd-9.3", "linux-6.12", "ovs-3.1", "dpdk", "toeplitz", "bmv2", "vendor"};
-  if (const auto* f = std::get_if<FreebsdHasher>(&hasher_); f && f->options.variant == freebsd::Variant::fnv)
-    return "freebsd-fnv";
-  return names[hasher_.index()];
+  // The canonical spec always starts with the registry's system name.
+  const std::string_view spec = spec_;
+  return spec.substr(0, spec.find(':'));
 }
 
 unsigned Policy::hash_bits() const {

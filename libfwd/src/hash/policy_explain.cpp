@@ -1,6 +1,7 @@
 // hash::Policy::explain and its text / JSON renderings (slow path).
 #include <fmt/format.h>
 
+#include "fwd/describe/json.hpp"
 #include "fwd/error.hpp"
 #include "fwd/hash/policy.hpp"
 #include "fwd/net/packet.hpp"
@@ -8,21 +9,6 @@
 namespace fwd::hash {
 
 namespace {
-
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += c;
-    }
-  }
-  return out;
-}
 
 std::string hex_bytes(const std::vector<std::uint8_t>& b, const char* sep) {
   std::string out;
@@ -164,28 +150,31 @@ std::string Explanation::to_text() const {
   return out;
 }
 
-std::string Explanation::to_json() const {
-  std::string steps_json;
+describe::json::value Explanation::to_json() const {
+  namespace json = describe::json;
+  json::array st;
   for (const auto& s : steps) {
-    if (!steps_json.empty()) steps_json += ",";
     switch (s.kind) {
       case TraceStep::Kind::field:
-        steps_json += fmt::format(R"({{"kind":"field","name":"{}","offset":{},"bytes":"{}","hash":{}}})",
-                                  json_escape(s.name), s.in_frame ? fmt::format("{}", s.offset) : "null",
-                                  hex_bytes(s.bytes, ""), s.hash);
+        st.push_back(json::object{{"kind", "field"}, {"name", s.name},
+                                  {"offset", s.in_frame ? json::value(s.offset) : json::value(nullptr)},
+                                  {"bytes", hex_bytes(s.bytes, "")}, {"hash", s.hash}});
         break;
       case TraceStep::Kind::step:
-        steps_json += fmt::format(R"({{"kind":"step","name":"{}","hash":{}}})", json_escape(s.name), s.hash);
+        st.push_back(json::object{{"kind", "step"}, {"name", s.name}, {"hash", s.hash}});
         break;
       case TraceStep::Kind::note:
-        steps_json += fmt::format(R"({{"kind":"note","text":"{}"}})", json_escape(s.name));
+        st.push_back(json::object{{"kind", "note"}, {"text", s.name}});
         break;
     }
   }
-  return fmt::format(
-      R"({{"spec":"{}","frame_length":{},"frame":"{}","steps":[{}],"hash":{},"members":{},"index":{},"index_rule":"{}"}})",
-      json_escape(spec), frame_length, json_escape(frame_summary), steps_json, hash, members, index,
-      json_escape(index_rule));
+  json::object o{{"spec", spec}, {"frame_length", frame_length}, {"frame", frame_summary}};
+  o["steps"] = std::move(st);
+  o["hash"] = hash;
+  o["members"] = members;
+  o["index"] = index;
+  o["index_rule"] = index_rule;
+  return o;
 }
 
 }  // namespace fwd::hash

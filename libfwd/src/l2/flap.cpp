@@ -9,26 +9,10 @@
 
 namespace fwd::l2 {
 
-const char* to_string(FlapAction a) {
-  switch (a) {
-    case FlapAction::none: return "none";
-    case FlapAction::drop_frame: return "drop_frame";
-    case FlapAction::pin: return "pin";
-    case FlapAction::disable_learning: return "disable_learning";
-    case FlapAction::shutdown_port: return "shutdown_port";
-  }
-  return "?";
-}
-const char* to_string(FlapWindow w) { return w == FlapWindow::sliding ? "sliding" : "fixed"; }
-const char* to_string(FlapScope s) { return s == FlapScope::per_mac_vlan ? "per_mac_vlan" : "per_port"; }
-const char* to_string(FlapEmit e) {
-  switch (e) {
-    case FlapEmit::every_move: return "every_move";
-    case FlapEmit::on_threshold: return "on_threshold";
-    case FlapEmit::once_per_window: return "once_per_window";
-  }
-  return "?";
-}
+const char* to_string(FlapAction a) { return describe::name_of(a).data(); }
+const char* to_string(FlapWindow w) { return describe::name_of(w).data(); }
+const char* to_string(FlapScope s) { return describe::name_of(s).data(); }
+const char* to_string(FlapEmit e) { return describe::name_of(e).data(); }
 
 std::vector<std::string> FlapConfig::preset_names() {
   return {"linux-6.x", "freebsd-9.3", "freebsd-14", "juniper-ex", "hpe-comware", "huawei",

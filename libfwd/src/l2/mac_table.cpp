@@ -21,38 +21,9 @@ using namespace detail;
 
 #ifndef FWD_L2_REFERENCE_STORE  // not templated: compiled once
 
-const char* to_string(EventKind k) {
-  switch (k) {
-    case EventKind::learned: return "learned";
-    case EventKind::moved: return "moved";
-    case EventKind::expired: return "expired";
-    case EventKind::evicted: return "evicted";
-    case EventKind::flushed: return "flushed";
-    case EventKind::flap: return "flap";
-    case EventKind::pinned: return "pinned";
-    case EventKind::learning_disabled: return "learning_disabled";
-    case EventKind::port_shutdown: return "port_shutdown";
-  }
-  return "?";
-}
+const char* to_string(EventKind k) { return describe::name_of(k).data(); }
 
-const char* to_string(LearnStatus s) {
-  switch (s) {
-    case LearnStatus::learned: return "learned";
-    case LearnStatus::refreshed: return "refreshed";
-    case LearnStatus::unchanged: return "unchanged";
-    case LearnStatus::moved: return "moved";
-    case LearnStatus::kept: return "kept";
-    case LearnStatus::garp_locked: return "garp_locked";
-    case LearnStatus::refused_full: return "refused_full";
-    case LearnStatus::refused_off: return "refused_off";
-    case LearnStatus::refused_flap: return "refused_flap";
-    case LearnStatus::drop_frame: return "drop_frame";
-    case LearnStatus::shutdown_port: return "shutdown_port";
-    case LearnStatus::bad_port: return "bad_port";
-  }
-  return "?";
-}
+const char* to_string(LearnStatus s) { return describe::name_of(s).data(); }
 
 // ---- presets ---------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@
 
 #include "fwd/error.hpp"
 #include "fwd/l2/switch.hpp"
+#include "fwd/describe/system.hpp"
 #include "switch_datapath.hpp"
 
 namespace fwd::l2 {
@@ -29,64 +30,18 @@ const char* to_string(Profile p) {
 }
 
 Profile parse_profile(std::string_view name) {
-  if (name == "linux-bridge" || name == "linux" || name == "linux-6.x") return Profile::linux_bridge;
-  if (name == "freebsd-bridge" || name == "freebsd" || name == "freebsd-9.3" || name == "freebsd-9.x")
-    return Profile::freebsd_bridge;
-  if (name == "ovs-3.1" || name == "ovs") return Profile::ovs_3_1;
-  if (name == "vendor") return Profile::vendor;
-  throw Error(fmt::format("unknown switch profile '{}': expected linux-bridge, freebsd-bridge, ovs-3.1 or vendor",
-                          name));
+  // Profile names and system names/aliases resolve through the registry (fwd/describe/system.hpp).
+  const std::string_view p = describe::find_system(name, describe::Layer::l2, "switch profile").l2_profile;
+  for (auto v : {Profile::linux_bridge, Profile::freebsd_bridge, Profile::ovs_3_1, Profile::vendor})
+    if (p == to_string(v)) return v;
+  throw Error(fmt::format("switch profile '{}' has no l2::Profile", name));
 }
 
-const char* to_string(VlanMode m) {
-  switch (m) {
-    case VlanMode::automatic: return "automatic";
-    case VlanMode::access: return "access";
-    case VlanMode::trunk: return "trunk";
-    case VlanMode::native_untagged: return "native-untagged";
-    case VlanMode::native_tagged: return "native-tagged";
-    case VlanMode::linux: return "linux";
-  }
-  return "?";
-}
+const char* to_string(VlanMode m) { return describe::name_of(m).data(); }
 
-const char* to_string(DropReason r) {
-  switch (r) {
-    case DropReason::none: return "none";
-    case DropReason::too_short: return "too_short";
-    case DropReason::bad_link: return "bad_link";
-    case DropReason::port_down: return "port_down";
-    case DropReason::malformed_vlan: return "malformed_vlan";
-    case DropReason::invalid_source: return "invalid_source";
-    case DropReason::own_source: return "own_source";
-    case DropReason::mac_control: return "mac_control";
-    case DropReason::stp_bpdu: return "stp_bpdu";
-    case DropReason::reserved_multicast: return "reserved_multicast";
-    case DropReason::vlan_ingress: return "vlan_ingress";
-    case DropReason::locked_port: return "locked_port";
-    case DropReason::bond_admission: return "bond_admission";
-    case DropReason::slb_loopback: return "slb_loopback";
-    case DropReason::cached_drop: return "cached_drop";
-    case DropReason::same_port: return "same_port";
-    case DropReason::blackhole: return "blackhole";
-    case DropReason::no_egress: return "no_egress";
-    case DropReason::lag_no_member: return "lag_no_member";
-    case DropReason::flap_drop: return "flap_drop";
-    case DropReason::flap_shutdown: return "flap_shutdown";
-    case DropReason::count_: break;
-  }
-  return "?";
-}
+const char* to_string(DropReason r) { return describe::name_of(r).data(); }
 
-const char* to_string(Verdict v) {
-  switch (v) {
-    case Verdict::forwarded: return "forwarded";
-    case Verdict::flooded: return "flooded";
-    case Verdict::to_host: return "to_host";
-    case Verdict::dropped: return "dropped";
-  }
-  return "?";
-}
+const char* to_string(Verdict v) { return describe::name_of(v).data(); }
 
 SwitchConfig SwitchConfig::defaults(Profile p) {
   SwitchConfig c;

@@ -1,7 +1,9 @@
 // fwd::l2::Switch: show output (fdb/show, fdb/stats-show, bond/show) as text or JSON.
 #include <fmt/format.h>
 
+#include "fwd/describe/json.hpp"
 #include "fwd/error.hpp"
+#include "fwd/lag/ovs_bond.hpp"
 #include "fwd/l2/switch.hpp"
 #include "switch_datapath.hpp"
 
@@ -9,37 +11,11 @@ namespace fwd::l2 {
 
 // ---- show ----------------------------------------------------------------------------------
 
-namespace {
-std::string json_str(std::string_view s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += c;
-    else if (static_cast<unsigned char>(c) < 0x20) o += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    else o += c;
-  }
-  return o + "\"";
-}
-}  // namespace
-
 template <class Store>
-std::string BasicSwitch<Store>::fdb_show(Time now, Format f) {
+std::string BasicSwitch<Store>::fdb_show(Time now) {
   const auto rows = fdb_rows(now);
-  std::string out;
-  if (f == Format::json) {
-    out = fmt::format("{{\"bridge\":{},\"profile\":{},\"entries\":[", json_str(cfg_.name),
-                      json_str(to_string(cfg_.profile)));
-    bool first = true;
-    for (const auto& r : rows) {
-      out += fmt::format("{}{{\"port\":{},\"vlan\":{},\"mac\":\"{}\",\"static\":{},\"sticky\":{},\"age\":{}}}",
-                         first ? "" : ",", json_str(r.port), r.vlan ? std::to_string(*r.vlan) : "null",
-                         r.mac.to_string(), r.is_static ? "true" : "false", r.sticky ? "true" : "false", r.age_s);
-      first = false;
-    }
-    out += "]}";
-    return out;
-  }
   // ovs-appctl fdb/show layout: " port  VLAN  MAC                Age"
-  out = " port  VLAN  MAC                Age\n";
+  std::string out = " port  VLAN  MAC                Age\n";
   for (const auto& r : rows) {
     out += fmt::format("{:>5}  {:>4}  {}  ", r.port, r.vlan ? std::to_string(*r.vlan) : "-", r.mac.to_string());
     out += r.is_static ? "static\n" : fmt::format("{:>3}\n", r.age_s);
@@ -47,33 +23,23 @@ std::string BasicSwitch<Store>::fdb_show(Time now, Format f) {
   return out;
 }
 
+namespace {
+// One line per described counter: "    name             : value unit".
+template <class S>
+void counter_lines(std::string& out, std::string_view title, const S& s) {
+  out += fmt::format("  {}:\n", title);
+  for (const auto& f : describe::Fields<S>::list)
+    out += fmt::format("    {:<36}: {} {}\n", f.name, s.*f.member, f.unit);
+}
+}  // namespace
+
 template <class Store>
-std::string BasicSwitch<Store>::fdb_stats(Time now, Format f) {
+std::string BasicSwitch<Store>::fdb_stats(Time now) {
   advance(now);
   table_.age(now);
   const TableCounters& c = table_.counters();
   const std::size_t max = table_.config().max_entries;
-  const FlapCounters& fc = table_.flap().counters();
-  if (f == Format::json) {
-    std::string drops;
-    for (std::size_t i = 1; i < drop_reason_count; ++i) {
-      if (!counters_.dropped_by[i]) continue;
-      drops += fmt::format("{}{}:{}", drops.empty() ? "" : ",", json_str(to_string(static_cast<DropReason>(i))),
-                           counters_.dropped_by[i]);
-    }
-    return fmt::format(
-        "{{\"bridge\":{},\"profile\":{},\"current\":{},\"maximum\":{},\"static\":{},\"learned\":{},"
-        "\"expired\":{},\"evicted\":{},\"moved\":{},\"refused_full\":{},\"refused_flap\":{},"
-        "\"frames\":{{\"rx\":{},\"forwarded\":{},\"flooded\":{},\"flood_copies\":{},\"tx\":{},\"to_host\":{},"
-        "\"dropped\":{},\"dropped_by\":{{{}}}}},"
-        "\"flap\":{{\"moves_seen\":{},\"events\":{},\"frames_dropped\":{},\"pins\":{},\"moves_refused\":{},"
-        "\"learning_disabled\":{},\"ports_shutdown\":{}}}}}",
-        json_str(cfg_.name), json_str(to_string(cfg_.profile)), table_.size(),
-        max ? std::to_string(max) : "null", table_.static_count(), c.learned, c.expired, c.evicted, c.moved,
-        c.refused_full, c.refused_flap, counters_.rx, counters_.forwarded, counters_.flooded,
-        counters_.flood_copies, counters_.tx, counters_.to_host, counters_.dropped, drops, fc.moves_seen,
-        fc.events, fc.frames_dropped, fc.pins, fc.moves_refused, fc.learning_disabled, fc.ports_shutdown);
-  }
+  // The lines OVS prints, in its layout ...
   std::string out = fmt::format("Statistics for bridge \"{}\":\n", cfg_.name);
   out += fmt::format("  Current/maximum MAC entries in the table: {}/{}\n", table_.size(),
                      max ? std::to_string(max) : "unlimited");
@@ -82,30 +48,71 @@ std::string BasicSwitch<Store>::fdb_stats(Time now, Format f) {
   out += fmt::format("  Total number of expired MAC entries     : {}\n", c.expired);
   out += fmt::format("  Total number of evicted MAC entries     : {}\n", c.evicted);
   out += fmt::format("  Total number of port moved MAC entries  : {}\n", c.moved);
-  out += fmt::format("  Total number of refused MAC entries     : {}\n", c.refused_full + c.refused_flap);
-  out += fmt::format("  Frames received                         : {}\n", counters_.rx);
-  out += fmt::format("  Frames forwarded to a known port        : {}\n", counters_.forwarded);
-  out += fmt::format("  Frames flooded (copies)                 : {} ({})\n", counters_.flooded,
-                     counters_.flood_copies);
-  out += fmt::format("  Frames consumed locally                 : {}\n", counters_.to_host);
-  out += fmt::format("  Frames dropped                          : {}\n", counters_.dropped);
+  // ... then every counter libfwd keeps, rendered from the description tables.
+  counter_lines(out, "counters", counters_);
   for (std::size_t i = 1; i < drop_reason_count; ++i) {
     if (!counters_.dropped_by[i]) continue;
-    out += fmt::format("    {:<38}: {}\n", to_string(static_cast<DropReason>(i)), counters_.dropped_by[i]);
+    out += fmt::format("      {:<34}: {} frames\n", to_string(static_cast<DropReason>(i)), counters_.dropped_by[i]);
   }
-  if (table_.flap().enabled())
-    out += fmt::format("  Flap events / moves seen                : {} / {}\n", fc.events, fc.moves_seen);
+  counter_lines(out, "table_counters", c);
+  counter_lines(out, "flap_counters", table_.flap().counters());
   return out;
 }
 
 template <class Store>
-std::string BasicSwitch<Store>::bond_show(PortId p, Time now, Format f) {
+std::string BasicSwitch<Store>::bond_show(PortId p, Time now) {
   if (p >= ports_.size() || !ports_[p].bond)
     throw Error(fmt::format("port '{}' is not an OVS bond", port_name(p)));
   advance(now);
   run_bonds(now);
-  return f == Format::json ? ports_[p].bond->show_json(now) : ports_[p].bond->show(now);
+  return ports_[p].bond->show(now);
 }
+
+template <class Store>
+describe::json::value BasicSwitch<Store>::to_json(Time now) {
+  namespace json = describe::json;
+  const auto rows = fdb_rows(now);  // ages the table first
+  run_bonds(now);
+  json::object o;
+  o["bridge"] = cfg_.name;
+  o["profile"] = to_string(cfg_.profile);
+  o["current"] = table_.size();
+  const std::size_t max = table_.config().max_entries;
+  o["maximum"] = max ? json::value(max) : json::value(nullptr);
+  o["static"] = table_.static_count();
+  json::array entries;
+  for (const auto& r : rows) {
+    json::object e;
+    e["port"] = r.port;
+    e["vlan"] = r.vlan ? json::value(*r.vlan) : json::value(nullptr);
+    e["mac"] = r.mac.to_string();
+    e["static"] = r.is_static;
+    e["sticky"] = r.sticky;
+    e["age"] = r.age_s;
+    entries.push_back(std::move(e));
+  }
+  o["entries"] = std::move(entries);
+  o["counters"] = counters_json(counters_);
+  o["table_counters"] = describe::fields_json(table_.counters());
+  o["flap_counters"] = describe::fields_json(table_.flap().counters());
+  o["flap"] = describe::settings_json(table_.flap().config());
+  json::object bonds;
+  for (PortId p = 0; p < ports_.size(); ++p)
+    if (ports_[p].bond) bonds[port_name(p)] = ports_[p].bond->to_json(now);
+  o["bonds"] = std::move(bonds);
+  return o;
+}
+
+#ifndef FWD_L2_REFERENCE_STORE  // not templated: compiled once
+describe::json::object counters_json(const SwitchCounters& c) {
+  auto o = describe::fields_json(c);
+  describe::json::object by;
+  for (std::size_t i = 1; i < drop_reason_count; ++i)
+    if (c.dropped_by[i]) by[to_string(static_cast<DropReason>(i))] = c.dropped_by[i];
+  o["dropped_by"] = std::move(by);
+  return o;
+}
+#endif
 
 // Every switch_*.cpp instantiates the members it defines (explicit instantiation of the class;
 // the members defined elsewhere are only declared here).

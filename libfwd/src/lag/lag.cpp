@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "fwd/lag/detail/json.hpp"
+#include "fwd/describe/system.hpp"
+#include "fwd/describe/json.hpp"
 #include "fwd/lag/lag.hpp"
 
 namespace fwd::lag {
@@ -22,42 +23,32 @@ std::string join(const std::vector<std::string>& v, std::string_view sep = ", ")
   return out;
 }
 
+// What the LAG layer accepts per system; names and aliases live in the registry (fwd/describe/system.hpp).
 struct SystemInfo {
   std::string canonical;
-  std::vector<std::string> aliases;
   std::vector<std::string> modes;
   std::vector<std::string> options;
 };
 
 const std::vector<SystemInfo>& systems() {
   static const std::vector<SystemInfo> s = {
-      {"freebsd-9.3", {"freebsd-9", "freebsd-hash32"}, {"lacp", "loadbalance", "failover", "roundrobin"},
+      {"freebsd-9.3", {"lacp", "loadbalance", "failover", "roundrobin"},
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
-      {"freebsd-10", {"freebsd-10.4"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+      {"freebsd-10", {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
-      {"freebsd-12", {"freebsd", "freebsd-fnv", "freebsd-current"}, {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+      {"freebsd-12", {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
-      {"linux-6.12", {"linux", "linux-6"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+      {"linux-6.12", {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
-      {"linux-3.x", {"linux-3", "linux-3.16"}, {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+      {"linux-3.x", {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
-      {"ovs-3.1", {"ovs"}, {"balance-slb", "balance-tcp", "active-backup"},
+      {"ovs-3.1", {"balance-slb", "balance-tcp", "active-backup"},
        {"basis", "rebalance_interval", "primary", "lacp", "lacp_status", "lacp_fallback_ab", "recirculation", "seed",
         "updelay", "downdelay", "all_members_active", "bond"}},
-      {"dpdk", {}, {"balance", "802.3ad", "round-robin", "active-backup", "broadcast"}, {"xmit_policy", "primary"}},
-      {"vendor", {}, {"modulo", "table", "resilient"}, {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
+      {"dpdk", {"balance", "802.3ad", "round-robin", "active-backup", "broadcast"}, {"xmit_policy", "primary"}},
+      {"vendor", {"modulo", "table", "resilient"}, {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
   };
   return s;
-}
-
-std::string accepted_systems() {
-  std::vector<std::string> out;
-  for (const auto& s : systems()) {
-    std::string t = s.canonical;
-    if (!s.aliases.empty()) t += " (" + join(s.aliases, ", ") + ")";
-    out.push_back(t);
-  }
-  return join(out);
 }
 
 /// A LAG spec split into system, mode, options and the optional hash= policy.
@@ -110,14 +101,16 @@ Parsed parse(std::string_view spec) {
   p.spec = spec;
   const auto colon = spec.find(':');
   const std::string_view sys = spec.substr(0, colon);
-  for (const auto& s : systems()) {
-    if (s.canonical == sys) p.sys = &s;
-    for (const auto& a : s.aliases)
-      if (a == sys) p.sys = &s;
+  std::string_view name;
+  try {
+    name = describe::find_system(sys, describe::Layer::lag, "LAG system").name;
+  } catch (const Error& e) {  // "<problem> in LAG spec "<spec>": <accepted>"
+    const std::string_view m = e.what();
+    const auto c = m.find(": ");
+    throw Error(fmt::format("{} in LAG spec \"{}\"{}", m.substr(0, c), spec, c == m.npos ? "" : m.substr(c)));
   }
-  if (!p.sys) {
-    throw Error(fmt::format("unknown LAG system '{}' in LAG spec \"{}\": expected {}", sys, spec, accepted_systems()));
-  }
+  for (const auto& s : systems())
+    if (s.canonical == name) p.sys = &s;
   if (colon == std::string_view::npos)
     p.fail(fmt::format("missing mode after '{}:': expected {}", sys, join(p.sys->modes)));
   std::string_view rest = spec.substr(colon + 1);
@@ -205,7 +198,7 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
       p.fail("flowid_shift appeared in FreeBSD 10: FreeBSD 9.3 uses the flow id unshifted (flowid_shift=0)");
     if (p.hash && (p.has("lagghash") || p.has("key") || p.has("seed")))
       p.fail("lagghash/key/seed configure the lagg hash; they cannot be combined with hash=");
-    std::string pol = fmt::format("{}:{}", v == FreebsdVersion::current ? "freebsd-fnv" : "freebsd-9.3", p.get("lagghash", "l2,l3,l4"));
+    std::string pol = fmt::format("{}:{}", sys, p.get("lagghash", "l2,l3,l4"));  // the same system's hash
     if (p.has("key")) pol += ";key=" + p.get("key", "");
     if (p.has("seed")) pol += ";seed=" + p.get("seed", "");
     cfg.rr_limit = static_cast<std::uint32_t>(p.number("rr_limit", 1));
@@ -496,19 +489,25 @@ std::string LagExplanation::to_text() const {
   return s;
 }
 
-std::string LagExplanation::to_json() const {
-  detail::JsonObject o;
-  o.str("lag", lag_spec).str("follows", follows).str("hash_source", hash_source).unum("hash", hash);
-  o.raw("hash_walk", hash_walk ? hash_walk->to_json() : "null");
-  o.str("step", step).str("outcome", outcome_key(selection.outcome));
+describe::json::value LagExplanation::to_json() const {
+  namespace json = describe::json;
+  json::object o;
+  o["lag"] = lag_spec;
+  o["follows"] = follows;
+  o["hash_source"] = hash_source;
+  o["hash"] = hash;
+  o["hash_walk"] = hash_walk ? hash_walk->to_json() : json::value(nullptr);
+  o["step"] = step;
+  o["outcome"] = outcome_key(selection.outcome);
   if (selection.outcome == Outcome::no_member || selection.outcome == Outcome::transit)
-    o.str("reason", selection.outcome == Outcome::transit ? "lacp transit window" : "no member can transmit");
-  o.raw("member", selection.outcome == Outcome::member ? detail::json_str(member) : "null");
-  o.raw("index", selection.outcome == Outcome::member ? fmt::format("{}", selection.member) : "null");
-  detail::JsonArray c;
-  for (const auto& n : copies) c.str(n);
-  o.raw("copies", c.done());
-  return o.done();
+    o["reason"] = selection.outcome == Outcome::transit ? "lacp transit window" : "no member can transmit";
+  const bool one = selection.outcome == Outcome::member;
+  o["member"] = one ? json::value(member) : json::value(nullptr);
+  o["index"] = one ? json::value(selection.member) : json::value(nullptr);
+  json::array c;
+  for (const auto& n : copies) c.emplace_back(n);
+  o["copies"] = std::move(c);
+  return o;
 }
 
 std::string Lag::to_text() const {
@@ -526,23 +525,23 @@ std::string Lag::to_text() const {
   return s;
 }
 
-std::string Lag::to_json() const {
-  detail::JsonArray members;
+describe::json::value Lag::to_json() const {
+  namespace json = describe::json;
+  json::array members;
   for (MemberIndex i = 0; i < names_.size(); ++i) {
     const auto& st = states_[i];
-    detail::JsonObject m;
-    m.str("name", names_[i]).boolean("link_up", st.link_up).boolean("admin_up", st.admin_up);
-    m.boolean("attached", st.attached).boolean("collecting", st.collecting).boolean("distributing", st.distributing);
-    m.num("aggregator", st.aggregator).num("speed_mbps", st.speed_mbps).num("ifindex", st.ifindex);
-    members.raw(m.done());
+    members.push_back(json::object{{"name", names_[i]}, {"link_up", st.link_up}, {"admin_up", st.admin_up},
+                                   {"attached", st.attached}, {"collecting", st.collecting},
+                                   {"distributing", st.distributing}, {"aggregator", st.aggregator},
+                                   {"speed_mbps", st.speed_mbps}, {"ifindex", st.ifindex}});
   }
-  detail::JsonArray ord;
-  for (MemberIndex m : order()) ord.str(names_[m]);
-  detail::JsonObject o;
-  o.str("lag", spec_).str("system", system_).str("mode", mode_).str("follows", follows()).str("policy", policy_.spec());
-  o.raw("members", members.done()).raw("order", ord.done());
-  if (const auto* b = ovs_bond()) o.raw("bond", b->show_json(Time{}));
-  return o.done();
+  json::array ord;
+  for (MemberIndex m : order()) ord.emplace_back(names_[m]);
+  json::object o{{"lag", spec_}, {"system", system_}, {"mode", mode_}, {"follows", follows()}, {"policy", policy_.spec()}};
+  o["members"] = std::move(members);
+  o["order"] = std::move(ord);
+  if (const auto* b = ovs_bond()) o["bond"] = b->to_json(Time{});
+  return o;
 }
 
 WhatIf what_if(const Lag& lag, const hash::Policy::Batch& flows, std::span<const std::string> fail,
@@ -606,25 +605,29 @@ std::string WhatIf::to_text() const {
   return s;
 }
 
-std::string WhatIf::to_json() const {
-  detail::JsonArray rows;
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    detail::JsonObject r;
-    r.str("member", members[i]).unum("before", before[i]).unum("after", after[i]);
-    r.boolean("failed", std::find(failed.begin(), failed.end(), members[i]) != failed.end());
-    r.boolean("added", std::find(added.begin(), added.end(), members[i]) != added.end());
-    rows.raw(r.done());
-  }
-  detail::JsonArray f, a;
-  for (const auto& n : failed) f.str(n);
-  for (const auto& n : added) a.str(n);
-  detail::JsonObject o;
-  o.str("lag", lag_spec).unum("flows", flows).raw("failed", f.done()).raw("added", a.done()).raw("members", rows.done());
-  o.unum("dropped_before", dropped_before).unum("dropped_after", dropped_after);
-  o.unum("broadcast_before", broadcast_before).unum("broadcast_after", broadcast_after);
-  o.unum("moved", moved).real("moved_share", moved_share()).unum("min_moved", min_moved);
-  o.real("min_moved_share", flows ? static_cast<double>(min_moved) / static_cast<double>(flows) : 0.0);
-  return o.done();
+describe::json::value WhatIf::to_json() const {
+  namespace json = describe::json;
+  json::array rows;
+  for (std::size_t i = 0; i < members.size(); ++i)
+    rows.push_back(json::object{{"member", members[i]}, {"before", before[i]}, {"after", after[i]},
+                                {"failed", std::find(failed.begin(), failed.end(), members[i]) != failed.end()},
+                                {"added", std::find(added.begin(), added.end(), members[i]) != added.end()}});
+  json::array f, a;
+  for (const auto& n : failed) f.emplace_back(n);
+  for (const auto& n : added) a.emplace_back(n);
+  json::object o{{"lag", lag_spec}, {"flows", flows}};
+  o["failed"] = std::move(f);
+  o["added"] = std::move(a);
+  o["members"] = std::move(rows);
+  o["dropped_before"] = dropped_before;
+  o["dropped_after"] = dropped_after;
+  o["broadcast_before"] = broadcast_before;
+  o["broadcast_after"] = broadcast_after;
+  o["moved"] = moved;
+  o["moved_share"] = moved_share();
+  o["min_moved"] = min_moved;
+  o["min_moved_share"] = flows ? static_cast<double>(min_moved) / static_cast<double>(flows) : 0.0;
+  return o;
 }
 
 }  // namespace fwd::lag

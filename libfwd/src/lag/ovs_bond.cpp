@@ -5,7 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "fwd/lag/detail/json.hpp"
+#include "fwd/describe/json.hpp"
+#include "fwd/hash/splitmix64.hpp"
 #include "fwd/lag/ovs_bond.hpp"
 
 namespace fwd::lag {
@@ -182,11 +183,7 @@ void OvsBond::fill_buckets_randomly() {
 }
 
 std::uint64_t OvsBond::next_random() {
-  // splitmix64: deterministic from the configured seed.
-  std::uint64_t z = (rng_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return hash::splitmix64(rng_);  // deterministic from the configured seed
 }
 
 void OvsBond::link_status_update(MemberIndex m, Time now) {
@@ -446,33 +443,32 @@ std::string OvsBond::show(Time now) const {
   return s;
 }
 
-std::string OvsBond::show_json(Time now) const {
-  using detail::JsonObject;
-  using detail::JsonArray;
-  JsonObject members, buckets, bucket_map, loads;
-  for (const auto& m : members_) members.str(m.name, m.enabled ? "enabled" : "disabled");
+describe::json::value OvsBond::to_json(Time now) const {
+  namespace json = describe::json;
+  json::object members, buckets, bucket_map, loads;
+  for (const auto& m : members_) members[m.name] = m.enabled ? "enabled" : "disabled";
   for (unsigned b = 0; b < bucket_count; ++b) {
     const Bucket& e = buckets_[b];
     if (e.member == no_member) continue;
-    const std::string key = fmt::format("{}", b);
-    bucket_map.str(key, members_[e.member].name);
+    const std::string key = std::to_string(b);
+    bucket_map[key] = members_[e.member].name;
     if (is_balanced() && e.tx_bytes / 1024) {
-      buckets.str(key, members_[e.member].name);
-      loads.unum(key, e.tx_bytes / 1024);
+      buckets[key] = members_[e.member].name;
+      loads[key] = e.tx_bytes / 1024;
     }
   }
-  JsonArray enabled;
-  for (MemberIndex m : enabled_) enabled.str(members_[m].name);
-  JsonObject o;
-  o.str("bond", name_).str("bond_mode", to_string(config_.mode)).unum("basis", config_.basis);
-  o.str("lacp_status", to_string(config_.lacp));
-  o.raw("active_member", active_ == no_member ? "null" : detail::json_str(members_[active_].name));
-  o.raw("members", members.done()).raw("buckets", buckets.done());
-  o.raw("bucket_map", bucket_map.done()).raw("loads_kb", loads.done());
-  o.raw("enabled_list", enabled.done());
-  if (is_balanced()) o.num("next_rebalance_ms", ms_until(next_rebalance_, now));
-  else o.raw("next_rebalance_ms", "null");
-  return o.done();
+  json::array enabled;
+  for (MemberIndex m : enabled_) enabled.emplace_back(members_[m].name);
+  json::object o{{"bond", name_}, {"bond_mode", to_string(config_.mode)}, {"basis", config_.basis},
+                 {"lacp_status", to_string(config_.lacp)}};
+  o["active_member"] = active_ == no_member ? json::value(nullptr) : json::value(members_[active_].name);
+  o["members"] = std::move(members);
+  o["buckets"] = std::move(buckets);
+  o["bucket_map"] = std::move(bucket_map);
+  o["loads_kb"] = std::move(loads);
+  o["enabled_list"] = std::move(enabled);
+  o["next_rebalance_ms"] = is_balanced() ? json::value(ms_until(next_rebalance_, now)) : json::value(nullptr);
+  return o;
 }
 
 }  // namespace fwd::lag

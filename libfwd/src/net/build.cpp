@@ -1,6 +1,8 @@
 // FrameBuilder (slow path).
 #include "fwd/net/build.hpp"
 
+#include <fmt/format.h>
+
 #include "fwd/error.hpp"
 #include "fwd/net/packet.hpp"
 
@@ -128,6 +130,14 @@ std::vector<std::uint8_t> FrameBuilder::build() const {
     throw Error("FrameBuilder: a transport layer needs ipv4() or ipv6() below it");
   if (l4_ == L4::carp && l3_ != L3::ipv4) throw Error("FrameBuilder: CARP is built over IPv4 only");
 
+  // Every length field is 16 bits (header-length nibbles count 4-byte words up to 60 bytes): a
+  // frame that does not fit is refused rather than built with a wrapped length.
+  const auto fits16 = [](std::size_t n, const char* what) {
+    if (n > 0xffff) throw Error(fmt::format("FrameBuilder: {} of {} bytes does not fit its 16-bit length field (at most 65535)", what, n));
+  };
+  if (tcp_.options.size() > 40) throw Error(fmt::format("FrameBuilder: {} bytes of TCP options: at most 40", tcp_.options.size()));
+  if (v4_.options.size() > 40) throw Error(fmt::format("FrameBuilder: {} bytes of IPv4 options: at most 40", v4_.options.size()));
+
   // Transport layer first: its bytes go into IP lengths and checksums.
   std::vector<std::uint8_t> l4;
   std::uint8_t proto = 0;
@@ -150,6 +160,7 @@ std::vector<std::uint8_t> FrameBuilder::build() const {
     case L4::udp:
       proto = ipproto::udp;
       put16(l4, sport_); put16(l4, dport_);
+      fits16(8 + payload_.size(), "a UDP datagram");
       put16(l4, static_cast<std::uint16_t>(8 + payload_.size())); put16(l4, 0);
       csum_at = 6;
       break;
@@ -192,7 +203,10 @@ std::vector<std::uint8_t> FrameBuilder::build() const {
     case L3::ipv6: type = ethertype::ipv6; break;
     case L3::arp: type = ethertype::arp; break;
     case L3::raw: type = raw_type_; break;
-    case L3::none: type = payload_.empty() ? 0 : static_cast<std::uint16_t>(payload_.size()); break;
+    case L3::none:
+      fits16(payload_.size(), "an 802.3 payload");
+      type = payload_.empty() ? 0 : static_cast<std::uint16_t>(payload_.size());
+      break;
   }
   for (const auto& [tpid, tci] : tags_) { put16(f, tpid); put16(f, tci); }
   put16(f, type);
@@ -203,6 +217,7 @@ std::vector<std::uint8_t> FrameBuilder::build() const {
     const std::uint8_t p = v4_.protocol.value_or(proto);
     f.push_back(static_cast<std::uint8_t>(0x40 | ((20 + opt) / 4)));
     f.push_back(v4_.tos);
+    fits16(20 + opt + l4.size(), "an IPv4 packet");
     put16(f, static_cast<std::uint16_t>(20 + opt + l4.size()));
     put16(f, v4_.id);
     put16(f, static_cast<std::uint16_t>((v4_.dont_fragment ? 0x4000 : 0) | (v4_.more_fragments ? 0x2000 : 0) |
@@ -218,6 +233,7 @@ std::vector<std::uint8_t> FrameBuilder::build() const {
     append(f, l4);
   } else if (l3_ == L3::ipv6) {
     put32(f, 0x60000000u | (std::uint32_t{v6_.traffic_class} << 20) | v6_.flow_label);
+    fits16(l4.size(), "an IPv6 payload");
     put16(f, static_cast<std::uint16_t>(l4.size()));
     f.push_back(v6_.next_header.value_or(l4_ == L4::none ? std::uint8_t{59} : proto));
     f.push_back(v6_.hop_limit);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "fwd/error.hpp"
+#include "fwd/hash/splitmix64.hpp"
 #include "fwd/sim/carp.hpp"
 #include "fwd/sim/detail/carp_hmac.hpp"
 
@@ -206,12 +207,7 @@ Time vrrp_master_down(const Config& c, int prio, Time mai) {
   return Time{3 * mai.ns + vrrp_skew(c, prio, mai).ns};
 }
 
-std::uint64_t splitmix64(std::uint64_t& s) {
-  std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+using hash::splitmix64;
 }  // namespace
 
 Time carp_timeout(const Config& c, std::int64_t sec, int skew) {

@@ -1,3 +1,4 @@
+#include "fwd/describe/json.hpp"
 #include "fwd/hash/policy.hpp"
 
 #include <gtest/gtest.h>
@@ -54,8 +55,12 @@ TEST(Policy, IndexFollowsEachFamilysRule) {
 
 TEST(Policy, CanonicalSpecsAndAliases) {
   EXPECT_EQ(Policy::from_spec("freebsd-hash32:l4,l2;key=255").spec(), "freebsd-9.3:l2,l4;key=0x000000ff");
-  EXPECT_EQ(Policy::from_spec("freebsd-12:l3;key=0").spec(), "freebsd-fnv:l3;key=0x00000000");
-  EXPECT_EQ(Policy::from_spec("freebsd-12:l3;key=0").family(), "freebsd-fnv");
+  EXPECT_EQ(Policy::from_spec("freebsd-fnv:l3;key=0").spec(), "freebsd-12:l3;key=0x00000000");
+  EXPECT_EQ(Policy::from_spec("freebsd-12:l3;key=0").family(), "freebsd-12");
+  // FreeBSD 10 hashes as 9.3 does but keeps its own name: one name, one system.
+  EXPECT_EQ(Policy::from_spec("freebsd-10:l3;key=0").spec(), "freebsd-10:l3;key=0x00000000");
+  EXPECT_EQ(Policy::from_spec("freebsd-10:l3;key=0").hash(std::vector<std::uint8_t>(64, 7)),
+            Policy::from_spec("freebsd-9.3:l3;key=0").hash(std::vector<std::uint8_t>(64, 7)));
   EXPECT_EQ(Policy::from_spec("linux:encap3+4").spec(), "linux-6.12:encap3+4");
   EXPECT_EQ(Policy::from_spec("bmv2:identity").hash_bits(), 64u);
   // Canonical specs parse back to themselves.
@@ -67,8 +72,12 @@ TEST(Policy, CanonicalSpecsAndAliases) {
 }
 
 TEST(Policy, BadSpecsNameTheTokenAndTheAcceptedOnes) {
-  EXPECT_NE(error_of("freebsd:l2,l5").find("unknown lagghash flag 'l5' in \"freebsd:l2,l5\": expected l2, l3, l4"),
-            std::string::npos) << error_of("freebsd:l2,l5");
+  EXPECT_NE(error_of("freebsd-12:l2,l5").find("unknown lagghash flag 'l5' in \"freebsd-12:l2,l5\": expected l2, l3, l4"),
+            std::string::npos) << error_of("freebsd-12:l2,l5");
+  // `freebsd` once meant FreeBSD 12+ here and the 9.x bridge in l2: rejected, choices listed.
+  EXPECT_NE(error_of("freebsd:l2").find("ambiguous hash family 'freebsd'"), std::string::npos) << error_of("freebsd:l2");
+  for (const char* choice : {"freebsd-9.3", "freebsd-10", "freebsd-12"})
+    EXPECT_NE(error_of("freebsd:l2").find(choice), std::string::npos) << choice;
   EXPECT_NE(error_of("bsd:l2").find("unknown hash family 'bsd'"), std::string::npos);
   EXPECT_NE(error_of("bsd:l2").find("linux-6.12"), std::string::npos);
   EXPECT_NE(error_of("linux-6.12:layer3+4;key=1").find("takes no options"), std::string::npos);
@@ -127,7 +136,7 @@ TEST(Policy, ExplainAgreesWithHashAndRendersTextAndJson) {
   const std::string text = e.to_text();
   EXPECT_NE(text.find("policy  linux-6.12:layer3+4"), std::string::npos);
   EXPECT_NE(text.find(">> 1"), std::string::npos);
-  const std::string json = e.to_json();
+  const std::string json = fwd::describe::dump(e.to_json());
   EXPECT_EQ(json.front(), '{');
   EXPECT_NE(json.find("\"hash\":1607197667"), std::string::npos);
   EXPECT_NE(json.find("\"index_rule\":\"0x5fcbe3e3 % 3 = 2\""), std::string::npos);

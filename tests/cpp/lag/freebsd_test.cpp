@@ -91,7 +91,7 @@ TEST(FreebsdLoadbalance, NinePortListIsNewestFirstWithLinkActiveResolution) {
 }
 
 TEST(FreebsdLoadbalance, CurrentPortListIsSortedByIfindex) {
-  auto lag = Lag::from_spec("freebsd:loadbalance;key=0", {"a", "b", "c"});
+  auto lag = Lag::from_spec("freebsd-12:loadbalance;key=0", {"a", "b", "c"});
   EXPECT_EQ(names(lag, lag.order()), (V{"a", "b", "c"}));
   auto fec = Lag::from_spec("freebsd-12:fec;key=0", {"a", "b", "c"});
   EXPECT_EQ(fec.mode(), "loadbalance");
@@ -162,5 +162,5 @@ TEST(FreebsdFlowid, DefaultsPerVersion) {
 
 TEST(FreebsdLagg, FollowsNamesTheVersion) {
   EXPECT_EQ(Lag::from_spec("freebsd-9.3:lacp", {"a"}).follows(), "FreeBSD 9.3 lagg(4) laggproto lacp");
-  EXPECT_EQ(Lag::from_spec("freebsd:loadbalance", {"a"}).follows(), "current FreeBSD (2019+) lagg(4) laggproto loadbalance");
+  EXPECT_EQ(Lag::from_spec("freebsd-current:loadbalance", {"a"}).follows(), "current FreeBSD (2019+) lagg(4) laggproto loadbalance");
 }

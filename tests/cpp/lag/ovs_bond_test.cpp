@@ -1,3 +1,4 @@
+#include "fwd/describe/json.hpp"
 #include "fwd/lag/ovs_bond.hpp"
 
 #include <gtest/gtest.h>
@@ -301,7 +302,7 @@ TEST(OvsBond, ShowMatchesTheRecordedText) {
       "  hash 254: 1 kB load\n"
       "\n";
   EXPECT_EQ(bond.show(Time::from_ms(10000 - 6437)), expected);
-  const std::string json = bond.show_json(Time::from_ms(10000 - 6437));
+  const std::string json = fwd::describe::dump(bond.to_json(Time::from_ms(10000 - 6437)));
   EXPECT_NE(json.find(R"("active_member":"m1")"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("members":{"m1":"enabled","m2":"enabled"})"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("buckets":{"209":"m1","254":"m2"})"), std::string::npos) << json;

@@ -25,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "fwd/describe/json_fwd.hpp"
 #include "fwd/hash/crc.hpp"
 #include "fwd/hash/dpdk.hpp"
 #include "fwd/hash/freebsd.hpp"
@@ -127,7 +128,8 @@ struct Explanation {
   std::string index_rule;  ///< e.g. "0x4fd006c2 % 2 = 0"
 
   std::string to_text() const;
-  std::string to_json() const;
+  /// The JSON twin of to_text() (serialise with describe::dump()).
+  describe::json::value to_json() const;
 };
 
 class Policy {

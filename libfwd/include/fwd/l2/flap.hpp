@@ -24,8 +24,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/time.hpp"
 
 namespace fwd::l2 {
@@ -152,3 +154,88 @@ private:
 };
 
 }  // namespace fwd::l2
+
+// ---- descriptions (fwd/describe/field.hpp): names, units and docs of the counters and enums ----
+namespace fwd::describe {
+template <>
+struct Settings<l2::FlapConfig> {
+  using C = l2::FlapConfig;
+  using Member = std::variant<bool C::*, std::uint32_t C::*, Time C::*, l2::FlapWindow C::*, l2::FlapScope C::*,
+                              l2::FlapEmit C::*, l2::FlapAction C::*>;
+  static constexpr std::string_view doc = "Flap detection settings (l2-learning.md section 5).";
+  static constexpr Setting<C, Member> table[] = {
+      {"enabled", &C::enabled, "", "flap detection on"},
+      {"threshold", &C::threshold, "moves", "N moves within `window` make a flap"},
+      {"window", &C::window, "s", "the window T"},
+      {"window_kind", &C::window_kind, "", "sliding (last N move times) or fixed windows"},
+      {"scope", &C::scope, "", "count moves per (MAC, VLAN) or per port"},
+      {"emit", &C::emit, "", "when events are emitted: every_move, on_threshold, once_per_window"},
+      {"log_rate_limit", &C::log_rate_limit, "s", "minimum gap between two events of one key"},
+      {"action", &C::action, "", "what happens at the threshold: none, drop_frame, pin, disable_learning, shutdown_port"},
+      {"action_hold", &C::action_hold, "s", "how long an action holds (0: until cleared)"},
+      {"tracked_keys", &C::tracked_keys, "keys", "size of the state table (allocated once)"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
+};
+template <>
+struct Fields<l2::FlapCounters> {
+  using C = l2::FlapCounters;
+  static constexpr std::string_view doc = "Flap detector counters.";
+  static constexpr Field<C> table[] = {
+      {"moves_seen", &C::moves_seen, "moves", "moves observed (attempts included)"},
+      {"events", &C::events, "events", "flap events emitted"},
+      {"suppressed", &C::suppressed, "events", "events withheld by the emit mode or the rate limit"},
+      {"frames_dropped", &C::frames_dropped, "frames", "drop_frame actions"},
+      {"pins", &C::pins, "actions", "pin actions started"},
+      {"moves_refused", &C::moves_refused, "moves", "moves refused by an active pin or learning hold"},
+      {"learning_disabled", &C::learning_disabled, "actions", "disable_learning actions started"},
+      {"ports_shutdown", &C::ports_shutdown, "actions", "shutdown_port actions started"},
+      {"keys_forgotten", &C::keys_forgotten, "keys", "state slots reused while still in a window"},
+  };
+  static constexpr std::span<const Field<C>> list = table;
+};
+template <>
+struct Enumerators<l2::FlapAction> {
+  using E = l2::FlapAction;
+  static constexpr std::string_view what = "flap action";
+  static constexpr Enumerator<E> table[] = {
+      {E::none, "none", "event only (Cisco notify, Juniper log, HPE notification)"},
+      {E::drop_frame, "drop_frame", "drop the frame that moved the MAC; the entry stays (Juniper drop)"},
+      {E::pin, "pin", "keep the old port for action_hold"},
+      {E::disable_learning, "disable_learning", "stop learning in the VLAN for action_hold"},
+      {E::shutdown_port, "shutdown_port", "error-disable the port the MAC moved to for action_hold"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<l2::FlapWindow> {
+  using E = l2::FlapWindow;
+  static constexpr std::string_view what = "flap window";
+  static constexpr Enumerator<E> table[] = {
+      {E::sliding, "sliding", "the last N move times are kept; N within T is a flap"},
+      {E::fixed, "fixed", "moves are counted in fixed windows of T"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<l2::FlapScope> {
+  using E = l2::FlapScope;
+  static constexpr std::string_view what = "flap scope";
+  static constexpr Enumerator<E> table[] = {
+      {E::per_mac_vlan, "per_mac_vlan", "moves are counted per (MAC, VLAN)"},
+      {E::per_port, "per_port", "moves are counted per port the MACs move to"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<l2::FlapEmit> {
+  using E = l2::FlapEmit;
+  static constexpr std::string_view what = "flap emit mode";
+  static constexpr Enumerator<E> table[] = {
+      {E::every_move, "every_move", "an event for every move"},
+      {E::on_threshold, "on_threshold", "an event each time the threshold is reached"},
+      {E::once_per_window, "once_per_window", "at most one event per key and window"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe

@@ -473,3 +473,60 @@ using MacTable = BasicMacTable<detail::FdbTable<detail::Slot>>;
 extern template class BasicMacTable<detail::FdbTable<detail::Slot>>;
 
 }  // namespace fwd::l2
+
+// ---- descriptions (fwd/describe/field.hpp) ----
+namespace fwd::describe {
+template <>
+struct Fields<l2::TableCounters> {
+  using C = l2::TableCounters;
+  static constexpr std::string_view doc = "FDB running totals (OVS fdb/stats-show names) and refusals.";
+  static constexpr Field<C> table[] = {
+      {"learned", &C::learned, "entries", "new entries created by learning"},
+      {"expired", &C::expired, "entries", "dynamic entries removed by ageing"},
+      {"evicted", &C::evicted, "entries", "entries evicted to make room"},
+      {"moved", &C::moved, "entries", "entries re-pointed to another port"},
+      {"refused_full", &C::refused_full, "MACs", "new MACs not learned: table full"},
+      {"refused_flap", &C::refused_flap, "moves", "moves refused by a pin or a learning hold"},
+      {"refused_bad_port", &C::refused_bad_port, "calls", "learn() with a port id out of range"},
+      {"flushed", &C::flushed, "entries", "entries removed by flush calls"},
+  };
+  static constexpr std::span<const Field<C>> list = table;
+};
+template <>
+struct Enumerators<l2::EventKind> {
+  using E = l2::EventKind;
+  static constexpr std::string_view what = "event kind";
+  static constexpr Enumerator<E> table[] = {
+      {E::learned, "learned", "a new entry"},
+      {E::moved, "moved", "an entry moved to another port"},
+      {E::expired, "expired", "an entry aged out"},
+      {E::evicted, "evicted", "an entry evicted to make room"},
+      {E::flushed, "flushed", "an entry removed by a flush"},
+      {E::flap, "flap", "a flap detector event"},
+      {E::pinned, "pinned", "a flap pin started"},
+      {E::learning_disabled, "learning_disabled", "learning disabled in a VLAN by the flap detector"},
+      {E::port_shutdown, "port_shutdown", "a port error-disabled by the flap detector"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<l2::LearnStatus> {
+  using E = l2::LearnStatus;
+  static constexpr std::string_view what = "learn status";
+  static constexpr Enumerator<E> table[] = {
+      {E::learned, "learned", "a new entry"},
+      {E::refreshed, "refreshed", "same port, timestamp updated"},
+      {E::unchanged, "unchanged", "same port, not refreshed (OVS: whole-second age 0)"},
+      {E::moved, "moved", "re-pointed from the previous port"},
+      {E::kept, "kept", "static/sticky entry elsewhere; not moved"},
+      {E::garp_locked, "garp_locked", "OVS: gratuitous ARP on a bond while the entry's lock holds; not moved"},
+      {E::refused_full, "refused_full", "table full (refuse policy)"},
+      {E::refused_off, "refused_off", "learning disabled (Linux ageing_time 0)"},
+      {E::refused_flap, "refused_flap", "a pin or a learning hold refused the move"},
+      {E::drop_frame, "drop_frame", "flap action drop_frame: the caller drops the frame"},
+      {E::shutdown_port, "shutdown_port", "flap action shutdown_port: the caller error-disables the port"},
+      {E::bad_port, "bad_port", "port id out of range"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe

@@ -43,6 +43,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include "fwd/l2/detail/switch_state.hpp"
+#include "fwd/describe/json_fwd.hpp"
 #include "fwd/l2/mac_table.hpp"
 #include "fwd/net/bytes.hpp"
 #include "fwd/net/mac.hpp"
@@ -59,7 +60,8 @@ namespace fwd::l2 {
 enum class Profile : std::uint8_t { linux_bridge, freebsd_bridge, ovs_3_1, vendor };
 /// `linux-bridge`, `freebsd-bridge`, `ovs-3.1`, `vendor`.
 const char* to_string(Profile p);
-/// Parses a profile name (also accepts `linux`, `linux-6.x`, `freebsd`, `freebsd-9.3`, `ovs`).
+/// Parses a profile name or the name of a system with a switch model (`linux-6.12`, `freebsd-9.3`,
+/// `ovs`, ...: fwd/describe/system.hpp); `freebsd` is ambiguous and rejected with the choices.
 Profile parse_profile(std::string_view name);
 
 /// Physical link number (a physical port has one link, a LAG one per member).
@@ -222,6 +224,9 @@ struct SwitchCounters {
   std::array<std::uint64_t, drop_reason_count> dropped_by{};
 };
 
+/// SwitchCounters as JSON: the described fields plus `dropped_by` (reason -> frames, non-zero only).
+describe::json::object counters_json(const SwitchCounters& c);
+
 /// Per-port counters.
 struct PortCounters {
   std::uint64_t rx = 0, tx = 0, dropped = 0;
@@ -237,8 +242,6 @@ struct FdbRow {
   std::int64_t age_s = 0;
 };
 
-/// Output format of show functions.
-enum class Format : std::uint8_t { text, json };
 
 /// One frame of a burst (BasicSwitch::receive_burst): the link it arrived on and its bytes.
 struct RxFrame {
@@ -284,8 +287,9 @@ public:
   const lag::OvsBond* bond(PortId p) const;
   /// The generic LAG of a LAG port on a non-OVS profile (nullptr otherwise).
   lag::Lag* lag(PortId p);
-  /// `ovs-appctl bond/show` of a LAG port (text or JSON); throws fwd::Error for a non-bond port.
-  std::string bond_show(PortId p, Time now, Format f = Format::text);
+  /// `ovs-appctl bond/show` of a LAG port; throws fwd::Error for a non-bond port. Its JSON twin
+  /// is `to_json(now)["bonds"][port name]`.
+  std::string bond_show(PortId p, Time now);
 
   // ---- data path --------------------------------------------------------------------------
   /// A frame arrives on `link` at `now`. Fills `out`; never throws or allocates.
@@ -340,10 +344,14 @@ public:
   std::size_t fdb_flush(std::optional<PortId> port, std::optional<std::uint16_t> vlan, bool include_static);
   /// Live rows sorted by MAC then VLAN (ages expired entries first).
   std::vector<FdbRow> fdb_rows(Time now);
-  /// `fdb/show`-style text or JSON.
-  std::string fdb_show(Time now, Format f = Format::text);
-  /// `fdb/stats-show`-style text or JSON, plus the frame accounting.
-  std::string fdb_stats(Time now, Format f = Format::text);
+  /// `fdb/show`-style text.
+  std::string fdb_show(Time now);
+  /// `fdb/stats-show`-style text, then every counter (described in fwd/describe tables).
+  std::string fdb_stats(Time now);
+  /// The JSON twin of the show functions at `now`: bridge, profile, current/maximum/static,
+  /// entries (the fdb/show rows), counters (with dropped_by), table_counters, flap_counters and
+  /// bonds (OVS bond ports: their bond/show). Serialise with describe::dump().
+  describe::json::value to_json(Time now);
 
   // ---- counters / events --------------------------------------------------------------------
   const SwitchCounters& counters() const { return counters_; }
@@ -431,3 +439,91 @@ using Switch = BasicSwitch<detail::FdbTable<detail::Slot>>;
 }  // namespace fwd::l2
 
 #include "fwd/l2/detail/switch_receive.hpp"
+
+// ---- descriptions (fwd/describe/field.hpp) ----
+namespace fwd::describe {
+template <>
+struct Fields<l2::SwitchCounters> {
+  using C = l2::SwitchCounters;
+  static constexpr std::string_view doc =
+      "Frame accounting: rx == forwarded + flooded + to_host + dropped (dropped_by: per reason).";
+  static constexpr Field<C> table[] = {
+      {"rx", &C::rx, "frames", "frames received"},
+      {"forwarded", &C::forwarded, "frames", "frames sent to one known port"},
+      {"flooded", &C::flooded, "frames", "frames flooded (at least one copy)"},
+      {"flood_copies", &C::flood_copies, "copies", "copies sent by floods"},
+      {"tx", &C::tx, "copies", "all copies sent"},
+      {"to_host", &C::to_host, "frames", "frames consumed locally"},
+      {"copies_lost", &C::copies_lost, "copies", "flood copies to a LAG with no usable member"},
+      {"dropped", &C::dropped, "frames", "frames dropped (see dropped_by)"},
+  };
+  static constexpr std::span<const Field<C>> list = table;
+};
+template <>
+struct Fields<l2::PortCounters> {
+  using C = l2::PortCounters;
+  static constexpr std::string_view doc = "Per-port counters.";
+  static constexpr Field<C> table[] = {
+      {"rx", &C::rx, "frames", "frames received on the port"},
+      {"tx", &C::tx, "copies", "copies sent on the port"},
+      {"dropped", &C::dropped, "frames", "frames received on the port and dropped"},
+  };
+  static constexpr std::span<const Field<C>> list = table;
+};
+template <>
+struct Enumerators<l2::DropReason> {
+  using E = l2::DropReason;
+  static constexpr std::string_view what = "drop reason";
+  static constexpr Enumerator<E> table[] = {
+      {E::none, "none", "not dropped"},
+      {E::too_short, "too_short", "shorter than an Ethernet header (14 bytes)"},
+      {E::bad_link, "bad_link", "receive() on a link id that does not exist"},
+      {E::port_down, "port_down", "ingress port/link administratively down, no carrier or err-disabled"},
+      {E::malformed_vlan, "malformed_vlan", "802.1Q TPID without a complete tag"},
+      {E::invalid_source, "invalid_source", "multicast, broadcast or all-zero source (Linux, vendor)"},
+      {E::own_source, "own_source", "FreeBSD: source is one of the bridge's own addresses"},
+      {E::mac_control, "mac_control", "01:80:c2:00:00:01 (pause), dropped before learning"},
+      {E::stp_bpdu, "stp_bpdu", "STP group address consumed by the STP code (FreeBSD; Linux with STP)"},
+      {E::reserved_multicast, "reserved_multicast", "OVS: reserved destination without forward-bpdu"},
+      {E::vlan_ingress, "vlan_ingress", "VLAN admission: not a member / tagged on an access port / no PVID"},
+      {E::locked_port, "locked_port", "Linux locked port: source not authorised on this port"},
+      {E::bond_admission, "bond_admission", "LAG member refused the frame (inactive member, backup member, ...)"},
+      {E::slb_loopback, "slb_loopback", "OVS SLB: source learned on another port (looped back)"},
+      {E::cached_drop, "cached_drop", "OVS: hit a cached drop flow"},
+      {E::same_port, "same_port", "destination lives on the ingress port (filtered)"},
+      {E::blackhole, "blackhole", "destination's port is down (static entry on a down port)"},
+      {E::no_egress, "no_egress", "flood with no eligible port"},
+      {E::lag_no_member, "lag_no_member", "LAG egress with no usable member"},
+      {E::flap_drop, "flap_drop", "flap action drop_frame"},
+      {E::flap_shutdown, "flap_shutdown", "flap action shut the port down"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+  static_assert(std::size(table) == l2::drop_reason_count, "a DropReason without a description");
+};
+template <>
+struct Enumerators<l2::Verdict> {
+  using E = l2::Verdict;
+  static constexpr std::string_view what = "verdict";
+  static constexpr Enumerator<E> table[] = {
+      {E::forwarded, "forwarded", "sent to one known port"},
+      {E::flooded, "flooded", "flooded (copies counted)"},
+      {E::to_host, "to_host", "consumed locally"},
+      {E::dropped, "dropped", "dropped with a reason"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<l2::VlanMode> {
+  using E = l2::VlanMode;
+  static constexpr std::string_view what = "VLAN mode";
+  static constexpr Enumerator<E> table[] = {
+      {E::automatic, "automatic", "the profile's default (OVS: access with a tag, else trunk)"},
+      {E::access, "access", "OVS vlan_mode=access"},
+      {E::trunk, "trunk", "OVS vlan_mode=trunk"},
+      {E::native_untagged, "native-untagged", "OVS vlan_mode=native-untagged"},
+      {E::native_tagged, "native-tagged", "OVS vlan_mode=native-tagged"},
+      {E::linux, "linux", "explicit PVID, membership and untagged lists (Linux/vendor)"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe

@@ -41,6 +41,7 @@
 #include <variant>
 #include <vector>
 
+#include "fwd/describe/json_fwd.hpp"
 #include "fwd/hash/policy.hpp"
 #include "fwd/lag/distributor.hpp"
 #include "fwd/lag/types.hpp"
@@ -66,7 +67,8 @@ struct LagExplanation {
   std::vector<std::string> copies;             ///< broadcast: every member that gets a copy
 
   std::string to_text() const;
-  std::string to_json() const;
+  /// The JSON twin of to_text() (serialise with describe::dump()).
+  describe::json::value to_json() const;
 };
 
 class Lag {
@@ -171,7 +173,7 @@ public:
 
   /// Members, their state and the distributor's order, as text and JSON.
   std::string to_text() const;
-  std::string to_json() const;
+  describe::json::value to_json() const;
 
 private:
   Lag(hash::Policy p, Distributor d) : policy_(std::move(p)), dist_(std::move(d)) {}
@@ -198,7 +200,8 @@ struct WhatIf {
 
   double moved_share() const { return flows ? static_cast<double>(moved) / static_cast<double>(flows) : 0.0; }
   std::string to_text() const;
-  std::string to_json() const;
+  /// The JSON twin of to_text().
+  describe::json::value to_json() const;
 };
 
 /// Runs `flows` through a copy of `lag`, then fails `fail` and adds `add` on another copy made

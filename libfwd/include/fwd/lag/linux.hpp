@@ -29,6 +29,7 @@
 
 #include <fmt/format.h>
 
+#include "fwd/hash/splitmix64.hpp"
 #include "fwd/lag/types.hpp"
 #include "fwd/time.hpp"
 
@@ -231,12 +232,7 @@ private:
     for (MemberIndex m : slaves_)
       if (s[m].is_up()) { active_ = m; return; }
   }
-  std::uint64_t next_random() {
-    std::uint64_t z = (rng_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next_random() { return hash::splitmix64(rng_); }
 
   Config config_;
   MemberArray slaves_;  // enslave order

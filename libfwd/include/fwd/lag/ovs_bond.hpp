@@ -37,7 +37,7 @@
 ///         the frame if its source is learned on another port, unless it is an unlocked GARP);
 ///         `bond.active_member()`.
 ///   link: `bond.set_carrier(member, up, now)`; `bond.run(now)` periodically (delays, rebalance).
-///   show: `bond.show(now)` (ovs-appctl bond/show text), `bond.show_json(now)`.
+///   show: `bond.show(now)` (ovs-appctl bond/show text), `bond.to_json(now)` (its JSON twin).
 ///   log:  `bond.take_log()` returns the INFO lines OVS would have logged since the last call.
 /// Names: `bond.member_index("m1")` (throws fwd::Error for unknown names), `bond.member_name(i)`.
 ///
@@ -54,6 +54,7 @@
 #include <utility>
 #include <vector>
 
+#include "fwd/describe/json_fwd.hpp"
 #include "fwd/error.hpp"
 #include "fwd/lag/types.hpp"
 #include "fwd/net/mac.hpp"
@@ -251,7 +252,7 @@ public:
   /// `members`, `buckets` = buckets with >= 1 kB load, `lacp_status`) plus `bond`, `bond_mode`,
   /// `basis`, `next_rebalance_ms`, `bucket_map` (every assigned bucket), `loads_kb`,
   /// `enabled_list`.
-  std::string show_json(Time now) const;
+  describe::json::value to_json(Time now) const;
   /// The INFO log lines since the last call (`bond b1: member m1: link state down`, ...).
   std::vector<std::string> take_log() { return std::exchange(log_, {}); }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 
+#include "fwd/hash/splitmix64.hpp"
 #include "fwd/net/mac.hpp"
 #include "fwd/time.hpp"
 
@@ -68,17 +69,7 @@ struct LinkCounters {
   std::uint64_t bytes = 0;
 };
 
-/// SplitMix64: the small, seedable generator every random draw in fwd::sim uses.
-struct SplitMix64 {
-  std::uint64_t state = 0;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, 1).
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
+/// The seedable generator every random draw in fwd::sim uses (fwd/hash/splitmix64.hpp).
+using SplitMix64 = hash::SplitMix64;
 
 }  // namespace fwd::sim
