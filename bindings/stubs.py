@@ -14,21 +14,27 @@ import sys
 stubgen, out = sys.argv[1], pathlib.Path(sys.argv[2])
 subprocess.run([stubgen, "-q", "-p", "fwd._fwd", "-o", str(out)], check=True)
 RET = re.compile(r"^(\s*def .*\)) -> (.*): \.\.\.$")
+ATTR = re.compile(r"^(\s+\w+): (.+?)( = .*)?$")  # a class attribute; its annotation may come from a property's prose doc
 BUILTIN = {"int", "str", "bool", "float", "bytes", "object", "list", "dict", "tuple", "set", "None", "Any"}
 for pyi in sorted((out / "fwd" / "_fwd").glob("*.pyi")):
     lines = pyi.read_text().splitlines()
     known = BUILTIN | set(re.findall(r"^class (\w+)", "\n".join(lines), re.M))
     fixed = []
+    def annotation_ok(text):
+        try:
+            expr = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            return False
+        # A bare name must be a builtin or a class of this module ("-> broadcast" is prose).
+        return not (isinstance(expr, ast.Name) and expr.id not in known)
+
     for line in lines:
         m = RET.match(line)
-        if m:
-            try:
-                expr = ast.parse(m.group(2), mode="eval").body
-                # A bare name must be a builtin or a class of this module ("-> broadcast" is prose).
-                if isinstance(expr, ast.Name) and expr.id not in known:
-                    raise SyntaxError(expr.id)
-            except SyntaxError:
-                line = f"{m.group(1)} -> Any: ..."
+        if m and not annotation_ok(m.group(2)):
+            line = f"{m.group(1)} -> Any: ..."
+        a = None if m or line.lstrip().startswith(("def ", "class ", "@")) else ATTR.match(line)
+        if a and not annotation_ok(a.group(2)):
+            line = f"{a.group(1)}: Any{a.group(3) or ''}"
         fixed.append(line)
     text = "\n".join(fixed) + "\n"
     # pybind11 writes numpy.ndarray[numpy.uint16]; numpy's ndarray is generic in shape and dtype.

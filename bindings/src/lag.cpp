@@ -256,7 +256,7 @@ void bind_lag(pyb::module_& m) {
            "Member for a hash (bucket = hash & 0xff), assigning the bucket on first use; None = drop.")
       .def("peek", [](const OvsBond& b, std::uint64_t h) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.peek(h)); }, pyb::arg("hash"),
            "Member a hash maps to now, without assigning its bucket; None if unassigned or dropped.")
-      .def("account", locked(locked(&OvsBond::account)), pyb::arg("hash"), pyb::arg("bytes"), "Adds transmitted bytes to the hash's bucket (rebalancing load).")
+      .def("account", locked(&OvsBond::account), pyb::arg("hash"), pyb::arg("bytes"), "Adds transmitted bytes to the hash's bucket (rebalancing load).")
       .def("admit", [](const OvsBond& b, const pyb::object& member, const std::string& dst) { ObjectLock lock_(lock_key(b));
              return std::string(lag::to_string(b.admit(member_arg(b, member), net::Mac::parse(dst))));
            }, pyb::arg("member"), pyb::arg("dst_mac"), "'accept', 'drop' or 'drop-if-moved'")
@@ -266,7 +266,7 @@ void bind_lag(pyb::module_& m) {
            }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
       .def("run", [](OvsBond& b, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b)); return b.run(time_either(now, t)); },
            pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
-      .def("rebalance_now", locked(locked(&OvsBond::rebalance_now)), "Runs one rebalance pass now (ovs-appctl bond/rebalance).")
+      .def("rebalance_now", locked(&OvsBond::rebalance_now), "Runs one rebalance pass now (ovs-appctl bond/rebalance).")
       .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              b.migrate(static_cast<std::uint8_t>(bucket), member_arg(b, member));
@@ -294,7 +294,7 @@ void bind_lag(pyb::module_& m) {
       .def("to_json", [](const OvsBond& b, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b)); return to_python(b.to_json(time_either(now, t))); },
            pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "bond/show as a dict (the JSON twin of show()).")
-      .def("take_log", locked(locked(&OvsBond::take_log)), "Log lines since the last call (OVS vswitchd bond messages).")
+      .def("take_log", locked(&OvsBond::take_log), "Log lines since the last call (OVS vswitchd bond messages).")
       .def("__repr__", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return fmt::format("<OvsBond {} {}>", b.name(), lag::to_string(b.config().mode)); });
 
   pyb::class_<Lag>(m, "Lag",
@@ -306,12 +306,12 @@ void bind_lag(pyb::module_& m) {
       .def_property_readonly("spec", &Lag::spec, "The canonical LAG spec.")
       .def_property_readonly("system", &Lag::system, "The canonical system name (fwd.describe.systems()).")
       .def_property_readonly("mode", &Lag::mode, "The system's mode, e.g. 802.3ad or lacp.")
-      .def_property_readonly("follows", locked(locked(&Lag::follows)), "Which real system, version and mode this follows.")
+      .def_property_readonly("follows", locked(&Lag::follows), "Which real system, version and mode this follows.")
       .def_property_readonly("policy", &Lag::policy, "The hash policy (fwd.hash.Policy).")
       .def_property_readonly("members", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return std::vector<std::string>(l.names().begin(), l.names().end()); },
                              "Member names in the order they were added.")
       .def("__len__", locked(&Lag::size))
-      .def("index_of", locked(locked(&Lag::index_of)), pyb::arg("name"), "A member's index by name.")
+      .def("index_of", locked(&Lag::index_of), pyb::arg("name"), "A member's index by name.")
       .def("state", [](const Lag& l, const pyb::object& member) { ObjectLock lock_(lock_key(l));
              const auto& s = l.state(member_arg(l, member));
              pyb::dict d;
@@ -497,7 +497,7 @@ void bind_lag(pyb::module_& m) {
       .def("copy", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); }, "An independent copy (state included).")
       .def("__copy__", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return Lag(l); })
       .def("__deepcopy__", [](const Lag& l, const pyb::object&) { ObjectLock lock_(lock_key(l)); return Lag(l); })
-      .def("to_text", locked(locked(&Lag::to_text)), "Members, state and order as text (also str()).")
+      .def("to_text", locked(&Lag::to_text), "Members, state and order as text (also str()).")
       .def("to_json", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return to_python(l.to_json()); }, "Members, state and order as a dict (the JSON twin of str()).")
       .def("__str__", locked(&Lag::to_text))
       .def("__repr__", [](const Lag& l) { ObjectLock lock_(lock_key(l));

@@ -315,7 +315,7 @@ void bind_path(pyb::module_& m) {
              d["drop"] = drop;
              d["drop_node"] = drop_node;
              return d;
-           }, pyb::arg("frames"), pyb::arg("lengths") = pyb::none(), pyb::arg("ingress"), pyb::arg("max_hops") = 8,
+           }, pyb::arg("frames"), pyb::arg("lengths"), pyb::arg("ingress"), pyb::arg("max_hops") = 8,
            pyb::arg("rx_hash") = pyb::none(),
            "Every frame's path -> dict of numpy arrays (hop_node, hop_dev, hop_port, hop_nexthop, hop_rx_hash: "
            "flows x max_hops, -1 unused; n_hops, end_node, end_port, drop, drop_node). GIL released; one trace "
