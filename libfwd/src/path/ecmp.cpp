@@ -63,6 +63,10 @@ std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::u
   return config.impl->hasher.hash(packet, m);
 }
 
+void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> packets, std::uint32_t* out) {
+  config.impl->hasher.hash_batch(packets, out, route::Meta{});
+}
+
 std::int32_t pick(const EcmpConfig&, const EcmpGroup& group, std::uint32_t hash, bool local) {
   route::Meta m;
   m.lookup = local ? route::Lookup::local : route::Lookup::forward;

@@ -142,28 +142,75 @@ struct Walker {
     return s.is_member() ? d.members[s.member] : none;
   }
 
-  void run(std::size_t i, net::Bytes frame0, NodeId node, PortId in_port) {
+  // Where a flow's walk stands at the top of a node: all the walk needs to resume there. A walk
+  // suspends when a router needs a multipath hash it has not cached; the hashes of every flow
+  // waiting on the same configuration are then computed in one route-layer batch.
+  struct FlowState {
+    NodeId node;
+    PortId in_port;
+    std::uint64_t cur_dmac;  // destination MAC of the frame on the wire now
+    std::uint64_t src_mac;   // source MAC written by the last router (when rewritten)
+    unsigned ttl;
+    std::uint16_t l3_off, dst_off;
+    std::uint8_t hops, ncache;
+    bool is_ip, v6, rx_l4, rewritten;
+    std::int32_t wait_config;  // the configuration whose hash the walk waits for
+    Cached cache[4];
+  };
+
+  void start(FlowState& s, net::Bytes frame0, NodeId node, PortId in_port) const {
+    const net::PacketView pv(frame0);
+    s.node = node;
+    s.in_port = in_port;
+    s.is_ip = pv.has_ipv4() || pv.has_ipv6();
+    s.v6 = pv.has_ipv6();
+    s.l3_off = static_cast<std::uint16_t>(s.is_ip ? pv.l3_offset() : 0);
+    s.dst_off = static_cast<std::uint16_t>(s.is_ip ? pv.ip_dst_bytes().data() - frame0.data() : 0);
+    s.ttl = pv.ttl();
+    s.rx_l4 = pv.has_ports() || (pv.has_ipv6() && pv.ipv6_flow_label() != 0);
+    s.cur_dmac = frame0.size() >= 14 ? net::Mac::from_bytes(frame0.data()).to_u64() : 0;
+    s.src_mac = 0;
+    s.hops = 0;
+    s.ncache = 0;
+    s.rewritten = false;
+    s.wait_config = -1;
+  }
+
+  static net::Bytes l3_of(const FlowState& s, net::Bytes frame0) {
+    return s.is_ip ? frame0.subspan(s.l3_off) : net::Bytes{};
+  }
+
+  // A hash computed in batch for the configuration the walk waited on, cached as the walk would.
+  static void add_hash(FlowState& s, std::uint32_t h) {
+    s.cache[s.ncache % 4] = {s.wait_config, 0, h};
+    if (s.ncache < 4) ++s.ncache;
+    s.wait_config = -1;
+  }
+
+  /// Walks flow i from where `s` stands; true when its path is complete, false when it waits for
+  /// the multipath hash of configuration s.wait_config (then `s` is where to resume).
+  bool run(std::size_t i, net::Bytes frame0, FlowState& s) {
     const std::size_t H = out.max_hops;
     std::int32_t* hn = out.hop_node + i * H;
     std::int32_t* hp = out.hop_port + i * H;
-    std::size_t hops = 0;
+    NodeId node = s.node;
+    PortId in_port = s.in_port;
+    std::size_t hops = s.hops;
     net::Bytes frame = frame0;
-    const net::PacketView pv(frame0);
-    const bool is_ip = pv.has_ipv4() || pv.has_ipv6();
-    const std::uint8_t fam = pv.has_ipv6() ? 6 : 4;
-    const std::uint8_t* dst = is_ip ? pv.ip_dst_bytes().data() : nullptr;
-    const net::Bytes l3 = is_ip ? frame0.subspan(pv.l3_offset()) : net::Bytes{};
-    unsigned ttl = pv.ttl();
-    const bool rx_l4 = pv.has_ports() || (pv.has_ipv6() && pv.ipv6_flow_label() != 0);
-    Cached cache[4];
-    unsigned ncache = 0;
+    const bool is_ip = s.is_ip;
+    const std::uint8_t fam = s.v6 ? 6 : 4;
+    const std::uint8_t* dst = is_ip ? frame0.data() + s.dst_off : nullptr;
+    const net::Bytes l3 = l3_of(s, frame0);
+    unsigned ttl = s.ttl;
+    const bool rx_l4 = s.rx_l4;
+    Cached* cache = s.cache;
+    unsigned ncache = s.ncache;
     bool rewritten = false;
     const bool needs_rewrite = t.hashes_l2;
-    // Destination MAC of the frame on the wire now (kept apart from the bytes, which are only
-    // rewritten when an L2 hash downstream may read them).
-    std::uint64_t cur_dmac = frame0.size() >= 14 ? net::Mac::from_bytes(frame0.data()).to_u64() : 0;
+    std::uint64_t cur_dmac = s.cur_dmac;
+    std::uint64_t src_mac = s.src_mac;
 
-    auto finish = [&](Drop d, NodeId at, PortId port) {
+    auto finish = [&](Drop d, NodeId at, PortId port) -> bool {
       // Slots after the last hop: -1 (0 for the receive hash), written once here.
       for (std::size_t h = hops; h < H; ++h) {
         hn[h] = -1;
@@ -177,6 +224,7 @@ struct Walker {
       out.end_node[i] = d == Drop::delivered ? at : -1;
       if (out.end_port) out.end_port[i] = d == Drop::delivered ? port : -1;
       if (out.drop_node) out.drop_node[i] = d == Drop::delivered ? -1 : at;
+      return true;
     };
     auto record = [&](NodeId n, PortId dev, PortId phys, std::int32_t nh, std::uint32_t rx) {
       hn[hops] = n;
@@ -196,10 +244,13 @@ struct Walker {
         frame = net::Bytes(scratch.data(), frame.size());
         rewritten = true;
       }
-      const auto d = net::Mac::from_u64(dstmac), s = net::Mac::from_u64(src);
+      const auto d = net::Mac::from_u64(dstmac), sm = net::Mac::from_u64(src);
       std::memcpy(scratch.data(), d.bytes.data(), 6);
-      std::memcpy(scratch.data() + 6, s.bytes.data(), 6);
+      std::memcpy(scratch.data() + 6, sm.bytes.data(), 6);
+      src_mac = src;
     };
+    // Resuming after a router rewrote the header: the same bytes again in the scratch frame.
+    if (s.rewritten) rewrite(src_mac, cur_dmac);
 
     for (;;) {
       if (hops >= H) return finish(Drop::too_many_hops, node, in_port);
@@ -268,6 +319,20 @@ struct Walker {
             hit = true;
             break;
           }
+        if (!hit && rx == 0) {
+          // Wait for the batch: the walk resumes at the top of this node with the hash cached
+          // (the checks above change nothing until then, so they are simply made again).
+          s.node = node;
+          s.in_port = in_port;
+          s.hops = static_cast<std::uint8_t>(hops);
+          s.ttl = in_port != none ? ttl + 1 : ttl;
+          s.ncache = static_cast<std::uint8_t>(ncache);
+          s.rewritten = rewritten;
+          s.cur_dmac = cur_dmac;
+          s.src_mac = src_mac;
+          s.wait_config = g.config;
+          return false;
+        }
         if (!hit) {
           hv = detail::multipath_hash(cfg, l3, rx, rx_l4, in_port == none);
           cache[ncache % 4] = {g.config, rx, hv};
@@ -356,10 +421,53 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
   Walker w{fabric, tables, out, options, {}};
   // The one scratch frame of the batch, sized once: no allocation per flow.
   if (tables.hashes_l2) w.scratch.resize(std::max<std::size_t>(frames.stride, 64));
-  for (std::size_t i = 0; i < frames.count; ++i) {
-    const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
-    const NodeId n = p != none ? fabric.port(p).node : node0;
-    w.run(i, frames.row(i), n, p);
+  // Flows go in chunks (their states stay in cache). Each flow walks until it is done or waits for
+  // a multipath hash; the waiting flows are grouped by configuration and hashed in one route-layer
+  // batch per configuration, then walk on: a tier at a time, with the hash lanes full.
+  constexpr std::size_t chunk = 4096;
+  const std::size_t nconf = tables.configs.size();
+  std::vector<Walker::FlowState> st(std::min(chunk, frames.count));
+  std::vector<std::uint32_t> waiting, sorted, hashes;
+  std::vector<net::Bytes> packets;
+  std::vector<std::size_t> first(nconf + 1);
+  waiting.reserve(st.size());
+  sorted.resize(st.size());
+  hashes.resize(st.size());
+  packets.resize(st.size());
+  for (std::size_t base = 0; base < frames.count; base += chunk) {
+    const std::size_t m = std::min(chunk, frames.count - base);
+    waiting.clear();
+    for (std::size_t k = 0; k < m; ++k) {
+      const std::size_t i = base + k;
+      const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
+      const NodeId n = p != none ? fabric.port(p).node : node0;
+      w.start(st[k], frames.row(i), n, p);
+      if (!w.run(i, frames.row(i), st[k])) waiting.push_back(static_cast<std::uint32_t>(k));
+    }
+    while (!waiting.empty()) {
+      // Counting sort of the waiting flows by configuration, then one batch per configuration.
+      std::fill(first.begin(), first.end(), 0);
+      for (auto k : waiting) ++first[static_cast<std::size_t>(st[k].wait_config) + 1];
+      for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
+      for (auto k : waiting) {
+        const std::size_t at = first[static_cast<std::size_t>(st[k].wait_config)]++;
+        sorted[at] = k;
+        packets[at] = Walker::l3_of(st[k], frames.row(base + k));
+      }
+      // first[c] is now the end of configuration c's run.
+      for (std::size_t c = 0, b = 0; c < nconf; b = first[c++]) {
+        if (first[c] > b)
+          detail::multipath_hash_batch(tables.configs[c], std::span<const net::Bytes>(packets.data() + b, first[c] - b),
+                                       hashes.data() + b);
+      }
+      const std::size_t nw = waiting.size();
+      waiting.clear();
+      for (std::size_t at = 0; at < nw; ++at) {
+        const std::uint32_t k = sorted[at];
+        Walker::add_hash(st[k], hashes[at]);
+        if (!w.run(base + k, frames.row(base + k), st[k])) waiting.push_back(k);
+      }
+    }
   }
 }
 
