@@ -1115,6 +1115,31 @@ void Ecmp::hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Met
   for (std::size_t i = 0; i < flows.size(); ++i) out[i] = impl_->value(flows[i], meta, nullptr, nullptr);
 }
 
+void Ecmp::select_hash_batch(const std::uint32_t* h, std::size_t n, std::int32_t* out, const Meta& meta) {
+  Impl& im = *impl_;
+  // Legacy multipath routes without neighbour checks and without the source preference (6.12, or
+  // a forwarded packet): the first live bound >= h, i.e. the count of live bounds below h.
+  const bool plain = im.is_linux() && im.ps.kind == GroupKind::multipath && !im.lc.use_neigh &&
+                     (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
+                      meta.lookup == Lookup::packet) &&
+                     im.bounds.size() <= 64;
+  if (!plain) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = im.select_value(h[i], meta, nullptr);
+    return;
+  }
+  std::uint32_t live_ub[64];
+  std::int32_t live_idx[65];
+  std::size_t nb = 0;
+  for (std::size_t j = 0; j < im.bounds.size(); ++j)
+    if (im.bounds[j] >= 0) live_ub[nb] = static_cast<std::uint32_t>(im.bounds[j]), live_idx[nb++] = static_cast<std::int32_t>(j);
+  live_idx[nb] = no_path;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t k = 0;
+    for (std::size_t j = 0; j < nb; ++j) k += live_ub[j] < h[i];
+    out[i] = live_idx[k];
+  }
+}
+
 void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta) const {
   const Impl& im = *impl_;
   const std::size_t n = packets.size();

@@ -309,3 +309,30 @@ TEST(Batch, PacketHashBatchEqualsScalar) {
     }
   }
 }
+
+// select_hash_batch equals select_hash row by row: legacy multipath with dead paths and weights,
+// hash-threshold and resilient groups, 6.12 and 6.18, forward and local lookups, use_neigh.
+TEST(Batch, SelectHashBatchEqualsScalar) {
+  std::mt19937 rng(10);
+  std::vector<std::uint32_t> h(4000);
+  for (auto& v : h) v = static_cast<std::uint32_t>(rng()) >> 1;
+  h[0] = 0, h[1] = 0x7fffffff;
+  for (const char* spec : {"linux-6.18:policy=1;seed=3", "linux-6.12:policy=1", "linux-6.18:use_neigh=1",
+                           "freebsd-13", "vendor"}) {
+    for (GroupKind kind : {GroupKind::multipath, GroupKind::hash_threshold, GroupKind::resilient}) {
+      for (Family fam : {Family::ipv4, Family::ipv6}) {
+        if (kind != GroupKind::multipath && std::string(spec).rfind("linux", 0) != 0) continue;
+        PathSet ps = paths(5, fam, kind);
+        ps.nexthops[1].weight = 3;
+        if (kind != GroupKind::resilient) ps.nexthops[2].dead = true;
+        Ecmp a = Ecmp::from_spec(spec, ps), b = a;
+        for (Lookup l : {Lookup::forward, Lookup::local}) {
+          std::vector<std::int32_t> out(h.size());
+          a.select_hash_batch(h.data(), h.size(), out.data(), {.lookup = l});
+          for (std::size_t i = 0; i < h.size(); ++i)
+            ASSERT_EQ(out[i], b.select_hash(h[i], {.lookup = l})) << spec << " row " << i;
+        }
+      }
+    }
+  }
+}

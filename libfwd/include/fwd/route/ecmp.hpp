@@ -156,6 +156,10 @@ public:
   /// Selection from a precomputed h (the source-address preference needs the flow's source).
   std::int32_t select_hash(std::uint32_t h, const Meta& meta = {}, const Address* src = nullptr);
 
+  /// out[i] = select_hash(h[i], meta) for n precomputed values (no source address), equal bit for
+  /// bit; a hash-threshold scan without branches where the rule allows it.
+  void select_hash_batch(const std::uint32_t* h, std::size_t n, std::int32_t* out, const Meta& meta = {});
+
   /// out[i] = select(flows[i], meta) for every row; rx_hashes (optional, one per row) overrides
   /// meta.rx_hash. Allocation-free, no per-row dispatch; safe without the GIL.
   void select_batch(std::span<const Flow> flows, std::int32_t* out, const Meta& meta = {},
