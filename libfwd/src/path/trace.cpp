@@ -94,8 +94,6 @@ struct Walker {
   const TraceOptions& opt;
   std::vector<std::uint8_t> scratch;
 
-  // Per-flow multipath hash cache: routers with the same ECMP configuration and the same receive
-  // hash compute the same value for a packet whose hashed fields forwarding does not change.
   struct Cached {
     std::int32_t config;
     std::uint32_t rx;
@@ -154,7 +152,12 @@ struct Walker {
     std::uint16_t l3_off, dst_off;
     std::uint8_t hops, ncache;
     bool is_ip, v6, rx_l4, rewritten;
-    std::int32_t wait_config;  // the configuration whose hash the walk waits for
+    std::int32_t wait_group;   // the ECMP group whose choice the walk waits for (-1: none)
+    std::int32_t wait_first;   // global id of that route's first next hop
+    std::uint32_t wait_rx;     // receive hash the router saw
+    std::int32_t wait_config;  // the configuration whose hash is missing (-1: known)
+    std::uint32_t hash;        // the multipath hash for the waiting choice
+    std::int32_t chosen;       // the choice: index in the group, -1 = no usable next hop
     Cached cache[4];
   };
 
@@ -173,6 +176,7 @@ struct Walker {
     s.hops = 0;
     s.ncache = 0;
     s.rewritten = false;
+    s.wait_group = -1;
     s.wait_config = -1;
   }
 
@@ -180,15 +184,24 @@ struct Walker {
     return s.is_ip ? frame0.subspan(s.l3_off) : net::Bytes{};
   }
 
-  // A hash computed in batch for the configuration the walk waited on, cached as the walk would.
-  static void add_hash(FlowState& s, std::uint32_t h) {
-    s.cache[s.ncache % 4] = {s.wait_config, 0, h};
+  // Per-flow multipath hash cache: routers with the same ECMP configuration and the same receive
+  // hash compute the same value for a packet whose hashed fields forwarding does not change.
+  static bool cached(FlowState& s, std::int32_t config, std::uint32_t rx) {
+    for (unsigned c = 0; c < s.ncache; ++c)
+      if (s.cache[c].config == config && s.cache[c].rx == rx) {
+        s.hash = s.cache[c].h;
+        return true;
+      }
+    return false;
+  }
+  static void add_hash(FlowState& s, std::int32_t config, std::uint32_t rx, std::uint32_t h) {
+    s.hash = h;
+    s.cache[s.ncache % 4] = {config, rx, h};
     if (s.ncache < 4) ++s.ncache;
-    s.wait_config = -1;
   }
 
   /// Walks flow i from where `s` stands; true when its path is complete, false when it waits for
-  /// the multipath hash of configuration s.wait_config (then `s` is where to resume).
+  /// the choice of ECMP group s.wait_group (resumed with s.chosen set).
   bool run(std::size_t i, net::Bytes frame0, FlowState& s) {
     const std::size_t H = out.max_hops;
     std::int32_t* hn = out.hop_node + i * H;
@@ -200,11 +213,7 @@ struct Walker {
     const bool is_ip = s.is_ip;
     const std::uint8_t fam = s.v6 ? 6 : 4;
     const std::uint8_t* dst = is_ip ? frame0.data() + s.dst_off : nullptr;
-    const net::Bytes l3 = l3_of(s, frame0);
     unsigned ttl = s.ttl;
-    const bool rx_l4 = s.rx_l4;
-    Cached* cache = s.cache;
-    unsigned ncache = s.ncache;
     bool rewritten = false;
     const bool needs_rewrite = t.hashes_l2;
     std::uint64_t cur_dmac = s.cur_dmac;
@@ -252,95 +261,87 @@ struct Walker {
     // Resuming after a router rewrote the header: the same bytes again in the scratch frame.
     if (s.rewritten) rewrite(src_mac, cur_dmac);
 
+    bool resuming = s.wait_group >= 0;
     for (;;) {
-      if (hops >= H) return finish(Drop::too_many_hops, node, in_port);
-      const NodeKind kind = t.kind[static_cast<std::size_t>(node)];
-      if (kind == NodeKind::sink) return finish(Drop::delivered, node, in_port);
-      if (kind == NodeKind::switch_) {
-        if (frame.size() < 14) return finish(Drop::unknown_mac, node, in_port);
-        const std::uint64_t dmac = cur_dmac;
-        const PortId in_top = in_port != none && f.port(in_port).lag != none ? f.port(in_port).lag : in_port;
-        const PortId egress = fdb_lookup(node, dmac);
-        if (egress == none || egress == in_top) return finish(Drop::unknown_mac, node, in_port);
-        const PortId phys = physical(egress, frame);
-        if (phys == none) return finish(Drop::no_member, node, in_port);
-        record(node, egress, phys, -1, 0);
-        const Port& pp = f.port(phys);
-        if (pp.peer == none) return finish(Drop::unconnected, node, in_port);
-        if (!t.carrier[static_cast<std::size_t>(phys)]) return finish(Drop::link_down, node, in_port);
-        in_port = pp.peer;
-        node = f.port(in_port).node;
-        continue;
-      }
-      // host or router
-      if (!is_ip) return finish(Drop::not_ip, node, in_port);
-      if (in_port != none && frame.size() >= 14) {
-        const std::uint64_t dmac = cur_dmac;
-        if (dmac != t.port_mac[static_cast<std::size_t>(in_port)] && !net::Mac::from_u64(dmac).is_multicast())
-          return finish(Drop::not_for_us, node, in_port);
-      }
-      if (owns(node, fam, dst)) return finish(Drop::delivered, node, in_port);
-      const std::uint32_t rx = opt.rx_hash && in_port != none
-                                   ? opt.rx_hash[i * opt.rx_hash_stride + static_cast<std::size_t>(node)]
-                                   : 0;
-      if (in_port != none) {
-        if (!t.forwarding[static_cast<std::size_t>(node)]) return finish(Drop::not_forwarding, node, in_port);
-        for (std::size_t h = 0; h < hops; ++h)
-          if (hn[h] == node) return finish(Drop::loop, node, in_port);
-        if (ttl <= 1) return finish(Drop::ttl_exceeded, node, in_port);
-        --ttl;
-      }
-      const auto& routes = t.routes[fam == 6][static_cast<std::size_t>(node)];
-      const Fabric::Compiled::RouteRef* route = nullptr;
-      if (fam == 4) {
-        const std::uint32_t d = net::be32(dst);
-        for (const auto& r : routes)
-          if ((d & r.mask4) == r.net4) {
-            route = &r;
-            break;
-          }
+      std::int32_t nh;
+      std::uint32_t rx;
+      if (resuming) {
+        resuming = false;
+        s.wait_group = -1;
+        rx = s.wait_rx;
+        if (s.chosen < 0) return finish(Drop::no_live_nexthop, node, in_port);
+        nh = s.wait_first + s.chosen;
       } else {
-        for (const auto& r : routes)
-          if (r.dst.contains(dst)) {
-            route = &r;
-            break;
-          }
-      }
-      if (!route) return finish(Drop::no_route, node, in_port);
-      std::int32_t nh = route->first_nh;
-      if (route->count > 1) {
-        const auto& g = t.groups[static_cast<std::size_t>(route->group)];
-        const auto& cfg = t.configs[static_cast<std::size_t>(g.config)];
-        std::uint32_t hv = 0;
-        bool hit = false;
-        for (unsigned c = 0; c < ncache; ++c)
-          if (cache[c].config == g.config && cache[c].rx == rx) {
-            hv = cache[c].h;
-            hit = true;
-            break;
-          }
-        if (!hit && rx == 0) {
-          // Wait for the batch: the walk resumes at the top of this node with the hash cached
-          // (the checks above change nothing until then, so they are simply made again).
+        if (hops >= H) return finish(Drop::too_many_hops, node, in_port);
+        const NodeKind kind = t.kind[static_cast<std::size_t>(node)];
+        if (kind == NodeKind::sink) return finish(Drop::delivered, node, in_port);
+        if (kind == NodeKind::switch_) {
+          if (frame.size() < 14) return finish(Drop::unknown_mac, node, in_port);
+          const std::uint64_t dmac = cur_dmac;
+          const PortId in_top = in_port != none && f.port(in_port).lag != none ? f.port(in_port).lag : in_port;
+          const PortId egress = fdb_lookup(node, dmac);
+          if (egress == none || egress == in_top) return finish(Drop::unknown_mac, node, in_port);
+          const PortId phys = physical(egress, frame);
+          if (phys == none) return finish(Drop::no_member, node, in_port);
+          record(node, egress, phys, -1, 0);
+          const Port& pp = f.port(phys);
+          if (pp.peer == none) return finish(Drop::unconnected, node, in_port);
+          if (!t.carrier[static_cast<std::size_t>(phys)]) return finish(Drop::link_down, node, in_port);
+          in_port = pp.peer;
+          node = f.port(in_port).node;
+          continue;
+        }
+        // host or router
+        if (!is_ip) return finish(Drop::not_ip, node, in_port);
+        if (in_port != none && frame.size() >= 14) {
+          const std::uint64_t dmac = cur_dmac;
+          if (dmac != t.port_mac[static_cast<std::size_t>(in_port)] && !net::Mac::from_u64(dmac).is_multicast())
+            return finish(Drop::not_for_us, node, in_port);
+        }
+        if (owns(node, fam, dst)) return finish(Drop::delivered, node, in_port);
+        rx = opt.rx_hash && in_port != none
+                                     ? opt.rx_hash[i * opt.rx_hash_stride + static_cast<std::size_t>(node)]
+                                     : 0;
+        if (in_port != none) {
+          if (!t.forwarding[static_cast<std::size_t>(node)]) return finish(Drop::not_forwarding, node, in_port);
+          for (std::size_t h = 0; h < hops; ++h)
+            if (hn[h] == node) return finish(Drop::loop, node, in_port);
+          if (ttl <= 1) return finish(Drop::ttl_exceeded, node, in_port);
+          --ttl;
+        }
+        const auto& routes = t.routes[fam == 6][static_cast<std::size_t>(node)];
+        const Fabric::Compiled::RouteRef* route = nullptr;
+        if (fam == 4) {
+          const std::uint32_t d = net::be32(dst);
+          for (const auto& r : routes)
+            if ((d & r.mask4) == r.net4) {
+              route = &r;
+              break;
+            }
+        } else {
+          for (const auto& r : routes)
+            if (r.dst.contains(dst)) {
+              route = &r;
+              break;
+            }
+        }
+        if (!route) return finish(Drop::no_route, node, in_port);
+        if (route->count > 1) {
+          // The walk waits here for its next hop: the driver hashes and picks for every waiting
+          // flow in batches (per configuration, per group), then resumes the walk right after.
           s.node = node;
           s.in_port = in_port;
           s.hops = static_cast<std::uint8_t>(hops);
-          s.ttl = in_port != none ? ttl + 1 : ttl;
-          s.ncache = static_cast<std::uint8_t>(ncache);
+          s.ttl = ttl;
           s.rewritten = rewritten;
           s.cur_dmac = cur_dmac;
           s.src_mac = src_mac;
-          s.wait_config = g.config;
+          s.wait_group = route->group;
+          s.wait_first = route->first_nh;
+          s.wait_rx = rx;
           return false;
         }
-        if (!hit) {
-          hv = detail::multipath_hash(cfg, l3, rx, rx_l4, in_port == none);
-          cache[ncache % 4] = {g.config, rx, hv};
-          if (ncache < 4) ++ncache;
-        }
-        const std::int32_t k = detail::pick(cfg, g, hv, in_port == none);
-        if (k < 0) return finish(Drop::no_live_nexthop, node, in_port);
-        nh += k;
+        nh = route->first_nh;
       }
       const auto& nf = t.nh_fast[static_cast<std::size_t>(nh)];
       if (nf.fast && !needs_rewrite) {
@@ -427,13 +428,12 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
   constexpr std::size_t chunk = 4096;
   const std::size_t nconf = tables.configs.size();
   std::vector<Walker::FlowState> st(std::min(chunk, frames.count));
-  std::vector<std::uint32_t> waiting, sorted, hashes;
-  std::vector<net::Bytes> packets;
-  std::vector<std::size_t> first(nconf + 1);
+  const std::size_t ngroup = tables.groups.size();
+  std::vector<std::uint32_t> waiting, resume(st.size()), sorted(st.size()), hashes(st.size());
+  std::vector<std::int32_t> chosen(st.size());
+  std::vector<net::Bytes> packets(st.size());
+  std::vector<std::size_t> first(nconf + 1), gfirst(ngroup + 1);
   waiting.reserve(st.size());
-  sorted.resize(st.size());
-  hashes.resize(st.size());
-  packets.resize(st.size());
   for (std::size_t base = 0; base < frames.count; base += chunk) {
     const std::size_t m = std::min(chunk, frames.count - base);
     waiting.clear();
@@ -445,26 +445,76 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
       if (!w.run(i, frames.row(i), st[k])) waiting.push_back(static_cast<std::uint32_t>(k));
     }
     while (!waiting.empty()) {
-      // Counting sort of the waiting flows by configuration, then one batch per configuration.
+      // 1. Hashes: from the flow's cache, else in one batch per configuration (no receive hash),
+      //    else (a receive hash: rare) one by one as the scalar walk did.
       std::fill(first.begin(), first.end(), 0);
-      for (auto k : waiting) ++first[static_cast<std::size_t>(st[k].wait_config) + 1];
-      for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
+      std::size_t nhash = 0;
       for (auto k : waiting) {
-        const std::size_t at = first[static_cast<std::size_t>(st[k].wait_config)]++;
-        sorted[at] = k;
-        packets[at] = Walker::l3_of(st[k], frames.row(base + k));
+        auto& s = st[k];
+        const auto& g = tables.groups[static_cast<std::size_t>(s.wait_group)];
+        s.wait_config = -1;
+        if (Walker::cached(s, g.config, s.wait_rx)) continue;
+        if (s.wait_rx == 0) {
+          s.wait_config = g.config;
+          ++first[static_cast<std::size_t>(g.config) + 1];
+          ++nhash;
+        } else {
+          const auto h = detail::multipath_hash(tables.configs[static_cast<std::size_t>(g.config)],
+                                                Walker::l3_of(s, frames.row(base + k)), s.wait_rx, s.rx_l4,
+                                                s.in_port == none);
+          Walker::add_hash(s, g.config, s.wait_rx, h);
+        }
       }
-      // first[c] is now the end of configuration c's run.
-      for (std::size_t c = 0, b = 0; c < nconf; b = first[c++]) {
-        if (first[c] > b)
-          detail::multipath_hash_batch(tables.configs[c], std::span<const net::Bytes>(packets.data() + b, first[c] - b),
-                                       hashes.data() + b);
+      if (nhash) {
+        for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
+        for (auto k : waiting) {
+          if (st[k].wait_config < 0) continue;
+          const std::size_t at = first[static_cast<std::size_t>(st[k].wait_config)]++;
+          sorted[at] = k;
+          packets[at] = Walker::l3_of(st[k], frames.row(base + k));
+        }
+        // first[c] is now the end of configuration c's run.
+        for (std::size_t c = 0, b = 0; c < nconf; b = first[c++])
+          if (first[c] > b)
+            detail::multipath_hash_batch(tables.configs[c],
+                                         std::span<const net::Bytes>(packets.data() + b, first[c] - b),
+                                         hashes.data() + b);
+        for (std::size_t at = 0; at < nhash; ++at) {
+          auto& s = st[sorted[at]];
+          Walker::add_hash(s, s.wait_config, 0, hashes[at]);
+        }
       }
+      // 2. Choices: one batch per group for forwarded packets; an originated one alone.
+      std::fill(gfirst.begin(), gfirst.end(), 0);
+      std::size_t npick = 0;
+      for (auto k : waiting) {
+        auto& s = st[k];
+        const auto& g = tables.groups[static_cast<std::size_t>(s.wait_group)];
+        if (s.in_port == none) {
+          s.chosen = detail::pick(tables.configs[static_cast<std::size_t>(g.config)], g, s.hash, true);
+        } else {
+          ++gfirst[static_cast<std::size_t>(s.wait_group) + 1];
+          ++npick;
+        }
+      }
+      if (npick) {
+        for (std::size_t c = 0; c < ngroup; ++c) gfirst[c + 1] += gfirst[c];
+        for (auto k : waiting) {
+          if (st[k].in_port == none) continue;
+          const std::size_t at = gfirst[static_cast<std::size_t>(st[k].wait_group)]++;
+          sorted[at] = k;
+          hashes[at] = st[k].hash;
+        }
+        for (std::size_t c = 0, b = 0; c < ngroup; b = gfirst[c++])
+          if (gfirst[c] > b) detail::pick_batch(tables.groups[c], hashes.data() + b, gfirst[c] - b, chosen.data() + b);
+        for (std::size_t at = 0; at < npick; ++at) st[sorted[at]].chosen = chosen[at];
+      }
+      // 3. Walk on.
       const std::size_t nw = waiting.size();
+      std::copy(waiting.begin(), waiting.end(), resume.begin());
       waiting.clear();
       for (std::size_t at = 0; at < nw; ++at) {
-        const std::uint32_t k = sorted[at];
-        Walker::add_hash(st[k], hashes[at]);
+        const std::uint32_t k = resume[at];
         if (!w.run(base + k, frames.row(base + k), st[k])) waiting.push_back(k);
       }
     }
