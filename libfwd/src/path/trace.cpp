@@ -425,7 +425,7 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
   // Flows go in chunks (their states stay in cache). Each flow walks until it is done or waits for
   // a multipath hash; the waiting flows are grouped by configuration and hashed in one route-layer
   // batch per configuration, then walk on: a tier at a time, with the hash lanes full.
-  constexpr std::size_t chunk = 4096;
+  constexpr std::size_t chunk = 1024;
   const std::size_t nconf = tables.configs.size();
   std::vector<Walker::FlowState> st(std::min(chunk, frames.count));
   const std::size_t ngroup = tables.groups.size();
