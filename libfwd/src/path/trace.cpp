@@ -448,11 +448,18 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
       // 1. Hashes: from the flow's cache, else in one batch per configuration (no receive hash),
       //    else (a receive hash: rare) one by one as the scalar walk did.
       std::fill(first.begin(), first.end(), 0);
-      std::size_t nhash = 0;
+      std::fill(gfirst.begin(), gfirst.end(), 0);
+      std::size_t nhash = 0, npick = 0, nlocal = 0;
       for (auto k : waiting) {
         auto& s = st[k];
         const auto& g = tables.groups[static_cast<std::size_t>(s.wait_group)];
         s.wait_config = -1;
+        if (s.in_port != none) {
+          ++gfirst[static_cast<std::size_t>(s.wait_group) + 1];
+          ++npick;
+        } else {
+          ++nlocal;
+        }
         if (Walker::cached(s, g.config, s.wait_rx)) continue;
         if (s.wait_rx == 0) {
           s.wait_config = g.config;
@@ -484,18 +491,13 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
           Walker::add_hash(s, s.wait_config, 0, hashes[at]);
         }
       }
-      // 2. Choices: one batch per group for forwarded packets; an originated one alone.
-      std::fill(gfirst.begin(), gfirst.end(), 0);
-      std::size_t npick = 0;
-      for (auto k : waiting) {
-        auto& s = st[k];
+      // 2. Choices: one batch per group for forwarded packets (counted above); an originated one
+      //    alone.
+      for (std::size_t at = 0; nlocal && at < waiting.size(); ++at) {
+        auto& s = st[waiting[at]];
+        if (s.in_port != none) continue;
         const auto& g = tables.groups[static_cast<std::size_t>(s.wait_group)];
-        if (s.in_port == none) {
-          s.chosen = detail::pick(tables.configs[static_cast<std::size_t>(g.config)], g, s.hash, true);
-        } else {
-          ++gfirst[static_cast<std::size_t>(s.wait_group) + 1];
-          ++npick;
-        }
+        s.chosen = detail::pick(tables.configs[static_cast<std::size_t>(g.config)], g, s.hash, true);
       }
       if (npick) {
         for (std::size_t c = 0; c < ngroup; ++c) gfirst[c + 1] += gfirst[c];
