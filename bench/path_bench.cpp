@@ -2,7 +2,8 @@
 // 4-way -> 4 x t2 4-way -> 16 x t3 2-way -> sink), policy 1, with equal seeds on every router (one
 // multipath hash per flow, reused by every tier: spec linux-ecmp §10) and with a different seed per
 // router (three hashes per flow). `route_hash_only` is the same-run baseline: the route layer's
-// three hashes per flow alone, i.e. the floor the walk adds to.
+// three scalar hashes per flow alone, i.e. what the per-flow walk paid before the trace hashed in
+// route-layer batches.
 #include <benchmark/benchmark.h>
 
 #include <fmt/format.h>

@@ -63,6 +63,16 @@ std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::u
   return config.impl->hasher.hash(packet, m);
 }
 
+void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> packets, std::uint32_t* out) {
+  config.impl->hasher.hash_batch(packets, out, route::Meta{});
+}
+
+void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, std::int32_t* out) {
+  group.impl->ecmp.select_hash_batch(h, n, out, route::Meta{.lookup = route::Lookup::forward});
+  for (std::size_t i = 0; i < n; ++i)
+    if (out[i] == route::no_path) out[i] = -1;
+}
+
 std::int32_t pick(const EcmpConfig&, const EcmpGroup& group, std::uint32_t hash, bool local) {
   route::Meta m;
   m.lookup = local ? route::Lookup::local : route::Lookup::forward;

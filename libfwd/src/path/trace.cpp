@@ -94,8 +94,6 @@ struct Walker {
   const TraceOptions& opt;
   std::vector<std::uint8_t> scratch;
 
-  // Per-flow multipath hash cache: routers with the same ECMP configuration and the same receive
-  // hash compute the same value for a packet whose hashed fields forwarding does not change.
   struct Cached {
     std::int32_t config;
     std::uint32_t rx;
@@ -142,28 +140,86 @@ struct Walker {
     return s.is_member() ? d.members[s.member] : none;
   }
 
-  void run(std::size_t i, net::Bytes frame0, NodeId node, PortId in_port) {
+  // Where a flow's walk stands at the top of a node: all the walk needs to resume there. A walk
+  // suspends when a router needs a multipath hash it has not cached; the hashes of every flow
+  // waiting on the same configuration are then computed in one route-layer batch.
+  struct FlowState {
+    NodeId node;
+    PortId in_port;
+    std::uint64_t cur_dmac;  // destination MAC of the frame on the wire now
+    std::uint64_t src_mac;   // source MAC written by the last router (when rewritten)
+    unsigned ttl;
+    std::uint16_t l3_off, dst_off;
+    std::uint8_t hops, ncache;
+    bool is_ip, v6, rx_l4, rewritten;
+    std::int32_t wait_group;   // the ECMP group whose choice the walk waits for (-1: none)
+    std::int32_t wait_first;   // global id of that route's first next hop
+    std::uint32_t wait_rx;     // receive hash the router saw
+    std::int32_t wait_config;  // the configuration whose hash is missing (-1: known)
+    std::uint32_t hash;        // the multipath hash for the waiting choice
+    std::int32_t chosen;       // the choice: index in the group, -1 = no usable next hop
+    Cached cache[4];
+  };
+
+  void start(FlowState& s, net::Bytes frame0, NodeId node, PortId in_port) const {
+    const net::PacketView pv(frame0);
+    s.node = node;
+    s.in_port = in_port;
+    s.is_ip = pv.has_ipv4() || pv.has_ipv6();
+    s.v6 = pv.has_ipv6();
+    s.l3_off = static_cast<std::uint16_t>(s.is_ip ? pv.l3_offset() : 0);
+    s.dst_off = static_cast<std::uint16_t>(s.is_ip ? pv.ip_dst_bytes().data() - frame0.data() : 0);
+    s.ttl = pv.ttl();
+    s.rx_l4 = pv.has_ports() || (pv.has_ipv6() && pv.ipv6_flow_label() != 0);
+    s.cur_dmac = frame0.size() >= 14 ? net::Mac::from_bytes(frame0.data()).to_u64() : 0;
+    s.src_mac = 0;
+    s.hops = 0;
+    s.ncache = 0;
+    s.rewritten = false;
+    s.wait_group = -1;
+    s.wait_config = -1;
+  }
+
+  static net::Bytes l3_of(const FlowState& s, net::Bytes frame0) {
+    return s.is_ip ? frame0.subspan(s.l3_off) : net::Bytes{};
+  }
+
+  // Per-flow multipath hash cache: routers with the same ECMP configuration and the same receive
+  // hash compute the same value for a packet whose hashed fields forwarding does not change.
+  static bool cached(FlowState& s, std::int32_t config, std::uint32_t rx) {
+    for (unsigned c = 0; c < s.ncache; ++c)
+      if (s.cache[c].config == config && s.cache[c].rx == rx) {
+        s.hash = s.cache[c].h;
+        return true;
+      }
+    return false;
+  }
+  static void add_hash(FlowState& s, std::int32_t config, std::uint32_t rx, std::uint32_t h) {
+    s.hash = h;
+    s.cache[s.ncache % 4] = {config, rx, h};
+    if (s.ncache < 4) ++s.ncache;
+  }
+
+  /// Walks flow i from where `s` stands; true when its path is complete, false when it waits for
+  /// the choice of ECMP group s.wait_group (resumed with s.chosen set).
+  bool run(std::size_t i, net::Bytes frame0, FlowState& s) {
     const std::size_t H = out.max_hops;
     std::int32_t* hn = out.hop_node + i * H;
     std::int32_t* hp = out.hop_port + i * H;
-    std::size_t hops = 0;
+    NodeId node = s.node;
+    PortId in_port = s.in_port;
+    std::size_t hops = s.hops;
     net::Bytes frame = frame0;
-    const net::PacketView pv(frame0);
-    const bool is_ip = pv.has_ipv4() || pv.has_ipv6();
-    const std::uint8_t fam = pv.has_ipv6() ? 6 : 4;
-    const std::uint8_t* dst = is_ip ? pv.ip_dst_bytes().data() : nullptr;
-    const net::Bytes l3 = is_ip ? frame0.subspan(pv.l3_offset()) : net::Bytes{};
-    unsigned ttl = pv.ttl();
-    const bool rx_l4 = pv.has_ports() || (pv.has_ipv6() && pv.ipv6_flow_label() != 0);
-    Cached cache[4];
-    unsigned ncache = 0;
+    const bool is_ip = s.is_ip;
+    const std::uint8_t fam = s.v6 ? 6 : 4;
+    const std::uint8_t* dst = is_ip ? frame0.data() + s.dst_off : nullptr;
+    unsigned ttl = s.ttl;
     bool rewritten = false;
     const bool needs_rewrite = t.hashes_l2;
-    // Destination MAC of the frame on the wire now (kept apart from the bytes, which are only
-    // rewritten when an L2 hash downstream may read them).
-    std::uint64_t cur_dmac = frame0.size() >= 14 ? net::Mac::from_bytes(frame0.data()).to_u64() : 0;
+    std::uint64_t cur_dmac = s.cur_dmac;
+    std::uint64_t src_mac = s.src_mac;
 
-    auto finish = [&](Drop d, NodeId at, PortId port) {
+    auto finish = [&](Drop d, NodeId at, PortId port) -> bool {
       // Slots after the last hop: -1 (0 for the receive hash), written once here.
       for (std::size_t h = hops; h < H; ++h) {
         hn[h] = -1;
@@ -177,6 +233,7 @@ struct Walker {
       out.end_node[i] = d == Drop::delivered ? at : -1;
       if (out.end_port) out.end_port[i] = d == Drop::delivered ? port : -1;
       if (out.drop_node) out.drop_node[i] = d == Drop::delivered ? -1 : at;
+      return true;
     };
     auto record = [&](NodeId n, PortId dev, PortId phys, std::int32_t nh, std::uint32_t rx) {
       hn[hops] = n;
@@ -196,86 +253,95 @@ struct Walker {
         frame = net::Bytes(scratch.data(), frame.size());
         rewritten = true;
       }
-      const auto d = net::Mac::from_u64(dstmac), s = net::Mac::from_u64(src);
+      const auto d = net::Mac::from_u64(dstmac), sm = net::Mac::from_u64(src);
       std::memcpy(scratch.data(), d.bytes.data(), 6);
-      std::memcpy(scratch.data() + 6, s.bytes.data(), 6);
+      std::memcpy(scratch.data() + 6, sm.bytes.data(), 6);
+      src_mac = src;
     };
+    // Resuming after a router rewrote the header: the same bytes again in the scratch frame.
+    if (s.rewritten) rewrite(src_mac, cur_dmac);
 
+    bool resuming = s.wait_group >= 0;
     for (;;) {
-      if (hops >= H) return finish(Drop::too_many_hops, node, in_port);
-      const NodeKind kind = t.kind[static_cast<std::size_t>(node)];
-      if (kind == NodeKind::sink) return finish(Drop::delivered, node, in_port);
-      if (kind == NodeKind::switch_) {
-        if (frame.size() < 14) return finish(Drop::unknown_mac, node, in_port);
-        const std::uint64_t dmac = cur_dmac;
-        const PortId in_top = in_port != none && f.port(in_port).lag != none ? f.port(in_port).lag : in_port;
-        const PortId egress = fdb_lookup(node, dmac);
-        if (egress == none || egress == in_top) return finish(Drop::unknown_mac, node, in_port);
-        const PortId phys = physical(egress, frame);
-        if (phys == none) return finish(Drop::no_member, node, in_port);
-        record(node, egress, phys, -1, 0);
-        const Port& pp = f.port(phys);
-        if (pp.peer == none) return finish(Drop::unconnected, node, in_port);
-        if (!t.carrier[static_cast<std::size_t>(phys)]) return finish(Drop::link_down, node, in_port);
-        in_port = pp.peer;
-        node = f.port(in_port).node;
-        continue;
-      }
-      // host or router
-      if (!is_ip) return finish(Drop::not_ip, node, in_port);
-      if (in_port != none && frame.size() >= 14) {
-        const std::uint64_t dmac = cur_dmac;
-        if (dmac != t.port_mac[static_cast<std::size_t>(in_port)] && !net::Mac::from_u64(dmac).is_multicast())
-          return finish(Drop::not_for_us, node, in_port);
-      }
-      if (owns(node, fam, dst)) return finish(Drop::delivered, node, in_port);
-      const std::uint32_t rx = opt.rx_hash && in_port != none
-                                   ? opt.rx_hash[i * opt.rx_hash_stride + static_cast<std::size_t>(node)]
-                                   : 0;
-      if (in_port != none) {
-        if (!t.forwarding[static_cast<std::size_t>(node)]) return finish(Drop::not_forwarding, node, in_port);
-        for (std::size_t h = 0; h < hops; ++h)
-          if (hn[h] == node) return finish(Drop::loop, node, in_port);
-        if (ttl <= 1) return finish(Drop::ttl_exceeded, node, in_port);
-        --ttl;
-      }
-      const auto& routes = t.routes[fam == 6][static_cast<std::size_t>(node)];
-      const Fabric::Compiled::RouteRef* route = nullptr;
-      if (fam == 4) {
-        const std::uint32_t d = net::be32(dst);
-        for (const auto& r : routes)
-          if ((d & r.mask4) == r.net4) {
-            route = &r;
-            break;
-          }
+      std::int32_t nh;
+      std::uint32_t rx;
+      if (resuming) {
+        resuming = false;
+        s.wait_group = -1;
+        rx = s.wait_rx;
+        if (s.chosen < 0) return finish(Drop::no_live_nexthop, node, in_port);
+        nh = s.wait_first + s.chosen;
       } else {
-        for (const auto& r : routes)
-          if (r.dst.contains(dst)) {
-            route = &r;
-            break;
-          }
-      }
-      if (!route) return finish(Drop::no_route, node, in_port);
-      std::int32_t nh = route->first_nh;
-      if (route->count > 1) {
-        const auto& g = t.groups[static_cast<std::size_t>(route->group)];
-        const auto& cfg = t.configs[static_cast<std::size_t>(g.config)];
-        std::uint32_t hv = 0;
-        bool hit = false;
-        for (unsigned c = 0; c < ncache; ++c)
-          if (cache[c].config == g.config && cache[c].rx == rx) {
-            hv = cache[c].h;
-            hit = true;
-            break;
-          }
-        if (!hit) {
-          hv = detail::multipath_hash(cfg, l3, rx, rx_l4, in_port == none);
-          cache[ncache % 4] = {g.config, rx, hv};
-          if (ncache < 4) ++ncache;
+        if (hops >= H) return finish(Drop::too_many_hops, node, in_port);
+        const NodeKind kind = t.kind[static_cast<std::size_t>(node)];
+        if (kind == NodeKind::sink) return finish(Drop::delivered, node, in_port);
+        if (kind == NodeKind::switch_) {
+          if (frame.size() < 14) return finish(Drop::unknown_mac, node, in_port);
+          const std::uint64_t dmac = cur_dmac;
+          const PortId in_top = in_port != none && f.port(in_port).lag != none ? f.port(in_port).lag : in_port;
+          const PortId egress = fdb_lookup(node, dmac);
+          if (egress == none || egress == in_top) return finish(Drop::unknown_mac, node, in_port);
+          const PortId phys = physical(egress, frame);
+          if (phys == none) return finish(Drop::no_member, node, in_port);
+          record(node, egress, phys, -1, 0);
+          const Port& pp = f.port(phys);
+          if (pp.peer == none) return finish(Drop::unconnected, node, in_port);
+          if (!t.carrier[static_cast<std::size_t>(phys)]) return finish(Drop::link_down, node, in_port);
+          in_port = pp.peer;
+          node = f.port(in_port).node;
+          continue;
         }
-        const std::int32_t k = detail::pick(cfg, g, hv, in_port == none);
-        if (k < 0) return finish(Drop::no_live_nexthop, node, in_port);
-        nh += k;
+        // host or router
+        if (!is_ip) return finish(Drop::not_ip, node, in_port);
+        if (in_port != none && frame.size() >= 14) {
+          const std::uint64_t dmac = cur_dmac;
+          if (dmac != t.port_mac[static_cast<std::size_t>(in_port)] && !net::Mac::from_u64(dmac).is_multicast())
+            return finish(Drop::not_for_us, node, in_port);
+        }
+        if (owns(node, fam, dst)) return finish(Drop::delivered, node, in_port);
+        rx = opt.rx_hash && in_port != none
+                                     ? opt.rx_hash[i * opt.rx_hash_stride + static_cast<std::size_t>(node)]
+                                     : 0;
+        if (in_port != none) {
+          if (!t.forwarding[static_cast<std::size_t>(node)]) return finish(Drop::not_forwarding, node, in_port);
+          for (std::size_t h = 0; h < hops; ++h)
+            if (hn[h] == node) return finish(Drop::loop, node, in_port);
+          if (ttl <= 1) return finish(Drop::ttl_exceeded, node, in_port);
+          --ttl;
+        }
+        const auto& routes = t.routes[fam == 6][static_cast<std::size_t>(node)];
+        const Fabric::Compiled::RouteRef* route = nullptr;
+        if (fam == 4) {
+          const std::uint32_t d = net::be32(dst);
+          for (const auto& r : routes)
+            if ((d & r.mask4) == r.net4) {
+              route = &r;
+              break;
+            }
+        } else {
+          for (const auto& r : routes)
+            if (r.dst.contains(dst)) {
+              route = &r;
+              break;
+            }
+        }
+        if (!route) return finish(Drop::no_route, node, in_port);
+        if (route->count > 1) {
+          // The walk waits here for its next hop: the driver hashes and picks for every waiting
+          // flow in batches (per configuration, per group), then resumes the walk right after.
+          s.node = node;
+          s.in_port = in_port;
+          s.hops = static_cast<std::uint8_t>(hops);
+          s.ttl = ttl;
+          s.rewritten = rewritten;
+          s.cur_dmac = cur_dmac;
+          s.src_mac = src_mac;
+          s.wait_group = route->group;
+          s.wait_first = route->first_nh;
+          s.wait_rx = rx;
+          return false;
+        }
+        nh = route->first_nh;
       }
       const auto& nf = t.nh_fast[static_cast<std::size_t>(nh)];
       if (nf.fast && !needs_rewrite) {
@@ -356,10 +422,104 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
   Walker w{fabric, tables, out, options, {}};
   // The one scratch frame of the batch, sized once: no allocation per flow.
   if (tables.hashes_l2) w.scratch.resize(std::max<std::size_t>(frames.stride, 64));
-  for (std::size_t i = 0; i < frames.count; ++i) {
-    const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
-    const NodeId n = p != none ? fabric.port(p).node : node0;
-    w.run(i, frames.row(i), n, p);
+  // Flows go in chunks (their states stay in cache). Each flow walks until it is done or waits for
+  // a multipath hash; the waiting flows are grouped by configuration and hashed in one route-layer
+  // batch per configuration, then walk on: a tier at a time, with the hash lanes full.
+  constexpr std::size_t chunk = 1024;
+  const std::size_t nconf = tables.configs.size();
+  std::vector<Walker::FlowState> st(std::min(chunk, frames.count));
+  const std::size_t ngroup = tables.groups.size();
+  std::vector<std::uint32_t> waiting, resume(st.size()), sorted(st.size()), hashes(st.size());
+  std::vector<std::int32_t> chosen(st.size());
+  std::vector<net::Bytes> packets(st.size());
+  std::vector<std::size_t> first(nconf + 1), gfirst(ngroup + 1);
+  waiting.reserve(st.size());
+  for (std::size_t base = 0; base < frames.count; base += chunk) {
+    const std::size_t m = std::min(chunk, frames.count - base);
+    waiting.clear();
+    for (std::size_t k = 0; k < m; ++k) {
+      const std::size_t i = base + k;
+      const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
+      const NodeId n = p != none ? fabric.port(p).node : node0;
+      w.start(st[k], frames.row(i), n, p);
+      if (!w.run(i, frames.row(i), st[k])) waiting.push_back(static_cast<std::uint32_t>(k));
+    }
+    while (!waiting.empty()) {
+      // 1. Hashes: from the flow's cache, else in one batch per configuration (no receive hash),
+      //    else (a receive hash: rare) one by one as the scalar walk did.
+      std::fill(first.begin(), first.end(), 0);
+      std::fill(gfirst.begin(), gfirst.end(), 0);
+      std::size_t nhash = 0, npick = 0, nlocal = 0;
+      for (auto k : waiting) {
+        auto& s = st[k];
+        const auto& g = tables.groups[static_cast<std::size_t>(s.wait_group)];
+        s.wait_config = -1;
+        if (s.in_port != none) {
+          ++gfirst[static_cast<std::size_t>(s.wait_group) + 1];
+          ++npick;
+        } else {
+          ++nlocal;
+        }
+        if (Walker::cached(s, g.config, s.wait_rx)) continue;
+        if (s.wait_rx == 0) {
+          s.wait_config = g.config;
+          ++first[static_cast<std::size_t>(g.config) + 1];
+          ++nhash;
+        } else {
+          const auto h = detail::multipath_hash(tables.configs[static_cast<std::size_t>(g.config)],
+                                                Walker::l3_of(s, frames.row(base + k)), s.wait_rx, s.rx_l4,
+                                                s.in_port == none);
+          Walker::add_hash(s, g.config, s.wait_rx, h);
+        }
+      }
+      if (nhash) {
+        for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
+        for (auto k : waiting) {
+          if (st[k].wait_config < 0) continue;
+          const std::size_t at = first[static_cast<std::size_t>(st[k].wait_config)]++;
+          sorted[at] = k;
+          packets[at] = Walker::l3_of(st[k], frames.row(base + k));
+        }
+        // first[c] is now the end of configuration c's run.
+        for (std::size_t c = 0, b = 0; c < nconf; b = first[c++])
+          if (first[c] > b)
+            detail::multipath_hash_batch(tables.configs[c],
+                                         std::span<const net::Bytes>(packets.data() + b, first[c] - b),
+                                         hashes.data() + b);
+        for (std::size_t at = 0; at < nhash; ++at) {
+          auto& s = st[sorted[at]];
+          Walker::add_hash(s, s.wait_config, 0, hashes[at]);
+        }
+      }
+      // 2. Choices: one batch per group for forwarded packets (counted above); an originated one
+      //    alone.
+      for (std::size_t at = 0; nlocal && at < waiting.size(); ++at) {
+        auto& s = st[waiting[at]];
+        if (s.in_port != none) continue;
+        const auto& g = tables.groups[static_cast<std::size_t>(s.wait_group)];
+        s.chosen = detail::pick(tables.configs[static_cast<std::size_t>(g.config)], g, s.hash, true);
+      }
+      if (npick) {
+        for (std::size_t c = 0; c < ngroup; ++c) gfirst[c + 1] += gfirst[c];
+        for (auto k : waiting) {
+          if (st[k].in_port == none) continue;
+          const std::size_t at = gfirst[static_cast<std::size_t>(st[k].wait_group)]++;
+          sorted[at] = k;
+          hashes[at] = st[k].hash;
+        }
+        for (std::size_t c = 0, b = 0; c < ngroup; b = gfirst[c++])
+          if (gfirst[c] > b) detail::pick_batch(tables.groups[c], hashes.data() + b, gfirst[c] - b, chosen.data() + b);
+        for (std::size_t at = 0; at < npick; ++at) st[sorted[at]].chosen = chosen[at];
+      }
+      // 3. Walk on.
+      const std::size_t nw = waiting.size();
+      std::copy(waiting.begin(), waiting.end(), resume.begin());
+      waiting.clear();
+      for (std::size_t at = 0; at < nw; ++at) {
+        const std::uint32_t k = resume[at];
+        if (!w.run(base + k, frames.row(base + k), st[k])) waiting.push_back(k);
+      }
+    }
   }
 }
 

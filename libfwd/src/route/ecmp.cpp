@@ -1115,6 +1115,86 @@ void Ecmp::hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Met
   for (std::size_t i = 0; i < flows.size(); ++i) out[i] = impl_->value(flows[i], meta, nullptr, nullptr);
 }
 
+void Ecmp::select_hash_batch(const std::uint32_t* h, std::size_t n, std::int32_t* out, const Meta& meta) {
+  Impl& im = *impl_;
+  // Legacy multipath routes without neighbour checks and without the source preference (6.12, or
+  // a forwarded packet): the first live bound >= h, i.e. the count of live bounds below h.
+  const bool plain = im.is_linux() && im.ps.kind == GroupKind::multipath && !im.lc.use_neigh &&
+                     (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
+                      meta.lookup == Lookup::packet) &&
+                     im.bounds.size() <= 64;
+  if (!plain) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = im.select_value(h[i], meta, nullptr);
+    return;
+  }
+  std::uint32_t live_ub[64];
+  std::int32_t live_idx[65];
+  std::size_t nb = 0;
+  for (std::size_t j = 0; j < im.bounds.size(); ++j)
+    if (im.bounds[j] >= 0) live_ub[nb] = static_cast<std::uint32_t>(im.bounds[j]), live_idx[nb++] = static_cast<std::int32_t>(j);
+  live_idx[nb] = no_path;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t k = 0;
+    for (std::size_t j = 0; j < nb; ++j) k += live_ub[j] < h[i];
+    out[i] = live_idx[k];
+  }
+}
+
+void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta) const {
+  const Impl& im = *impl_;
+  const std::size_t n = packets.size();
+  const unsigned pol = im.mc.policy;
+  // The lanes need the keys the dissector would produce; for a plain IPv4 TCP/UDP packet (IHL 5,
+  // not a fragment, ports present) they are the addresses, the protocol and the port word (policy
+  // 1), or the addresses alone (policies 0 and 2: no ICMP error, no encapsulation to look into).
+  // The family is the route's: an IPv4 route dissects as IPv4 whatever the version nibble says.
+  const bool fast = im.is_linux() && pol != 3 && im.ps.family == Family::ipv4 && !meta.rx_hash &&
+                    std::endian::native == std::endian::little;
+  if (!fast) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = im.value(packets[i], meta, nullptr, nullptr);
+    return;
+  }
+  const linux_mp::V4Midstates& mid = *im.v4_mid;
+  void (*tail)(Lanes16&) = have_avx512() ? sip_tail_avx512 : have_avx2() ? sip_tail_avx2 : sip_tail_scalar;
+  auto plain = [](net::Bytes p) {
+    return p.size() >= 24 && (p[0] & 0x0f) == 5 && !(net::be16(p.data() + 6) & 0x3fff) && (p[9] == 6 || p[9] == 17);
+  };
+  Lanes16 L;
+  std::size_t idx[16];
+  std::size_t i = 0;
+  while (i < n) {
+    // Fill 16 lanes with plain packets; others are hashed the long way as they are met.
+    std::size_t m = 0;
+    for (; i < n && m < 16; ++i) {
+      const net::Bytes p = packets[i];
+      if (!plain(p)) {
+        out[i] = im.value(p, meta, nullptr, nullptr);
+        continue;
+      }
+      const std::uint8_t* b = p.data();
+      const std::uint8_t proto = pol == 1 ? b[9] : 0;
+      std::uint32_t a = net::le32(b + 12), d = net::le32(b + 16);
+      std::uint32_t ps = 0, pd = 0;
+      if (pol == 1) ps = net::le16(b + 20), pd = net::le16(b + 22);
+      if (d < a) std::swap(a, d);  // symmetric ordering, as consistentify
+      if (pd < ps) std::swap(ps, pd);
+      const auto& st = mid.state[proto];
+      L.v0[m] = st.v0; L.v1[m] = st.v1; L.v2[m] = st.v2; L.v3[m] = st.v3;
+      L.w3[m] = std::uint64_t{(pd << 16) | ps} << 32;
+      L.w4[m] = std::uint64_t{a} << 32;
+      L.w5[m] = d;
+      idx[m++] = i;
+    }
+    if (!m) break;
+    for (std::size_t l = m; l < 16; ++l) {  // idle lanes: a copy of lane 0
+      L.v0[l] = L.v0[0]; L.v1[l] = L.v1[0]; L.v2[l] = L.v2[0]; L.v3[l] = L.v3[0];
+      L.w3[l] = L.w3[0]; L.w4[l] = L.w4[0]; L.w5[l] = L.w5[0];
+    }
+    tail(L);
+    for (std::size_t l = 0; l < m; ++l) out[idx[l]] = (L.out[l] ? L.out[l] : 1) >> 1;
+  }
+}
+
 Explanation Ecmp::explain(net::Bytes packet, const Meta& meta) const {
   linux_mp::Trace t;
   Explanation ex;

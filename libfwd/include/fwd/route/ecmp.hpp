@@ -156,6 +156,10 @@ public:
   /// Selection from a precomputed h (the source-address preference needs the flow's source).
   std::int32_t select_hash(std::uint32_t h, const Meta& meta = {}, const Address* src = nullptr);
 
+  /// out[i] = select_hash(h[i], meta) for n precomputed values (no source address), equal bit for
+  /// bit; a hash-threshold scan without branches where the rule allows it.
+  void select_hash_batch(const std::uint32_t* h, std::size_t n, std::int32_t* out, const Meta& meta = {});
+
   /// out[i] = select(flows[i], meta) for every row; rx_hashes (optional, one per row) overrides
   /// meta.rx_hash. Allocation-free, no per-row dispatch; safe without the GIL.
   void select_batch(std::span<const Flow> flows, std::int32_t* out, const Meta& meta = {},
@@ -163,6 +167,11 @@ public:
   void select_batch(const PacketBatch& packets, std::int32_t* out, const Meta& meta = {},
                     const std::uint32_t* rx_hashes = nullptr);
   void hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Meta& meta = {}) const;
+  /// out[i] = hash(packets[i], meta) for every packet (raw IP, from the network header), equal bit
+  /// for bit. Plain IPv4 TCP/UDP packets (no options, not a fragment) on Linux policies 0-2 without
+  /// a receive hash go through the 16-lane SipHash; every other packet is hashed as hash() does.
+  /// Gathered rows (a span of views) so callers can batch packets that are not contiguous.
+  void hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta = {}) const;
 
   /// The whole decision for one packet / flow, without changing any state.
   Explanation explain(net::Bytes packet, const Meta& meta = {}) const;

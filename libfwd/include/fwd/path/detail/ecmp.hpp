@@ -45,6 +45,11 @@ EcmpGroup make_group(const EcmpConfig& config, std::int32_t config_index, std::s
 /// carries that receive hash (skb->hash) with l4_hash = `rx_l4`. `local`: originated by the node.
 std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::uint32_t rx_hash, bool rx_l4,
                              bool local);
+/// out[i] = multipath_hash(config, packets[i], 0, -, false) for every packet: forwarded packets
+/// without a receive hash, hashed in batch by the route layer (bit-exact with the scalar form).
+void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> packets, std::uint32_t* out);
+/// out[i] = pick(config, group, h[i], false) for n forwarded packets, in one route-layer batch.
+void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, std::int32_t* out);
 /// The index of the chosen next hop in the group, or -1 when no next hop is usable.
 std::int32_t pick(const EcmpConfig& config, const EcmpGroup& group, std::uint32_t hash, bool local);
 
