@@ -132,8 +132,9 @@ def test_callbacks_run_and_are_released_safely_while_the_gil_is_released():
 
 def test_absurd_connection_rates_are_refused_with_a_clear_error():
     from conftest import run_fwd
-    p = run_fwd("seed", "--conn-rate", "1e9", "--no-files", "--no-real-ip")
-    assert p.returncode == 2 and "--conn-rate 1e+09: expected 0 (none) to 1e6" in p.stderr
+    p = run_fwd("seed", "--conn-rate", "1e9", "--no-real-ip")
+    assert p.returncode == 2 and "--conn-rate: 1000000000.0 out of range" in p.stderr
+    assert "Traceback" not in p.stderr
     net = sim.Network()
     a = net.add_host("a")
     a.add_nic("em0", "02:00:00:00:00:0a")
