@@ -144,3 +144,22 @@ TEST(Batch, EveryBatchSizeAndRemainder) {
     }
   }
 }
+
+// The divide-free modulus of the index step against `%`, at the edges and at random.
+TEST(Batch, ModulusEqualsRemainder) {
+  std::mt19937_64 rng(11);
+  std::vector<std::uint32_t> divisors = {1, 2, 3, 4, 5, 7, 8, 255, 256, 1000, 65535, 65536, 0x7fffffff, 0x80000000u,
+                                         0xfffffffeu, 0xffffffffu};
+  for (int i = 0; i < 200; ++i) divisors.push_back(static_cast<std::uint32_t>(rng() >> (rng() % 32)) | 1u);
+  for (std::uint32_t d : divisors) {
+    const fwd::hash::Modulus m(d);
+    for (std::uint64_t h : std::initializer_list<std::uint64_t>{0, 1, 0xffffffff, 0x80000000, 0x100000000, ~0ull, std::uint64_t{d} - 1,
+                            std::uint64_t{d}, std::uint64_t{d} + 1})
+      ASSERT_EQ(m(h), h % d) << h << " % " << d;
+    for (int k = 0; k < 2000; ++k) {
+      const std::uint64_t h = k % 10 == 0 ? rng() : rng() >> 32;
+      ASSERT_EQ(m(h), h % d) << h << " % " << d;
+    }
+  }
+  EXPECT_EQ(fwd::hash::Modulus(0)(12345), 0u);
+}

@@ -148,8 +148,10 @@ private:
       std::memcpy(&w, p, 8);
       x ^= Reflected ? w : __builtin_bswap64(w);
     } else {
+#pragma GCC unroll 8
       for (std::size_t k = 0; k < M; ++k) x ^= std::uint64_t{p[k]} << (Reflected ? 8 * k : 56 - 8 * k);
     }
+#pragma GCC unroll 8
     for (std::size_t k = 0; k < M; ++k) out ^= slice_[M - 1 - k][(x >> (Reflected ? 8 * k : 56 - 8 * k)) & 0xff];
     return out;
   }

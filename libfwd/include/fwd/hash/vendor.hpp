@@ -355,6 +355,66 @@ inline std::uint32_t hash(const Config& c, net::Bytes frame, const net::PacketMe
   return hash(c, frame, meta, tr);
 }
 
+/// The input bytes hash() hashes for `frame` (the seed, unless xxh3, then every selected field), written
+/// to `out` (max_input bytes); returns their count. The fast path of the batch loops: one straight
+/// pass with fixed-size copies instead of the traced per-field walk, equal to it byte for byte
+/// (batch_test checks it against hash() on random frames).
+inline std::size_t gather(const Config& c, net::Bytes frame, const net::PacketMeta& meta, std::uint8_t* out) {
+  const net::PacketView v(frame);
+  const std::uint8_t* p = frame.data();
+  std::uint8_t* o = out;
+  auto put16 = [&](std::uint16_t x) {
+    o[0] = static_cast<std::uint8_t>(x >> 8);
+    o[1] = static_cast<std::uint8_t>(x);
+    o += 2;
+  };
+  auto copy = [&](const std::uint8_t* src, std::size_t len) {  // len is a constant at each call
+    if (src) std::copy_n(src, len, o);
+    else std::fill_n(o, len, std::uint8_t{0});
+    o += len;
+  };
+  if (c.function != Function::xxh3) {
+    o[0] = static_cast<std::uint8_t>(c.seed >> 24);
+    o[1] = static_cast<std::uint8_t>(c.seed >> 16);
+    o[2] = static_cast<std::uint8_t>(c.seed >> 8);
+    o[3] = static_cast<std::uint8_t>(c.seed);
+    o += 4;
+  }
+  const bool eth = v.has_ethernet(), v4 = v.has_ipv4(), v6 = v.has_ipv6();
+  const std::size_t l3 = v.l3_offset();
+  if (c.has(Field::ingress_port)) put16(meta.ingress_port);
+  if (c.has(Field::vlan)) {
+    if (meta.vlan_tci) put16(*meta.vlan_tci & 0x0fff);
+    else if (v.tag_count() > 0) put16(v.tag_tci(0) & 0x0fff);
+    else put16(0);
+  }
+  if (c.has(Field::src_mac)) copy(eth ? p + 6 : nullptr, 6);
+  if (c.has(Field::dst_mac)) copy(eth ? p : nullptr, 6);
+  if (c.has(Field::ethertype)) copy(eth && v.ethertype() != 0 ? p + 12 + 4 * v.tag_count() : nullptr, 2);
+  if (c.has(Field::src_ip)) {
+    if (v6) copy(p + l3 + 8, 16);
+    else copy(v4 ? p + l3 + 12 : nullptr, 4);
+  }
+  if (c.has(Field::dst_ip)) {
+    if (v6) copy(p + l3 + 24, 16);
+    else copy(v4 ? p + l3 + 16 : nullptr, 4);
+  }
+  if (c.has(Field::ip_proto)) *o++ = v4 || v6 ? v.ip_proto() : std::uint8_t{0};
+  const bool ports = v.has_ports();
+  if (c.has(Field::src_port)) copy(ports ? p + v.l4_offset() : nullptr, 2);
+  if (c.has(Field::dst_port)) copy(ports ? p + v.l4_offset() + 2 : nullptr, 2);
+  if (c.has(Field::ipv6_flow_label)) {
+    const std::uint32_t fl = v6 ? v.ipv6_flow_label() : 0;
+    o[0] = 0;
+    o[1] = static_cast<std::uint8_t>(fl >> 16);
+    o[2] = static_cast<std::uint8_t>(fl >> 8);
+    o[3] = static_cast<std::uint8_t>(fl);
+    o += 4;
+  }
+  if (c.has(Field::ttl)) *o++ = v4 ? p[l3 + 8] : v6 ? p[l3 + 7] : std::uint8_t{0};
+  return static_cast<std::size_t>(o - out);
+}
+
 /// The member for `hash` among `members` (0 when members is 0): the hash rotated right by
 /// `rotate` within width(function), then `h % members` (modulo) or `table[h % B]` with the
 /// round-robin table `table[i] = i % members` (buckets: B = 8 on 3 members gives 3:3:2).
