@@ -78,7 +78,8 @@ const char* const all_specs[] = {
     "vendor:src_ip,dst_ip;function=crc32-hi;buckets=8;rotate=3", "vendor:l3,l4;function=crc32-lo",
     "vendor:5tuple;function=crc16-bisync", "vendor:l2;function=xor16", "vendor:5tuple;function=xor1",
     "vendor:5tuple;function=xor2", "vendor:l3;function=xor4", "vendor:5tuple,vlan;function=xor8;seed=3",
-    "vendor:dst_mac,ethertype,ttl;function=xxh3"};
+    "vendor:dst_mac,ethertype,ttl;function=xxh3", "vendor:5tuple;function=crc32-hi;seed=9",
+    "vendor:5tuple;function=crc16-ccitt;seed=1", "vendor:5tuple;function=crc32-lo;buckets=8;rotate=5"};
 
 }  // namespace
 

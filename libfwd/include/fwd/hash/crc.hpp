@@ -110,6 +110,27 @@ public:
     for (; n >= 8; p += 8, n -= 8) r = step<false, 8>(r, p);
     return tail<false>(r, p, n) >> top_shift;
   }
+  /// update() of K inputs of the same length n at once, their steps interleaved: K independent
+  /// dependency chains in flight instead of one (the batch kernels' inner loop).
+  template <std::size_t K>
+  void update_lanes(std::uint64_t* regs, const std::uint8_t* const* in, std::size_t n) const {
+    std::size_t off = 0;
+    if (spec_.refin) {
+      for (; off + 8 <= n; off += 8)
+        for (std::size_t k = 0; k < K; ++k) regs[k] = step<true, 8>(regs[k], in[k] + off);
+      if (off < n)
+        for (std::size_t k = 0; k < K; ++k) regs[k] = tail<true>(regs[k], in[k] + off, n - off);
+      return;
+    }
+    const unsigned top_shift = 64 - spec_.width;
+    std::uint64_t r[K];
+    for (std::size_t k = 0; k < K; ++k) r[k] = regs[k] << top_shift;
+    for (; off + 8 <= n; off += 8)
+      for (std::size_t k = 0; k < K; ++k) r[k] = step<false, 8>(r[k], in[k] + off);
+    if (off < n)
+      for (std::size_t k = 0; k < K; ++k) r[k] = tail<false>(r[k], in[k] + off, n - off);
+    for (std::size_t k = 0; k < K; ++k) regs[k] = r[k] >> top_shift;
+  }
   /// The same register, one table lookup per byte (the reference for update()).
   constexpr std::uint64_t update_bytewise(std::uint64_t reg, net::Bytes data) const {
     if (spec_.refin) {
@@ -141,7 +162,7 @@ private:
   // register bytes and what lies above them shifts down. Otherwise (register in the top bits) the
   // bytes meet the top M register bytes. M is a template argument so the lookups unroll.
   template <bool Reflected, std::size_t M>
-  constexpr std::uint64_t step(std::uint64_t r, const std::uint8_t* p) const {
+  [[gnu::always_inline]] constexpr std::uint64_t step(std::uint64_t r, const std::uint8_t* p) const {
     std::uint64_t x = r, out = M < 8 ? (Reflected ? r >> (8 * M % 64) : r << (8 * M % 64)) : 0;
     if (!std::is_constant_evaluated() && M == 8 && std::endian::native == std::endian::little) {
       std::uint64_t w;  // one unaligned load instead of 8 byte loads
@@ -156,7 +177,7 @@ private:
     return out;
   }
   template <bool Reflected>
-  constexpr std::uint64_t tail(std::uint64_t r, const std::uint8_t* p, std::size_t n) const {
+  [[gnu::always_inline]] constexpr std::uint64_t tail(std::uint64_t r, const std::uint8_t* p, std::size_t n) const {
     switch (n) {
       case 1: return step<Reflected, 1>(r, p);
       case 2: return step<Reflected, 2>(r, p);

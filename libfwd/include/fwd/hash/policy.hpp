@@ -138,13 +138,39 @@ struct VendorHasher {
   /// the byte stores that built an input would stall on store-to-load forwarding (wide loads over
   /// narrow stores still in flight); a block later they come from L1.
   template <class Row> void hash_block(Row row, std::size_t n, std::uint64_t* out) const {
+    const net::PacketMeta meta{};
+    const vendor::Function f = config.function;
+    const Crc* crc = vendor::crc_of(f);
+    if (crc && config.fields == vendor::preset::five_tuple) {
+      // The 5-tuple of a plain IPv4 frame is src, dst (contiguous at 26), protocol (23), ports
+      // (34): the CRC runs over the frame in place, continuing from the seed's register state.
+      const std::uint8_t s[4] = {static_cast<std::uint8_t>(config.seed >> 24), static_cast<std::uint8_t>(config.seed >> 16),
+                                 static_cast<std::uint8_t>(config.seed >> 8), static_cast<std::uint8_t>(config.seed)};
+      const std::uint64_t seeded = crc->update(crc->start(), net::Bytes(s, 4));
+      for (std::size_t i = 0; i < n; ++i) {
+        const net::Bytes fr = row(i);
+        if (vendor::is_plain_ipv4_l4(fr)) {
+          const std::uint8_t* p = fr.data();
+          const std::uint8_t rest[5] = {p[23], p[34], p[35], p[36], p[37]};
+          const std::uint64_t reg = crc->update(crc->update(seeded, net::Bytes(p + 26, 8)), net::Bytes(rest, 5));
+          out[i] = vendor::crc_result(f, crc->finish(reg));
+        } else {
+          std::uint8_t in[vendor::max_input];
+          const std::size_t len = vendor::gather<vendor::preset::five_tuple>(config, fr, meta, in);
+          out[i] = vendor::detail::apply(f, in, len, config.seed);
+        }
+      }
+      return;
+    }
     alignas(64) std::uint8_t in[block_size][vendor::max_input];
     std::uint8_t len[block_size];
-    const net::PacketMeta meta{};
-    for (std::size_t i = 0; i < n; ++i) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
-    const auto f = config.function;
-    const auto seed = config.seed;
-    for (std::size_t i = 0; i < n; ++i) out[i] = vendor::detail::apply(f, in[i], len[i], seed);
+    if (config.fields == vendor::preset::five_tuple) {
+      for (std::size_t i = 0; i < n; ++i)
+        len[i] = static_cast<std::uint8_t>(vendor::gather<vendor::preset::five_tuple>(config, row(i), meta, in[i]));
+    } else {
+      for (std::size_t i = 0; i < n; ++i) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
+    }
+    vendor::apply_block(config, in, len, n, out);
   }
   std::uint32_t index(std::uint64_t h, const Modulus& m) const {  // vendor::map, modulo by reciprocal
     if (m.n == 0) return 0;
