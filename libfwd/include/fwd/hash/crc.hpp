@@ -340,6 +340,24 @@ inline std::uint64_t hash_frame_fast(Algorithm a, net::Bytes frame) {
                    : a == Algorithm::crc32 || a == Algorithm::crc32_custom ? &detail::crc32_iso_hdlc
                    : a == Algorithm::crcCCITT                              ? &detail::crc16_ccitt_false
                                                                            : nullptr;
+  if ((a == Algorithm::csum16 || a == Algorithm::xor16) && l.size != 0) {
+    // The addresses are an even number of bytes, so the 16-bit words are the address words, then
+    // (protocol, sport hi), (sport lo, dport hi), (dport lo, 0).
+    const std::uint8_t* p = frame.data();
+    const std::uint16_t t0 = static_cast<std::uint16_t>(p[l.proto] << 8 | p[l.ports]);
+    const std::uint16_t t1 = static_cast<std::uint16_t>(p[l.ports + 1] << 8 | p[l.ports + 2]);
+    const std::uint16_t t2 = static_cast<std::uint16_t>(p[l.ports + 3] << 8);
+    const std::uint8_t* w = p + l.src;
+    if (a == Algorithm::xor16) {
+      std::uint16_t x = t0 ^ t1 ^ t2;
+      for (std::size_t i = 0; i < l.addr_len; ++i) x ^= net::be16(w + 2 * i);
+      return x;
+    }
+    std::uint64_t sum = std::uint64_t{t0} + t1 + t2;
+    for (std::size_t i = 0; i < l.addr_len; ++i) sum += net::be16(w + 2 * i);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<std::uint16_t>(~sum);
+  }
   if (!crc || l.size == 0) {
     std::array<std::uint8_t, 37> buf;
     const std::size_t n = field_list(frame, buf);

@@ -165,7 +165,8 @@ struct VendorHasher {
   template <class Row> void hash_block(Row row, std::size_t n, std::uint64_t* out) const {
     const net::PacketMeta meta{};
     const vendor::Function f = config.function;
-    const Crc* crc = vendor::crc_of(f);
+    const bool xor_n = vendor::detail::is_xor_n(f);  // xorN: byte XOR below the CRC-16/ARC high byte
+    const Crc* crc = xor_n ? &detail::crc16_arc : vendor::crc_of(f);
     if (crc && config.fields == vendor::preset::five_tuple) {
       // The 5-tuple of a plain IPv4 frame is src, dst (contiguous at 26), protocol (23), ports
       // (34): the CRC runs over the frame in place, continuing from the seed's register state.
@@ -178,7 +179,13 @@ struct VendorHasher {
           const std::uint8_t* p = fr.data();
           const std::uint8_t rest[5] = {p[23], p[34], p[35], p[36], p[37]};
           const std::uint64_t reg = crc->update(crc->update(seeded, net::Bytes(p + 26, 8)), net::Bytes(rest, 5));
-          out[i] = vendor::crc_result(f, crc->finish(reg));
+          if (xor_n) {
+            unsigned x = s[0] ^ s[1] ^ s[2] ^ s[3] ^ rest[0] ^ rest[1] ^ rest[2] ^ rest[3] ^ rest[4];
+            for (int k = 26; k < 34; ++k) x ^= p[k];
+            out[i] = vendor::detail::xor_n(f, x, static_cast<std::uint32_t>(crc->finish(reg)));
+          } else {
+            out[i] = vendor::crc_result(f, crc->finish(reg));
+          }
         } else {
           std::uint8_t in[vendor::max_input];
           const std::size_t len = vendor::gather<vendor::preset::five_tuple>(config, fr, meta, in);

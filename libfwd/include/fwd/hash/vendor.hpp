@@ -111,6 +111,17 @@ inline std::uint64_t parse_number(std::string_view what, std::string_view text, 
   return v;
 }
 
+/// xorN from the XOR of all input bytes and the input's CRC-16/ARC: the XOR folded to N bits,
+/// below the CRC's high byte.
+inline std::uint32_t xor_n(Function f, unsigned x, std::uint32_t crc16) {
+  const unsigned bits = width(f) - 8;
+  for (unsigned w = 8; w > bits; w /= 2) x = (x ^ (x >> (w / 2))) & ((1u << (w / 2)) - 1);
+  return ((crc16 >> 8) << bits) | x;
+}
+inline bool is_xor_n(Function f) {
+  return f == Function::xor1 || f == Function::xor2 || f == Function::xor4 || f == Function::xor8;
+}
+
 /// The function applied to the whole input (seed bytes included, except for xxh3).
 inline std::uint32_t apply(Function f, const std::uint8_t* p, std::size_t n, std::uint32_t seed) {
   const net::Bytes b(p, n);
@@ -121,12 +132,9 @@ inline std::uint32_t apply(Function f, const std::uint8_t* p, std::size_t n, std
     case Function::crc32_lo: return static_cast<std::uint32_t>(fwd::hash::detail::crc32_iso_hdlc(b) & 0xffff);
     case Function::xor16: return bmv2::xor16(b);
     case Function::xor1: case Function::xor2: case Function::xor4: case Function::xor8: {
-      const unsigned bits = width(f) - 8;
       unsigned x = 0;
       for (std::uint8_t c : b) x ^= c;
-      for (unsigned w = 8; w > bits; w /= 2) x = (x ^ (x >> (w / 2))) & ((1u << (w / 2)) - 1);
-      const auto hi = static_cast<std::uint32_t>(fwd::hash::detail::crc16_arc(b) >> 8);
-      return (hi << bits) | x;
+      return xor_n(f, x, static_cast<std::uint32_t>(fwd::hash::detail::crc16_arc(b)));
     }
     case Function::xxh3: return static_cast<std::uint32_t>(XXH3_64bits_withSeed(p, n, seed));
   }
