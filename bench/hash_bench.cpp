@@ -71,8 +71,12 @@ const int registered = [] {
        {"freebsd-9.3:l2,l3,l4;key=0x1234abcd", "freebsd-fnv:l2,l3,l4;key=0x1234abcd", "linux-6.12:layer2",
         "linux-6.12:layer2+3", "linux-6.12:layer3+4", "linux-6.12:encap2+3", "linux-6.12:encap3+4",
         "linux-6.12:vlan+srcmac", "ovs-3.1:balance-slb;basis=0", "ovs-3.1:balance-tcp;basis=0", "dpdk:l2",
-        "dpdk:l23", "dpdk:l34", "toeplitz:ipv4_tcp", "toeplitz:ipv4", "bmv2:crc16", "bmv2:crc32",
-        "vendor:5tuple;function=crc16", "vendor:5tuple;function=xxh3"}) {
+        "dpdk:l23", "dpdk:l34", "toeplitz:ipv4_tcp", "toeplitz:ipv4", "toeplitz:ipv4_udp", "toeplitz:ipv6",
+        "toeplitz:ipv6_tcp", "toeplitz:ipv6_udp", "bmv2:crc16", "bmv2:crc16_custom", "bmv2:crc32", "bmv2:crc32_custom",
+        "bmv2:crcCCITT", "bmv2:csum16", "bmv2:xor16", "bmv2:identity", "vendor:5tuple;function=crc16",
+        "vendor:5tuple;function=crc16-ccitt", "vendor:5tuple;function=crc32-hi", "vendor:5tuple;function=crc32-lo",
+        "vendor:5tuple;function=xor16", "vendor:5tuple;function=xor8", "vendor:5tuple;function=xxh3",
+        "vendor:l2,l3,l4;function=crc16", "vendor:l2,l3,l4;function=xxh3"}) {
     benchmark::RegisterBenchmark((std::string("policy_index_batch/") + spec).c_str(),
                                  [s = std::string(spec)](benchmark::State& st) { policy_index_batch(st, s); })
         ->Unit(benchmark::kMillisecond);

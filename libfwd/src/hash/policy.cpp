@@ -231,7 +231,7 @@ void Policy::check_members(std::uint32_t members) const {
 
 std::uint32_t Policy::index(std::uint64_t hash, std::uint32_t members) const {
   check_members(members);
-  return visit([&](const auto& h) { return h.index(hash, members); });
+  return visit([&](const auto& h) { return h.index(hash, Modulus(members)); });
 }
 
 std::uint64_t Policy::hash_input(net::Bytes input) const {

@@ -5,6 +5,8 @@
 
 #include "test_frames.hpp"
 
+#include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -115,6 +117,34 @@ TEST(LinuxBond, ActiveBackup) {
   EXPECT_EQ(f.select(F1).member, 2);
   for (int i = 0; i < 3; ++i) f.set_link(static_cast<MemberIndex>(i), false);
   EXPECT_EQ(f.select(F1).outcome, Outcome::no_member);
+}
+
+// Issue 11: from_spec enslaves members one at a time, and the primary's state was read before
+// the primary existed (uninitialised bool). Linux sets force_primary when the primary is
+// enslaved, so it becomes the active member whatever primary_reselect says.
+// The LAG is built in storage filled first with zeros, then with ones, so that the outcome of a
+// read of not-yet-existing member state would show (zeros: "down", which kept member a active).
+TEST(LinuxBond, EnslavingThePrimaryForcesIt) {
+  for (const char* reselect : {"always", "better", "failure"}) {
+    const std::string spec = std::string("linux-6.12:active-backup;primary=c;primary_reselect=") + reselect;
+    for (unsigned char fill : {0x00, 0x01}) {
+      alignas(Lag) unsigned char storage[sizeof(Lag)];
+      std::memset(storage, fill, sizeof storage);
+      Lag* f = new (storage) Lag(Lag::from_spec(spec, {"a", "b", "c"}));
+      EXPECT_EQ(f->select(F1).member, 2) << reselect << " fill " << int{fill};
+      f->~Lag();
+    }
+    auto first = Lag::from_spec(std::string("linux-6.12:active-backup;primary=a;primary_reselect=") + reselect,
+                                {"a", "b", "c"});
+    EXPECT_EQ(first.select(F1).member, 0) << reselect;
+  }
+  // The force is used once: a recovered primary under "failure" does not take over again.
+  auto f = Lag::from_spec("linux-6.12:active-backup;primary=b;primary_reselect=failure", {"a", "b", "c"});
+  EXPECT_EQ(f.select(F1).member, 1);
+  f.set_link(1, false);
+  EXPECT_EQ(f.select(F1).member, 0);
+  f.set_link(1, true);
+  EXPECT_EQ(f.select(F1).member, 0);
 }
 
 TEST(LinuxBond, RoundRobinFirstPacketGoesToIndexOne) {

@@ -9,15 +9,22 @@
 /// parser (ethernet -> vlan* -> ipv4|ipv6 -> tcp|udp) would. Every result is bit-exact against
 /// shared/vectors/bmv2_*.jsonl (spec: shared/specs/hash-algorithms.md §6).
 ///
-/// `Crc` is one engine for every CRC here, the custom ones included: a 256-entry table built once
-/// from a `CrcSpec` (poly, init, xorout, reflect in/out), then one lookup per input byte. Reflected
-/// CRCs run a right-shifting register on the reflected polynomial; the others a left-shifting one;
-/// a reflect-in/out mismatch reflects the register once at the end, so all 4 combinations are exact.
+/// `Crc` is one engine for every CRC here, the custom ones included: tables built once from a
+/// `CrcSpec` (poly, init, xorout, reflect in/out). Reflected CRCs run a right-shifting register on
+/// the reflected polynomial; the others a left-shifting one; a reflect-in/out mismatch reflects the
+/// register once at the end, so all 4 combinations are exact. `update()` consumes 8 bytes per step
+/// ("slicing by 8": table j maps a byte followed by j zero bytes, so the 8 lookups of one step are
+/// independent and the dependency chain is one step per 8 bytes instead of one per byte; the
+/// 13-byte IPv4 field list is 2 steps instead of 13). `update_bytewise()` is the plain one-lookup-
+/// per-byte register, kept as the reference the sliced engine is tested against (crc_test).
 /// A Crc is immutable after construction: share it freely between threads.
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <string>
 #include <string_view>
 
@@ -75,6 +82,16 @@ public:
       }
       start_ = spec.init;
     }
+    // Slice tables. Reflected: the register is kept in its low `width` bits, bytes enter at the
+    // bottom. Non-reflected: it is kept in the top `width` bits of a 64-bit word (so every width
+    // shares one step), bytes enter at the top.
+    const unsigned top_shift = 64 - spec.width;
+    for (unsigned b = 0; b < 256; ++b) slice_[0][b] = spec.refin ? table_[b] : table_[b] << top_shift;
+    for (unsigned j = 1; j < 8; ++j)
+      for (unsigned b = 0; b < 256; ++b) {
+        const std::uint64_t prev = slice_[j - 1][b];
+        slice_[j][b] = spec.refin ? (prev >> 8) ^ slice_[0][prev & 0xff] : (prev << 8) ^ slice_[0][prev >> 56];
+      }
   }
 
   const CrcSpec& spec() const { return spec_; }
@@ -82,6 +99,40 @@ public:
   /// Register state before any byte; feed with update(), finish with finish().
   constexpr std::uint64_t start() const { return start_; }
   constexpr std::uint64_t update(std::uint64_t reg, net::Bytes data) const {
+    const std::uint8_t* p = data.data();
+    std::size_t n = data.size();
+    if (spec_.refin) {
+      for (; n >= 8; p += 8, n -= 8) reg = step<true, 8>(reg, p);
+      return tail<true>(reg, p, n);
+    }
+    const unsigned top_shift = 64 - spec_.width;
+    std::uint64_t r = reg << top_shift;
+    for (; n >= 8; p += 8, n -= 8) r = step<false, 8>(r, p);
+    return tail<false>(r, p, n) >> top_shift;
+  }
+  /// update() of K inputs of the same length n at once, their steps interleaved: K independent
+  /// dependency chains in flight instead of one (the batch kernels' inner loop).
+  template <std::size_t K>
+  void update_lanes(std::uint64_t* regs, const std::uint8_t* const* in, std::size_t n) const {
+    std::size_t off = 0;
+    if (spec_.refin) {
+      for (; off + 8 <= n; off += 8)
+        for (std::size_t k = 0; k < K; ++k) regs[k] = step<true, 8>(regs[k], in[k] + off);
+      if (off < n)
+        for (std::size_t k = 0; k < K; ++k) regs[k] = tail<true>(regs[k], in[k] + off, n - off);
+      return;
+    }
+    const unsigned top_shift = 64 - spec_.width;
+    std::uint64_t r[K];
+    for (std::size_t k = 0; k < K; ++k) r[k] = regs[k] << top_shift;
+    for (; off + 8 <= n; off += 8)
+      for (std::size_t k = 0; k < K; ++k) r[k] = step<false, 8>(r[k], in[k] + off);
+    if (off < n)
+      for (std::size_t k = 0; k < K; ++k) r[k] = tail<false>(r[k], in[k] + off, n - off);
+    for (std::size_t k = 0; k < K; ++k) regs[k] = r[k] >> top_shift;
+  }
+  /// The same register, one table lookup per byte (the reference for update()).
+  constexpr std::uint64_t update_bytewise(std::uint64_t reg, net::Bytes data) const {
     if (spec_.refin) {
       for (std::uint8_t b : data) reg = (reg >> 8) ^ table_[(reg ^ b) & 0xff];
     } else if (spec_.width == 8) {
@@ -107,9 +158,42 @@ public:
   }
 
 private:
+  // One step over M (1..8) bytes. Reflected (register in the low bits): the bytes meet the low M
+  // register bytes and what lies above them shifts down. Otherwise (register in the top bits) the
+  // bytes meet the top M register bytes. M is a template argument so the lookups unroll.
+  template <bool Reflected, std::size_t M>
+  [[gnu::always_inline]] constexpr std::uint64_t step(std::uint64_t r, const std::uint8_t* p) const {
+    std::uint64_t x = r, out = M < 8 ? (Reflected ? r >> (8 * M % 64) : r << (8 * M % 64)) : 0;
+    if (!std::is_constant_evaluated() && M == 8 && std::endian::native == std::endian::little) {
+      std::uint64_t w;  // one unaligned load instead of 8 byte loads
+      std::memcpy(&w, p, 8);
+      x ^= Reflected ? w : __builtin_bswap64(w);
+    } else {
+#pragma GCC unroll 8
+      for (std::size_t k = 0; k < M; ++k) x ^= std::uint64_t{p[k]} << (Reflected ? 8 * k : 56 - 8 * k);
+    }
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < M; ++k) out ^= slice_[M - 1 - k][(x >> (Reflected ? 8 * k : 56 - 8 * k)) & 0xff];
+    return out;
+  }
+  template <bool Reflected>
+  [[gnu::always_inline]] constexpr std::uint64_t tail(std::uint64_t r, const std::uint8_t* p, std::size_t n) const {
+    switch (n) {
+      case 1: return step<Reflected, 1>(r, p);
+      case 2: return step<Reflected, 2>(r, p);
+      case 3: return step<Reflected, 3>(r, p);
+      case 4: return step<Reflected, 4>(r, p);
+      case 5: return step<Reflected, 5>(r, p);
+      case 6: return step<Reflected, 6>(r, p);
+      case 7: return step<Reflected, 7>(r, p);
+      default: return r;
+    }
+  }
+
   CrcSpec spec_;
   std::uint64_t mask_ = 0, start_ = 0;
   std::array<std::uint64_t, 256> table_{};
+  std::array<std::array<std::uint64_t, 256>, 8> slice_{};  // slice_[j][b]: byte b, then j zero bytes
 };
 
 namespace detail {
@@ -234,11 +318,56 @@ inline std::size_t field_list(net::Bytes frame, std::array<std::uint8_t, 37>& ou
   const FieldListLayout l = field_list_layout(frame);
   if (l.size == 0) return 0;
   const std::uint8_t* p = frame.data();
-  std::copy_n(p + l.src, l.addr_len, out.data());
-  std::copy_n(p + l.dst, l.addr_len, out.data() + l.addr_len);
+  // Fixed-size copies per address family: they compile to a few moves, not memcpy calls.
+  if (l.addr_len == 4) {
+    std::copy_n(p + l.src, 4, out.data());
+    std::copy_n(p + l.dst, 4, out.data() + 4);
+  } else {
+    std::copy_n(p + l.src, 16, out.data());
+    std::copy_n(p + l.dst, 16, out.data() + 16);
+  }
   out[2 * l.addr_len] = p[l.proto];
   std::copy_n(p + l.ports, 4, out.data() + 2 * l.addr_len + 1);
   return l.size;
+}
+
+/// bmv2's result for the field list of `frame` without copying it out: the addresses are one
+/// contiguous run of the frame (src then dst), followed by protocol and ports. Equal to
+/// hash(a, field_list(frame)) (hash_test checks it on random frames); the batch path.
+inline std::uint64_t hash_frame_fast(Algorithm a, net::Bytes frame) {
+  const FieldListLayout l = field_list_layout(frame);
+  const Crc* crc = a == Algorithm::crc16 || a == Algorithm::crc16_custom   ? &detail::crc16_arc
+                   : a == Algorithm::crc32 || a == Algorithm::crc32_custom ? &detail::crc32_iso_hdlc
+                   : a == Algorithm::crcCCITT                              ? &detail::crc16_ccitt_false
+                                                                           : nullptr;
+  if ((a == Algorithm::csum16 || a == Algorithm::xor16) && l.size != 0) {
+    // The addresses are an even number of bytes, so the 16-bit words are the address words, then
+    // (protocol, sport hi), (sport lo, dport hi), (dport lo, 0).
+    const std::uint8_t* p = frame.data();
+    const std::uint16_t t0 = static_cast<std::uint16_t>(p[l.proto] << 8 | p[l.ports]);
+    const std::uint16_t t1 = static_cast<std::uint16_t>(p[l.ports + 1] << 8 | p[l.ports + 2]);
+    const std::uint16_t t2 = static_cast<std::uint16_t>(p[l.ports + 3] << 8);
+    const std::uint8_t* w = p + l.src;
+    if (a == Algorithm::xor16) {
+      std::uint16_t x = t0 ^ t1 ^ t2;
+      for (std::size_t i = 0; i < l.addr_len; ++i) x ^= net::be16(w + 2 * i);
+      return x;
+    }
+    std::uint64_t sum = std::uint64_t{t0} + t1 + t2;
+    for (std::size_t i = 0; i < l.addr_len; ++i) sum += net::be16(w + 2 * i);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<std::uint16_t>(~sum);
+  }
+  if (!crc || l.size == 0) {
+    std::array<std::uint8_t, 37> buf;
+    const std::size_t n = field_list(frame, buf);
+    NoTrace quiet;
+    return hash(a, net::Bytes(buf.data(), n), quiet);
+  }
+  const std::uint8_t* p = frame.data();
+  const std::uint8_t rest[5] = {p[l.proto], p[l.ports], p[l.ports + 1], p[l.ports + 2], p[l.ports + 3]};
+  const std::uint64_t reg = crc->update(crc->start(), net::Bytes(p + l.src, 2 * l.addr_len));
+  return crc->finish(crc->update(reg, net::Bytes(rest, 5)));
 }
 
 /// Extracts the field list of `frame` and hashes it; with a tracer, each field is recorded at its

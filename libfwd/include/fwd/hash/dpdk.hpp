@@ -45,20 +45,20 @@ struct Reader {
   std::size_t first_missing = SIZE_MAX;  // lowest offset read past the end, if any
 
   bool defined() const { return first_missing == SIZE_MAX; }
-  std::uint8_t u8(std::size_t o) {
+  [[gnu::always_inline]] std::uint8_t u8(std::size_t o) {
     if (o < frame.size()) return frame[o];
     if (o < first_missing) first_missing = o;
     return 0;
   }
-  std::uint16_t le16(std::size_t o) {
+  [[gnu::always_inline]] std::uint16_t le16(std::size_t o) {
     if (net::fits(frame.size(), o, 2)) return net::le16(frame.data() + o);
     return static_cast<std::uint16_t>(u8(o) | (u8(o + 1) << 8));
   }
-  std::uint16_t be16(std::size_t o) {
+  [[gnu::always_inline]] std::uint16_t be16(std::size_t o) {
     if (net::fits(frame.size(), o, 2)) return net::be16(frame.data() + o);
     return static_cast<std::uint16_t>((u8(o) << 8) | u8(o + 1));
   }
-  std::uint32_t le32(std::size_t o) {
+  [[gnu::always_inline]] std::uint32_t le32(std::size_t o) {
     if (net::fits(frame.size(), o, 4)) return net::le32(frame.data() + o);
     return std::uint32_t{le16(o)} | (std::uint32_t{le16(o + 2)} << 16);
   }

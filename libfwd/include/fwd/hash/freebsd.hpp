@@ -14,6 +14,7 @@
 /// was complete before the first cut header; nothing past the frame is read.
 /// Reference: shared/specs/hash-algorithms.md §1; vectors freebsd_lagg_hash32/fnv.jsonl.
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
@@ -141,6 +142,75 @@ std::uint32_t hash(net::Bytes frame, const net::PacketMeta& meta, const Options&
     tr.note("ethertype not IPv4/IPv6 (as lagg sees it): nothing more is hashed");
   }
   return h;
+}
+
+/// Longest input the walk feeds its fold: MACs 12 + tag 2 + IPv6 addresses 32 + flow label word 4.
+inline constexpr std::size_t max_input = 50;
+
+/// The bytes hash() folds for `frame`, in order, written to `out` (max_input bytes); returns their
+/// count. hash() == fold(key, gather()) because every step of the walk is the same fold; the batch
+/// kernel gathers a block of frames first and then folds several inputs at once (batch_test checks
+/// it against hash() on random frames).
+inline std::size_t gather(net::Bytes frame, const net::PacketMeta& meta, const Options& o, std::uint8_t* out) {
+  const std::size_t n = frame.size();
+  const std::uint8_t* p = frame.data();
+  std::size_t k = 0;
+  auto put = [&](std::uint8_t b) { out[k++] = b; };
+  auto take = [&](std::size_t off, std::size_t len) {
+    std::copy_n(p + off, len, out + k);
+    k += len;
+  };
+  auto done = [&] { return k; };
+  if (n < 14) return 0;
+  std::uint16_t etype = net::be16(p + 12);
+  std::size_t off = 14;
+  if (o.flags & l2) {
+    take(6, 6);
+    take(0, 6);
+  }
+  if (meta.vlan_tci && (o.flags & l2)) {
+    put(static_cast<std::uint8_t>(*meta.vlan_tci));
+    put(static_cast<std::uint8_t>(*meta.vlan_tci >> 8));
+  } else if (etype == net::ethertype::vlan) {
+    if (n < 32) return done();
+    if (o.flags & l2) take(28, 2);
+    etype = net::be16(p + 30);
+    off = 18;
+  }
+  if (etype == net::ethertype::ipv4) {
+    if (n < off + 20) return done();
+    if (o.flags & l3) take(off + 12, 8);
+    const std::uint8_t proto = p[off + 9];
+    if ((o.flags & l4) && (proto == 6 || proto == 17 || proto == 132)) {
+      const std::size_t ihl = (p[off] & 0x0fu) * 4u;
+      if (ihl >= 20 && n >= off + ihl + 4) take(off + ihl, 4);
+    }
+  } else if (etype == net::ethertype::ipv6) {
+    if (o.variant == Variant::hash32 && !(o.flags & l3)) return done();
+    if (n < off + 40) return done();
+    if (o.flags & l3) {
+      take(off + 8, 16);
+      take(off + 24, 16);
+    }
+    if (o.variant == Variant::hash32 || (o.flags & l4)) {
+      put(0);
+      put(static_cast<std::uint8_t>(p[off + 1] & 0x0f));
+      put(p[off + 2]);
+      put(p[off + 3]);
+    }
+  }
+  return done();
+}
+
+/// FNV-1 fold of K inputs of equal length n from the same key, interleaved byte by byte: K
+/// independent multiply chains in flight instead of one.
+template <std::size_t K>
+inline void fnv_lanes(std::uint32_t key, const std::uint8_t* const* in, std::size_t n, std::uint32_t* out) {
+  std::uint32_t h[K];
+  for (std::size_t k = 0; k < K; ++k) h[k] = key;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < K; ++k) h[k] = (h[k] * 0x01000193u) ^ in[k][i];
+  for (std::size_t k = 0; k < K; ++k) out[k] = h[k];
 }
 
 inline std::uint32_t hash(net::Bytes frame, const net::PacketMeta& meta, const Options& o) {

@@ -38,13 +38,56 @@
 
 namespace fwd::hash {
 
+/// Frames per block in the two-pass batch kernels (hash_block): inputs of a block fit in L1.
+inline constexpr std::size_t block_size = 64;
+
+/// `h % n` for one member count n, without a divide per frame: Lemire's "fastmod" (Faster
+/// Remainder by Direct Computation, 2019) with a 64-bit reciprocal computed once per batch, exact
+/// for every 32-bit h and 32-bit n. A hash wider than 32 bits (bmv2 identity) takes the divide.
+/// n = 0 gives 0 (only families whose index ignores or tolerates 0 members get there).
+struct Modulus {
+  std::uint32_t n;
+  std::uint64_t reciprocal;
+  explicit Modulus(std::uint32_t d) : n(d), reciprocal(d ? ~std::uint64_t{0} / d + 1 : 0) {}
+  std::uint32_t operator()(std::uint64_t h) const {
+    if (h >> 32) return n ? static_cast<std::uint32_t>(h % n) : 0;
+    const std::uint64_t low = reciprocal * h;
+    return static_cast<std::uint32_t>((static_cast<unsigned __int128>(low) * n) >> 64);
+  }
+};
+
 /// FreeBSD lagg, 9.x/10.x hash32 or current FNV.
 struct FreebsdHasher {
   freebsd::Options options;
   template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
     return freebsd::hash(f, m, options, t);
   }
-  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+  /// Batch (FNV): a block's inputs gathered first, then folded four equal-length inputs at a time
+  /// (the byte-serial multiply chains of four frames overlap instead of running one after another).
+  /// hash32 already folds four bytes per step and stays frame by frame.
+  template <class Row> void hash_block(Row row, std::size_t n, std::uint64_t* out) const {
+    const net::PacketMeta meta{};
+    if (options.variant != freebsd::Variant::fnv) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = freebsd::hash(row(i), meta, options);
+      return;
+    }
+    std::uint8_t in[block_size][freebsd::max_input];
+    std::uint8_t len[block_size];
+    for (std::size_t i = 0; i < n; ++i) len[i] = static_cast<std::uint8_t>(freebsd::gather(row(i), meta, options, in[i]));
+    std::size_t i = 0;
+    std::uint32_t h[4];
+    for (; i + 4 <= n; i += 4) {
+      if (len[i] == len[i + 1] && len[i] == len[i + 2] && len[i] == len[i + 3]) {
+        const std::uint8_t* const lanes[4] = {in[i], in[i + 1], in[i + 2], in[i + 3]};
+        freebsd::fnv_lanes<4>(options.key, lanes, len[i], h);
+        for (std::size_t k = 0; k < 4; ++k) out[i + k] = h[k];
+      } else {
+        for (std::size_t k = 0; k < 4; ++k) out[i + k] = freebsd::detail::fnv1(options.key, in[i + k], len[i + k]);
+      }
+    }
+    for (; i < n; ++i) out[i] = freebsd::detail::fnv1(options.key, in[i], len[i]);
+  }
+  std::uint32_t index(std::uint64_t h, const Modulus& m) const { return m(h); }
 };
 
 /// Linux bonding xmit_hash_policy, kernel 6.12.
@@ -53,7 +96,7 @@ struct LinuxHasher {
   template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
     return linux_bond::hash(f, m, policy, t);
   }
-  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+  std::uint32_t index(std::uint64_t h, const Modulus& m) const { return m(h); }
 };
 
 /// Open vSwitch 3.1 bond hash (generic build); the index is the bucket.
@@ -63,7 +106,7 @@ struct OvsHasher {
   template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
     return ovs::hash(f, m, mode, basis, t);
   }
-  std::uint32_t index(std::uint64_t h, std::uint32_t) const { return static_cast<std::uint32_t>(h & 0xff); }
+  std::uint32_t index(std::uint64_t h, const Modulus&) const { return static_cast<std::uint32_t>(h & 0xff); }
 };
 
 /// DPDK net/bonding balance transmit policies.
@@ -76,7 +119,7 @@ struct DpdkHasher {
     }
     return r.hash;
   }
-  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+  std::uint32_t index(std::uint64_t h, const Modulus& m) const { return m(h); }
 };
 
 /// Toeplitz RSS over the tuple of one of six hash types; the index goes through the RETA.
@@ -88,8 +131,8 @@ struct ToeplitzHasher {
     return toeplitz::hash(*key, f, type, t);
   }
   template <class T> std::uint64_t raw(net::Bytes input, T& t) const { return toeplitz::hash_input(*key, input, t); }
-  std::uint32_t index(std::uint64_t h, std::uint32_t n) const {
-    return toeplitz::reta_index(static_cast<std::uint32_t>(h), n, reta_size);
+  std::uint32_t index(std::uint64_t h, const Modulus& m) const {
+    return m(static_cast<std::uint32_t>(h) & (reta_size - 1));  // toeplitz::reta_index
   }
 };
 
@@ -97,22 +140,80 @@ struct ToeplitzHasher {
 struct Bmv2Hasher {
   bmv2::Algorithm algorithm;
   template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta&, T& t) const {
+    if constexpr (!T::enabled) return bmv2::hash_frame_fast(algorithm, f);
     std::array<std::uint8_t, 37> fields;
     const std::size_t len = bmv2::field_list(f, fields);
     return bmv2::hash(algorithm, net::Bytes(fields.data(), len), t);
   }
   template <class T> std::uint64_t raw(net::Bytes input, T& t) const { return bmv2::hash(algorithm, input, t); }
-  std::uint32_t index(std::uint64_t h, std::uint32_t n) const { return static_cast<std::uint32_t>(h % n); }
+  std::uint32_t index(std::uint64_t h, const Modulus& m) const { return m(h); }
 };
 
 /// libfwd's vendor-style configurable model (not bit-exact to any product).
 struct VendorHasher {
   vendor::Config config;
   template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
+    if constexpr (!T::enabled) {
+      std::array<std::uint8_t, vendor::max_input> buf;
+      const std::size_t n = vendor::gather(config, f, m, buf.data());
+      return vendor::detail::apply(config.function, buf.data(), n, config.seed);
+    }
     return vendor::hash(config, f, m, t);
   }
-  std::uint32_t index(std::uint64_t h, std::uint32_t n) const {
-    return vendor::map(config, static_cast<std::uint32_t>(h), n);
+  /// Batch: every frame's input gathered first, then hashed in a second pass. Hashing right after
+  /// the byte stores that built an input would stall on store-to-load forwarding (wide loads over
+  /// narrow stores still in flight); a block later they come from L1.
+  template <class Row> void hash_block(Row row, std::size_t n, std::uint64_t* out) const {
+    const net::PacketMeta meta{};
+    const vendor::Function f = config.function;
+    const bool xor_n = vendor::detail::is_xor_n(f);  // xorN: byte XOR below the CRC-16/ARC high byte
+    const Crc* crc = xor_n ? &detail::crc16_arc : vendor::crc_of(f);
+    if (crc && config.fields == vendor::preset::five_tuple) {
+      // The 5-tuple of a plain IPv4 frame is src, dst (contiguous at 26), protocol (23), ports
+      // (34): the CRC runs over the frame in place, continuing from the seed's register state.
+      const std::uint8_t s[4] = {static_cast<std::uint8_t>(config.seed >> 24), static_cast<std::uint8_t>(config.seed >> 16),
+                                 static_cast<std::uint8_t>(config.seed >> 8), static_cast<std::uint8_t>(config.seed)};
+      const std::uint64_t seeded = crc->update(crc->start(), net::Bytes(s, 4));
+      for (std::size_t i = 0; i < n; ++i) {
+        const net::Bytes fr = row(i);
+        if (vendor::is_plain_ipv4_l4(fr)) {
+          const std::uint8_t* p = fr.data();
+          const std::uint8_t rest[5] = {p[23], p[34], p[35], p[36], p[37]};
+          const std::uint64_t reg = crc->update(crc->update(seeded, net::Bytes(p + 26, 8)), net::Bytes(rest, 5));
+          if (xor_n) {
+            unsigned x = s[0] ^ s[1] ^ s[2] ^ s[3] ^ rest[0] ^ rest[1] ^ rest[2] ^ rest[3] ^ rest[4];
+            for (int k = 26; k < 34; ++k) x ^= p[k];
+            out[i] = vendor::detail::xor_n(f, x, static_cast<std::uint32_t>(crc->finish(reg)));
+          } else {
+            out[i] = vendor::crc_result(f, crc->finish(reg));
+          }
+        } else {
+          std::uint8_t in[vendor::max_input];
+          const std::size_t len = vendor::gather<vendor::preset::five_tuple>(config, fr, meta, in);
+          out[i] = vendor::detail::apply(f, in, len, config.seed);
+        }
+      }
+      return;
+    }
+    alignas(64) std::uint8_t in[block_size][vendor::max_input];
+    std::uint8_t len[block_size];
+    if (config.fields == vendor::preset::five_tuple) {
+      for (std::size_t i = 0; i < n; ++i)
+        len[i] = static_cast<std::uint8_t>(vendor::gather<vendor::preset::five_tuple>(config, row(i), meta, in[i]));
+    } else {
+      for (std::size_t i = 0; i < n; ++i) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
+    }
+    vendor::apply_block(config, in, len, n, out);
+  }
+  std::uint32_t index(std::uint64_t h, const Modulus& m) const {  // vendor::map, modulo by reciprocal
+    if (m.n == 0) return 0;
+    const unsigned w = vendor::width(config.function);
+    const std::uint32_t mask = w == 32 ? ~0u : (1u << w) - 1;
+    std::uint32_t x = static_cast<std::uint32_t>(h) & mask;
+    const unsigned r = config.rotate < w ? config.rotate : config.rotate % w;
+    if (r) x = ((x >> r) | (x << (w - r))) & mask;
+    if (config.mapping == vendor::Mapping::buckets) x %= config.buckets ? config.buckets : 1;
+    return m(x);
   }
 };
 
@@ -181,25 +282,37 @@ public:
   };
   /// out[i] = hash(row i) (truncated to Out). No allocation; safe without the GIL.
   template <class Out> void hash_batch(const Batch& b, Out* out) const {
-    visit([&](const auto& h) {
-      const net::PacketMeta meta{};
-      NoTrace t;
-      for (std::size_t i = 0; i < b.count; ++i) out[i] = static_cast<Out>(h(b.row(i), meta, t));
-    });
+    visit([&](const auto& h) { batch_loop(h, b, [&](std::size_t i, std::uint64_t x) { out[i] = static_cast<Out>(x); }); });
   }
   /// out[i] = index(hash(row i), members).
   template <class Out> void index_batch(const Batch& b, std::uint32_t members, Out* out) const {
     check_members(members);
     visit([&](const auto& h) {
-      const net::PacketMeta meta{};
-      NoTrace t;
-      for (std::size_t i = 0; i < b.count; ++i) out[i] = static_cast<Out>(h.index(h(b.row(i), meta, t), members));
+      const Modulus m(members);
+      batch_loop(h, b, [&](std::size_t i, std::uint64_t x) { out[i] = static_cast<Out>(h.index(x, m)); });
     });
   }
 
   const Hasher& hasher() const { return hasher_; }
 
 private:
+  // The batch loop of one concrete hasher: frame by frame, or block by block through the
+  // hasher's hash_block() when it has one (two-pass kernels). emit(i, hash) stores a result.
+  template <class H, class Emit> static void batch_loop(const H& h, const Batch& b, Emit&& emit) {
+    if constexpr (requires(std::uint64_t* o) { h.hash_block([&](std::size_t) { return net::Bytes{}; }, 0, o); }) {
+      std::uint64_t hashes[block_size];
+      for (std::size_t first = 0; first < b.count; first += block_size) {
+        const std::size_t n = std::min(block_size, b.count - first);
+        h.hash_block([&](std::size_t i) { return b.row(first + i); }, n, hashes);
+        for (std::size_t i = 0; i < n; ++i) emit(first + i, hashes[i]);
+      }
+    } else {
+      const net::PacketMeta meta{};
+      NoTrace t;
+      for (std::size_t i = 0; i < b.count; ++i) emit(i, h(b.row(i), meta, t));
+    }
+  }
+
   Policy(Hasher h, std::string spec) : hasher_(std::move(h)), spec_(std::move(spec)) {}
   void check_members(std::uint32_t members) const;
 

@@ -111,6 +111,17 @@ inline std::uint64_t parse_number(std::string_view what, std::string_view text, 
   return v;
 }
 
+/// xorN from the XOR of all input bytes and the input's CRC-16/ARC: the XOR folded to N bits,
+/// below the CRC's high byte.
+inline std::uint32_t xor_n(Function f, unsigned x, std::uint32_t crc16) {
+  const unsigned bits = width(f) - 8;
+  for (unsigned w = 8; w > bits; w /= 2) x = (x ^ (x >> (w / 2))) & ((1u << (w / 2)) - 1);
+  return ((crc16 >> 8) << bits) | x;
+}
+inline bool is_xor_n(Function f) {
+  return f == Function::xor1 || f == Function::xor2 || f == Function::xor4 || f == Function::xor8;
+}
+
 /// The function applied to the whole input (seed bytes included, except for xxh3).
 inline std::uint32_t apply(Function f, const std::uint8_t* p, std::size_t n, std::uint32_t seed) {
   const net::Bytes b(p, n);
@@ -121,12 +132,9 @@ inline std::uint32_t apply(Function f, const std::uint8_t* p, std::size_t n, std
     case Function::crc32_lo: return static_cast<std::uint32_t>(fwd::hash::detail::crc32_iso_hdlc(b) & 0xffff);
     case Function::xor16: return bmv2::xor16(b);
     case Function::xor1: case Function::xor2: case Function::xor4: case Function::xor8: {
-      const unsigned bits = width(f) - 8;
       unsigned x = 0;
       for (std::uint8_t c : b) x ^= c;
-      for (unsigned w = 8; w > bits; w /= 2) x = (x ^ (x >> (w / 2))) & ((1u << (w / 2)) - 1);
-      const auto hi = static_cast<std::uint32_t>(fwd::hash::detail::crc16_arc(b) >> 8);
-      return (hi << bits) | x;
+      return xor_n(f, x, static_cast<std::uint32_t>(fwd::hash::detail::crc16_arc(b)));
     }
     case Function::xxh3: return static_cast<std::uint32_t>(XXH3_64bits_withSeed(p, n, seed));
   }
@@ -353,6 +361,132 @@ std::uint32_t hash(const Config& c, net::Bytes frame, const net::PacketMeta& met
 inline std::uint32_t hash(const Config& c, net::Bytes frame, const net::PacketMeta& meta = {}) {
   NoTrace tr;
   return hash(c, frame, meta, tr);
+}
+
+/// The common frame: untagged IPv4 without options carrying TCP or UDP, not a later fragment, the
+/// transport header complete (PacketView then has ports at 34). Fields sit at fixed offsets.
+inline bool is_plain_ipv4_l4(net::Bytes frame) {
+  const std::uint8_t* p = frame.data();
+  const std::size_t n = frame.size();
+  return n >= 42 && p[12] == 0x08 && p[13] == 0x00 && p[14] == 0x45 && (net::be16(p + 20) & 0x1fff) == 0 &&
+         ((p[23] == 6 && n >= 54) || p[23] == 17);
+}
+
+/// The input bytes hash() hashes for `frame` (the seed, unless xxh3, then every selected field), written
+/// to `out` (max_input bytes); returns their count. The fast path of the batch loops: one straight
+/// pass with fixed-size copies instead of the traced per-field walk, equal to it byte for byte
+/// (batch_test checks it against hash() on random frames).
+/// `Known`, when not 0, is the field set of `c` known at compile time (the batch kernels instantiate
+/// the default 5-tuple): the field tests then fold away.
+template <FieldSet Known = 0>
+inline std::size_t gather(const Config& c, net::Bytes frame, const net::PacketMeta& meta, std::uint8_t* out) {
+  const auto has = [&](Field f) { return ((Known ? Known : c.fields) & bit(f)) != 0; };
+  // Where the fields are. The common frame (untagged IPv4 without options, TCP or UDP, not a later
+  // fragment, transport header complete) is recognised directly; every other frame goes through
+  // PacketView, which gives the same offsets for the common one.
+  struct Where {
+    bool eth = false, v4 = false, v6 = false, ports = false;
+    std::uint8_t proto = 0;
+    unsigned tags = 0;
+    std::uint16_t ethertype = 0;
+    std::size_t l3 = 0, l4 = 0;
+  } w;
+  const std::uint8_t* p = frame.data();
+  if (is_plain_ipv4_l4(frame)) {
+    w = {true, true, false, true, p[23], 0, 0x0800, 14, 34};
+  } else {
+    const net::PacketView v(frame);
+    w = {v.has_ethernet(), v.has_ipv4(), v.has_ipv6(), v.has_ports(), v.ip_proto(), v.tag_count(), v.ethertype(),
+         v.l3_offset(), v.l4_offset()};
+  }
+  std::uint8_t* o = out;
+  auto put16 = [&](std::uint16_t x) {
+    o[0] = static_cast<std::uint8_t>(x >> 8);
+    o[1] = static_cast<std::uint8_t>(x);
+    o += 2;
+  };
+  auto copy = [&](const std::uint8_t* src, std::size_t len) {  // len is a constant at each call
+    if (src) std::copy_n(src, len, o);
+    else std::fill_n(o, len, std::uint8_t{0});
+    o += len;
+  };
+  if (c.function != Function::xxh3) {
+    o[0] = static_cast<std::uint8_t>(c.seed >> 24);
+    o[1] = static_cast<std::uint8_t>(c.seed >> 16);
+    o[2] = static_cast<std::uint8_t>(c.seed >> 8);
+    o[3] = static_cast<std::uint8_t>(c.seed);
+    o += 4;
+  }
+  const std::size_t l3 = w.l3;
+  if (has(Field::ingress_port)) put16(meta.ingress_port);
+  if (has(Field::vlan)) {
+    if (meta.vlan_tci) put16(*meta.vlan_tci & 0x0fff);
+    else if (w.tags > 0) put16(net::be16(p + 14) & 0x0fff);
+    else put16(0);
+  }
+  if (has(Field::src_mac)) copy(w.eth ? p + 6 : nullptr, 6);
+  if (has(Field::dst_mac)) copy(w.eth ? p : nullptr, 6);
+  if (has(Field::ethertype)) copy(w.eth && w.ethertype != 0 ? p + 12 + 4 * w.tags : nullptr, 2);
+  if (has(Field::src_ip)) {
+    if (w.v6) copy(p + l3 + 8, 16);
+    else copy(w.v4 ? p + l3 + 12 : nullptr, 4);
+  }
+  if (has(Field::dst_ip)) {
+    if (w.v6) copy(p + l3 + 24, 16);
+    else copy(w.v4 ? p + l3 + 16 : nullptr, 4);
+  }
+  if (has(Field::ip_proto)) *o++ = w.v4 || w.v6 ? w.proto : std::uint8_t{0};
+  if (has(Field::src_port)) copy(w.ports ? p + w.l4 : nullptr, 2);
+  if (has(Field::dst_port)) copy(w.ports ? p + w.l4 + 2 : nullptr, 2);
+  if (has(Field::ipv6_flow_label)) {
+    o[0] = 0;
+    o[1] = w.v6 ? static_cast<std::uint8_t>(p[l3 + 1] & 0x0f) : std::uint8_t{0};
+    o[2] = w.v6 ? p[l3 + 2] : std::uint8_t{0};
+    o[3] = w.v6 ? p[l3 + 3] : std::uint8_t{0};
+    o += 4;
+  }
+  if (has(Field::ttl)) *o++ = w.v4 ? p[l3 + 8] : w.v6 ? p[l3 + 7] : std::uint8_t{0};
+  return static_cast<std::size_t>(o - out);
+}
+
+/// The CRC behind a CRC function of the menu (nullptr for xor*, xxh3) and how its value becomes
+/// the function's result (crc32-hi/lo take one half).
+inline const Crc* crc_of(Function f) {
+  switch (f) {
+    case Function::crc16: case Function::crc16_bisync: return &fwd::hash::detail::crc16_arc;
+    case Function::crc16_ccitt: return &fwd::hash::detail::crc16_ccitt_false;
+    case Function::crc32_hi: case Function::crc32_lo: return &fwd::hash::detail::crc32_iso_hdlc;
+    default: return nullptr;
+  }
+}
+inline std::uint32_t crc_result(Function f, std::uint64_t crc) {
+  if (f == Function::crc32_hi) return static_cast<std::uint32_t>(crc >> 16);
+  if (f == Function::crc32_lo) return static_cast<std::uint32_t>(crc & 0xffff);
+  return static_cast<std::uint32_t>(crc);
+}
+
+/// hash() of n gathered inputs (gather()), out[i] for in[i] of len[i] bytes. CRC functions run four
+/// inputs of equal length at once (Crc::update_lanes); the others one by one.
+inline void apply_block(const Config& c, const std::uint8_t (*in)[max_input], const std::uint8_t* len, std::size_t n,
+                        std::uint64_t* out) {
+  const Function f = c.function;
+  std::size_t i = 0;
+  if (const Crc* crc = crc_of(f)) {
+    // Every input starts with the 4 seed bytes: their register state is computed once.
+    const std::uint64_t seeded = crc->update(crc->start(), net::Bytes(in[0], n ? 4 : 0));
+    for (; i + 4 <= n; i += 4) {
+      if (len[i] == len[i + 1] && len[i] == len[i + 2] && len[i] == len[i + 3]) {
+        std::uint64_t regs[4] = {seeded, seeded, seeded, seeded};
+        const std::uint8_t* const lanes[4] = {in[i] + 4, in[i + 1] + 4, in[i + 2] + 4, in[i + 3] + 4};
+        crc->update_lanes<4>(regs, lanes, len[i] - 4u);
+        for (std::size_t k = 0; k < 4; ++k) out[i + k] = crc_result(f, crc->finish(regs[k]));
+      } else {
+        for (std::size_t k = 0; k < 4; ++k)
+          out[i + k] = crc_result(f, crc->finish(crc->update(seeded, net::Bytes(in[i + k] + 4, len[i + k] - 4u))));
+      }
+    }
+  }
+  for (; i < n; ++i) out[i] = detail::apply(f, in[i], len[i], c.seed);
 }
 
 /// The member for `hash` among `members` (0 when members is 0): the hash rotated right by

@@ -81,6 +81,9 @@ public:
   /// A member was enslaved (appended to the enslave order).
   void add_member(MemberIndex m, const MemberStates& s, Time now) {
     slaves_.push_back(m);
+    // bond_enslave: enslaving the configured primary sets force_primary, so the next selection
+    // takes it whatever primary_reselect says.
+    if (m == config_.primary) force_primary_ = true;
     update(s, now);
   }
 
@@ -215,10 +218,18 @@ private:
     }
     active_agg_ = best ? std::optional<std::uint16_t>(best->id) : std::nullopt;
   }
+  // bond_choose_primary_or_current. The primary counts only once it is enslaved: from_spec adds
+  // members one at a time, so the primary's index may lie beyond the members enslaved so far.
   void choose_active(const MemberStates& s) {
     const MemberIndex p = config_.primary;
-    const bool primary_up = p != no_member && s[p].is_up();
+    const bool primary_up = p != no_member && std::find(slaves_.begin(), slaves_.end(), p) != slaves_.end() &&
+                            p < s.size() && s[p].is_up();
     const bool current_up = active_ != no_member && s[active_].is_up();
+    if (primary_up && force_primary_) {
+      force_primary_ = false;
+      active_ = p;
+      return;
+    }
     if (primary_up && active_ != p) {
       bool take = true;
       if (current_up) {
@@ -241,6 +252,7 @@ private:
   std::uint64_t can_tx_ = 0;  // bit m: member m can transmit (max_members <= 64)
   std::optional<std::uint16_t> active_agg_;
   MemberIndex active_ = no_member;
+  bool force_primary_ = false;  // the primary was just enslaved (bond->force_primary)
   std::uint32_t rr_counter_ = 0;
   std::uint64_t rng_ = 0;
 };
