@@ -432,8 +432,13 @@ class _Progress:
             print(f"sweep: {self.done}{of} tasks done", file=self.out, flush=True)
 
 
-def run_tasks(grid, *, client=None, progress=sys.stderr, on_task_done=None, max_chunks_in_flight=None):
-    """Runs a loaded Grid serially (client None) or on a dask.distributed Client -> results."""
+def run_tasks(grid, *, client=None, progress=sys.stderr, on_task_done=None, max_chunks_in_flight=None,
+              stall_timeout=600):
+    """Runs a loaded Grid serially (client None) or on a dask.distributed Client -> results.
+
+    stall_timeout: seconds a cluster may go without finishing the task awaited before the sweep
+    stops with SweepError instead of waiting forever (Debian's distributed 2022.12 can leave a
+    task of a killed worker unscheduled)."""
     ordered = [j for j in grid.jobs if j.ordered]
     chunked = [j for j in grid.jobs if not j.ordered]
     totals = {id(j): np.zeros(len(j.members) + 3, dtype=np.int64) for j in grid.jobs}
@@ -462,9 +467,15 @@ def run_tasks(grid, *, client=None, progress=sys.stderr, on_task_done=None, max_
 
     from distributed import wait
 
+    def stalled():
+        return SweepError(f"no task finished for {stall_timeout} s: the cluster stalled (a lost worker's "
+                          "tasks were not rescheduled); nothing is reported as complete")
+
     def collect(fut, what):
         try:
-            value = fut.result()
+            value = fut.result(timeout=stall_timeout)
+        except TimeoutError:
+            raise stalled() from None
         except Exception as e:  # noqa: BLE001 - any task failure ends the sweep, named
             raise SweepError(f"task {what} failed: {type(e).__name__}: {e}") from None
         if on_task_done is not None:
@@ -479,7 +490,10 @@ def run_tasks(grid, *, client=None, progress=sys.stderr, on_task_done=None, max_
     try:
         def drain_oldest():
             chunk_fut, futs = in_flight.pop(0)
-            wait([f for _, f in futs])
+            try:
+                wait([f for _, f in futs], timeout=stall_timeout)
+            except TimeoutError:
+                raise stalled() from None
             for task, f in futs:
                 add(task, collect(f, f"{task[1]} (chunk)"))
             chunk_fut.release()
@@ -532,16 +546,17 @@ def connect(scheduler=None, workers=None, timeout=10):
 
 
 def sweep(grid, *, scheduler=None, workers=None, serial=False, client=None, progress=sys.stderr,
-          on_task_done=None, timeout=10):
+          on_task_done=None, timeout=10, stall_timeout=600):
     """Runs a grid (file path or dict) -> {"results": [...]} in grid order. See the module doc."""
     g = grid if isinstance(grid, Grid) else load_grid(grid)
     if serial:
         return run_tasks(g, progress=progress)
     if client is not None:
-        return run_tasks(g, client=client, progress=progress, on_task_done=on_task_done)
+        return run_tasks(g, client=client, progress=progress, on_task_done=on_task_done,
+                         stall_timeout=stall_timeout)
     c, cluster = connect(scheduler, workers, timeout)
     try:
-        return run_tasks(g, client=c, progress=progress, on_task_done=on_task_done)
+        return run_tasks(g, client=c, progress=progress, on_task_done=on_task_done, stall_timeout=stall_timeout)
     finally:
         c.close()
         if cluster is not None:
