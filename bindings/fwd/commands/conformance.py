@@ -27,51 +27,46 @@ def run(args):
     if not files and not fabrics:
         print(f"error: no *.jsonl / *.jsonl.gz vector files or fabric recordings under {' '.join(args.paths)}", file=sys.stderr)
         return 2
-    total_pass = total_fail = 0
-    broken = False
+    totals = {"passed": 0, "failed": 0, "broken": False}
     policies = {}
     report = []
+
+    def unreadable(path, e):
+        msg = str(e) if isinstance(e, VectorError) else f"{path}: {e.strerror or e}"
+        report.append({"path": path, "error": msg})
+        if not args.json:
+            print(f"ERROR {msg}")
+        totals["broken"] = True
+
+    def checked(label, passed, failed, failures, key, shown):
+        """One result line (a vector file, or one fabric run); failures are (key value, problem)."""
+        totals["passed"] += passed
+        totals["failed"] += failed
+        report.append({"path": label, "passed": passed, "failed": failed,
+                       "failures": [{key: k, "problem": msg} for k, msg in failures]})
+        if not args.json:
+            print(f"{'ok  ' if failed == 0 else 'FAIL'} {label}: {passed} passed, {failed} failed")
+            for k, msg in failures[:args.show]:
+                print(f"     {shown(k)}{msg}")
+
     for path in files:
         try:
             passed, failed, failures = check_file(path, policies)
         except (VectorError, OSError) as e:
-            msg = str(e) if isinstance(e, VectorError) else f"{path}: {e.strerror or e}"
-            report.append({"path": path, "error": msg})
-            if not args.json:
-                print(f"ERROR {msg}")
-            broken = True
+            unreadable(path, e)
             continue
-        total_pass += passed
-        total_fail += failed
-        report.append({"path": path, "passed": passed, "failed": failed,
-                       "failures": [{"line": no, "problem": msg} for no, msg in failures]})
-        if args.json:
-            continue
-        print(f"{'ok  ' if failed == 0 else 'FAIL'} {path}: {passed} passed, {failed} failed")
-        for no, msg in failures[:args.show]:
-            print(f"     line {no}: {msg}")
+        checked(path, passed, failed, failures, "line", lambda no: f"line {no}: ")
     for path in fabrics:  # one line per run, one check per flow per run
         try:
             runs = check_fabric_file(path)
         except (VectorError, OSError) as e:
-            msg = str(e) if isinstance(e, VectorError) else f"{path}: {e.strerror or e}"
-            report.append({"path": path, "error": msg})
-            if not args.json:
-                print(f"ERROR {msg}")
-            broken = True
+            unreadable(path, e)
             continue
         for label, passed, failed, failures in runs:
-            total_pass += passed
-            total_fail += failed
-            report.append({"path": label, "passed": passed, "failed": failed,
-                           "failures": [{"flow": fid, "problem": msg} for fid, msg in failures]})
-            if args.json:
-                continue
-            print(f"{'ok  ' if failed == 0 else 'FAIL'} {label}: {passed} passed, {failed} failed")
-            for _fid, msg in failures[:args.show]:
-                print(f"     {msg}")
+            checked(label, passed, failed, failures, "flow", lambda _fid: "")
+    total_pass, total_fail = totals["passed"], totals["failed"]
     if args.json:
         print(json.dumps({"files": report, "passed": total_pass, "failed": total_fail}))
     else:
         print(f"{total_pass} passed, {total_fail} failed")
-    return 1 if (total_fail or broken) else 0
+    return 1 if (total_fail or totals["broken"]) else 0
