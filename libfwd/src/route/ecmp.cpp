@@ -484,7 +484,7 @@ struct Ecmp::Impl {
     frame[12] = v6 ? 0x86 : 0x08;
     frame[13] = v6 ? 0xdd : 0x00;
     const std::size_t n = std::min<std::size_t>(p.size(), sizeof frame - 14);
-    std::memcpy(frame + 14, p.data(), n);
+    if (n) std::memcpy(frame + 14, p.data(), n);  // an empty span may be null
     hash::NoTrace nt;
     const std::uint32_t h = hash::vendor::hash(vendor, net::Bytes(frame, 14 + n), net::PacketMeta{}, nt);
     if (ex) ex->path = "vendor hash model (fwd/hash/vendor.hpp) over an Ethernet frame carrying the packet";

@@ -370,7 +370,7 @@ inline void copy_addrs(FlowKeys& k, const Dissected& d, Family fam, bool src, bo
 inline FlowKeys l3_keys(net::Bytes p, Family fam) {
   FlowKeys k;
   std::uint8_t hdr[48] = {};
-  std::memcpy(hdr, p.data(), std::min<std::size_t>(p.size(), sizeof hdr));
+  if (!p.empty()) std::memcpy(hdr, p.data(), std::min<std::size_t>(p.size(), sizeof hdr));  // an empty span may be null
   if (fam == Family::ipv4) {
     k.addr_type = addr_v4;
     const std::uint8_t* key = hdr + 12;
