@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "describe.hpp"
 #include "fwd/error.hpp"
 #include "fwd/route/ecmp.hpp"
 
@@ -154,7 +155,7 @@ void bind_route(pyb::module_& m) {
       .def_readonly("chosen", &Explanation::chosen, "index of the next hop, -1 = none")
       .def_readonly("nexthop", &Explanation::nexthop, "chosen next hop as text")
       .def("to_text", &Explanation::to_text, "multi-line text")
-      .def("to_json", &Explanation::to_json, "JSON object text")
+      .def("to_json", [](const Explanation& e) { return to_python(e.to_json()); }, "the explanation as a dict (the JSON twin of to_text())")
       .def("__str__", &Explanation::to_text);
 
   pyb::class_<Ecmp>(m, "Ecmp",
@@ -291,7 +292,7 @@ void bind_route(pyb::module_& m) {
            },
            pyb::arg("flows"), pyb::arg("lookup") = "forward", "uint32 selection value per flow row (GIL released)")
       .def("to_text", &Ecmp::to_text, "paths, bounds / buckets as text")
-      .def("to_json", &Ecmp::to_json, "paths, bounds / buckets as JSON text")
+      .def("to_json", [](const Ecmp& e) { return to_python(e.to_json()); }, "paths, bounds / buckets as a dict (the JSON twin of to_text())")
       .def("__copy__", [](const Ecmp& e) { return Ecmp(e); })
       .def("copy", [](const Ecmp& e) { return Ecmp(e); }, "an independent copy (what-if studies)")
       .def("__repr__", [](const Ecmp& e) { return "Ecmp('" + e.spec() + "', " + std::to_string(e.size()) + " next hops)"; });

@@ -69,7 +69,7 @@ def run(args):
     except ValueError as exc:
         return error(str(exc))
     if args.json:
-        print(x.to_json())
+        print(json.dumps(x.to_json()))
     elif args.explain:
         print(x.to_text(), end="")
     else:

@@ -68,16 +68,6 @@ std::string hexbytes(const std::vector<std::uint8_t>& v) {
   return s;
 }
 
-std::string json_str(std::string_view s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += c;
-    else if (static_cast<unsigned char>(c) < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); o += b; }
-    else o += c;
-  }
-  return o + "\"";
-}
-
 // ---- batch SipHash across lanes ----------------------------------------------------------------
 // The batch fast path hashes 16 flows at a time. The scalar form interleaves 4 lanes; on CPUs with
 // AVX-512 the same SipRounds run on 2 x 8 lanes of 64-bit words (vprolq rotates), chosen once per
@@ -105,6 +95,25 @@ struct Lanes16 {
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+// SipHash-2-4 finalisation of 2 x 8 lanes: the length word (key bytes << 56), 0xff into v2, four
+// rounds, fold to 32 bits, store. Shared by the fixed-key (48-byte) and any-length batch forms.
+__attribute__((target("avx512f"))) inline void sip_finish_avx512(__m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3,
+                                                                 __m512i& b0, __m512i& b1, __m512i& b2, __m512i& b3,
+                                                                 std::size_t key_bytes, std::uint32_t* out) {
+  const __m512i len = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{key_bytes & 0xff} << 56));
+  FWD_ABSORB(a0, a1, a2, a3, len) FWD_ABSORB(b0, b1, b2, b3, len)
+  const __m512i ff = _mm512_set1_epi64(0xff);
+  a2 = _mm512_xor_si512(a2, ff); b2 = _mm512_xor_si512(b2, ff);
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
+  const __m512i ra = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+  const __m512i rb = _mm512_xor_si512(_mm512_xor_si512(b0, b1), _mm512_xor_si512(b2, b3));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi64_epi32(ra));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), _mm512_cvtepi64_epi32(rb));
+}
+
 __attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
   __m512i a0 = _mm512_load_si512(L.v0), a1 = _mm512_load_si512(L.v1), a2 = _mm512_load_si512(L.v2),
           a3 = _mm512_load_si512(L.v3);
@@ -116,22 +125,9 @@ __attribute__((target("avx512f"))) void sip_tail_avx512(Lanes16& L) {
   FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
   m = _mm512_load_si512(L.w5); n = _mm512_load_si512(L.w5 + 8);
   FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
-  m = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{48} << 56));
-  FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, m)
-  const __m512i ff = _mm512_set1_epi64(0xff);
-  a2 = _mm512_xor_si512(a2, ff); b2 = _mm512_xor_si512(b2, ff);
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  const __m512i ra = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
-  const __m512i rb = _mm512_xor_si512(_mm512_xor_si512(b0, b1), _mm512_xor_si512(b2, b3));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out), _mm512_cvtepi64_epi32(ra));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out + 8), _mm512_cvtepi64_epi32(rb));
+  sip_finish_avx512(a0, a1, a2, a3, b0, b1, b2, b3, 48, L.out);
 }
 #pragma GCC diagnostic pop
-#undef FWD_ABSORB
-#undef FWD_SIPROUND
 // AVX2 has no 64-bit rotate: shifts + or, byte shuffles for the 16- and 32-bit rotations.
 #define FWD_ROL2(x, b) _mm256_or_si256(_mm256_slli_epi64(x, b), _mm256_srli_epi64(x, 64 - (b)))
 #define FWD_ROL2_32(x) _mm256_shuffle_epi32(x, 0xb1)
@@ -234,16 +230,6 @@ void sipw_scalar(hash::SipKey key, WordLanes16& L, std::size_t nw) {
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-#define FWD_SIPROUND(v0, v1, v2, v3)                                              \
-  v0 = _mm512_add_epi64(v0, v1); v1 = _mm512_rol_epi64(v1, 13); v1 = _mm512_xor_si512(v1, v0); \
-  v0 = _mm512_rol_epi64(v0, 32);                                                  \
-  v2 = _mm512_add_epi64(v2, v3); v3 = _mm512_rol_epi64(v3, 16); v3 = _mm512_xor_si512(v3, v2); \
-  v0 = _mm512_add_epi64(v0, v3); v3 = _mm512_rol_epi64(v3, 21); v3 = _mm512_xor_si512(v3, v0); \
-  v2 = _mm512_add_epi64(v2, v1); v1 = _mm512_rol_epi64(v1, 17); v1 = _mm512_xor_si512(v1, v2); \
-  v2 = _mm512_rol_epi64(v2, 32);
-#define FWD_ABSORB(v0, v1, v2, v3, m)                                             \
-  v3 = _mm512_xor_si512(v3, m); FWD_SIPROUND(v0, v1, v2, v3) FWD_SIPROUND(v0, v1, v2, v3) \
-  v0 = _mm512_xor_si512(v0, m);
 __attribute__((target("avx512f"))) void sipw_avx512(hash::SipKey key, WordLanes16& L, std::size_t nw) {
   const hash::detail::SipState s0(key);
   __m512i a0 = _mm512_set1_epi64(static_cast<long long>(s0.v0)), a1 = _mm512_set1_epi64(static_cast<long long>(s0.v1)),
@@ -253,18 +239,7 @@ __attribute__((target("avx512f"))) void sipw_avx512(hash::SipKey key, WordLanes1
     const __m512i m = _mm512_load_si512(L.w[k]), n = _mm512_load_si512(L.w[k] + 8);
     FWD_ABSORB(a0, a1, a2, a3, m) FWD_ABSORB(b0, b1, b2, b3, n)
   }
-  const __m512i len = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{(nw * 8) & 0xff} << 56));
-  FWD_ABSORB(a0, a1, a2, a3, len) FWD_ABSORB(b0, b1, b2, b3, len)
-  const __m512i ff = _mm512_set1_epi64(0xff);
-  a2 = _mm512_xor_si512(a2, ff); b2 = _mm512_xor_si512(b2, ff);
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  FWD_SIPROUND(a0, a1, a2, a3) FWD_SIPROUND(b0, b1, b2, b3)
-  const __m512i ra = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
-  const __m512i rb = _mm512_xor_si512(_mm512_xor_si512(b0, b1), _mm512_xor_si512(b2, b3));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out), _mm512_cvtepi64_epi32(ra));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.out + 8), _mm512_cvtepi64_epi32(rb));
+  sip_finish_avx512(a0, a1, a2, a3, b0, b1, b2, b3, nw * 8, L.out);
 }
 #undef FWD_ABSORB
 #undef FWD_SIPROUND
@@ -1239,17 +1214,18 @@ std::string Explanation::to_text() const {
   return s;
 }
 
-std::string Explanation::to_json() const {
-  std::string s = "{\"spec\": " + json_str(spec) + ", \"follows\": " + json_str(follows) + ", \"path\": " + json_str(path);
-  s += ", \"fields\": [";
-  for (std::size_t i = 0; i < fields.size(); ++i) s += (i ? ", " : "") + json_str(fields[i]);
-  s += "], \"hashed\": " + json_str(hexbytes(hashed)) + ", \"inner_hashed\": " + json_str(hexbytes(inner_hashed));
-  s += ", \"outer_hash\": " + std::to_string(outer_hash) + ", \"inner_hash\": " + std::to_string(inner_hash);
-  s += ", \"hash\": " + std::to_string(hash) + ", \"h\": " + std::to_string(h) + ", \"upper_bounds\": [";
-  for (std::size_t i = 0; i < upper_bounds.size(); ++i) s += (i ? ", " : "") + std::to_string(upper_bounds[i]);
-  s += "], \"bucket\": " + (bucket ? std::to_string(*bucket) : std::string("null"));
-  s += ", \"step\": " + json_str(step) + ", \"chosen\": " + std::to_string(chosen) + ", \"nexthop\": " + json_str(nexthop) + "}";
-  return s;
+describe::json::value Explanation::to_json() const {
+  namespace json = describe::json;
+  json::array field_list(fields.begin(), fields.end()), bounds(upper_bounds.begin(), upper_bounds.end());
+  return json::object{{"spec", spec},       {"follows", follows},
+                      {"path", path},       {"fields", std::move(field_list)},
+                      {"hashed", hexbytes(hashed)}, {"inner_hashed", hexbytes(inner_hashed)},
+                      {"outer_hash", outer_hash},   {"inner_hash", inner_hash},
+                      {"hash", hash},       {"h", h},
+                      {"upper_bounds", std::move(bounds)},
+                      {"bucket", bucket ? json::value(*bucket) : json::value(nullptr)},
+                      {"step", step},       {"chosen", chosen},
+                      {"nexthop", nexthop}};
 }
 
 std::string Ecmp::to_text() const {
@@ -1269,22 +1245,20 @@ std::string Ecmp::to_text() const {
   return s;
 }
 
-std::string Ecmp::to_json() const {
+describe::json::value Ecmp::to_json() const {
+  namespace json = describe::json;
   const auto& ps = impl_->ps;
-  std::string s = "{\"spec\": " + json_str(spec()) + ", \"kind\": " + json_str(name(ps.kind)) +
-                  ", \"family\": " + (ps.family == Family::ipv6 ? "6" : "4") + ", \"nexthops\": [";
-  for (std::size_t i = 0; i < ps.nexthops.size(); ++i) {
-    const auto& n = ps.nexthops[i];
-    s += (i ? ", " : "") + std::string("{\"gw\": ") + json_str(n.gateway) + ", \"dev\": " + json_str(n.device) +
-         ", \"weight\": " + std::to_string(n.weight) + ", \"id\": " + std::to_string(n.id) +
-         ", \"dead\": " + (n.dead ? "true" : "false") + ", \"linkdown\": " + (n.linkdown ? "true" : "false") + "}";
-  }
-  s += "], \"upper_bounds\": [";
-  for (std::size_t i = 0; i < impl_->bounds.size(); ++i) s += (i ? ", " : "") + std::to_string(impl_->bounds[i]);
-  s += "], \"buckets\": [";
+  json::array hops;
+  for (const auto& n : ps.nexthops)
+    hops.push_back(json::object{{"gw", n.gateway}, {"dev", n.device}, {"weight", n.weight}, {"id", n.id},
+                                {"dead", n.dead}, {"linkdown", n.linkdown}});
   const auto b = bucket_ids();
-  for (std::size_t i = 0; i < b.size(); ++i) s += (i ? ", " : "") + std::to_string(b[i]);
-  return s + "]}";
+  return json::object{{"spec", spec()},
+                      {"kind", name(ps.kind)},
+                      {"family", ps.family == Family::ipv6 ? 6 : 4},
+                      {"nexthops", std::move(hops)},
+                      {"upper_bounds", json::array(impl_->bounds.begin(), impl_->bounds.end())},
+                      {"buckets", json::array(b.begin(), b.end())}};
 }
 
 void detail::set_batch_isa(BatchIsa cap) { isa_cap.store(cap, std::memory_order_relaxed); }

@@ -51,6 +51,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fwd/describe/json.hpp"
 #include "fwd/net/bytes.hpp"
 #include "fwd/route/flow.hpp"
 #include "fwd/route/path_set.hpp"
@@ -105,7 +106,7 @@ struct Explanation {
   std::string nexthop;            ///< chosen next hop as text ("" when no_path)
 
   std::string to_text() const;
-  std::string to_json() const;
+  describe::json::value to_json() const;  ///< the JSON twin of to_text()
 };
 
 class Ecmp {
@@ -179,7 +180,7 @@ public:
 
   /// Paths, state, bounds / bucket table, as text and JSON.
   std::string to_text() const;
-  std::string to_json() const;
+  describe::json::value to_json() const;
 
   struct Impl;
 
