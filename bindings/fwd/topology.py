@@ -745,8 +745,8 @@ def route_problems(paths, settings):
     return out
 
 
-def load_fabric(path):
-    """Reads a YAML or JSON topology file as a fwd.path fabric -> (Fabric, settings)."""
+def _read(path):
+    """The parsed data of a YAML or JSON topology file (errors name the file)."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -754,16 +754,14 @@ def load_fabric(path):
         raise OSError(f"cannot read topology {path}: {e.strerror}") from None
     except UnicodeDecodeError as e:
         raise TopologyError(f"{path}:1: not UTF-8 text ({e.reason})") from None
-    return build_fabric(parse_text(text, str(path)), str(path))
+    return parse_text(text, str(path))
+
+
+def load_fabric(path):
+    """Reads a YAML or JSON topology file as a fwd.path fabric -> (Fabric, settings)."""
+    return build_fabric(_read(path), str(path))
 
 
 def load(path):
     """Reads a YAML or JSON topology file; returns (fwd.sim.Network, settings)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise OSError(f"cannot read topology {path}: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise TopologyError(f"{path}:1: not UTF-8 text ({e.reason})") from None
-    return build(parse_text(text, str(path)), str(path))
+    return build(_read(path), str(path))
