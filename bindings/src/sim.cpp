@@ -175,18 +175,6 @@ std::uint64_t run_interruptible(Network& n, Time t) {
   return total;
 }
 
-pyb::dict link_counters_dict(const LinkCounters& c) {
-  pyb::dict d;
-  d["tx"] = c.tx;
-  d["delivered"] = c.delivered;
-  d["lost"] = c.lost;
-  d["fault_dropped"] = c.fault_dropped;
-  d["fault_delayed"] = c.fault_delayed;
-  d["down_dropped"] = c.down_dropped;
-  d["bytes"] = c.bytes;
-  return d;
-}
-
 template <class T>
 pyb::array_t<T> to_array(const std::vector<T>& v, std::size_t n) {
   pyb::array_t<T> a(static_cast<pyb::ssize_t>(std::min(n, v.size())));
@@ -394,7 +382,7 @@ void bind_sim(pyb::module_& m) {
            pyb::arg("index") = 0,
            "Attempts connect() refused with EADDRNOTAVAIL: every ephemeral port 10000..65535 was held (no SYN sent).")
       .def_property_readonly("tcp_listener_stats", [](const Host& h) { return fields_dict(h.apps().listener_counters()); },
-                             describe::fields_doc<TcpListenerCounters>().c_str())
+                             ("A dict. " + describe::fields_doc<TcpListenerCounters>()).c_str())
       .def_property_readonly("counters", [](const Host& h) { return to_python(counters_json(h.counters())); },
                              (describe::fields_doc<HostCounters>() +
                               "\n  dropped_by: reason text -> frames (non-zero only; fwd.sim.host_drop_reasons())")
@@ -437,7 +425,9 @@ void bind_sim(pyb::module_& m) {
       .def("carp_state", [](const Host& h, std::size_t i) { return h.carp().state(i); }, pyb::arg("index") = 0,
            "State of vhid `index`: 'INIT', 'BACKUP', 'MASTER' (VRRP also 'FAULT'); ValueError for an unknown index.")
       .def("carp_counters", [](const Host& h, std::size_t i) { return fields_dict(h.carp().counters(i)); },
-           pyb::arg("index") = 0, describe::fields_doc<CarpCounters>().c_str())
+           pyb::arg("index") = 0,
+           ("Counters of vhid `index` as a dict (ValueError for an unknown index). " +
+            describe::fields_doc<CarpCounters>()).c_str())
       .def("carp_vmac", [](const Host& h, std::size_t i) { return h.carp().vmac(i).to_string(); }, pyb::arg("index") = 0,
            "The virtual MAC of vhid `index` (CARP: 00:00:5e:00:01:<vhid>).")
       .def("carp_next_deadline", [](const Host& h, std::size_t i) -> pyb::object {
@@ -543,10 +533,10 @@ void bind_sim(pyb::module_& m) {
         return v;
       }, "Link names ('a:em0 <-> sw0:p1') by link index (the index connect() returned).")
       .def("link_counters", [](const Network& n, std::uint32_t link, int direction) {
-        return link_counters_dict(n.link_counters(link, direction));
+        return fields_dict(n.link_counters(link, direction));
       }, pyb::arg("link"), pyb::arg("direction"),
-         "Counters of one direction of link `link` (0: from the first endpoint to the second, 1: back) as a dict:\n"
-         "tx, delivered, lost (random loss), fault_dropped, fault_delayed, down_dropped, bytes.")
+         ("Counters of one direction of link `link` (0: from the first endpoint to the second, 1: back) as a dict.\n" +
+          describe::fields_doc<LinkCounters>()).c_str())
       .def("send_frame_at", [](Network& n, const pyb::object& t, const std::string& host, const std::string& iface,
                                const pyb::object& frame) { n.send_frame_at(time_arg(t, "t"), host, iface, frame_bytes(frame)); },
            pyb::arg("t"), pyb::arg("host"), pyb::arg("iface"), pyb::arg("frame"),

@@ -34,6 +34,7 @@ static_assert(sizeof(sim::HostCounters) ==
 static_assert(sizeof(sim::IfaceCounters) == described_bytes<sim::IfaceCounters>());
 static_assert(sizeof(sim::CarpCounters) == described_bytes<sim::CarpCounters>());
 static_assert(sizeof(sim::TcpListenerCounters) == described_bytes<sim::TcpListenerCounters>());
+static_assert(sizeof(sim::LinkCounters) == described_bytes<sim::LinkCounters>());
 
 TEST(Fields, EveryEnumValueHasItsOwnName) {
   for (std::size_t i = 0; i < drop_reason_count; ++i) {
