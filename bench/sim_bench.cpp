@@ -1,7 +1,8 @@
 // fwd::sim speed: the ns-3 anchor's workload (8-port learning bridge, flood ping host 1 -> host 2,
 // shared/anchors/ns3-bridge-ping) and the seed's 100 000-ping CARP run.
 //
-//   sim_bench                         Google Benchmark suites (sim_bridge_flood_ping, sim_seed_ping)
+//   sim_bench                         Google Benchmark suites (sim_bridge_flood_ping, sim_seed_ping,
+//                                     sim_tcp_syn_backlog)
 //   sim_bench --anchor-json [N]       one run of the anchor workload, one JSON line in the ns-3
 //                                     program's format (count, received, sim_time_s, events, wall_s,
 //                                     events_per_wall_s), wall time around run_until() only
@@ -49,7 +50,7 @@ Built bridge_ping(std::uint32_t count) {
                    {.latency = Time::from_us(1), .rate_bps = 10'000'000'000ULL});
   }
   b.pinger = &b.net->host("h1");
-  b.ping = b.pinger->ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = count, .turnaround = Time{},
+  b.ping = b.pinger->apps().ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = count, .turnaround = Time{},
                                  .wake = Time{}});
   return b;
 }
@@ -89,11 +90,11 @@ Built seed_ping(std::uint32_t count) {
     c2.advskew = f.skew;
     c2.vips4 = {fwd::net::Ipv4::parse("192.168.80.254")};
     c2.vips6 = {fwd::net::Ipv6::parse("fd00:0:0:80::254")};
-    h.add_carp("vlan2", c2);
+    h.carp().add("vlan2", c2);
     carp::Config c4 = carp::Config::defaults(carp::Profile::freebsd_9_3, 4);
     c4.advskew = f.skew;
     c4.vips4 = {fwd::net::Ipv4::parse("192.168.0.254")};
-    h.add_carp("vlan3", c4);
+    h.carp().add("vlan3", c4);
     ports.push_back({.name = f.name, .vlan_mode = l2::VlanMode::trunk, .trunks = {2, 3},
                      .lag = l2::LagConfig{.members = {std::string(f.name) + "/ix0", std::string(f.name) + "/ix1"}}});
     ++n;
@@ -106,7 +107,7 @@ Built seed_ping(std::uint32_t count) {
     h.add_lagg("lagg0", k < 4 ? "freebsd-9.3:lacp;key=0x5eed1f0a" : "freebsd-10:lacp;key=0x5eed1f0a", {"ix0", "ix1"});
     h.add_address("lagg0", "192.168.80." + std::to_string(k + 2) + "/24");
     h.set_default_route(fwd::net::Ipv4::parse("192.168.80.254"));
-    h.listen(80);
+    h.apps().listen(80);
     ports.push_back({.name = name, .vlan_mode = l2::VlanMode::access, .tag = 2,
                      .lag = l2::LagConfig{.members = {name + "/ix0", name + "/ix1"}}});
   }
@@ -118,9 +119,51 @@ Built seed_ping(std::uint32_t count) {
     for (const char* nic : {"ix0", "ix1"})
       net.connect("web" + std::to_string(k) + ":" + nic, "sw0:web" + std::to_string(k) + "/" + nic, link);
   b.pinger = &net.host("web5");
-  b.ping = b.pinger->ping_flood({.dst = fwd::net::Ipv4::parse("192.168.80.254"), .count = count, .start = Time::from_s(5)});
+  b.ping = b.pinger->apps().ping_flood({.dst = fwd::net::Ipv4::parse("192.168.80.254"), .count = count, .start = Time::from_s(5)});
   net.run_until(Time::from_s(5));  // CARP elected, tables warm: the measured part is the ping
   return b;
+}
+
+// A listener with N half-open handshakes: a client opens N connections at 1e5/s while every
+// SYN-ACK back to it is lost (a fault on the server's side of the cable, after one warm-up
+// connection resolved ARP both ways), so the server's SYN cache grows to N entries and every
+// new SYN looks it up. Measures the SYN cache (and connecting-socket table) per segment.
+struct Backlog {
+  std::unique_ptr<Network> net;
+  Host* server = nullptr;
+};
+Backlog syn_backlog(std::uint32_t n) {
+  Backlog b;
+  b.net = std::make_unique<Network>();
+  Network& net = *b.net;
+  Host& srv = net.add_host({.name = "srv", .tick = Time{}});
+  srv.add_nic("em0", fwd::net::Mac::from_u64(0x020000000001ULL));
+  srv.add_address("em0", "10.0.0.1/24");
+  srv.apps().listen(80);
+  Host& cli = net.add_host({.name = "cli", .tick = Time{}});
+  cli.add_nic("em0", fwd::net::Mac::from_u64(0x020000000002ULL));
+  cli.add_address("em0", "10.0.0.2/24");
+  net.connect("srv:em0", "cli:em0", {.latency = Time::from_us(1)});
+  const auto dst = fwd::net::Ipv4::parse("10.0.0.1");
+  cli.apps().tcp_connects({.dst = dst, .rate_per_s = 1.0, .max_count = 1});
+  net.add_fault({.link = "srv:em0", .direction = "srv", .from = Time::from_ms(100)});
+  cli.apps().tcp_connects({.dst = dst, .rate_per_s = 1e5, .start = Time::from_ms(200), .max_count = n});
+  b.server = &srv;
+  return b;
+}
+
+void BM_tcp_syn_backlog(benchmark::State& st) {
+  const auto n = static_cast<std::uint32_t>(st.range(0));
+  std::uint64_t syns = 0;
+  for (auto _ : st) {
+    st.PauseTiming();
+    Backlog b = syn_backlog(n);
+    st.ResumeTiming();
+    b.net->run_until(Time::from_ms(200) + Time::from_seconds(n / 1e5) + Time::from_ms(10));
+    syns = b.server->apps().listener_counters().syns_received;
+  }
+  st.counters["syns"] = static_cast<double>(syns);
+  st.counters["syns_per_s"] = benchmark::Counter(static_cast<double>(syns) * st.iterations(), benchmark::Counter::kIsRate);
 }
 
 struct Measured {
@@ -133,7 +176,7 @@ Measured run_once(Built& b, Time limit) {
   const std::uint64_t ev0 = b.net->events();
   const Time t0 = b.net->now();
   const auto w0 = std::chrono::steady_clock::now();
-  const PingResult& r = b.pinger->ping_result(b.ping);
+  const PingResult& r = b.pinger->apps().ping_result(b.ping);
   while (!r.finished && b.net->now() < limit) b.net->run_until(b.net->now() + Time::from_ms(100));
   const auto w1 = std::chrono::steady_clock::now();
   Measured m;
@@ -188,6 +231,7 @@ int json_mode(bool seed, std::uint32_t count) {
 
 BENCHMARK(BM_bridge_flood_ping)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_seed_ping)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_tcp_syn_backlog)->Arg(1000)->Arg(30000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {

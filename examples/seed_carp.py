@@ -15,7 +15,8 @@ timeline (advert, FDB move, strays, FDB moved back), the ping statistics, the SY
 strayed, the same run routed via fw-a's real address (.251: no strays), writes fw-b's captures
 (text and pcap) and a timeline plot, or with --json one object with the numbers.
 
-The scenario itself lives in the package (fwd/commands/seed.py: build(), run_case(), run_all())
+The scenario itself lives in the package (fwd/commands/seed.py: build(), run_scenario(), measure(),
+run_case() -> CaseResult, run_all())
 so that `python3 -m fwd` runs it on a fresh build; this file is its stand-alone entry point.
 """
 import sys

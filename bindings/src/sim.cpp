@@ -12,6 +12,7 @@
 
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "describe.hpp"
 #include "fwd/error.hpp"
 #include "fwd/l2/switch.hpp"
 #include "fwd/sim/network.hpp"
@@ -159,17 +160,6 @@ std::string carp_fields_doc() {
   return d;
 }
 
-pyb::dict carp_counters_dict(const Host& h, std::size_t i) {
-  const CarpCounters c = h.carp_counters(i);
-  pyb::dict d;
-  d["state_changes"] = c.state_changes;
-  d["adverts_sent"] = c.adverts_sent;
-  d["send_errors"] = c.send_errors;
-  d["garps_sent"] = c.garps_sent;
-  d["nas_sent"] = c.nas_sent;
-  d["log_lines"] = c.log_lines;
-  return d;
-}
 
 // Long runs: slices of events with the GIL released (other Python threads run), a signal check
 // between slices (KeyboardInterrupt within about a slice's time: 2^18 events ≈ 0.1 s).
@@ -183,33 +173,6 @@ std::uint64_t run_interruptible(Network& n, Time t) {
     if (PyErr_CheckSignals() != 0) throw pyb::error_already_set();
   }
   return total;
-}
-
-pyb::dict host_counters(const Host& h) {
-  const auto& c = h.counters();
-  pyb::dict d, by;
-  d["rx"] = c.rx;
-  d["delivered"] = c.delivered;
-  d["forwarded"] = c.forwarded;
-  d["dropped"] = c.dropped;
-  d["tx"] = c.tx;
-  d["tx_dropped"] = c.tx_dropped;
-  for (std::size_t i = 0; i < host_drop_count; ++i)
-    if (c.dropped_by[i]) by[to_string(static_cast<HostDrop>(i))] = c.dropped_by[i];
-  d["dropped_by"] = by;
-  return d;
-}
-
-pyb::dict link_counters_dict(const LinkCounters& c) {
-  pyb::dict d;
-  d["tx"] = c.tx;
-  d["delivered"] = c.delivered;
-  d["lost"] = c.lost;
-  d["fault_dropped"] = c.fault_dropped;
-  d["fault_delayed"] = c.fault_delayed;
-  d["down_dropped"] = c.down_dropped;
-  d["bytes"] = c.bytes;
-  return d;
 }
 
 template <class T>
@@ -235,18 +198,22 @@ void bind_sim(pyb::module_& m) {
     for (const auto& x : carp_fields) v.emplace_back(x.name);
     return v;
   }, "Names of the CARP/VRRP settings add_carp accepts (the fields of carp::Config).");
+  static const std::string drop_doc =
+      "Every reason a host can give for dropping a frame (the keys of Host.counters['dropped_by']):\n" +
+      describe::enumerators_doc<HostDrop>();
   m.def("host_drop_reasons", [] {
     std::vector<std::string> v;
-    for (std::size_t i = 0; i < host_drop_count; ++i) v.push_back(to_string(static_cast<HostDrop>(i)));
+    for (const auto& e : describe::Enumerators<HostDrop>::list) v.emplace_back(e.name);
     return v;
-  }, "Every reason a host can give for dropping a frame.");
+  }, drop_doc.c_str());
 
   pyb::class_<Capture>(m, "Capture", "Frames one interface saw (BPF tap points of FreeBSD 9.3).")
       .def_property_readonly("name", &Capture::name, "The captured interface.")
       .def("__repr__", [](const Capture& c) { return fmt::format("<Capture {} frames={}>", c.name(), c.size()); })
-      .def("__len__", &Capture::size)
+      .def("__len__", &Capture::size, "Number of frames captured.")
       .def("to_text", &Capture::to_text, "tcpdump -e -n -tt style text ('<' received, '>' sent).")
-      .def("write_pcap", &Capture::write_pcap, pyb::arg("path"), "Writes a nanosecond pcap file.")
+      .def("write_pcap", &Capture::write_pcap, pyb::arg("path"),
+           "Writes the frames to `path` as a nanosecond-resolution pcap file (raises on an I/O error).")
       .def("records", [](const Capture& c) {
         pyb::list out;
         for (const auto& r : c.records()) {
@@ -255,32 +222,47 @@ void bind_sim(pyb::module_& m) {
                                      pyb::bytes(reinterpret_cast<const char*>(b.data()), b.size())));
         }
         return out;
-      }, "List of (time_s, outgoing, frame bytes).");
+      }, "Every captured frame as (time in seconds, outgoing (True: sent, False: received), frame bytes).");
 
   pyb::class_<PingResult>(m, "PingResult", "What `ping -f -c N` measured.")
       .def_readonly("sent", &PingResult::sent, "Echo requests sent.")
       .def("__repr__", [](const PingResult& r) {
-        return fmt::format("<PingResult sent={} received={}>", r.sent, r.received);
+        return fmt::format("<PingResult sent={} received={} lost={} send_errors={} {}>", r.sent, r.received, r.lost(),
+                           r.send_errors, r.finished ? "finished" : "running");
       })
-      .def_readonly("received", &PingResult::received)
-      .def_readonly("send_errors", &PingResult::send_errors)
-      .def_readonly("finished", &PingResult::finished)
-      .def_property_readonly("lost", &PingResult::lost)
-      .def_property_readonly("started", [](const PingResult& r) { return r.started.seconds(); })
-      .def_property_readonly("ended", [](const PingResult& r) { return r.ended.seconds(); })
+      .def_readonly("received", &PingResult::received, "Echo requests answered (each counted once).")
+      .def_readonly("send_errors", &PingResult::send_errors, "Requests whose sendto() failed (e.g. lagg transit: ENETDOWN).")
+      .def_readonly("finished", &PingResult::finished, "True once ping has stopped (every reply in, or after its last wait).")
+      .def_property_readonly("lost", &PingResult::lost, "Requests sent and never answered (sent - received).")
+      .def_property_readonly("started", [](const PingResult& r) { return r.started.seconds(); },
+                             "Virtual time the first request was due, seconds.")
+      .def_property_readonly("ended", [](const PingResult& r) { return r.ended.seconds(); },
+                             "Virtual time ping stopped, seconds (0.0 while running).")
       .def_property_readonly("send_ns", [](const PingResult& r) { return to_array(r.send_ns, r.sent); },
                              "Send time of each request (ns), by index = seq - first_seq.")
       .def_property_readonly("rtt_ns", [](const PingResult& r) { return to_array(r.rtt_ns, r.sent); },
                              "RTT of each request (ns), -1 when unanswered.")
       .def("lost_seqs", &PingResult::lost_seqs, "Indexes (seq - first_seq) of unanswered requests.")
       .def("lost_gaps_ms", &PingResult::lost_gaps_ms, "Gaps between consecutive lost requests' send times, ms.")
-      .def("summary", &PingResult::summary, pyb::arg("dst"), "ping(8)'s statistics lines.");
+      .def("summary", &PingResult::summary, pyb::arg("dst"),
+           "ping(8)'s statistics lines for destination `dst` (packets transmitted/received, loss, rtt min/avg/max).");
 
-  pyb::class_<Host>(m, "Host", "A FreeBSD-9.3-style host or router (see fwd/sim/host.hpp).")
+  pyb::class_<Host>(m, "Host",
+                    "A host or router of a Network (Network.add_host), following the FreeBSD 9.3 stack by default:\n"
+                    "NICs, lagg(4), vlan(4), IPv4 routes, ARP, ICMP echo, a minimal TCP, IP forwarding and CARP/VRRP\n"
+                    "(see fwd/sim/host.hpp). Times are seconds or strings with a unit ('10ms'). Bad values raise\n"
+                    "ValueError naming them.")
       .def_property_readonly("name", &Host::name, "The host's name.")
-      .def("__repr__", [](const Host& h) { return fmt::format("<Host {}>", h.name()); })
+      .def("__repr__", [](const Host& h) {
+        return fmt::format("<Host {} os={} ifaces={} carp={} rx={} tx={}>", h.name(), h.config().os, h.iface_count(),
+                           h.carp().count(), h.counters().rx, h.counters().tx);
+      })
+      .def_property_readonly("os", [](const Host& h) { return h.config().os; },
+                             "The followed system: freebsd-9.3, freebsd-10 or linux.")
       .def("add_nic", [](Host& h, const std::string& n, const pyb::object& mac) { return h.add_nic(n, mac_of(mac)); },
-           pyb::arg("name"), pyb::arg("mac"))
+           pyb::arg("name"), pyb::arg("mac"),
+           "A NIC named `name` with its own MAC (a string or int); returns its interface index. ValueError for an\n"
+           "empty or duplicate name.")
       .def("add_lagg", [](Host& h, const std::string& n, const std::string& spec, std::vector<std::string> members,
                           const pyb::object& mac) {
              std::optional<net::Mac> m2;
@@ -288,10 +270,14 @@ void bind_sim(pyb::module_& m) {
              return h.add_lagg(n, spec, members, m2);
            }, pyb::arg("name"), pyb::arg("spec"), pyb::arg("members"), pyb::arg("mac") = pyb::none(),
            "A lagg over NICs; spec is a fwd.lag spec, e.g. 'freebsd-9.3:lacp;lagghash=l2,l3,l4;key=0x1'.")
-      .def("add_vlan", &Host::add_vlan, pyb::arg("name"), pyb::arg("parent"), pyb::arg("vid"))
-      .def("add_address", &Host::add_address, pyb::arg("iface"), pyb::arg("cidr"))
+      .def("add_vlan", &Host::add_vlan, pyb::arg("name"), pyb::arg("parent"), pyb::arg("vid"),
+           "A vlan(4) interface with tag `vid` (1..4094) on a NIC or lagg `parent` (not on a lagg member or a vlan);\n"
+           "it shares the parent's MAC. Returns its interface index.")
+      .def("add_address", &Host::add_address, pyb::arg("iface"), pyb::arg("cidr"),
+           "An address on an interface: '192.168.80.251/24' (adds the connected route) or 'fd00::1/64'.")
       .def("add_route", [](Host& h, const std::string& cidr, const pyb::object& gw) { h.add_route(cidr, ip_of(gw)); },
-           pyb::arg("cidr"), pyb::arg("gateway"))
+           pyb::arg("cidr"), pyb::arg("gateway"),
+           "A static IPv4 route ('0.0.0.0/0' = default) via `gateway`, which must be on a connected network.")
       .def("add_multipath_route", [](Host& h, const std::string& cidr, const pyb::list& gws, const std::string& spec,
                                      const std::vector<std::uint32_t>& weights) {
              std::vector<net::Ipv4> g;
@@ -300,28 +286,35 @@ void bind_sim(pyb::module_& m) {
            }, pyb::arg("cidr"), pyb::arg("gateways"), pyb::arg("ecmp") = "linux-6.18",
            pyb::arg("weights") = std::vector<std::uint32_t>{},
            "A multipath route over gateways (in order); the route layer picks each packet's path with the ECMP spec.")
-      .def("set_default_route", [](Host& h, const pyb::object& gw) { h.set_default_route(ip_of(gw)); }, pyb::arg("gateway"))
-      .def("del_route", &Host::del_route, pyb::arg("cidr"))
-      .def_property("forwarding", [](const Host& h) { return h.config().forwarding; }, &Host::set_forwarding)
+      .def("set_default_route", [](Host& h, const pyb::object& gw) { h.set_default_route(ip_of(gw)); }, pyb::arg("gateway"),
+           "The default route (0.0.0.0/0) via `gateway` (on a connected network).")
+      .def("del_route", &Host::del_route, pyb::arg("cidr"), "Removes every static route for `cidr` (connected routes stay).")
+      .def_property("forwarding", [](const Host& h) { return h.config().forwarding; }, &Host::set_forwarding,
+                    "net.inet.ip.forwarding: route IPv4 packets not addressed to the host (bool).")
       .def("add_carp", [](Host& h, const std::string& iface, int vhid, const std::string& profile, const pyb::kwargs& kw) {
-             return h.add_carp(iface, carp_config(vhid, profile, kw));
+             return h.carp().add(iface, carp_config(vhid, profile, kw));
            }, pyb::arg("iface"), pyb::arg("vhid"), pyb::arg("profile") = "freebsd-9.3", carp_fields_doc().c_str())
-      .def("listen", &Host::listen, pyb::arg("port"))
-      .def("capture", &Host::capture, pyb::arg("iface"), pyb::return_value_policy::reference_internal)
-      .def_property_readonly("captured_ifaces", &Host::captured_ifaces)
+      .def("listen", [](Host& h, std::uint16_t port) { h.apps().listen(port); }, pyb::arg("port"),
+           "A TCP listener on `port`: SYNs are answered with SYN-ACK (statistics: tcp_listener_stats).")
+      .def("capture", &Host::capture, pyb::arg("iface"), pyb::return_value_policy::reference_internal,
+           "Captures interface `iface` from now on (idempotent); returns its Capture.")
+      .def_property_readonly("captured_ifaces", &Host::captured_ifaces, "Names of the interfaces being captured.")
       .def("set_iface_up", [](Host& h, const std::string& i, bool up) { h.set_iface_up(i, up, h.now()); },
            pyb::arg("iface"), pyb::arg("up"),
            "Interface administratively up/down now (ifconfig IF down/up): the host stops sending and receiving on it;\n"
            "the cable's carrier is untouched (drop carrier with Network.set_link_up_at). Either reaches CARP/VRRP\n"
            "instances on the interface or above it (CARP: INIT + demotion; VRRP: FAULT, then BACKUP on up).")
-      .def("carp_freeze", [](Host& h, std::size_t i, bool frozen) { h.carp_freeze(i, frozen, h.now()); },
+      .def("carp_freeze", [](Host& h, std::size_t i, bool frozen) { h.carp().freeze(i, frozen, h.now()); },
            pyb::arg("index"), pyb::arg("frozen"),
            "Stops (True, like SIGSTOP) or resumes (False, SIGCONT) the CARP/VRRP instance now: the VIPs and state stay,\n"
            "nothing is processed while stopped, received adverts queue and are answered on resume.")
-      .def("send_spurious_advert", [](Host& h, std::size_t i) { h.send_spurious_advert(i, h.now()); },
-           pyb::arg("index") = 0, "One advert of the vhid now, whatever its state (source vMAC).")
-      .def("carp_force_state", [](Host& h, std::size_t i, const std::string& s) { h.carp_force_state(i, s, h.now()); },
-           pyb::arg("index"), pyb::arg("state"), "'backup', 'master' (ifconfig state) or 'down', 'up' (admin) now.")
+      .def("send_spurious_advert", [](Host& h, std::size_t i) { h.carp().send_spurious_advert(i, h.now()); },
+           pyb::arg("index") = 0,
+           "One advert of vhid `index` now, whatever its state (source vMAC), as the FreeBSD 9.3 late-advert race\n"
+           "sends it; the state machine does not change.")
+      .def("carp_force_state", [](Host& h, std::size_t i, const std::string& s) { h.carp().force_state(i, s, h.now()); },
+           pyb::arg("index"), pyb::arg("state"),
+           "'backup', 'master' (ifconfig carpN state) or 'down', 'up' (ifconfig carpN down/up) now; ValueError otherwise.")
       .def("lagg_blackout", [](Host& h, const std::string& l, const pyb::object& a, const pyb::object& b) {
              h.lagg_blackout(l, time_arg(a, "start"), time_arg(b, "end"));
            }, pyb::arg("lagg"), pyb::arg("start"), pyb::arg("end"), "Every send on the lagg fails (ENETDOWN) in [start, end).")
@@ -329,7 +322,7 @@ void bind_sim(pyb::module_& m) {
            pyb::arg("member"), pyb::arg("collecting"), pyb::arg("distributing"),
            "LACP mux state of a lagg member now (distributing changes start FreeBSD's transit window).")
       .def("carp_silence", [](Host& h, std::size_t i, const pyb::object& a, const pyb::object& b) {
-             h.carp_silence(i, time_arg(a, "start"), time_arg(b, "end"));
+             h.carp().silence(i, time_arg(a, "start"), time_arg(b, "end"));
            }, pyb::arg("vhid_index"), pyb::arg("start"), pyb::arg("end"), "The vhid sends no advert in [start, end).")
       .def("ping_flood", [](Host& h, const pyb::object& dst, std::uint32_t count, const pyb::object& start,
                             const pyb::object& interval, const pyb::object& turnaround, const pyb::object& wake,
@@ -343,11 +336,15 @@ void bind_sim(pyb::module_& m) {
              c.wake = time_arg(wake, "wake");
              c.id = id;
              c.payload = payload;
-             return h.ping_flood(c);
+             return h.apps().ping_flood(c);
            }, pyb::arg("dst"), pyb::arg("count") = 100000, pyb::arg("start") = 0.0, pyb::arg("interval") = 0.01,
            pyb::arg("turnaround") = 16e-6, pyb::arg("wake") = 1e-6, pyb::arg("id") = 22737, pyb::arg("payload") = 56,
-           "Starts `ping -f -c count dst` (FreeBSD pacing); returns the ping's index.")
-      .def("ping_result", &Host::ping_result, pyb::arg("index") = 0, pyb::return_value_policy::reference_internal)
+           "Starts `ping -f -c count dst` at `start` (FreeBSD pacing: next request when a reply arrives after\n"
+           "`turnaround`, else `interval` after the last send, on the tick grid, plus `wake`); returns the ping's index.\n"
+           "`id` is the ICMP identifier, `payload` the data bytes (8..1400). ValueError: count 0, no route, bad times.")
+      .def("ping_result", [](const Host& h, std::size_t i) -> const PingResult& { return h.apps().ping_result(i); },
+           pyb::arg("index") = 0, pyb::return_value_policy::reference_internal,
+           "What ping `index` measured so far (a live PingResult); ValueError for an unknown index.")
       .def("tcp_connects", [](Host& h, const pyb::object& dst, std::uint16_t port, double rate, const pyb::object& start,
                               const pyb::object& until, std::uint32_t max_count, bool poisson) {
              TcpConnectConfig c;
@@ -359,13 +356,16 @@ void bind_sim(pyb::module_& m) {
              c.until = time_arg(until, "until");
              c.max_count = max_count;
              c.poisson = poisson;
-             return h.tcp_connects(c);
+             return h.apps().tcp_connects(c);
            }, pyb::arg("dst"), pyb::arg("port") = 80, pyb::arg("rate") = 10.0, pyb::arg("start") = 0.0,
            pyb::arg("until") = 10.0, pyb::arg("max_count") = 0, pyb::arg("poisson") = false,
-           "Connection attempts at `rate` per second to dst (an address or a list, round robin).")
+           "Connection attempts at `rate` per second (fixed gaps, or exponential with poisson=True) to dst:port from\n"
+           "`start` until `until` (at most max_count, 0 = no limit); dst is an address or a list (round robin). Each\n"
+           "attempt retransmits its SYN on the host os's schedule. Returns the generator's index (see tcp_result).\n"
+           "ValueError: rate not in (0, 1e6], no route.")
       .def("tcp_result", [](const Host& h, std::size_t i) {
              pyb::list out;
-             for (const auto& a : h.tcp_result(i).attempts) {
+             for (const auto& a : h.apps().tcp_result(i).attempts) {
                pyb::dict d;
                d["started"] = static_cast<double>(a.started_ns) / 1e9;
                d["established"] = a.established_ns < 0 ? pyb::object(pyb::none()) : pyb::float_(static_cast<double>(a.established_ns) / 1e9);
@@ -375,35 +375,35 @@ void bind_sim(pyb::module_& m) {
                out.append(d);
              }
              return out;
-           }, pyb::arg("index") = 0, "One dict per attempt: started, established (None: never), syn_sent, dst, sport.")
-      .def("tcp_addr_unavailable", [](const Host& h, std::size_t i) { return h.tcp_result(i).addr_unavailable; },
+           }, pyb::arg("index") = 0,
+           "One dict per attempt of generator `index`: started (s), established (s; None: never), syn_sent (SYNs\n"
+           "sent, 1 + retransmissions), dst, sport.")
+      .def("tcp_addr_unavailable", [](const Host& h, std::size_t i) { return h.apps().tcp_result(i).addr_unavailable; },
            pyb::arg("index") = 0,
            "Attempts connect() refused with EADDRNOTAVAIL: every ephemeral port 10000..65535 was held (no SYN sent).")
-      .def_property_readonly("tcp_listener_stats", [](const Host& h) {
-        pyb::dict d;
-        d["syns_received"] = h.tcp_syns_received();
-        d["synacks_sent"] = h.tcp_synacks_sent();
-        d["established"] = h.tcp_established_passive();
-        return d;
-      })
-      .def_property_readonly("counters", &host_counters)
-      .def("iface_counters", [](const Host& h, const std::string& i) {
-        const auto& c = h.iface_counters(h.iface_id(i));
-        pyb::dict d;
-        d["ipackets"] = c.ipackets;
-        d["opackets"] = c.opackets;
-        d["ierrors"] = c.ierrors;
-        d["oerrors"] = c.oerrors;
-        d["ibytes"] = c.ibytes;
-        d["obytes"] = c.obytes;
-        return d;
-      }, pyb::arg("iface"))
+      .def_property_readonly("tcp_listener_stats", [](const Host& h) { return fields_dict(h.apps().listener_counters()); },
+                             ("A dict. " + describe::fields_doc<TcpListenerCounters>()).c_str())
+      .def_property_readonly("counters", [](const Host& h) { return to_python(counters_json(h.counters())); },
+                             (describe::fields_doc<HostCounters>() +
+                              "\n  dropped_by: reason text -> frames (non-zero only; fwd.sim.host_drop_reasons())")
+                                 .c_str())
+      .def("iface_counters", [](const Host& h, const std::string& i) { return fields_dict(h.iface_counters(h.iface_id(i))); },
+           pyb::arg("iface"),
+           ("Counters of interface `iface` as a dict (ValueError for an unknown name). " +
+            describe::fields_doc<IfaceCounters>()).c_str())
+      .def("stats_text", &Host::stats_text,
+           "Every counter of the host as text: host counters and drop reasons, each interface, each CARP vhid,\n"
+           "the TCP listeners (one line per counter, with its unit).")
+      .def("to_json", [](const Host& h) { return to_python(h.to_json()); },
+           "The JSON twin of stats_text() as a dict: host, counters, ifaces {name: counters}, carp [counters +\n"
+           "state], tcp_listener.")
       .def_property_readonly("ifaces", [](const Host& h) {
         std::vector<std::string> v;
         for (std::size_t i = 0; i < h.iface_count(); ++i) v.push_back(h.iface_name(static_cast<IfaceId>(i)));
         return v;
-      })
-      .def("iface_mac", [](const Host& h, const std::string& i) { return h.iface_mac(h.iface_id(i)).to_string(); })
+      }, "Interface names in creation order (NICs, laggs, vlans).")
+      .def("iface_mac", [](const Host& h, const std::string& i) { return h.iface_mac(h.iface_id(i)).to_string(); },
+           pyb::arg("iface"), "MAC of interface `iface` as 'aa:bb:cc:dd:ee:ff' (ValueError for an unknown name).")
       .def_property_readonly("strays_by_dst_mac", [](const Host& h) {
         pyb::dict d;
         for (const auto& [mac, n] : h.strays_by_dst_mac()) d[pyb::str(mac.to_string())] = n;
@@ -418,16 +418,20 @@ void bind_sim(pyb::module_& m) {
         pyb::list out;
         for (const auto& l : h.log()) out.append(pyb::make_tuple(l.time.seconds(), l.text));
         return out;
-      })
+      }, "The host's log (CARP/VRRP state changes and messages) as (time in seconds, line).")
       .def("arp_table", [](const Host& h) { return h.arp_table(h.now()); }, "ARP cache lines at the current time.")
-      .def_property_readonly("carp_count", &Host::carp_count)
-      .def("carp_state", &Host::carp_state, pyb::arg("index") = 0)
-      .def("carp_counters", &carp_counters_dict, pyb::arg("index") = 0,
-           "What the vhid put on the wire and logged: state_changes, adverts_sent, send_errors, garps_sent, nas_sent,\n"
-           "log_lines.")
-      .def("carp_vmac", [](const Host& h, std::size_t i) { return h.carp_vmac(i).to_string(); }, pyb::arg("index") = 0)
+      .def_property_readonly("carp_count", [](const Host& h) { return h.carp().count(); },
+                             "Number of CARP vhids / VRRP instances on the host (indexes 0..carp_count-1).")
+      .def("carp_state", [](const Host& h, std::size_t i) { return h.carp().state(i); }, pyb::arg("index") = 0,
+           "State of vhid `index`: 'INIT', 'BACKUP', 'MASTER' (VRRP also 'FAULT'); ValueError for an unknown index.")
+      .def("carp_counters", [](const Host& h, std::size_t i) { return fields_dict(h.carp().counters(i)); },
+           pyb::arg("index") = 0,
+           ("Counters of vhid `index` as a dict (ValueError for an unknown index). " +
+            describe::fields_doc<CarpCounters>()).c_str())
+      .def("carp_vmac", [](const Host& h, std::size_t i) { return h.carp().vmac(i).to_string(); }, pyb::arg("index") = 0,
+           "The virtual MAC of vhid `index` (CARP: 00:00:5e:00:01:<vhid>).")
       .def("carp_next_deadline", [](const Host& h, std::size_t i) -> pyb::object {
-        const Time t = h.carp_next_deadline(i);
+        const Time t = h.carp().next_deadline(i);
         if (t.ns == INT64_MAX) return pyb::none();
         return pyb::float_(t.seconds());
       }, pyb::arg("index") = 0, "Time of the vhid's next timer (advert or master-down), None if none.")
@@ -518,25 +522,30 @@ void bind_sim(pyb::module_& m) {
            "Drop (delay 0) or delay frames matching `match` sent on a link in [start, end); direction = the "
            "sending node's name ('' = both).")
       .def("host", static_cast<Host& (Network::*)(std::string_view)>(&Network::host), pyb::arg("name"),
-           pyb::return_value_policy::reference_internal)
-      .def("switch", &Network::switch_node, pyb::arg("name"), pyb::return_value_policy::reference_internal)
-      .def_property_readonly("hosts", &Network::host_names)
-      .def_property_readonly("switches", &Network::switch_names)
+           pyb::return_value_policy::reference_internal, "The Host named `name` (ValueError naming the known hosts).")
+      .def("switch", &Network::switch_node, pyb::arg("name"), pyb::return_value_policy::reference_internal,
+           "The fwd.l2 Switch named `name` (ValueError naming the known switches).")
+      .def_property_readonly("hosts", &Network::host_names, "Host names in creation order.")
+      .def_property_readonly("switches", &Network::switch_names, "Switch names in creation order.")
       .def_property_readonly("links", [](const Network& n) {
         std::vector<std::string> v;
         for (std::uint32_t i = 0; i < n.link_count(); ++i) v.push_back(n.link_name(i));
         return v;
-      })
+      }, "Link names ('a:em0 <-> sw0:p1') by link index (the index connect() returned).")
       .def("link_counters", [](const Network& n, std::uint32_t link, int direction) {
-        return link_counters_dict(n.link_counters(link, direction));
-      }, pyb::arg("link"), pyb::arg("direction"), "Direction 0: from the first endpoint to the second.")
+        return fields_dict(n.link_counters(link, direction));
+      }, pyb::arg("link"), pyb::arg("direction"),
+         ("Counters of one direction of link `link` (0: from the first endpoint to the second, 1: back) as a dict.\n" +
+          describe::fields_doc<LinkCounters>()).c_str())
       .def("send_frame_at", [](Network& n, const pyb::object& t, const std::string& host, const std::string& iface,
                                const pyb::object& frame) { n.send_frame_at(time_arg(t, "t"), host, iface, frame_bytes(frame)); },
            pyb::arg("t"), pyb::arg("host"), pyb::arg("iface"), pyb::arg("frame"),
            "Injects frame bytes out of a host interface at t (source MAC used as given).")
       .def("set_link_up_at", [](Network& n, const pyb::object& t, const std::string& ep, bool up) {
              n.set_link_up_at(time_arg(t, "t"), ep, up);
-           }, pyb::arg("t"), pyb::arg("endpoint"), pyb::arg("up"))
+           }, pyb::arg("t"), pyb::arg("endpoint"), pyb::arg("up"),
+           "Carrier of the cable at `endpoint` ('node:iface') goes up/down at time t: both ends see it (a host's\n"
+           "lagg/CARP react, a switch port goes down and flushes).")
       .def("at", [](Network& n, const pyb::object& t, pyb::function f) {
              // run_until releases the GIL: the callback's reference is dropped (the action is
              // destroyed after it ran) with the GIL taken again, never without it.
@@ -554,10 +563,11 @@ void bind_sim(pyb::module_& m) {
            "checks for signals between them: Ctrl-C raises KeyboardInterrupt within a fraction of a second\n"
            "(the network stops at the last event run and can be run on).")
       .def("run_for", [](Network& n, const pyb::object& d) { return run_interruptible(n, n.now() + time_arg(d, "duration")); },
-           pyb::arg("duration"))
-      .def_property_readonly("now", [](const Network& n) { return n.now().seconds(); })
-      .def_property_readonly("now_ns", [](const Network& n) { return n.now().ns; })
-      .def_property_readonly("events", &Network::events)
+           pyb::arg("duration"), "Runs every event up to now + duration (as run_until); returns how many ran.")
+      .def_property_readonly("now", [](const Network& n) { return n.now().seconds(); },
+                             "Current virtual time, seconds (float).")
+      .def_property_readonly("now_ns", [](const Network& n) { return n.now().ns; }, "Current virtual time, integer ns.")
+      .def_property_readonly("events", &Network::events, "Events run so far (frame deliveries, timers, actions).")
       .def("switch_events", [](Network& n, const std::string& kind) {
         pyb::list out;
         for (const auto& e : n.switch_events()) {

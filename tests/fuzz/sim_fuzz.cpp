@@ -62,11 +62,11 @@ std::unique_ptr<sim::Network> build() {
   carp::Config c = carp::Config::defaults(carp::Profile::freebsd_9_3, 2);
   c.vips4 = {net::Ipv4::parse("192.168.80.254")};
   c.vips6 = {net::Ipv6::parse("fd00::254")};
-  t.add_carp("vlan2", c);
+  t.carp().add("vlan2", c);
   carp::Config v = carp::Config::defaults(carp::Profile::vrrp_v2, 7);
   v.vips4 = {net::Ipv4::parse("10.1.0.254")};
-  t.add_carp("ix1", v);
-  t.listen(80);
+  t.carp().add("ix1", v);
+  t.apps().listen(80);
   for (const char* n : {"x0", "x1"}) {
     sim::Host& x = net.add_host({.name = n});
     x.add_nic("em0", net::Mac::parse(n[1] == '0' ? "02:00:00:00:00:01" : "02:00:00:00:00:02"));

@@ -9,6 +9,7 @@ HELP = "run a YAML/JSON topology in virtual time: pings, connections, CARP state
 
 
 def add_arguments(p):
+    """The sim command's options: a topology file, --until, --pcap, --json."""
     p.add_argument("topology", help="YAML or JSON topology file (format: python3 -c 'import fwd.topology; help(fwd.topology)')")
     p.add_argument("--until", default=None, help="run until this virtual time (e.g. 10s, 500ms; default: the file's, else 10s)")
     p.add_argument("--pcap", metavar="DIR", default=None,
@@ -17,6 +18,8 @@ def add_arguments(p):
 
 
 def report(net, settings):
+    """What a finished run measured as a dict: time, events, per-host counters, pings, TCP
+    generators, the switches' MAC moves and the frame accounting."""
     out = {"now": net.now, "events": net.events, "hosts": {}, "pings": [], "tcp": [],
            "switch_moves": net.switch_events("moved"), "accounting": None}
     for name in net.hosts:
@@ -43,6 +46,7 @@ def report(net, settings):
 
 
 def run(args):
+    """Loads the topology, runs it to --until and prints the report (text or --json); 2 on a bad file."""
     from ..sim import parse_time
     from ..topology import TopologyError, load
     try:

@@ -130,9 +130,9 @@ Network::End Network::resolve(const std::string& endpoint, std::string& canonica
   for (auto& h : hosts_) {
     if (h->name() != node) continue;
     const IfaceId i = h->iface_id(port);
-    if (h->ifaces_[i].kind != Host::IfKind::nic)
+    if (h->ifaces_[i].kind != IfKind::nic)
       throw Error(fmt::format("endpoint '{}': '{}' is a {} (only NICs take a cable)", endpoint, port,
-                              h->ifaces_[i].kind == Host::IfKind::lagg ? "lagg" : "vlan"));
+                              h->ifaces_[i].kind == IfKind::lagg ? "lagg" : "vlan"));
     return {false, h->id(), i};
   }
   for (std::size_t k = 0; k < switches_.size(); ++k) {

@@ -1,5 +1,5 @@
 // PingResult and TcpConnectResult summaries (fwd/sim/traffic.hpp): what ping(8) prints and counts
-// over a finished run; the applications producing them live in host.cpp (ping) and host_tcp.cpp.
+// over a finished run; the applications producing them live in host_apps.cpp (ping) and host_apps_tcp.cpp.
 #include <algorithm>
 #include <cmath>
 

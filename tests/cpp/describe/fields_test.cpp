@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "fwd/describe/json.hpp"
 #include "fwd/error.hpp"
 #include "fwd/l2/switch.hpp"
+#include "fwd/sim/network.hpp"
 
 using namespace fwd;
 using namespace fwd::l2;
@@ -25,6 +29,12 @@ static_assert(sizeof(TableCounters) == described_bytes<TableCounters>());
 static_assert(sizeof(FlapCounters) == described_bytes<FlapCounters>());
 static_assert(sizeof(PortCounters) == described_bytes<PortCounters>());
 static_assert(sizeof(SwitchCounters) == described_bytes<SwitchCounters>() + drop_reason_count * sizeof(std::uint64_t));
+static_assert(sizeof(sim::HostCounters) ==
+              described_bytes<sim::HostCounters>() + sim::host_drop_count * sizeof(std::uint64_t));
+static_assert(sizeof(sim::IfaceCounters) == described_bytes<sim::IfaceCounters>());
+static_assert(sizeof(sim::CarpCounters) == described_bytes<sim::CarpCounters>());
+static_assert(sizeof(sim::TcpListenerCounters) == described_bytes<sim::TcpListenerCounters>());
+static_assert(sizeof(sim::LinkCounters) == described_bytes<sim::LinkCounters>());
 
 TEST(Fields, EveryEnumValueHasItsOwnName) {
   for (std::size_t i = 0; i < drop_reason_count; ++i) {
@@ -66,4 +76,53 @@ TEST(Fields, DocstringsListEveryField) {
   const std::string doc = describe::fields_doc<SwitchCounters>();
   for (const auto& fld : describe::Fields<SwitchCounters>::list) EXPECT_NE(doc.find(fld.name), std::string::npos);
   EXPECT_NE(describe::enumerators_doc<DropReason>().find("lag_no_member"), std::string::npos);
+}
+
+// A host's counters: every described field of the host, each interface, each vhid and the TCP
+// listeners appears in stats_text() and in to_json(), with the values the host holds.
+TEST(Fields, EveryHostCounterAppearsInTextAndJson) {
+  sim::Network net;
+  sim::Host& a = net.add_host({.name = "a"});
+  a.add_nic("em0", net::Mac::from_u64(0x02000000000aULL));
+  a.add_address("em0", "10.0.0.1/24");
+  a.apps().listen(80);
+  sim::Host& b = net.add_host({.name = "b"});
+  b.add_nic("em0", net::Mac::from_u64(0x02000000000bULL));
+  b.add_address("em0", "10.0.0.2/24");
+  auto c = sim::carp::Config::defaults(sim::carp::Profile::freebsd_9_3, 1);
+  c.vips4 = {net::Ipv4::parse("10.0.0.254")};
+  a.carp().add("em0", c);
+  net.connect("a:em0", "b:em0");
+  b.apps().tcp_connects({.dst = net::Ipv4::parse("10.0.0.1"), .rate_per_s = 10, .max_count = 3});
+  b.apps().ping_flood({.dst = net::Ipv4::parse("10.0.0.1"), .count = 5});
+  std::vector<std::uint8_t> odd(60, 0);  // to a, from b, ethertype 0x88b5 (local experimental)
+  const std::uint8_t head[14] = {2, 0, 0, 0, 0, 0x0a, 2, 0, 0, 0, 0, 0x0b, 0x88, 0xb5};
+  std::copy(std::begin(head), std::end(head), odd.begin());
+  net.send_frame_at(Time::from_ms(1), "b", "em0", odd);
+  net.run_until(Time::from_s(5));
+  const std::string text = a.stats_text();
+  const auto js = a.to_json();
+  auto has_all = [&]<class S>(const describe::json::object& o, const S&) {
+    for (const auto& fld : describe::Fields<S>::list) {
+      EXPECT_NE(text.find(std::string(fld.name) + " "), std::string::npos) << fld.name << "\n" << text;
+      EXPECT_TRUE(o.contains(fld.name)) << fld.name;
+    }
+  };
+  has_all(js.at("counters").as_object(), sim::HostCounters{});
+  has_all(js.at("ifaces").at("em0").as_object(), sim::IfaceCounters{});
+  has_all(js.at("carp").at(0).as_object(), sim::CarpCounters{});
+  has_all(js.at("tcp_listener").as_object(), sim::TcpListenerCounters{});
+  EXPECT_EQ(js.at("counters").at("rx").as_uint64(), a.counters().rx);
+  EXPECT_EQ(js.at("counters").at("dropped_by").at("unknown ethertype").as_uint64(), 1u);
+  EXPECT_NE(text.find("unknown ethertype"), std::string::npos) << text;
+  EXPECT_EQ(js.at("tcp_listener").at("established").as_uint64(), 3u);
+  EXPECT_EQ(js.at("carp").at(0).at("state").as_string(), "MASTER");
+  EXPECT_NE(text.find("rx                          : " + std::to_string(a.counters().rx) + " frames"), std::string::npos)
+      << text;
+  // The drop reasons' names are the table's, one per value, and parse back.
+  for (std::size_t i = 0; i < sim::host_drop_count; ++i) {
+    const auto d = static_cast<sim::HostDrop>(i);
+    EXPECT_EQ(describe::parse_enumerator<sim::HostDrop>(sim::to_string(d)), d);
+  }
+  EXPECT_STREQ(sim::to_string(sim::HostDrop::backup_vmac), "BACKUP: not for us (vMAC)");
 }

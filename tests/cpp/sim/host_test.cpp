@@ -53,9 +53,9 @@ std::vector<std::string> lines(const Capture& c) {
 TEST(Host, ArpThenEchoRequestAndReply) {
   Pair p;
   auto& cap = p.a->capture("em0");
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 3, .start = Time::from_ms(1)});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 3, .start = Time::from_ms(1)});
   p.net.run_until(Time::from_s(5));
-  const auto& r = p.a->ping_result(0);
+  const auto& r = p.a->apps().ping_result(0);
   EXPECT_EQ(r.sent, 3u);
   EXPECT_EQ(r.received, 3u);
   const auto l = lines(cap);
@@ -73,9 +73,9 @@ TEST(Host, ArpThenEchoRequestAndReply) {
 
 TEST(Host, EchoRttIsTheWireAndStackDelay) {
   Pair p({.name = "a", .stack_delay = Time::from_us(10)}, {.name = "b", .stack_delay = Time::from_us(10)});
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 50, .start = Time::from_ms(1)});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 50, .start = Time::from_ms(1)});
   p.net.run_until(Time::from_s(2));
-  const auto& r = p.a->ping_result(0);
+  const auto& r = p.a->apps().ping_result(0);
   ASSERT_EQ(r.received, 50u);
   // After the first (ARP) one: 5 us out + 10 us stack + 5 us back.
   for (std::size_t i = 1; i < 50; ++i) EXPECT_EQ(r.rtt_ns[i], 20'000) << i;
@@ -87,10 +87,10 @@ TEST(Host, FloodPingTimeoutIsElevenTicksAtHz1000) {
   Pair p;
   // b drops every echo request: pf-style block on b's only address is not modelled, so take b's
   // interface down after ARP: requests then die at b ("interface down").
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 20, .start = Time::from_us(300)});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 20, .start = Time::from_us(300)});
   p.net.at(Time::from_us(600), [](Network& n) { n.host("b").set_iface_up("em0", false, n.now()); });
   p.net.run_until(Time::from_s(30));
-  const auto& r = p.a->ping_result(0);
+  const auto& r = p.a->apps().ping_result(0);
   EXPECT_EQ(r.sent, 20u);
   const auto gaps = r.lost_gaps_ms();
   ASSERT_GE(gaps.size(), 10u);
@@ -105,16 +105,16 @@ TEST(Host, FloodPingTimeoutIsElevenTicksAtHz1000) {
 
 TEST(Host, ExactTimersGiveTenMilliseconds) {
   Pair p({.name = "a", .tick = Time{}}, {.name = "b", .tick = Time{}});
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 10, .start = Time::from_us(300)});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 10, .start = Time::from_us(300)});
   p.net.at(Time::from_us(600), [](Network& n) { n.host("b").set_iface_up("em0", false, n.now()); });
   p.net.run_until(Time::from_s(30));
-  for (double g : p.a->ping_result(0).lost_gaps_ms()) EXPECT_NEAR(g, 10.001, 1e-9);
+  for (double g : p.a->apps().ping_result(0).lost_gaps_ms()) EXPECT_NEAR(g, 10.001, 1e-9);
 }
 
 TEST(Host, ArpRetriesOncePerSecondThenGivesUp) {
   Pair p;
   auto& cap = p.a->capture("em0");
-  p.a->ping_flood({.dst = ip("10.0.0.9"), .count = 1000, .start = Time::from_ms(1)});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.9"), .count = 1000, .start = Time::from_ms(1)});
   p.net.run_until(Time::from_s(15));
   std::vector<Time> asks;
   for (const auto& rec : cap.records())
@@ -131,9 +131,9 @@ TEST(Host, ArpRetriesOncePerSecondThenGivesUp) {
 TEST(Host, ArpCacheEntryExpiresAfterMaxAge) {
   Pair p({.name = "a", .arp_max_age = Time::from_s(2)}, {.name = "b"});
   auto& cap = p.a->capture("em0");
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1)});
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1500), .id = 2});
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(2500), .id = 3});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1)});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1500), .id = 2});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(2500), .id = 3});
   p.net.run_until(Time::from_s(5));
   int requests = 0;
   for (const auto& rec : cap.records()) {
@@ -141,12 +141,12 @@ TEST(Host, ArpCacheEntryExpiresAfterMaxAge) {
     if (rec.outgoing && fwd::net::PacketView(b).has_arp() && b[21] == 1) ++requests;
   }
   EXPECT_EQ(requests, 2);  // at 1 ms, and again at 2.5 s after the 2 s max_age
-  EXPECT_EQ(p.a->ping_result(2).received, 1u);
+  EXPECT_EQ(p.a->apps().ping_result(2).received, 1u);
 }
 
 TEST(Host, GratuitousArpUpdatesAnExistingEntry) {
   Pair p;
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1)});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1)});
   p.net.run_until(Time::from_ms(100));
   // b announces 10.0.0.2 at a new MAC (sender = target = 10.0.0.2).
   auto garp = fwd::net::FrameBuilder()
@@ -176,7 +176,7 @@ TEST(Host, FrameForAnotherMacIsDroppedWithAReason) {
 TEST(Host, TcpSynRetransmitScheduleFreeBSD) {
   Pair p;
   auto& cap = p.b->capture("em0");
-  p.a->tcp_connects({.dst = ip("10.0.0.2"), .port = 80, .rate_per_s = 1, .start = Time::from_us(1500),
+  p.a->apps().tcp_connects({.dst = ip("10.0.0.2"), .port = 80, .rate_per_s = 1, .start = Time::from_us(1500),
                      .until = Time::from_s(1)});
   p.net.run_until(Time::from_s(200));
   std::vector<double> syn_s;
@@ -190,7 +190,7 @@ TEST(Host, TcpSynRetransmitScheduleFreeBSD) {
   const double expect[] = {3, 3, 3, 3, 3, 6, 12, 24};
   for (std::size_t i = 1; i < syn_s.size(); ++i) EXPECT_NEAR(syn_s[i] - syn_s[i - 1], expect[i - 1], 0.0011) << i;
   EXPECT_NEAR(syn_s[1] - syn_s[0], 3.0, 0.0011);
-  const auto& r = p.a->tcp_result(0);
+  const auto& r = p.a->apps().tcp_result(0);
   ASSERT_EQ(r.attempts.size(), 1u);
   EXPECT_EQ(r.attempts[0].syn_sent, 9u);
   EXPECT_EQ(r.attempts[0].established_ns, -1);
@@ -199,7 +199,7 @@ TEST(Host, TcpSynRetransmitScheduleFreeBSD) {
 TEST(Host, TcpSynRetransmitScheduleLinux) {
   Pair p({.name = "a", .os = "linux", .tick = Time{}}, {.name = "b"});
   auto& cap = p.b->capture("em0");
-  p.a->tcp_connects({.dst = ip("10.0.0.2"), .port = 80, .rate_per_s = 1, .until = Time::from_ms(500)});
+  p.a->apps().tcp_connects({.dst = ip("10.0.0.2"), .port = 80, .rate_per_s = 1, .until = Time::from_ms(500)});
   p.net.run_until(Time::from_s(300));
   std::vector<double> t;
   for (const auto& rec : cap.records()) {
@@ -215,9 +215,9 @@ TEST(Host, TcpSynRetransmitScheduleLinux) {
 // forever; a real stack refuses connect() with EADDRNOTAVAIL.
 TEST(Host, EphemeralPortsRunOutWithEaddrnotavail) {
   Pair p;
-  p.a->tcp_connects({.dst = ip("10.0.0.77"), .port = 80, .rate_per_s = 1e6, .until = Time::from_ms(80)});
+  p.a->apps().tcp_connects({.dst = ip("10.0.0.77"), .port = 80, .rate_per_s = 1e6, .until = Time::from_ms(80)});
   p.net.run_until(Time::from_ms(90));
-  const auto& r = p.a->tcp_result(0);
+  const auto& r = p.a->apps().tcp_result(0);
   ASSERT_EQ(r.attempts.size(), 55536u);  // 10000..65535, each once
   std::vector<char> seen(65536, 0);
   for (const auto& a : r.attempts) {
@@ -231,11 +231,11 @@ TEST(Host, EphemeralPortsRunOutWithEaddrnotavail) {
 
 TEST(Host, PingIntervalZeroIsRefusedOnExactTimersAndMemoryFollowsSends) {
   Pair p({.name = "a", .tick = Time{}});
-  EXPECT_THROW(p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 1000, .interval = Time{}, .wake = Time{}}), fwd::Error);
+  EXPECT_THROW(p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 1000, .interval = Time{}, .wake = Time{}}), fwd::Error);
   // A huge count allocates nothing up front.
-  p.a->ping_flood({.dst = ip("10.0.0.2"), .count = 4'000'000'000u, .interval = Time{}});
+  p.a->apps().ping_flood({.dst = ip("10.0.0.2"), .count = 4'000'000'000u, .interval = Time{}});
   p.net.run_until(Time::from_ms(1));
-  const auto& r = p.a->ping_result(0);
+  const auto& r = p.a->apps().ping_result(0);
   EXPECT_GT(r.sent, 10u);
   EXPECT_EQ(r.send_ns.size(), r.sent);
   EXPECT_LT(r.send_ns.capacity(), 1u << 17);
@@ -243,15 +243,15 @@ TEST(Host, PingIntervalZeroIsRefusedOnExactTimersAndMemoryFollowsSends) {
 
 TEST(Host, TcpHandshakeWithListener) {
   Pair p;
-  p.b->listen(80);
-  p.a->tcp_connects({.dst = ip("10.0.0.2"), .port = 80, .rate_per_s = 100, .until = Time::from_ms(100)});
+  p.b->apps().listen(80);
+  p.a->apps().tcp_connects({.dst = ip("10.0.0.2"), .port = 80, .rate_per_s = 100, .until = Time::from_ms(100)});
   p.net.run_until(Time::from_s(1));
-  const auto& r = p.a->tcp_result(0);
+  const auto& r = p.a->apps().tcp_result(0);
   EXPECT_EQ(r.attempts.size(), 10u);
   EXPECT_EQ(r.established(), 10u);
   EXPECT_EQ(r.retransmitted(), 0u);
-  EXPECT_EQ(p.b->tcp_synacks_sent(), 10u);
-  EXPECT_EQ(p.b->tcp_established_passive(), 10u);
+  EXPECT_EQ(p.b->apps().listener_counters().synacks_sent, 10u);
+  EXPECT_EQ(p.b->apps().listener_counters().established, 10u);
 }
 
 // Two hosts joined by a 2-port lagg on each side, VLAN 2 on top: each frame leaves on the member
@@ -270,15 +270,15 @@ TEST(Host, LaggMemberPerFrameEqualsHashPolicyAndDistributor) {
     h->add_vlan("vlan2", "lagg0", 2);
     h->add_address("vlan2", isa ? "10.0.2.1/24" : "10.0.2.2/24");
   }
-  b.listen(80);
+  b.apps().listen(80);
   net.connect("a:ix0", "b:ix0");
   net.connect("a:ix1", "b:ix1");
   auto& c0 = a.capture("ix0");
   auto& c1 = a.capture("ix1");
   auto& cv = b.capture("vlan2");
-  a.tcp_connects({.dst = ip("10.0.2.2"), .port = 80, .rate_per_s = 1000, .until = Time::from_ms(200)});
+  a.apps().tcp_connects({.dst = ip("10.0.2.2"), .port = 80, .rate_per_s = 1000, .until = Time::from_ms(200)});
   net.run_until(Time::from_s(1));
-  EXPECT_EQ(a.tcp_result(0).established(), 200u);
+  EXPECT_EQ(a.apps().tcp_result(0).established(), 200u);
   auto ref = fwd::lag::Lag::from_spec(spec, {"ix0", "ix1"});
   std::size_t checked = 0, on[2] = {0, 0};
   for (int m = 0; m < 2; ++m) {
@@ -319,10 +319,10 @@ TEST(Host, LaggDropsFramesFromANonCollectingMember) {
   b.add_address("lagg0", "10.0.0.2/24");
   net.connect("a:em0", "b:ix1");
   b.set_lacp("ix1", false, false, Time{});
-  a.ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1)});
+  a.apps().ping_flood({.dst = ip("10.0.0.2"), .count = 1, .start = Time::from_ms(1)});
   net.run_until(Time::from_s(1));
   EXPECT_GT(b.counters().dropped_by[static_cast<std::size_t>(HostDrop::lagg_not_collecting)], 0u);
-  EXPECT_EQ(a.ping_result(0).received, 0u);
+  EXPECT_EQ(a.apps().ping_result(0).received, 0u);
 }
 
 TEST(Host, LaggTxBlackoutFailsSends) {
@@ -336,9 +336,9 @@ TEST(Host, LaggTxBlackoutFailsSends) {
   b.add_address("em0", "10.0.0.2/24");
   net.connect("a:ix0", "b:em0");
   a.lagg_blackout("lagg0", Time::from_ms(100), Time::from_ms(200));
-  a.ping_flood({.dst = ip("10.0.0.2"), .count = 40, .start = Time::from_ms(1), .turnaround = Time::from_ms(5)});
+  a.apps().ping_flood({.dst = ip("10.0.0.2"), .count = 40, .start = Time::from_ms(1), .turnaround = Time::from_ms(5)});
   net.run_until(Time::from_s(2));
-  const auto& r = a.ping_result(0);
+  const auto& r = a.apps().ping_result(0);
   EXPECT_GT(r.send_errors, 5u);
   EXPECT_EQ(a.counters().dropped_by[static_cast<std::size_t>(HostDrop::tx_lagg_transit)], r.send_errors);
   EXPECT_EQ(a.iface_counters(a.iface_id("lagg0")).oerrors, r.send_errors);

@@ -39,8 +39,8 @@ struct Star {
 
 TEST(Network, EveryFrameIsDeliveredFloodedOrDroppedWithAReason) {
   Star s;
-  s.net.host("h0").ping_flood({.dst = ip("10.1.0.2"), .count = 200, .start = Time::from_ms(1)});
-  s.net.host("h2").ping_flood({.dst = ip("10.1.0.9"), .count = 50, .start = Time::from_ms(1)});  // unanswered ARP
+  s.net.host("h0").apps().ping_flood({.dst = ip("10.1.0.2"), .count = 200, .start = Time::from_ms(1)});
+  s.net.host("h2").apps().ping_flood({.dst = ip("10.1.0.9"), .count = 50, .start = Time::from_ms(1)});  // unanswered ARP
   // A frame for an unknown MAC: flooded, then dropped by both other hosts ("not for us").
   auto f = fwd::net::FrameBuilder().eth(mac("02:00:00:00:09:99"), mac("02:00:00:00:01:00")).ipv4(ip("10.1.0.1"), ip("10.1.0.3")).icmp(8, 0, 1, 1).build();
   s.net.send_frame_at(Time::from_ms(500), "h0", "em0", f);
@@ -50,13 +50,13 @@ TEST(Network, EveryFrameIsDeliveredFloodedOrDroppedWithAReason) {
   EXPECT_EQ(a.link_in_flight, 0u);
   EXPECT_GT(a.switch_flooded, 0u);
   EXPECT_EQ(a.host_rx, a.host_delivered + a.host_dropped);
-  EXPECT_EQ(s.net.host("h0").ping_result(0).received, 200u);
+  EXPECT_EQ(s.net.host("h0").apps().ping_result(0).received, 200u);
   EXPECT_EQ(s.net.host("h1").counters().dropped_by[why(HostDrop::not_for_us_mac)], 1u);
   EXPECT_EQ(s.net.host("h2").counters().dropped_by[why(HostDrop::not_for_us_mac)], 1u);
   // Sum of link deliveries into the switch equals what the switch received.
   EXPECT_EQ(a.switch_rx, s.net.switch_node("sw").counters().rx);
   // Frames still in flight are accounted as such mid-run.
-  s.net.host("h0").ping_flood({.dst = ip("10.1.0.2"), .count = 5, .start = s.net.now(), .id = 9});
+  s.net.host("h0").apps().ping_flood({.dst = ip("10.1.0.2"), .count = 5, .start = s.net.now(), .id = 9});
   s.net.run_until(s.net.now() + Time::from_ns(1500));
   EXPECT_TRUE(s.net.accounting().balanced());
 }
@@ -65,10 +65,10 @@ TEST(Network, FaultDropsMatchingFramesInItsWindowOnly) {
   Star s;
   s.net.add_fault({.link = "sw:p1", .direction = "sw", .from = Time::from_ms(100), .until = Time::from_ms(200),
                    .match = FaultMatch::any});
-  s.net.host("h0").ping_flood({.dst = ip("10.1.0.2"), .count = 100000, .start = Time::from_ms(1),
+  s.net.host("h0").apps().ping_flood({.dst = ip("10.1.0.2"), .count = 100000, .start = Time::from_ms(1),
                                .turnaround = Time::from_ms(1)});
   s.net.run_until(Time::from_ms(300));
-  const auto& r = s.net.host("h0").ping_result(0);
+  const auto& r = s.net.host("h0").apps().ping_result(0);
   const auto lost = r.lost_seqs();
   ASSERT_FALSE(lost.empty());
   for (auto i : lost) {
@@ -86,9 +86,9 @@ TEST(Network, FaultDelayDoesNotHoldBackOtherFrames) {
   Star s;
   s.net.add_fault({.link = "h0:em0", .from = Time::from_ms(50), .until = Time::from_ms(51),
                    .match = FaultMatch::any, .delay = Time::from_ms(30), .max_count = 1});
-  s.net.host("h0").ping_flood({.dst = ip("10.1.0.2"), .count = 2000, .start = Time::from_ms(1), .turnaround = Time::from_us(100)});
+  s.net.host("h0").apps().ping_flood({.dst = ip("10.1.0.2"), .count = 2000, .start = Time::from_ms(1), .turnaround = Time::from_us(100)});
   s.net.run_until(Time::from_s(1));
-  const auto& r = s.net.host("h0").ping_result(0);
+  const auto& r = s.net.host("h0").apps().ping_result(0);
   EXPECT_EQ(r.received, r.sent);
   int slow = 0;
   for (std::uint32_t i = 0; i < r.sent; ++i) slow += r.rtt_ns[i] > Time::from_ms(20).ns;
@@ -111,7 +111,7 @@ TEST(Network, LinkDownDropsAndLaggFailsOver) {
   net.connect("a:ix0", "sw:a0");
   net.connect("a:ix1", "sw:a1");
   net.connect("b:em0", "sw:b");
-  a.ping_flood({.dst = ip("10.2.0.2"), .count = 100000, .start = Time::from_ms(1), .turnaround = Time::from_ms(1)});
+  a.apps().ping_flood({.dst = ip("10.2.0.2"), .count = 100000, .start = Time::from_ms(1), .turnaround = Time::from_ms(1)});
   net.run_until(Time::from_ms(100));
   const auto used0 = a.iface_counters(a.iface_id("ix0")).opackets, used1 = a.iface_counters(a.iface_id("ix1")).opackets;
   const std::string busy = used0 > used1 ? "a:ix0" : "a:ix1";
@@ -123,7 +123,7 @@ TEST(Network, LinkDownDropsAndLaggFailsOver) {
   const auto after0 = a.iface_counters(a.iface_id("ix0")).opackets, after1 = a.iface_counters(a.iface_id("ix1")).opackets;
   if (busy == "a:ix0") EXPECT_GT(after1, used1 + 10);
   else EXPECT_GT(after0, used0 + 10);
-  EXPECT_GT(a.ping_result(0).received, 500u);
+  EXPECT_GT(a.apps().ping_result(0).received, 500u);
   EXPECT_TRUE(net.accounting().balanced()) << net.accounting().to_text();
 }
 
@@ -148,7 +148,7 @@ struct CarpPair {
       carp::Config cc = carp::Config::defaults(carp::Profile::freebsd_9_3, 2);
       cc.advskew = static_cast<std::uint8_t>(i == 0 ? 0 : 150);
       cc.vips4 = {ip("192.168.80.254")};
-      h.add_carp("vlan2", cc);
+      h.carp().add("vlan2", cc);
       net.connect(h.name() + ":ix0", "sw:" + h.name());
     }
     Host& c = net.add_host({.name = "c"});
@@ -160,11 +160,11 @@ struct CarpPair {
 
 TEST(Network, CarpMasterElectedAndSteadyState) {
   CarpPair p;
-  p.net.host("c").ping_flood({.dst = ip("192.168.80.254"), .count = 2000, .start = Time::from_s(5)});
+  p.net.host("c").apps().ping_flood({.dst = ip("192.168.80.254"), .count = 2000, .start = Time::from_s(5)});
   p.net.run_until(Time::from_s(8));
-  EXPECT_EQ(p.net.host("fw-a").carp_state(0), "MASTER");
-  EXPECT_EQ(p.net.host("fw-b").carp_state(0), "BACKUP");
-  EXPECT_EQ(p.net.host("c").ping_result(0).received, 2000u);
+  EXPECT_EQ(p.net.host("fw-a").carp().state(0), "MASTER");
+  EXPECT_EQ(p.net.host("fw-b").carp().state(0), "BACKUP");
+  EXPECT_EQ(p.net.host("c").apps().ping_result(0).received, 2000u);
   int moves = 0;
   for (const auto& e : p.net.switch_events()) moves += e.kind == "moved";
   EXPECT_EQ(moves, 0);
@@ -178,12 +178,12 @@ TEST(Network, CarpMasterElectedAndSteadyState) {
 TEST(Network, SpuriousVmacAdvertFromBackupOpensAWindow) {
   CarpPair p;
   Host& c = p.net.host("c");
-  c.ping_flood({.dst = ip("192.168.80.254"), .count = 100000, .start = Time::from_s(5)});
+  c.apps().ping_flood({.dst = ip("192.168.80.254"), .count = 100000, .start = Time::from_s(5)});
   p.net.run_until(Time::from_s(5) + Time::from_ms(100));
-  const Time next = p.net.host("fw-a").carp_next_deadline(0);
+  const Time next = p.net.host("fw-a").carp().next_deadline(0);
   const Time inject = next - Time::from_ms(300);
   ASSERT_GT(inject, p.net.now());
-  p.net.at(inject, [](Network& n) { n.host("fw-b").send_spurious_advert(0, n.now()); });
+  p.net.at(inject, [](Network& n) { n.host("fw-b").carp().send_spurious_advert(0, n.now()); });
   p.net.run_until(Time::from_s(10));
   std::vector<SwitchEvent> moves;
   for (const auto& e : p.net.switch_events())
@@ -193,9 +193,9 @@ TEST(Network, SpuriousVmacAdvertFromBackupOpensAWindow) {
   EXPECT_EQ(moves[1].to, "fw-a");
   EXPECT_NEAR((moves[1].time - moves[0].time).milliseconds(), 300.0, 0.01);
   Host& b = p.net.host("fw-b");
-  EXPECT_EQ(b.carp_state(0), "BACKUP");
-  EXPECT_EQ(b.carp_counters(0).state_changes, 1u);  // INIT -> BACKUP only
-  const auto& r = c.ping_result(0);
+  EXPECT_EQ(b.carp().state(0), "BACKUP");
+  EXPECT_EQ(b.carp().counters(0).state_changes, 1u);  // INIT -> BACKUP only
+  const auto& r = c.apps().ping_result(0);
   EXPECT_EQ(r.lost(), 28u);  // 1 + ceil((300 - g0) / 11)
   EXPECT_EQ(b.counters().dropped_by[why(HostDrop::backup_vmac)], r.lost());
   EXPECT_EQ(b.stray_echo_requests().size(), r.lost());
@@ -211,12 +211,12 @@ TEST(Network, CarpdevDownReachesCarpByAdminAndByCarrier) {
     p.net.run_until(Time::from_s(5));
     Host& a = p.net.host("fw-a");
     Host& b = p.net.host("fw-b");
-    ASSERT_EQ(a.carp_state(0), "MASTER");
+    ASSERT_EQ(a.carp().state(0), "MASTER");
     if (by_carrier) p.net.set_link_up_at(Time::from_s(5), "fw-a:ix0", false);
     else a.set_iface_up("ix0", false, p.net.now());
     p.net.run_until(Time::from_s(10));
-    EXPECT_EQ(a.carp_state(0), "INIT");
-    EXPECT_EQ(b.carp_state(0), "MASTER");  // fw-a's adverts stopped: master-down on fw-b
+    EXPECT_EQ(a.carp().state(0), "INIT");
+    EXPECT_EQ(b.carp().state(0), "MASTER");  // fw-a's adverts stopped: master-down on fw-b
     bool logged = false;
     for (const auto& l : a.log()) logged = logged || l.text == "carp2: link state changed to DOWN";
     EXPECT_TRUE(logged);
@@ -224,8 +224,8 @@ TEST(Network, CarpdevDownReachesCarpByAdminAndByCarrier) {
     else a.set_iface_up("ix0", true, p.net.now());
     p.net.run_until(Time::from_s(20));
     // 9.3 preempt is off: fw-a comes back as BACKUP and stays there.
-    EXPECT_EQ(a.carp_state(0), "BACKUP");
-    EXPECT_EQ(b.carp_state(0), "MASTER");
+    EXPECT_EQ(a.carp().state(0), "BACKUP");
+    EXPECT_EQ(b.carp().state(0), "MASTER");
   }
 }
 
@@ -240,23 +240,23 @@ TEST(Network, VrrpInterfaceDownIsFaultAndSilent) {
     carp::Config c = carp::Config::defaults(carp::Profile::vrrp_v2, 51);
     c.priority = n[0] == 'a' ? 150 : 100;
     c.vips4 = {ip("10.0.0.254")};
-    h.add_carp("eth0", c);
+    h.carp().add("eth0", c);
     net.connect(std::string(n) + ":eth0", std::string("sw:") + n);
   }
   net.run_until(Time::from_s(5));
   Host& a = net.host("a");
-  ASSERT_EQ(a.carp_state(0), "MASTER");
+  ASSERT_EQ(a.carp().state(0), "MASTER");
   a.set_iface_up("eth0", false, net.now());
-  const auto sent = a.carp_counters(0).adverts_sent;
+  const auto sent = a.carp().counters(0).adverts_sent;
   net.run_until(Time::from_s(9));
-  EXPECT_EQ(a.carp_state(0), "FAULT");
-  EXPECT_EQ(a.carp_counters(0).adverts_sent, sent);  // nothing put on the wire in FAULT
-  EXPECT_EQ(net.host("b").carp_state(0), "MASTER");
+  EXPECT_EQ(a.carp().state(0), "FAULT");
+  EXPECT_EQ(a.carp().counters(0).adverts_sent, sent);  // nothing put on the wire in FAULT
+  EXPECT_EQ(net.host("b").carp().state(0), "MASTER");
   a.set_iface_up("eth0", true, net.now());
   net.run_until(Time::from_s(9) + Time::from_ms(10));
-  EXPECT_EQ(a.carp_state(0), "BACKUP");
+  EXPECT_EQ(a.carp().state(0), "BACKUP");
   net.run_until(Time::from_s(20));
-  EXPECT_EQ(a.carp_state(0), "MASTER");  // preempt (VRRP default) after its master-down timer
+  EXPECT_EQ(a.carp().state(0), "MASTER");  // preempt (VRRP default) after its master-down timer
 }
 
 // Issue 11: a full-size (1600-byte) frame flooded from an access port to a trunk port gets its tag
@@ -343,13 +343,13 @@ TEST(Network, FramePoolShrinksAfterABurst) {
 TEST(Network, SameInputsSameRun) {
   auto run = [] {
     CarpPair p;
-    p.net.host("c").ping_flood({.dst = ip("192.168.80.254"), .count = 5000, .start = Time::from_s(4)});
-    p.net.host("c").tcp_connects({.dst = ip("192.168.80.251"), .rate_per_s = 50, .start = Time::from_s(4),
+    p.net.host("c").apps().ping_flood({.dst = ip("192.168.80.254"), .count = 5000, .start = Time::from_s(4)});
+    p.net.host("c").apps().tcp_connects({.dst = ip("192.168.80.251"), .rate_per_s = 50, .start = Time::from_s(4),
                                   .until = Time::from_s(5), .poisson = true});
     p.net.run_until(Time::from_s(6));
-    std::vector<std::int64_t> v(p.net.host("c").ping_result(0).rtt_ns);
+    std::vector<std::int64_t> v(p.net.host("c").apps().ping_result(0).rtt_ns);
     v.push_back(static_cast<std::int64_t>(p.net.events()));
-    for (const auto& a : p.net.host("c").tcp_result(0).attempts) v.push_back(a.started_ns);
+    for (const auto& a : p.net.host("c").apps().tcp_result(0).attempts) v.push_back(a.started_ns);
     return v;
   };
   EXPECT_EQ(run(), run());

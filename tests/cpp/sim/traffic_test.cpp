@@ -39,7 +39,7 @@ Network& pair(Network& net) {
   b.add_nic("em0", fwd::net::Mac::parse("02:00:00:00:00:0b"));
   a.add_address("em0", "10.0.0.1/24");
   b.add_address("em0", "10.0.0.2/24");
-  b.listen(80);
+  b.apps().listen(80);
   net.connect("a:em0", "b:em0");
   return net;
 }
@@ -47,9 +47,9 @@ Network& pair(Network& net) {
 TEST(Ping, SequenceNumbersWrapAfter65536) {
   Network net;
   pair(net);
-  net.host("a").ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = 70000, .first_seq = 65000});
+  net.host("a").apps().ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = 70000, .first_seq = 65000});
   net.run_until(Time::from_s(30));
-  const auto& r = net.host("a").ping_result(0);
+  const auto& r = net.host("a").apps().ping_result(0);
   EXPECT_EQ(r.sent, 70000u);
   EXPECT_EQ(r.received, 70000u);
   EXPECT_TRUE(r.finished);
@@ -59,9 +59,9 @@ TEST(Ping, SequenceNumbersWrapAfter65536) {
 TEST(Ping, StopsAfterCountAndWaitsForStragglers) {
   Network net;
   pair(net);
-  net.host("a").ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = 10, .start = Time::from_ms(1)});
+  net.host("a").apps().ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = 10, .start = Time::from_ms(1)});
   net.run_until(Time::from_s(1));
-  const auto& r = net.host("a").ping_result(0);
+  const auto& r = net.host("a").apps().ping_result(0);
   EXPECT_TRUE(r.finished);
   EXPECT_EQ(r.sent, 10u);
   EXPECT_EQ(r.send_errors, 0u);
@@ -75,9 +75,9 @@ TEST(TcpConnects, FixedRateCountAndRoundRobin) {
   c.rate_per_s = 200;
   c.start = Time::from_ms(10);
   c.until = Time::from_ms(510);
-  net.host("a").tcp_connects(c);
+  net.host("a").apps().tcp_connects(c);
   net.run_until(Time::from_s(2));
-  const auto& r = net.host("a").tcp_result(0);
+  const auto& r = net.host("a").apps().tcp_result(0);
   EXPECT_EQ(r.attempts.size(), 100u);
   EXPECT_EQ(r.established(), 100u);
   EXPECT_EQ(r.attempts[1].started_ns - r.attempts[0].started_ns, 5'000'000);
@@ -87,10 +87,10 @@ TEST(TcpConnects, PoissonUsesTheNetworkSeed) {
   auto run = [](std::uint64_t seed) {
     Network net({.seed = seed});
     pair(net);
-    net.host("a").tcp_connects({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .rate_per_s = 1000, .until = Time::from_s(1),
+    net.host("a").apps().tcp_connects({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .rate_per_s = 1000, .until = Time::from_s(1),
                                 .poisson = true});
     net.run_until(Time::from_s(2));
-    return net.host("a").tcp_result(0).attempts.size();
+    return net.host("a").apps().tcp_result(0).attempts.size();
   };
   EXPECT_EQ(run(1), run(1));
   EXPECT_NE(run(1), run(2));
@@ -100,10 +100,10 @@ TEST(TcpConnects, PoissonUsesTheNetworkSeed) {
 TEST(Traffic, BadConfigurationThrows) {
   Network net;
   pair(net);
-  EXPECT_THROW(net.host("a").ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = 0}), fwd::Error);
-  EXPECT_THROW(net.host("a").ping_flood({.dst = fwd::net::Ipv4::parse("172.16.0.1")}), fwd::Error);  // no route
-  EXPECT_THROW(net.host("a").tcp_connects({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .rate_per_s = 0}), fwd::Error);
-  EXPECT_THROW(net.host("a").ping_result(5), fwd::Error);
+  EXPECT_THROW(net.host("a").apps().ping_flood({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .count = 0}), fwd::Error);
+  EXPECT_THROW(net.host("a").apps().ping_flood({.dst = fwd::net::Ipv4::parse("172.16.0.1")}), fwd::Error);  // no route
+  EXPECT_THROW(net.host("a").apps().tcp_connects({.dst = fwd::net::Ipv4::parse("10.0.0.2"), .rate_per_s = 0}), fwd::Error);
+  EXPECT_THROW(net.host("a").apps().ping_result(5), fwd::Error);
 }
 
 }  // namespace

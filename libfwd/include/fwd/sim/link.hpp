@@ -16,8 +16,11 @@
 /// dropped by a fault, or dropped because the link is down (LinkCounters).
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/hash/splitmix64.hpp"
 #include "fwd/net/mac.hpp"
 #include "fwd/time.hpp"
@@ -73,3 +76,23 @@ struct LinkCounters {
 using SplitMix64 = hash::SplitMix64;
 
 }  // namespace fwd::sim
+
+// ---- descriptions (fwd/describe/field.hpp) ----
+namespace fwd::describe {
+template <>
+struct Fields<sim::LinkCounters> {
+  using C = sim::LinkCounters;
+  static constexpr std::string_view doc =
+      "One direction of a link: tx == delivered + lost + fault_dropped + down_dropped + in flight.";
+  static constexpr Field<C> table[] = {
+      {"tx", &C::tx, "frames", "frames put on the link"},
+      {"delivered", &C::delivered, "frames", "frames delivered to the far end"},
+      {"lost", &C::lost, "frames", "random loss (LinkConfig.loss)"},
+      {"fault_dropped", &C::fault_dropped, "frames", "dropped by a Fault"},
+      {"fault_delayed", &C::fault_delayed, "frames", "delayed by a Fault (still delivered)"},
+      {"down_dropped", &C::down_dropped, "frames", "carrier down at send or at arrival"},
+      {"bytes", &C::bytes, "bytes", "bytes put on the link"},
+  };
+  static constexpr std::span<const Field<C>> list = table;
+};
+}  // namespace fwd::describe

@@ -1,42 +1,23 @@
 #pragma once
 /// \file
-/// Internal state of fwd::sim::Host kept out of host.hpp: CARP vhids (around carp::Instance)
-/// and the minimal TCP (listeners, SYN cache, connecting sockets, connection generators).
+/// The socket tables of a fwd::sim::Host's minimal TCP (host_apps.hpp): connecting sockets
+/// (SYN_SENT) indexed by local port and by due time, and a listener's SYN cache keyed by the
+/// connection's remote address, remote port and local port. Every lookup on the packet path is
+/// O(1) or O(log n): tens of thousands of pending connections cost no more per segment than one.
 
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <memory>
 #include <set>
 #include <tuple>
 #include <vector>
 
-#include "fwd/sim/carp.hpp"
-#include "fwd/sim/host.hpp"
-#include "fwd/sim/traffic.hpp"
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "fwd/net/ip.hpp"
+#include "fwd/time.hpp"
 
 namespace fwd::sim::detail {
-
-struct CarpVhid {
-  explicit CarpVhid(carp::Config c) : inst(std::move(c)) {}
-  carp::Instance inst;
-  IfaceId iface = no_iface;
-  carp::MacPlan plan4{}, plan6{};
-  std::uint32_t slot = 0;
-  struct Window {
-    Time from, until;
-  };
-  std::vector<Window> silence;  // "node stops advertising" windows
-  carp::ActionBuffer buf;
-  std::uint64_t adverts_sent = 0, adverts_failed = 0, garps_sent = 0, nas_sent = 0;
-  std::uint64_t log_lines = 0;
-  bool link_up = true;  // carpdev usability last told to inst (Host::carp_links)
-  bool silenced(Time t) const {
-    for (const auto& w : silence)
-      if (t >= w.from && t < w.until) return true;
-    return false;
-  }
-};
 
 /// A connecting socket (SYN_SENT).
 struct TcpConn {
@@ -51,32 +32,19 @@ struct TcpConn {
   std::uint64_t seq = 0;    // creation order: same-time retransmissions leave in this order
 };
 
-/// A SYN-cache entry of a listener (SYN received, SYN-ACK sent).
-struct SynEntry {
-  net::Ipv4 laddr{}, raddr{};
-  std::uint16_t lport = 0, rport = 0;
-  std::uint32_t iss = 0, irs = 0;
-};
-
-struct TcpGenApp {
-  TcpConnectConfig cfg;
-  TcpConnectResult res;
-  std::uint32_t slot = 0;
-  std::uint32_t count = 0;
-  std::size_t rr = 0;
-};
-
-struct HostTcp {
-  std::vector<std::uint16_t> listeners;
-  /// Connecting sockets in stable slots (free slots reused), found by local port (lport is
-  /// unique among them) and by due time: tens of thousands pending cost O(log n) each, not O(n).
+/// Connecting sockets in stable slots (free slots reused), found by local port (lport is unique
+/// among them) and by due time.
+struct ConnTable {
+  static constexpr std::uint32_t none = 0xffffffffu;
   std::vector<TcpConn> conns;
   std::vector<std::uint32_t> free_conns;
   std::vector<std::uint32_t> by_port;  // lport -> slot, allocated with the first connection
   std::set<std::tuple<std::int64_t, std::uint64_t, std::uint32_t>> due;  // (due ns, seq, slot)
   std::size_t live = 0;
   std::uint64_t next_seq = 0;
-  static constexpr std::uint32_t none = 0xffffffffu;
+  /// Local ports of `conns` (one bit per port): the ephemeral-port search tests a bit, not the list.
+  std::array<std::uint64_t, 1024> lport_used{};
+
   std::uint32_t add(TcpConn c) {
     if (by_port.empty()) by_port.assign(65536, none);
     c.seq = next_seq++;
@@ -109,8 +77,8 @@ struct HostTcp {
     c.due = when;
     due.emplace(c.due.ns, c.seq, s);
   }
-  /// Local ports of `conns` (one bit per port): the ephemeral-port search tests a bit, not the list.
-  std::array<std::uint64_t, 1024> lport_used{};
+  /// The slot of the connecting socket on local port `lport`, or `none`.
+  std::uint32_t find(std::uint16_t lport) const { return by_port.empty() ? none : by_port[lport]; }
   bool port_used(std::uint16_t p) const { return (lport_used[p >> 6] >> (p & 63)) & 1u; }
   /// First port of [a, b] not in use, or -1 (a word of the bitmap at a time).
   std::int32_t free_port(std::uint32_t a, std::uint32_t b) const {
@@ -128,10 +96,32 @@ struct HostTcp {
     if (used) lport_used[p >> 6] |= std::uint64_t{1} << (p & 63);
     else lport_used[p >> 6] &= ~(std::uint64_t{1} << (p & 63));
   }
-  std::vector<SynEntry> syncache;
-  std::vector<std::unique_ptr<TcpGenApp>> apps;
-  std::uint32_t conn_slot = 0xffffffffu;
-  std::uint64_t synacks_sent = 0, established_passive = 0, syns_received = 0;
+};
+
+/// A SYN-cache entry of a listener (SYN received, SYN-ACK sent).
+struct SynEntry {
+  net::Ipv4 laddr{};
+  std::uint32_t iss = 0, irs = 0;
+};
+
+/// The listeners' SYN cache (FreeBSD syncache), one entry per (remote address, remote port,
+/// local port): a duplicate SYN finds its entry (and the same ISS), the handshake's ACK removes it.
+/// A hash map on the packed key, so a SYN or an ACK costs O(1) however many handshakes are pending.
+struct SynCache {
+  static std::uint64_t key(net::Ipv4 raddr, std::uint16_t rport, std::uint16_t lport) {
+    return std::uint64_t{raddr.value} << 32 | std::uint64_t{rport} << 16 | lport;
+  }
+  /// The entry for the connection, or nullptr.
+  SynEntry* find(net::Ipv4 raddr, std::uint16_t rport, std::uint16_t lport) {
+    const auto it = entries.find(key(raddr, rport, lport));
+    return it == entries.end() ? nullptr : &it->second;
+  }
+  SynEntry& add(net::Ipv4 raddr, std::uint16_t rport, std::uint16_t lport, SynEntry e) {
+    return entries.emplace(key(raddr, rport, lport), e).first->second;
+  }
+  void erase(net::Ipv4 raddr, std::uint16_t rport, std::uint16_t lport) { entries.erase(key(raddr, rport, lport)); }
+  std::size_t size() const { return entries.size(); }
+  boost::unordered_flat_map<std::uint64_t, SynEntry> entries;
 };
 
 }  // namespace fwd::sim::detail
