@@ -13,9 +13,10 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::uint8_t bits(Layer a) { return static_cast<std::uint8_t>(a); }
-constexpr std::uint8_t bits(Layer a, Layer b) { return bits(a) | bits(b); }
-constexpr std::uint8_t bits(Layer a, Layer b, Layer c) { return bits(a) | bits(b) | bits(c); }
+template <class... L>
+constexpr std::uint8_t bits(L... l) {
+  return static_cast<std::uint8_t>((static_cast<std::uint8_t>(l) | ...));
+}
 
 // Aliases: old spellings kept because each names exactly one system.
 constexpr std::array freebsd_9_3_aliases{"freebsd-9"sv, "freebsd-9.x"sv, "freebsd-hash32"sv};
@@ -27,14 +28,17 @@ constexpr std::array ovs_aliases{"ovs"sv};
 constexpr std::span<const std::string_view> none{};
 
 constexpr std::array<System, 10> registry{{
-    {"freebsd-9.3", "9.3 (9.x)", "FreeBSD 9.x lagg(4) with hash32 hashing, and if_bridge(4)", freebsd_9_3_aliases,
-     bits(Layer::hash, Layer::lag, Layer::l2), "freebsd-bridge"},
-    {"freebsd-10", "10.x", "FreeBSD 10.x lagg(4): hash32 hashing as 9.3, adds laggproto broadcast and rr_limit",
-     freebsd_10_aliases, bits(Layer::hash, Layer::lag), ""},
+    {"freebsd-9.3", "9.3 (9.x)", "FreeBSD 9.x lagg(4) with hash32 hashing, if_bridge(4), and the 9.3 host stack of fwd.sim",
+     freebsd_9_3_aliases, bits(Layer::hash, Layer::lag, Layer::l2, Layer::sim), "freebsd-bridge"},
+    {"freebsd-10", "10.x",
+     "FreeBSD 10.x lagg(4): hash32 hashing as 9.3, adds laggproto broadcast and rr_limit; a 10.x host in fwd.sim",
+     freebsd_10_aliases, bits(Layer::hash, Layer::lag, Layer::sim), ""},
     {"freebsd-12", "12.0 and later (current, 2019+)", "FreeBSD 12+ lagg(4) with FNV-1 hashing", freebsd_12_aliases,
      bits(Layer::hash, Layer::lag), ""},
-    {"linux-6.12", "6.12 (bridge recorded on 6.18)", "Linux bonding (xmit_hash_policy, bond modes) and the Linux bridge",
-     linux_6_aliases, bits(Layer::hash, Layer::lag, Layer::l2), "linux-bridge"},
+    {"linux-6.12", "6.12 (bridge recorded on 6.18)",
+     "Linux bonding (xmit_hash_policy, bond modes), the Linux bridge, and a Linux host in fwd.sim (exact timers, "
+     "1 s SYN RTO; keepalived recorded on Debian 12)",
+     linux_6_aliases, bits(Layer::hash, Layer::lag, Layer::l2, Layer::sim), "linux-bridge"},
     {"linux-3.x", "3.x (3.16)", "Linux 3.x bonding member selection (h % all, then the next usable member)",
      linux_3_aliases, bits(Layer::lag), ""},
     {"ovs-3.1", "3.1 (generic, non-SSE4.2 build)", "Open vSwitch bonds, flow hashes and the NORMAL action",
@@ -73,6 +77,7 @@ std::string_view to_string(Layer l) {
     case Layer::hash: return "hash";
     case Layer::lag: return "lag";
     case Layer::l2: return "l2";
+    case Layer::sim: return "sim";
   }
   return "?";
 }

@@ -1,6 +1,10 @@
 // fwd::sim::Host: every counter as text and as its JSON twin, rendered from the description
-// tables of host_counters.hpp (a new counter appears in both without touching this file).
+// tables of host_counters.hpp and host_config.hpp (a new counter or setting appears in both without
+// touching this file).
 #include <fmt/format.h>
+
+#include <type_traits>
+#include <variant>
 
 #include "fwd/sim/host.hpp"
 
@@ -13,10 +17,28 @@ void field_lines(std::string& out, std::string_view indent, const S& s) {
   for (const auto& f : describe::Fields<S>::list)
     out += fmt::format("{}{:<28}: {} {}\n", indent, f.name, s.*f.member, f.unit);
 }
+
+// "    name                     : value unit" for each described setting: times in seconds, enums
+// by name, booleans as true/false (the values settings_json gives).
+template <class S>
+void setting_lines(std::string& out, std::string_view indent, const S& s) {
+  for (const auto& f : describe::Settings<S>::list)
+    std::visit(
+        [&](auto member) {
+          const auto& v = s.*member;
+          using V = std::remove_cvref_t<decltype(v)>;
+          std::string value;
+          if constexpr (std::is_same_v<V, Time>) value = fmt::format("{}", v.seconds());
+          else if constexpr (std::is_enum_v<V>) value = std::string(describe::name_of(v));
+          else value = fmt::format("{}", v);
+          out += fmt::format("{}{:<28}: {}{}{}\n", indent, f.name, value, f.unit.empty() ? "" : " ", f.unit);
+        },
+        f.member);
+}
 }  // namespace
 
 std::string Host::stats_text() const {
-  std::string out = fmt::format("Statistics for host \"{}\" ({}):\n  counters:\n", cfg_.name, cfg_.os);
+  std::string out = fmt::format("Statistics for host \"{}\" ({}):\n  counters:\n", cfg_.name, to_string(cfg_.os));
   field_lines(out, "    ", counters_);
   for (std::size_t i = 0; i < host_drop_count; ++i)
     if (counters_.dropped_by[i])
@@ -31,6 +53,8 @@ std::string Host::stats_text() const {
   }
   out += "  tcp_listener:\n";
   field_lines(out, "    ", apps_.listener_counters());
+  out += "  settings:\n";
+  setting_lines(out, "    ", cfg_);
   return out;
 }
 
@@ -38,6 +62,7 @@ describe::json::object Host::to_json() const {
   namespace json = describe::json;
   json::object o;
   o["host"] = cfg_.name;
+  o["settings"] = describe::settings_json(cfg_);
   o["counters"] = counters_json(counters_);
   json::object ifs;
   for (const HostIface& f : ifaces_) ifs[f.name] = describe::fields_json(f.counters);

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <iterator>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "fwd/describe/json.hpp"
@@ -125,4 +127,46 @@ TEST(Fields, EveryHostCounterAppearsInTextAndJson) {
     EXPECT_EQ(describe::parse_enumerator<sim::HostDrop>(sim::to_string(d)), d);
   }
   EXPECT_STREQ(sim::to_string(sim::HostDrop::backup_vmac), "BACKUP: not for us (vMAC)");
+}
+
+// A host's settings: every described setting of HostConfig appears in stats_text() and in
+// to_json()["settings"] with the host's value, and each table row reads its own member (changing
+// one setting changes exactly its own entry).
+TEST(Fields, EveryHostSettingAppearsInTextAndJson) {
+  sim::Network net;
+  sim::HostConfig cfg = sim::HostConfig::defaults(sim::HostOs::linux_6_12, "a");
+  cfg.stack_delay = Time::from_us(20);
+  cfg.arp_maxtries = 3;
+  sim::Host& a = net.add_host(cfg);
+  const std::string text = a.stats_text();
+  const auto js = a.to_json();
+  const auto& o = js.at("settings").as_object();
+  EXPECT_EQ(o.size(), describe::Settings<sim::HostConfig>::list.size());
+  for (const auto& s : describe::Settings<sim::HostConfig>::list) {
+    EXPECT_NE(text.find("    " + std::string(s.name) + " "), std::string::npos) << s.name << "\n" << text;
+    EXPECT_TRUE(o.contains(s.name)) << s.name;
+  }
+  EXPECT_EQ(o.at("os").as_string(), "linux-6.12");
+  EXPECT_EQ(o.at("tick").as_double(), 0.0);
+  EXPECT_DOUBLE_EQ(o.at("stack_delay").as_double(), 20e-6);
+  EXPECT_EQ(o.at("arp_maxtries").as_uint64(), 3u);
+  EXPECT_NE(text.find("Statistics for host \"a\" (linux-6.12)"), std::string::npos) << text;
+  EXPECT_NE(text.find("arp_maxtries                : 3 requests"), std::string::npos) << text;
+
+  const auto base = describe::settings_json(cfg);
+  for (const auto& s : describe::Settings<sim::HostConfig>::list) {
+    sim::HostConfig changed = cfg;
+    std::visit(
+        [&](auto member) {
+          auto& v = changed.*member;
+          using V = std::remove_cvref_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, Time>) v = v + Time::from_s(1);
+          else if constexpr (std::is_same_v<V, bool>) v = !v;
+          else if constexpr (std::is_enum_v<V>) v = static_cast<V>((static_cast<int>(v) + 1) % describe::Enumerators<V>::list.size());
+          else v = v + 1;
+        },
+        s.member);
+    const auto after = describe::settings_json(changed);
+    for (const auto& [k, v] : after) EXPECT_EQ(v != base.at(k), k == s.name) << s.name << " changed " << k;
+  }
 }

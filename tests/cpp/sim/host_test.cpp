@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fwd/describe/system.hpp"
 #include "fwd/lag/lag.hpp"
 #include "fwd/net/build.hpp"
 #include "fwd/net/packet.hpp"
@@ -197,7 +198,7 @@ TEST(Host, TcpSynRetransmitScheduleFreeBSD) {
 }
 
 TEST(Host, TcpSynRetransmitScheduleLinux) {
-  Pair p({.name = "a", .os = "linux", .tick = Time{}}, {.name = "b"});
+  Pair p({.name = "a", .os = HostOs::linux_6_12, .tick = Time{}}, {.name = "b"});
   auto& cap = p.b->capture("em0");
   p.a->apps().tcp_connects({.dst = ip("10.0.0.2"), .port = 80, .rate_per_s = 1, .until = Time::from_ms(500)});
   p.net.run_until(Time::from_s(300));
@@ -360,7 +361,50 @@ TEST(Host, ConfigurationErrorsNameTheProblem) {
   }
   EXPECT_THROW(net.add_host({.name = "a"}), fwd::Error);
   EXPECT_THROW(net.connect("a:em0", "nowhere:x"), fwd::Error);
-  EXPECT_THROW(net.add_host({.name = "bad", .os = "plan9"}), fwd::Error);
+  EXPECT_THROW(parse_host_os("plan9"), fwd::Error);
+  EXPECT_THROW(net.add_host({.name = "bad", .os = static_cast<HostOs>(7)}), fwd::Error);
+  EXPECT_THROW(net.add_host({.name = "bad", .arp_maxtries = 0}), fwd::Error);
+  EXPECT_THROW(net.add_host({.name = "bad", .stack_delay = Time{-1}}), fwd::Error);
+}
+
+// The followed system's names are the registry's: one canonical spelling per system (the HostOs
+// table's), old spellings as the registry's aliases, the ambiguous `freebsd` refused with the choices.
+TEST(HostConfig, OsNamesComeFromTheSystemRegistry) {
+  for (const auto& e : fwd::describe::Enumerators<HostOs>::list) {
+    EXPECT_EQ(fwd::describe::find_system(e.name, fwd::describe::Layer::sim, "host os").name, e.name);
+    EXPECT_EQ(parse_host_os(e.name), e.value);
+    EXPECT_EQ(to_string(e.value), e.name);
+  }
+  std::size_t sim_systems = 0;
+  for (const auto& s : fwd::describe::systems()) sim_systems += s.in(fwd::describe::Layer::sim);
+  EXPECT_EQ(sim_systems, fwd::describe::Enumerators<HostOs>::list.size());
+  EXPECT_EQ(parse_host_os("linux"), HostOs::linux_6_12);
+  EXPECT_EQ(parse_host_os("freebsd-9.x"), HostOs::freebsd_9_3);
+  EXPECT_EQ(parse_host_os("freebsd-10.4"), HostOs::freebsd_10);
+  auto error_of = [](std::string_view n) -> std::string {
+    try {
+      parse_host_os(n);
+    } catch (const fwd::Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string amb = error_of("freebsd");
+  EXPECT_NE(amb.find("ambiguous host os 'freebsd'"), std::string::npos) << amb;
+  EXPECT_NE(amb.find("freebsd-9.3"), std::string::npos) << amb;
+  EXPECT_NE(amb.find("freebsd-10"), std::string::npos) << amb;
+  EXPECT_EQ(amb.find("freebsd-12"), std::string::npos) << amb;  // no host model
+  EXPECT_NE(error_of("freebsd-12").find("has no sim model"), std::string::npos);
+  const std::string unknown = error_of("plan9");
+  EXPECT_NE(unknown.find("unknown host os 'plan9': expected freebsd-9.3"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("linux-6.12 (linux"), std::string::npos) << unknown;
+}
+
+TEST(HostConfig, DefaultsOfEachSystem) {
+  EXPECT_EQ(HostConfig::defaults(HostOs::freebsd_9_3).tick, Time::from_ms(1));
+  EXPECT_EQ(HostConfig::defaults(HostOs::freebsd_10).tick, Time::from_ms(1));
+  EXPECT_EQ(HostConfig::defaults(HostOs::linux_6_12, "l").tick, Time{});
+  EXPECT_EQ(HostConfig::defaults(HostOs::linux_6_12, "l").name, "l");
 }
 
 }  // namespace

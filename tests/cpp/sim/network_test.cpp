@@ -234,7 +234,7 @@ TEST(Network, VrrpInterfaceDownIsFaultAndSilent) {
   Network net;
   net.add_switch("sw", l2::SwitchConfig::defaults(l2::Profile::linux_bridge), {{.name = "a"}, {.name = "b"}});
   for (const char* n : {"a", "b"}) {
-    Host& h = net.add_host({.name = n, .os = "linux", .tick = Time{}});
+    Host& h = net.add_host({.name = n, .os = HostOs::linux_6_12, .tick = Time{}});
     h.add_nic("eth0", mac(n[0] == 'a' ? "52:54:00:00:00:01" : "52:54:00:00:00:02"));
     h.add_address("eth0", n[0] == 'a' ? "10.0.0.1/24" : "10.0.0.2/24");
     carp::Config c = carp::Config::defaults(carp::Profile::vrrp_v2, 51);

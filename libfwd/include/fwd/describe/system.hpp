@@ -17,8 +17,9 @@
 namespace fwd::describe {
 
 /// The layers that model a system (bit flags).
-enum class Layer : std::uint8_t { hash = 1, lag = 2, l2 = 4 };
-/// `hash`, `lag`, `l2`.
+/// `sim`: the host stack of fwd::sim::Host (HostConfig::os).
+enum class Layer : std::uint8_t { hash = 1, lag = 2, l2 = 4, sim = 8 };
+/// `hash`, `lag`, `l2`, `sim`.
 std::string_view to_string(Layer l);
 
 /// One real system.
@@ -32,6 +33,9 @@ struct System {
 
   bool in(Layer l) const { return (layers & static_cast<std::uint8_t>(l)) != 0; }
 };
+
+/// Every layer, in documentation order (for loops and messages).
+inline constexpr Layer all_layers[] = {Layer::hash, Layer::lag, Layer::l2, Layer::sim};
 
 /// Every system, in documentation order.
 std::span<const System> systems();

@@ -143,9 +143,9 @@ public:
   std::string lagg_member_for(std::string_view lagg, net::Bytes untagged_frame, std::optional<std::uint16_t> vlan_tci,
                               Time now);
   /// Every counter of the host as text (host_show.cpp), one line per described field (host, each interface,
-  /// each vhid, the TCP listeners; non-zero drop reasons by name).
+  /// each vhid, the TCP listeners; non-zero drop reasons by name), then the settings (HostConfig's table).
   std::string stats_text() const;
-  /// The JSON twin of stats_text(): {"host", "counters", "ifaces": {name: counters},
+  /// The JSON twin of stats_text(): {"host", "settings" (HostConfig's table), "counters", "ifaces": {name: counters},
   /// "carp": [counters + "state"], "tcp_listener": counters}.
   describe::json::object to_json() const;
 
