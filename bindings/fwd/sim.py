@@ -18,10 +18,11 @@ order they were scheduled; nothing reads the wall clock. See fwd/sim/network.hpp
 """
 from ._fwd.l2 import FlapConfig, LagConfig, PortConfig  # noqa: F401  (ports of switches)
 from ._fwd.sim import (Capture, Host, Network, PingResult, carp_settings,  # noqa: F401
-                       format_frame, host_drop_reasons, parse_time)
+                       format_frame, host_drop_reasons, host_settings, parse_time)
 
 __all__ = ["Network", "Host", "Capture", "PingResult", "PortConfig", "LagConfig", "FlapConfig",
-           "format_frame", "parse_time", "host_drop_reasons", "carp_settings", "load"]
+           "format_frame", "parse_time", "host_drop_reasons", "carp_settings",
+           "host_settings", "load"]
 
 
 def load(path):

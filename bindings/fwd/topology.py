@@ -12,9 +12,9 @@ Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
     until: 10s                   # default run length for `python3 -m fwd sim`
     hosts:
       NAME:
-        os: freebsd-9.3          # freebsd-9.3 | freebsd-10 | linux
-        hz: 1000                 # kern.hz; 0 = exact timers
-        stack_delay: 15us
+        os: freebsd-9.3          # freebsd-9.3 | freebsd-10 | linux-6.12 (alias linux); fwd.describe.systems()
+        hz: 1000                 # kern.hz (or tick: 1ms); 0 = exact timers
+        stack_delay: 15us        # every add_host keyword is a host key (fwd.sim.host_settings())
         forwarding: false
         nics: {ix0: "90:e2:ba:0d:0a:98", ix1: "90:e2:ba:0d:0a:99"}
         laggs: {lagg0: {spec: "freebsd-9.3:lacp;lagghash=l2,l3,l4;key=0x1", members: [ix0, ix1], mac: ...}}
@@ -238,8 +238,11 @@ class _Ctx:
             raise self.err(line, f"{what}: {_short(e)}") from None
 
 
-_HOST_KEYS = ("os", "hz", "tick_phase", "stack_delay", "forwarding", "arp_max_age", "answer_icmp_to_vip", "nics",
-              "laggs", "vlans", "addresses", "routes", "ecmp", "local", "carp", "listen", "capture", "ping", "tcp")
+# A host's settings are Network.add_host's keywords (HostConfig's table: fwd.sim.host_settings()),
+# then the sections this loader builds.
+_HOST_SETTINGS = tuple(_sim.host_settings())
+_HOST_KEYS = _HOST_SETTINGS + ("nics", "laggs", "vlans", "addresses", "routes", "ecmp", "local", "carp", "listen",
+                               "capture", "ping", "tcp")
 _SWITCH_KEYS = ("profile", "latency", "ageing", "vlan_aware", "ports", "flap")
 _PORT_KEYS = ("name", "lag", "lag_spec", "vlan_mode", "tag", "trunks", "pvid", "vlans", "untagged", "learning",
               "flood", "mac")
@@ -275,21 +278,14 @@ def _build_hosts(c, net, data, settings):
         h = c.mapping(h if h is not None else _LDict(), f"host '{hname}'", hl)
         what = f"host '{hname}'"
         c.keys(h, _HOST_KEYS, what)
-        kw = {}
-        for k in ("os",):
-            if k in h:
-                kw[k] = str(h[k])
-        if "hz" in h:
-            kw["hz"] = h["hz"]
-        for k in ("tick_phase", "stack_delay", "arp_max_age"):
-            if k in h:
-                kw[k] = c.time(h[k], f"{what}: {k}", c.line_of(h, k))
-        for k in ("forwarding", "answer_icmp_to_vip"):
-            if k in h:
-                if not isinstance(h[k], bool):
-                    raise c.err(c.line_of(h, k), f"{what}: {k} must be true or false")
-                kw[k] = h[k]
-        host = c.call(hl, what, net.add_host, str(hname), **kw)
+        # Settings go to add_host as they are: it converts and checks each (times in any form), and its
+        # messages start with the keyword, which gives the line of the bad one.
+        kw = {k: h[k] for k in _HOST_SETTINGS if k in h}
+        try:
+            host = net.add_host(str(hname), **kw)
+        except (ValueError, TypeError) as e:
+            bad = next((k for k in kw if str(e).startswith(k + ":")), None)
+            raise c.err(c.line_of(h, bad) if bad else hl, f"{what}: {_short(e)}") from None
         nics = c.mapping(h.get("nics", _LDict()), f"{what}: nics", c.line_of(h, "nics"))
         for n, mac in nics.items():
             c.call(c.line_of(nics, n), f"{what}: nic '{n}'", host.add_nic, str(n), str(mac))

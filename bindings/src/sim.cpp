@@ -13,6 +13,7 @@
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "describe.hpp"
+#include "settings.hpp"
 #include "fwd/error.hpp"
 #include "fwd/l2/switch.hpp"
 #include "fwd/sim/network.hpp"
@@ -22,7 +23,41 @@ namespace fwd::py {
 namespace pyb = pybind11;
 using namespace fwd::sim;
 
+// A host's os: a registry name or alias of a `sim` system (fwd/describe/system.hpp).
+template <>
+HostOs enum_from_text<HostOs>(std::string_view text) {
+  return parse_host_os(text);
+}
+
 namespace {
+
+// ---- host settings: the keywords of Network.add_host come from HostConfig's table ----------
+// kern.hz, the spelling add_host and topology files had before `tick`: tick = 1 s / hz.
+const SettingAlias<HostConfig> host_aliases[] = {
+    {"hz", "kern.hz, an int 0..1000000: sets tick to 1 s / hz (0 = exact timers)", "tick",
+     [](HostConfig& c, const pyb::handle& v) {
+       const auto hz = int_arg(v, "hz", 0, 1'000'000);
+       c.tick = hz ? Time{1'000'000'000 / hz} : Time{};
+     }},
+};
+
+const std::string& settings_doc_of_host() {
+  static const std::string d = "The host's settings as a dict (times in seconds, os by name; add_host(name, **settings)\n"
+                               "rebuilds them), from HostConfig's table:\n" +
+                               describe::settings_doc<HostConfig>();
+  return d;
+}
+
+const std::string& add_host_doc() {
+  static const std::string d =
+      "add_host(name, **settings): a host following `os` (default freebsd-9.3); returns it.\n\n"
+      "Settings (HostConfig, fwd/sim/host_config.hpp; defaults of freebsd-9.3 shown, an os's own defaults\n"
+      "apply first: linux-6.12 has exact timers, tick 0). Times take seconds, '10ms', datetime.timedelta\n"
+      "or numpy.timedelta64; integer nanoseconds only through the _ns names. An unknown keyword raises\n"
+      "TypeError listing the accepted ones; a bad value TypeError/ValueError naming it.\n" +
+      settings_kwargs_doc(HostConfig::defaults(HostOs::freebsd_9_3), std::span(host_aliases));
+  return d;
+}
 
 net::Mac mac_of(const pyb::handle& h) { return mac_arg(h); }
 
@@ -193,6 +228,9 @@ void bind_sim(pyb::module_& m) {
       "int64 nanoseconds (about +-292 years). TypeError/ValueError messages start with `name`.");
   m.def("format_frame", [](const pyb::object& f) { auto b = frame_bytes(f); return format_frame(b); }, pyb::arg("frame"),
         "One frame as `tcpdump -e -n` prints it (without the timestamp).");
+  m.def("host_settings", [] { return setting_keywords<HostConfig>(std::span(host_aliases)); },
+        "Every keyword Network.add_host accepts besides the name (HostConfig's settings, the _ns twins of the\n"
+        "time settings, and hz); topology files accept the same host keys.");
   m.def("carp_settings", [] {
     std::vector<std::string> v;
     for (const auto& x : carp_fields) v.emplace_back(x.name);
@@ -254,11 +292,14 @@ void bind_sim(pyb::module_& m) {
                     "ValueError naming them.")
       .def_property_readonly("name", &Host::name, "The host's name.")
       .def("__repr__", [](const Host& h) {
-        return fmt::format("<Host {} os={} ifaces={} carp={} rx={} tx={}>", h.name(), h.config().os, h.iface_count(),
+        return fmt::format("<Host {} os={} ifaces={} carp={} rx={} tx={}>", h.name(), to_string(h.config().os), h.iface_count(),
                            h.carp().count(), h.counters().rx, h.counters().tx);
       })
-      .def_property_readonly("os", [](const Host& h) { return h.config().os; },
-                             "The followed system: freebsd-9.3, freebsd-10 or linux.")
+      .def_property_readonly("os", [](const Host& h) { return std::string(to_string(h.config().os)); },
+                             "The followed system's canonical name (fwd.describe.systems(), layer sim): freebsd-9.3,\n"
+                             "freebsd-10 or linux-6.12.")
+      .def_property_readonly("settings", [](const Host& h) { return to_python(describe::settings_json(h.config())); },
+                             settings_doc_of_host().c_str())
       .def("add_nic", [](Host& h, const std::string& n, const pyb::object& mac) { return h.add_nic(n, mac_of(mac)); },
            pyb::arg("name"), pyb::arg("mac"),
            "A NIC named `name` with its own MAC (a string or int); returns its interface index. ValueError for an\n"
@@ -461,27 +502,12 @@ void bind_sim(pyb::module_& m) {
         return fmt::format("<Network now={}s hosts={} switches={}>", n.now().seconds(), n.host_names().size(),
                            n.switch_names().size());
       })
-      .def("add_host", [](Network& n, const std::string& name, const std::string& os, const pyb::object& hz_arg,
-                          const pyb::object& tick_phase, const pyb::object& stack_delay, bool forwarding,
-                          const pyb::object& arp_max_age, bool answer_icmp_to_vip) -> Host& {
-             // kern.hz is FreeBSD's; a Linux host's timers are exact unless hz is given.
-             const int hz = hz_arg.is_none() ? (os == "linux" ? 0 : 1000)
-                                             : static_cast<int>(int_field(hz_arg, "hz", 0, 1'000'000));
-             HostConfig c;
-             c.name = name;
-             c.os = os;
-             c.tick = hz ? Time{1'000'000'000 / hz} : Time{};
-             c.tick_phase = time_arg(tick_phase, "tick_phase");
-             c.stack_delay = time_arg(stack_delay, "stack_delay");
-             c.forwarding = forwarding;
-             c.arp_max_age = time_arg(arp_max_age, "arp_max_age");
-             c.answer_icmp_to_vip = answer_icmp_to_vip;
+      .def("add_host", [](Network& n, const std::string& name, const pyb::kwargs& kw) -> Host& {
+             // The os's defaults first (a Linux host's timers are exact), then every keyword by the table.
+             HostConfig c = HostConfig::defaults(kw.contains("os") ? enum_arg<HostOs>(kw["os"], "os") : HostOs::freebsd_9_3, name);
+             apply_settings(c, kw, "add_host()", std::span(host_aliases));
              return n.add_host(std::move(c));
-           }, pyb::arg("name"), pyb::arg("os") = "freebsd-9.3", pyb::arg("hz") = pyb::none(), pyb::arg("tick_phase") = 0.0,
-           pyb::arg("stack_delay") = 15e-6, pyb::arg("forwarding") = false, pyb::arg("arp_max_age") = 1200.0,
-           pyb::arg("answer_icmp_to_vip") = true, pyb::return_value_policy::reference_internal,
-           "A host. os: freebsd-9.3, freebsd-10 or linux; hz: kern.hz (timer ticks; 0 = exact), default 1000 for\n"
-           "FreeBSD and 0 (exact timers) for linux.")
+           }, pyb::arg("name"), pyb::return_value_policy::reference_internal, add_host_doc().c_str())
       .def("add_switch", [](Network& n, const std::string& name, std::vector<l2::PortConfig> ports, const std::string& profile,
                             const pyb::object& latency, const pyb::object& ageing, bool vlan_aware, const pyb::object& flap) -> l2::Switch& {
              l2::SwitchConfig c = l2::SwitchConfig::defaults(l2::parse_profile(profile));
