@@ -49,7 +49,7 @@ void bind_describe(pyb::module_& m) {
           for (auto a : s.aliases) aliases.append(std::string(a));
           d["aliases"] = aliases;
           pyb::list layers;
-          for (auto l : {describe::Layer::hash, describe::Layer::lag, describe::Layer::l2})
+          for (auto l : describe::all_layers)
             if (s.in(l)) layers.append(std::string(to_string(l)));
           d["layers"] = layers;
           d["l2_profile"] = s.l2_profile.empty() ? pyb::object(pyb::none()) : pyb::str(std::string(s.l2_profile));
@@ -58,19 +58,17 @@ void bind_describe(pyb::module_& m) {
         return out;
       },
       "Every real system libfwd follows: a list of dicts with name (canonical), version, follows,\n"
-      "aliases, layers ('hash', 'lag', 'l2') and l2_profile (the switch profile name, or None).\n"
+      "aliases, layers ('hash', 'lag', 'l2', 'sim': a fwd.sim host os) and l2_profile (the switch profile name, or None).\n"
       "A name or alias means the same system in every layer; 'freebsd' alone is ambiguous and rejected.");
   m.def(
       "find_system",
       [](const std::string& name, const std::string& layer) {
-        describe::Layer l = layer == "hash"  ? describe::Layer::hash
-                            : layer == "lag" ? describe::Layer::lag
-                            : layer == "l2"  ? describe::Layer::l2
-                                             : throw Error("unknown layer '" + layer + "': expected hash, lag or l2");
-        return std::string(describe::find_system(name, l, "system").name);
+        for (auto l : describe::all_layers)
+          if (layer == to_string(l)) return std::string(describe::find_system(name, l, "system").name);
+        throw Error("unknown layer '" + layer + "': expected hash, lag, l2 or sim");
       },
       pyb::arg("name"), pyb::arg("layer"),
-      "The canonical name of the system `name` (a name or alias) in `layer` ('hash', 'lag' or 'l2').\n"
+      "The canonical name of the system `name` (a name or alias) in `layer` ('hash', 'lag', 'l2' or 'sim').\n"
       "ValueError for an unknown or ambiguous name, or a layer that does not model the system.");
 }
 

@@ -30,6 +30,17 @@ def test_registry():
         fwd.describe.find_system("freebsd", "l2")
     with pytest.raises(ValueError, match="ambiguous switch profile 'freebsd'"):
         fwd.l2.Switch("freebsd", ["p1"])
+    # fwd.sim host os names are the registry's (layer sim): one spelling each, aliases from the registry
+    sim_systems = [s["name"] for s in fwd.describe.systems() if "sim" in s["layers"]]
+    assert sim_systems == ["freebsd-9.3", "freebsd-10", "linux-6.12"]
+    assert fwd.describe.find_system("linux", "sim") == "linux-6.12"
+    net = fwd.sim.Network()
+    for name in sim_systems:
+        assert net.add_host(name, os=name).os == name
+    for alias in names["linux-6.12"]["aliases"]:
+        assert net.add_host(alias, os=alias).os == "linux-6.12"
+    with pytest.raises(ValueError, match="ambiguous system 'freebsd'"):
+        fwd.describe.find_system("freebsd", "sim")
 
 
 def _switch():

@@ -158,6 +158,13 @@ def test_topology_json_equivalent(tmp_path):
     ("- just\n- a list\n", 1, "top level must be a mapping"),
     ("", 1, "empty topology"),
     (YAML_OK.replace("profile: linux-bridge", "profile: cisco-ios"), 19, "switch 'sw0': unknown switch profile 'cisco-ios'"),
+    # host settings are add_host's keywords (fwd.sim.host_settings()); a bad one is named with its own line
+    (YAML_OK.replace("    listen: [80]", "    listen: [80]\n    os: linux\n    tick_phase: 3 parsecs"), 14,
+     "host 'b': tick_phase: bad time unit"),
+    (YAML_OK.replace("    listen: [80]", "    listen: [80]\n    os: freebsd"), 13, "host 'b': os: ambiguous host os"),
+    (YAML_OK.replace("    listen: [80]", "    listen: [80]\n    hz: 100\n    tick: 1ms"), 9, "tick= and hz= both set tick"),
+    (YAML_OK.replace("    listen: [80]", "    listen: [80]\n    stack_delayy: 1ms"), 13,
+     "unknown key 'stack_delayy' (expected one of: os, tick, tick_ns, tick_phase"),
 ])
 def test_malformed_topology_names_line_and_problem(tmp_path, text, line, needle):
     f = tmp_path / "bad.yaml"

@@ -93,3 +93,60 @@ def test_every_host_counter_appears_in_text_json_python_and_docs():
     assert set(lc) == {"tx", "delivered", "lost", "fault_dropped", "fault_delayed", "down_dropped", "bytes"}
     for name in lc:
         assert f"  {name}: " in fwd.sim.Network.link_counters.__doc__
+
+
+def test_every_host_setting_appears_in_json_python_text_docs_and_keywords():
+    """HostConfig's table drives Host.settings, to_json()['settings'], stats_text(), the add_host
+    keywords and docstring, and fwd.sim.host_settings(): a setting cannot be forgotten by one."""
+    net = fwd.sim.Network()
+    a = net.add_host("a", os="linux", tick_phase="250us", arp_maxtries=3, forwarding=True)
+    s, js, text = a.settings, a.to_json()["settings"], a.stats_text()
+    assert s == js
+    assert s["os"] == a.os == "linux-6.12" and s["tick"] == 0.0  # the os's defaults: exact timers
+    assert s["tick_phase"] == 250e-6 and s["arp_maxtries"] == 3 and s["forwarding"] is True
+    keywords = fwd.sim.host_settings()
+    doc, pdoc = fwd.sim.Network.add_host.__doc__, fwd.sim.Host.settings.__doc__
+    for name in s:
+        assert name in keywords, name
+        assert f"\n  {name}: " in doc and f"\n  {name}: " in pdoc, name
+        assert f"\n    {name} " in text, name
+    for name in keywords:  # every keyword is a setting, a time setting's _ns twin, or hz
+        assert name in s or (name.endswith("_ns") and isinstance(s[name[:-3]], float)) or name == "hz", name
+        assert f"\n  {name}: " in doc, name
+    # The dict is add_host's keywords: it rebuilds the same host.
+    assert net.add_host("b", **s).settings == s
+
+
+def test_add_host_keywords_follow_the_one_time_convention():
+    import datetime
+
+    import numpy as np
+    import pytest
+
+    net = fwd.sim.Network()
+    forms = [0.002, "2ms", datetime.timedelta(milliseconds=2), np.timedelta64(2, "ms")]
+    for i, v in enumerate(forms):
+        assert net.add_host(f"t{i}", stack_delay=v).settings["stack_delay"] == 0.002
+    assert net.add_host("n", stack_delay_ns=2_000_000).settings["stack_delay"] == 0.002
+    assert net.add_host("hz", hz=250).settings["tick"] == 0.004
+    assert net.add_host("old", os="freebsd-9.x").os == "freebsd-9.3"
+    with pytest.raises(TypeError, match="stack_delay_ns: expected an integer"):
+        net.add_host("x", stack_delay_ns=0.5)
+    with pytest.raises(TypeError, match=r"stack_delay: expected seconds \(int or float\), a string with a unit"):
+        net.add_host("x", stack_delay=[1])
+    with pytest.raises(ValueError, match="stack_delay: bad time unit"):
+        net.add_host("x", stack_delay="3 parsecs")
+    with pytest.raises(TypeError, match="unknown keyword argument 'hzz': expected one of os, tick, tick_ns, "):
+        net.add_host("x", hzz=100)
+    with pytest.raises(TypeError, match="hz= and tick= both set tick"):
+        net.add_host("x", hz=100, tick="1ms")
+    with pytest.raises(TypeError, match="forwarding: expected True or False"):
+        net.add_host("x", forwarding=1)
+    with pytest.raises(ValueError, match="os: ambiguous host os 'freebsd'.*freebsd-9.3.*freebsd-10"):
+        net.add_host("x", os="freebsd")
+    with pytest.raises(ValueError, match=r"os: unknown host os 'plan9': expected freebsd-9.3 .*linux-6.12 \(linux"):
+        net.add_host("x", os="plan9")
+    with pytest.raises(ValueError, match="has no sim model"):
+        net.add_host("x", os="freebsd-12")
+    with pytest.raises(ValueError, match="arp_maxtries must be >= 1"):
+        net.add_host("x", arp_maxtries=0)

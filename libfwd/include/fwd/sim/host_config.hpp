@@ -66,7 +66,7 @@ struct Settings<sim::HostConfig> {
   using Member = std::variant<sim::HostOs C::*, Time C::*, bool C::*, std::uint32_t C::*>;
   static constexpr std::string_view doc = "Stack settings of a host (fwd/sim/host_config.hpp).";
   static constexpr Setting<C, Member> table[] = {
-      {"os", &C::os, "", "followed system: freebsd-9.3, freebsd-10 or linux-6.12 (aliases: fwd.describe.systems())"},
+      {"os", &C::os, "", "followed system: freebsd-9.3, freebsd-10 or linux-6.12; aliases in fwd.describe.systems()"},
       {"tick", &C::tick, "s", "1/kern.hz, the kernel timer tick (0 = exact timers; linux-6.12 default 0)"},
       {"tick_phase", &C::tick_phase, "s", "offset of the tick grid from t = 0"},
       {"stack_delay", &C::stack_delay, "s", "frame in -> kernel reply out"},
