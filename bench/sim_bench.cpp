@@ -101,7 +101,9 @@ Built seed_ping(std::uint32_t count) {
   }
   for (int k = 0; k < 6; ++k) {
     const std::string name = "web" + std::to_string(k + 1);
-    Host& h = net.add_host({.name = name, .os = k < 4 ? HostOs::freebsd_9_3 : HostOs::freebsd_10, .tick_phase = Time::from_us(230 + 290 * k)});
+    Host& h = net.add_host({.name = name,
+                            .os = k < 4 ? HostOs::freebsd_9_3 : HostOs::freebsd_10,
+                            .tick_phase = Time::from_us(230 + 290 * k)});
     h.add_nic("ix0", fwd::net::Mac::from_u64(0x0025905eed00ULL + 2 * (k + 1)));
     h.add_nic("ix1", fwd::net::Mac::from_u64(0x0025905eed00ULL + 2 * (k + 1) + 1));
     h.add_lagg("lagg0", k < 4 ? "freebsd-9.3:lacp;key=0x5eed1f0a" : "freebsd-10:lacp;key=0x5eed1f0a", {"ix0", "ix1"});

@@ -3,7 +3,7 @@ and faults, turned into a fwd.sim.Network.
 
 Every problem is reported as a TopologyError (a ValueError) whose message starts with
 ``FILE:LINE:`` and names the problem, e.g. ``topo.yaml:14: host 'fw-a': unknown key 'nicz'
-(expected one of: os, hz, ...)``. Syntax errors of YAML or JSON get the parser's line.
+(expected one of: os, tick, ...)``. Syntax errors of YAML or JSON get the parser's line.
 
 Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
 

@@ -58,7 +58,8 @@ void bind_describe(pyb::module_& m) {
         return out;
       },
       "Every real system libfwd follows: a list of dicts with name (canonical), version, follows,\n"
-      "aliases, layers ('hash', 'lag', 'l2', 'sim': a fwd.sim host os) and l2_profile (the switch profile name, or None).\n"
+      "aliases, layers ('hash', 'lag', 'l2', 'sim': a fwd.sim host os) and l2_profile (the switch profile\n"
+      "name, or None).\n"
       "A name or alias means the same system in every layer; 'freebsd' alone is ambiguous and rejected.");
   m.def(
       "find_system",

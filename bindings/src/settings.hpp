@@ -47,7 +47,8 @@ E enum_arg(const pybind11::handle& h, const char* name) {
     }
   }
   if (pybind11::detail::get_type_info(typeid(E)) != nullptr && pybind11::isinstance<E>(h)) return h.cast<E>();
-  throw pybind11::type_error(fmt::format("{}: expected a string, one of {}; got {}", name, describe::enumerator_names<E>(),
+  throw pybind11::type_error(fmt::format("{}: expected a string, one of {}; got {}", name,
+                                         describe::enumerator_names<E>(),
                                          pybind11::str(h.get_type().attr("__name__")).cast<std::string>()));
 }
 
@@ -108,12 +109,14 @@ std::vector<std::string> setting_keywords(std::span<const SettingAlias<std::type
 /// ones, as `what` says them) or for one setting given twice (`tick` and `tick_ns`, or an alias);
 /// TypeError/ValueError from the converters name the keyword and the accepted forms.
 template <class S>
-void apply_settings(S& s, const pybind11::kwargs& kw, std::string_view what, std::span<const SettingAlias<std::type_identity_t<S>>> aliases = {}) {
+void apply_settings(S& s, const pybind11::kwargs& kw, std::string_view what,
+                    std::span<const SettingAlias<std::type_identity_t<S>>> aliases = {}) {
   std::vector<std::pair<std::string_view, std::string>> seen;  // (setting, keyword) set so far
   auto once = [&](std::string_view setting, const std::string& key) {
     for (const auto& [x, first] : seen)
       if (x == setting)
-        throw pybind11::type_error(fmt::format("{}: {}= and {}= both set {}: give one of them", what, first, key, setting));
+        throw pybind11::type_error(
+            fmt::format("{}: {}= and {}= both set {}: give one of them", what, first, key, setting));
     seen.emplace_back(setting, key);
   };
   for (const auto& [k, v] : kw) {
@@ -138,7 +141,8 @@ void apply_settings(S& s, const pybind11::kwargs& kw, std::string_view what, std
     if (!done) {
       std::string names;
       for (const auto& n : setting_keywords<S>(aliases)) names += (names.empty() ? "" : ", ") + n;
-      throw pybind11::type_error(fmt::format("{}: unknown keyword argument '{}': expected one of {}", what, key, names));
+      throw pybind11::type_error(
+          fmt::format("{}: unknown keyword argument '{}': expected one of {}", what, key, names));
     }
   }
 }
@@ -146,7 +150,8 @@ void apply_settings(S& s, const pybind11::kwargs& kw, std::string_view what, std
 /// Docstring lines of the keywords: "  name: doc [unit] (default: value)" per setting, the `_ns`
 /// twin of each time setting, then the aliases. Defaults come from `defaults`.
 template <class S>
-std::string settings_kwargs_doc(const S& defaults, std::span<const SettingAlias<std::type_identity_t<S>>> aliases = {}) {
+std::string settings_kwargs_doc(const S& defaults,
+                                std::span<const SettingAlias<std::type_identity_t<S>>> aliases = {}) {
   std::string out;
   for (const auto& f : describe::Settings<S>::list) {
     // The default as a Python literal: 0.001, 'freebsd-9.3', True.

@@ -42,9 +42,10 @@ const SettingAlias<HostConfig> host_aliases[] = {
 };
 
 const std::string& settings_doc_of_host() {
-  static const std::string d = "The host's settings as a dict (times in seconds, os by name; add_host(name, **settings)\n"
-                               "rebuilds them), from HostConfig's table:\n" +
-                               describe::settings_doc<HostConfig>();
+  static const std::string d =
+      "The host's settings as a dict (times in seconds, os by name; add_host(name, **settings) rebuilds\n"
+      "them), from HostConfig's table:\n" +
+      describe::settings_doc<HostConfig>();
   return d;
 }
 
@@ -292,8 +293,8 @@ void bind_sim(pyb::module_& m) {
                     "ValueError naming them.")
       .def_property_readonly("name", &Host::name, "The host's name.")
       .def("__repr__", [](const Host& h) {
-        return fmt::format("<Host {} os={} ifaces={} carp={} rx={} tx={}>", h.name(), to_string(h.config().os), h.iface_count(),
-                           h.carp().count(), h.counters().rx, h.counters().tx);
+        return fmt::format("<Host {} os={} ifaces={} carp={} rx={} tx={}>", h.name(), to_string(h.config().os),
+                           h.iface_count(), h.carp().count(), h.counters().rx, h.counters().tx);
       })
       .def_property_readonly("os", [](const Host& h) { return std::string(to_string(h.config().os)); },
                              "The followed system's canonical name (fwd.describe.systems(), layer sim): freebsd-9.3,\n"
@@ -504,7 +505,8 @@ void bind_sim(pyb::module_& m) {
       })
       .def("add_host", [](Network& n, const std::string& name, const pyb::kwargs& kw) -> Host& {
              // The os's defaults first (a Linux host's timers are exact), then every keyword by the table.
-             HostConfig c = HostConfig::defaults(kw.contains("os") ? enum_arg<HostOs>(kw["os"], "os") : HostOs::freebsd_9_3, name);
+             const HostOs os = kw.contains("os") ? enum_arg<HostOs>(kw["os"], "os") : HostOs::freebsd_9_3;
+             HostConfig c = HostConfig::defaults(os, name);
              apply_settings(c, kw, "add_host()", std::span(host_aliases));
              return n.add_host(std::move(c));
            }, pyb::arg("name"), pyb::return_value_policy::reference_internal, add_host_doc().c_str())

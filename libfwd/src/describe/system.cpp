@@ -28,8 +28,8 @@ constexpr std::array ovs_aliases{"ovs"sv};
 constexpr std::span<const std::string_view> none{};
 
 constexpr std::array<System, 10> registry{{
-    {"freebsd-9.3", "9.3 (9.x)", "FreeBSD 9.x lagg(4) with hash32 hashing, if_bridge(4), and the 9.3 host stack of fwd.sim",
-     freebsd_9_3_aliases, bits(Layer::hash, Layer::lag, Layer::l2, Layer::sim), "freebsd-bridge"},
+    {"freebsd-9.3", "9.3 (9.x)",
+     "FreeBSD 9.x lagg(4) with hash32 hashing, if_bridge(4), and the 9.3 host stack of fwd.sim", freebsd_9_3_aliases, bits(Layer::hash, Layer::lag, Layer::l2, Layer::sim), "freebsd-bridge"},
     {"freebsd-10", "10.x",
      "FreeBSD 10.x lagg(4): hash32 hashing as 9.3, adds laggproto broadcast and rr_limit; a 10.x host in fwd.sim",
      freebsd_10_aliases, bits(Layer::hash, Layer::lag, Layer::sim), ""},

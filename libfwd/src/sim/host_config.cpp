@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "fwd/describe/system.hpp"
 #include "fwd/error.hpp"
 
@@ -31,7 +33,8 @@ void HostConfig::validate() const {
     throw Error(fmt::format("host '{}': os {} is not a HostOs: expected {}", name, static_cast<int>(os),
                             describe::enumerator_names<HostOs>()));
   if (tick.ns < 0) throw Error(fmt::format("host '{}': tick must be >= 0", name));
-  for (const auto& [what, t] : {std::pair{"stack_delay", stack_delay}, {"arp_max_age", arp_max_age}, {"arp_down", arp_down}})
+  for (const auto& [what, t] :
+       {std::pair{"stack_delay", stack_delay}, {"arp_max_age", arp_max_age}, {"arp_down", arp_down}})
     if (t.ns < 0) throw Error(fmt::format("host '{}': {} must be >= 0, got {} s", name, what, t.seconds()));
   if (arp_maxtries == 0) throw Error(fmt::format("host '{}': arp_maxtries must be >= 1", name));
 }

@@ -162,7 +162,8 @@ TEST(Fields, EveryHostSettingAppearsInTextAndJson) {
           using V = std::remove_cvref_t<decltype(v)>;
           if constexpr (std::is_same_v<V, Time>) v = v + Time::from_s(1);
           else if constexpr (std::is_same_v<V, bool>) v = !v;
-          else if constexpr (std::is_enum_v<V>) v = static_cast<V>((static_cast<int>(v) + 1) % describe::Enumerators<V>::list.size());
+          else if constexpr (std::is_enum_v<V>)
+            v = static_cast<V>((static_cast<std::size_t>(v) + 1) % describe::Enumerators<V>::list.size());
           else v = v + 1;
         },
         s.member);
