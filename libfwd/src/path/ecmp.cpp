@@ -73,6 +73,8 @@ void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, s
     if (out[i] == route::no_path) out[i] = -1;
 }
 
+bool stateless(const EcmpGroup& group) { return group.impl->ecmp.paths().kind != route::GroupKind::resilient; }
+
 std::int32_t pick(const EcmpConfig&, const EcmpGroup& group, std::uint32_t hash, bool local) {
   route::Meta m;
   m.lookup = local ? route::Lookup::local : route::Lookup::forward;
