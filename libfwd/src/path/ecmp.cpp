@@ -49,6 +49,9 @@ EcmpGroup make_group(const EcmpConfig& config, std::int32_t config_index, std::s
   EcmpGroup g;
   g.config = config_index;
   g.impl = std::make_shared<const EcmpGroupImpl>(EcmpGroupImpl{route::Ecmp::from_spec(config.spec, std::move(ps))});
+  g.table = g.impl->ecmp.threshold_table(route::Meta{.lookup = route::Lookup::forward}, g.upper, g.index);
+  for (auto& k : g.index)
+    if (k == route::no_path) k = -1;
   return g;
 }
 

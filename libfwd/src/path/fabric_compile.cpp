@@ -251,6 +251,15 @@ void Fabric::compile() const {
     pad4();
     fn.routes_end = static_cast<std::uint32_t>(t->fast_net.size());
   }
+  for (const auto& g : t->groups) {
+    t->fast_groups.push_back({g.config, static_cast<std::uint32_t>(t->fast_upper.size()),
+                              static_cast<std::uint32_t>(t->fast_index.size()), static_cast<std::uint32_t>(g.upper.size()),
+                              g.table});
+    t->fast_upper.insert(t->fast_upper.end(), g.upper.begin(), g.upper.end());
+    // Padding to four bounds that no hash lies above (the lane compares four at a time).
+    for (std::size_t k = g.upper.size(); k < 4; ++k) t->fast_upper.push_back(0xffffffffu);
+    t->fast_index.insert(t->fast_index.end(), g.index.begin(), g.index.end());
+  }
   t->fast_ok = !t->hashes_l2;
   for (const auto& g : t->groups) t->fast_ok = t->fast_ok && detail::stateless(g);
 

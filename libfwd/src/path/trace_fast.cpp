@@ -40,9 +40,13 @@ public:
   Ipv4Lane(const Fabric::Compiled& t, const PathOut& out)
       : out_(out), H_(out.max_hops), nodes_(t.fast_nodes.data()), net_(t.fast_net.data()),
         mask_(t.fast_mask.data()), routes_(t.fast_routes.data()), nh_(t.nh_fast.data()),
-        port_mac_(t.port_mac.data()) {}
+        port_mac_(t.port_mac.data()), groups_(t.fast_groups.data()), upper_(t.fast_upper.data()),
+        index_(t.fast_index.data()) {}
 
-  // Walks until the flow ends (done), needs a multipath choice (wait) or leaves the lane (back).
+  // Walks until the flow ends (done), reaches a multipath route (wait, L.group set) or leaves the
+  // lane (back). The driver makes the choices a tier at a time: all flows of a chunk then run the
+  // same per-node code paths one after the other (measured faster than walking each flow through
+  // to its end, choices inline).
   Step advance(Lane& L) const {
     for (;;) {
       if (L.hops >= H_) return Step::back;  // too_many_hops
@@ -51,14 +55,16 @@ public:
       if (fn.kind == NodeKind::switch_) return Step::back;
       // Frames for another unicast MAC: not_for_us.
       if (L.dmac != port_mac_[L.in_port] && !((L.dmac >> 40) & 1)) return Step::back;
-      if (first_match(L.dst, fn.owned_begin, fn.routes_begin) < fn.routes_begin) return deliver(L);
+      // One scan over the owned prefixes then the routes: an owned match ends the flow here, else
+      // the first matching route is the longest prefix (the checks between do not change it).
+      const std::uint32_t k = first_match(L.dst, fn.owned_begin, fn.routes_end);
+      if (k < fn.routes_begin) return deliver(L);
       if (!fn.forwarding) return Step::back;
       const std::size_t row = static_cast<std::size_t>(L.flow) * H_;
       for (std::size_t h = 0; h < L.hops; ++h)
         if (out_.hop_node[row + h] == L.node) return Step::back;  // loop
       if (L.ttl <= 1) return Step::back;
       --L.ttl;
-      const std::uint32_t k = first_match(L.dst, fn.routes_begin, fn.routes_end);
       if (k == fn.routes_end) return Step::back;  // no_route
       const auto& r = routes_[k];
       if (r.group >= 0) {
@@ -68,6 +74,15 @@ public:
       }
       if (!hop(L, r.first_nh)) return Step::back;
     }
+  }
+
+  // The choice at L's multipath route when it is a threshold table and L's hash is that of the
+  // group's configuration (route::Ecmp::threshold_table: what select_hash_batch chooses); -2 when
+  // the route layer has to choose in batch.
+  std::int32_t table_choice(const Lane& L) const {
+    const auto& g = groups_[L.group];
+    if (!g.table || L.config != g.config) return -2;
+    return index_[g.index_begin + count_below(g, L.hash)];
   }
 
   // Takes next hop `nh` when its compiled form is complete (a physical device with carrier, a
@@ -107,6 +122,22 @@ private:
 #endif
   }
 
+  // How many upper bounds of group g lie below h (unsigned): four at a time with SSE2.
+  std::uint32_t count_below(const Fabric::Compiled::FastGroup& g, std::uint32_t h) const {
+#if defined(__SSE2__)
+    if (g.count <= 4) {
+      const __m128i flip = _mm_set1_epi32(static_cast<int>(0x80000000u));
+      const __m128i ub = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(upper_ + g.upper_begin)), flip);
+      const __m128i hv = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(h)), flip);
+      const int below = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(hv, ub)));
+      return static_cast<std::uint32_t>(__builtin_popcount(static_cast<unsigned>(below)));
+    }
+#endif
+    std::uint32_t below = 0;
+    for (std::uint32_t j = 0; j < g.count; ++j) below += upper_[g.upper_begin + j] < h;
+    return below;
+  }
+
   // Short runs written in place: the loop-to-memset rewrite would cost a call per array per flow.
   [[gnu::optimize("no-tree-loop-distribute-patterns")]] Step deliver(const Lane& L) const {
     const std::size_t i = L.flow, row = i * H_;
@@ -135,6 +166,9 @@ private:
   const Fabric::Compiled::FastRoute* routes_;
   const Fabric::Compiled::NhFast* nh_;
   const std::uint64_t* port_mac_;
+  const Fabric::Compiled::FastGroup* groups_;
+  const std::uint32_t* upper_;
+  const std::int32_t* index_;
 };
 
 }  // namespace
@@ -159,25 +193,41 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       const std::size_t i = base + k;
       const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
       const net::Bytes frame = frames.row(i);
+      // The frames stream in once: ask for a later one while this one is read.
+      if (i + 16 < frames.count) __builtin_prefetch(frames.data + (i + 16) * frames.stride);
       if (p == none || frame.size() < 14) {  // originated at a node / no Ethernet header
         rest.push_back(static_cast<std::uint32_t>(i));
         continue;
       }
-      const net::PacketView pv(frame);
-      if (!pv.has_ipv4()) {
-        rest.push_back(static_cast<std::uint32_t>(i));
-        continue;
+      // An untagged IPv4 frame is recognised here with net::PacketView's own conditions (a whole
+      // header, IHL >= 5); anything else is parsed by PacketView.
+      const std::uint8_t* p0 = frame.data();
+      std::size_t l3 = 14;
+      if (p0[12] == 0x08 && p0[13] == 0x00) {
+        const std::size_t ihl = (frame.size() >= 34 ? p0[14] & 0x0fu : 0u) * 4u;
+        if (ihl < 20 || frame.size() < 14 + ihl) {
+          rest.push_back(static_cast<std::uint32_t>(i));
+          continue;
+        }
+      } else {
+        const net::PacketView pv(frame);
+        if (!pv.has_ipv4()) {
+          rest.push_back(static_cast<std::uint32_t>(i));
+          continue;
+        }
+        l3 = pv.l3_offset();
       }
       Lane& L = lanes[active.size()];
-      L.l3 = frame.data() + pv.l3_offset();
-      L.l3_len = static_cast<std::uint32_t>(frame.size() - pv.l3_offset());
+      L.l3 = p0 + l3;
+      L.l3_len = static_cast<std::uint32_t>(frame.size() - l3);
       L.flow = static_cast<std::uint32_t>(i);
       L.dmac = net::Mac::from_bytes(frame.data()).to_u64();
       L.node = ingress.ports ? fabric.port(p).node : port_node;
       L.in_port = p;
       L.dst = net::be32(L.l3 + 16);
       L.config = -1;
-      L.ttl = pv.ttl();
+      L.group = -1;
+      L.ttl = L.l3[8];
       L.hops = 0;
       active.push_back(static_cast<std::uint32_t>(active.size()));
     }
@@ -223,25 +273,43 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
           L.hash = hashes[at];
         }
       }
-      // Choices, one batch per group.
+      // Choices: from the group's threshold table here, else by the route layer in one batch per
+      // group. A flow without a usable next hop (no_live_nexthop) goes to the general walker.
       std::fill(gfirst.begin(), gfirst.end(), 0);
-      for (const auto k : waiting) ++gfirst[static_cast<std::size_t>(lanes[k].group) + 1];
-      for (std::size_t g = 0; g < ngroup; ++g) gfirst[g + 1] += gfirst[g];
-      for (const auto k : waiting) {
-        const std::size_t at = gfirst[static_cast<std::size_t>(lanes[k].group)]++;
-        sorted[at] = k;
-        hashes[at] = lanes[k].hash;
-      }
-      for (std::size_t g = 0, b = 0; g < ngroup; b = gfirst[g++])
-        if (gfirst[g] > b) pick_batch(t.groups[g], hashes.data() + b, gfirst[g] - b, chosen.data() + b);
-      // Walk on from the chosen next hop (none usable: no_live_nexthop, left to the general walker).
+      std::size_t npick = 0;
       active.clear();
-      for (std::size_t at = 0; at < waiting.size(); ++at) {
-        Lane& L = lanes[sorted[at]];
-        if (chosen[at] >= 0 && lane.hop(L, L.first_nh + chosen[at]))
-          active.push_back(sorted[at]);
+      for (const auto k : waiting) {
+        Lane& L = lanes[k];
+        const std::int32_t c = lane.table_choice(L);
+        if (c == -2) {
+          ++gfirst[static_cast<std::size_t>(L.group) + 1];
+          ++npick;
+          continue;
+        }
+        L.group = -1;
+        if (c >= 0 && lane.hop(L, L.first_nh + c))
+          active.push_back(k);
         else
           rest.push_back(L.flow);
+      }
+      if (npick) {
+        for (std::size_t g = 0; g < ngroup; ++g) gfirst[g + 1] += gfirst[g];
+        for (const auto k : waiting) {
+          if (lanes[k].group < 0) continue;  // chosen above
+          const std::size_t at = gfirst[static_cast<std::size_t>(lanes[k].group)]++;
+          sorted[at] = k;
+          hashes[at] = lanes[k].hash;
+        }
+        for (std::size_t g = 0, b = 0; g < ngroup; b = gfirst[g++])
+          if (gfirst[g] > b) pick_batch(t.groups[g], hashes.data() + b, gfirst[g] - b, chosen.data() + b);
+        for (std::size_t at = 0; at < npick; ++at) {
+          Lane& L = lanes[sorted[at]];
+          L.group = -1;
+          if (chosen[at] >= 0 && lane.hop(L, L.first_nh + chosen[at]))
+            active.push_back(sorted[at]);
+          else
+            rest.push_back(L.flow);
+        }
       }
     }
   }

@@ -70,6 +70,17 @@ struct Fabric::Compiled {
   std::vector<FastNode> fast_nodes;
   std::vector<std::uint32_t> fast_net, fast_mask;  ///< owned prefixes then routes, per node, padded
   std::vector<FastRoute> fast_routes;              ///< parallel to fast_net; routes only
+  /// Per ECMP group: its configuration and, when the route layer's choice is a threshold table
+  /// (EcmpGroup::table), that table flat: upper bounds [upper_begin, +count) (then 0xffffffff up
+  /// to at least four), indices [index_begin, +count+1).
+  struct FastGroup {
+    std::int32_t config;
+    std::uint32_t upper_begin, index_begin, count;
+    bool table;
+  };
+  std::vector<FastGroup> fast_groups;
+  std::vector<std::uint32_t> fast_upper;
+  std::vector<std::int32_t> fast_index;
   /// The lane may take every flow: no LAG, no switch, every ECMP group stateless (picks do not
   /// depend on the order flows are traced in), so a flow it hands back can be retraced alone.
   bool fast_ok = false;

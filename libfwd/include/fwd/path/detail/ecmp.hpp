@@ -37,6 +37,11 @@ struct EcmpConfig {
 struct EcmpGroup {
   std::int32_t config = -1;
   std::shared_ptr<const EcmpGroupImpl> impl;
+  /// The route layer's choice for a forwarded packet as a table, when it is one (route::Ecmp::
+  /// threshold_table): chosen = index[count of upper[j] < hash] (-1: no usable next hop).
+  bool table = false;
+  std::vector<std::uint32_t> upper;
+  std::vector<std::int32_t> index;
 };
 
 EcmpConfig make_config(const std::string& spec, int family);
