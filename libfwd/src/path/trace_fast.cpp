@@ -130,7 +130,8 @@ private:
       const __m128i ub = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(upper_ + g.upper_begin)), flip);
       const __m128i hv = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(h)), flip);
       const int below = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(hv, ub)));
-      return static_cast<std::uint32_t>(__builtin_popcount(static_cast<unsigned>(below)));
+      // Bits set in a 4-bit mask (no popcnt in the baseline ISA: __builtin_popcount is a call).
+      return (0x4332322132212110ull >> (4 * below)) & 0xf;
     }
 #endif
     std::uint32_t below = 0;
@@ -246,7 +247,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       std::size_t nhash = 0;
       for (const auto k : waiting) {
         const Lane& L = lanes[k];
-        const auto c = t.groups[static_cast<std::size_t>(L.group)].config;
+        const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
         if (L.config != c) {
           ++first[static_cast<std::size_t>(c) + 1];
           ++nhash;
@@ -256,7 +257,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
         for (const auto k : waiting) {
           Lane& L = lanes[k];
-          const auto c = t.groups[static_cast<std::size_t>(L.group)].config;
+          const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
           if (L.config == c) continue;
           const std::size_t at = first[static_cast<std::size_t>(c)]++;
           sorted[at] = k;
@@ -269,7 +270,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
                                  hashes.data() + b);
         for (std::size_t at = 0; at < nhash; ++at) {
           Lane& L = lanes[sorted[at]];
-          L.config = t.groups[static_cast<std::size_t>(L.group)].config;
+          L.config = t.fast_groups[static_cast<std::size_t>(L.group)].config;
           L.hash = hashes[at];
         }
       }
