@@ -62,7 +62,7 @@ public:
       if (!fn.forwarding) return Step::back;
       const std::size_t row = static_cast<std::size_t>(L.flow) * H_;
       for (std::size_t h = 0; h < L.hops; ++h)
-        if (out_.hop_node[row + h] == L.node) return Step::back;  // loop
+        if (hop_node_[row + h] == L.node) return Step::back;  // loop
       if (L.ttl <= 1) return Step::back;
       --L.ttl;
       if (k == fn.routes_end) return Step::back;  // no_route
@@ -91,11 +91,11 @@ public:
     const auto& nf = nh_[nh];
     if (!nf.fast) return false;
     const std::size_t at = static_cast<std::size_t>(L.flow) * H_ + L.hops;
-    out_.hop_node[at] = L.node;
-    out_.hop_port[at] = nf.dev;
-    if (out_.hop_dev) out_.hop_dev[at] = nf.dev;
-    if (out_.hop_nexthop) out_.hop_nexthop[at] = nh;
-    if (out_.hop_rx_hash) out_.hop_rx_hash[at] = 0;
+    hop_node_[at] = L.node;
+    hop_port_[at] = nf.dev;
+    if (hop_dev_) hop_dev_[at] = nf.dev;
+    if (hop_nexthop_) hop_nexthop_[at] = nh;
+    if (hop_rx_hash_) hop_rx_hash_[at] = 0;
     ++L.hops;
     L.dmac = nf.gw_mac;
     L.in_port = nf.peer;
@@ -143,24 +143,32 @@ private:
   [[gnu::optimize("no-tree-loop-distribute-patterns")]] Step deliver(const Lane& L) const {
     const std::size_t i = L.flow, row = i * H_;
     for (std::size_t h = L.hops; h < H_; ++h) {
-      out_.hop_node[row + h] = -1;
-      out_.hop_port[row + h] = -1;
+      hop_node_[row + h] = -1;
+      hop_port_[row + h] = -1;
+      if (hop_dev_) hop_dev_[row + h] = -1;
+      if (hop_nexthop_) hop_nexthop_[row + h] = -1;
+      if (hop_rx_hash_) hop_rx_hash_[row + h] = 0;
     }
-    if (out_.hop_dev)
-      for (std::size_t h = L.hops; h < H_; ++h) out_.hop_dev[row + h] = -1;
-    if (out_.hop_nexthop)
-      for (std::size_t h = L.hops; h < H_; ++h) out_.hop_nexthop[row + h] = -1;
-    if (out_.hop_rx_hash)
-      for (std::size_t h = L.hops; h < H_; ++h) out_.hop_rx_hash[row + h] = 0;
-    out_.n_hops[i] = L.hops;
-    out_.drop[i] = 0;
-    out_.end_node[i] = L.node;
-    if (out_.end_port) out_.end_port[i] = L.in_port;
-    if (out_.drop_node) out_.drop_node[i] = -1;
+    end_node_[i] = L.node;
+    if (end_port_) end_port_[i] = L.in_port;
+    if (drop_node_) drop_node_[i] = -1;
+    n_hops_[i] = L.hops;
+    drop_[i] = 0;
     return Step::done;
   }
 
   const PathOut& out_;
+  // The output arrays (optional ones may be null).
+  std::int32_t* const hop_node_ = out_.hop_node;
+  std::int32_t* const hop_port_ = out_.hop_port;
+  std::int32_t* const hop_dev_ = out_.hop_dev;
+  std::int32_t* const hop_nexthop_ = out_.hop_nexthop;
+  std::uint32_t* const hop_rx_hash_ = out_.hop_rx_hash;
+  std::int32_t* const end_node_ = out_.end_node;
+  std::int32_t* const end_port_ = out_.end_port;
+  std::int32_t* const drop_node_ = out_.drop_node;
+  std::uint8_t* const n_hops_ = out_.n_hops;
+  std::uint8_t* const drop_ = out_.drop;
   const std::size_t H_;
   const Fabric::Compiled::FastNode* nodes_;
   const std::uint32_t *net_, *mask_;
