@@ -290,7 +290,7 @@ std::int64_t FlowTable::insert_new(const net::FlowRecord& key, std::uint64_t at,
   if (i == flows_.capacity()) {
     // Doubling by hand: the new rows get the huge-page hint before anything touches them.
     std::vector<Flow> bigger;
-    bigger.reserve(std::max<std::size_t>(2 * i, 1024));
+    bigger.reserve(std::max<std::size_t>(2 * i, 64));
     huge_page_hint(bigger.data(), bigger.capacity() * sizeof(Flow));
     bigger.insert(bigger.end(), flows_.begin(), flows_.end());
     flows_.swap(bigger);
