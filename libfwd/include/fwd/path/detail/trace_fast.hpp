@@ -20,7 +20,7 @@
 
 namespace fwd::path::detail {
 
-/// Traces what the lane can; appends the indices of the other flows to `rest` (in flow order).
+/// Traces what the lane can; appends the indices of the other flows to `rest` (in no set order).
 /// Requires tables.fast_ok and no receive hashes.
 void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& tables, const hash::Policy::Batch& frames, const Ingress& ingress,
                      const PathOut& out, std::vector<std::uint32_t>& rest);
