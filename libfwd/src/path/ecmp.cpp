@@ -49,6 +49,9 @@ EcmpGroup make_group(const EcmpConfig& config, std::int32_t config_index, std::s
   EcmpGroup g;
   g.config = config_index;
   g.impl = std::make_shared<const EcmpGroupImpl>(EcmpGroupImpl{route::Ecmp::from_spec(config.spec, std::move(ps))});
+  g.table = g.impl->ecmp.threshold_table(route::Meta{.lookup = route::Lookup::forward}, g.upper, g.index);
+  for (auto& k : g.index)
+    if (k == route::no_path) k = -1;
   return g;
 }
 
@@ -72,6 +75,8 @@ void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, s
   for (std::size_t i = 0; i < n; ++i)
     if (out[i] == route::no_path) out[i] = -1;
 }
+
+bool stateless(const EcmpGroup& group) { return group.impl->ecmp.paths().kind != route::GroupKind::resilient; }
 
 std::int32_t pick(const EcmpConfig&, const EcmpGroup& group, std::uint32_t hash, bool local) {
   route::Meta m;

@@ -219,6 +219,50 @@ void Fabric::compile() const {
                        [](const Compiled::RouteRef& a, const Compiled::RouteRef& b) { return a.dst.length > b.dst.length; });
     }
   }
+  // The flat IPv4 tables of the tracer's fast lane: per node, owned prefixes then routes, each
+  // run padded to a multiple of 4 with entries that match nothing (mask 0, net 1) so the lane
+  // compares four prefixes at a time.
+  t->fast_nodes.resize(nn);
+  auto pad4 = [&] {
+    while (t->fast_net.size() % 4) {
+      t->fast_net.push_back(1);
+      t->fast_mask.push_back(0);
+      t->fast_routes.push_back({-1, -1, 0});
+    }
+  };
+  for (std::size_t ni = 0; ni < nn; ++ni) {
+    auto& fn = t->fast_nodes[ni];
+    fn.kind = nodes_[ni].kind;
+    fn.forwarding = nodes_[ni].forwarding;
+    fn.owned_begin = static_cast<std::uint32_t>(t->fast_net.size());
+    const auto& o = t->owned[ni];
+    for (std::size_t k = 0; k < o.net4.size(); ++k) {
+      t->fast_net.push_back(o.net4[k]);
+      t->fast_mask.push_back(o.mask4[k]);
+      t->fast_routes.push_back({-1, -1, 0});
+    }
+    pad4();
+    fn.routes_begin = static_cast<std::uint32_t>(t->fast_net.size());
+    for (const auto& r : t->routes[0][ni]) {
+      t->fast_net.push_back(r.net4);
+      t->fast_mask.push_back(r.mask4);
+      t->fast_routes.push_back({r.first_nh, r.count > 1 ? r.group : -1, r.count});
+    }
+    pad4();
+    fn.routes_end = static_cast<std::uint32_t>(t->fast_net.size());
+  }
+  for (const auto& g : t->groups) {
+    t->fast_groups.push_back({g.config, static_cast<std::uint32_t>(t->fast_upper.size()),
+                              static_cast<std::uint32_t>(t->fast_index.size()), static_cast<std::uint32_t>(g.upper.size()),
+                              g.table});
+    t->fast_upper.insert(t->fast_upper.end(), g.upper.begin(), g.upper.end());
+    // Padding to four bounds that no hash lies above (the lane compares four at a time).
+    for (std::size_t k = g.upper.size(); k < 4; ++k) t->fast_upper.push_back(0xffffffffu);
+    t->fast_index.insert(t->fast_index.end(), g.index.begin(), g.index.end());
+  }
+  t->fast_ok = !t->hashes_l2;
+  for (const auto& g : t->groups) t->fast_ok = t->fast_ok && detail::stateless(g);
+
   tables_ = std::move(t);
   compiled_ = true;
 }

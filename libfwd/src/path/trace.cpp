@@ -9,6 +9,7 @@
 #include "fwd/error.hpp"
 #include "fwd/net/packet.hpp"
 #include "fwd/path/detail/compiled.hpp"
+#include "fwd/path/detail/trace_fast.hpp"
 
 namespace fwd::path {
 
@@ -419,6 +420,17 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
     for (std::size_t i = 0; i < frames.count; ++i) check_port(ingress.ports[i]);
   }
   const auto& tables = fabric.tables();
+  // The IPv4 lane takes what it can on fabrics where flows may be traced in any order; the general
+  // walker below takes the rest (all flows elsewhere), from their start.
+  std::vector<std::uint32_t> rest;
+  const bool lane = tables.fast_ok && !options.rx_hash;
+  if (lane) {
+    detail::trace_ipv4_lane(fabric, tables, frames, ingress, out, rest);
+    std::sort(rest.begin(), rest.end());
+    if (rest.empty()) return;
+  }
+  const std::size_t total = lane ? rest.size() : frames.count;
+  auto flow_of = [&](std::size_t j) -> std::size_t { return lane ? rest[j] : j; };
   Walker w{fabric, tables, out, options, {}};
   // The one scratch frame of the batch, sized once: no allocation per flow.
   if (tables.hashes_l2) w.scratch.resize(std::max<std::size_t>(frames.stride, 64));
@@ -427,18 +439,19 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
   // batch per configuration, then walk on: a tier at a time, with the hash lanes full.
   constexpr std::size_t chunk = 1024;
   const std::size_t nconf = tables.configs.size();
-  std::vector<Walker::FlowState> st(std::min(chunk, frames.count));
+  std::vector<Walker::FlowState> st(std::min(chunk, total));
   const std::size_t ngroup = tables.groups.size();
   std::vector<std::uint32_t> waiting, resume(st.size()), sorted(st.size()), hashes(st.size());
   std::vector<std::int32_t> chosen(st.size());
   std::vector<net::Bytes> packets(st.size());
   std::vector<std::size_t> first(nconf + 1), gfirst(ngroup + 1);
   waiting.reserve(st.size());
-  for (std::size_t base = 0; base < frames.count; base += chunk) {
-    const std::size_t m = std::min(chunk, frames.count - base);
+  std::vector<std::size_t> flow(st.size());  // chunk slot -> flow index
+  for (std::size_t base = 0; base < total; base += chunk) {
+    const std::size_t m = std::min(chunk, total - base);
     waiting.clear();
     for (std::size_t k = 0; k < m; ++k) {
-      const std::size_t i = base + k;
+      const std::size_t i = flow[k] = flow_of(base + k);
       const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
       const NodeId n = p != none ? fabric.port(p).node : node0;
       w.start(st[k], frames.row(i), n, p);
@@ -467,7 +480,7 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
           ++nhash;
         } else {
           const auto h = detail::multipath_hash(tables.configs[static_cast<std::size_t>(g.config)],
-                                                Walker::l3_of(s, frames.row(base + k)), s.wait_rx, s.rx_l4,
+                                                Walker::l3_of(s, frames.row(flow[k])), s.wait_rx, s.rx_l4,
                                                 s.in_port == none);
           Walker::add_hash(s, g.config, s.wait_rx, h);
         }
@@ -478,7 +491,7 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
           if (st[k].wait_config < 0) continue;
           const std::size_t at = first[static_cast<std::size_t>(st[k].wait_config)]++;
           sorted[at] = k;
-          packets[at] = Walker::l3_of(st[k], frames.row(base + k));
+          packets[at] = Walker::l3_of(st[k], frames.row(flow[k]));
         }
         // first[c] is now the end of configuration c's run.
         for (std::size_t c = 0, b = 0; c < nconf; b = first[c++])
@@ -517,7 +530,7 @@ void trace(const Fabric& fabric, const hash::Policy::Batch& frames, const Ingres
       waiting.clear();
       for (std::size_t at = 0; at < nw; ++at) {
         const std::uint32_t k = resume[at];
-        if (!w.run(base + k, frames.row(base + k), st[k])) waiting.push_back(k);
+        if (!w.run(flow[k], frames.row(flow[k]), st[k])) waiting.push_back(k);
       }
     }
   }

@@ -1090,14 +1090,34 @@ void Ecmp::hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Met
   for (std::size_t i = 0; i < flows.size(); ++i) out[i] = impl_->value(flows[i], meta, nullptr, nullptr);
 }
 
+namespace {
+// Legacy multipath routes without neighbour checks and without the source preference (6.12, or
+// a forwarded packet): the first live bound >= h, i.e. the count of live bounds below h.
+template <class Im>
+bool plain_threshold(const Im& im, const Meta& meta) {
+  return im.is_linux() && im.ps.kind == GroupKind::multipath && !im.lc.use_neigh &&
+         (im.system == System::linux_6_12 || meta.lookup == Lookup::forward || meta.lookup == Lookup::packet) &&
+         im.bounds.size() <= 64;
+}
+}  // namespace
+
+bool Ecmp::threshold_table(const Meta& meta, std::vector<std::uint32_t>& upper, std::vector<std::int32_t>& index) const {
+  const Impl& im = *impl_;
+  upper.clear();
+  index.clear();
+  if (!plain_threshold(im, meta)) return false;
+  for (std::size_t j = 0; j < im.bounds.size(); ++j)
+    if (im.bounds[j] >= 0) {
+      upper.push_back(static_cast<std::uint32_t>(im.bounds[j]));
+      index.push_back(static_cast<std::int32_t>(j));
+    }
+  index.push_back(no_path);
+  return true;
+}
+
 void Ecmp::select_hash_batch(const std::uint32_t* h, std::size_t n, std::int32_t* out, const Meta& meta) {
   Impl& im = *impl_;
-  // Legacy multipath routes without neighbour checks and without the source preference (6.12, or
-  // a forwarded packet): the first live bound >= h, i.e. the count of live bounds below h.
-  const bool plain = im.is_linux() && im.ps.kind == GroupKind::multipath && !im.lc.use_neigh &&
-                     (im.system == System::linux_6_12 || meta.lookup == Lookup::forward ||
-                      meta.lookup == Lookup::packet) &&
-                     im.bounds.size() <= 64;
+  const bool plain = plain_threshold(im, meta);
   if (!plain) {
     for (std::size_t i = 0; i < n; ++i) out[i] = im.select_value(h[i], meta, nullptr);
     return;

@@ -333,6 +333,22 @@ TEST(Batch, SelectHashBatchEqualsScalar) {
           a.select_hash_batch(h.data(), h.size(), out.data(), {.lookup = l});
           for (std::size_t i = 0; i < h.size(); ++i)
             ASSERT_EQ(out[i], b.select_hash(h[i], {.lookup = l})) << spec << " row " << i;
+          // Where the choice is a threshold table, the table gives the same choice.
+          std::vector<std::uint32_t> upper;
+          std::vector<std::int32_t> index;
+          if (!a.threshold_table({.lookup = l}, upper, index)) {
+            EXPECT_TRUE(upper.empty() && index.empty());
+            EXPECT_FALSE(kind == GroupKind::multipath && std::string(spec).rfind("linux-6.18:policy", 0) == 0 &&
+                         l == Lookup::forward)
+                << spec;
+            continue;
+          }
+          ASSERT_EQ(index.size(), upper.size() + 1);
+          for (std::size_t i = 0; i < h.size(); ++i) {
+            std::size_t below = 0;
+            for (auto u : upper) below += u < h[i];
+            ASSERT_EQ(index[below], out[i]) << spec << " row " << i;
+          }
         }
       }
     }

@@ -15,6 +15,10 @@
 /// flow (0 = none) and it is recorded per hop. Whether it counts as an L4 hash follows the kernel's
 /// `flow_keys_have_l4`: the packet has transport ports, or is IPv6 with a non-zero flow label.
 ///
+/// Two engines give the same paths: forwarded IPv4 flows on fabrics without LAGs, switches or
+/// resilient groups (and without receive hashes) take an IPv4 lane that makes the multipath choices
+/// a tier at a time (detail/trace_fast.hpp); every other flow takes the general walker.
+///
 /// Allocation-free per flow: all output goes to caller-owned arrays; one scratch frame buffer per
 /// batch holds the rewritten Ethernet header for L2 hashes after a router.
 

@@ -160,6 +160,12 @@ public:
   /// out[i] = select_hash(h[i], meta) for n precomputed values (no source address), equal bit for
   /// bit; a hash-threshold scan without branches where the rule allows it.
   void select_hash_batch(const std::uint32_t* h, std::size_t n, std::int32_t* out, const Meta& meta = {});
+  /// The rule select_hash_batch applies when it is a plain hash-threshold scan for `meta`: the live
+  /// upper bounds in order and, for k = the number of them below h, index[k] (no_path last), so
+  /// select_hash(h, meta) == index[count of upper[j] < h]. False (tables left empty) when the
+  /// choice needs more (resilient tables, neighbour checks, the source-address preference, other
+  /// systems); lets a caller inline the choice of a multipath route per packet.
+  bool threshold_table(const Meta& meta, std::vector<std::uint32_t>& upper, std::vector<std::int32_t>& index) const;
 
   /// out[i] = select(flows[i], meta) for every row; rx_hashes (optional, one per row) overrides
   /// meta.rx_hash. Allocation-free, no per-row dispatch; safe without the GIL.

@@ -52,6 +52,38 @@ struct Fabric::Compiled {
   std::vector<NodeKind> kind;                   ///< per node
   std::vector<std::uint8_t> forwarding;         ///< per node
   bool hashes_l2 = false;  ///< a LAG or switch may read the Ethernet header after a router
+
+  /// The IPv4 lane of the tracer (trace_fast.cpp) reads these flat copies of `kind`, `forwarding`,
+  /// `owned` and `routes[0]`: per node one contiguous run of prefixes, owned ones first, so a hop
+  /// costs a few loads instead of chasing nested vectors. Same order as the nested tables (the
+  /// first matching route is the longest prefix).
+  struct FastRoute {
+    std::int32_t first_nh;
+    std::int32_t group;   ///< -1: single next hop
+    std::uint32_t count;
+  };
+  struct FastNode {
+    std::uint32_t owned_begin, routes_begin, routes_end;  ///< into fast_net / fast_mask, multiples of 4
+    NodeKind kind;
+    bool forwarding;
+  };
+  std::vector<FastNode> fast_nodes;
+  std::vector<std::uint32_t> fast_net, fast_mask;  ///< owned prefixes then routes, per node, padded
+  std::vector<FastRoute> fast_routes;              ///< parallel to fast_net; routes only
+  /// Per ECMP group: its configuration and, when the route layer's choice is a threshold table
+  /// (EcmpGroup::table), that table flat: upper bounds [upper_begin, +count) (then 0xffffffff up
+  /// to at least four), indices [index_begin, +count+1).
+  struct FastGroup {
+    std::int32_t config;
+    std::uint32_t upper_begin, index_begin, count;
+    bool table;
+  };
+  std::vector<FastGroup> fast_groups;
+  std::vector<std::uint32_t> fast_upper;
+  std::vector<std::int32_t> fast_index;
+  /// The lane may take every flow: no LAG, no switch, every ECMP group stateless (picks do not
+  /// depend on the order flows are traced in), so a flow it hands back can be retraced alone.
+  bool fast_ok = false;
 };
 
 }  // namespace fwd::path

@@ -37,6 +37,11 @@ struct EcmpConfig {
 struct EcmpGroup {
   std::int32_t config = -1;
   std::shared_ptr<const EcmpGroupImpl> impl;
+  /// The route layer's choice for a forwarded packet as a table, when it is one (route::Ecmp::
+  /// threshold_table): chosen = index[count of upper[j] < hash] (-1: no usable next hop).
+  bool table = false;
+  std::vector<std::uint32_t> upper;
+  std::vector<std::int32_t> index;
 };
 
 EcmpConfig make_config(const std::string& spec, int family);
@@ -50,6 +55,9 @@ std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::u
 void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> packets, std::uint32_t* out);
 /// out[i] = pick(config, group, h[i], false) for n forwarded packets, in one route-layer batch.
 void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, std::int32_t* out);
+/// True when picks in `group` depend on the hash only (not a resilient table whose buckets the
+/// picks mark used): flows may then be picked in any order with the same results.
+bool stateless(const EcmpGroup& group);
 /// The index of the chosen next hop in the group, or -1 when no next hop is usable.
 std::int32_t pick(const EcmpConfig& config, const EcmpGroup& group, std::uint32_t hash, bool local);
 

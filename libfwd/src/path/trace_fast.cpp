@@ -1,0 +1,327 @@
+// The tracer's IPv4 lane (detail/trace_fast.hpp): the common case of trace.cpp's walk with its
+// state in a small per-flow struct and its tables flat. Every check the general walker makes is
+// made here in the same order; where the general walker would drop the flow, or take a path the
+// lane does not model, the lane hands the flow back instead of deciding.
+#include "fwd/path/detail/trace_fast.hpp"
+
+#include <algorithm>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "fwd/net/mac.hpp"
+#include "fwd/net/packet.hpp"
+#include "fwd/path/detail/ecmp.hpp"
+
+namespace fwd::path::detail {
+
+namespace {
+
+enum class Step : std::uint8_t { done, wait, back };
+
+// One flow's walk: where it stands (top of `node`, arrived on `in_port`), its packet and the one
+// multipath hash it last computed (routers with the same configuration compute the same value).
+struct Lane {
+  const std::uint8_t* l3;
+  std::uint32_t l3_len;
+  std::uint32_t flow;
+  std::uint64_t dmac;  // destination MAC on the wire now
+  NodeId node;
+  PortId in_port;
+  std::uint32_t dst;   // IPv4 destination, host order
+  std::int32_t config; // configuration of `hash` (-1: none yet)
+  std::uint32_t hash;
+  std::int32_t group, first_nh;  // the multipath route the walk waits at
+  std::uint8_t ttl, hops;
+};
+
+class Ipv4Lane {
+public:
+  Ipv4Lane(const Fabric::Compiled& t, const PathOut& out)
+      : out_(out), H_(out.max_hops), nodes_(t.fast_nodes.data()), net_(t.fast_net.data()),
+        mask_(t.fast_mask.data()), routes_(t.fast_routes.data()), nh_(t.nh_fast.data()),
+        port_mac_(t.port_mac.data()), groups_(t.fast_groups.data()), upper_(t.fast_upper.data()),
+        index_(t.fast_index.data()) {}
+
+  // Walks until the flow ends (done), reaches a multipath route (wait, L.group set) or leaves the
+  // lane (back). The driver makes the choices a tier at a time: all flows of a chunk then run the
+  // same per-node code paths one after the other (measured faster than walking each flow through
+  // to its end, choices inline).
+  Step advance(Lane& L) const {
+    for (;;) {
+      if (L.hops >= H_) return Step::back;  // too_many_hops
+      const auto& fn = nodes_[L.node];
+      if (fn.kind == NodeKind::sink) return deliver(L);
+      if (fn.kind == NodeKind::switch_) return Step::back;
+      // Frames for another unicast MAC: not_for_us.
+      if (L.dmac != port_mac_[L.in_port] && !((L.dmac >> 40) & 1)) return Step::back;
+      // One scan over the owned prefixes then the routes: an owned match ends the flow here, else
+      // the first matching route is the longest prefix (the checks between do not change it).
+      const std::uint32_t k = first_match(L.dst, fn.owned_begin, fn.routes_end);
+      if (k < fn.routes_begin) return deliver(L);
+      if (!fn.forwarding) return Step::back;
+      const std::size_t row = static_cast<std::size_t>(L.flow) * H_;
+      for (std::size_t h = 0; h < L.hops; ++h)
+        if (hop_node_[row + h] == L.node) return Step::back;  // loop
+      if (L.ttl <= 1) return Step::back;
+      --L.ttl;
+      if (k == fn.routes_end) return Step::back;  // no_route
+      const auto& r = routes_[k];
+      if (r.group >= 0) {
+        L.group = r.group;
+        L.first_nh = r.first_nh;
+        return Step::wait;
+      }
+      if (!hop(L, r.first_nh)) return Step::back;
+    }
+  }
+
+  // The choice at L's multipath route when it is a threshold table and L's hash is that of the
+  // group's configuration (route::Ecmp::threshold_table: what select_hash_batch chooses); -2 when
+  // the route layer has to choose in batch.
+  std::int32_t table_choice(const Lane& L) const {
+    const auto& g = groups_[L.group];
+    if (!g.table || L.config != g.config) return -2;
+    return index_[g.index_begin + count_below(g, L.hash)];
+  }
+
+  // Takes next hop `nh` when its compiled form is complete (a physical device with carrier, a
+  // peer and the gateway's MAC): records the hop and moves to the peer. False: leave the lane.
+  bool hop(Lane& L, std::int32_t nh) const {
+    const auto& nf = nh_[nh];
+    if (!nf.fast) return false;
+    const std::size_t at = static_cast<std::size_t>(L.flow) * H_ + L.hops;
+    hop_node_[at] = L.node;
+    hop_port_[at] = nf.dev;
+    if (hop_dev_) hop_dev_[at] = nf.dev;
+    if (hop_nexthop_) hop_nexthop_[at] = nh;
+    if (hop_rx_hash_) hop_rx_hash_[at] = 0;
+    ++L.hops;
+    L.dmac = nf.gw_mac;
+    L.in_port = nf.peer;
+    L.node = nf.peer_node;
+    return true;
+  }
+
+private:
+  // The first prefix in [begin, end) (multiples of 4) that contains `dst`, or `end`.
+  std::uint32_t first_match(std::uint32_t dst, std::uint32_t begin, std::uint32_t end) const {
+#if defined(__SSE2__)
+    const __m128i d = _mm_set1_epi32(static_cast<int>(dst));
+    for (std::uint32_t k = begin; k < end; k += 4) {
+      const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask_ + k));
+      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(net_ + k));
+      const int hit = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(d, m), n)));
+      if (hit) return k + static_cast<std::uint32_t>(__builtin_ctz(static_cast<unsigned>(hit)));
+    }
+    return end;
+#else
+    std::uint32_t k = begin;
+    while (k < end && (dst & mask_[k]) != net_[k]) ++k;
+    return k;
+#endif
+  }
+
+  // How many upper bounds of group g lie below h (unsigned): four at a time with SSE2.
+  std::uint32_t count_below(const Fabric::Compiled::FastGroup& g, std::uint32_t h) const {
+#if defined(__SSE2__)
+    if (g.count <= 4) {
+      const __m128i flip = _mm_set1_epi32(static_cast<int>(0x80000000u));
+      const __m128i ub = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(upper_ + g.upper_begin)), flip);
+      const __m128i hv = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(h)), flip);
+      const int below = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(hv, ub)));
+      // Bits set in a 4-bit mask (no popcnt in the baseline ISA: __builtin_popcount is a call).
+      return (0x4332322132212110ull >> (4 * below)) & 0xf;
+    }
+#endif
+    std::uint32_t below = 0;
+    for (std::uint32_t j = 0; j < g.count; ++j) below += upper_[g.upper_begin + j] < h;
+    return below;
+  }
+
+  // Short runs written in place: the loop-to-memset rewrite would cost a call per array per flow.
+  [[gnu::optimize("no-tree-loop-distribute-patterns")]] Step deliver(const Lane& L) const {
+    const std::size_t i = L.flow, row = i * H_;
+    for (std::size_t h = L.hops; h < H_; ++h) {
+      hop_node_[row + h] = -1;
+      hop_port_[row + h] = -1;
+      if (hop_dev_) hop_dev_[row + h] = -1;
+      if (hop_nexthop_) hop_nexthop_[row + h] = -1;
+      if (hop_rx_hash_) hop_rx_hash_[row + h] = 0;
+    }
+    end_node_[i] = L.node;
+    if (end_port_) end_port_[i] = L.in_port;
+    if (drop_node_) drop_node_[i] = -1;
+    n_hops_[i] = L.hops;
+    drop_[i] = 0;
+    return Step::done;
+  }
+
+  const PathOut& out_;
+  // The output arrays (optional ones may be null).
+  std::int32_t* const hop_node_ = out_.hop_node;
+  std::int32_t* const hop_port_ = out_.hop_port;
+  std::int32_t* const hop_dev_ = out_.hop_dev;
+  std::int32_t* const hop_nexthop_ = out_.hop_nexthop;
+  std::uint32_t* const hop_rx_hash_ = out_.hop_rx_hash;
+  std::int32_t* const end_node_ = out_.end_node;
+  std::int32_t* const end_port_ = out_.end_port;
+  std::int32_t* const drop_node_ = out_.drop_node;
+  std::uint8_t* const n_hops_ = out_.n_hops;
+  std::uint8_t* const drop_ = out_.drop;
+  const std::size_t H_;
+  const Fabric::Compiled::FastNode* nodes_;
+  const std::uint32_t *net_, *mask_;
+  const Fabric::Compiled::FastRoute* routes_;
+  const Fabric::Compiled::NhFast* nh_;
+  const std::uint64_t* port_mac_;
+  const Fabric::Compiled::FastGroup* groups_;
+  const std::uint32_t* upper_;
+  const std::int32_t* index_;
+};
+
+}  // namespace
+
+void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash::Policy::Batch& frames,
+                     const Ingress& ingress, const PathOut& out, std::vector<std::uint32_t>& rest) {
+  const Ipv4Lane lane(t, out);
+  constexpr std::size_t chunk = 1024;
+  const std::size_t nconf = t.configs.size(), ngroup = t.groups.size();
+  std::vector<Lane> lanes(std::min(chunk, frames.count));
+  std::vector<std::uint32_t> active, waiting, sorted(lanes.size()), hashes(lanes.size());
+  std::vector<std::int32_t> chosen(lanes.size());
+  std::vector<net::Bytes> packets(lanes.size());
+  std::vector<std::uint32_t> first(nconf + 1), gfirst(ngroup + 1);
+  active.reserve(lanes.size());
+  waiting.reserve(lanes.size());
+  const NodeId port_node = ingress.ports || ingress.port == none ? none : fabric.port(ingress.port).node;
+  for (std::size_t base = 0; base < frames.count; base += chunk) {
+    const std::size_t m = std::min(chunk, frames.count - base);
+    active.clear();
+    for (std::size_t k = 0; k < m; ++k) {
+      const std::size_t i = base + k;
+      const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
+      const net::Bytes frame = frames.row(i);
+      // The frames stream in once: ask for a later one while this one is read.
+      if (i + 16 < frames.count) __builtin_prefetch(frames.data + (i + 16) * frames.stride);
+      if (p == none || frame.size() < 14) {  // originated at a node / no Ethernet header
+        rest.push_back(static_cast<std::uint32_t>(i));
+        continue;
+      }
+      // An untagged IPv4 frame is recognised here with net::PacketView's own conditions (a whole
+      // header, IHL >= 5); anything else is parsed by PacketView.
+      const std::uint8_t* p0 = frame.data();
+      std::size_t l3 = 14;
+      if (p0[12] == 0x08 && p0[13] == 0x00) {
+        const std::size_t ihl = (frame.size() >= 34 ? p0[14] & 0x0fu : 0u) * 4u;
+        if (ihl < 20 || frame.size() < 14 + ihl) {
+          rest.push_back(static_cast<std::uint32_t>(i));
+          continue;
+        }
+      } else {
+        const net::PacketView pv(frame);
+        if (!pv.has_ipv4()) {
+          rest.push_back(static_cast<std::uint32_t>(i));
+          continue;
+        }
+        l3 = pv.l3_offset();
+      }
+      Lane& L = lanes[active.size()];
+      L.l3 = p0 + l3;
+      L.l3_len = static_cast<std::uint32_t>(frame.size() - l3);
+      L.flow = static_cast<std::uint32_t>(i);
+      L.dmac = net::Mac::from_bytes(frame.data()).to_u64();
+      L.node = ingress.ports ? fabric.port(p).node : port_node;
+      L.in_port = p;
+      L.dst = net::be32(L.l3 + 16);
+      L.config = -1;
+      L.group = -1;
+      L.ttl = L.l3[8];
+      L.hops = 0;
+      active.push_back(static_cast<std::uint32_t>(active.size()));
+    }
+    while (!active.empty()) {
+      waiting.clear();
+      for (const auto k : active) {
+        switch (lane.advance(lanes[k])) {
+          case Step::done: break;
+          case Step::wait: waiting.push_back(k); break;
+          case Step::back: rest.push_back(lanes[k].flow); break;
+        }
+      }
+      if (waiting.empty()) break;
+      // Hashes missing from the flows' caches, one route-layer batch per configuration.
+      std::fill(first.begin(), first.end(), 0);
+      std::size_t nhash = 0;
+      for (const auto k : waiting) {
+        const Lane& L = lanes[k];
+        const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
+        if (L.config != c) {
+          ++first[static_cast<std::size_t>(c) + 1];
+          ++nhash;
+        }
+      }
+      if (nhash) {
+        for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
+        for (const auto k : waiting) {
+          Lane& L = lanes[k];
+          const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
+          if (L.config == c) continue;
+          const std::size_t at = first[static_cast<std::size_t>(c)]++;
+          sorted[at] = k;
+          packets[at] = net::Bytes(L.l3, L.l3_len);
+        }
+        // first[c] is now the end of configuration c's run.
+        for (std::size_t c = 0, b = 0; c < nconf; b = first[c++])
+          if (first[c] > b)
+            multipath_hash_batch(t.configs[c], std::span<const net::Bytes>(packets.data() + b, first[c] - b),
+                                 hashes.data() + b);
+        for (std::size_t at = 0; at < nhash; ++at) {
+          Lane& L = lanes[sorted[at]];
+          L.config = t.fast_groups[static_cast<std::size_t>(L.group)].config;
+          L.hash = hashes[at];
+        }
+      }
+      // Choices: from the group's threshold table here, else by the route layer in one batch per
+      // group. A flow without a usable next hop (no_live_nexthop) goes to the general walker.
+      std::fill(gfirst.begin(), gfirst.end(), 0);
+      std::size_t npick = 0;
+      active.clear();
+      for (const auto k : waiting) {
+        Lane& L = lanes[k];
+        const std::int32_t c = lane.table_choice(L);
+        if (c == -2) {
+          ++gfirst[static_cast<std::size_t>(L.group) + 1];
+          ++npick;
+          continue;
+        }
+        L.group = -1;
+        if (c >= 0 && lane.hop(L, L.first_nh + c))
+          active.push_back(k);
+        else
+          rest.push_back(L.flow);
+      }
+      if (npick) {
+        for (std::size_t g = 0; g < ngroup; ++g) gfirst[g + 1] += gfirst[g];
+        for (const auto k : waiting) {
+          if (lanes[k].group < 0) continue;  // chosen above
+          const std::size_t at = gfirst[static_cast<std::size_t>(lanes[k].group)]++;
+          sorted[at] = k;
+          hashes[at] = lanes[k].hash;
+        }
+        for (std::size_t g = 0, b = 0; g < ngroup; b = gfirst[g++])
+          if (gfirst[g] > b) pick_batch(t.groups[g], hashes.data() + b, gfirst[g] - b, chosen.data() + b);
+        for (std::size_t at = 0; at < npick; ++at) {
+          Lane& L = lanes[sorted[at]];
+          L.group = -1;
+          if (chosen[at] >= 0 && lane.hop(L, L.first_nh + chosen[at]))
+            active.push_back(sorted[at]);
+          else
+            rest.push_back(L.flow);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace fwd::path::detail
