@@ -7,6 +7,7 @@
 /// A layer describes its struct by specialising `Fields<S>` (a `list` of Field<S>) and its enum by
 /// specialising `Enumerators<E>` (a `list` of Enumerator<E>, in value order) next to the type.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -99,6 +100,22 @@ std::string enumerator_names() {
     out += e.name;
   }
   return out;
+}
+
+/// The names of E in table order, as a constexpr array (for code that iterates over names).
+template <class E>
+constexpr auto enumerator_name_array() {
+  std::array<std::string_view, Enumerators<E>::list.size()> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = Enumerators<E>::list[i].name;
+  return a;
+}
+
+/// Every value of E in table order, as a constexpr array.
+template <class E>
+constexpr auto enumerator_values() {
+  std::array<E, Enumerators<E>::list.size()> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = Enumerators<E>::list[i].value;
+  return a;
 }
 
 /// Parses a name of E; throws fwd::Error "unknown <what> 'x': expected a, b, c" (defined in
