@@ -182,3 +182,18 @@ def test_config_keywords_take_the_one_time_convention_and_check_types():
     c.action_hold = "2s"
     c.scope = "per_port"
     assert c.action_hold == 2.0 and c.scope == fwd.l2.FlapScope.per_port
+
+
+def test_enum_tables_reach_python():
+    e = fwd.describe.enums()
+    assert list(e["hash.linux.xmit_hash_policy"]) == ["layer2", "layer2+3", "layer3+4", "encap2+3", "encap3+4",
+                                                      "vlan+srcmac"]
+    assert list(e["lag.ovs.bond_mode"]) == ["balance-slb", "balance-tcp", "active-backup"]
+    assert all(doc for table in e.values() for doc in table.values())
+    # the same names the spec parsers accept, and the ones an error lists
+    for mode in e["lag.dpdk.mode"]:
+        assert fwd.lag.Lag(f"dpdk:{mode}", ["a", "b"]).mode == mode
+    with pytest.raises(ValueError, match="expected one of " + ", ".join(e["hash.dpdk.xmit_policy"])):
+        fwd.hash.Policy("dpdk:l5")
+    assert next(iter(e["l2.drop_reason"])) == "none" and "lag_no_member" in e["l2.drop_reason"]
+    assert "native-untagged" in e["l2.vlan_mode"]
