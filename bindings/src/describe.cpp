@@ -9,6 +9,7 @@
 #include "fwd/error.hpp"
 #include "fwd/hash/crc.hpp"
 #include "fwd/hash/dpdk.hpp"
+#include "fwd/hash/freebsd.hpp"
 #include "fwd/hash/linux.hpp"
 #include "fwd/hash/ovs.hpp"
 #include "fwd/hash/toeplitz.hpp"
@@ -60,6 +61,7 @@ pyb::dict enums() {
   add_enum<hash::ovs::BondMode>(d, "hash.ovs.bond_mode");
   add_enum<hash::toeplitz::HashType>(d, "hash.toeplitz.hash_type");
   add_enum<hash::bmv2::Algorithm>(d, "hash.bmv2.algorithm");
+  add_enum<hash::freebsd::Flags>(d, "hash.freebsd.lagghash");
   add_enum<hash::vendor::Field>(d, "hash.vendor.field");
   add_enum<hash::vendor::Function>(d, "hash.vendor.function");
   add_enum<hash::vendor::Mapping>(d, "hash.vendor.mapping");

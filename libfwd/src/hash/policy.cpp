@@ -111,10 +111,8 @@ Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::str
   if (!p.options.empty()) {
     o.flags = 0;
     for (auto tok : split(p.options, ',')) {
-      if (tok == "l2") o.flags |= freebsd::l2;
-      else if (tok == "l3") o.flags |= freebsd::l3;
-      else if (tok == "l4") o.flags |= freebsd::l4;
-      else p.fail(fmt::format("unknown lagghash flag '{}'", tok) + ": expected l2, l3, l4");
+      if (const auto* f = describe::find_enumerator<freebsd::Flags>(tok)) o.flags |= *f;
+      else p.fail(fmt::format("unknown lagghash flag '{}': expected {}", tok, describe::enumerator_names<freebsd::Flags>()));
     }
   }
   if (p.keys.count("key") && p.keys.count("seed")) p.fail("give either key= or seed=, not both");
@@ -126,10 +124,10 @@ Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::str
     o.key = variant == freebsd::Variant::fnv ? freebsd::fnv_key_from_random(s) : s;
   }
   std::string flags;
-  for (auto [bit, name] : {std::pair{freebsd::l2, "l2"}, {freebsd::l3, "l3"}, {freebsd::l4, "l4"}})
-    if (o.flags & bit) {
+  for (const auto& f : describe::Enumerators<freebsd::Flags>::list)
+    if (o.flags & f.value) {
       if (!flags.empty()) flags += ',';
-      flags += name;
+      flags += f.name;
     }
   canonical = fmt::format("{}:{};key=0x{:08x}", p.family, flags, o.key);
   return FreebsdHasher{o};

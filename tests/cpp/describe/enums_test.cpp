@@ -8,6 +8,7 @@
 #include "fwd/error.hpp"
 #include "fwd/hash/crc.hpp"
 #include "fwd/hash/dpdk.hpp"
+#include "fwd/hash/freebsd.hpp"
 #include "fwd/hash/linux.hpp"
 #include "fwd/hash/ovs.hpp"
 #include "fwd/hash/policy.hpp"
@@ -47,6 +48,8 @@ TEST(EnumTables, HashEnums) {
   round_trip<hash::vendor::Field>();
   round_trip<hash::vendor::Function>();
   round_trip<hash::vendor::Mapping>();
+  for (const auto& f : describe::Enumerators<hash::freebsd::Flags>::list)  // bit flags: not in value order
+    EXPECT_EQ(describe::parse_enumerator<hash::freebsd::Flags>(f.name), f.value);
   EXPECT_EQ(hash::linux_bond::name(hash::linux_bond::XmitHashPolicy::layer3_4), "layer3+4");
   EXPECT_EQ(hash::bmv2::algorithm_from_name("cksum16"), hash::bmv2::Algorithm::csum16);  // documented alias
   EXPECT_EQ(hash::vendor::function_names[1], "crc16-ccitt");
