@@ -38,23 +38,18 @@ PySelection to_py(const Lag& l, Selection s) {
   p.code = Lag::encode(s);
   p.member = pyb::none();
   p.index = pyb::none();
+  p.outcome = std::string(lag::outcome_key(s.outcome));  // names and reasons: the Outcome table
   switch (s.outcome) {
     case Outcome::member:
-      p.outcome = "member";
       p.member = pyb::str(l.name(s.member));
       p.index = pyb::int_(s.member);
       break;
     case Outcome::broadcast:
-      p.outcome = "broadcast";
       for (MemberIndex m : l.broadcast_members()) p.copies.push_back(l.name(m));
       break;
     case Outcome::no_member:
-      p.outcome = "dropped";
-      p.reason = "no member can transmit";
-      break;
     case Outcome::transit:
-      p.outcome = "dropped";
-      p.reason = "LACP transit window";
+      p.reason = std::string(lag::drop_reason(s.outcome));
       break;
   }
   return p;

@@ -480,15 +480,6 @@ std::string indent(const std::string& text, std::string_view pad) {
   }
   return out;
 }
-const char* outcome_key(Outcome o) {
-  switch (o) {
-    case Outcome::member: return "member";
-    case Outcome::broadcast: return "broadcast";
-    case Outcome::no_member: return "dropped";
-    case Outcome::transit: return "dropped";
-  }
-  return "?";
-}
 }  // namespace
 
 std::string LagExplanation::to_text() const {
