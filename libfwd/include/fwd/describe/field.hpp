@@ -38,10 +38,12 @@ struct Setting {
 template <class S>
 struct Settings;
 
-/// Docstring text of a config struct: one line per setting ("  name: doc [unit]").
+/// Docstring text of a config struct: its doc, then "Settings:" and one line per setting
+/// ("  name: doc [unit]").
 template <class S>
 std::string settings_doc() {
   std::string out(Settings<S>::doc);
+  out += "\n\nSettings:";
   for (const auto& f : Settings<S>::list) {
     out += "\n  ";
     out += f.name;
