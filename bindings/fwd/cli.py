@@ -19,6 +19,8 @@ def _command_modules():
 
 
 def main(argv=None):
+    """`python3 -m fwd`: parses `argv` (default sys.argv[1:]), runs the command and returns its exit
+    status (2 for a usage error; a library error is one line on stderr, never a traceback)."""
     parser = argparse.ArgumentParser(
         prog="python3 -m fwd",
         description="libfwd: which member link, which switch port and which node a flow lands on, and why.")

@@ -22,6 +22,7 @@ class FabricFileError(ValueError):
 
 
 def is_fabric_doc(doc):
+    """True if the parsed JSON `doc` is a fabric recording (its "format" is lfwp-fabric-paths/1)."""
     return isinstance(doc, dict) and str(doc.get("format", "")).split(" ")[0] == FORMAT
 
 

@@ -64,6 +64,7 @@ class FlowTable:
         return len(self.flows)
 
     def to_dataframe(self):
+        """The flows as a pandas DataFrame (see the module function to_dataframe)."""
         return to_dataframe(self.flows)
 
     def records(self):
@@ -123,6 +124,10 @@ class CaptureFlows:
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
+
+    def __repr__(self):
+        return (f"<CaptureFlows flows={len(self.table.flows)} frames="
+                f"{'none' if self.frames is None else len(self.frames)}{' rebuilt' if self.rebuilt else ''}>")
 
 
 def capture_flows(path, *, max_length=512):

@@ -282,6 +282,9 @@ def build_switch(sc: dict, revalidator_phase: Optional[float] = None) -> Switch:
 
 @dataclasses.dataclass
 class ReplayResult:
+    """The outcome of replaying one scenario file: `passed`, the first `difference` from the
+    recording (None when it passed), the number of `steps` run and free-form `notes`."""
+
     path: str
     name: str
     system: str
@@ -291,6 +294,7 @@ class ReplayResult:
     notes: List[str] = dataclasses.field(default_factory=list)
 
     def line(self) -> str:
+        """One line for a report: 'PASS name (system, N steps)' or 'FAIL name (system): difference'."""
         if self.passed:
             return f"PASS {self.name} ({self.system}, {self.steps} steps)"
         return f"FAIL {self.name} ({self.system}): {self.difference}"

@@ -44,11 +44,16 @@ class Paths:
     def __len__(self):
         return len(self.arrays["n_hops"])
 
+    def __repr__(self):
+        n = len(self)
+        return f"<Paths flows={n} delivered={int(self.delivered.sum()) if n else 0}>"
+
     def __getitem__(self, key):
         return self.arrays[key]
 
     @property
     def delivered(self):
+        """Boolean array, one per flow: True where the flow reached a sink (drop reason 0)."""
         return self.arrays["drop"] == 0
 
     def hops(self, i):
@@ -138,6 +143,8 @@ class Paths:
         return self.fabric.polarization(self.arrays)
 
     def polarization_frame(self):
+        """polarization() as a pandas DataFrame: node, flows, candidates, up, used, entropy,
+        entropy_given_upstream (both normalized to 0..1) and imbalance."""
         import pandas as pd
         rows = []
         for p in self.polarization():

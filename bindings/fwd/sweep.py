@@ -77,6 +77,7 @@ class Job:
         self.members, self.fail, self.ordered = list(members), list(fail), ordered
 
     def task(self):
+        """What a worker needs to run this combination: (kind, spec, members, fail) as a tuple."""
         return (self.kind, self.spec, tuple(self.members), tuple(self.fail))
 
     def __repr__(self):
@@ -89,6 +90,9 @@ class Grid:
     def __init__(self, source, input, jobs, chunk_frames=DEFAULT_CHUNK, snap=DEFAULT_SNAP):
         self.source, self.input, self.jobs = source, input, jobs
         self.chunk_frames, self.snap = chunk_frames, snap
+
+    def __repr__(self):
+        return f"<Grid {self.source} jobs={len(self.jobs)} chunk_frames={self.chunk_frames} snap={self.snap}>"
 
 
 # ---- grid files -------------------------------------------------------------------------------

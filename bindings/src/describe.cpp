@@ -7,6 +7,15 @@
 #include "bindings.hpp"
 #include "fwd/describe/system.hpp"
 #include "fwd/error.hpp"
+#include "fwd/hash/crc.hpp"
+#include "fwd/hash/dpdk.hpp"
+#include "fwd/hash/freebsd.hpp"
+#include "fwd/hash/linux.hpp"
+#include "fwd/hash/ovs.hpp"
+#include "fwd/hash/toeplitz.hpp"
+#include "fwd/hash/vendor.hpp"
+#include "fwd/l2/switch.hpp"
+#include "fwd/lag/lag.hpp"
 
 namespace pyb = pybind11;
 
@@ -35,7 +44,55 @@ pyb::object to_python(const describe::json::value& v) {
   return pyb::none();
 }
 
+namespace {
+// One enum's table as {name: doc}, in value order.
+template <class E>
+void add_enum(pyb::dict& out, const char* key) {
+  pyb::dict values;
+  for (const auto& v : describe::Enumerators<E>::list)
+    values[pyb::str(v.name.data(), v.name.size())] = pyb::str(v.doc.data(), v.doc.size());
+  out[key] = values;
+}
+
+pyb::dict enums() {
+  pyb::dict d;
+  add_enum<hash::linux_bond::XmitHashPolicy>(d, "hash.linux.xmit_hash_policy");
+  add_enum<hash::dpdk::XmitPolicy>(d, "hash.dpdk.xmit_policy");
+  add_enum<hash::ovs::BondMode>(d, "hash.ovs.bond_mode");
+  add_enum<hash::toeplitz::HashType>(d, "hash.toeplitz.hash_type");
+  add_enum<hash::bmv2::Algorithm>(d, "hash.bmv2.algorithm");
+  add_enum<hash::freebsd::Flags>(d, "hash.freebsd.lagghash");
+  add_enum<hash::vendor::Field>(d, "hash.vendor.field");
+  add_enum<hash::vendor::Function>(d, "hash.vendor.function");
+  add_enum<hash::vendor::Mapping>(d, "hash.vendor.mapping");
+  add_enum<lag::LaggProto>(d, "lag.freebsd.laggproto");
+  add_enum<lag::LinuxBondMode>(d, "lag.linux.mode");
+  add_enum<lag::AdSelect>(d, "lag.linux.ad_select");
+  add_enum<lag::PrimaryReselect>(d, "lag.linux.primary_reselect");
+  add_enum<lag::OvsBondMode>(d, "lag.ovs.bond_mode");
+  add_enum<lag::OvsLacpStatus>(d, "lag.ovs.lacp_status");
+  add_enum<lag::Admission>(d, "lag.ovs.admission");
+  add_enum<lag::DpdkMode>(d, "lag.dpdk.mode");
+  add_enum<lag::VendorMode>(d, "lag.vendor.mode");
+  add_enum<l2::VlanMode>(d, "l2.vlan_mode");
+  add_enum<l2::Verdict>(d, "l2.verdict");
+  add_enum<l2::DropReason>(d, "l2.drop_reason");
+  add_enum<l2::LearnStatus>(d, "l2.learn_status");
+  add_enum<l2::EventKind>(d, "l2.event_kind");
+  add_enum<l2::Overflow>(d, "l2.overflow");
+  add_enum<l2::FlapAction>(d, "l2.flap_action");
+  add_enum<l2::FlapWindow>(d, "l2.flap_window");
+  add_enum<l2::FlapScope>(d, "l2.flap_scope");
+  add_enum<l2::FlapEmit>(d, "l2.flap_emit");
+  return d;
+}
+}  // namespace
+
 void bind_describe(pyb::module_& m) {
+  m.def("enums", &enums,
+        "Every described enum as {key: {name: doc}} in value order, from the same tables that name the\n"
+        "values in C++ (to_string / parsing), spec strings, JSON and docstrings. Keys are\n"
+        "'<layer>.<system>.<option>' ('hash.linux.xmit_hash_policy', 'lag.ovs.bond_mode', 'l2.drop_reason', ...).");
   m.def(
       "systems",
       [] {

@@ -9,6 +9,7 @@
 #include "describe.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "settings.hpp"
 #include "fwd/hash/ovs.hpp"
 #include "fwd/l2/switch.hpp"
 
@@ -112,46 +113,31 @@ void bind_l2(pyb::module_& m) {
       .value("evict_lru_of_busiest_port", Overflow::evict_lru_of_busiest_port);
 
   static const std::string flap_doc = describe::settings_doc<FlapConfig>();
-  pyb::class_<FlapConfig>(m, "FlapConfig", flap_doc.c_str())
-      .def(pyb::init([](bool enabled, unsigned threshold, const pyb::object& window_s, FlapWindow window_kind, FlapScope scope,
-                        FlapEmit emit, const pyb::object& log_rate_limit_s, FlapAction action, const pyb::object& action_hold_s,
-                        unsigned tracked_keys) {
-             FlapConfig c;
-             c.enabled = enabled;
-             c.threshold = threshold;
-             c.window = time_arg(window_s, "window");
-             c.window_kind = window_kind;
-             c.scope = scope;
-             c.emit = emit;
-             c.log_rate_limit = time_arg(log_rate_limit_s, "log_rate_limit");
-             c.action = action;
-             c.action_hold = time_arg(action_hold_s, "action_hold");
-             c.tracked_keys = tracked_keys;
+  // Python's FlapConfig(...) turns detection on unless enabled=False says otherwise.
+  static const FlapConfig flap_py_defaults = [] {
+    FlapConfig c;
+    c.enabled = true;
+    return c;
+  }();
+  static const std::string flap_init_doc =
+      "Flap detection settings; every setting a keyword.\n\n" + settings_kwargs_doc<FlapConfig>(&flap_py_defaults);
+  pyb::class_<FlapConfig> flap_config(m, "FlapConfig", flap_doc.c_str());
+  def_settings_properties<FlapConfig>(flap_config);
+  flap_config
+      .def(pyb::init([](const pyb::kwargs& kw) {
+             FlapConfig c = flap_py_defaults;
+             apply_settings(c, kw, "FlapConfig");
              c.validate();
              return c;
            }),
-           pyb::arg("enabled") = true, pyb::arg("threshold") = 3, pyb::arg("window") = 1.0,
-           pyb::arg("window_kind") = FlapWindow::sliding, pyb::arg("scope") = FlapScope::per_mac_vlan,
-           pyb::arg("emit") = FlapEmit::once_per_window, pyb::arg("log_rate_limit") = 0.0,
-           pyb::arg("action") = FlapAction::none, pyb::arg("action_hold") = 0.0, pyb::arg("tracked_keys") = 1024)
+           flap_init_doc.c_str())
       .def_static("preset", &FlapConfig::preset, pyb::arg("name"),
                   "Preset by name: linux-6.x, freebsd-9.3, freebsd-14, juniper-ex, hpe-comware, huawei, "
                   "evpn-rfc7432, cisco-ios, vendor, ovs-3.1.")
       .def_static("preset_names", &FlapConfig::preset_names, "Names accepted by preset().")
       .def("to_json", [](const FlapConfig& c) { return to_python(describe::settings_json(c)); },
-           "The settings as a dict (times in seconds, enums by name), from the same table as the docstring.")
-      .def_readwrite("enabled", &FlapConfig::enabled, "Flap detection on.")
-      .def_readwrite("threshold", &FlapConfig::threshold, "N moves within `window` make a flap.")
-      .def_property("window", [](const FlapConfig& c) { return c.window.seconds(); },
-                    [](FlapConfig& c, const pyb::object& s) { c.window = time_arg(s, "window"); },
-                    "The window T in seconds (set: any time form).")
-      .def_readwrite("window_kind", &FlapConfig::window_kind, "FlapWindow: sliding or fixed.")
-      .def_readwrite("scope", &FlapConfig::scope, "FlapScope: per (MAC, VLAN) or per port.")
-      .def_readwrite("emit", &FlapConfig::emit, "FlapEmit: when events are emitted.")
-      .def_readwrite("action", &FlapConfig::action, "FlapAction taken at the threshold.")
-      .def_property("action_hold", [](const FlapConfig& c) { return c.action_hold.seconds(); },
-                    [](FlapConfig& c, const pyb::object& s) { c.action_hold = time_arg(s, "action_hold"); },
-                    "How long an action holds, in seconds (0: until cleared).")
+           "The settings as a dict (times in seconds, enums by name), from the same table as the docstring;\n"
+           "FlapConfig(**d) rebuilds it.")
       .def("__repr__", [](const FlapConfig& c) {
         return fmt::format("<FlapConfig enabled={} threshold={} window={}s {} {} emit={} action={}>", c.enabled,
                            c.threshold, c.window.seconds(), to_string(c.window_kind), to_string(c.scope),
@@ -164,8 +150,7 @@ void bind_l2(pyb::module_& m) {
                         "Thread rules: safe to share between Python threads. Every method holds the GIL for "
                         "the whole call (none releases it), so calls from two threads run one after the other, "
                         "never interleaved; the order between threads is the scheduler's.")
-      .def(pyb::init([](const std::string& profile, pyb::object ageing, pyb::object max_entries, int ports,
-                        pyb::object flap, std::size_t event_capacity, bool record_learned) {
+      .def(pyb::init([](const std::string& profile, const pyb::kwargs& kw) {
              TableConfig c;
              switch (parse_profile(profile)) {
                case Profile::linux_bridge: c = TableConfig::linux_bridge(); break;
@@ -173,19 +158,17 @@ void bind_l2(pyb::module_& m) {
                case Profile::ovs_3_1: c = TableConfig::ovs(); break;
                case Profile::vendor: c = TableConfig::vendor(); break;
              }
-             if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
-             if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
-             if (ports < 1 || ports >= no_port)
-               throw pyb::value_error(fmt::format("invalid ports={}: expected 1..65534", ports));
-             c.ports = static_cast<PortId>(ports);
-             if (!flap.is_none()) c.flap = flap.cast<FlapConfig>();
-             c.event_capacity = event_capacity;
-             if (record_learned) c.events = event_mask::all;
+             apply_settings(c, kw, "MacTable", {}, {"record_learned"});
+             if (kw.contains("record_learned") && bool_arg(kw["record_learned"], "record_learned"))
+               c.events = event_mask::all;
              return std::make_unique<MacTable>(c);
            }),
-           pyb::arg("profile") = "linux-bridge", pyb::arg("ageing") = pyb::none(),
-           pyb::arg("max_entries") = pyb::none(), pyb::arg("ports") = 256, pyb::arg("flap") = pyb::none(),
-           pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
+           pyb::arg("profile") = "linux-bridge",
+           ("A forwarding database with the profile's table behaviour (linux-bridge, freebsd-bridge, ovs-3.1, "
+            "vendor).\n\n" +
+            settings_kwargs_doc<TableConfig>(
+                nullptr, {}, "  record_learned: record every event kind, learned and flushed included (events=all)"))
+               .c_str())
       .def(
           "learn",
           [](MacTable& t, const pyb::object& mac, int port, const pyb::object& now, long long vlan, bool gratuitous_arp,
@@ -218,10 +201,12 @@ void bind_l2(pyb::module_& m) {
               throw pyb::value_error(fmt::format("invalid port {}: expected 0..{}", port, t.config().ports - 1));
             t.add_static(vlan_arg(vlan), mac_arg(mac), static_cast<PortId>(port), sticky);
           },
-          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = 0, pyb::arg("sticky") = false)
+          pyb::arg("mac"), pyb::arg("port"), pyb::arg("vlan") = 0, pyb::arg("sticky") = false,
+          "Adds a static entry: it never ages, moves only on profiles whose static entries move (Linux), never\n"
+          "when sticky.")
       .def(
           "remove", [](MacTable& t, const pyb::object& mac, long long vlan) { return t.remove(vlan_arg(vlan), mac_arg(mac)); },
-          pyb::arg("mac"), pyb::arg("vlan") = 0)
+          pyb::arg("mac"), pyb::arg("vlan") = 0, "Removes the entry of (mac, vlan), of any kind; False if there was none.")
       .def(
           "flush",
           [](MacTable& t, pyb::object port, pyb::object vlan, bool include_static) {
@@ -259,6 +244,9 @@ void bind_l2(pyb::module_& m) {
       .def("drain_events", [](MacTable& t) { return events_list(t.drain_events(), nullptr); },
            "Table events since the last call (moves, flaps, expiries, ...) as dicts.")
       .def_property_readonly("memory_bytes", &MacTable::memory_bytes, "Bytes the table holds (buckets and state).")
+      .def_property_readonly("config", [](const MacTable& t) { return to_python(describe::settings_json(t.config())); },
+                             ("The table's settings as a dict (times in seconds):\n" +
+                              describe::settings_doc<TableConfig>()).c_str())
       .def("__len__", &MacTable::size)
       .def("__repr__", [](const MacTable& t) {
         const auto max = t.config().max_entries;
@@ -266,13 +254,33 @@ void bind_l2(pyb::module_& m) {
                            t.config().ageing.seconds());
       });
 
-  pyb::class_<LagConfig>(m, "LagConfig",
-                         "A LAG port: member links and a fwd.lag spec string (one parser for every LAG setting).")
-      .def(pyb::init([](std::vector<std::string> members, std::string spec, pyb::object mode, pyb::object basis,
-                        pyb::object rebalance_interval_ms, pyb::object primary, pyb::object lacp,
-                        pyb::object updelay_ms, pyb::object downdelay_ms, pyb::object first_rebalance_ms) {
+  static const std::string lag_doc = describe::settings_doc<LagConfig>();
+  static const LagConfig lag_defaults;
+  static const std::string lag_init_doc =
+      "LagConfig(members, **settings): members are the member link names.\n\n" +
+      settings_kwargs_doc<LagConfig>(&lag_defaults, {"members"}) +
+      "\nOVS bond keywords, spelled into an ovs-3.1 spec instead of `spec` (fwd.lag validates it):\n"
+      "  mode: balance-slb (default), balance-tcp or active-backup\n"
+      "  basis: the bond hash basis\n"
+      "  rebalance_interval_ms: rebalance period [ms]\n"
+      "  primary: the preferred member (name)\n"
+      "  lacp: off, active or passive\n"
+      "  updelay_ms: carrier-up delay of a member [ms]\n"
+      "  downdelay_ms: carrier-down delay of a member [ms]";
+  pyb::class_<LagConfig> lag_config(m, "LagConfig", lag_doc.c_str());
+  def_settings_properties<LagConfig>(lag_config);
+  lag_config
+      .def(pyb::init([](const pyb::object& members, const pyb::kwargs& kw) {
              LagConfig c;
-             c.members = std::move(members);
+             settings_detail::from_python(c.members, members, "members", "");
+             apply_settings(c, kw, "LagConfig", {"members"},
+                            {"mode", "basis", "rebalance_interval_ms", "primary", "lacp", "updelay_ms", "downdelay_ms"});
+             auto bond_kw = [&](const char* k) { return kw.contains(k) ? pyb::object(kw[k]) : pyb::object(pyb::none()); };
+             const pyb::object mode = bond_kw("mode"), basis = bond_kw("basis"),
+                               rebalance_interval_ms = bond_kw("rebalance_interval_ms"), primary = bond_kw("primary"),
+                               lacp = bond_kw("lacp"), updelay_ms = bond_kw("updelay_ms"),
+                               downdelay_ms = bond_kw("downdelay_ms");
+             std::string spec = c.spec;
              // The OVS bond columns as keywords are spelled into an ovs-3.1 spec, which
              // fwd::lag::Lag::from_spec validates like any other.
              std::string opts;
@@ -291,61 +299,32 @@ void bind_l2(pyb::module_& m) {
              if (!mode.is_none() || !opts.empty())
                spec = "ovs-3.1:" + (mode.is_none() ? std::string("balance-slb") : mode.cast<std::string>()) + opts;
              c.spec = std::move(spec);
-             if (!first_rebalance_ms.is_none()) c.first_rebalance_ms = first_rebalance_ms.cast<std::int64_t>();
              return c;
            }),
-           pyb::arg("members"), pyb::arg("spec") = "", pyb::arg("mode") = pyb::none(), pyb::arg("basis") = pyb::none(),
-           pyb::arg("rebalance_interval_ms") = pyb::none(), pyb::arg("primary") = pyb::none(),
-           pyb::arg("lacp") = pyb::none(), pyb::arg("updelay_ms") = pyb::none(), pyb::arg("downdelay_ms") = pyb::none(),
-           pyb::arg("first_rebalance_ms") = pyb::none(),
-           "members: member link names. spec: a fwd.lag spec (default: the switch profile's). The keywords "
-           "mode/basis/rebalance_interval_ms/primary/lacp (off, active, passive)/updelay_ms/downdelay_ms "
-           "build an ovs-3.1 bond spec instead. first_rebalance_ms: OVS rebalance timer phase.")
-      .def_readwrite("members", &LagConfig::members)
-      .def_readwrite("spec", &LagConfig::spec)
+           pyb::arg("members"), lag_init_doc.c_str())
+      .def("to_json", [](const LagConfig& c) { return to_python(describe::settings_json(c)); },
+           "The settings as a dict, from the same table as the docstring; LagConfig(**d) rebuilds it.")
       .def("__repr__", [](const LagConfig& c) {
         return fmt::format("LagConfig({} members, spec='{}')", c.members.size(), c.spec);
       });
 
-  pyb::class_<PortConfig>(m, "PortConfig", "One port: flags, VLAN settings, LAG members.")
-      .def(pyb::init([](std::string name, pyb::object mac, bool learning, bool flood, bool mcast_flood,
-                        bool bcast_flood, bool hairpin, bool locked, bool sticky, pyb::object tag,
-                        std::vector<int> trunks, std::string vlan_mode, pyb::object pvid, std::vector<int> vlans,
-                        std::vector<int> untagged, pyb::object lag) {
+  static const std::string port_doc = describe::settings_doc<PortConfig>();
+  static const PortConfig port_defaults;
+  static const std::string port_init_doc =
+      "PortConfig(name, **settings): an ordinary port of the switch's profile unless the settings say otherwise.\n\n" +
+      settings_kwargs_doc<PortConfig>(&port_defaults, {"name"});
+  pyb::class_<PortConfig> port_config(m, "PortConfig", port_doc.c_str());
+  def_settings_properties<PortConfig>(port_config, {"name"});
+  port_config
+      .def(pyb::init([](const pyb::object& name, const pyb::kwargs& kw) {
              PortConfig p;
-             p.name = std::move(name);
-             if (!mac.is_none()) p.mac = mac_arg(mac);
-             p.learning = learning;
-             p.flood = flood;
-             p.mcast_flood = mcast_flood;
-             p.bcast_flood = bcast_flood;
-             p.hairpin = hairpin;
-             p.locked = locked;
-             p.sticky = sticky;
-             if (!tag.is_none()) p.tag = vlan_arg(tag.cast<long long>());
-             for (int v : trunks) p.trunks.push_back(vlan_arg(v));
-             if (vlan_mode.empty() || vlan_mode == "automatic") p.vlan_mode = VlanMode::automatic;
-             else if (vlan_mode == "access") p.vlan_mode = VlanMode::access;
-             else if (vlan_mode == "trunk") p.vlan_mode = VlanMode::trunk;
-             else if (vlan_mode == "native-untagged") p.vlan_mode = VlanMode::native_untagged;
-             else if (vlan_mode == "native-tagged") p.vlan_mode = VlanMode::native_tagged;
-             else if (vlan_mode == "linux") p.vlan_mode = VlanMode::linux;
-             else
-               throw pyb::value_error(fmt::format(
-                   "unknown vlan_mode '{}': expected automatic, access, trunk, native-untagged, native-tagged, linux",
-                   vlan_mode));
-             if (!pvid.is_none()) p.pvid = vlan_arg(pvid.cast<long long>());
-             for (int v : vlans) p.vlans.push_back(vlan_arg(v));
-             for (int v : untagged) p.untagged.push_back(vlan_arg(v));
-             if (!lag.is_none()) p.lag = lag.cast<LagConfig>();
+             settings_detail::from_python(p.name, name, "name", "");
+             apply_settings(p, kw, "PortConfig", {"name"});
              return p;
            }),
-           pyb::arg("name"), pyb::arg("mac") = pyb::none(), pyb::arg("learning") = true, pyb::arg("flood") = true,
-           pyb::arg("mcast_flood") = true, pyb::arg("bcast_flood") = true, pyb::arg("hairpin") = false,
-           pyb::arg("locked") = false, pyb::arg("sticky") = false, pyb::arg("tag") = pyb::none(),
-           pyb::arg("trunks") = std::vector<int>{}, pyb::arg("vlan_mode") = "automatic",
-           pyb::arg("pvid") = pyb::none(), pyb::arg("vlans") = std::vector<int>{},
-           pyb::arg("untagged") = std::vector<int>{}, pyb::arg("lag") = pyb::none())
+           pyb::arg("name"), port_init_doc.c_str())
+      .def("to_json", [](const PortConfig& p) { return to_python(describe::settings_json(p)); },
+           "The settings as a dict (lag nested), from the same table as the docstring; PortConfig(**d) rebuilds it.")
       .def_readonly("name", &PortConfig::name, "The port's name.")
       .def("__repr__", [](const PortConfig& p) {
         return fmt::format("PortConfig('{}'{}{}{})", p.name, p.lag ? ", lag" : "", p.tag ? fmt::format(", tag={}", *p.tag) : "",
@@ -398,6 +377,11 @@ void bind_l2(pyb::module_& m) {
                            d.d.reason == DropReason::none ? "" : " reason=", d.d.reason == DropReason::none ? "" : to_string(d.d.reason), links);
       });
 
+  static const std::string switch_init_doc =
+      "Switch(profile, ports, **settings): profile is the followed system (linux-bridge, freebsd-bridge, ovs-3.1, "
+      "vendor, or a system name such as linux-6.12); ports are port names or PortConfig objects.\n\n" +
+      settings_kwargs_doc<SwitchConfig>(
+          nullptr, {"profile"}, "  record_learned: record every event kind, learned and flushed included (events=all)");
   pyb::class_<Switch>(m, "Switch",
                       "An L2 switch following a named system: linux-bridge, freebsd-bridge, ovs-3.1, vendor.\n\n"
                       "ovs-3.1: a frame that hits a cached datapath flow has its learning and its bond load applied "
@@ -408,11 +392,7 @@ void bind_l2(pyb::module_& m) {
                       "whole call (none releases it), so calls from two threads run one after the other, never "
                       "interleaved; the order between threads is the scheduler's. The Lag and OvsBond objects "
                       "a Switch hands out (lag(), bond()) belong to it: use them under the same rule.")
-            .def(pyb::init([](const std::string& profile, const pyb::object& port_list, pyb::object ageing,
-                        pyb::object max_entries, const pyb::object& vlan_aware_arg, pyb::object bridge_mac, int group_fwd_mask,
-                        bool no_linklocal_learn, bool stp, bool forward_bpdu, const pyb::object& revalidator_interval,
-                        const pyb::object& revalidator_phase,
-                        pyb::object flap, std::string name, std::size_t event_capacity, bool record_learned) {
+      .def(pyb::init([](const std::string& profile, const pyb::object& port_list, const pyb::kwargs& kw) {
              // Ports: PortConfig objects or plain names; converted here so a wrong element names
              // itself instead of producing a pybind11 signature dump.
              std::vector<PortConfig> ports;
@@ -425,32 +405,20 @@ void bind_l2(pyb::module_& m) {
                  throw pyb::type_error(fmt::format("ports: expected port names or fwd.l2.PortConfig; got {}",
                                                    std::string(pyb::str(p.get_type().attr("__name__")))));
              }
-             const bool vlan_aware = bool_arg(vlan_aware_arg, "vlan_aware");
              SwitchConfig c = SwitchConfig::defaults(parse_profile(profile));
-             c.name = std::move(name);
-             if (!ageing.is_none()) c.ageing = time_arg(ageing, "ageing");
-             if (!max_entries.is_none()) c.max_entries = max_entries.cast<std::size_t>();
-             if (vlan_aware) c.vlan_aware = true;
-             if (!bridge_mac.is_none()) c.bridge_mac = mac_arg(bridge_mac);
-             if (group_fwd_mask < 0 || group_fwd_mask > 0xffff)
-               throw pyb::value_error(fmt::format("invalid group_fwd_mask {}: expected 0..0xfff8", group_fwd_mask));
-             c.group_fwd_mask = static_cast<std::uint16_t>(group_fwd_mask);
-             c.no_linklocal_learn = no_linklocal_learn;
-             c.stp = stp;
-             c.forward_bpdu = forward_bpdu;
-             c.revalidator_interval = time_arg(revalidator_interval, "revalidator_interval");
-             c.revalidator_phase = time_arg(revalidator_phase, "revalidator_phase");
-             if (!flap.is_none()) c.flap = flap.cast<FlapConfig>();
-             c.event_capacity = event_capacity;
-             if (record_learned) c.events = event_mask::all;
+             const bool ovs_or_vendor = c.vlan_aware;  // always VLAN-aware: vlan_aware=False keeps it on
+             apply_settings(c, kw, "Switch", {"profile"}, {"record_learned"});
+             c.vlan_aware = c.vlan_aware || ovs_or_vendor;
+             if (kw.contains("record_learned") && bool_arg(kw["record_learned"], "record_learned"))
+               c.events = event_mask::all;
              return std::make_unique<Switch>(std::move(c), std::move(ports));
            }),
-           pyb::arg("profile"), pyb::arg("ports"), pyb::arg("ageing") = pyb::none(),
-           pyb::arg("max_entries") = pyb::none(), pyb::arg("vlan_aware") = false, pyb::arg("bridge_mac") = pyb::none(),
-           pyb::arg("group_fwd_mask") = 0, pyb::arg("no_linklocal_learn") = false, pyb::arg("stp") = false,
-           pyb::arg("forward_bpdu") = false, pyb::arg("revalidator_interval") = 0.5,
-           pyb::arg("revalidator_phase") = 0.0, pyb::arg("flap") = pyb::none(),
-           pyb::arg("name") = "br0", pyb::arg("event_capacity") = 4096, pyb::arg("record_learned") = false)
+           pyb::arg("profile"), pyb::arg("ports"), switch_init_doc.c_str())
+      .def_property_readonly("config", [](const Switch& s) { return to_python(describe::settings_json(s.config())); },
+                             ("The switch's settings as a dict (times in seconds; flap None: the profile's preset):\n" +
+                              describe::settings_doc<SwitchConfig>()).c_str())
+      .def("port_config", [](const Switch& s, const pyb::object& port) { return s.port_config(port_arg(s, port)); },
+           pyb::arg("port"), "The PortConfig of a port (name or id), a copy.")
       .def_property_readonly("profile", [](const Switch& s) { return to_string(s.profile()); },
                              "The followed system's profile: linux-bridge, freebsd-bridge, ovs-3.1 or vendor.")
       .def_property_readonly("ports", [](const Switch& s) {

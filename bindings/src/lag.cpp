@@ -38,23 +38,18 @@ PySelection to_py(const Lag& l, Selection s) {
   p.code = Lag::encode(s);
   p.member = pyb::none();
   p.index = pyb::none();
+  p.outcome = std::string(lag::outcome_key(s.outcome));  // names and reasons: the Outcome table
   switch (s.outcome) {
     case Outcome::member:
-      p.outcome = "member";
       p.member = pyb::str(l.name(s.member));
       p.index = pyb::int_(s.member);
       break;
     case Outcome::broadcast:
-      p.outcome = "broadcast";
       for (MemberIndex m : l.broadcast_members()) p.copies.push_back(l.name(m));
       break;
     case Outcome::no_member:
-      p.outcome = "dropped";
-      p.reason = "no member can transmit";
-      break;
     case Outcome::transit:
-      p.outcome = "dropped";
-      p.reason = "LACP transit window";
+      p.reason = std::string(lag::drop_reason(s.outcome));
       break;
   }
   return p;
@@ -249,7 +244,7 @@ void bind_lag(pyb::module_& m) {
         std::vector<std::string> out;
         for (MemberIndex i = 0; i < b.size(); ++i) out.push_back(b.member_name(i));
         return out;
-      })
+      }, "Member names, in configuration order.")
       .def_property_readonly("mode", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return std::string(lag::to_string(b.config().mode)); }, "bond_mode: balance-slb, balance-tcp or active-backup.")
       .def_property_readonly("basis", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return b.config().basis; }, "other_config:bond-hash-basis.")
       .def("select", [](OvsBond& b, std::uint64_t h) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.select(h)); }, pyb::arg("hash"),
@@ -263,14 +258,20 @@ void bind_lag(pyb::module_& m) {
       .def_property_readonly("active_member", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return name_or_none(b, b.active_member()); }, "The active member (None: none enabled).")
       .def("set_carrier", [](OvsBond& b, const pyb::object& member, bool up, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b));
              b.set_carrier(member_arg(b, member), up, time_either(now, t));
-           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+           }, pyb::arg("member"), pyb::arg("up"), pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "Carrier of a member (name or index) changed at now (seconds, '10ms', timedelta) or time_ns;\n"
+           "applies at once unless updelay/downdelay hold it.")
       .def("run", [](OvsBond& b, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b)); return b.run(time_either(now, t)); },
-           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none())
+           pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
+           "bond_run + bond_rebalance up to now (seconds, '10ms', timedelta) or time_ns: applies expired\n"
+           "up/down delays, re-chooses the active member and runs every rebalance due, each at its time.\n"
+           "Returns True if a rebalance ran (whether or not it moved a bucket).")
       .def("rebalance_now", locked(&OvsBond::rebalance_now), "Runs one rebalance pass now (ovs-appctl bond/rebalance).")
       .def("migrate", [](OvsBond& b, unsigned bucket, const pyb::object& member) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              b.migrate(static_cast<std::uint8_t>(bucket), member_arg(b, member));
-           }, pyb::arg("bucket"), pyb::arg("member"))
+           }, pyb::arg("bucket"), pyb::arg("member"),
+           "ovs-appctl bond/migrate: puts bucket (0..255) on member (name or index; must be enabled).")
       .def("set_active_member", [](OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); b.set_active_member(member_arg(b, member)); },
            pyb::arg("member"), "ovs-appctl bond/set-active-member.")
       .def("is_enabled", [](const OvsBond& b, const pyb::object& member) { ObjectLock lock_(lock_key(b)); return b.is_enabled(member_arg(b, member)); },
@@ -278,16 +279,16 @@ void bind_lag(pyb::module_& m) {
       .def("bucket_member", [](const OvsBond& b, unsigned bucket) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              return name_or_none(b, b.bucket_member(static_cast<std::uint8_t>(bucket)));
-           }, pyb::arg("bucket"))
+           }, pyb::arg("bucket"), "The member of bucket (0..255), or None if unassigned (a disabled member is reported as is).")
       .def("bucket_tx_bytes", [](const OvsBond& b, unsigned bucket) { ObjectLock lock_(lock_key(b));
              if (bucket > 255) throw pyb::value_error(fmt::format("bucket {} out of range: expected 0..255", bucket));
              return b.bucket_tx_bytes(static_cast<std::uint8_t>(bucket));
-           }, pyb::arg("bucket"))
+           }, pyb::arg("bucket"), "Accounted (decayed) bytes of bucket (0..255), the rebalancer's load.")
       .def_property_readonly("enabled_list", [](const OvsBond& b) { ObjectLock lock_(lock_key(b));
         std::vector<std::string> out;
         for (MemberIndex m : b.enabled_list()) out.push_back(b.member_name(m));
         return out;
-      })
+      }, "The enabled members, head first: the next bucket to fill goes to the head.")
       .def("show", [](const OvsBond& b, const pyb::object& now, const pyb::object& t) { ObjectLock lock_(lock_key(b)); return b.show(time_either(now, t)); },
            pyb::arg("now") = pyb::none(), pyb::arg("time_ns") = pyb::none(),
            "ovs-appctl bond/show text")
@@ -444,7 +445,7 @@ void bind_lag(pyb::module_& m) {
         std::vector<std::string> out;
         for (MemberIndex m : l.broadcast_members()) out.push_back(l.name(m));
         return out;
-      })
+      }, "The members a broadcast copy goes to (up members, in the distributor's order).")
       .def("explain", [](const Lag& l, const pyb::object& frame, const pyb::kwargs& kw) { ObjectLock lock_(lock_key(l));
              const auto f = frame_bytes(frame);
              return l.explain(f, packet_meta(kw));

@@ -29,12 +29,14 @@ pyb::bytes as_bytes(const std::vector<std::uint8_t>& v) {
 void bind_net(pyb::module_& m) {
   pyb::class_<Mac>(m, "Mac", "An Ethernet MAC address.")
       .def(pyb::init([](const pyb::object& o) { return to_mac(o); }), pyb::arg("value"))
-      .def_static("parse", &Mac::parse)
+      .def_static("parse", &Mac::parse, pyb::arg("text"),
+                  "Parses 'aa:bb:cc:dd:ee:ff', 'aa-bb-cc-dd-ee-ff' or 'aabb.ccdd.eeff'; ValueError names the text\n"
+                  "and the accepted forms.")
       .def("__int__", &Mac::to_u64)
       .def("__str__", &Mac::to_string)
       .def("__repr__", [](const Mac& a) { return fmt::format("Mac('{}')", a.to_string()); })
-      .def_property_readonly("is_multicast", &Mac::is_multicast)
-      .def_property_readonly("is_broadcast", &Mac::is_broadcast)
+      .def_property_readonly("is_multicast", &Mac::is_multicast, "The group bit is set (broadcast included).")
+      .def_property_readonly("is_broadcast", &Mac::is_broadcast, "ff:ff:ff:ff:ff:ff.")
       .def("__eq__", [](const Mac& a, const Mac& b) { return a == b; })
       .def("__lt__", [](const Mac& a, const Mac& b) { return a < b; })
       .def("__hash__", [](const Mac& a) { return a.to_u64(); });
@@ -54,10 +56,11 @@ void bind_net(pyb::module_& m) {
   pyb::class_<Vlan>(m, "Vlan", "An 802.1Q tag control word (PCP, DEI, VID).")
       .def(pyb::init([](unsigned vid, unsigned pcp, bool dei) { return Vlan::make(vid, pcp, dei); }),
            pyb::arg("vid"), pyb::arg("pcp") = 0, pyb::arg("dei") = false)
-      .def_static("parse", &Vlan::parse)
-      .def_readonly("tci", &Vlan::tci)
-      .def_property_readonly("vid", &Vlan::vid)
-      .def_property_readonly("pcp", &Vlan::pcp)
+      .def_static("parse", &Vlan::parse, pyb::arg("text"),
+                  "Parses a VID ('100') or 'vid/pcp' ('100/5'); ValueError for a VID above 4095 or a PCP above 7.")
+      .def_readonly("tci", &Vlan::tci, "The 16-bit tag control information (PCP << 13 | DEI << 12 | VID).")
+      .def_property_readonly("vid", &Vlan::vid, "The VLAN id, 0..4095.")
+      .def_property_readonly("pcp", &Vlan::pcp, "The priority code point, 0..7.")
       .def("__str__", &Vlan::to_string)
       .def("__repr__", [](const Vlan& v) { return fmt::format("Vlan({}, pcp={})", v.vid(), v.pcp()); });
 

@@ -100,6 +100,9 @@ void bind_path(pyb::module_& m) {
 
   pyb::class_<Fabric>(m, "Fabric", "A fabric: nodes (host, switch, router, sink), ports, links; see fwd.path.")
       .def(pyb::init<>())
+      .def("__repr__", [](const Fabric& f) {
+        return fmt::format("<Fabric nodes={} ports={} links={}>", f.nodes().size(), f.ports().size(), f.links().size());
+      })
       .def("copy", [](const Fabric& f) { return Fabric(f); }, "An independent copy (what-if studies).")
       .def("add_node", [](Fabric& f, const std::string& name, const std::string& kind) {
              return f.add_node(name, node_kind_from_name(kind));
@@ -166,7 +169,7 @@ void bind_path(pyb::module_& m) {
              f.add_neighbour(port_arg(f, p), ip, net::Mac::parse(mac));
            }, pyb::arg("port"), pyb::arg("ip"), pyb::arg("mac"), "A permanent neighbour entry on a device.")
       .def("set_forwarding", [](Fabric& f, const pyb::object& n, bool on) { f.set_forwarding(node_arg(f, n), on); },
-           pyb::arg("node"), pyb::arg("on"))
+           pyb::arg("node"), pyb::arg("on"), "net.ipv4/ipv6 forwarding of a node (a router forwards, a host does not).")
       .def("set_ecmp", [](Fabric& f, const pyb::object& n, const std::string& spec, const pyb::object& family) {
              const NodeId id = node_arg(f, n);
              if (family.is_none()) {
@@ -180,7 +183,7 @@ void bind_path(pyb::module_& m) {
       .def("ecmp", [](const Fabric& f, const pyb::object& n, int family) {
              if (family != 4 && family != 6) throw Error(fmt::format("address family {}: expected 4 or 6", family));
              return f.node(node_arg(f, n)).ecmp_spec[family == 6];
-           }, pyb::arg("node"), pyb::arg("family") = 4)
+           }, pyb::arg("node"), pyb::arg("family") = 4, "The node's ECMP spec (fwd.route) for family 4 or 6.")
       .def("set_admin", [](Fabric& f, const pyb::object& p, bool up) { f.set_admin(port_arg(f, p), up); },
            pyb::arg("port"), pyb::arg("up"), "Administrative state of a port (`ip link set X up/down`).")
       .def("set_link_up", [](Fabric& f, const pyb::object& p, bool up) {
@@ -190,63 +193,66 @@ void bind_path(pyb::module_& m) {
            }, pyb::arg("port"), pyb::arg("up"), "The link attached to a port up or down (carrier loss at both ends).")
       .def("set_node_up", [](Fabric& f, const pyb::object& n, bool up) { f.set_node_up(node_arg(f, n), up); },
            pyb::arg("node"), pyb::arg("up"), "Every port of the node administratively up/down.")
-      .def("carrier", [](const Fabric& f, const pyb::object& p) { return f.carrier(port_arg(f, p)); }, pyb::arg("port"))
+      .def("carrier", [](const Fabric& f, const pyb::object& p) { return f.carrier(port_arg(f, p)); }, pyb::arg("port"),
+           "Carrier of a physical port: it and its peer administratively up and the link up.")
       .def("port_mac", [](const Fabric& f, const pyb::object& p) {
              const Port& pp = f.port(port_arg(f, p));
              return (pp.lag != none ? f.port(pp.lag).mac : pp.mac).to_string();
            }, pyb::arg("port"), "The MAC the port answers with (its lagg's for a member).")
-      .def("node_id", [](const Fabric& f, const std::string& n) { return f.node_id(n); })
-      .def("port_id", [](const Fabric& f, const std::string& p) { return f.port_id(p); })
+      .def("node_id", [](const Fabric& f, const std::string& n) { return f.node_id(n); }, pyb::arg("name"),
+           "The id of a node by name; ValueError listing the nodes.")
+      .def("port_id", [](const Fabric& f, const std::string& p) { return f.port_id(p); }, pyb::arg("name"),
+           "The id of a port named 'node:port'; ValueError listing the node's ports.")
       .def_property_readonly("node_names", [](const Fabric& f) {
         std::vector<std::string> v;
         for (const auto& n : f.nodes()) v.push_back(n.name);
         return v;
-      })
+      }, "Node names, by node id.")
       .def_property_readonly("node_kinds", [](const Fabric& f) {
         std::vector<std::string> v;
         for (const auto& n : f.nodes()) v.emplace_back(path::name(n.kind));
         return v;
-      })
+      }, "Node kinds (host, switch, router, sink), by node id.")
       .def_property_readonly("port_names", [](const Fabric& f) {
         std::vector<std::string> v;
         for (const auto& p : f.ports()) v.push_back(p.name);
         return v;
-      })
+      }, "Port names, by port id.")
       .def_property_readonly("port_nodes", [](const Fabric& f) {
         std::vector<std::int32_t> v;
         for (const auto& p : f.ports()) v.push_back(p.node);
         return to_array(v);
-      })
+      }, "int32 array by port id: the port's node id.")
       .def_property_readonly("port_peers", [](const Fabric& f) {
         std::vector<std::int32_t> v;
         for (const auto& p : f.ports()) v.push_back(p.peer);
         return to_array(v);
-      })
+      }, "int32 array by port id: the port at the other end of its link (-1: none or a logical port).")
       .def_property_readonly("port_lags", [](const Fabric& f) {
         std::vector<std::int32_t> v;
         for (const auto& p : f.ports()) v.push_back(p.lag);
         return to_array(v);
-      })
+      }, "int32 array by port id: the logical (lag) port a physical member belongs to (-1: none).")
       .def_property_readonly("port_carrier", [](const Fabric& f) {
         std::vector<std::uint8_t> v;
         for (std::size_t p = 0; p < f.ports().size(); ++p) v.push_back(f.carrier(static_cast<PortId>(p)) ? 1 : 0);
         return to_array(v);
-      })
+      }, "uint8 array by port id: 1 where carrier() is true.")
       .def_property_readonly("port_admin", [](const Fabric& f) {
         std::vector<std::uint8_t> v;
         for (const auto& p : f.ports()) v.push_back(p.admin_up ? 1 : 0);
         return to_array(v);
-      })
+      }, "uint8 array by port id: 1 where the port is administratively up.")
       .def_property_readonly("port_is_lag", [](const Fabric& f) {
         std::vector<std::uint8_t> v;
         for (const auto& p : f.ports()) v.push_back(p.members.empty() ? 0 : 1);
         return to_array(v);
-      })
+      }, "uint8 array by port id: 1 for a logical (lag) port.")
       .def_property_readonly("nexthop_gateways", [](const Fabric& f) {
         std::vector<std::string> v;
         for (std::size_t k = 0; k < f.nexthops().size(); ++k) v.push_back(f.nexthop_gateway(static_cast<std::int32_t>(k)));
         return v;
-      })
+      }, "Per global next hop id: its '[router, gateway, device]' text.")
       .def_property_readonly("nexthop_prefixes", [](const Fabric& f) {
         std::vector<std::string> v;
         for (const auto& ref : f.nexthops())
@@ -256,7 +262,7 @@ void bind_path(pyb::module_& m) {
       .def("node_ports", [](const Fabric& f, const pyb::object& n) {
         std::vector<std::int32_t> v(f.node(node_arg(f, n)).ports);
         return v;
-      })
+      }, pyb::arg("node"), "The port ids of a node (name or id).")
       .def("compile", [](const Fabric& f) { f.compile(); }, "Builds the tables the tracer reads (checks the fabric).")
       .def("trace", [](const Fabric& f, const pyb::object& frames, const pyb::object& lengths, const pyb::object& ingress,
                        std::size_t max_hops, const pyb::object& rx_hash) {

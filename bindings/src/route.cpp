@@ -136,7 +136,11 @@ void bind_route(pyb::module_& m) {
       .def_readwrite("nexthops", &PathSet::nexthops, "the next hops (list of NextHop)")
       .def_property_readonly("kind", [](const PathSet& p) { return std::string(name(p.kind)); }, "path set kind")
       .def_property_readonly("family", [](const PathSet& p) { return static_cast<int>(p.family); }, "4 or 6")
-      .def_readwrite("num_buckets", &PathSet::num_buckets, "resilient groups: number of buckets");
+      .def_readwrite("num_buckets", &PathSet::num_buckets, "resilient groups: number of buckets")
+      .def("__repr__", [](const PathSet& p) {
+        return "<PathSet " + std::string(name(p.kind)) + " IPv" + std::to_string(static_cast<int>(p.family)) + " " +
+               std::to_string(p.nexthops.size()) + " next hops>";
+      });
 
   pyb::class_<Explanation>(m, "Explanation", "How a next hop was chosen: fields, hashed bytes, hash, bounds/bucket.")
       .def_readonly("spec", &Explanation::spec, "canonical spec of the Ecmp")
@@ -156,7 +160,11 @@ void bind_route(pyb::module_& m) {
       .def_readonly("nexthop", &Explanation::nexthop, "chosen next hop as text")
       .def("to_text", &Explanation::to_text, "multi-line text")
       .def("to_json", [](const Explanation& e) { return to_python(e.to_json()); }, "the explanation as a dict (the JSON twin of to_text())")
-      .def("__str__", &Explanation::to_text);
+      .def("__str__", &Explanation::to_text)
+      .def("__repr__", [](const Explanation& e) {
+        return "<Explanation " + e.spec + " hash=" + std::to_string(e.hash) + " -> " +
+               (e.nexthop.empty() ? std::string("no path") : e.nexthop) + ">";
+      });
 
   pyb::class_<Ecmp>(m, "Ecmp",
                     "ECMP next-hop selection of a named system over a PathSet. Ecmp(spec, paths); see fwd.route.")

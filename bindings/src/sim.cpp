@@ -50,13 +50,14 @@ const std::string& settings_doc_of_host() {
 }
 
 const std::string& add_host_doc() {
+  static const HostConfig host_defaults = HostConfig::defaults(HostOs::freebsd_9_3);
   static const std::string d =
       "add_host(name, **settings): a host following `os` (default freebsd-9.3); returns it.\n\n"
       "Settings (HostConfig, fwd/sim/host_config.hpp; defaults of freebsd-9.3 shown, an os's own defaults\n"
       "apply first: linux-6.12 has exact timers, tick 0). Times take seconds, '10ms', datetime.timedelta\n"
       "or numpy.timedelta64; integer nanoseconds only through the _ns names. An unknown keyword raises\n"
       "TypeError listing the accepted ones; a bad value TypeError/ValueError naming it.\n" +
-      settings_kwargs_doc(HostConfig::defaults(HostOs::freebsd_9_3), std::span(host_aliases));
+      settings_kwargs_doc<HostConfig>(&host_defaults, {}, {}, host_aliases);
   return d;
 }
 
@@ -229,7 +230,7 @@ void bind_sim(pyb::module_& m) {
       "int64 nanoseconds (about +-292 years). TypeError/ValueError messages start with `name`.");
   m.def("format_frame", [](const pyb::object& f) { auto b = frame_bytes(f); return format_frame(b); }, pyb::arg("frame"),
         "One frame as `tcpdump -e -n` prints it (without the timestamp).");
-  m.def("host_settings", [] { return setting_keywords<HostConfig>(std::span(host_aliases)); },
+  m.def("host_settings", [] { return setting_keywords<HostConfig>(host_aliases); },
         "Every keyword Network.add_host accepts besides the name (HostConfig's settings, the _ns twins of the\n"
         "time settings, and hz); topology files accept the same host keys.");
   m.def("carp_settings", [] {
@@ -507,7 +508,7 @@ void bind_sim(pyb::module_& m) {
              // The os's defaults first (a Linux host's timers are exact), then every keyword by the table.
              const HostOs os = kw.contains("os") ? enum_arg<HostOs>(kw["os"], "os") : HostOs::freebsd_9_3;
              HostConfig c = HostConfig::defaults(os, name);
-             apply_settings(c, kw, "add_host()", std::span(host_aliases));
+             apply_settings(c, kw, "add_host", {}, {}, host_aliases);
              return n.add_host(std::move(c));
            }, pyb::arg("name"), pyb::return_value_policy::reference_internal, add_host_doc().c_str())
       .def("add_switch", [](Network& n, const std::string& name, std::vector<l2::PortConfig> ports, const std::string& profile,

@@ -108,17 +108,104 @@ def test_switch_methods_are_documented():
         assert text, name
 
 
-def test_flap_settings_table_matches_kwargs_json_and_doc():
+def _documented_keywords(cls):
+    """The keyword names the constructor's docstring lists (one '  name: doc' line each)."""
     import re
-    c = fwd.l2.FlapConfig.preset("juniper-ex")
-    d = c.to_json()
-    sig = fwd.l2.FlapConfig.__init__.__doc__.splitlines()[0]
-    kwargs = re.findall(r", (\w+): ", ", " + sig.split("self: fwd._fwd.l2.FlapConfig, ", 1)[1])
-    assert kwargs == list(d), (kwargs, list(d))           # the constructor's keywords are the table's names
-    for name in d:
-        assert f"  {name}: " in fwd.l2.FlapConfig.__doc__, name
-    enums = {"window_kind": fwd.l2.FlapWindow, "scope": fwd.l2.FlapScope, "emit": fwd.l2.FlapEmit,
-             "action": fwd.l2.FlapAction}
-    rebuilt = fwd.l2.FlapConfig(**{k: (enums[k].__members__[v] if k in enums else v) for k, v in d.items()})
+    doc = cls.__init__.__doc__
+    section = doc.split("Keyword arguments", 1)[1]
+    return re.findall(r"^  (\w+): ", section, re.M)
+
+
+# Config tables (C++ describe::Settings<S>): one row per setting gives the constructor keywords,
+# the properties, the dict/JSON and the docstrings. No config has a text form (show text is the
+# FDB and counters), so coverage is JSON, Python keywords/properties and docs.
+def _config_objects():
+    lag = fwd.l2.LagConfig(["m1", "m2"], spec="ovs-3.1:active-backup", first_rebalance_ms=250)
+    port = fwd.l2.PortConfig("b1", mac="02:00:00:00:00:0b", learning=False, hairpin=True, vlan_mode="native-untagged",
+                             tag=10, trunks=[10, 20], lag=lag)
+    flap = fwd.l2.FlapConfig.preset("juniper-ex")
+    return {"FlapConfig": (fwd.l2.FlapConfig, flap, ()), "PortConfig": (fwd.l2.PortConfig, port, ("name",)),
+            "LagConfig": (fwd.l2.LagConfig, lag, ("members",))}
+
+
+@pytest.mark.parametrize("name", ["FlapConfig", "PortConfig", "LagConfig"])
+def test_every_config_setting_is_a_keyword_a_property_json_and_documented(name):
+    cls, obj, positional = _config_objects()[name]
+    d = obj.to_json()
+    settings = [k for k in d if k not in positional]
+    assert _documented_keywords(cls)[:len(settings)] == settings     # keywords in table order
+    for k in d:
+        assert f"  {k}: " in cls.__doc__, k                           # class doc: one line per setting
+        prop = getattr(cls, k)
+        assert isinstance(prop, property) and prop.__doc__.strip(), k  # a documented property
+    rebuilt = cls(**d)                                                # the dict rebuilds the object
     assert rebuilt.to_json() == d
+    with pytest.raises(TypeError, match=f"{name}\\(\\) got an unexpected keyword argument 'nope': accepted "
+                                        + ", ".join(settings)):
+        cls(*[d[p] for p in positional], nope=1)
+
+
+def test_switch_and_table_configs_come_from_the_tables():
+    sw = fwd.l2.Switch("ovs-3.1", [fwd.l2.PortConfig("p1", tag=10), "p2"], ageing="10s", flow_idle=2,
+                       revalidator_interval_ns=100_000_000, flap="juniper-ex", reserve=16)
+    cfg, js = sw.config, sw.to_json(0.0)
+    assert js["config"] == cfg
+    assert cfg["ageing"] == 10.0 and cfg["flow_idle"] == 2.0 and cfg["revalidator_interval"] == 0.1
+    assert cfg["flap"] == fwd.l2.FlapConfig.preset("juniper-ex").to_json() and cfg["reserve"] == 16
+    assert [p["name"] for p in js["ports"]] == ["p1", "p2"] and js["ports"][0]["tag"] == 10
+    assert js["ports"][1] == sw.port_config("p2").to_json()
+    kws = _documented_keywords(fwd.l2.Switch)
+    for k in cfg:
+        assert f"  {k}: " in type(sw).config.__doc__, k
+        if k != "profile":                                             # profile is positional
+            assert k in kws, k
     assert fwd.l2.Switch("vendor", ["a"]).to_json(0)["flap"]["enabled"] is True
+    t = fwd.l2.MacTable("ovs-3.1", ports=4, max_entries=10, sweep_period="300s")
+    tc = t.config
+    assert tc["ports"] == 4 and tc["max_entries"] == 10 and tc["sweep_period"] == 300.0
+    assert tc["overflow"] == "evict_lru_of_busiest_port"
+    twins = {f"{k}_ns" for k, v in tc.items() if isinstance(v, float)}  # a time setting's integer-ns twin
+    assert set(_documented_keywords(fwd.l2.MacTable)) == set(tc) | {"record_learned"} | twins
+    with pytest.raises(TypeError, match="Switch\\(\\) got an unexpected keyword argument 'agieng': accepted name, "):
+        fwd.l2.Switch("linux-bridge", ["a"], agieng=3)
+
+
+def test_config_keywords_take_the_one_time_convention_and_check_types():
+    from datetime import timedelta
+    for v in (0.5, "500ms", timedelta(milliseconds=500), np.timedelta64(500, "ms")):
+        assert fwd.l2.FlapConfig(window=v).window == 0.5
+        assert fwd.l2.Switch("linux-bridge", ["a"], ageing=v).config["ageing"] == 0.5
+    assert fwd.l2.Switch("linux-bridge", ["a"], ageing_ns=500_000_000).config["ageing"] == 0.5
+    with pytest.raises(TypeError, match="ageing= and ageing_ns= both set ageing: give one of them"):
+        fwd.l2.Switch("linux-bridge", ["a"], ageing=1, ageing_ns=1)
+    with pytest.raises(TypeError, match="ageing_ns: expected an integer"):
+        fwd.l2.Switch("linux-bridge", ["a"], ageing_ns=0.5)
+    with pytest.raises(ValueError, match="window"):
+        fwd.l2.FlapConfig(window="5 parsecs")
+    with pytest.raises(TypeError, match="learning: "):
+        fwd.l2.PortConfig("p", learning="yes")
+    with pytest.raises(ValueError, match="unknown VLAN mode 'nativ': expected automatic, access, trunk"):
+        fwd.l2.PortConfig("p", vlan_mode="nativ")
+    with pytest.raises(ValueError, match="trunks\\[1\\]: invalid VLAN id 4096"):
+        fwd.l2.PortConfig("p", trunks=[1, 4096])
+    # None keeps a default; a property set takes the same forms as the keyword
+    assert fwd.l2.Switch("freebsd-bridge", ["a"], ageing=None).config["ageing"] == 1200.0
+    c = fwd.l2.FlapConfig()
+    c.action_hold = "2s"
+    c.scope = "per_port"
+    assert c.action_hold == 2.0 and c.scope == fwd.l2.FlapScope.per_port
+
+
+def test_enum_tables_reach_python():
+    e = fwd.describe.enums()
+    assert list(e["hash.linux.xmit_hash_policy"]) == ["layer2", "layer2+3", "layer3+4", "encap2+3", "encap3+4",
+                                                      "vlan+srcmac"]
+    assert list(e["lag.ovs.bond_mode"]) == ["balance-slb", "balance-tcp", "active-backup"]
+    assert all(doc for table in e.values() for doc in table.values())
+    # the same names the spec parsers accept, and the ones an error lists
+    for mode in e["lag.dpdk.mode"]:
+        assert fwd.lag.Lag(f"dpdk:{mode}", ["a", "b"]).mode == mode
+    with pytest.raises(ValueError, match="expected one of " + ", ".join(e["hash.dpdk.xmit_policy"])):
+        fwd.hash.Policy("dpdk:l5")
+    assert next(iter(e["l2.drop_reason"])) == "none" and "lag_no_member" in e["l2.drop_reason"]
+    assert "native-untagged" in e["l2.vlan_mode"]

@@ -64,5 +64,6 @@ def user_error(e, where=None):
 
 
 def error(msg, code=2):
+    """Prints 'error: msg' on stderr and returns `code` (the command's exit status)."""
     print(f"error: {msg}", file=sys.stderr)
     return code

@@ -73,6 +73,7 @@ def distribution(lag, frames, lengths, wire_lengths, frame_flow=None, flow_count
 
 
 def plot(result, out):
+    """Writes a bar chart of frames per member (mean dashed, imbalance in the title) to the file `out`."""
     import matplotlib
 
     import textwrap

@@ -18,8 +18,8 @@ def add_arguments(p):
 
 
 def report(net, settings):
-    """What a finished run measured as a dict: time, events, per-host counters, pings, TCP
-    generators, the switches' MAC moves and the frame accounting."""
+    """The run's result as a JSON-ready dict: now, events, per-host counters/CARP/log, the pings and
+    TCP attempts `settings` asked for, switch moves and the network's accounting."""
     out = {"now": net.now, "events": net.events, "hosts": {}, "pings": [], "tcp": [],
            "switch_moves": net.switch_events("moved"), "accounting": None}
     for name in net.hosts:

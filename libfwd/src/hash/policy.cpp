@@ -90,6 +90,16 @@ std::vector<std::uint8_t> parse_hex(const Parsed& p, std::string_view key, std::
   return out;
 }
 
+/// The single option of a spec (`linux-6.12:layer3+4`) as a value of E, by E's description table;
+/// fails with every accepted name.
+template <class E>
+E one_of(const Parsed& p, std::string_view what) {
+  if (const E* v = describe::find_enumerator<E>(p.options)) return *v;
+  const std::string names = describe::enumerator_names<E>();
+  p.fail(p.options.empty() ? fmt::format("missing {}: expected one of {}", what, names)
+                           : fmt::format("unknown {} '{}': expected one of {}", what, p.options, names));
+}
+
 /// A deterministic "random" draw from an explicit seed (splitmix64): what libfwd uses wherever
 /// the real system draws a random number (FreeBSD's per-lagg key).
 std::uint32_t seeded_draw(std::uint64_t seed) { return static_cast<std::uint32_t>(splitmix64(seed) >> 32); }
@@ -101,10 +111,8 @@ Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::str
   if (!p.options.empty()) {
     o.flags = 0;
     for (auto tok : split(p.options, ',')) {
-      if (tok == "l2") o.flags |= freebsd::l2;
-      else if (tok == "l3") o.flags |= freebsd::l3;
-      else if (tok == "l4") o.flags |= freebsd::l4;
-      else p.fail(fmt::format("unknown lagghash flag '{}'", tok) + ": expected l2, l3, l4");
+      if (const auto* f = describe::find_enumerator<freebsd::Flags>(tok)) o.flags |= *f;
+      else p.fail(fmt::format("unknown lagghash flag '{}': expected {}", tok, describe::enumerator_names<freebsd::Flags>()));
     }
   }
   if (p.keys.count("key") && p.keys.count("seed")) p.fail("give either key= or seed=, not both");
@@ -116,10 +124,10 @@ Policy::Hasher parse_freebsd(const Parsed& p, freebsd::Variant variant, std::str
     o.key = variant == freebsd::Variant::fnv ? freebsd::fnv_key_from_random(s) : s;
   }
   std::string flags;
-  for (auto [bit, name] : {std::pair{freebsd::l2, "l2"}, {freebsd::l3, "l3"}, {freebsd::l4, "l4"}})
-    if (o.flags & bit) {
+  for (const auto& f : describe::Enumerators<freebsd::Flags>::list)
+    if (o.flags & f.value) {
       if (!flags.empty()) flags += ',';
-      flags += name;
+      flags += f.name;
     }
   canonical = fmt::format("{}:{};key=0x{:08x}", p.family, flags, o.key);
   return FreebsdHasher{o};
@@ -149,12 +157,6 @@ Policy Policy::from_spec(std::string_view spec) {
   }
 
   std::string canonical;
-  auto single_option = [&](std::string_view what, const std::vector<std::string_view>& names) {
-    for (auto n : names)
-      if (n == p.options) return;
-    p.fail(p.options.empty() ? fmt::format("missing {}: expected one of {}", what, join(names))
-                             : fmt::format("unknown {} '{}': expected one of {}", what, p.options, join(names)));
-  };
 
   if (p.family == "freebsd-9.3" || p.family == "freebsd-10" || p.family == "freebsd-12") {
     // 9.3 and 10 share hash32; 12 and later hash with FNV-1 (each keeps its own name in the spec).
@@ -163,25 +165,23 @@ Policy Policy::from_spec(std::string_view spec) {
   }
   if (p.family == "linux-6.12") {
     p.allow_keys({});
-    single_option("xmit_hash_policy", {"layer2", "layer2+3", "layer3+4", "encap2+3", "encap3+4", "vlan+srcmac"});
-    return Policy(LinuxHasher{linux_bond::policy_from_name(p.options)}, fmt::format("linux-6.12:{}", p.options));
+    const auto policy = one_of<linux_bond::XmitHashPolicy>(p, "xmit_hash_policy");
+    return Policy(LinuxHasher{policy}, fmt::format("linux-6.12:{}", p.options));
   }
   if (p.family == "ovs-3.1") {
     p.allow_keys({"basis"});
-    single_option("bond mode", {"balance-slb", "balance-tcp"});
+    const auto mode = one_of<ovs::BondMode>(p, "bond mode");
     const auto basis = static_cast<std::uint32_t>(p.number("basis", 0));
-    const auto mode = p.options == "balance-slb" ? ovs::BondMode::balance_slb : ovs::BondMode::balance_tcp;
     return Policy(OvsHasher{mode, basis}, fmt::format("ovs-3.1:{};basis={}", p.options, basis));
   }
   if (p.family == "dpdk") {
     p.allow_keys({});
-    single_option("xmit_policy", {"l2", "l23", "l34"});
-    const auto pol = p.options == "l2" ? dpdk::XmitPolicy::l2 : p.options == "l23" ? dpdk::XmitPolicy::l23 : dpdk::XmitPolicy::l34;
+    const auto pol = one_of<dpdk::XmitPolicy>(p, "xmit_policy");
     return Policy(DpdkHasher{pol}, fmt::format("dpdk:{}", p.options));
   }
   if (p.family == "toeplitz") {
     p.allow_keys({"key", "reta"});
-    single_option("hash type", {"ipv4", "ipv4_tcp", "ipv4_udp", "ipv6", "ipv6_tcp", "ipv6_udp"});
+    const auto type = one_of<toeplitz::HashType>(p, "hash type");
     std::vector<std::uint8_t> key(toeplitz::microsoft_key.begin(), toeplitz::microsoft_key.end());
     if (auto it = p.keys.find("key"); it != p.keys.end()) key = parse_hex(p, "key", it->second);
     const auto reta = static_cast<std::uint32_t>(p.number("reta", 128));
@@ -195,14 +195,12 @@ Policy Policy::from_spec(std::string_view spec) {
     }
     std::string key_hex;
     for (auto b : key) key_hex += fmt::format("{:02x}", b);
-    const auto type = toeplitz::hash_type_from_name(p.options);
     return Policy(ToeplitzHasher{std::move(k), type, reta},
                   fmt::format("toeplitz:{};key={}{}", p.options, key_hex, reta == 128 ? "" : fmt::format(";reta={}", reta)));
   }
   if (p.family == "bmv2") {
     p.allow_keys({});
-    single_option("bmv2 algorithm", {"crc16", "crc16_custom", "crc32", "crc32_custom", "crcCCITT", "csum16", "xor16", "identity"});
-    return Policy(Bmv2Hasher{bmv2::algorithm_from_name(p.options)}, fmt::format("bmv2:{}", p.options));
+    return Policy(Bmv2Hasher{one_of<bmv2::Algorithm>(p, "bmv2 algorithm")}, fmt::format("bmv2:{}", p.options));
   }
   // vendor: its options grammar is its own (vendor.hpp); hand it everything after "vendor:".
   try {

@@ -96,6 +96,10 @@ describe::json::value BasicSwitch<Store>::to_json(Time now) {
   o["table_counters"] = describe::fields_json(table_.counters());
   o["flap_counters"] = describe::fields_json(table_.flap().counters());
   o["flap"] = describe::settings_json(table_.flap().config());
+  o["config"] = describe::settings_json(cfg_);  // as given (unset: the profile's default)
+  json::array ports;
+  for (const auto& pc : port_cfg_) ports.push_back(describe::settings_json(pc));
+  o["ports"] = std::move(ports);
   json::object bonds;
   for (PortId p = 0; p < ports_.size(); ++p)
     if (ports_[p].bond) bonds[port_name(p)] = ports_[p].bond->to_json(now);

@@ -30,25 +30,49 @@ struct SystemInfo {
   std::vector<std::string> options;
 };
 
+// The mode names of each system from its mode enum's description table, in documentation order
+// (the default first); which modes a system version has is system knowledge, kept here.
+template <class E>
+std::vector<std::string> mode_names(std::initializer_list<E> modes) {
+  std::vector<std::string> out;
+  for (E m : modes) out.emplace_back(describe::name_of(m));
+  return out;
+}
+
 const std::vector<SystemInfo>& systems() {
+  using LP = LaggProto;
+  using LB = LinuxBondMode;
+  using OB = OvsBondMode;
+  using DM = DpdkMode;
+  using VM = VendorMode;
   static const std::vector<SystemInfo> s = {
-      {"freebsd-9.3", {"lacp", "loadbalance", "failover", "roundrobin"},
+      {"freebsd-9.3", mode_names({LP::lacp, LP::loadbalance, LP::failover, LP::roundrobin}),
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift"}},
-      {"freebsd-10", {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+      {"freebsd-10", mode_names({LP::lacp, LP::loadbalance, LP::failover, LP::roundrobin, LP::broadcast}),
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
-      {"freebsd-12", {"lacp", "loadbalance", "failover", "roundrobin", "broadcast"},
+      {"freebsd-12", mode_names({LP::lacp, LP::loadbalance, LP::failover, LP::roundrobin, LP::broadcast}),
        {"lagghash", "key", "seed", "use_flowid", "flowid_shift", "rr_limit"}},
-      {"linux-6.12", {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+      {"linux-6.12", mode_names({LB::lacp, LB::balance_xor, LB::active_backup, LB::broadcast, LB::balance_rr}),
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
-      {"linux-3.x", {"802.3ad", "balance-xor", "active-backup", "broadcast", "balance-rr"},
+      {"linux-3.x", mode_names({LB::lacp, LB::balance_xor, LB::active_backup, LB::broadcast, LB::balance_rr}),
        {"xmit_hash_policy", "ad_select", "primary", "primary_reselect", "packets_per_slave", "seed"}},
-      {"ovs-3.1", {"balance-slb", "balance-tcp", "active-backup"},
+      {"ovs-3.1", mode_names({OB::balance_slb, OB::balance_tcp, OB::active_backup}),
        {"basis", "rebalance_interval", "primary", "lacp", "lacp_status", "lacp_fallback_ab", "recirculation", "seed",
         "updelay", "downdelay", "all_members_active", "bond"}},
-      {"dpdk", {"balance", "802.3ad", "round-robin", "active-backup", "broadcast"}, {"xmit_policy", "primary"}},
-      {"vendor", {"modulo", "table", "resilient"}, {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
+      {"dpdk", mode_names({DM::balance, DM::lacp, DM::round_robin, DM::active_backup, DM::broadcast}),
+       {"xmit_policy", "primary"}},
+      {"vendor", mode_names({VM::modulo, VM::table, VM::resilient}),
+       {"size", "fields", "function", "fn", "seed", "rotate", "offset"}},
   };
   return s;
+}
+
+/// Every name of E's description table (for Parsed::choice).
+template <class E>
+std::vector<std::string> names_of() {
+  std::vector<std::string> out;
+  for (const auto& e : describe::Enumerators<E>::list) out.emplace_back(e.name);
+  return out;
 }
 
 /// A LAG spec split into system, mode, options and the optional hash= policy.
@@ -186,11 +210,7 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
 
   if (sys.rfind("freebsd", 0) == 0) {
     const FreebsdVersion v = sys == "freebsd-9.3" ? FreebsdVersion::v9_3 : sys == "freebsd-10" ? FreebsdVersion::v10 : FreebsdVersion::current;
-    LaggProto proto = LaggProto::lacp;
-    if (p.mode == "loadbalance") proto = LaggProto::loadbalance;
-    else if (p.mode == "failover") proto = LaggProto::failover;
-    else if (p.mode == "roundrobin") proto = LaggProto::roundrobin;
-    else if (p.mode == "broadcast") proto = LaggProto::broadcast;
+    const LaggProto proto = describe::parse_enumerator<LaggProto>(p.mode);
     auto cfg = FreebsdLagg::defaults(v, proto);
     cfg.use_flowid = p.flag("use_flowid", cfg.use_flowid);
     cfg.flowid_shift = static_cast<unsigned>(p.number("flowid_shift", cfg.flowid_shift, 31));
@@ -211,13 +231,11 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
   } else if (sys == "linux-6.12" || sys == "linux-3.x") {
     LinuxBond::Config cfg;
     cfg.rule = sys == "linux-6.12" ? LinuxSelectRule::usable_array : LinuxSelectRule::next_usable;
-    cfg.mode = p.mode == "802.3ad" ? LinuxBondMode::lacp : p.mode == "balance-xor" ? LinuxBondMode::balance_xor
-               : p.mode == "active-backup" ? LinuxBondMode::active_backup : p.mode == "broadcast" ? LinuxBondMode::broadcast
-                                                                                            : LinuxBondMode::balance_rr;
-    const std::string ad = p.choice("ad_select", "stable", {"stable", "bandwidth", "count"});
-    cfg.ad_select = ad == "stable" ? AdSelect::stable : ad == "bandwidth" ? AdSelect::bandwidth : AdSelect::count;
-    const std::string rs = p.choice("primary_reselect", "always", {"always", "better", "failure"});
-    cfg.primary_reselect = rs == "always" ? PrimaryReselect::always : rs == "better" ? PrimaryReselect::better : PrimaryReselect::failure;
+    cfg.mode = describe::parse_enumerator<LinuxBondMode>(p.mode);
+    const std::string ad = p.choice("ad_select", "stable", names_of<AdSelect>());
+    cfg.ad_select = describe::parse_enumerator<AdSelect>(ad);
+    const std::string rs = p.choice("primary_reselect", "always", names_of<PrimaryReselect>());
+    cfg.primary_reselect = describe::parse_enumerator<PrimaryReselect>(rs);
     cfg.primary = find_member(p, members, "primary");
     cfg.packets_per_slave = static_cast<std::uint32_t>(p.number("packets_per_slave", 1, 65535));
     cfg.seed = p.number("seed", 0, ~0ULL);
@@ -235,8 +253,7 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
     dist.emplace(std::in_place_type<LinuxBond>, cfg);
   } else if (sys == "ovs-3.1") {
     OvsBondConfig cfg;
-    cfg.mode = p.mode == "balance-slb" ? OvsBondMode::balance_slb : p.mode == "balance-tcp" ? OvsBondMode::balance_tcp
-                                                                                            : OvsBondMode::active_backup;
+    cfg.mode = describe::parse_enumerator<OvsBondMode>(p.mode);
     cfg.basis = static_cast<std::uint32_t>(p.number("basis", 0));
     cfg.rebalance_interval_ms = static_cast<std::int64_t>(p.number("rebalance_interval", 10000, 1u << 31));
     if (p.has("primary")) {
@@ -280,9 +297,7 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
     dist.emplace(std::in_place_type<OvsBondLag>, std::move(d));
   } else if (sys == "dpdk") {
     DpdkBond::Config cfg;
-    cfg.mode = p.mode == "balance" ? DpdkMode::balance : p.mode == "802.3ad" ? DpdkMode::lacp
-               : p.mode == "round-robin" ? DpdkMode::round_robin : p.mode == "active-backup" ? DpdkMode::active_backup
-                                                                                          : DpdkMode::broadcast;
+    cfg.mode = describe::parse_enumerator<DpdkMode>(p.mode);
     cfg.primary = find_member(p, members, "primary");
     if (p.hash && p.has("xmit_policy")) p.fail("xmit_policy and hash= both set the hash: give one");
     if (cfg.mode == DpdkMode::active_backup && cfg.primary != no_member) opt("primary", members[cfg.primary]);
@@ -290,7 +305,7 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
     dist.emplace(std::in_place_type<DpdkBond>, cfg);
   } else {  // vendor
     VendorLag::Config cfg;
-    cfg.mode = p.mode == "modulo" ? VendorMode::modulo : p.mode == "table" ? VendorMode::table : VendorMode::resilient;
+    cfg.mode = describe::parse_enumerator<VendorMode>(p.mode);
     cfg.buckets = static_cast<std::uint32_t>(p.number("size", cfg.mode == VendorMode::resilient ? 128 : 8, 65536));
     if (cfg.mode != VendorMode::modulo && cfg.buckets == 0) p.fail("invalid size=0: expected 1 to 65536 buckets");
     std::string pol = "vendor:" + p.get("fields", "5tuple");
@@ -464,15 +479,6 @@ std::string indent(const std::string& text, std::string_view pad) {
     start = nl + 1;
   }
   return out;
-}
-const char* outcome_key(Outcome o) {
-  switch (o) {
-    case Outcome::member: return "member";
-    case Outcome::broadcast: return "broadcast";
-    case Outcome::no_member: return "dropped";
-    case Outcome::transit: return "dropped";
-  }
-  return "?";
 }
 }  // namespace
 

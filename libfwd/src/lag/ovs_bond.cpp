@@ -11,33 +11,6 @@
 
 namespace fwd::lag {
 
-const char* to_string(OvsBondMode m) {
-  switch (m) {
-    case OvsBondMode::balance_slb: return "balance-slb";
-    case OvsBondMode::balance_tcp: return "balance-tcp";
-    case OvsBondMode::active_backup: return "active-backup";
-  }
-  return "?";
-}
-
-const char* to_string(OvsLacpStatus s) {
-  switch (s) {
-    case OvsLacpStatus::off: return "off";
-    case OvsLacpStatus::configured: return "configured";
-    case OvsLacpStatus::negotiated: return "negotiated";
-  }
-  return "?";
-}
-
-const char* to_string(Admission a) {
-  switch (a) {
-    case Admission::accept: return "accept";
-    case Admission::drop: return "drop";
-    case Admission::drop_if_moved: return "drop-if-moved";
-  }
-  return "?";
-}
-
 namespace {
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;

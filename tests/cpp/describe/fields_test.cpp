@@ -171,3 +171,51 @@ TEST(Fields, EveryHostSettingAppearsInTextAndJson) {
     for (const auto& [k, v] : after) EXPECT_EQ(v != base.at(k), k == s.name) << s.name << " changed " << k;
   }
 }
+
+// ---- config tables -------------------------------------------------------------------------
+namespace {
+// Converts to anything: counts how many initialisers an aggregate takes (its member count).
+struct AnyArg {
+  template <class T>
+  operator T() const;
+};
+template <class S, class... A>
+constexpr std::size_t member_count() {
+  if constexpr (requires { S{A{}..., AnyArg{}}; }) return member_count<S, A..., AnyArg>();
+  else return sizeof...(A);
+}
+}  // namespace
+
+// Every member of a config struct has a row in its table: a new setting without one fails here.
+static_assert(member_count<SwitchConfig>() == describe::Settings<SwitchConfig>::list.size());
+static_assert(member_count<PortConfig>() == describe::Settings<PortConfig>::list.size());
+static_assert(member_count<LagConfig>() == describe::Settings<LagConfig>::list.size());
+static_assert(member_count<TableConfig>() == describe::Settings<TableConfig>::list.size());
+static_assert(member_count<FlapConfig>() == describe::Settings<FlapConfig>::list.size());
+
+TEST(Settings, EveryConfigSettingAppearsInTheJsonTwin) {
+  SwitchConfig cfg = SwitchConfig::defaults(Profile::linux_bridge);
+  cfg.bridge_mac = net::Mac::parse("02:00:00:00:00:01");
+  cfg.flap = FlapConfig::preset("juniper-ex");
+  cfg.ageing = Time::from_ms(1500);
+  PortConfig p{.name = "b1", .tag = 7, .trunks = {7, 8}, .lag = LagConfig{.members = {"m1", "m2"}}};
+  Switch sw(cfg, {p, {.name = "p2"}});
+  const auto js = sw.to_json(Time{}).as_object();
+  const auto& c = js.at("config").as_object();
+  for (const auto& f : describe::Settings<SwitchConfig>::list) EXPECT_TRUE(c.contains(f.name)) << f.name;
+  EXPECT_EQ(c.at("profile").as_string(), "linux-bridge");
+  EXPECT_EQ(c.at("bridge_mac").as_string(), "02:00:00:00:00:01");
+  EXPECT_DOUBLE_EQ(c.at("ageing").as_double(), 1.5);
+  EXPECT_EQ(c.at("flap").as_object().at("action").as_string(), "drop_frame");
+  const auto& ports = js.at("ports").as_array();
+  ASSERT_EQ(ports.size(), 2u);
+  for (const auto& f : describe::Settings<PortConfig>::list) EXPECT_TRUE(ports[0].as_object().contains(f.name)) << f.name;
+  EXPECT_EQ(ports[0].at("tag").to_number<int>(), 7);
+  EXPECT_EQ(ports[0].at("trunks").as_array().size(), 2u);
+  EXPECT_EQ(ports[0].at("lag").at("members").as_array()[1].as_string(), "m2");
+  EXPECT_TRUE(ports[1].at("lag").is_null());
+  EXPECT_EQ(ports[1].at("vlan_mode").as_string(), "automatic");
+  const std::string doc = describe::settings_doc<SwitchConfig>();
+  for (const auto& f : describe::Settings<SwitchConfig>::list)
+    EXPECT_NE(doc.find("  " + std::string(f.name) + ": "), std::string::npos) << f.name;
+}

@@ -7,6 +7,7 @@
 /// A layer describes its struct by specialising `Fields<S>` (a `list` of Field<S>) and its enum by
 /// specialising `Enumerators<E>` (a `list` of Enumerator<E>, in value order) next to the type.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -37,10 +38,12 @@ struct Setting {
 template <class S>
 struct Settings;
 
-/// Docstring text of a config struct: one line per setting ("  name: doc [unit]").
+/// Docstring text of a config struct: its doc, then "Settings:" and one line per setting
+/// ("  name: doc [unit]").
 template <class S>
 std::string settings_doc() {
   std::string out(Settings<S>::doc);
+  out += "\n\nSettings:";
   for (const auto& f : Settings<S>::list) {
     out += "\n  ";
     out += f.name;
@@ -99,6 +102,22 @@ std::string enumerator_names() {
     out += e.name;
   }
   return out;
+}
+
+/// The names of E in table order, as a constexpr array (for code that iterates over names).
+template <class E>
+constexpr auto enumerator_name_array() {
+  std::array<std::string_view, Enumerators<E>::list.size()> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = Enumerators<E>::list[i].name;
+  return a;
+}
+
+/// Every value of E in table order, as a constexpr array.
+template <class E>
+constexpr auto enumerator_values() {
+  std::array<E, Enumerators<E>::list.size()> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = Enumerators<E>::list[i].value;
+  return a;
 }
 
 /// Parses a name of E; throws fwd::Error "unknown <what> 'x': expected a, b, c" (defined in

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/error.hpp"
 #include "fwd/hash/trace.hpp"
 #include "fwd/net/bytes.hpp"
@@ -207,21 +208,41 @@ namespace bmv2 {
 /// The bmv2 hash algorithms the vectors cover (v1model `HashAlgorithm` names).
 enum class Algorithm : std::uint8_t { crc16, crc16_custom, crc32, crc32_custom, crcCCITT, csum16, xor16, identity };
 
-inline constexpr std::array<std::string_view, 8> algorithm_names = {
-    "crc16", "crc16_custom", "crc32", "crc32_custom", "crcCCITT", "csum16", "xor16", "identity"};
+}  // namespace bmv2
+}  // namespace fwd::hash
+
+namespace fwd::describe {
+template <>
+struct Enumerators<hash::bmv2::Algorithm> {
+  using E = hash::bmv2::Algorithm;
+  static constexpr std::string_view what = "bmv2 hash algorithm";
+  static constexpr Enumerator<E> table[] = {
+      {E::crc16, "crc16", "CRC-16/ARC (bmv2 crc16)"},
+      {E::crc16_custom, "crc16_custom", "crc16_custom with bmv2's default parameters (CRC-16/ARC)"},
+      {E::crc32, "crc32", "CRC-32/ISO-HDLC (bmv2 crc32)"},
+      {E::crc32_custom, "crc32_custom", "crc32_custom with bmv2's default parameters (CRC-32/ISO-HDLC)"},
+      {E::crcCCITT, "crcCCITT", "CRC-16/CCITT-FALSE"},
+      {E::csum16, "csum16", "RFC 1071 ones'-complement checksum (alias cksum16)"},
+      {E::xor16, "xor16", "XOR of the big-endian 16-bit words"},
+      {E::identity, "identity", "the input's first 8 bytes as a big-endian number"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::hash {
+namespace bmv2 {
+
+inline constexpr auto algorithm_names = describe::enumerator_name_array<Algorithm>();
 
 /// The bmv2 name of `a` ("crc16", "crcCCITT", ...).
-inline std::string_view name(Algorithm a) { return algorithm_names[static_cast<std::size_t>(a)]; }
+constexpr std::string_view name(Algorithm a) { return describe::name_of(a); }
 
 /// Parses a bmv2 algorithm name (case-sensitive, as bmv2 registers them; `cksum16` is accepted for
 /// csum16). Throws fwd::Error naming the bad value and the accepted names.
 inline Algorithm algorithm_from_name(std::string_view s) {
-  for (std::size_t i = 0; i < algorithm_names.size(); ++i)
-    if (s == algorithm_names[i]) return static_cast<Algorithm>(i);
   if (s == "cksum16") return Algorithm::csum16;
-  std::string all;
-  for (auto n : algorithm_names) all += (all.empty() ? "" : ", ") + std::string(n);
-  throw Error("unknown bmv2 hash algorithm '" + std::string(s) + "': expected " + all);
+  return describe::parse_enumerator<Algorithm>(s);
 }
 
 /// RFC 1071 ones'-complement sum of big-endian 16-bit words, complemented; an odd final byte is

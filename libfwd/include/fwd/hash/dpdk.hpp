@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/hash/trace.hpp"
 #include "fwd/net/bytes.hpp"
 #include "fwd/net/packet.hpp"
@@ -28,6 +29,24 @@ namespace fwd::hash::dpdk {
 
 /// The balance transmit policies (`rte_eth_bond_xmit_policy_set`).
 enum class XmitPolicy : std::uint8_t { l2, l23, l34 };
+
+}  // namespace fwd::hash::dpdk
+
+namespace fwd::describe {
+template <>
+struct Enumerators<hash::dpdk::XmitPolicy> {
+  using E = hash::dpdk::XmitPolicy;
+  static constexpr std::string_view what = "xmit_policy";
+  static constexpr Enumerator<E> table[] = {
+      {E::l2, "l2", "BALANCE_XMIT_POLICY_LAYER2: source and destination MAC"},
+      {E::l23, "l23", "BALANCE_XMIT_POLICY_LAYER23: MACs and IP addresses"},
+      {E::l34, "l34", "BALANCE_XMIT_POLICY_LAYER34: IP addresses and TCP/UDP ports"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::hash::dpdk {
 
 /// DPDK reads past short frames; libfwd never does. `defined` is false when DPDK's result would
 /// depend on bytes past the end (missing bytes are then taken as zero).

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/hash/trace.hpp"
 #include "fwd/net/bytes.hpp"
 #include "fwd/net/packet.hpp"
@@ -28,6 +29,24 @@ enum class Variant : std::uint8_t { hash32, fnv };
 
 /// lagghash flags, as `ifconfig` takes them.
 enum Flags : std::uint8_t { l2 = 1, l3 = 2, l4 = 4 };
+
+}  // namespace fwd::hash::freebsd
+
+namespace fwd::describe {
+template <>
+struct Enumerators<hash::freebsd::Flags> {
+  using E = hash::freebsd::Flags;
+  static constexpr std::string_view what = "lagghash flag";
+  static constexpr Enumerator<E> table[] = {
+      {E::l2, "l2", "source and destination MAC and the VLAN tag"},
+      {E::l3, "l3", "IP source and destination addresses (9.x/10.x: and the IPv6 flow label)"},
+      {E::l4, "l4", "L4 source and destination ports (12 and later: and the IPv6 flow label)"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::hash::freebsd {
 
 struct Options {
   Variant variant = Variant::hash32;

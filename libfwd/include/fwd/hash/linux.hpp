@@ -27,6 +27,7 @@
 
 #include "fwd/error.hpp"
 #include "fwd/hash/trace.hpp"
+#include "fwd/describe/field.hpp"
 #include "fwd/net/bytes.hpp"
 #include "fwd/net/packet.hpp"
 
@@ -37,36 +38,36 @@ enum class XmitHashPolicy : std::uint8_t {
   layer2, layer2_3, layer3_4, encap2_3, encap3_4, vlan_srcmac
 };
 
+}  // namespace fwd::hash::linux_bond
+
+namespace fwd::describe {
+template <>
+struct Enumerators<hash::linux_bond::XmitHashPolicy> {
+  using E = hash::linux_bond::XmitHashPolicy;
+  static constexpr std::string_view what = "linux xmit_hash_policy";
+  static constexpr Enumerator<E> table[] = {
+      {E::layer2, "layer2", "source and destination MAC and the EtherType"},
+      {E::layer2_3, "layer2+3", "MACs and IP addresses"},
+      {E::layer3_4, "layer3+4", "IP addresses and L4 ports (protocol only for fragments)"},
+      {E::encap2_3, "encap2+3", "layer2+3 of the innermost headers (flow dissector)"},
+      {E::encap3_4, "encap3+4", "layer3+4 of the innermost headers (flow dissector)"},
+      {E::vlan_srcmac, "vlan+srcmac", "VLAN id and source MAC"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::hash::linux_bond {
+
 /// Every policy, in the order of the enum.
-inline constexpr std::array<XmitHashPolicy, 6> all_policies{
-    XmitHashPolicy::layer2,   XmitHashPolicy::layer2_3, XmitHashPolicy::layer3_4,
-    XmitHashPolicy::encap2_3, XmitHashPolicy::encap3_4, XmitHashPolicy::vlan_srcmac};
+inline constexpr auto all_policies = describe::enumerator_values<XmitHashPolicy>();
 
 /// The policy name as users type it (`layer2+3`), as in /sys/class/net/<bond>/bonding.
-constexpr std::string_view name(XmitHashPolicy policy) noexcept {
-  switch (policy) {
-    case XmitHashPolicy::layer2: return "layer2";
-    case XmitHashPolicy::layer2_3: return "layer2+3";
-    case XmitHashPolicy::layer3_4: return "layer3+4";
-    case XmitHashPolicy::encap2_3: return "encap2+3";
-    case XmitHashPolicy::encap3_4: return "encap3+4";
-    case XmitHashPolicy::vlan_srcmac: return "vlan+srcmac";
-  }
-  return "?";
-}
+constexpr std::string_view name(XmitHashPolicy policy) noexcept { return describe::name_of(policy); }
 
 /// Parses a policy name (`layer2`, `layer2+3`, `layer3+4`, `encap2+3`, `encap3+4`, `vlan+srcmac`;
 /// case-sensitive). Throws fwd::Error naming the bad text and the accepted names.
-inline XmitHashPolicy policy_from_name(std::string_view text) {
-  for (XmitHashPolicy p : all_policies)
-    if (name(p) == text) return p;
-  std::string accepted;
-  for (XmitHashPolicy p : all_policies) {
-    if (!accepted.empty()) accepted += ", ";
-    accepted += name(p);
-  }
-  throw Error("unknown linux xmit_hash_policy '" + std::string(text) + "': expected " + accepted);
-}
+inline XmitHashPolicy policy_from_name(std::string_view text) { return describe::parse_enumerator<XmitHashPolicy>(text); }
 
 namespace detail {
 

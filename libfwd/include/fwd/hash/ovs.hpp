@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/hash/trace.hpp"
 #include "fwd/net/bytes.hpp"
 #include "fwd/net/mac.hpp"
@@ -32,6 +33,23 @@ namespace fwd::hash::ovs {
 
 /// The two hashing bond modes (`bond_mode=balance-slb|balance-tcp`).
 enum class BondMode : std::uint8_t { balance_slb, balance_tcp };
+
+}  // namespace fwd::hash::ovs
+
+namespace fwd::describe {
+template <>
+struct Enumerators<hash::ovs::BondMode> {
+  using E = hash::ovs::BondMode;
+  static constexpr std::string_view what = "bond mode";
+  static constexpr Enumerator<E> table[] = {
+      {E::balance_slb, "balance-slb", "hash_mac(source MAC, output VLAN, basis); bucket = hash & 0xff"},
+      {E::balance_tcp, "balance-tcp", "flow_hash_5tuple of the extracted flow; bucket = hash & 0xff"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::hash::ovs {
 
 // ---------------------------------------------------------------------------------------------
 // lib/hash.h generic primitives (32-bit murmur3 body and finaliser).

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/error.hpp"
 #include "fwd/hash/trace.hpp"
 #include "fwd/net/bytes.hpp"
@@ -33,20 +34,34 @@ namespace fwd::hash::toeplitz {
 /// The tuple a NIC hashes (DPDK RTE_ETH_RSS_* / Microsoft NDIS_HASH_* names, lower case).
 enum class HashType : std::uint8_t { ipv4, ipv4_tcp, ipv4_udp, ipv6, ipv6_tcp, ipv6_udp };
 
-inline constexpr std::array<std::string_view, 6> hash_type_names = {
-    "ipv4", "ipv4_tcp", "ipv4_udp", "ipv6", "ipv6_tcp", "ipv6_udp"};
+}  // namespace fwd::hash::toeplitz
+
+namespace fwd::describe {
+template <>
+struct Enumerators<hash::toeplitz::HashType> {
+  using E = hash::toeplitz::HashType;
+  static constexpr std::string_view what = "Toeplitz hash type";
+  static constexpr Enumerator<E> table[] = {
+      {E::ipv4, "ipv4", "IPv4 source and destination addresses (8 bytes)"},
+      {E::ipv4_tcp, "ipv4_tcp", "IPv4 addresses and TCP ports (12 bytes)"},
+      {E::ipv4_udp, "ipv4_udp", "IPv4 addresses and UDP ports (12 bytes)"},
+      {E::ipv6, "ipv6", "IPv6 source and destination addresses (32 bytes)"},
+      {E::ipv6_tcp, "ipv6_tcp", "IPv6 addresses and TCP ports (36 bytes)"},
+      {E::ipv6_udp, "ipv6_udp", "IPv6 addresses and UDP ports (36 bytes)"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::hash::toeplitz {
+
+inline constexpr auto hash_type_names = describe::enumerator_name_array<HashType>();
 
 /// "ipv4", "ipv4_tcp", ... (the names used in spec strings and the vectors).
-inline std::string_view name(HashType t) { return hash_type_names[static_cast<std::size_t>(t)]; }
+constexpr std::string_view name(HashType t) { return describe::name_of(t); }
 
 /// Parses a hash type name; throws fwd::Error naming the bad value and the accepted names.
-inline HashType hash_type_from_name(std::string_view s) {
-  for (std::size_t i = 0; i < hash_type_names.size(); ++i)
-    if (s == hash_type_names[i]) return static_cast<HashType>(i);
-  std::string all;
-  for (auto n : hash_type_names) all += (all.empty() ? "" : ", ") + std::string(n);
-  throw Error("unknown Toeplitz hash type '" + std::string(s) + "': expected " + all);
-}
+inline HashType hash_type_from_name(std::string_view s) { return describe::parse_enumerator<HashType>(s); }
 
 /// Length in bytes of the tuple of `t`: 8, 12, 32 or 36.
 constexpr std::size_t tuple_size(HashType t) {

@@ -29,6 +29,7 @@
 #endif
 #include <xxhash.h>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/error.hpp"
 #include "fwd/hash/crc.hpp"
 #include "fwd/hash/trace.hpp"
@@ -43,20 +44,75 @@ enum class Field : std::uint8_t {
   ipv6_flow_label, ttl
 };
 inline constexpr std::size_t field_count = 12;
-inline constexpr std::array<std::string_view, field_count> field_names = {
-    "ingress_port", "vlan", "src_mac", "dst_mac", "ethertype", "src_ip", "dst_ip", "ip_proto",
-    "src_port", "dst_port", "ipv6_flow_label", "ttl"};
 
 /// Hash functions of the menu.
 enum class Function : std::uint8_t {
   crc16, crc16_ccitt, crc16_bisync, crc32_hi, crc32_lo, xor16, xor1, xor2, xor4, xor8, xxh3
 };
-inline constexpr std::array<std::string_view, 11> function_names = {
-    "crc16", "crc16-ccitt", "crc16-bisync", "crc32-hi", "crc32-lo", "xor16",
-    "xor1",  "xor2",        "xor4",         "xor8",     "xxh3"};
 
 /// How a hash becomes a member index.
 enum class Mapping : std::uint8_t { modulo, buckets };
+
+}  // namespace fwd::hash::vendor
+
+// ---- descriptions (fwd/describe/field.hpp): the names in spec strings, with their docs ----
+namespace fwd::describe {
+template <>
+struct Enumerators<hash::vendor::Field> {
+  using E = hash::vendor::Field;
+  static constexpr std::string_view what = "vendor hash field";
+  static constexpr Enumerator<E> table[] = {
+      {E::ingress_port, "ingress_port", "the ingress port number"},
+      {E::vlan, "vlan", "the outer VLAN id"},
+      {E::src_mac, "src_mac", "source MAC"},
+      {E::dst_mac, "dst_mac", "destination MAC"},
+      {E::ethertype, "ethertype", "the EtherType after the VLAN tags"},
+      {E::src_ip, "src_ip", "IPv4/IPv6 source address"},
+      {E::dst_ip, "dst_ip", "IPv4/IPv6 destination address"},
+      {E::ip_proto, "ip_proto", "IP protocol / IPv6 next header"},
+      {E::src_port, "src_port", "TCP/UDP/SCTP source port"},
+      {E::dst_port, "dst_port", "TCP/UDP/SCTP destination port"},
+      {E::ipv6_flow_label, "ipv6_flow_label", "the IPv6 flow label"},
+      {E::ttl, "ttl", "IPv4 TTL / IPv6 hop limit"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+  static_assert(std::size(table) == hash::vendor::field_count, "a vendor Field without a description");
+};
+template <>
+struct Enumerators<hash::vendor::Function> {
+  using E = hash::vendor::Function;
+  static constexpr std::string_view what = "vendor hash function";
+  static constexpr Enumerator<E> table[] = {
+      {E::crc16, "crc16", "CRC-16/ARC"},
+      {E::crc16_ccitt, "crc16-ccitt", "CRC-16/CCITT-FALSE"},
+      {E::crc16_bisync, "crc16-bisync", "CRC-16/ARC (the BISYNC polynomial)"},
+      {E::crc32_hi, "crc32-hi", "high 16 bits of CRC-32/ISO-HDLC"},
+      {E::crc32_lo, "crc32-lo", "low 16 bits of CRC-32/ISO-HDLC"},
+      {E::xor16, "xor16", "XOR of the big-endian 16-bit words"},
+      {E::xor1, "xor1", "byte XOR folded to 1 bit below the CRC-16 high byte"},
+      {E::xor2, "xor2", "byte XOR folded to 2 bits below the CRC-16 high byte"},
+      {E::xor4, "xor4", "byte XOR folded to 4 bits below the CRC-16 high byte"},
+      {E::xor8, "xor8", "byte XOR below the CRC-16 high byte"},
+      {E::xxh3, "xxh3", "low 32 bits of XXH3-64 with the seed as XXH3 seed"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<hash::vendor::Mapping> {
+  using E = hash::vendor::Mapping;
+  static constexpr std::string_view what = "vendor hash mapping";
+  static constexpr Enumerator<E> table[] = {
+      {E::modulo, "modulo", "member = hash mod members"},
+      {E::buckets, "buckets", "member = table[hash mod buckets], a round-robin table of `buckets` entries"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::hash::vendor {
+
+inline constexpr auto field_names = describe::enumerator_name_array<Field>();
+inline constexpr auto function_names = describe::enumerator_name_array<Function>();
 
 /// A set of fields (bit i = Field i).
 using FieldSet = std::uint16_t;
@@ -70,9 +126,9 @@ inline constexpr FieldSet l4 = bit(Field::src_port) | bit(Field::dst_port);
 inline constexpr FieldSet five_tuple = l3 | bit(Field::ip_proto) | l4;
 }  // namespace preset
 
-inline std::string_view name(Field f) { return field_names[static_cast<std::size_t>(f)]; }
-inline std::string_view name(Function f) { return function_names[static_cast<std::size_t>(f)]; }
-inline std::string_view name(Mapping m) { return m == Mapping::modulo ? "modulo" : "buckets"; }
+constexpr std::string_view name(Field f) { return describe::name_of(f); }
+constexpr std::string_view name(Function f) { return describe::name_of(f); }
+constexpr std::string_view name(Mapping m) { return describe::name_of(m); }
 
 /// Significant bits of a function's result: 16 for the CRC16s, crc32-hi/lo and xor16, 8 + N for
 /// xorN, 32 for xxh3. `rotate` works within this width.
@@ -186,15 +242,11 @@ struct Config {
     if (key == "fields") {
       fields = parse_fields(value);
     } else if (key == "function") {
-      for (std::size_t i = 0; i < function_names.size(); ++i)
-        if (value == function_names[i]) { function = static_cast<Function>(i); return; }
-      throw Error("unknown vendor hash function '" + std::string(value) + "': expected " + detail::join(function_names));
+      function = describe::parse_enumerator<Function>(value);
     } else if (key == "seed") {
       seed = static_cast<std::uint32_t>(detail::parse_number("vendor hash seed", value, 0xffffffffu));
     } else if (key == "mapping") {
-      if (value == "modulo") mapping = Mapping::modulo;
-      else if (value == "buckets") mapping = Mapping::buckets;
-      else throw Error("unknown vendor hash mapping '" + std::string(value) + "': expected modulo, buckets");
+      mapping = describe::parse_enumerator<Mapping>(value);
     } else if (key == "buckets") {
       const auto b = detail::parse_number("vendor hash buckets", value, 4096);
       if (b == 0) throw Error("bad vendor hash buckets '0': expected a number from 1 to 4096");

@@ -29,6 +29,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/container/static_vector.hpp>
@@ -491,6 +492,45 @@ struct Fields<l2::TableCounters> {
       {"flushed", &C::flushed, "entries", "entries removed by flush calls"},
   };
   static constexpr std::span<const Field<C>> list = table;
+};
+template <>
+struct Enumerators<l2::Overflow> {
+  using E = l2::Overflow;
+  static constexpr std::string_view what = "overflow policy";
+  static constexpr Enumerator<E> table[] = {
+      {E::refuse, "refuse", "a new MAC is not learned; traffic to it floods (Linux, FreeBSD, vendors)"},
+      {E::evict_lru_of_busiest_port, "evict_lru_of_busiest_port",
+       "OVS: evict the least recently updated entry of the port with the most entries"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+// Config table of TableConfig (see Settings<l2::SwitchConfig> in switch.hpp for the renderings).
+template <>
+struct Settings<l2::TableConfig> {
+  using C = l2::TableConfig;
+  using Member = std::variant<Time C::*, bool C::*, std::size_t C::*, l2::Overflow C::*, l2::PortId C::*,
+                              l2::FlapConfig C::*, std::uint32_t C::*>;
+  static constexpr std::string_view doc = "Forwarding database behaviour; unset settings take the profile's.";
+  static constexpr Setting<C, Member> table[] = {
+      {"ageing", &C::ageing, "s", "idle time of dynamic entries"},
+      {"ageing_zero_disables_learning", &C::ageing_zero_disables_learning, "",
+       "Linux: ageing 0 turns learning off"},
+      {"tick", &C::tick, "s", "stamp resolution (orders updates: OVS LRU)"},
+      {"granule", &C::granule, "s", "ageing is judged on whole granules of the clock"},
+      {"sweep_period", &C::sweep_period, "s", "FreeBSD: entries leave only at sweeps every period (0: any time)"},
+      {"refresh_min_age", &C::refresh_min_age, "s", "OVS: a same-port refresh only when the entry is this old"},
+      {"max_entries", &C::max_entries, "entries", "capacity (0: no cap)"},
+      {"cap_counts_static", &C::cap_counts_static, "", "the cap counts static entries too (OVS, FreeBSD)"},
+      {"overflow", &C::overflow, "", "what a full table does with a new MAC: refuse or evict_lru_of_busiest_port"},
+      {"static_moves", &C::static_moves, "", "Linux: static entries are re-pointed by learning"},
+      {"garp_lock_time", &C::garp_lock_time, "s", "OVS: gratuitous-ARP lock of a bond entry (0: no lock)"},
+      {"ports", &C::ports, "ports", "valid port ids are 0..ports-1"},
+      {"reserve", &C::reserve, "entries", "pre-size for this many entries"},
+      {"flap", &C::flap, "", "flap detection settings (a FlapConfig)"},
+      {"event_capacity", &C::event_capacity, "events", "events kept (oldest overwritten)"},
+      {"events", &C::events, "mask", "event kinds recorded: bit 1 << EventKind (default: all but learned, flushed)"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
 };
 template <>
 struct Enumerators<l2::EventKind> {

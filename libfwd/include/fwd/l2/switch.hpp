@@ -38,6 +38,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <boost/container/small_vector.hpp>
@@ -349,7 +350,8 @@ public:
   /// `fdb/stats-show`-style text, then every counter (described in fwd/describe tables).
   std::string fdb_stats(Time now);
   /// The JSON twin of the show functions at `now`: bridge, profile, current/maximum/static,
-  /// entries (the fdb/show rows), counters (with dropped_by), table_counters, flap_counters and
+  /// entries (the fdb/show rows), counters (with dropped_by), table_counters, flap_counters,
+  /// flap (the detector's settings), config (the SwitchConfig), ports (each PortConfig) and
   /// bonds (OVS bond ports: their bond/show). Serialise with describe::dump().
   describe::json::value to_json(Time now);
 
@@ -511,6 +513,78 @@ struct Enumerators<l2::Verdict> {
       {E::dropped, "dropped", "dropped with a reason"},
   };
   static constexpr std::span<const Enumerator<E>> list = table;
+};
+// Config tables: every setting of LagConfig, PortConfig and SwitchConfig once. The JSON twin
+// (describe::settings_json), the Python keyword arguments, properties and dicts, and the
+// docstrings are all generated from these lists (bindings/src/settings.hpp).
+template <>
+struct Settings<l2::LagConfig> {
+  using C = l2::LagConfig;
+  using Member = std::variant<std::vector<std::string> C::*, std::string C::*, std::optional<std::int64_t> C::*>;
+  static constexpr std::string_view doc = "A LAG port: member links and a LAG spec string (fwd.lag).";
+  static constexpr Setting<C, Member> table[] = {
+      {"members", &C::members, "", "member link names, in configuration order"},
+      {"spec", &C::spec, "", "LAG spec string (fwd.lag); empty: the profile's default"},
+      {"first_rebalance_ms", &C::first_rebalance_ms, "ms",
+       "OVS: when the first rebalance runs (the timer's phase); unset: one interval"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
+};
+template <>
+struct Settings<l2::PortConfig> {
+  using C = l2::PortConfig;
+  using Member = std::variant<std::string C::*, std::optional<net::Mac> C::*, bool C::*, l2::VlanMode C::*,
+                              std::optional<std::uint16_t> C::*, std::vector<std::uint16_t> C::*,
+                              std::optional<l2::LagConfig> C::*>;
+  static constexpr std::string_view doc = "One switch port: flags, VLAN settings, LAG members.";
+  static constexpr Setting<C, Member> table[] = {
+      {"name", &C::name, "", "the port's name (unique in the switch)"},
+      {"mac", &C::mac, "", "the port's own address (Linux bridge_port_mac: a local FDB entry)"},
+      {"learning", &C::learning, "", "learn source MACs arriving here"},
+      {"flood", &C::flood, "", "unknown unicast is flooded to this port (Linux flood)"},
+      {"mcast_flood", &C::mcast_flood, "", "unknown multicast is flooded to this port"},
+      {"bcast_flood", &C::bcast_flood, "", "broadcast is flooded to this port"},
+      {"hairpin", &C::hairpin, "", "frames may leave on the port they came in on"},
+      {"locked", &C::locked, "", "Linux locked: admit only sources with an FDB entry on this port"},
+      {"sticky", &C::sticky, "", "FreeBSD sticky: entries learned here never move"},
+      {"vlan_mode", &C::vlan_mode, "", "automatic, access, trunk, native-untagged, native-tagged or linux"},
+      {"tag", &C::tag, "VLAN id", "OVS tag: the access VLAN / native VLAN"},
+      {"trunks", &C::trunks, "VLAN id", "OVS trunks: VLANs carried (empty: all)"},
+      {"pvid", &C::pvid, "VLAN id", "Linux/vendor PVID (vlan_mode linux)"},
+      {"vlans", &C::vlans, "VLAN id", "Linux/vendor VLAN membership (vlan_mode linux)"},
+      {"untagged", &C::untagged, "VLAN id", "Linux/vendor VIDs sent untagged (vlan_mode linux)"},
+      {"lag", &C::lag, "", "set: the port is a LAG over lag.members (a LagConfig)"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
+};
+template <>
+struct Settings<l2::SwitchConfig> {
+  using C = l2::SwitchConfig;
+  using Member = std::variant<l2::Profile C::*, std::string C::*, bool C::*, std::optional<net::Mac> C::*, Time C::*,
+                              std::size_t C::*, std::uint16_t C::*, std::optional<l2::FlapConfig> C::*,
+                              std::uint32_t C::*>;
+  static constexpr std::string_view doc = "Switch-wide settings; unset ones take the followed system's defaults.";
+  static constexpr Setting<C, Member> table[] = {
+      {"profile", &C::profile, "", "the followed system: linux-bridge, freebsd-bridge, ovs-3.1 or vendor"},
+      {"name", &C::name, "", "the bridge's name (show output)"},
+      {"vlan_aware", &C::vlan_aware, "", "Linux vlan_filtering; always on for ovs-3.1 and vendor"},
+      {"bridge_mac", &C::bridge_mac, "", "the bridge's own MAC (Linux/FreeBSD: a local entry)"},
+      {"ageing", &C::ageing, "s", "ageing_time / mac-aging-time / timeout of learned entries"},
+      {"max_entries", &C::max_entries, "entries", "fdb_max_learned / mac-table-size / maxaddr (0: no cap)"},
+      {"group_fwd_mask", &C::group_fwd_mask, "mask", "Linux: forward 01:80:c2:00:00:0X if bit X is set"},
+      {"no_linklocal_learn", &C::no_linklocal_learn, "", "Linux: do not learn from link-local sources"},
+      {"stp", &C::stp, "", "Linux: STP on consumes 01:80:c2:00:00:00"},
+      {"forward_bpdu", &C::forward_bpdu, "", "OVS other_config:forward-bpdu"},
+      {"revalidator_interval", &C::revalidator_interval, "s",
+       "OVS: period of the revalidator's datapath flow dumps (max-revalidator, 0.5 s)"},
+      {"revalidator_phase", &C::revalidator_phase, "s", "OVS: time of one revalidator dump (taken modulo the interval)"},
+      {"flow_idle", &C::flow_idle, "s", "OVS: datapath flow max-idle"},
+      {"flap", &C::flap, "", "flap detection (a FlapConfig); unset: the profile's preset"},
+      {"reserve", &C::reserve, "entries", "pre-size the FDB for this many MACs"},
+      {"event_capacity", &C::event_capacity, "events", "table events kept (oldest overwritten)"},
+      {"events", &C::events, "mask", "event kinds recorded: bit 1 << EventKind (default: all but learned, flushed)"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
 };
 template <>
 struct Enumerators<l2::VlanMode> {

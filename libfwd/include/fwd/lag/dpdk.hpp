@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/lag/types.hpp"
 #include "fwd/time.hpp"
 
@@ -27,16 +28,27 @@ namespace fwd::lag {
 
 enum class DpdkMode : std::uint8_t { round_robin, active_backup, balance, broadcast, lacp };
 
-constexpr const char* to_string(DpdkMode m) {
-  switch (m) {
-    case DpdkMode::round_robin: return "round-robin";
-    case DpdkMode::active_backup: return "active-backup";
-    case DpdkMode::balance: return "balance";
-    case DpdkMode::broadcast: return "broadcast";
-    case DpdkMode::lacp: return "802.3ad";
-  }
-  return "?";
-}
+}  // namespace fwd::lag
+
+namespace fwd::describe {
+template <>
+struct Enumerators<lag::DpdkMode> {
+  using E = lag::DpdkMode;
+  static constexpr std::string_view what = "DPDK bonding mode";
+  static constexpr Enumerator<E> table[] = {
+      {E::round_robin, "round-robin", "BONDING_MODE_ROUND_ROBIN: packets in turn over the active members"},
+      {E::active_backup, "active-backup", "BONDING_MODE_ACTIVE_BACKUP: the primary, or the next active member"},
+      {E::balance, "balance", "BONDING_MODE_BALANCE: xmit_policy hash modulo the active members"},
+      {E::broadcast, "broadcast", "BONDING_MODE_BROADCAST: a copy on every active member"},
+      {E::lacp, "802.3ad", "BONDING_MODE_8023AD: xmit_policy hash over the distributing members"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::lag {
+
+constexpr const char* to_string(DpdkMode m) { return describe::name_of(m).data(); }
 
 class DpdkBond {
 public:

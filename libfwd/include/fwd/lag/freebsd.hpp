@@ -29,6 +29,7 @@
 
 #include <fmt/format.h>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/lag/types.hpp"
 #include "fwd/time.hpp"
 
@@ -37,16 +38,27 @@ namespace fwd::lag {
 enum class FreebsdVersion : std::uint8_t { v9_3, v10, current };
 enum class LaggProto : std::uint8_t { lacp, loadbalance, failover, roundrobin, broadcast };
 
-constexpr const char* to_string(LaggProto p) {
-  switch (p) {
-    case LaggProto::lacp: return "lacp";
-    case LaggProto::loadbalance: return "loadbalance";
-    case LaggProto::failover: return "failover";
-    case LaggProto::roundrobin: return "roundrobin";
-    case LaggProto::broadcast: return "broadcast";
-  }
-  return "?";
-}
+}  // namespace fwd::lag
+
+namespace fwd::describe {
+template <>
+struct Enumerators<lag::LaggProto> {
+  using E = lag::LaggProto;
+  static constexpr std::string_view what = "laggproto";
+  static constexpr Enumerator<E> table[] = {
+      {E::lacp, "lacp", "LACP: lagghash over the distributing ports of the active aggregator"},
+      {E::loadbalance, "loadbalance", "lagghash (or the flow id) modulo the active ports (alias fec)"},
+      {E::failover, "failover", "the first port (the master), or the next active one"},
+      {E::roundrobin, "roundrobin", "ports in turn (rr_limit packets each, FreeBSD 10 and later)"},
+      {E::broadcast, "broadcast", "a copy on every active port (FreeBSD 10 and later)"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::lag {
+
+constexpr const char* to_string(LaggProto p) { return describe::name_of(p).data(); }
 
 class FreebsdLagg {
 public:

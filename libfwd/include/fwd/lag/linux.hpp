@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include "fwd/hash/splitmix64.hpp"
+#include "fwd/describe/field.hpp"
 #include "fwd/lag/types.hpp"
 #include "fwd/time.hpp"
 
@@ -40,16 +41,51 @@ enum class LinuxSelectRule : std::uint8_t { usable_array, next_usable };
 enum class AdSelect : std::uint8_t { stable, bandwidth, count };
 enum class PrimaryReselect : std::uint8_t { always, better, failure };
 
-constexpr const char* to_string(LinuxBondMode m) {
-  switch (m) {
-    case LinuxBondMode::balance_rr: return "balance-rr";
-    case LinuxBondMode::active_backup: return "active-backup";
-    case LinuxBondMode::balance_xor: return "balance-xor";
-    case LinuxBondMode::broadcast: return "broadcast";
-    case LinuxBondMode::lacp: return "802.3ad";
-  }
-  return "?";
-}
+}  // namespace fwd::lag
+
+namespace fwd::describe {
+template <>
+struct Enumerators<lag::LinuxBondMode> {
+  using E = lag::LinuxBondMode;
+  static constexpr std::string_view what = "Linux bonding mode";
+  static constexpr Enumerator<E> table[] = {
+      {E::balance_rr, "balance-rr", "round robin over the usable members (packets_per_slave each)"},
+      {E::active_backup, "active-backup", "one active member; the others stand by"},
+      {E::balance_xor, "balance-xor", "xmit_hash_policy hash modulo the usable members"},
+      {E::broadcast, "broadcast", "a copy on every usable member"},
+      {E::lacp, "802.3ad", "LACP aggregator: hash modulo the distributing members"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<lag::AdSelect> {
+  using E = lag::AdSelect;
+  static constexpr std::string_view what = "ad_select";
+  static constexpr Enumerator<E> table[] = {
+      {E::stable, "stable", "keep the active aggregator until it has no member up"},
+      {E::bandwidth, "bandwidth", "the aggregator with the most bandwidth"},
+      {E::count, "count", "the aggregator with the most members"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<lag::PrimaryReselect> {
+  using E = lag::PrimaryReselect;
+  static constexpr std::string_view what = "primary_reselect";
+  static constexpr Enumerator<E> table[] = {
+      {E::always, "always", "the primary becomes active whenever it comes back"},
+      {E::better, "better", "the primary comes back only if it is better (speed, duplex) than the active member"},
+      {E::failure, "failure", "the primary comes back only when the active member fails"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::lag {
+
+constexpr const char* to_string(LinuxBondMode m) { return describe::name_of(m).data(); }
+constexpr const char* to_string(AdSelect a) { return describe::name_of(a).data(); }
+constexpr const char* to_string(PrimaryReselect r) { return describe::name_of(r).data(); }
 
 class LinuxBond {
 public:

@@ -57,6 +57,7 @@
 #include "fwd/describe/json_fwd.hpp"
 #include "fwd/error.hpp"
 #include "fwd/lag/types.hpp"
+#include "fwd/describe/field.hpp"
 #include "fwd/net/mac.hpp"
 #include "fwd/time.hpp"
 
@@ -73,9 +74,50 @@ enum class Admission : std::uint8_t {
   drop_if_moved,  ///< SLB: drop unless its source is unknown or learned on this bond (GARP rules apply)
 };
 
-const char* to_string(OvsBondMode m);
-const char* to_string(OvsLacpStatus s);
-const char* to_string(Admission a);
+}  // namespace fwd::lag
+
+namespace fwd::describe {
+template <>
+struct Enumerators<lag::OvsBondMode> {
+  using E = lag::OvsBondMode;
+  static constexpr std::string_view what = "OVS bond_mode";
+  static constexpr Enumerator<E> table[] = {
+      {E::balance_slb, "balance-slb", "source MAC and VLAN hashed to 256 buckets, rebalanced by load"},
+      {E::balance_tcp, "balance-tcp", "the flow's 5-tuple hashed to 256 buckets (needs LACP), rebalanced by load"},
+      {E::active_backup, "active-backup", "one active member; the others stand by"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<lag::OvsLacpStatus> {
+  using E = lag::OvsLacpStatus;
+  static constexpr std::string_view what = "OVS lacp_status";
+  static constexpr Enumerator<E> table[] = {
+      {E::off, "off", "LACP off"},
+      {E::configured, "configured", "LACP on but not negotiated with the partner"},
+      {E::negotiated, "negotiated", "LACP negotiated with the partner"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<lag::Admission> {
+  using E = lag::Admission;
+  static constexpr std::string_view what = "bond admission";
+  static constexpr Enumerator<E> table[] = {
+      {E::accept, "accept", "admit the frame"},
+      {E::drop, "drop", "drop it (and do not learn)"},
+      {E::drop_if_moved, "drop-if-moved",
+       "SLB: drop unless its source is unknown or learned on this bond (GARP rules apply)"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::lag {
+
+constexpr const char* to_string(OvsBondMode m) { return describe::name_of(m).data(); }
+constexpr const char* to_string(OvsLacpStatus s) { return describe::name_of(s).data(); }
+constexpr const char* to_string(Admission a) { return describe::name_of(a).data(); }
 
 /// Configuration of an OVS bond (the `Port`/`other_config` columns of the same meaning).
 struct OvsBondConfig {

@@ -13,8 +13,11 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <boost/container/static_vector.hpp>
+
+#include "fwd/describe/field.hpp"
 
 namespace fwd::lag {
 
@@ -74,15 +77,38 @@ struct Selection {
   friend constexpr bool operator==(const Selection&, const Selection&) = default;
 };
 
-/// Name of an outcome as used in text and JSON output.
-constexpr const char* outcome_name(Outcome o) {
-  switch (o) {
-    case Outcome::member: return "member";
-    case Outcome::broadcast: return "broadcast";
-    case Outcome::no_member: return "dropped: no member can transmit";
-    case Outcome::transit: return "dropped: LACP transit window";
-  }
-  return "?";
+}  // namespace fwd::lag
+
+namespace fwd::describe {
+// The name is what JSON and Python report ("member", "broadcast", "dropped": both drops share it);
+// the doc of a drop is its reason (Python's Selection.reason, the text output's "dropped: ...").
+template <>
+struct Enumerators<lag::Outcome> {
+  using E = lag::Outcome;
+  static constexpr std::string_view what = "selection outcome";
+  static constexpr Enumerator<E> table[] = {
+      {E::member, "member", "one member carries the frame"},
+      {E::broadcast, "broadcast", "every active member carries a copy"},
+      {E::no_member, "dropped", "no member can transmit"},
+      {E::transit, "dropped", "LACP transit window"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::lag {
+
+/// Name of an outcome in JSON and Python: member, broadcast or dropped.
+constexpr std::string_view outcome_key(Outcome o) { return describe::name_of(o); }
+/// Why a selection dropped the frame ("" for member and broadcast).
+constexpr std::string_view drop_reason(Outcome o) {
+  return o == Outcome::no_member || o == Outcome::transit ? describe::Enumerators<Outcome>::list[static_cast<std::size_t>(o)].doc
+                                                          : std::string_view{};
+}
+/// An outcome in text output: `member`, `broadcast`, `dropped: <reason>`.
+inline std::string outcome_name(Outcome o) {
+  const auto reason = drop_reason(o);
+  return reason.empty() ? std::string(outcome_key(o)) : "dropped: " + std::string(reason);
 }
 
 /// A member's name for explanations, "none (dropped)" for no_member.

@@ -19,6 +19,7 @@
 
 #include "fwd/hash/vendor.hpp"
 #include "fwd/lag/resilient.hpp"
+#include "fwd/describe/field.hpp"
 #include "fwd/lag/types.hpp"
 #include "fwd/time.hpp"
 
@@ -26,14 +27,25 @@ namespace fwd::lag {
 
 enum class VendorMode : std::uint8_t { modulo, table, resilient };
 
-constexpr const char* to_string(VendorMode m) {
-  switch (m) {
-    case VendorMode::modulo: return "modulo";
-    case VendorMode::table: return "table";
-    case VendorMode::resilient: return "resilient";
-  }
-  return "?";
-}
+}  // namespace fwd::lag
+
+namespace fwd::describe {
+template <>
+struct Enumerators<lag::VendorMode> {
+  using E = lag::VendorMode;
+  static constexpr std::string_view what = "vendor LAG mode";
+  static constexpr Enumerator<E> table[] = {
+      {E::modulo, "modulo", "up[h % n]: hash modulo the up members"},
+      {E::table, "table", "table[h % B], B entries filled round robin over the up members, rebuilt on every change"},
+      {E::resilient, "resilient", "a B-entry resilient table: a failure moves only the failed member's buckets"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+}  // namespace fwd::describe
+
+namespace fwd::lag {
+
+constexpr const char* to_string(VendorMode m) { return describe::name_of(m).data(); }
 
 class VendorLag {
 public:
