@@ -4,15 +4,18 @@
 // becomes a keyword, a docstring line and a dict entry without touching the binding.
 //
 // Per setting type: Time -> `name` (the one time convention: seconds, '10ms', timedelta,
-// timedelta64) and `name_ns` (integer nanoseconds only); bool -> True/False; unsigned integers ->
-// an int in range; a described enum -> its name (or what `enum_arg` accepts for it). A binding may
-// add aliases (an old spelling, or another form such as kern.hz for `tick`).
+// timedelta64) and `name_ns` (integer nanoseconds only); bool -> True/False; integers -> an int in
+// the setting's range (the member type's when the table gives none); a described enum -> its name
+// (or what `enum_arg` accepts for it); str; a MAC or an IPv4/IPv6 address (the one converters); a
+// list of addresses (one address alone is a list of one); an optional address (None = unset).
+// A binding may add aliases (an old spelling, or another form such as kern.hz for `tick`).
 #include <pybind11/pybind11.h>
 
 #include <fmt/format.h>
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +28,8 @@
 #include "fwd/describe/field.hpp"
 #include "fwd/describe/json.hpp"
 #include "fwd/error.hpp"
+#include "fwd/net/ip.hpp"
+#include "fwd/net/mac.hpp"
 
 namespace fwd::py {
 
@@ -52,6 +57,21 @@ E enum_arg(const pybind11::handle& h, const char* name) {
                                          pybind11::str(h.get_type().attr("__name__")).cast<std::string>()));
 }
 
+/// How keywords of S check booleans and integers and refuse an unknown keyword: by default the one
+/// converters (TypeError for a wrong type, ValueError out of range) and a TypeError for an unknown
+/// keyword. A struct whose Python API had other exception types before its table specialises it
+/// (carp::Config: ValueError throughout, messages that tests and users match).
+template <class S>
+struct SettingArgs {
+  static bool boolean(const pybind11::handle& h, const char* name) { return bool_arg(h, name); }
+  static std::int64_t integer(const pybind11::handle& h, const char* name, std::int64_t lo, std::int64_t hi) {
+    return int_arg(h, name, lo, hi);
+  }
+  [[noreturn]] static void unknown(std::string_view what, const std::string& key, const std::string& accepted) {
+    throw pybind11::type_error(fmt::format("{}: unknown keyword argument '{}': expected one of {}", what, key, accepted));
+  }
+};
+
 /// Another keyword for a setting: its name, its docstring line, the setting it sets (giving both
 /// is a TypeError) and how it converts and stores its value.
 template <class S>
@@ -72,6 +92,44 @@ bool is_time(const SettingOf<S>& f) {
                     f.member);
 }
 
+// A JSON value as a Python literal (True, None, 'text', [..], numbers as fmt writes them).
+inline std::string py_literal(const describe::json::value& v) {
+  namespace json = describe::json;
+  switch (v.kind()) {
+    case json::kind::null: return "None";
+    case json::kind::bool_: return v.get_bool() ? "True" : "False";
+    case json::kind::int64: return fmt::format("{}", v.get_int64());
+    case json::kind::uint64: return fmt::format("{}", v.get_uint64());
+    case json::kind::double_: return fmt::format("{}", v.get_double());
+    case json::kind::string: return fmt::format("'{}'", std::string_view(v.get_string()));
+    case json::kind::array: {
+      std::string out;
+      for (const auto& x : v.get_array()) out += (out.empty() ? "" : ", ") + py_literal(x);
+      return "[" + out + "]";
+    }
+    case json::kind::object: break;
+  }
+  return "{...}";
+}
+
+template <class T>
+inline constexpr bool is_optional = false;
+template <class T>
+inline constexpr bool is_optional<std::optional<T>> = true;
+template <class T>
+inline constexpr bool is_vector = false;
+template <class T>
+inline constexpr bool is_vector<std::vector<T>> = true;
+
+// One address or MAC from Python (the one converters of convert.hpp).
+template <class V>
+V value_arg(const pybind11::handle& v, const char* key) {
+  if constexpr (std::is_same_v<V, net::Ipv4>) return ipv4_arg(v, key);
+  else if constexpr (std::is_same_v<V, net::Ipv6>) return ipv6_arg(v, key);
+  else if constexpr (std::is_same_v<V, net::Mac>) return mac_arg(v, key);
+  else static_assert(sizeof(V) == 0, "a setting type without a Python converter");
+}
+
 // Converts `v` for setting `f` given as keyword `key` (f.name, or f.name + "_ns" for a time).
 template <class S>
 void set_one(S& s, const SettingOf<S>& f, const std::string& key, const pybind11::handle& v) {
@@ -81,12 +139,29 @@ void set_one(S& s, const SettingOf<S>& f, const std::string& key, const pybind11
         using V = std::remove_cvref_t<decltype(dst)>;
         if constexpr (std::is_same_v<V, Time>)
           dst = key.size() > f.name.size() ? time_ns_arg(v, key.c_str()) : time_arg(v, key.c_str());
-        else if constexpr (std::is_same_v<V, bool>) dst = bool_arg(v, key.c_str());
+        else if constexpr (std::is_same_v<V, bool>) dst = SettingArgs<S>::boolean(v, key.c_str());
         else if constexpr (std::is_enum_v<V>) dst = enum_arg<V>(v, key.c_str());
         else if constexpr (std::is_integral_v<V>)
-          dst = static_cast<V>(int_arg(v, key.c_str(), static_cast<std::int64_t>(std::numeric_limits<V>::min()),
-                                       static_cast<std::int64_t>(std::numeric_limits<V>::max())));
-        else static_assert(sizeof(V) == 0, "a setting type without a Python converter");
+          dst = static_cast<V>(SettingArgs<S>::integer(
+              v, key.c_str(), f.has_range() ? f.min : static_cast<std::int64_t>(std::numeric_limits<V>::min()),
+              f.has_range() ? f.max : static_cast<std::int64_t>(std::numeric_limits<V>::max())));
+        else if constexpr (std::is_same_v<V, std::string>) {
+          if (!pybind11::isinstance<pybind11::str>(v))
+            throw pybind11::type_error(fmt::format("{}: expected a string; got {}", key,
+                                                   pybind11::str(v.get_type().attr("__name__")).cast<std::string>()));
+          dst = v.cast<std::string>();
+        } else if constexpr (is_optional<V>) {
+          if (v.is_none()) dst.reset();
+          else dst = value_arg<typename V::value_type>(v, key.c_str());
+        } else if constexpr (is_vector<V>) {
+          V out;
+          if (pybind11::isinstance<pybind11::str>(v) || !pybind11::isinstance<pybind11::sequence>(v)) {
+            out.push_back(value_arg<typename V::value_type>(v, key.c_str()));  // one address: a list of one
+          } else {
+            for (const auto& x : v) out.push_back(value_arg<typename V::value_type>(x, key.c_str()));
+          }
+          dst = std::move(out);
+        } else dst = value_arg<V>(v, key.c_str());
       },
       f.member);
 }
@@ -141,8 +216,7 @@ void apply_settings(S& s, const pybind11::kwargs& kw, std::string_view what,
     if (!done) {
       std::string names;
       for (const auto& n : setting_keywords<S>(aliases)) names += (names.empty() ? "" : ", ") + n;
-      throw pybind11::type_error(
-          fmt::format("{}: unknown keyword argument '{}': expected one of {}", what, key, names));
+      SettingArgs<S>::unknown(what, key, names);
     }
   }
 }
@@ -159,13 +233,12 @@ std::string settings_kwargs_doc(const S& defaults,
         [&](auto member) -> std::string {
           const auto& v = defaults.*member;
           using V = std::remove_cvref_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, Time>) return fmt::format("{}", v.seconds());
-          else if constexpr (std::is_same_v<V, bool>) return v ? "True" : "False";
-          else if constexpr (std::is_enum_v<V>) return fmt::format("'{}'", describe::name_of(v));
-          else return fmt::format("{}", v);
+          // The value as Python would print it: settings_json's value, with Python's spelling.
+          return detail::py_literal(describe::setting_json(v));
         },
         f.member);
-    out += fmt::format("  {}: {}{}{}{} (default: {})\n", f.name, f.doc, f.unit.empty() ? "" : " [", f.unit,
+    const std::string range = f.has_range() ? fmt::format(" {}..{}", f.min, f.max) : "";
+    out += fmt::format("  {}: {}{}{}{}{} (default: {})\n", f.name, f.doc, range, f.unit.empty() ? "" : " [", f.unit,
                        f.unit.empty() ? "" : "]", value);
     if (detail::is_time<S>(f))
       out += fmt::format("  {}_ns: {} as integer nanoseconds\n", f.name, f.name);
