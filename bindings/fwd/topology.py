@@ -337,7 +337,8 @@ def _build_hosts(c, net, data, settings):
                 given[name] = x
                 if name in ("vips4", "vips6"):
                     v = [str(a) for a in ([v] if isinstance(v, str) else c.seq(v, f"{what}: carp[{k}]: {x}", cl))]
-                elif name in ("src4", "src6", "garp_target_hw", "profile"):
+                # (pass and ifname are text even when YAML reads them as numbers)
+                elif name in ("src4", "src6", "garp_target_hw", "profile", "pass", "ifname"):
                     v = str(v)
                 if name not in ("iface", "vhid"):
                     kw[name] = v

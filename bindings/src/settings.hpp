@@ -237,7 +237,7 @@ std::string settings_kwargs_doc(const S& defaults,
           return detail::py_literal(describe::setting_json(v));
         },
         f.member);
-    const std::string range = f.has_range() ? fmt::format(" {}..{}", f.min, f.max) : "";
+    const std::string range = f.has_range() ? fmt::format(", {}..{}", f.min, f.max) : "";
     out += fmt::format("  {}: {}{}{}{}{} (default: {})\n", f.name, f.doc, range, f.unit.empty() ? "" : " [", f.unit,
                        f.unit.empty() ? "" : "]", value);
     if (detail::is_time<S>(f))

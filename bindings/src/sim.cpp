@@ -124,7 +124,7 @@ carp::Config carp_config(int vhid, const std::string& profile, const pyb::kwargs
 const std::string& carp_settings_doc() {
   static const std::string d =
       "The settings of vhid `index` as a dict (times in seconds, addresses as text, an unset one None), as the\n"
-      "instance runs them (src4/src6 filled by the host); add_carp(iface, **settings) rebuilds it. From\n" +
+      "instance runs them (src4/src6 filled by the host); add_carp(iface, **settings) rebuilds it.\n\n" +
       describe::settings_doc<carp::Config>();
   return d;
 }
@@ -414,7 +414,8 @@ void bind_sim(pyb::module_& m) {
             describe::fields_doc<CarpCounters>()).c_str())
       .def("carp_vmac", [](const Host& h, std::size_t i) { return h.carp().vmac(i).to_string(); }, pyb::arg("index") = 0,
            "The virtual MAC of vhid `index` (CARP: 00:00:5e:00:01:<vhid>).")
-      .def("carp_settings", [](const Host& h, std::size_t i) { return to_python(describe::settings_json(h.carp().config(i))); },
+      .def("carp_settings",
+           [](const Host& h, std::size_t i) { return to_python(describe::settings_json(h.carp().config(i))); },
            pyb::arg("index") = 0, carp_settings_doc().c_str())
       .def("carp_next_deadline", [](const Host& h, std::size_t i) -> pyb::object {
         const Time t = h.carp().next_deadline(i);

@@ -41,7 +41,7 @@ struct Setting {
 template <class S>
 struct Settings;
 
-/// Docstring text of a config struct: one line per setting ("  name: doc [unit]").
+/// Docstring text of a config struct: one line per setting ("  name: doc, min..max [unit]").
 template <class S>
 std::string settings_doc() {
   std::string out(Settings<S>::doc);
@@ -50,6 +50,7 @@ std::string settings_doc() {
     out += f.name;
     out += ": ";
     out += f.doc;
+    if (f.has_range()) out += ", " + std::to_string(f.min) + ".." + std::to_string(f.max);
     if (!f.unit.empty()) {
       out += " [";
       out += f.unit;
