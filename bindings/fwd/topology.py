@@ -28,9 +28,10 @@ Schema (times are seconds or strings with a unit: "10ms", "3s", "250us")::
         local: [198.18.0.0/24]   # prefixes the host owns (fwd.path ends flows to them there)
         carp: [{iface: vlan2, vhid: 2, profile: freebsd-9.3, advbase: 1, advskew: 0,
                 vips4: [192.168.80.254], vips6: [...], preempt: false}]
-        # carp entries take iface, vhid, profile and the fields of carp::Config (fwd.sim.carp_settings():
-        # priority, adver_int_cs, preempt, use_vmac, initial_state, processing_delay, ...); the
-        # older spellings vip, vip6 and send_error_demotion still read as vips4, vips6, senderr_demotion.
+        # carp entries take iface and the settings of carp::Config's table (fwd.sim.carp_settings():
+        # vhid, profile, priority, adver_int_cs, preempt, use_vmac, initial_state, processing_delay, ...;
+        # the same keywords as Host.add_carp); the older spellings vip, vip6 and send_error_demotion
+        # still read as vips4, vips6, senderr_demotion.
         # os: linux without hz means exact timers (kern.hz is FreeBSD's).
         listen: [80]
         capture: [vlan2, lagg0]
@@ -326,8 +327,8 @@ def _build_hosts(c, net, data, settings):
         for k, cp in enumerate(carps):
             cl = carps.item_lines[k] if getattr(carps, "item_lines", None) else c.line_of(h, "carp")
             cp = c.mapping(cp, f"{what}: carp[{k}]", cl)
-            fields = tuple(_sim.carp_settings())
-            c.keys(cp, ("iface", "vhid", "profile") + fields + tuple(_CARP_OLD_NAMES), f"{what}: carp[{k}]")
+            fields = tuple(_sim.carp_settings())  # the table's keys (vhid and profile among them)
+            c.keys(cp, ("iface",) + fields + tuple(_CARP_OLD_NAMES), f"{what}: carp[{k}]")
             kw, given = {}, {}
             for x, v in cp.items():
                 name = _CARP_OLD_NAMES.get(x, x)
@@ -336,7 +337,8 @@ def _build_hosts(c, net, data, settings):
                 given[name] = x
                 if name in ("vips4", "vips6"):
                     v = [str(a) for a in ([v] if isinstance(v, str) else c.seq(v, f"{what}: carp[{k}]: {x}", cl))]
-                elif name in ("src4", "src6", "garp_target_hw", "profile"):
+                # (pass and ifname are text even when YAML reads them as numbers)
+                elif name in ("src4", "src6", "garp_target_hw", "profile", "pass", "ifname"):
                     v = str(v)
                 if name not in ("iface", "vhid"):
                     kw[name] = v

@@ -12,6 +12,12 @@
 //  - setting_keywords<S>(...): every keyword accepted, in table order.
 //  - settings_kwargs_doc<S>(defaults, ...): one docstring line per keyword from the table.
 //  - def_settings_properties<S>(cls, ...): one property per setting (getter and setter).
+//
+// Per setting type, the one converter of convert.hpp: Time (seconds, '10ms', timedelta,
+// timedelta64; `<name>_ns` integer nanoseconds), bool, integers (in the table row's range, else
+// the member type's; "VLAN id" units 0..4095), described enums by name, str, MAC, IPv4/IPv6
+// addresses, lists (a list of addresses also takes one address alone), optionals (None = unset)
+// and nested described configs (the object, a dict of its settings or a preset name).
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
@@ -85,9 +91,18 @@ template <class S>
 void apply(S& s, const pyb::handle& kw, std::string_view cls, std::initializer_list<std::string_view> positional,
            std::initializer_list<std::string_view> extra, SettingAliases<S> aliases = {});
 
+// The integer range of a setting: its table row's, if it gives one.
+struct Range {
+  std::int64_t min = 0, max = -1;
+  bool given() const { return max >= min; }
+};
+
+template <class V>
+inline constexpr bool is_address = std::is_same_v<V, net::Ipv4> || std::is_same_v<V, net::Ipv6> || std::is_same_v<V, net::Mac>;
+
 /// One setting's value from Python into `out`; `name` names it in errors.
 template <class V>
-void from_python(V& out, const pyb::handle& h, const std::string& name, std::string_view unit) {
+void from_python(V& out, const pyb::handle& h, const std::string& name, std::string_view unit, Range range = {}) {
   if constexpr (std::is_same_v<V, Time>) {
     out = time_arg(h, name.c_str());
   } else if constexpr (std::is_same_v<V, bool>) {
@@ -95,6 +110,10 @@ void from_python(V& out, const pyb::handle& h, const std::string& name, std::str
   } else if constexpr (std::is_integral_v<V>) {
     constexpr auto lo = std::is_signed_v<V> ? static_cast<std::int64_t>(std::numeric_limits<V>::min()) : 0;
     constexpr auto hi = static_cast<std::int64_t>(std::min<std::uint64_t>(std::numeric_limits<V>::max(), INT64_MAX));
+    if (range.given()) {
+      out = static_cast<V>(int_arg(h, name.c_str(), std::max(range.min, lo), std::min(range.max, hi)));
+      return;
+    }
     const std::int64_t v = int_arg(h, name.c_str(), lo, hi);
     if (v > max_for(unit, hi))
       throw pyb::value_error(fmt::format("{}: invalid VLAN id {}: expected 0..4095", name, v));
@@ -104,6 +123,10 @@ void from_python(V& out, const pyb::handle& h, const std::string& name, std::str
     out = h.cast<std::string>();
   } else if constexpr (std::is_same_v<V, net::Mac>) {
     out = mac_arg(h, name.c_str());
+  } else if constexpr (std::is_same_v<V, net::Ipv4>) {
+    out = ipv4_arg(h, name.c_str());
+  } else if constexpr (std::is_same_v<V, net::Ipv6>) {
+    out = ipv6_arg(h, name.c_str());
   } else if constexpr (is_optional<V>) {
     if (h.is_none()) {
       out.reset();
@@ -118,6 +141,14 @@ void from_python(V& out, const pyb::handle& h, const std::string& name, std::str
       out = std::move(v);
     }
   } else if constexpr (is_vector<V>) {
+    if constexpr (is_address<typename V::value_type>) {  // one address alone: a list of one
+      if (pyb::isinstance<pyb::str>(h) || !pyb::isinstance<pyb::iterable>(h)) {
+        typename V::value_type x{};
+        from_python(x, h, name, unit);
+        out = V{x};
+        return;
+      }
+    }
     if (pyb::isinstance<pyb::str>(h) || !pyb::isinstance<pyb::iterable>(h))
       throw pyb::type_error(fmt::format("{}: expected a list; got {}", name, type_of(h)));
     V v;
@@ -232,7 +263,7 @@ void apply(S& s, const pyb::handle& kw, std::string_view cls, std::initializer_l
                 return;
               }
             }
-            from_python(s.*member, v, std::string(f.name), f.unit);
+            from_python(s.*member, v, std::string(f.name), f.unit, Range{f.min, f.max});
           },
           f.member);
       if (found) break;
@@ -302,6 +333,7 @@ std::string settings_kwargs_doc(const S* defaults, std::initializer_list<std::st
         [&](auto member) {
           using V = std::remove_cvref_t<decltype(defaults->*member)>;
           out += fmt::format("\n  {}: {}", f.name, f.doc);
+          if (f.has_range()) out += fmt::format(", {}..{}", f.min, f.max);
           if (!f.unit.empty()) out += fmt::format(" [{}]", f.unit);
           if (defaults)  // as Python writes the value (True, 1.0, 'sliding', None)
             out += fmt::format(" (default {})", std::string(pyb::repr(to_python(describe::setting_json(defaults->*member)))));
@@ -323,13 +355,14 @@ void def_settings_properties(Cls& cls, std::initializer_list<std::string_view> s
     if (settings_detail::contains(skip, f.name)) continue;
     const auto member = f.member;
     const std::string name(f.name), unit(f.unit);
+    const settings_detail::Range range{f.min, f.max};
     std::string doc(f.doc);
     if (!f.unit.empty()) doc += fmt::format(" [{}]", f.unit);
     cls.def_property(
         name.c_str(),
         [member](const S& s) { return std::visit([&](auto m) { return settings_detail::to_py(s.*m); }, member); },
-        [member, name, unit](S& s, const pyb::object& v) {
-          std::visit([&](auto m) { settings_detail::from_python(s.*m, v, name, unit); }, member);
+        [member, name, unit, range](S& s, const pyb::object& v) {
+          std::visit([&](auto m) { settings_detail::from_python(s.*m, v, name, unit, range); }, member);
         },
         doc.c_str());
   }

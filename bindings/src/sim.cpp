@@ -29,6 +29,33 @@ HostOs enum_from_text<HostOs>(std::string_view text) {
   return parse_host_os(text);
 }
 
+// CARP/VRRP enums from text: profile_from_name keeps the freebsd-10 alias; an initial state is
+// BACKUP or MASTER in either case (keepalived writes `state BACKUP`, topology files `backup`).
+template <>
+carp::Profile enum_from_text<carp::Profile>(std::string_view text) {
+  return carp::profile_from_name(text);
+}
+template <>
+carp::State enum_from_text<carp::State>(std::string_view text) {
+  if (text == "backup" || text == "BACKUP") return carp::State::backup;
+  if (text == "master" || text == "MASTER") return carp::State::master;
+  describe::throw_unknown("initial_state", text, "backup, master");
+}
+
+namespace {
+// An integer lo..hi (ValueError otherwise): the limits of Network().
+long long int_field(const pyb::handle& v, const char* name, long long lo, long long hi) {
+  if (pyb::isinstance<pyb::bool_>(v) || !pyb::isinstance<pyb::int_>(v))
+    throw pyb::value_error(fmt::format("{}: expected an integer {}..{}, got {}", name, lo, hi,
+                                       pyb::repr(v).cast<std::string>()));
+  const pyb::int_ big = pyb::reinterpret_borrow<pyb::int_>(v);
+  if (big < pyb::int_(lo) || big > pyb::int_(hi))
+    throw pyb::value_error(fmt::format("{}: {} is out of range {}..{}", name, pyb::str(v).cast<std::string>(), lo, hi));
+  return big.cast<long long>();
+}
+}  // namespace
+
+
 namespace {
 
 // ---- host settings: the keywords of Network.add_host come from HostConfig's table ----------
@@ -65,138 +92,39 @@ net::Mac mac_of(const pyb::handle& h) { return mac_arg(h); }
 
 net::Ipv4 ip_of(const pyb::handle& h) { return ipv4_arg(h); }
 
-// ---- CARP / VRRP settings: the field names of carp::Config, one table ----------------------
-
-bool bool_field(const pyb::handle& v, const char* name) {
-  if (!pyb::isinstance<pyb::bool_>(v))
-    throw pyb::value_error(fmt::format("{}: expected True or False, got {}", name, pyb::repr(v).cast<std::string>()));
-  return v.cast<bool>();
-}
-
-long long int_field(const pyb::handle& v, const char* name, long long lo, long long hi) {
-  if (pyb::isinstance<pyb::bool_>(v) || !pyb::isinstance<pyb::int_>(v))
-    throw pyb::value_error(fmt::format("{}: expected an integer {}..{}, got {}", name, lo, hi,
-                                       pyb::repr(v).cast<std::string>()));
-  const pyb::int_ big = pyb::reinterpret_borrow<pyb::int_>(v);
-  if (big < pyb::int_(lo) || big > pyb::int_(hi))
-    throw pyb::value_error(fmt::format("{}: {} is out of range {}..{}", name, pyb::str(v).cast<std::string>(), lo, hi));
-  return big.cast<long long>();
-}
-
-std::string str_field(const pyb::handle& v, const char* name) {
-  if (!pyb::isinstance<pyb::str>(v))
-    throw pyb::value_error(fmt::format("{}: expected a string, got {}", name, pyb::repr(v).cast<std::string>()));
-  return v.cast<std::string>();
-}
-
-template <class T>
-std::vector<T> addr_list(const pyb::handle& v, const char* name) {
-  std::vector<T> out;
-  if (pyb::isinstance<pyb::str>(v)) {
-    out.push_back(T::parse(v.cast<std::string>()));
-    return out;
-  }
-  if (!pyb::isinstance<pyb::sequence>(v))
-    throw pyb::value_error(fmt::format("{}: expected a list of addresses, got {}", name, pyb::repr(v).cast<std::string>()));
-  for (const auto& x : v) out.push_back(T::parse(str_field(x, name)));
-  return out;
-}
-
-struct CarpField {
-  const char* name;
-  const char* doc;
-  void (*set)(carp::Config&, const pyb::handle&);
-};
-
-#define FWD_INT_FIELD(f, lo, hi, doc) \
-  {#f, doc, [](carp::Config& c, const pyb::handle& v) { c.f = static_cast<decltype(c.f)>(int_field(v, #f, lo, hi)); }}
-#define FWD_BOOL_FIELD(f, doc) {#f, doc, [](carp::Config& c, const pyb::handle& v) { c.f = bool_field(v, #f); }}
-#define FWD_TIME_FIELD(f, doc) {#f, doc, [](carp::Config& c, const pyb::handle& v) { c.f = time_arg(v, #f); }}
-
-// Every carp::Config field a user sets (the host fills carpdev, carpdev_mac, counter_seed,
-// timing and hz). Meanings: fwd/sim/carp.hpp Config.
-const CarpField carp_fields[] = {
-    {"flavor", "VRRP flavour: keepalived (default) or rfc",
-     [](carp::Config&, const pyb::handle&) {}},  // applied first, with the profile's defaults
-    FWD_INT_FIELD(advbase, 1, 255, "CARP advbase / VRRPv2 advert interval, seconds"),
-    FWD_INT_FIELD(advskew, 0, 254, "CARP advskew"),
-    FWD_INT_FIELD(priority, 1, 255, "VRRP priority"),
-    FWD_INT_FIELD(adver_int_cs, 1, 4095, "VRRPv3 advert interval, centiseconds (10 = 0.1 s)"),
-    FWD_BOOL_FIELD(preempt, "preemption (CARP default off, VRRP default on; keepalived nopreempt = False)"),
-    FWD_BOOL_FIELD(allow, "net.inet.carp.allow"),
-    {"vips4", "IPv4 virtual addresses", [](carp::Config& c, const pyb::handle& v) { c.vips4 = addr_list<net::Ipv4>(v, "vips4"); }},
-    {"vips6", "IPv6 virtual addresses", [](carp::Config& c, const pyb::handle& v) { c.vips6 = addr_list<net::Ipv6>(v, "vips6"); }},
-    {"src4", "own IPv4 address used as advert source",
-     [](carp::Config& c, const pyb::handle& v) { c.src4 = net::Ipv4::parse(str_field(v, "src4")); }},
-    {"src6", "own IPv6 address used as advert source",
-     [](carp::Config& c, const pyb::handle& v) { c.src6 = net::Ipv6::parse(str_field(v, "src6")); }},
-    {"pass", "CARP pass (HMAC key)", [](carp::Config& c, const pyb::handle& v) { c.pass = str_field(v, "pass"); }},
-    FWD_BOOL_FIELD(check_auth, "verify the CARP HMAC"),
-    FWD_INT_FIELD(log, 0, 2, "net.inet.carp.log"),
-    FWD_BOOL_FIELD(log_link_state_change, "net.link.log_link_state_change (9.3 carpN lines)"),
-    {"ifname", "9.3 carp interface / VRRP instance name in log lines",
-     [](carp::Config& c, const pyb::handle& v) { c.ifname = str_field(v, "ifname"); }},
-    FWD_BOOL_FIELD(senderr_demotion, "3 failed sends in a row demote"),
-    FWD_INT_FIELD(senderr_demotion_factor, 0, 240, "10+ senderr_demotion_factor"),
-    FWD_INT_FIELD(ifdown_demotion_factor, 0, 240, "10+ ifdown_demotion_factor"),
-    FWD_INT_FIELD(tos, 0, 255, "IPv4 TOS byte of adverts"),
-    FWD_INT_FIELD(traffic_class, 0, 255, "IPv6 traffic class of adverts"),
-    FWD_TIME_FIELD(garp_delay, "wait after each takeover GARP"),
-    FWD_TIME_FIELD(na_delay, "wait after each takeover NA"),
-    FWD_INT_FIELD(garp_count, 0, 100, "GARPs per VIP per burst"),
-    FWD_TIME_FIELD(garp_repeat, "second GARP burst this long after each trigger (0 = none)"),
-    {"garp_target_hw", "ARP target hardware address of GARPs",
-     [](carp::Config& c, const pyb::handle& v) { c.garp_target_hw = mac_of(v); }},
-    FWD_BOOL_FIELD(use_vmac, "VRRP: the virtual MAC as source (keepalived use_vmac)"),
-    FWD_BOOL_FIELD(answer_lower_priority, "VRRP master answers a lower-priority advert at once"),
-    FWD_BOOL_FIELD(accept_mode, "VRRP Accept_Mode"),
-    {"initial_state", "VRRP initial state: 'backup' or 'master'",
-     [](carp::Config& c, const pyb::handle& v) {
-       const std::string t = str_field(v, "initial_state");
-       if (t == "backup" || t == "BACKUP") c.initial_state = carp::State::backup;
-       else if (t == "master" || t == "MASTER") c.initial_state = carp::State::master;
-       else throw pyb::value_error(fmt::format("initial_state '{}': expected backup or master", t));
-     }},
-    FWD_TIME_FIELD(processing_delay, "advert arrival -> answer"),
-    FWD_TIME_FIELD(timer_overhead, "added to every VRRP advert period"),
-    FWD_TIME_FIELD(link_delay, "carpdev link change -> instance sees it"),
-    FWD_TIME_FIELD(late_advert_window, "9.3 late advert race window (0 = off)"),
-};
-#undef FWD_INT_FIELD
-#undef FWD_BOOL_FIELD
-#undef FWD_TIME_FIELD
+// ---- CARP / VRRP settings: the keywords of Host.add_carp come from carp::Config's table -------
 
 carp::Config carp_config(int vhid, const std::string& profile, const pyb::kwargs& kw) {
   if (vhid < 1 || vhid > 255) throw pyb::value_error(fmt::format("vhid {} out of range 1..255", vhid));
+  // The flavour chooses the defaults, so it applies first (and again, unchanged, with the rest).
   carp::Flavor flavor = carp::Flavor::keepalived;
-  if (kw.contains("flavor")) flavor = carp::flavor_from_name(str_field(kw["flavor"], "flavor"));
+  if (kw.contains("flavor")) flavor = enum_arg<carp::Flavor>(kw["flavor"], "flavor");
   carp::Config c = carp::Config::defaults(carp::profile_from_name(profile), static_cast<std::uint8_t>(vhid), flavor);
-  for (const auto& [k, v] : kw) {
-    const std::string key = pyb::str(k).cast<std::string>();
-    const CarpField* f = nullptr;
-    for (const auto& x : carp_fields)
-      if (key == x.name) f = &x;
-    if (!f) {
-      std::string names;
-      for (const auto& x : carp_fields) names += (names.empty() ? "" : ", ") + std::string(x.name);
-      throw pyb::value_error(fmt::format("unknown CARP/VRRP setting '{}': expected one of {}", key, names));
-    }
-    f->set(c, v);
-  }
+  apply_settings(c, kw, "add_carp");
   c.validate();
   return c;
 }
 
-std::string carp_fields_doc() {
-  std::string d =
-      "A CARP vhid (or VRRP instance) on an interface; returns its index on the host.\n\n"
-      "add_carp(iface, vhid, profile='freebsd-9.3', **settings): profile freebsd-9.3, freebsd-10+, vrrp-v2 or\n"
-      "vrrp-v3; settings are carp::Config fields (defaults: the profile's, fwd/sim/carp.hpp). Times are\n"
-      "seconds or strings like '200us'.\n";
-  for (const auto& x : carp_fields) d += fmt::format("  {}: {}\n", x.name, x.doc);
+const std::string& carp_settings_doc() {
+  static const std::string d =
+      "The settings of vhid `index` as a dict (times in seconds, addresses as text, an unset one None), as the\n"
+      "instance runs them (src4/src6 filled by the host); add_carp(iface, **settings) rebuilds it.\n\n" +
+      describe::settings_doc<carp::Config>();
   return d;
 }
 
+const std::string& add_carp_doc() {
+  static const carp::Config carp_defaults = carp::Config::defaults(carp::Profile::freebsd_9_3, 1);
+  static const std::string d =
+      "A CARP vhid (or VRRP instance) on an interface; returns its index on the host.\n\n"
+      "add_carp(iface, vhid, profile='freebsd-9.3', **settings): profile freebsd-9.3, freebsd-10+, vrrp-v2 or\n"
+      "vrrp-v3. Settings (carp::Config, fwd/sim/carp.hpp; defaults of freebsd-9.3 vhid 1 shown, a profile's and\n"
+      "a flavour's own defaults apply first). Times take seconds, '200us', datetime.timedelta or\n"
+      "numpy.timedelta64; integer nanoseconds only through the _ns names. Addresses: a str or a list of them.\n"
+      "An unknown keyword raises TypeError listing the accepted ones; a bad value TypeError/ValueError naming it.\n" +
+      settings_kwargs_doc<carp::Config>(&carp_defaults);
+  return d;
+}
 
 // Long runs: slices of events with the GIL released (other Python threads run), a signal check
 // between slices (KeyboardInterrupt within about a slice's time: 2^18 events ≈ 0.1 s).
@@ -233,11 +161,9 @@ void bind_sim(pyb::module_& m) {
   m.def("host_settings", [] { return setting_keywords<HostConfig>(host_aliases); },
         "Every keyword Network.add_host accepts besides the name (HostConfig's settings, the _ns twins of the\n"
         "time settings, and hz); topology files accept the same host keys.");
-  m.def("carp_settings", [] {
-    std::vector<std::string> v;
-    for (const auto& x : carp_fields) v.emplace_back(x.name);
-    return v;
-  }, "Names of the CARP/VRRP settings add_carp accepts (the fields of carp::Config).");
+  m.def("carp_settings", [] { return setting_keywords<carp::Config>(); },
+        "Names of the CARP/VRRP settings add_carp accepts (carp::Config's table, with the _ns twins of the time\n"
+        "settings; vhid and profile are add_carp's own arguments); topology carp entries take the same keys.");
   static const std::string drop_doc =
       "Every reason a host can give for dropping a frame (the keys of Host.counters['dropped_by']):\n" +
       describe::enumerators_doc<HostDrop>();
@@ -336,7 +262,7 @@ void bind_sim(pyb::module_& m) {
                     "net.inet.ip.forwarding: route IPv4 packets not addressed to the host (bool).")
       .def("add_carp", [](Host& h, const std::string& iface, int vhid, const std::string& profile, const pyb::kwargs& kw) {
              return h.carp().add(iface, carp_config(vhid, profile, kw));
-           }, pyb::arg("iface"), pyb::arg("vhid"), pyb::arg("profile") = "freebsd-9.3", carp_fields_doc().c_str())
+           }, pyb::arg("iface"), pyb::arg("vhid"), pyb::arg("profile") = "freebsd-9.3", add_carp_doc().c_str())
       .def("listen", [](Host& h, std::uint16_t port) { h.apps().listen(port); }, pyb::arg("port"),
            "A TCP listener on `port`: SYNs are answered with SYN-ACK (statistics: tcp_listener_stats).")
       .def("capture", &Host::capture, pyb::arg("iface"), pyb::return_value_policy::reference_internal,
@@ -473,6 +399,9 @@ void bind_sim(pyb::module_& m) {
             describe::fields_doc<CarpCounters>()).c_str())
       .def("carp_vmac", [](const Host& h, std::size_t i) { return h.carp().vmac(i).to_string(); }, pyb::arg("index") = 0,
            "The virtual MAC of vhid `index` (CARP: 00:00:5e:00:01:<vhid>).")
+      .def("carp_settings",
+           [](const Host& h, std::size_t i) { return to_python(describe::settings_json(h.carp().config(i))); },
+           pyb::arg("index") = 0, carp_settings_doc().c_str())
       .def("carp_next_deadline", [](const Host& h, std::size_t i) -> pyb::object {
         const Time t = h.carp().next_deadline(i);
         if (t.ns == INT64_MAX) return pyb::none();

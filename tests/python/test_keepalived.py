@@ -206,13 +206,13 @@ def test_settings_use_config_names_with_strict_values():
               "timer_overhead", "senderr_demotion", "priority", "advbase", "advskew"):
         assert n in names
     assert "vip" not in names and "send_error_demotion" not in names
-    with pytest.raises(ValueError, match="unknown CARP/VRRP setting 'vip'.*vips4"):
+    with pytest.raises(TypeError, match="add_carp\\(\\) got an unexpected keyword argument 'vip'.*vips4"):
         h.add_carp("eth0", 9, vip=[VIP])
-    with pytest.raises(ValueError, match="preempt: expected True or False"):
+    with pytest.raises(TypeError, match="preempt: expected True or False"):
         h.add_carp("eth0", 9, profile="vrrp-v2", preempt=1, vips4=[VIP])
-    with pytest.raises(ValueError, match="adver_int_cs: 4096 is out of range 1..4095"):
+    with pytest.raises(ValueError, match="adver_int_cs: 4096 out of range: expected an integer from 1 to 4095"):
         h.add_carp("eth0", 9, profile="vrrp-v3", adver_int_cs=4096, vips4=[VIP])
-    with pytest.raises(ValueError, match="priority: 2\\*\\*70|priority: 1180591620717411303424 is out of range"):
+    with pytest.raises(ValueError, match="priority: 1180591620717411303424 out of range"):
         h.add_carp("eth0", 9, profile="vrrp-v2", priority=2**70, vips4=[VIP])
     with pytest.raises(ValueError, match="initial_state 'fault'"):
         h.add_carp("eth0", 9, profile="vrrp-v2", initial_state="fault", vips4=[VIP])

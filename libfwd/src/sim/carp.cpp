@@ -16,39 +16,17 @@ namespace fwd::sim::carp {
 
 // ---- names -----------------------------------------------------------------------------------
 
+// Names come from the description tables at the end of carp.hpp.
 Profile profile_from_name(std::string_view n) {
-  if (n == "freebsd-9.3") return Profile::freebsd_9_3;
-  if (n == "freebsd-10+" || n == "freebsd-10") return Profile::freebsd_10;
-  if (n == "vrrp-v2") return Profile::vrrp_v2;
-  if (n == "vrrp-v3") return Profile::vrrp_v3;
-  throw Error(fmt::format("unknown CARP/VRRP profile '{}': expected freebsd-9.3, freebsd-10+, vrrp-v2, vrrp-v3", n));
+  if (n == "freebsd-10") return Profile::freebsd_10;  // the documented alias of freebsd-10+
+  return describe::parse_enumerator<Profile>(n);
 }
 
-const char* to_string(Profile p) {
-  switch (p) {
-    case Profile::freebsd_9_3: return "freebsd-9.3";
-    case Profile::freebsd_10: return "freebsd-10+";
-    case Profile::vrrp_v2: return "vrrp-v2";
-    case Profile::vrrp_v3: return "vrrp-v3";
-  }
-  return "?";
-}
+const char* to_string(Profile p) { return describe::name_of(p).data(); }
 
-Flavor flavor_from_name(std::string_view n) {
-  if (n == "keepalived") return Flavor::keepalived;
-  if (n == "rfc") return Flavor::rfc;
-  throw Error(fmt::format("unknown VRRP flavour '{}': expected keepalived, rfc", n));
-}
+Flavor flavor_from_name(std::string_view n) { return describe::parse_enumerator<Flavor>(n); }
 
-const char* to_string(State s) {
-  switch (s) {
-    case State::init: return "INIT";
-    case State::backup: return "BACKUP";
-    case State::master: return "MASTER";
-    case State::fault: return "FAULT";
-  }
-  return "?";
-}
+const char* to_string(State s) { return describe::name_of(s).data(); }
 
 const char* drop_name(Drop d, Profile p) {
   const bool carp = is_carp(p);

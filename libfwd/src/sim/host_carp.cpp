@@ -249,6 +249,7 @@ CarpCounters HostCarp::counters(std::size_t i) const {
                       v.log_lines};
 }
 net::Mac HostCarp::vmac(std::size_t i) const { return at(i).plan4.owned; }
+const carp::Config& HostCarp::config(std::size_t i) const { return at(i).inst.config(); }
 Time HostCarp::next_deadline(std::size_t i) const {
   const auto d = at(i).inst.next_deadline();
   return d ? *d : Time{INT64_MAX};

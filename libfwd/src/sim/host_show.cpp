@@ -18,20 +18,30 @@ void field_lines(std::string& out, std::string_view indent, const S& s) {
     out += fmt::format("{}{:<28}: {} {}\n", indent, f.name, s.*f.member, f.unit);
 }
 
-// "    name                     : value unit" for each described setting: times in seconds, enums
-// by name, booleans as true/false (the values settings_json gives).
+// A setting's value as show text: the values settings_json gives (times in seconds, enums by name,
+// booleans as true/false, addresses as text), lists comma-separated, an unset optional as "-".
+template <class V>
+std::string setting_text(const V& v) {
+  if constexpr (std::is_same_v<V, Time>) return fmt::format("{}", v.seconds());
+  else if constexpr (std::is_enum_v<V>) return std::string(describe::name_of(v));
+  else if constexpr (std::is_same_v<V, std::string>) return v;
+  else if constexpr (requires { v.to_string(); }) return v.to_string();
+  else if constexpr (requires { v.has_value(); *v; }) return v ? setting_text(*v) : std::string("-");
+  else if constexpr (requires { v.begin(); v.end(); }) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ",") + setting_text(x);
+    return out;
+  } else return fmt::format("{}", v);
+}
+
+// "    name                     : value unit" for each described setting.
 template <class S>
 void setting_lines(std::string& out, std::string_view indent, const S& s) {
   for (const auto& f : describe::Settings<S>::list)
     std::visit(
         [&](auto member) {
-          const auto& v = s.*member;
-          using V = std::remove_cvref_t<decltype(v)>;
-          std::string value;
-          if constexpr (std::is_same_v<V, Time>) value = fmt::format("{}", v.seconds());
-          else if constexpr (std::is_enum_v<V>) value = std::string(describe::name_of(v));
-          else value = fmt::format("{}", v);
-          out += fmt::format("{}{:<28}: {}{}{}\n", indent, f.name, value, f.unit.empty() ? "" : " ", f.unit);
+          out += fmt::format("{}{:<28}: {}{}{}\n", indent, f.name, setting_text(s.*member), f.unit.empty() ? "" : " ",
+                             f.unit);
         },
         f.member);
 }
@@ -50,6 +60,8 @@ std::string Host::stats_text() const {
   for (std::size_t k = 0; k < carp_.count(); ++k) {
     out += fmt::format("  carp {} ({}):\n", k, carp_.state(k));
     field_lines(out, "    ", carp_.counters(k));
+    out += "    settings:\n";
+    setting_lines(out, "      ", carp_.config(k));
   }
   out += "  tcp_listener:\n";
   field_lines(out, "    ", apps_.listener_counters());
@@ -71,6 +83,7 @@ describe::json::object Host::to_json() const {
   for (std::size_t k = 0; k < carp_.count(); ++k) {
     auto c = describe::fields_json(carp_.counters(k));
     c["state"] = carp_.state(k);
+    c["settings"] = describe::settings_json(carp_.config(k));
     vh.push_back(std::move(c));
   }
   o["carp"] = std::move(vh);

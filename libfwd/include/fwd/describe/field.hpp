@@ -27,19 +27,23 @@ struct Field {
 
 /// One setting of a config struct: its name everywhere, the member (a std::variant of member
 /// pointers, since settings have different types: bool, integers, Time, described enums), the
-/// unit and a one-line doc. Specialise `Settings<S>` with a `list` of them.
+/// unit and a one-line doc. Specialise `Settings<S>` with a `list` of them. An integer setting
+/// narrower than its member's type gives its accepted range in `min`..`max` (max < min: the type's).
 template <class S, class MemberVariant>
 struct Setting {
   std::string_view name;
   MemberVariant member;
   std::string_view unit;
   std::string_view doc;
+  std::int64_t min = 0;
+  std::int64_t max = -1;
+  constexpr bool has_range() const { return max >= min; }
 };
 template <class S>
 struct Settings;
 
 /// Docstring text of a config struct: its doc, then "Settings:" and one line per setting
-/// ("  name: doc [unit]").
+/// ("  name: doc, min..max [unit]").
 template <class S>
 std::string settings_doc() {
   std::string out(Settings<S>::doc);
@@ -49,6 +53,7 @@ std::string settings_doc() {
     out += f.name;
     out += ": ";
     out += f.doc;
+    if (f.has_range()) out += ", " + std::to_string(f.min) + ".." + std::to_string(f.max);
     if (!f.unit.empty()) {
       out += " [";
       out += f.unit;

@@ -5,6 +5,7 @@
 /// escapes or formats JSON by hand. Python receives the same values as dicts and lists.
 
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 

@@ -39,11 +39,13 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "fwd/describe/field.hpp"
 #include "fwd/net/bytes.hpp"
 #include "fwd/net/ip.hpp"
 #include "fwd/net/mac.hpp"
@@ -90,6 +92,12 @@ enum class Timing : std::uint8_t {
 enum class LogLevel : std::uint8_t { err = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 
 /// Configuration of one vhid / VRID. Start from `Config::defaults(profile)`.
+///
+/// The settings a user gives are described once, in the table at the end of this header
+/// (fwd/describe/field.hpp): the JSON twin and show text of a host's vhids, Python's
+/// Host.add_carp keywords and docstring, Host.carp_settings and the carp keys of topology files
+/// all come from it. carpdev, carpdev_mac, counter_seed, timing and hz belong to the host
+/// (HostCarp::add fills them) and are not in it.
 struct Config {
   Profile profile = Profile::freebsd_9_3;
   Flavor flavor = Flavor::keepalived;  ///< VRRP only
@@ -435,3 +443,92 @@ private:
 };
 
 }  // namespace fwd::sim::carp
+
+// ---- descriptions (fwd/describe/field.hpp): the user's settings of Config and their enums ----
+namespace fwd::describe {
+template <>
+struct Enumerators<sim::carp::Profile> {
+  using E = sim::carp::Profile;
+  static constexpr std::string_view what = "CARP/VRRP profile";
+  static constexpr Enumerator<E> table[] = {
+      {E::freebsd_9_3, "freebsd-9.3", "FreeBSD 9.3 CARP: carpN pseudo-interface, suppress_preempt counter"},
+      {E::freebsd_10, "freebsd-10+", "FreeBSD 10.0 ... 14.x CARP: vhid on the parent, net.inet.carp.demotion (alias freebsd-10)"},
+      {E::vrrp_v2, "vrrp-v2", "VRRP RFC 3768: IPv4 only, interval in seconds"},
+      {E::vrrp_v3, "vrrp-v3", "VRRP RFC 5798/9568: interval in centiseconds, IPv4 or IPv6"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<sim::carp::Flavor> {
+  using E = sim::carp::Flavor;
+  static constexpr std::string_view what = "VRRP flavour";
+  static constexpr Enumerator<E> table[] = {
+      {E::keepalived, "keepalived", "keepalived 2.2.7 defaults: no vMAC, 5-GARP bursts + repeat after 5 s"},
+      {E::rfc, "rfc", "RFC 3768/5798 text: vMAC everywhere, one GARP, lower adverts discarded"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Enumerators<sim::carp::State> {
+  using E = sim::carp::State;
+  static constexpr std::string_view what = "CARP/VRRP state";
+  static constexpr Enumerator<E> table[] = {
+      {E::init, "INIT", "the vhid is not running (carpdev down, CARP)"},
+      {E::backup, "BACKUP", "listening for the master's adverts"},
+      {E::master, "MASTER", "owns the VIPs and advertises"},
+      {E::fault, "FAULT", "VRRP: the interface is down (keepalived)"},
+  };
+  static constexpr std::span<const Enumerator<E>> list = table;
+};
+template <>
+struct Settings<sim::carp::Config> {
+  using C = sim::carp::Config;
+  using Member =
+      std::variant<sim::carp::Profile C::*, sim::carp::Flavor C::*, sim::carp::State C::*, std::uint8_t C::*,
+                   std::uint16_t C::*, int C::*, bool C::*, Time C::*, std::string C::*, std::vector<net::Ipv4> C::*,
+                   std::vector<net::Ipv6> C::*, std::optional<net::Ipv4> C::*, std::optional<net::Ipv6> C::*,
+                   net::Mac C::*>;
+  static constexpr std::string_view doc =
+      "Settings of a CARP vhid / VRRP instance (carp::Config, fwd/sim/carp.hpp; defaults: the profile's).";
+  // Ranges are what add_carp and topology files accept (validate() checks the profile-specific ones).
+  static constexpr Setting<C, Member> table[] = {
+      {"profile", &C::profile, "", "followed implementation: freebsd-9.3, freebsd-10+, vrrp-v2 or vrrp-v3"},
+      {"flavor", &C::flavor, "", "VRRP flavour: keepalived or rfc (its defaults apply first)"},
+      {"vhid", &C::vhid, "", "CARP vhid / VRRP VRID", 1, 255},
+      {"advbase", &C::advbase, "s", "CARP advbase / VRRPv2 advert interval", 1, 255},
+      {"advskew", &C::advskew, "", "CARP advskew (lower wins)", 0, 254},
+      {"priority", &C::priority, "", "VRRP priority (255 = address owner)", 1, 255},
+      {"adver_int_cs", &C::adver_int_cs, "cs", "VRRPv3 advert interval, centiseconds (10 = 0.1 s)", 1, 4095},
+      {"preempt", &C::preempt, "", "preemption (CARP default off, VRRP default on; keepalived nopreempt = False)"},
+      {"allow", &C::allow, "", "net.inet.carp.allow"},
+      {"vips4", &C::vips4, "", "IPv4 virtual addresses (VIPs)"},
+      {"vips6", &C::vips6, "", "IPv6 virtual addresses"},
+      {"src4", &C::src4, "", "own IPv4 address used as advert source (unset: the host's on the iface)"},
+      {"src6", &C::src6, "", "own IPv6 address used as advert source"},
+      {"pass", &C::pass, "", "CARP pass (HMAC key, at most 20 bytes)"},
+      {"check_auth", &C::check_auth, "", "verify the CARP HMAC on receive"},
+      {"log", &C::log, "", "net.inet.carp.log: 0 silent, 1 state lines, 2 more", 0, 2},
+      {"log_link_state_change", &C::log_link_state_change, "", "net.link.log_link_state_change (9.3 carpN lines)"},
+      {"ifname", &C::ifname, "", "9.3 carp interface / VRRP instance name in log lines"},
+      {"senderr_demotion", &C::senderr_demotion, "", "3 failed sends in a row demote"},
+      {"senderr_demotion_factor", &C::senderr_demotion_factor, "", "10+ net.inet.carp.senderr_demotion_factor", 0, 240},
+      {"ifdown_demotion_factor", &C::ifdown_demotion_factor, "", "10+ net.inet.carp.ifdown_demotion_factor", 0, 240},
+      {"tos", &C::tos, "", "IPv4 TOS byte of adverts"},
+      {"traffic_class", &C::traffic_class, "", "IPv6 traffic class of adverts"},
+      {"garp_delay", &C::garp_delay, "s", "busy wait after each takeover GARP"},
+      {"na_delay", &C::na_delay, "s", "busy wait after each takeover NA"},
+      {"garp_count", &C::garp_count, "", "GARPs per VIP per burst", 0, 100},
+      {"garp_repeat", &C::garp_repeat, "s", "second GARP burst this long after each trigger (0 = none)"},
+      {"garp_target_hw", &C::garp_target_hw, "", "ARP target hardware address of GARPs"},
+      {"use_vmac", &C::use_vmac, "", "VRRP: the virtual MAC as source (keepalived use_vmac)"},
+      {"answer_lower_priority", &C::answer_lower_priority, "", "VRRP master answers a lower-priority advert at once"},
+      {"accept_mode", &C::accept_mode, "", "VRRP Accept_Mode: a non-owner MASTER accepts VIP traffic"},
+      {"initial_state", &C::initial_state, "", "VRRP initial state: BACKUP or MASTER (keepalived `state`)"},
+      {"processing_delay", &C::processing_delay, "s", "advert arrival -> the state logic answers"},
+      {"timer_overhead", &C::timer_overhead, "s", "added to every VRRP advert period"},
+      {"link_delay", &C::link_delay, "s", "carpdev link change -> the instance sees it"},
+      {"late_advert_window", &C::late_advert_window, "s", "9.3 late advert race window (0 = off)"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
+};
+}  // namespace fwd::describe

@@ -52,6 +52,8 @@ public:
   Time next_deadline(std::size_t index) const;
   /// The vhid's virtual MAC.
   net::Mac vmac(std::size_t index) const;
+  /// The vhid's configuration as the instance runs it (host-filled members included).
+  const carp::Config& config(std::size_t index) const;
 
   // ---- operator actions and faults ---------------------------------------------------------
   /// `ifconfig carpN state backup|master` / `down|up` now; fwd::Error for another word.
