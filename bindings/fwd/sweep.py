@@ -183,7 +183,7 @@ def _fail(value, names, where):
 def order_dependent(lag):
     """True when the distributor's choice depends on earlier frames (OVS buckets assigned on first
     use, round robin): such a LAG must see the whole input in order."""
-    return lag.system.startswith("ovs") or lag.mode in ("balance-rr", "roundrobin", "round-robin")
+    return lag.order_dependent
 
 
 def load_grid(grid, base_dir=None):

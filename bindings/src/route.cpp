@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "parallel.hpp"
 #include "fwd/error.hpp"
 #include "fwd/route/ecmp.hpp"
 
@@ -76,6 +77,19 @@ const std::uint32_t* rx_array(const pyb::object& rx, std::size_t n, pyb::array_t
   if (!keep || keep.ndim() != 1 || static_cast<std::size_t>(keep.shape(0)) != n)
     throw Error(fmt::format("rx_hashes must be a 1-D uint32 array of {} values (one per row)", n));
   return keep.data();
+}
+
+/// Runs a selection over rows [0, n) of a batch. Selecting only reads an Ecmp, except on a
+/// resilient group (buckets are marked used, upkeep may run): that one goes in row order on the
+/// calling thread, exactly as one select_batch call; every other group is split over `threads`
+/// (parallel.hpp), each row's choice its own, so the result is the same for any count.
+template <class Work> void select_rows(const Ecmp& e, std::size_t n, unsigned threads, Work&& work) {
+  if (e.paths().kind == route::GroupKind::resilient) {
+    pyb::gil_scoped_release nogil;
+    work(std::size_t{0}, n);
+    return;
+  }
+  run_batch(n, threads, work);
 }
 
 }  // namespace
@@ -242,25 +256,29 @@ void bind_route(pyb::module_& m) {
            "Explanation of the choice for a flow description")
       .def("select_batch",
            [](Ecmp& e, const pyb::array& flows, const std::string& lookup, const pyb::object& rx_hashes,
-              const pyb::object& rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hash_l4, std::int64_t time_ns, const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              const auto span = flow_span(flows);
              pyb::array_t<std::uint32_t> keep;
              const std::uint32_t* rx = rx_array(rx_hashes, span.size(), keep);
              const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::int32_t* o = out.mutable_data();
-             {
-               pyb::gil_scoped_release nogil;
-               e.select_batch(span, o, meta, rx);
-             }
+             select_rows(e, span.size(), nthreads, [&](std::size_t lo, std::size_t hi) {
+               e.select_batch(span.subspan(lo, hi - lo), o + lo, meta, rx ? rx + lo : nullptr);
+             });
              return out;
            },
            pyb::arg("flows"), pyb::arg("lookup") = "forward", pyb::arg("rx_hashes") = pyb::none(),
-           pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0,
-           "int32 next-hop index per row of a FLOW_DTYPE array (GIL released); rx_hashes: optional uint32 per row")
+           pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0, pyb::kw_only(), pyb::arg("threads") = 1,
+           "int32 next-hop index per row of a FLOW_DTYPE array (GIL released); rx_hashes: optional uint32 per row. "
+           "threads: 1 (default), N, or 0 for every core; the same result for any count (a resilient group, "
+           "which marks buckets as it selects, always runs in row order on one thread)")
       .def("select_packets",
            [](Ecmp& e, const pyb::object& packets, const pyb::object& lengths, const std::string& lookup,
-              const pyb::object& rx_hashes, const pyb::object& rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hashes, const pyb::object& rx_hash_l4, std::int64_t time_ns,
+              const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              FrameBatch fb = frame_batch(packets, lengths);
              PacketBatch pb{fb.frames.data(), fb.stride, fb.count, fb.lengths_ptr()};
              pyb::array_t<std::uint32_t> keep;
@@ -268,28 +286,32 @@ void bind_route(pyb::module_& m) {
              const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(fb.count));
              std::int32_t* o = out.mutable_data();
-             {
-               pyb::gil_scoped_release nogil;
-               e.select_batch(pb, o, meta, rx);
-             }
+             select_rows(e, fb.count, nthreads, [&](std::size_t lo, std::size_t hi) {
+               const PacketBatch part{pb.data + lo * pb.stride, pb.stride, hi - lo, pb.lengths ? pb.lengths + lo : nullptr};
+               e.select_batch(part, o + lo, meta, rx ? rx + lo : nullptr);
+             });
              return out;
            },
            pyb::arg("packets"), pyb::arg("lengths") = pyb::none(), pyb::arg("lookup") = "forward",
            pyb::arg("rx_hashes") = pyb::none(), pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0,
-           "int32 next-hop index per row of a 2-D uint8 array of raw IP packets (GIL released)")
+           pyb::kw_only(), pyb::arg("threads") = 1,
+           "int32 next-hop index per row of a 2-D uint8 array of raw IP packets (GIL released); threads as for "
+           "select_batch")
       .def("hash_batch",
-           [](const Ecmp& e, const pyb::array& flows, const std::string& lookup) {
+           [](const Ecmp& e, const pyb::array& flows, const std::string& lookup, const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              const auto span = flow_span(flows);
              const Meta meta = make_meta(lookup, {}, L4Flag{}, 0);
              pyb::array_t<std::uint32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::uint32_t* o = out.mutable_data();
-             {
-               pyb::gil_scoped_release nogil;
-               e.hash_batch(span, o, meta);
-             }
+             // hash() only reads: rows split over threads, each row's value its own.
+             run_batch(span.size(), nthreads, [&](std::size_t lo, std::size_t hi) {
+               e.hash_batch(span.subspan(lo, hi - lo), o + lo, meta);
+             });
              return out;
            },
-           pyb::arg("flows"), pyb::arg("lookup") = "forward", "uint32 selection value per flow row (GIL released)")
+           pyb::arg("flows"), pyb::arg("lookup") = "forward", pyb::kw_only(), pyb::arg("threads") = 1,
+           "uint32 selection value per flow row (GIL released); threads: 1 (default), N, or 0 for every core")
       .def("to_text", &Ecmp::to_text, "paths, bounds / buckets as text")
       .def("to_json", &Ecmp::to_json, "paths, bounds / buckets as JSON text")
       .def("__copy__", [](const Ecmp& e) { return Ecmp(e); })
