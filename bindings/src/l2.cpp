@@ -95,6 +95,52 @@ Datapath datapath_arg(const std::string& s) {
   throw pyb::value_error(fmt::format("unknown datapath '{}': expected automatic, miss or hit", s));
 }
 
+/// Pickled forms of the l2 configurations: every field, as plain values; enums by value, checked.
+template <class E> E enum_state(const pyb::handle& v, int count, const char* what) {
+  const int i = v.cast<int>();
+  if (i < 0 || i >= count) throw pyb::value_error(fmt::format("{} pickle: value {} out of range 0..{}", what, i, count - 1));
+  return static_cast<E>(i);
+}
+pyb::tuple lag_config_state(const LagConfig& c) {
+  return pyb::make_tuple(c.members, c.spec, c.first_rebalance_ms ? pyb::cast(*c.first_rebalance_ms) : pyb::none());
+}
+LagConfig lag_config_from(const pyb::tuple& t) {
+  if (t.size() != 3) throw pyb::value_error("LagConfig pickle: expected (members, spec, first_rebalance_ms)");
+  LagConfig c;
+  c.members = t[0].cast<std::vector<std::string>>();
+  c.spec = t[1].cast<std::string>();
+  if (!t[2].is_none()) c.first_rebalance_ms = t[2].cast<std::int64_t>();
+  return c;
+}
+pyb::tuple port_config_state(const PortConfig& p) {
+  const auto opt = [](const auto& o) { return o ? pyb::cast(*o) : pyb::none(); };
+  return pyb::make_tuple(p.name, p.mac ? pyb::cast(p.mac->to_string()) : pyb::none(), p.learning, p.flood,
+                         p.mcast_flood, p.bcast_flood, p.hairpin, p.locked, p.sticky, static_cast<int>(p.vlan_mode),
+                         opt(p.tag), p.trunks, opt(p.pvid), p.vlans, p.untagged,
+                         p.lag ? pyb::object(lag_config_state(*p.lag)) : pyb::none());
+}
+PortConfig port_config_from(const pyb::tuple& t) {
+  if (t.size() != 16) throw pyb::value_error("PortConfig pickle: expected 16 fields");
+  PortConfig p;
+  p.name = t[0].cast<std::string>();
+  if (!t[1].is_none()) p.mac = net::Mac::parse(t[1].cast<std::string>());
+  p.learning = t[2].cast<bool>();
+  p.flood = t[3].cast<bool>();
+  p.mcast_flood = t[4].cast<bool>();
+  p.bcast_flood = t[5].cast<bool>();
+  p.hairpin = t[6].cast<bool>();
+  p.locked = t[7].cast<bool>();
+  p.sticky = t[8].cast<bool>();
+  p.vlan_mode = enum_state<VlanMode>(t[9], 6, "PortConfig.vlan_mode");
+  if (!t[10].is_none()) p.tag = t[10].cast<std::uint16_t>();
+  p.trunks = t[11].cast<std::vector<std::uint16_t>>();
+  if (!t[12].is_none()) p.pvid = t[12].cast<std::uint16_t>();
+  p.vlans = t[13].cast<std::vector<std::uint16_t>>();
+  p.untagged = t[14].cast<std::vector<std::uint16_t>>();
+  if (!t[15].is_none()) p.lag = lag_config_from(t[15].cast<pyb::tuple>());
+  return p;
+}
+
 }  // namespace
 
 void bind_l2(pyb::module_& m) {
@@ -152,6 +198,28 @@ void bind_l2(pyb::module_& m) {
       .def_property("action_hold", [](const FlapConfig& c) { return c.action_hold.seconds(); },
                     [](FlapConfig& c, const pyb::object& s) { c.action_hold = time_arg(s, "action_hold"); },
                     "How long an action holds, in seconds (0: until cleared).")
+      .def(pyb::pickle(  // every field, times in ns, enums by value
+               [](const FlapConfig& c) {
+                 return pyb::make_tuple(c.enabled, c.threshold, c.window.ns, static_cast<int>(c.window_kind),
+                                        static_cast<int>(c.scope), static_cast<int>(c.emit), c.log_rate_limit.ns,
+                                        static_cast<int>(c.action), c.action_hold.ns, c.tracked_keys);
+               },
+               [](const pyb::tuple& t) {
+                 if (t.size() != 10) throw pyb::value_error("FlapConfig pickle: expected 10 fields");
+                 FlapConfig c;
+                 c.enabled = t[0].cast<bool>();
+                 c.threshold = t[1].cast<std::uint32_t>();
+                 c.window = Time::from_ns(t[2].cast<std::int64_t>());
+                 c.window_kind = enum_state<FlapWindow>(t[3], 2, "FlapConfig.window_kind");
+                 c.scope = enum_state<FlapScope>(t[4], 2, "FlapConfig.scope");
+                 c.emit = enum_state<FlapEmit>(t[5], 3, "FlapConfig.emit");
+                 c.log_rate_limit = Time::from_ns(t[6].cast<std::int64_t>());
+                 c.action = enum_state<FlapAction>(t[7], 5, "FlapConfig.action");
+                 c.action_hold = Time::from_ns(t[8].cast<std::int64_t>());
+                 c.tracked_keys = t[9].cast<std::uint32_t>();
+                 c.validate();
+                 return c;
+               }))
       .def("__repr__", [](const FlapConfig& c) {
         return fmt::format("<FlapConfig enabled={} threshold={} window={}s {} {} emit={} action={}>", c.enabled,
                            c.threshold, c.window.seconds(), to_string(c.window_kind), to_string(c.scope),
@@ -303,6 +371,7 @@ void bind_l2(pyb::module_& m) {
            "build an ovs-3.1 bond spec instead. first_rebalance_ms: OVS rebalance timer phase.")
       .def_readwrite("members", &LagConfig::members)
       .def_readwrite("spec", &LagConfig::spec)
+      .def(pyb::pickle(&lag_config_state, &lag_config_from))
       .def("__repr__", [](const LagConfig& c) {
         return fmt::format("LagConfig({} members, spec='{}')", c.members.size(), c.spec);
       });
@@ -347,6 +416,7 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("pvid") = pyb::none(), pyb::arg("vlans") = std::vector<int>{},
            pyb::arg("untagged") = std::vector<int>{}, pyb::arg("lag") = pyb::none())
       .def_readonly("name", &PortConfig::name, "The port's name.")
+      .def(pyb::pickle(&port_config_state, &port_config_from))
       .def("__repr__", [](const PortConfig& p) {
         return fmt::format("PortConfig('{}'{}{}{})", p.name, p.lag ? ", lag" : "", p.tag ? fmt::format(", tag={}", *p.tag) : "",
                            p.vlan_mode == VlanMode::automatic ? "" : fmt::format(", vlan_mode={}", to_string(p.vlan_mode)));

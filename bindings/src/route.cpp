@@ -79,6 +79,47 @@ const std::uint32_t* rx_array(const pyb::object& rx, std::size_t n, pyb::array_t
   return keep.data();
 }
 
+/// Pickled forms of the route values: plain tuples of their fields (times in ns), rebuilt field by
+/// field, so a copy equals the original whatever was set after construction.
+pyb::tuple nexthop_state(const NextHop& n) {
+  return pyb::make_tuple(n.gateway, n.device, n.weight, n.prefsrc ? n.prefsrc->to_string() : std::string(), n.id,
+                         n.dead, n.linkdown, n.neigh_valid);
+}
+NextHop nexthop_from(const pyb::tuple& t) {
+  if (t.size() != 8)
+    throw pyb::value_error("NextHop pickle: expected (gateway, device, weight, prefsrc, id, dead, linkdown, neigh_valid)");
+  NextHop n;
+  n.gateway = t[0].cast<std::string>();
+  n.device = t[1].cast<std::string>();
+  n.weight = t[2].cast<std::uint32_t>();
+  if (const auto src = t[3].cast<std::string>(); !src.empty()) n.prefsrc = Address::parse(src);
+  n.id = t[4].cast<std::uint32_t>();
+  n.dead = t[5].cast<bool>();
+  n.linkdown = t[6].cast<bool>();
+  n.neigh_valid = t[7].cast<bool>();
+  return n;
+}
+pyb::tuple pathset_state(const PathSet& p, const std::vector<std::uint32_t>& buckets) {
+  pyb::list hops;
+  for (const auto& n : p.nexthops) hops.append(nexthop_state(n));
+  return pyb::make_tuple(std::string(name(p.kind)), static_cast<int>(p.family), hops, p.num_buckets, p.idle_timer.ns,
+                         p.unbalanced_timer.ns, buckets);
+}
+PathSet pathset_from(const pyb::tuple& t) {
+  if (t.size() != 7)
+    throw pyb::value_error("PathSet pickle: expected (kind, family, nexthops, num_buckets, idle_timer_ns, "
+                           "unbalanced_timer_ns, buckets)");
+  PathSet p;
+  p.kind = group_kind_from_name(t[0].cast<std::string>());
+  p.family = family_arg(t[1].cast<int>());
+  for (const auto& h : t[2].cast<pyb::list>()) p.nexthops.push_back(nexthop_from(h.cast<pyb::tuple>()));
+  p.num_buckets = t[3].cast<std::uint32_t>();
+  p.idle_timer = Time::from_ns(t[4].cast<std::int64_t>());
+  p.unbalanced_timer = Time::from_ns(t[5].cast<std::int64_t>());
+  p.buckets = t[6].cast<std::vector<std::uint32_t>>();
+  return p;
+}
+
 /// Runs a selection over rows [0, n) of a batch. Selecting only reads an Ecmp, except on a
 /// resilient group (buckets are marked used, upkeep may run): that one goes in row order on the
 /// calling thread, exactly as one select_batch call; every other group is split over `threads`
@@ -126,7 +167,8 @@ void bind_route(pyb::module_& m) {
       .def_readwrite("dead", &NextHop::dead, "RTNH_F_DEAD: out of the hash")
       .def_readwrite("linkdown", &NextHop::linkdown, "RTNH_F_LINKDOWN: out only with ignore_routes_with_linkdown=1")
       .def_readwrite("neigh_valid", &NextHop::neigh_valid, "neighbour usable (hash-threshold groups skip invalid)")
-      .def("__repr__", [](const NextHop& n) { return "NextHop(" + n.to_string() + ")"; });
+      .def("__repr__", [](const NextHop& n) { return "NextHop(" + n.to_string() + ")"; })
+      .def(pyb::pickle(&nexthop_state, &nexthop_from), "Pickles every field (flags included).");
 
   pyb::class_<PathSet>(m, "PathSet", "A multipath route or nexthop group: next hops in kernel order.")
       .def(pyb::init([](std::vector<NextHop> nexthops, const std::string& kind, int family, std::uint32_t num_buckets,
@@ -149,7 +191,9 @@ void bind_route(pyb::module_& m) {
       .def_readwrite("nexthops", &PathSet::nexthops, "the next hops (list of NextHop)")
       .def_property_readonly("kind", [](const PathSet& p) { return std::string(name(p.kind)); }, "path set kind")
       .def_property_readonly("family", [](const PathSet& p) { return static_cast<int>(p.family); }, "4 or 6")
-      .def_readwrite("num_buckets", &PathSet::num_buckets, "resilient groups: number of buckets");
+      .def_readwrite("num_buckets", &PathSet::num_buckets, "resilient groups: number of buckets")
+      .def(pyb::pickle([](const PathSet& p) { return pathset_state(p, p.buckets); }, &pathset_from),
+           "Pickles every field (timers exactly, in ns).");
 
   pyb::class_<Explanation>(m, "Explanation", "How a next hop was chosen: fields, hashed bytes, hash, bounds/bucket.")
       .def_readonly("spec", &Explanation::spec, "canonical spec of the Ecmp")
@@ -314,6 +358,18 @@ void bind_route(pyb::module_& m) {
            "uint32 selection value per flow row (GIL released); threads: 1 (default), N, or 0 for every core")
       .def("to_text", &Ecmp::to_text, "paths, bounds / buckets as text")
       .def("to_json", &Ecmp::to_json, "paths, bounds / buckets as JSON text")
+      .def(pyb::pickle(
+               [](const Ecmp& e) {
+                 // A resilient group's current table rides as the starting table of the copy.
+                 const bool resilient = e.paths().kind == GroupKind::resilient;
+                 return pyb::make_tuple(e.spec(), pathset_state(e.paths(), resilient ? e.bucket_ids() : e.paths().buckets));
+               },
+               [](const pyb::tuple& t) {
+                 if (t.size() != 2) throw pyb::value_error("Ecmp pickle: expected (spec, paths)");
+                 return Ecmp::from_spec(t[0].cast<std::string>(), pathset_from(t[1].cast<pyb::tuple>()));
+               }),
+           "Pickles as its spec and PathSet (next-hop flags included); a resilient group's bucket table is "
+           "kept, its bucket activity times start afresh (as in a group created with that table).")
       .def("__copy__", [](const Ecmp& e) { return Ecmp(e); })
       .def("copy", [](const Ecmp& e) { return Ecmp(e); }, "an independent copy (what-if studies)")
       .def("__repr__", [](const Ecmp& e) { return "Ecmp('" + e.spec() + "', " + std::to_string(e.size()) + " next hops)"; });
