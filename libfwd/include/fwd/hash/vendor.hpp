@@ -20,6 +20,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -448,6 +449,83 @@ inline std::size_t gather(const Config& c, net::Bytes frame, const net::PacketMe
   if (has(Field::ttl)) *o++ = w.v4 ? p[l3 + 8] : w.v6 ? p[l3 + 7] : std::uint8_t{0};
   return static_cast<std::size_t>(o - out);
 }
+
+/// Where gather() takes each input byte from for a plain IPv4 TCP/UDP frame (is_plain_ipv4_l4)
+/// under one Config and the batch's metadata: a short list of runs, each up to 16 bytes of the
+/// frame at a fixed offset or of constant bytes (seed, ingress port, absent VLAN and flow label).
+/// Made once per Policy, it takes the field tests and the header walk out of the per-frame loop:
+/// build() then writes an input with one 16-byte copy per run. Equal to gather() byte for byte on
+/// every plain frame of at least `min_frame` bytes (batch_test checks it on every field set).
+struct PlainLayout {
+  struct Run {
+    std::uint8_t off = 0;     ///< frame offset, or offset into `consts`
+    std::uint8_t len = 0;     ///< bytes the run contributes (1..16)
+    bool frame = false;       ///< from the frame, else from consts
+  };
+  std::array<Run, 2 * field_count + 2> runs{};
+  std::size_t count = 0;      ///< runs used
+  std::size_t size = 0;       ///< input length (what gather() returns)
+  std::size_t min_frame = 0;  ///< shortest frame whose 16-byte reads stay inside it
+  std::array<std::uint8_t, max_input + 16> consts{};
+  std::size_t nconst = 0;
+
+  PlainLayout() = default;
+  PlainLayout(const Config& c, const net::PacketMeta& meta) {
+    if (c.function != Function::xxh3) {
+      const std::uint8_t s[4] = {static_cast<std::uint8_t>(c.seed >> 24), static_cast<std::uint8_t>(c.seed >> 16),
+                                 static_cast<std::uint8_t>(c.seed >> 8), static_cast<std::uint8_t>(c.seed)};
+      constant(s, 4);
+    }
+    const auto c16 = [&](std::uint16_t x) {
+      const std::uint8_t b[2] = {static_cast<std::uint8_t>(x >> 8), static_cast<std::uint8_t>(x)};
+      constant(b, 2);
+    };
+    const std::uint8_t zeros[4] = {};
+    // The field order and sources of gather() for an untagged plain IPv4 frame (l3 = 14, l4 = 34).
+    if (c.has(Field::ingress_port)) c16(meta.ingress_port);
+    if (c.has(Field::vlan)) c16(meta.vlan_tci ? static_cast<std::uint16_t>(*meta.vlan_tci & 0x0fff) : 0);
+    if (c.has(Field::src_mac)) from_frame(6, 6);
+    if (c.has(Field::dst_mac)) from_frame(0, 6);
+    if (c.has(Field::ethertype)) from_frame(12, 2);
+    if (c.has(Field::src_ip)) from_frame(26, 4);
+    if (c.has(Field::dst_ip)) from_frame(30, 4);
+    if (c.has(Field::ip_proto)) from_frame(23, 1);
+    if (c.has(Field::src_port)) from_frame(34, 2);
+    if (c.has(Field::dst_port)) from_frame(36, 2);
+    if (c.has(Field::ipv6_flow_label)) constant(zeros, 4);
+    if (c.has(Field::ttl)) from_frame(22, 1);
+  }
+
+  /// Writes the input of plain frame `p` to `out`; writes up to 15 bytes past the input's end
+  /// (`out` needs size + 16 bytes of room). Returns size.
+  std::size_t build(const std::uint8_t* p, std::uint8_t* out) const {
+    std::uint8_t* o = out;
+    for (std::size_t r = 0; r < count; ++r) {
+      const Run& run = runs[r];
+      std::memcpy(o, (run.frame ? p : consts.data()) + run.off, 16);
+      o += run.len;
+    }
+    return size;
+  }
+
+private:
+  void add(bool frame, std::size_t off, std::size_t len) {
+    Run* last = count ? &runs[count - 1] : nullptr;
+    if (last && last->frame == frame && last->off + last->len == off && last->len + len <= 16) {
+      last->len = static_cast<std::uint8_t>(last->len + len);
+    } else {
+      runs[count++] = Run{static_cast<std::uint8_t>(off), static_cast<std::uint8_t>(len), frame};
+    }
+    size += len;
+    if (frame && off + 16 > min_frame) min_frame = off + 16;
+  }
+  void from_frame(std::size_t off, std::size_t len) { add(true, off, len); }
+  void constant(const std::uint8_t* b, std::size_t len) {
+    std::copy_n(b, len, consts.data() + nconst);
+    add(false, nconst, len);
+    nconst += len;
+  }
+};
 
 /// The CRC behind a CRC function of the menu (nullptr for xor*, xxh3) and how its value becomes
 /// the function's result (crc32-hi/lo take one half).
