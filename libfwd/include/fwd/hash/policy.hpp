@@ -204,12 +204,26 @@ struct VendorHasher {
       for (std::size_t i = 0; i < n; ++i)
         len[i] = static_cast<std::uint8_t>(vendor::gather<vendor::preset::five_tuple>(config, row(i), meta, in[i]));
     } else {
-      // Any other field set: plain frames through the layout made once, the rest walked.
+      // Any other field set: plain frames through the layout made once, run by run over the block
+      // (the run's offsets stay in registers), then every other frame walked over its row.
+      static constexpr std::uint8_t blank[vendor::max_input + 16] = {};
+      const std::uint8_t* src[block_size];
+      bool any_walked = false;
       for (std::size_t i = 0; i < n; ++i) {
         const net::Bytes fr = row(i);
-        len[i] = static_cast<std::uint8_t>(fr.size() >= plain.min_frame && vendor::is_plain_ipv4_l4(fr)
-                                               ? plain.build(fr.data(), in[i])
-                                               : vendor::gather(config, fr, meta, in[i]));
+        const bool fast = fr.size() >= plain.min_frame && vendor::is_plain_ipv4_l4(fr);
+        src[i] = fast ? fr.data() : blank;  // a walked frame's row is rewritten below
+        len[i] = static_cast<std::uint8_t>(plain.size);
+        any_walked |= !fast;
+      }
+      plain.build_block(src, n, in);
+      if (any_walked) {
+        for (std::size_t i = 0; i < n; ++i)
+          if (src[i] == blank) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
+      } else if (f != vendor::Function::xxh3 && plain.constant_prefix() > 4) {
+        // A block of plain frames only: the CRC starts after all the constant leading bytes.
+        vendor::apply_block(config, in, len, n, out, plain.constant_prefix());
+        return;
       }
     }
     vendor::apply_block(config, in, len, n, out);

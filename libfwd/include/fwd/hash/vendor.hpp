@@ -508,6 +508,27 @@ struct PlainLayout {
     return size;
   }
 
+  /// Leading bytes that are the same for every plain frame (seed, ingress port, absent VLAN).
+  std::size_t constant_prefix() const { return count && !runs[0].frame ? runs[0].len : 0; }
+
+  /// build() of n frames (src[i], each long enough) into rows out[i], run by run: a run's offsets
+  /// and source stay fixed across the frames. Rows need max_input bytes and one spare row after.
+  template <std::size_t Row>
+  void build_block(const std::uint8_t* const* src, std::size_t n, std::uint8_t (*out)[Row]) const {
+    std::size_t at = 0;
+    for (std::size_t r = 0; r < count; ++r) {
+      const Run run = runs[r];
+      if (run.frame) {
+        for (std::size_t i = 0; i < n; ++i) std::memcpy(out[i] + at, src[i] + run.off, 16);
+      } else {
+        std::uint8_t k[16];
+        std::memcpy(k, consts.data() + run.off, 16);
+        for (std::size_t i = 0; i < n; ++i) std::memcpy(out[i] + at, k, 16);
+      }
+      at += run.len;
+    }
+  }
+
 private:
   void add(bool frame, std::size_t off, std::size_t len) {
     Run* last = count ? &runs[count - 1] : nullptr;
@@ -545,22 +566,23 @@ inline std::uint32_t crc_result(Function f, std::uint64_t crc) {
 
 /// hash() of n gathered inputs (gather()), out[i] for in[i] of len[i] bytes. CRC functions run four
 /// inputs of equal length at once (Crc::update_lanes); the others one by one.
+/// `prefix` (4 or more): the leading bytes every input shares (the seed; with a PlainLayout, also
+/// the constant fields after it): their register state is computed once.
 inline void apply_block(const Config& c, const std::uint8_t (*in)[max_input], const std::uint8_t* len, std::size_t n,
-                        std::uint64_t* out) {
+                        std::uint64_t* out, std::size_t prefix = 4) {
   const Function f = c.function;
   std::size_t i = 0;
   if (const Crc* crc = crc_of(f)) {
-    // Every input starts with the 4 seed bytes: their register state is computed once.
-    const std::uint64_t seeded = crc->update(crc->start(), net::Bytes(in[0], n ? 4 : 0));
+    const std::uint64_t seeded = crc->update(crc->start(), net::Bytes(in[0], n ? prefix : 0));
     for (; i + 4 <= n; i += 4) {
       if (len[i] == len[i + 1] && len[i] == len[i + 2] && len[i] == len[i + 3]) {
         std::uint64_t regs[4] = {seeded, seeded, seeded, seeded};
-        const std::uint8_t* const lanes[4] = {in[i] + 4, in[i + 1] + 4, in[i + 2] + 4, in[i + 3] + 4};
-        crc->update_lanes<4>(regs, lanes, len[i] - 4u);
+        const std::uint8_t* const lanes[4] = {in[i] + prefix, in[i + 1] + prefix, in[i + 2] + prefix, in[i + 3] + prefix};
+        crc->update_lanes<4>(regs, lanes, len[i] - prefix);
         for (std::size_t k = 0; k < 4; ++k) out[i + k] = crc_result(f, crc->finish(regs[k]));
       } else {
         for (std::size_t k = 0; k < 4; ++k)
-          out[i + k] = crc_result(f, crc->finish(crc->update(seeded, net::Bytes(in[i + k] + 4, len[i + k] - 4u))));
+          out[i + k] = crc_result(f, crc->finish(crc->update(seeded, net::Bytes(in[i + k] + prefix, len[i + k] - prefix))));
       }
     }
   }
