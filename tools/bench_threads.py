@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Benchmark: how the batch calls scale with threads= (1, 2, 4, ...).
 
-For each call (Policy.index_batch / hash_batch, Lag.select_batch) and thread count: the best of
+For each call (Policy.index_batch / hash_batch, Lag.select_batch, Ecmp.select_batch / hash_batch,
+Fabric.trace over tests/data/fabric/fabric-a.yaml) and thread count: the best of
 `--repeat` wall times over the same frames (random IPv4 TCP/UDP flows in 64-byte rows), M frames/s
 and the speedup over one thread in the same run. Every multi-threaded result is checked against the
 one-thread result first (identical, or the script exits 1).
@@ -52,9 +53,42 @@ def cases(frames, lengths):
             return fwd.lag.Lag(spec, 4).select_batch(frames, lengths, threads=t)  # fresh state each time
         return f"Lag('{spec}').select_batch", run
 
+    def ecmp(spec, call):
+        import fwd.route as r
+
+        e = r.Ecmp(spec, r.PathSet([r.NextHop(f"10.{i}.0.2", f"d{i}") for i in range(1, 9)]))
+        flows = ecmp_flows(len(lengths))
+        if call == "select_batch":
+            return f"Ecmp('{spec}').select_batch", lambda t: e.select_batch(flows, "packet", threads=t)
+        return f"Ecmp('{spec}').hash_batch", lambda t: e.hash_batch(flows, "packet", threads=t)
+
+    def trace():
+        import fwd.path as fp
+        from fwd.topology import load_fabric
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        fabric, _ = load_fabric(os.path.join(here, "..", "tests", "data", "fabric", "fabric-a.yaml"))
+        for k, t2 in enumerate(("t2a", "t2b", "t2c", "t2d")):
+            fabric.set_ecmp(t2, f"linux-6.18:policy=1;seed={0x9E3779B9 + k}")
+        fr, ln = fp.generate_flows(len(lengths), dst="198.18.0.0/24", seed=2, dst_mac="02:00:00:00:00:01")
+        return ("Fabric('fabric-a').trace (3 hops)",
+                lambda t: fabric.trace(fr, ln, "t1:t1-cli", 8, None, threads=t)["end_port"])
+
     return [policy("linux-6.12:layer3+4", "index_batch"), policy("freebsd-fnv:l2,l3,l4", "index_batch"),
             policy("vendor:5tuple;function=crc16", "hash_batch"), policy("toeplitz:ipv4_tcp", "hash_batch"),
-            lag("linux-6.12:802.3ad;xmit_hash_policy=layer3+4"), lag("ovs-3.1:balance-tcp")]
+            lag("linux-6.12:802.3ad;xmit_hash_policy=layer3+4"), lag("ovs-3.1:balance-tcp"),
+            ecmp("linux-6.18:policy=1;seed=0x1234abcd", "select_batch"), ecmp("freebsd-13", "hash_batch"), trace()]
+
+
+def ecmp_flows(n, seed=3):
+    """n IPv4 TCP/UDP flows as fwd.route flow rows (random sources and ports, one destination)."""
+    import fwd.route as r
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 256, size=(n, 3))
+    src = [f"10.{x}.{y}.{z}" for x, y, z in a]
+    return r.make_flows(src, "198.18.0.9", proto=rng.choice([6, 17], size=n).tolist(),
+                        sport=rng.integers(1024, 65536, size=n).tolist(), dport=443)
 
 
 def main():

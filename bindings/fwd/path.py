@@ -162,9 +162,10 @@ def _ingress(fabric, ingress):
     return ingress
 
 
-def trace(fabric, frames, lengths=None, *, ingress, max_hops=8, rx_hash=None):
-    """Traces every frame (2-D uint8 batch, one frame per row) -> Paths."""
-    arrays = fabric.trace(frames, lengths, _ingress(fabric, ingress), max_hops, rx_hash)
+def trace(fabric, frames, lengths=None, *, ingress, max_hops=8, rx_hash=None, threads=1):
+    """Traces every frame (2-D uint8 batch, one frame per row) -> Paths. threads: 1 (default), N,
+    or 0 for every core (the same paths for any count; one thread when a LAG depends on order)."""
+    arrays = fabric.trace(frames, lengths, _ingress(fabric, ingress), max_hops, rx_hash, threads=threads)
     return Paths(fabric, arrays, ingress)
 
 

@@ -37,10 +37,14 @@ answer: one task per combination streams the whole input in order. Those tasks r
 themselves, so with a remote scheduler a pcap path must be readable by the workers. Workers of a
 remote cluster must import the same fwd version (install it there: see README "Install").
 
-Failures: a task whose worker dies is run again elsewhere (Dask reschedules it; chunk data lives in
-tasks, so it is recomputed, not lost); a task raising an error is retried twice, then the sweep
-stops with SweepError naming the task. An unreachable scheduler is a SweepError after `timeout`
-seconds. A failed sweep never returns partial results.
+Failures: the client tracks every task itself. When a worker leaves the cluster (killed, crashed,
+OOM), every unfinished task is cancelled and submitted again under a new key; the client keeps the
+chunk arrays in flight, so nothing has to be recovered from the dead worker, and each (task, chunk)
+result is counted exactly once. A task raising an error is submitted again the same way. After
+`retries` resubmissions of one task (default 3) the sweep stops with SweepError naming it. No task
+finishing for `stall_timeout` seconds is treated as a loss; no worker (or no scheduler connection)
+for `worker_timeout` seconds is a SweepError; an unreachable scheduler is a SweepError after
+`timeout` seconds. A failed sweep never returns partial results.
 """
 import itertools
 import os
@@ -183,7 +187,7 @@ def _fail(value, names, where):
 def order_dependent(lag):
     """True when the distributor's choice depends on earlier frames (OVS buckets assigned on first
     use, round robin): such a LAG must see the whole input in order."""
-    return lag.system.startswith("ovs") or lag.mode in ("balance-rr", "roundrobin", "round-robin")
+    return lag.order_dependent
 
 
 def load_grid(grid, base_dir=None):
@@ -437,12 +441,12 @@ class _Progress:
 
 
 def run_tasks(grid, *, client=None, progress=sys.stderr, on_task_done=None, max_chunks_in_flight=None,
-              stall_timeout=600):
+              stall_timeout=600, retries=3, worker_timeout=60):
     """Runs a loaded Grid serially (client None) or on a dask.distributed Client -> results.
 
-    stall_timeout: seconds a cluster may go without finishing the task awaited before the sweep
-    stops with SweepError instead of waiting forever (Debian's distributed 2022.12 can leave a
-    task of a killed worker unscheduled)."""
+    On a client (see _ClusterRun): a task whose worker leaves, or that fails, is submitted again,
+    up to `retries` times each, then SweepError; `stall_timeout` s without any finished task counts
+    as a loss; `worker_timeout` s with no worker or no scheduler connection is a SweepError."""
     ordered = [j for j in grid.jobs if j.ordered]
     chunked = [j for j in grid.jobs if not j.ordered]
     totals = {id(j): np.zeros(len(j.members) + 3, dtype=np.int64) for j in grid.jobs}
@@ -453,74 +457,208 @@ def run_tasks(grid, *, client=None, progress=sys.stderr, on_task_done=None, max_
     n_chunks = _count_chunks(grid)
     prog = _Progress(len(ordered) + n_chunks * len(unique) if n_chunks is not None else None, progress)
 
-    def add(task, counts):
-        for j in unique[task]:
-            totals[id(j)] += counts
-
     if client is None:
         for j in ordered:
             totals[id(j)] += stream_task(j.task(), grid.input, grid.chunk_frames, grid.snap)
             prog.step()
         if unique:
             for frames, lengths in iter_chunks(grid.input, grid.chunk_frames, grid.snap):
-                for task in unique:
-                    add(task, chunk_task(task, frames, lengths))
+                for task, jobs in unique.items():
+                    counts = chunk_task(task, frames, lengths)
+                    for j in jobs:
+                        totals[id(j)] += counts
                     prog.step()
         prog.finish()
         return {"results": [_result(j, totals[id(j)]) for j in grid.jobs]}
 
-    from distributed import wait
+    return _ClusterRun(grid, client, totals, unique, ordered, prog, on_task_done, max_chunks_in_flight,
+                       stall_timeout, retries, worker_timeout).run()
 
-    def stalled():
-        return SweepError(f"no task finished for {stall_timeout} s: the cluster stalled (a lost worker's "
-                          "tasks were not rescheduled); nothing is reported as complete")
 
-    def collect(fut, what):
-        try:
-            value = fut.result(timeout=stall_timeout)
-        except TimeoutError:
-            raise stalled() from None
-        except Exception as e:  # noqa: BLE001 - any task failure ends the sweep, named
-            raise SweepError(f"task {what} failed: {type(e).__name__}: {e}") from None
-        if on_task_done is not None:
-            on_task_done()
-        prog.step()
-        return value
+class _Unit:
+    """Work the client owns until its result is in: one whole-input stream task (`job` set), or one
+    chunk with the chunk tasks still missing (`pending`). It keeps what it needs to be submitted
+    again (spec strings and the chunk arrays), so a lost future is resubmitted, never lost."""
 
-    stream_futs = [(j, client.submit(stream_task, j.task(), grid.input, grid.chunk_frames, grid.snap,
-                                     retries=2, pure=False)) for j in ordered]
-    limit = max_chunks_in_flight or max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)
-    in_flight = []  # (chunk future, [(task, future)])
-    try:
-        def drain_oldest():
-            chunk_fut, futs = in_flight.pop(0)
+    __slots__ = ("job", "index", "frames", "lengths", "pending", "attempts", "chunk_fut", "futs", "error")
+
+    def __init__(self, job=None, index=None, frames=None, lengths=None, pending=()):
+        self.job, self.index, self.frames, self.lengths = job, index, frames, lengths
+        self.pending = list(pending)
+        self.attempts, self.chunk_fut, self.futs, self.error = 0, None, {}, None
+
+    def name(self, task=None):
+        if self.job is not None:
+            return f"'{self.job.spec}' (whole input)"
+        return f"'{task[1]}' (chunk {self.index})" if task is not None else f"chunk {self.index}"
+
+
+class _ClusterRun:
+    """The sweep on a dask.distributed Client, with its own failure handling.
+
+    Dask's rescheduling of a dead worker's tasks is not relied on: Debian's distributed 2022.12 can
+    leave them "processing" on a worker that no longer runs them (or queued behind such ghosts), and
+    the sweep would wait forever. Instead the client watches the scheduler's worker list; when a
+    worker leaves, every unfinished task is cancelled and submitted again under a new key
+    (pure=False, so Dask cannot hand back the old, stuck task). Tasks are pure functions of spec
+    strings and chunk arrays and results are integer counts added per (task, chunk) exactly once,
+    so a resubmission changes nothing in the result. A task that errors is retried the same way.
+    Each unit may be resubmitted `retries` times; then the sweep stops with SweepError naming it.
+    No finished task for `stall_timeout` s counts as a loss too (resubmit, then error). No worker
+    for `worker_timeout` s, or no scheduler connection for as long, is a SweepError."""
+
+    POLL = 0.25  # s between looks at the futures and the worker list
+
+    def __init__(self, grid, client, totals, unique, ordered, prog, on_task_done, max_in_flight,
+                 stall_timeout, retries, worker_timeout):
+        self.grid, self.client, self.totals, self.unique = grid, client, totals, unique
+        self.prog, self.on_task_done = prog, on_task_done
+        self.stall_timeout, self.retries, self.worker_timeout = stall_timeout, retries, worker_timeout
+        self.units = [_Unit(job=j) for j in ordered]  # stream units first: they are the longest
+        self.max_in_flight = max_in_flight
+        self.resubmitted = 0
+
+    # -- submitting ------------------------------------------------------------------------------
+    def submit(self, u):
+        c = self.client
+        if u.job is not None:
+            u.futs = {None: c.submit(stream_task, u.job.task(), self.grid.input, self.grid.chunk_frames,
+                                     self.grid.snap, pure=False)}
+            return
+        u.chunk_fut = c.submit(_chunk_data, u.frames, u.lengths, pure=False)
+        u.futs = {t: c.submit(_chunk_task_from, u.chunk_fut, t, pure=False) for t in u.pending}
+
+    def drop(self, u):
+        futs = [f for f in u.futs.values()] + ([u.chunk_fut] if u.chunk_fut is not None else [])
+        u.futs, u.chunk_fut = {}, None
+        if futs:
             try:
-                wait([f for _, f in futs], timeout=stall_timeout)
-            except TimeoutError:
-                raise stalled() from None
-            for task, f in futs:
-                add(task, collect(f, f"{task[1]} (chunk)"))
-            chunk_fut.release()
+                self.client.cancel(futs)
+            except Exception:  # noqa: BLE001 - a dead connection cannot cancel; the keys are dropped anyway
+                pass
 
-        if unique:
-            for i, (frames, lengths) in enumerate(iter_chunks(grid.input, grid.chunk_frames, grid.snap)):
-                chunk_fut = client.submit(_chunk_data, frames, lengths, pure=False, retries=2)
-                futs = [(task, client.submit(_chunk_task_from, chunk_fut, task, pure=False, retries=2))
-                        for task in unique]
-                in_flight.append((chunk_fut, futs))
-                while len(in_flight) > limit:
-                    drain_oldest()
-            while in_flight:
-                drain_oldest()
-        for j, f in stream_futs:
-            totals[id(j)] += collect(f, f"{j.spec} (whole input)")
-        prog.finish()
-    finally:
-        for chunk_fut, futs in in_flight:
-            client.cancel([chunk_fut] + [f for _, f in futs])
-        for _, f in stream_futs:
-            f.cancel()
-    return {"results": [_result(j, totals[id(j)]) for j in grid.jobs]}
+    def again(self, u, why):
+        """Cancel what the unit has in flight and submit it again, or give up after `retries`."""
+        self.drop(u)
+        u.attempts += 1
+        if u.attempts > self.retries:
+            raise SweepError(f"task {u.name()} failed {u.attempts} times, giving up; last: {why}")
+        self.resubmitted += 1
+        self.submit(u)
+
+    # -- running ---------------------------------------------------------------------------------
+    def run(self):
+        from distributed import wait
+
+        c = self.client
+        workers = self.workers()
+        limit = self.max_in_flight or max(2, 2 * len(workers))
+        chunks = enumerate(iter_chunks(self.grid.input, self.grid.chunk_frames, self.grid.snap)) \
+            if self.unique else iter(())
+        active = []
+        for u in self.units:
+            self.submit(u)
+            active.append(u)
+        more = True
+        no_workers_since = offline_since = None
+        last_progress = time.monotonic()
+        try:
+            while True:
+                while more and sum(1 for u in active if u.job is None) < limit:
+                    nxt = next(chunks, None)
+                    if nxt is None:
+                        more = False
+                        break
+                    i, (frames, lengths) = nxt
+                    u = _Unit(index=i, frames=frames, lengths=lengths, pending=self.unique)
+                    self.submit(u)
+                    active.append(u)
+                if not active:
+                    break
+                futs = [f for u in active for f in u.futs.values()]
+                try:
+                    wait(futs, timeout=self.POLL, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    pass
+                now = time.monotonic()
+                for u in list(active):
+                    if self.collect(u):
+                        last_progress = now
+                    if not u.futs and (u.job is not None or not u.pending):
+                        active.remove(u)
+                        u.frames = u.lengths = None
+                # Who is still there: a worker that left takes its tasks' fate with it.
+                if c.status != "running":
+                    offline_since = offline_since or now
+                    if now - offline_since > self.worker_timeout:
+                        raise SweepError(f"lost the connection to the Dask scheduler for {self.worker_timeout:g} s "
+                                         "(scheduler gone?); nothing is reported as complete")
+                    continue
+                offline_since = None
+                current = self.workers()
+                if not current:
+                    no_workers_since = no_workers_since or now
+                    if now - no_workers_since > self.worker_timeout:
+                        raise SweepError(f"the Dask cluster has had no workers for {self.worker_timeout:g} s "
+                                         "(all dead?); nothing is reported as complete")
+                else:
+                    no_workers_since = None
+                lost = workers - current
+                workers = current
+                if lost:
+                    for u in active:
+                        self.again(u, f"worker {', '.join(sorted(lost))} left the cluster")
+                    last_progress = now
+                elif active and now - last_progress > self.stall_timeout:
+                    for u in active:
+                        self.again(u, f"no task finished for {self.stall_timeout:g} s (the cluster stalled)")
+                    last_progress = now
+        finally:
+            for u in active:
+                self.drop(u)
+        self.prog.finish()
+        return {"results": [_result(j, self.totals[id(j)]) for j in self.grid.jobs]}
+
+    def workers(self):
+        try:
+            return set(self.client.scheduler_info().get("workers", {}))
+        except Exception:  # noqa: BLE001 - treated as "no workers"; the status check decides
+            return set()
+
+    def collect(self, u):
+        """Takes in the unit's finished futures; resubmits it when one of them failed. -> progress?"""
+        progress = False
+        for task, f in list(u.futs.items()):
+            if f.status == "pending":
+                continue
+            if f.status != "finished":
+                try:
+                    err = f.exception(timeout=self.POLL)
+                    why = f"{type(err).__name__}: {err}"
+                except Exception as e:  # noqa: BLE001 - cancelled / lost: the reason is the exception
+                    why = f"{type(e).__name__}: {e}" if str(e) else f"task {f.status}"
+                self.again(u, why)
+                return progress
+            try:
+                counts = f.result(timeout=self.POLL)
+            except Exception as e:  # noqa: BLE001 - lost between status and result: run it again
+                self.again(u, f"{type(e).__name__}: {e}")
+                return progress
+            del u.futs[task]
+            if u.job is not None:
+                self.totals[id(u.job)] += counts
+            else:
+                for j in self.unique[task]:
+                    self.totals[id(j)] += counts
+                u.pending.remove(task)
+            progress = True
+            if self.on_task_done is not None:
+                self.on_task_done()
+            self.prog.step()
+        if u.chunk_fut is not None and not u.futs:
+            u.chunk_fut.release()
+            u.chunk_fut = None
+        return progress
 
 
 def _count_chunks(grid):
@@ -550,17 +688,18 @@ def connect(scheduler=None, workers=None, timeout=10):
 
 
 def sweep(grid, *, scheduler=None, workers=None, serial=False, client=None, progress=sys.stderr,
-          on_task_done=None, timeout=10, stall_timeout=600):
+          on_task_done=None, timeout=10, stall_timeout=600, retries=3, worker_timeout=60):
     """Runs a grid (file path or dict) -> {"results": [...]} in grid order. See the module doc."""
     g = grid if isinstance(grid, Grid) else load_grid(grid)
     if serial:
         return run_tasks(g, progress=progress)
+    opts = dict(progress=progress, on_task_done=on_task_done, stall_timeout=stall_timeout, retries=retries,
+                worker_timeout=worker_timeout)
     if client is not None:
-        return run_tasks(g, client=client, progress=progress, on_task_done=on_task_done,
-                         stall_timeout=stall_timeout)
+        return run_tasks(g, client=client, **opts)
     c, cluster = connect(scheduler, workers, timeout)
     try:
-        return run_tasks(g, client=c, progress=progress, on_task_done=on_task_done, stall_timeout=stall_timeout)
+        return run_tasks(g, client=c, **opts)
     finally:
         c.close()
         if cluster is not None:

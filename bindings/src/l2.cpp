@@ -138,6 +138,7 @@ void bind_l2(pyb::module_& m) {
       .def("to_json", [](const FlapConfig& c) { return to_python(describe::settings_json(c)); },
            "The settings as a dict (times in seconds, enums by name), from the same table as the docstring;\n"
            "FlapConfig(**d) rebuilds it.")
+      .def(settings_pickle<FlapConfig>("FlapConfig"))
       .def("__repr__", [](const FlapConfig& c) {
         return fmt::format("<FlapConfig enabled={} threshold={} window={}s {} {} emit={} action={}>", c.enabled,
                            c.threshold, c.window.seconds(), to_string(c.window_kind), to_string(c.scope),
@@ -304,6 +305,7 @@ void bind_l2(pyb::module_& m) {
            pyb::arg("members"), lag_init_doc.c_str())
       .def("to_json", [](const LagConfig& c) { return to_python(describe::settings_json(c)); },
            "The settings as a dict, from the same table as the docstring; LagConfig(**d) rebuilds it.")
+      .def(settings_pickle<LagConfig>("LagConfig"))
       .def("__repr__", [](const LagConfig& c) {
         return fmt::format("LagConfig({} members, spec='{}')", c.members.size(), c.spec);
       });
@@ -326,6 +328,7 @@ void bind_l2(pyb::module_& m) {
       .def("to_json", [](const PortConfig& p) { return to_python(describe::settings_json(p)); },
            "The settings as a dict (lag nested), from the same table as the docstring; PortConfig(**d) rebuilds it.")
       .def_readonly("name", &PortConfig::name, "The port's name.")
+      .def(settings_pickle<PortConfig>("PortConfig"))
       .def("__repr__", [](const PortConfig& p) {
         return fmt::format("PortConfig('{}'{}{}{})", p.name, p.lag ? ", lag" : "", p.tag ? fmt::format(", tag={}", *p.tag) : "",
                            p.vlan_mode == VlanMode::automatic ? "" : fmt::format(", vlan_mode={}", to_string(p.vlan_mode)));

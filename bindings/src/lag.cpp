@@ -307,6 +307,9 @@ void bind_lag(pyb::module_& m) {
       .def_property_readonly("spec", &Lag::spec, "The canonical LAG spec.")
       .def_property_readonly("system", &Lag::system, "The canonical system name (fwd.describe.systems()).")
       .def_property_readonly("mode", &Lag::mode, "The system's mode, e.g. 802.3ad or lacp.")
+      .def_property_readonly("order_dependent", &Lag::order_dependent,
+                             "True when a choice depends on earlier frames (OVS buckets assigned on first use, round "
+                             "robin): frames must go through in order; False: any split of a batch gives the same choices.")
       .def_property_readonly("follows", locked(&Lag::follows), "Which real system, version and mode this follows.")
       .def_property_readonly("policy", &Lag::policy, "The hash policy (fwd.hash.Policy).")
       .def_property_readonly("members", [](const Lag& l) { ObjectLock lock_(lock_key(l)); return std::vector<std::string>(l.names().begin(), l.names().end()); },

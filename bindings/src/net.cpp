@@ -39,20 +39,35 @@ void bind_net(pyb::module_& m) {
       .def_property_readonly("is_broadcast", &Mac::is_broadcast, "ff:ff:ff:ff:ff:ff.")
       .def("__eq__", [](const Mac& a, const Mac& b) { return a == b; })
       .def("__lt__", [](const Mac& a, const Mac& b) { return a < b; })
-      .def("__hash__", [](const Mac& a) { return a.to_u64(); });
+      .def("__hash__", [](const Mac& a) { return a.to_u64(); })
+      .def(pyb::pickle([](const Mac& a) { return pyb::make_tuple(a.to_string()); },
+                       [](const pyb::tuple& t) {
+                         if (t.size() != 1) throw pyb::value_error("Mac pickle: expected (text,)");
+                         return Mac::parse(t[0].cast<std::string>());
+                       }));
   pyb::class_<Ipv4>(m, "Ipv4", "An IPv4 address.")
       .def(pyb::init([](const pyb::object& o) { return to_ipv4(o); }), pyb::arg("value"))
       .def("__int__", [](const Ipv4& a) { return a.value; })
       .def("__str__", &Ipv4::to_string)
       .def("__repr__", [](const Ipv4& a) { return fmt::format("Ipv4('{}')", a.to_string()); })
       .def("__eq__", [](const Ipv4& a, const Ipv4& b) { return a == b; })
-      .def("__hash__", [](const Ipv4& a) { return a.value; });
+      .def("__hash__", [](const Ipv4& a) { return a.value; })
+      .def(pyb::pickle([](const Ipv4& a) { return pyb::make_tuple(a.to_string()); },
+                       [](const pyb::tuple& t) {
+                         if (t.size() != 1) throw pyb::value_error("Ipv4 pickle: expected (text,)");
+                         return to_ipv4(t[0]);
+                       }));
   pyb::class_<Ipv6>(m, "Ipv6", "An IPv6 address.")
       .def(pyb::init([](const pyb::object& o) { return to_ipv6(o); }), pyb::arg("value"))
       .def("__str__", &Ipv6::to_string)
       .def("__bytes__", [](const Ipv6& a) { return pyb::bytes(reinterpret_cast<const char*>(a.bytes.data()), 16); })
       .def("__repr__", [](const Ipv6& a) { return fmt::format("Ipv6('{}')", a.to_string()); })
-      .def("__eq__", [](const Ipv6& a, const Ipv6& b) { return a == b; });
+      .def("__eq__", [](const Ipv6& a, const Ipv6& b) { return a == b; })
+      .def(pyb::pickle([](const Ipv6& a) { return pyb::make_tuple(a.to_string()); },
+                       [](const pyb::tuple& t) {
+                         if (t.size() != 1) throw pyb::value_error("Ipv6 pickle: expected (text,)");
+                         return to_ipv6(t[0]);
+                       }));
   pyb::class_<Vlan>(m, "Vlan", "An 802.1Q tag control word (PCP, DEI, VID).")
       .def(pyb::init([](unsigned vid, unsigned pcp, bool dei) { return Vlan::make(vid, pcp, dei); }),
            pyb::arg("vid"), pyb::arg("pcp") = 0, pyb::arg("dei") = false)
@@ -62,7 +77,12 @@ void bind_net(pyb::module_& m) {
       .def_property_readonly("vid", &Vlan::vid, "The VLAN id, 0..4095.")
       .def_property_readonly("pcp", &Vlan::pcp, "The priority code point, 0..7.")
       .def("__str__", &Vlan::to_string)
-      .def("__repr__", [](const Vlan& v) { return fmt::format("Vlan({}, pcp={})", v.vid(), v.pcp()); });
+      .def("__repr__", [](const Vlan& v) { return fmt::format("Vlan({}, pcp={})", v.vid(), v.pcp()); })
+      .def(pyb::pickle([](const Vlan& v) { return pyb::make_tuple(v.tci); },  // the whole tag: VID, PCP, DEI
+                       [](const pyb::tuple& t) {
+                         if (t.size() != 1) throw pyb::value_error("Vlan pickle: expected (tci,)");
+                         return Vlan{t[0].cast<std::uint16_t>()};
+                       }));
 
   pyb::class_<FrameBuilder>(m, "FrameBuilder",
                             "Builds a frame layer by layer (outermost first); build() fills lengths, "

@@ -20,8 +20,8 @@
 // a second. An exception thrown by the work (fwd::Error) stops the others the same way and is
 // rethrown to Python. No thread outlives the call.
 //
-// Used by hash_batch / index_batch (hash.cpp) and select_batch (lag.cpp); the ECMP and path batches
-// are meant to use it too.
+// Used by hash_batch / index_batch (hash.cpp), select_batch (lag.cpp), the ECMP batches (route.cpp:
+// select_batch, select_packets, hash_batch) and Fabric.trace (path.cpp).
 #include <pybind11/pybind11.h>
 
 #include <algorithm>

@@ -3,10 +3,13 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "parallel.hpp"
 #include "fwd/error.hpp"
 #include "fwd/path/fabric.hpp"
 #include "fwd/path/metrics.hpp"
@@ -85,6 +88,32 @@ pyb::array_t<T> to_array(const std::vector<T>& v) {
   pyb::array_t<T> a(v.size());
   std::copy(v.begin(), v.end(), a.mutable_data());
   return a;
+}
+
+/// trace() over a batch, split over `threads` when every flow's path depends on that flow alone:
+/// no LAG of the fabric keeps order-dependent state (OVS buckets, round robin) and the fabric's
+/// multipath groups only read while picking. Each thread traces a contiguous range of flows into
+/// its rows of the output, so the paths equal one thread's. Otherwise one call, flows in order.
+void trace_split(const Fabric& f, const hash::Policy::Batch& batch, const Ingress& in, const PathOut& out,
+                 const TraceOptions& opt, unsigned threads) {
+  // order_dependent() also compiles the fabric here, before any thread reads its tables.
+  if (f.order_dependent() || threads == 1 || batch.count == 0) {
+    pybind11::gil_scoped_release nogil;
+    trace(f, batch, in, out, opt);
+    return;
+  }
+  run_batch(batch.count, threads, [&](std::size_t lo, std::size_t hi) {
+    Ingress part = in;
+    if (in.ports) part.ports = in.ports + lo;
+    TraceOptions o = opt;
+    if (opt.rx_hash) o.rx_hash = opt.rx_hash + lo * opt.rx_hash_stride;
+    const std::size_t h = lo * out.max_hops;
+    const auto at = [](auto* p, std::size_t k) { return p ? p + k : p; };
+    const PathOut rows{out.max_hops,           at(out.hop_node, h),  at(out.hop_dev, h),   at(out.hop_port, h),
+                       at(out.hop_nexthop, h), at(out.hop_rx_hash, h), at(out.n_hops, lo), at(out.end_node, lo),
+                       at(out.end_port, lo),   at(out.drop, lo),     at(out.drop_node, lo)};
+    trace(f, sub_batch(batch, lo, hi), part, rows, o);
+  });
 }
 
 }  // namespace
@@ -265,7 +294,8 @@ void bind_path(pyb::module_& m) {
       }, pyb::arg("node"), "The port ids of a node (name or id).")
       .def("compile", [](const Fabric& f) { f.compile(); }, "Builds the tables the tracer reads (checks the fabric).")
       .def("trace", [](const Fabric& f, const pyb::object& frames, const pyb::object& lengths, const pyb::object& ingress,
-                       std::size_t max_hops, const pyb::object& rx_hash) {
+                       std::size_t max_hops, const pyb::object& rx_hash, const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              const FrameBatch b = frame_batch(frames, lengths);
              const hash::Policy::Batch batch{b.frames.data(), b.stride, b.count, b.lengths_ptr()};
              Ingress in;
@@ -305,10 +335,7 @@ void bind_path(pyb::module_& m) {
                          hop_nh.mutable_data(), hop_rx.mutable_data(), n_hops.mutable_data(), end_node.mutable_data(),
                          end_port.mutable_data(), drop.mutable_data(), drop_node.mutable_data()};
              if (!f.compiled()) f.compile();  // with the GIL: may throw
-             {
-               pyb::gil_scoped_release nogil;
-               trace(f, batch, in, out, opt);
-             }
+             trace_split(f, batch, in, out, opt, nthreads);
              pyb::dict d;
              d["hop_node"] = hop_node;
              d["hop_dev"] = hop_dev;
@@ -322,10 +349,12 @@ void bind_path(pyb::module_& m) {
              d["drop_node"] = drop_node;
              return d;
            }, pyb::arg("frames"), pyb::arg("lengths"), pyb::arg("ingress"), pyb::arg("max_hops") = 8,
-           pyb::arg("rx_hash") = pyb::none(),
+           pyb::arg("rx_hash") = pyb::none(), pyb::kw_only(), pyb::arg("threads") = 1,
            "Every frame's path -> dict of numpy arrays (hop_node, hop_dev, hop_port, hop_nexthop, hop_rx_hash: "
            "flows x max_hops, -1 unused; n_hops, end_node, end_port, drop, drop_node). GIL released; one trace "
-           "at a time per Fabric (LAG and resilient-group state advances as on live devices).")
+           "at a time per Fabric (LAG and resilient-group state advances as on live devices). threads: 1 "
+           "(default), N, or 0 for every core: flows split over threads when no LAG of the fabric depends on "
+           "frame order (OVS, round robin), else one thread; the same paths for any count.")
       .def("load", [](const Fabric& f, const pyb::dict& paths) {
              const auto l = load(f, view_of(paths));
              pyb::dict d;

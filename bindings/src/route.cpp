@@ -9,6 +9,7 @@
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "describe.hpp"
+#include "parallel.hpp"
 #include "fwd/error.hpp"
 #include "fwd/route/ecmp.hpp"
 
@@ -79,6 +80,60 @@ const std::uint32_t* rx_array(const pyb::object& rx, std::size_t n, pyb::array_t
   return keep.data();
 }
 
+/// Pickled forms of the route values: plain tuples of their fields (times in ns), rebuilt field by
+/// field, so a copy equals the original whatever was set after construction.
+pyb::tuple nexthop_state(const NextHop& n) {
+  return pyb::make_tuple(n.gateway, n.device, n.weight, n.prefsrc ? n.prefsrc->to_string() : std::string(), n.id,
+                         n.dead, n.linkdown, n.neigh_valid);
+}
+NextHop nexthop_from(const pyb::tuple& t) {
+  if (t.size() != 8)
+    throw pyb::value_error("NextHop pickle: expected (gateway, device, weight, prefsrc, id, dead, linkdown, neigh_valid)");
+  NextHop n;
+  n.gateway = t[0].cast<std::string>();
+  n.device = t[1].cast<std::string>();
+  n.weight = t[2].cast<std::uint32_t>();
+  if (const auto src = t[3].cast<std::string>(); !src.empty()) n.prefsrc = Address::parse(src);
+  n.id = t[4].cast<std::uint32_t>();
+  n.dead = t[5].cast<bool>();
+  n.linkdown = t[6].cast<bool>();
+  n.neigh_valid = t[7].cast<bool>();
+  return n;
+}
+pyb::tuple pathset_state(const PathSet& p, const std::vector<std::uint32_t>& buckets) {
+  pyb::list hops;
+  for (const auto& n : p.nexthops) hops.append(nexthop_state(n));
+  return pyb::make_tuple(std::string(name(p.kind)), static_cast<int>(p.family), hops, p.num_buckets, p.idle_timer.ns,
+                         p.unbalanced_timer.ns, buckets);
+}
+PathSet pathset_from(const pyb::tuple& t) {
+  if (t.size() != 7)
+    throw pyb::value_error("PathSet pickle: expected (kind, family, nexthops, num_buckets, idle_timer_ns, "
+                           "unbalanced_timer_ns, buckets)");
+  PathSet p;
+  p.kind = group_kind_from_name(t[0].cast<std::string>());
+  p.family = family_arg(t[1].cast<int>());
+  for (const auto& h : t[2].cast<pyb::list>()) p.nexthops.push_back(nexthop_from(h.cast<pyb::tuple>()));
+  p.num_buckets = t[3].cast<std::uint32_t>();
+  p.idle_timer = Time::from_ns(t[4].cast<std::int64_t>());
+  p.unbalanced_timer = Time::from_ns(t[5].cast<std::int64_t>());
+  p.buckets = t[6].cast<std::vector<std::uint32_t>>();
+  return p;
+}
+
+/// Runs a selection over rows [0, n) of a batch. Selecting only reads an Ecmp, except on a
+/// resilient group (buckets are marked used, upkeep may run): that one goes in row order on the
+/// calling thread, exactly as one select_batch call; every other group is split over `threads`
+/// (parallel.hpp), each row's choice its own, so the result is the same for any count.
+template <class Work> void select_rows(const Ecmp& e, std::size_t n, unsigned threads, Work&& work) {
+  if (e.paths().kind == route::GroupKind::resilient) {
+    pyb::gil_scoped_release nogil;
+    work(std::size_t{0}, n);
+    return;
+  }
+  run_batch(n, threads, work);
+}
+
 }  // namespace
 
 void bind_route(pyb::module_& m) {
@@ -113,7 +168,8 @@ void bind_route(pyb::module_& m) {
       .def_readwrite("dead", &NextHop::dead, "RTNH_F_DEAD: out of the hash")
       .def_readwrite("linkdown", &NextHop::linkdown, "RTNH_F_LINKDOWN: out only with ignore_routes_with_linkdown=1")
       .def_readwrite("neigh_valid", &NextHop::neigh_valid, "neighbour usable (hash-threshold groups skip invalid)")
-      .def("__repr__", [](const NextHop& n) { return "NextHop(" + n.to_string() + ")"; });
+      .def("__repr__", [](const NextHop& n) { return "NextHop(" + n.to_string() + ")"; })
+      .def(pyb::pickle(&nexthop_state, &nexthop_from), "Pickles every field (flags included).");
 
   pyb::class_<PathSet>(m, "PathSet", "A multipath route or nexthop group: next hops in kernel order.")
       .def(pyb::init([](std::vector<NextHop> nexthops, const std::string& kind, int family, std::uint32_t num_buckets,
@@ -140,7 +196,9 @@ void bind_route(pyb::module_& m) {
       .def("__repr__", [](const PathSet& p) {
         return "<PathSet " + std::string(name(p.kind)) + " IPv" + std::to_string(static_cast<int>(p.family)) + " " +
                std::to_string(p.nexthops.size()) + " next hops>";
-      });
+      })
+      .def(pyb::pickle([](const PathSet& p) { return pathset_state(p, p.buckets); }, &pathset_from),
+           "Pickles every field (timers exactly, in ns).");
 
   pyb::class_<Explanation>(m, "Explanation", "How a next hop was chosen: fields, hashed bytes, hash, bounds/bucket.")
       .def_readonly("spec", &Explanation::spec, "canonical spec of the Ecmp")
@@ -251,25 +309,29 @@ void bind_route(pyb::module_& m) {
            "Explanation of the choice for a flow description")
       .def("select_batch",
            [](Ecmp& e, const pyb::array& flows, const std::string& lookup, const pyb::object& rx_hashes,
-              const pyb::object& rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hash_l4, std::int64_t time_ns, const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              const auto span = flow_span(flows);
              pyb::array_t<std::uint32_t> keep;
              const std::uint32_t* rx = rx_array(rx_hashes, span.size(), keep);
              const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::int32_t* o = out.mutable_data();
-             {
-               pyb::gil_scoped_release nogil;
-               e.select_batch(span, o, meta, rx);
-             }
+             select_rows(e, span.size(), nthreads, [&](std::size_t lo, std::size_t hi) {
+               e.select_batch(span.subspan(lo, hi - lo), o + lo, meta, rx ? rx + lo : nullptr);
+             });
              return out;
            },
            pyb::arg("flows"), pyb::arg("lookup") = "forward", pyb::arg("rx_hashes") = pyb::none(),
-           pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0,
-           "int32 next-hop index per row of a FLOW_DTYPE array (GIL released); rx_hashes: optional uint32 per row")
+           pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0, pyb::kw_only(), pyb::arg("threads") = 1,
+           "int32 next-hop index per row of a FLOW_DTYPE array (GIL released); rx_hashes: optional uint32 per row. "
+           "threads: 1 (default), N, or 0 for every core; the same result for any count (a resilient group, "
+           "which marks buckets as it selects, always runs in row order on one thread)")
       .def("select_packets",
            [](Ecmp& e, const pyb::object& packets, const pyb::object& lengths, const std::string& lookup,
-              const pyb::object& rx_hashes, const pyb::object& rx_hash_l4, std::int64_t time_ns) {
+              const pyb::object& rx_hashes, const pyb::object& rx_hash_l4, std::int64_t time_ns,
+              const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              FrameBatch fb = frame_batch(packets, lengths);
              PacketBatch pb{fb.frames.data(), fb.stride, fb.count, fb.lengths_ptr()};
              pyb::array_t<std::uint32_t> keep;
@@ -277,30 +339,46 @@ void bind_route(pyb::module_& m) {
              const Meta meta = make_meta(lookup, {}, l4_arg(rx_hash_l4), time_ns);
              pyb::array_t<std::int32_t> out(static_cast<pyb::ssize_t>(fb.count));
              std::int32_t* o = out.mutable_data();
-             {
-               pyb::gil_scoped_release nogil;
-               e.select_batch(pb, o, meta, rx);
-             }
+             select_rows(e, fb.count, nthreads, [&](std::size_t lo, std::size_t hi) {
+               const PacketBatch part{pb.data + lo * pb.stride, pb.stride, hi - lo, pb.lengths ? pb.lengths + lo : nullptr};
+               e.select_batch(part, o + lo, meta, rx ? rx + lo : nullptr);
+             });
              return out;
            },
            pyb::arg("packets"), pyb::arg("lengths") = pyb::none(), pyb::arg("lookup") = "forward",
            pyb::arg("rx_hashes") = pyb::none(), pyb::arg("rx_hash_l4") = true, pyb::arg("time_ns") = 0,
-           "int32 next-hop index per row of a 2-D uint8 array of raw IP packets (GIL released)")
+           pyb::kw_only(), pyb::arg("threads") = 1,
+           "int32 next-hop index per row of a 2-D uint8 array of raw IP packets (GIL released); threads as for "
+           "select_batch")
       .def("hash_batch",
-           [](const Ecmp& e, const pyb::array& flows, const std::string& lookup) {
+           [](const Ecmp& e, const pyb::array& flows, const std::string& lookup, const pyb::object& threads) {
+             const unsigned nthreads = threads_arg(threads);
              const auto span = flow_span(flows);
              const Meta meta = make_meta(lookup, {}, L4Flag{}, 0);
              pyb::array_t<std::uint32_t> out(static_cast<pyb::ssize_t>(span.size()));
              std::uint32_t* o = out.mutable_data();
-             {
-               pyb::gil_scoped_release nogil;
-               e.hash_batch(span, o, meta);
-             }
+             // hash() only reads: rows split over threads, each row's value its own.
+             run_batch(span.size(), nthreads, [&](std::size_t lo, std::size_t hi) {
+               e.hash_batch(span.subspan(lo, hi - lo), o + lo, meta);
+             });
              return out;
            },
-           pyb::arg("flows"), pyb::arg("lookup") = "forward", "uint32 selection value per flow row (GIL released)")
+           pyb::arg("flows"), pyb::arg("lookup") = "forward", pyb::kw_only(), pyb::arg("threads") = 1,
+           "uint32 selection value per flow row (GIL released); threads: 1 (default), N, or 0 for every core")
       .def("to_text", &Ecmp::to_text, "paths, bounds / buckets as text")
       .def("to_json", [](const Ecmp& e) { return to_python(e.to_json()); }, "paths, bounds / buckets as a dict (the JSON twin of to_text())")
+      .def(pyb::pickle(
+               [](const Ecmp& e) {
+                 // A resilient group's current table rides as the starting table of the copy.
+                 const bool resilient = e.paths().kind == GroupKind::resilient;
+                 return pyb::make_tuple(e.spec(), pathset_state(e.paths(), resilient ? e.bucket_ids() : e.paths().buckets));
+               },
+               [](const pyb::tuple& t) {
+                 if (t.size() != 2) throw pyb::value_error("Ecmp pickle: expected (spec, paths)");
+                 return Ecmp::from_spec(t[0].cast<std::string>(), pathset_from(t[1].cast<pyb::tuple>()));
+               }),
+           "Pickles as its spec and PathSet (next-hop flags included); a resilient group's bucket table is "
+           "kept, its bucket activity times start afresh (as in a group created with that table).")
       .def("__copy__", [](const Ecmp& e) { return Ecmp(e); })
       .def("copy", [](const Ecmp& e) { return Ecmp(e); }, "an independent copy (what-if studies)")
       .def("__repr__", [](const Ecmp& e) { return "Ecmp('" + e.spec() + "', " + std::to_string(e.size()) + " next hops)"; });

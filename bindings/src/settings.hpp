@@ -348,6 +348,45 @@ std::string settings_kwargs_doc(const S* defaults, std::initializer_list<std::st
   return out;
 }
 
+/// The settings of a described config as keywords, exactly: times as `<name>_ns` integers, nested
+/// described configs as dicts of the same form, the rest as the properties give them.
+template <class S>
+pyb::dict settings_state(const S& s) {
+  pyb::dict d;
+  for (const auto& f : describe::Settings<S>::list)
+    std::visit(
+        [&](auto m) {
+          using V = std::remove_cvref_t<decltype(s.*m)>;
+          const auto& v = s.*m;
+          if constexpr (std::is_same_v<V, Time>) {
+            d[pyb::str(std::string(f.name) + "_ns")] = v.ns;
+          } else if constexpr (requires { describe::Settings<V>::list; }) {
+            d[pyb::str(std::string(f.name))] = settings_state(v);
+          } else if constexpr (settings_detail::is_optional<V>) {
+            if constexpr (requires { describe::Settings<typename V::value_type>::list; })
+              d[pyb::str(std::string(f.name))] = v ? pyb::object(settings_state(*v)) : pyb::object(pyb::none());
+            else d[pyb::str(std::string(f.name))] = settings_detail::to_py(v);
+          } else {
+            d[pyb::str(std::string(f.name))] = settings_detail::to_py(v);
+          }
+        },
+        f.member);
+  return d;
+}
+
+/// Pickling of a described config from its table: the state is settings_state(), restored through
+/// the same keyword path as the constructor (so a malformed state is the constructor's error).
+template <class S>
+auto settings_pickle(std::string_view cls) {
+  return pyb::pickle([](const S& s) { return settings_state(s); },
+                     [cls](const pyb::dict& d) {
+                       S s{};
+                       settings_detail::apply<S>(s, d, cls, {}, {});
+                       if constexpr (requires { s.validate(); }) s.validate();
+                       return s;
+                     });
+}
+
 /// One read/write property per setting of S (except `skip`), documented from the table.
 template <class S, class Cls>
 void def_settings_properties(Cls& cls, std::initializer_list<std::string_view> skip = {}) {

@@ -254,3 +254,124 @@ def test_ctrl_c_during_a_real_batch_call(frames):
         assert late and per_frame * len(big) < 0.3
     else:
         assert not late and end - sent[0] < 1.0
+
+
+# ---- ECMP and path batches ----------------------------------------------------------------------
+
+def _route_flows(n, seed=5):
+    import fwd.route as r
+
+    rng = np.random.default_rng(seed)
+    src = [f"10.{a}.{b}.{c}" for a, b, c in rng.integers(0, 256, size=(n, 3))]
+    return r.make_flows(src, "198.18.0.9", proto=rng.choice([6, 17], size=n).tolist(),
+                        sport=rng.integers(1024, 65536, size=n).tolist(), dport=443)
+
+
+ECMPS = ["linux-6.18:policy=1;seed=0x1234abcd", "linux-6.12:policy=3;fields=0x37;seed=7", "freebsd-13",
+         "vendor:fields=5tuple;function=crc32-lo;seed=3"]
+
+
+@pytest.mark.parametrize("spec", ECMPS)
+def test_ecmp_batches_identical_for_any_thread_count(spec, frames):
+    import fwd.route as r
+
+    n = 40_000  # > 2 x the per-thread minimum: threads=2 really splits
+    flows = _route_flows(n)
+    nhs = [r.NextHop(f"10.{i}.0.2", f"r-v{i}", weight=1 + i % 3) for i in range(1, 7)]
+    e = r.Ecmp(spec, r.PathSet(nhs))
+    e.set_dead(2)
+    sel, h = e.select_batch(flows, "packet"), e.hash_batch(flows, "packet")
+    assert len(np.unique(h)) > n // 2 and set(np.unique(sel)) == {0, 1, 3, 4, 5}
+    # raw IP packets: the frames of the LAG tests without their Ethernet header
+    f, lengths = frames
+    pk, pl = np.ascontiguousarray(f[:n, 14:]), (lengths[:n] - 14).astype(np.uint32)
+    pkt = e.select_packets(pk, pl)
+    for t in (2, 0):
+        assert np.array_equal(e.select_batch(flows, "packet", threads=t), sel), t
+        assert np.array_equal(e.hash_batch(flows, "packet", threads=t), h), t
+        assert np.array_equal(e.select_packets(pk, pl, threads=t), pkt), t
+    assert e.select_flow(*_flow_args(flows[n - 1]), lookup="packet") == sel[n - 1]
+
+
+def _flow_args(row):
+    import ipaddress
+
+    src = str(ipaddress.ip_address(bytes(row["src"][:4])))
+    dst = str(ipaddress.ip_address(bytes(row["dst"][:4])))
+    return src, dst, int(row["proto"]), int(row["sport"]), int(row["dport"])
+
+
+def test_ecmp_resilient_group_runs_in_order_whatever_threads():
+    import fwd.route as r
+
+    flows = _route_flows(40_000, seed=9)
+    nhs = [r.NextHop(f"10.{i}.0.2", f"d{i}", id=i) for i in range(1, 5)]
+    g1 = r.Ecmp("linux-6.18", r.PathSet(nhs, kind="resilient", num_buckets=64, idle_timer=1.0))
+    g2 = g1.copy()
+    assert np.array_equal(g1.select_batch(flows, "packet", time_ns=5), g2.select_batch(flows, "packet", time_ns=5, threads=2))
+    assert g1.to_json() == g2.to_json()  # the same buckets marked used
+
+
+def _lag_fabric(host_lag):
+    """h (a bond of h0+h1, spec host_lag) -- sw (LAG port over sw0+sw1) -- s: every flow crosses
+    both LAGs."""
+    from fwd._fwd.path import Fabric
+
+    f = Fabric()
+    f.add_node("h", "host"), f.add_node("sw", "switch"), f.add_node("s", "sink")
+    f.add_port("h", "h0", "02:00:00:00:01:00"), f.add_port("h", "h1", "02:00:00:00:01:01")
+    f.add_lag("h", "bond0", host_lag, ["h0", "h1"], "02:00:00:00:01:10")
+    for p in ("sw0", "sw1", "sw2"):
+        f.add_port("sw", p)
+    f.add_lag("sw", "swlag", "linux-6.12:802.3ad;xmit_hash_policy=layer2", ["sw0", "sw1"])
+    f.add_port("s", "s0", "02:00:00:00:02:00")
+    f.connect("h:h0", "sw:sw0"), f.connect("h:h1", "sw:sw1"), f.connect("sw:sw2", "s:s0")
+    f.add_address("h:bond0", "10.0.0.1/24"), f.add_address("s:s0", "10.0.0.2/24")
+    return f
+
+
+def _same_paths(a, b):
+    assert a.arrays.keys() == b.arrays.keys()
+    for k in a.arrays:
+        assert np.array_equal(a.arrays[k], b.arrays[k]), k
+
+
+def test_path_trace_identical_for_any_thread_count():
+    import fwd.path as fp
+    from fwd.topology import load_fabric
+
+    topo = os.path.join(os.path.dirname(__file__), "..", "data", "fabric", "fabric-a.yaml")
+    fabric, _ = load_fabric(topo)
+    for k, t2 in enumerate(("t2a", "t2b", "t2c", "t2d")):  # different seeds: all 16 sink ports in use
+        fabric.set_ecmp(t2, f"linux-6.18:policy=1;seed={0x9E3779B9 + k}")
+    fabric.set_admin("t2b:t2b-3", False)  # a dead next hop and a linkdown one: drops in the mix
+    fabric.set_admin("s:s-c2", False)
+    fr, ln = fp.generate_flows(40_000, dst="198.18.0.0/24", seed=12, dst_mac="02:00:00:00:00:01")
+    one = fp.trace(fabric, fr, ln, ingress="t1:t1-cli")
+    assert len(np.unique(one.arrays["end_port"])) > 10 and (one.arrays["drop"] != 0).any()
+    for t in (2, 0):
+        _same_paths(fp.trace(fabric, fr, ln, ingress="t1:t1-cli", threads=t), one)
+    # per-flow ingress ports and receive hashes are split with their flows
+    ports = np.full(len(ln), fabric.port_id("t1:t1-cli"), dtype=np.int32)
+    rx = np.random.default_rng(3).integers(0, 2**32, size=(len(ln), len(fabric.node_names)), dtype=np.uint32)
+    a = fp.trace(fabric, fr, ln, ingress=ports, rx_hash=rx)
+    _same_paths(fp.trace(fabric, fr, ln, ingress=ports, rx_hash=rx, threads=2), a)
+    assert not np.array_equal(a.arrays["end_port"], one.arrays["end_port"])  # the receive hashes were used
+
+
+@pytest.mark.parametrize("host_lag,ordered", [("linux-6.12:802.3ad;xmit_hash_policy=layer3+4", False),
+                                              ("linux-6.12:balance-rr", True), ("ovs-3.1:balance-tcp", True)])
+def test_path_trace_with_lags_identical_for_any_thread_count(host_lag, ordered):
+    import fwd.lag
+    import fwd.path as fp
+
+    assert fwd.lag.Lag(host_lag, ["a", "b"]).order_dependent == ordered
+    fr, ln = fp.generate_flows(40_000, src="10.0.0.1/32", dst="10.0.0.2/32", seed=8, dst_mac="02:00:00:00:01:10")
+    f1, f2 = _lag_fabric(host_lag), _lag_fabric(host_lag)
+    one = fp.trace(f1, fr, ln, ingress="h")
+    assert (one.arrays["end_node"] == 2).all()
+    first_hop = one.arrays["hop_port"][:, 0]
+    if host_lag.endswith("balance-rr"):  # the order is the answer: h0, h1, h0, ... after the first
+        assert (first_hop[1:] != first_hop[:-1]).all()
+    _same_paths(fp.trace(f2, fr, ln, ingress="h", threads=2), one)
+    _same_paths(fp.trace(_lag_fabric(host_lag), fr, ln, ingress="h", threads=0), one)

@@ -421,6 +421,17 @@ Selection Lag::select_value(std::uint64_t h, const Time* now) {
   }, dist_);
 }
 
+bool Lag::order_dependent() const {
+  return std::visit([](const auto& d) {
+    using D = std::decay_t<decltype(d)>;
+    if constexpr (std::is_same_v<D, OvsBondLag>) return true;
+    else if constexpr (std::is_same_v<D, LinuxBond>) return d.config().mode == LinuxBondMode::balance_rr;
+    else if constexpr (std::is_same_v<D, FreebsdLagg>) return d.config().proto == LaggProto::roundrobin;
+    else if constexpr (std::is_same_v<D, DpdkBond>) return d.config().mode == DpdkMode::round_robin;
+    else return false;  // VendorLag: select is const
+  }, dist_);
+}
+
 MemberArray Lag::broadcast_members() const {
   MemberArray out;
   for (MemberIndex m : order())

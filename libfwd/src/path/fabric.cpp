@@ -8,6 +8,7 @@
 
 #include "fwd/error.hpp"
 #include "fwd/path/detail/compiled.hpp"
+#include "fwd/path/detail/ecmp.hpp"
 
 namespace fwd::path {
 
@@ -373,6 +374,12 @@ PortId Fabric::nexthop_dev(std::int32_t nh) const {
   const auto& ref = nh_refs_.at(static_cast<std::size_t>(nh));
   return nodes_[static_cast<std::size_t>(ref.node)].routes[ref.family == 6][static_cast<std::size_t>(ref.route)]
       .nexthops[static_cast<std::size_t>(ref.index)].dev;
+}
+
+bool Fabric::order_dependent() const {
+  const auto& t = tables();
+  return std::any_of(lags_.begin(), lags_.end(), [](const lag::Lag& l) { return l.order_dependent(); }) ||
+         std::any_of(t.groups.begin(), t.groups.end(), [](const detail::EcmpGroup& g) { return !detail::stateless(g); });
 }
 
 const Fabric::Compiled& Fabric::tables() const {

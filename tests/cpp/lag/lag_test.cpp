@@ -193,3 +193,19 @@ TEST(Lag, TextAndJsonDescribeMembersAndOrder) {
   EXPECT_NE(fwd::describe::dump(lag.to_json()).find(R"("order":["b"])"), std::string::npos) << fwd::describe::dump(lag.to_json());
   EXPECT_NE(fwd::describe::dump(Lag::from_spec("ovs:balance-slb", {"m1"}).to_json()).find(R"("bond":{"bond":"bond0")"), std::string::npos);
 }
+
+TEST(Lag, OrderDependentExactlyWhenSelectKeepsState) {
+  // Order-dependent: the choice of a frame depends on the frames before it.
+  for (const char* spec : {"linux-6.12:balance-rr", "freebsd-9.3:roundrobin", "dpdk:round-robin", "ovs-3.1:balance-tcp",
+                           "ovs-3.1:balance-slb"})
+    EXPECT_TRUE(Lag::from_spec(spec, {"a", "b"}).order_dependent()) << spec;
+  for (const char* spec : {"linux-6.12:802.3ad;xmit_hash_policy=layer3+4", "linux-6.12:balance-xor",
+                           "linux-6.12:active-backup", "freebsd-9.3:lacp;lagghash=l2,l3,l4", "freebsd-9.3:loadbalance",
+                           "dpdk:balance;xmit_policy=l34", "vendor:modulo", "vendor:resilient"})
+    EXPECT_FALSE(Lag::from_spec(spec, {"a", "b"}).order_dependent()) << spec;
+  // and it is what it claims: a round-robin choice changes with the frame before it, a hash does not
+  auto rr = Lag::from_spec("linux-6.12:balance-rr", {"a", "b"});
+  EXPECT_NE(rr.select_hash(7).member, rr.select_hash(7).member);
+  auto xr = Lag::from_spec("linux-6.12:balance-xor", {"a", "b"});
+  EXPECT_EQ(xr.select_hash(7).member, xr.select_hash(7).member);
+}

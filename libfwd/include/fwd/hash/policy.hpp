@@ -152,6 +152,8 @@ struct Bmv2Hasher {
 /// libfwd's vendor-style configurable model (not bit-exact to any product).
 struct VendorHasher {
   vendor::Config config;
+  /// The input layout of plain IPv4 TCP/UDP frames under this config (batch metadata), made once.
+  vendor::PlainLayout plain{config, net::PacketMeta{}};
   template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
     if constexpr (!T::enabled) {
       std::array<std::uint8_t, vendor::max_input> buf;
@@ -195,13 +197,34 @@ struct VendorHasher {
       }
       return;
     }
-    alignas(64) std::uint8_t in[block_size][vendor::max_input];
+    // One spare row: PlainLayout::build writes up to 15 bytes past an input (into the next row).
+    alignas(64) std::uint8_t in[block_size + 1][vendor::max_input];
     std::uint8_t len[block_size];
     if (config.fields == vendor::preset::five_tuple) {
       for (std::size_t i = 0; i < n; ++i)
         len[i] = static_cast<std::uint8_t>(vendor::gather<vendor::preset::five_tuple>(config, row(i), meta, in[i]));
     } else {
-      for (std::size_t i = 0; i < n; ++i) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
+      // Any other field set: plain frames through the layout made once, run by run over the block
+      // (the run's offsets stay in registers), then every other frame walked over its row.
+      static constexpr std::uint8_t blank[vendor::max_input + 16] = {};
+      const std::uint8_t* src[block_size];
+      bool any_walked = false;
+      for (std::size_t i = 0; i < n; ++i) {
+        const net::Bytes fr = row(i);
+        const bool fast = fr.size() >= plain.min_frame && vendor::is_plain_ipv4_l4(fr);
+        src[i] = fast ? fr.data() : blank;  // a walked frame's row is rewritten below
+        len[i] = static_cast<std::uint8_t>(plain.size);
+        any_walked |= !fast;
+      }
+      plain.build_block(src, n, in);
+      if (any_walked) {
+        for (std::size_t i = 0; i < n; ++i)
+          if (src[i] == blank) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
+      } else if (f != vendor::Function::xxh3 && plain.constant_prefix() > 4) {
+        // A block of plain frames only: the CRC starts after all the constant leading bytes.
+        vendor::apply_block(config, in, len, n, out, plain.constant_prefix());
+        return;
+      }
     }
     vendor::apply_block(config, in, len, n, out);
   }

@@ -20,6 +20,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -501,6 +502,104 @@ inline std::size_t gather(const Config& c, net::Bytes frame, const net::PacketMe
   return static_cast<std::size_t>(o - out);
 }
 
+/// Where gather() takes each input byte from for a plain IPv4 TCP/UDP frame (is_plain_ipv4_l4)
+/// under one Config and the batch's metadata: a short list of runs, each up to 16 bytes of the
+/// frame at a fixed offset or of constant bytes (seed, ingress port, absent VLAN and flow label).
+/// Made once per Policy, it takes the field tests and the header walk out of the per-frame loop:
+/// build() then writes an input with one 16-byte copy per run. Equal to gather() byte for byte on
+/// every plain frame of at least `min_frame` bytes (batch_test checks it on every field set).
+struct PlainLayout {
+  struct Run {
+    std::uint8_t off = 0;     ///< frame offset, or offset into `consts`
+    std::uint8_t len = 0;     ///< bytes the run contributes (1..16)
+    bool frame = false;       ///< from the frame, else from consts
+  };
+  std::array<Run, 2 * field_count + 2> runs{};
+  std::size_t count = 0;      ///< runs used
+  std::size_t size = 0;       ///< input length (what gather() returns)
+  std::size_t min_frame = 0;  ///< shortest frame whose 16-byte reads stay inside it
+  std::array<std::uint8_t, max_input + 16> consts{};
+  std::size_t nconst = 0;
+
+  PlainLayout() = default;
+  PlainLayout(const Config& c, const net::PacketMeta& meta) {
+    if (c.function != Function::xxh3) {
+      const std::uint8_t s[4] = {static_cast<std::uint8_t>(c.seed >> 24), static_cast<std::uint8_t>(c.seed >> 16),
+                                 static_cast<std::uint8_t>(c.seed >> 8), static_cast<std::uint8_t>(c.seed)};
+      constant(s, 4);
+    }
+    const auto c16 = [&](std::uint16_t x) {
+      const std::uint8_t b[2] = {static_cast<std::uint8_t>(x >> 8), static_cast<std::uint8_t>(x)};
+      constant(b, 2);
+    };
+    const std::uint8_t zeros[4] = {};
+    // The field order and sources of gather() for an untagged plain IPv4 frame (l3 = 14, l4 = 34).
+    if (c.has(Field::ingress_port)) c16(meta.ingress_port);
+    if (c.has(Field::vlan)) c16(meta.vlan_tci ? static_cast<std::uint16_t>(*meta.vlan_tci & 0x0fff) : 0);
+    if (c.has(Field::src_mac)) from_frame(6, 6);
+    if (c.has(Field::dst_mac)) from_frame(0, 6);
+    if (c.has(Field::ethertype)) from_frame(12, 2);
+    if (c.has(Field::src_ip)) from_frame(26, 4);
+    if (c.has(Field::dst_ip)) from_frame(30, 4);
+    if (c.has(Field::ip_proto)) from_frame(23, 1);
+    if (c.has(Field::src_port)) from_frame(34, 2);
+    if (c.has(Field::dst_port)) from_frame(36, 2);
+    if (c.has(Field::ipv6_flow_label)) constant(zeros, 4);
+    if (c.has(Field::ttl)) from_frame(22, 1);
+  }
+
+  /// Writes the input of plain frame `p` to `out`; writes up to 15 bytes past the input's end
+  /// (`out` needs size + 16 bytes of room). Returns size.
+  std::size_t build(const std::uint8_t* p, std::uint8_t* out) const {
+    std::uint8_t* o = out;
+    for (std::size_t r = 0; r < count; ++r) {
+      const Run& run = runs[r];
+      std::memcpy(o, (run.frame ? p : consts.data()) + run.off, 16);
+      o += run.len;
+    }
+    return size;
+  }
+
+  /// Leading bytes that are the same for every plain frame (seed, ingress port, absent VLAN).
+  std::size_t constant_prefix() const { return count && !runs[0].frame ? runs[0].len : 0; }
+
+  /// build() of n frames (src[i], each long enough) into rows out[i], run by run: a run's offsets
+  /// and source stay fixed across the frames. Rows need max_input bytes and one spare row after.
+  template <std::size_t Row>
+  void build_block(const std::uint8_t* const* src, std::size_t n, std::uint8_t (*out)[Row]) const {
+    std::size_t at = 0;
+    for (std::size_t r = 0; r < count; ++r) {
+      const Run run = runs[r];
+      if (run.frame) {
+        for (std::size_t i = 0; i < n; ++i) std::memcpy(out[i] + at, src[i] + run.off, 16);
+      } else {
+        std::uint8_t k[16];
+        std::memcpy(k, consts.data() + run.off, 16);
+        for (std::size_t i = 0; i < n; ++i) std::memcpy(out[i] + at, k, 16);
+      }
+      at += run.len;
+    }
+  }
+
+private:
+  void add(bool frame, std::size_t off, std::size_t len) {
+    Run* last = count ? &runs[count - 1] : nullptr;
+    if (last && last->frame == frame && last->off + last->len == off && last->len + len <= 16) {
+      last->len = static_cast<std::uint8_t>(last->len + len);
+    } else {
+      runs[count++] = Run{static_cast<std::uint8_t>(off), static_cast<std::uint8_t>(len), frame};
+    }
+    size += len;
+    if (frame && off + 16 > min_frame) min_frame = off + 16;
+  }
+  void from_frame(std::size_t off, std::size_t len) { add(true, off, len); }
+  void constant(const std::uint8_t* b, std::size_t len) {
+    std::copy_n(b, len, consts.data() + nconst);
+    add(false, nconst, len);
+    nconst += len;
+  }
+};
+
 /// The CRC behind a CRC function of the menu (nullptr for xor*, xxh3) and how its value becomes
 /// the function's result (crc32-hi/lo take one half).
 inline const Crc* crc_of(Function f) {
@@ -519,22 +618,23 @@ inline std::uint32_t crc_result(Function f, std::uint64_t crc) {
 
 /// hash() of n gathered inputs (gather()), out[i] for in[i] of len[i] bytes. CRC functions run four
 /// inputs of equal length at once (Crc::update_lanes); the others one by one.
+/// `prefix` (4 or more): the leading bytes every input shares (the seed; with a PlainLayout, also
+/// the constant fields after it): their register state is computed once.
 inline void apply_block(const Config& c, const std::uint8_t (*in)[max_input], const std::uint8_t* len, std::size_t n,
-                        std::uint64_t* out) {
+                        std::uint64_t* out, std::size_t prefix = 4) {
   const Function f = c.function;
   std::size_t i = 0;
   if (const Crc* crc = crc_of(f)) {
-    // Every input starts with the 4 seed bytes: their register state is computed once.
-    const std::uint64_t seeded = crc->update(crc->start(), net::Bytes(in[0], n ? 4 : 0));
+    const std::uint64_t seeded = crc->update(crc->start(), net::Bytes(in[0], n ? prefix : 0));
     for (; i + 4 <= n; i += 4) {
       if (len[i] == len[i + 1] && len[i] == len[i + 2] && len[i] == len[i + 3]) {
         std::uint64_t regs[4] = {seeded, seeded, seeded, seeded};
-        const std::uint8_t* const lanes[4] = {in[i] + 4, in[i + 1] + 4, in[i + 2] + 4, in[i + 3] + 4};
-        crc->update_lanes<4>(regs, lanes, len[i] - 4u);
+        const std::uint8_t* const lanes[4] = {in[i] + prefix, in[i + 1] + prefix, in[i + 2] + prefix, in[i + 3] + prefix};
+        crc->update_lanes<4>(regs, lanes, len[i] - prefix);
         for (std::size_t k = 0; k < 4; ++k) out[i + k] = crc_result(f, crc->finish(regs[k]));
       } else {
         for (std::size_t k = 0; k < 4; ++k)
-          out[i + k] = crc_result(f, crc->finish(crc->update(seeded, net::Bytes(in[i + k] + 4, len[i + k] - 4u))));
+          out[i + k] = crc_result(f, crc->finish(crc->update(seeded, net::Bytes(in[i + k] + prefix, len[i + k] - prefix))));
       }
     }
   }

@@ -161,6 +161,10 @@ public:
   }
   /// The members a broadcast copy goes to (up members, in the distributor's order).
   MemberArray broadcast_members() const;
+  /// True when a choice depends on the frames before it (Open vSwitch buckets assigned on first
+  /// use, round-robin counters): such a Lag must see frames one at a time, in order. Otherwise
+  /// select() only reads, and frames may be split over threads.
+  bool order_dependent() const;
 
   /// The hash walk and the distributor's decision for one frame, without changing any state.
   LagExplanation explain(net::Bytes frame, const net::PacketMeta& meta = {}) const;

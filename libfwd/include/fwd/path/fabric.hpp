@@ -191,6 +191,12 @@ public:
   void compile() const;
   bool compiled() const { return compiled_; }
 
+  /// Whether tracing one flow changes state a later flow's trace reads: an order-dependent LAG
+  /// (OVS bond, round-robin) or a resilient ECMP group (a pick marks its bucket used). Such a
+  /// batch must run in row order on one thread. Compiles the fabric if it changed, so concurrent
+  /// const traces afterwards only read.
+  bool order_dependent() const;
+
   // compiled tables (read by trace.cpp)
   struct Compiled;
   const Compiled& tables() const;
