@@ -98,7 +98,7 @@ def _fail(path, msg):
 # to 100 times more while fitting the OVS revalidator phase), so its size is bounded to keep a
 # replay to seconds.
 MAX_TIME_MS = 9_223_372_036_854
-MAX_BURST_COPIES = 100_000
+MAX_BURST_COPIES = 20_000
 
 
 def _number(path, where, v, lo, hi):
