@@ -30,3 +30,15 @@ def test_demo_rejects_a_bad_spec_with_one_line(spec, needle):
     r = run_fwd("demo", "--spec", spec)
     assert r.returncode == 2 and r.stderr.startswith("error: ") and needle in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text", ["hosts: &a\n  h1:\n    nics: *a\n", "a: &a [*a]\n",
+                                  'hosts: &a\n  h1: {nics: {em0: "02:00:00:00:00:01"}}\n  h2: *a\n'])
+def test_cyclic_yaml_aliases_are_refused(tmp_path, text):
+    """A YAML alias that refers to its own anchor makes a cyclic document: refused as too deep,
+    never a RecursionError traceback or a hang."""
+    topo = tmp_path / "cyclic.yaml"
+    topo.write_text(text)
+    for cmd in (["sim", str(topo)], ["path", str(topo), "--flows", "3"]):
+        r = run_fwd(*cmd)
+        assert r.returncode == 2 and r.stderr.startswith(f"error: {topo}:") and "nested" in r.stderr, r.stderr
