@@ -109,9 +109,7 @@ def _number(path, where, v, lo, hi):
 
 
 def _integer(path, where, v, lo, hi):
-    """A JSON integer in [lo, hi] (an integral float such as 2.0 is accepted)."""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
+    """A JSON integer in [lo, hi] (strictly: 2.0 is a float, as the library would see it)."""
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
         _fail(path, f"{where}: expected an integer from {lo} to {hi}, got {str(v)[:40]!r}")
     return v
