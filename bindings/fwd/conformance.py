@@ -77,6 +77,11 @@ def case_for(line):
     raise VectorError(f"unknown algorithm {algo!r}")
 
 
+def _one_line(e):
+    from .commands._common import one_line
+    return one_line(e)
+
+
 def _lines(path, fh):
     try:
         return list(enumerate(fh, 1))
@@ -125,9 +130,9 @@ def check_file(path, policies=None):
                 raise VectorError(f"{path}:{no}: {e}") from None
             except KeyError as e:
                 raise VectorError(f"{path}:{no}: missing field {e.args[0]!r}") from None
-            except (TypeError, AttributeError, IndexError, OverflowError, RecursionError) as e:
+            except (TypeError, AttributeError, IndexError, OverflowError, RecursionError, RuntimeError) as e:
                 # A field of the wrong type (params not an object, a number as text, ...).
-                raise VectorError(f"{path}:{no}: malformed line: {e}") from None
+                raise VectorError(f"{path}:{no}: malformed line: {_one_line(e)}") from None
             if got == line["hash"] and index == line["index"]:
                 passed += 1
             else:
@@ -175,9 +180,13 @@ def _check_ecmp_file(path):
                 ok, msg = check_line(line, cache)
             except json.JSONDecodeError as e:
                 raise VectorError(f"{path}:{no}: not JSON: {e.msg}") from None
-            except (VectorError, EcmpVectorError, ValueError, KeyError, TypeError) as e:
+            except (VectorError, EcmpVectorError, ValueError, KeyError) as e:
                 raise VectorError(f"{path}:{no}: {type(e).__name__ if isinstance(e, KeyError) else ''}"
                                   f"{' missing ' if isinstance(e, KeyError) else ''}{e}") from None
+            except (TypeError, AttributeError, IndexError, OverflowError, RecursionError, RuntimeError) as e:
+                # A field of the wrong type (a member that is not an object, a port as text, ...):
+                # one line, never a pybind11 signature dump.
+                raise VectorError(f"{path}:{no}: malformed line: {_one_line(e)}") from None
             if ok:
                 passed += 1
             else:
@@ -241,4 +250,7 @@ def check_fabric_file(path):
             doc = _json.load(fh)
         return check_doc(doc, path)
     except ValueError as e:  # JSON syntax, FabricFileError
-        raise VectorError(f"{path}: {e}") from None
+        raise VectorError(f"{path}: {_one_line(e)}") from None
+    except (TypeError, AttributeError, KeyError, IndexError, OverflowError, RecursionError, RuntimeError) as e:
+        # A part of the recording of the wrong shape (a run that is not an object, ...).
+        raise VectorError(f"{path}: malformed fabric recording: {_one_line(e)}") from None

@@ -210,7 +210,8 @@ def check_doc(doc, path="<fabric>"):
                         rx[pos[int(fid)], names.index(router)] = _int(value, "rx_skb_hash") & 0xFFFFFFFF
             paths = trace(fabric, frames, lengths, ingress=ingress, max_hops=16, rx_hash=rx)
         except (ValueError, KeyError, TypeError) as e:
-            raise FabricFileError(f"{label}: {e}") from None
+            from .commands._common import one_line
+            raise FabricFileError(f"{label}: {one_line(e)}") from None
         recorded = run["paths"]
         passed = failed = 0
         failures = []

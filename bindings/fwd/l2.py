@@ -93,6 +93,118 @@ def _fail(path, msg):
     raise ScenarioError(f"{path}: {msg}")
 
 
+# Bounds of values in a scenario file: times are int64 nanoseconds in the library (about +-292
+# years), so milliseconds beyond that cannot be replayed; a burst is replayed copy by copy (and up
+# to 100 times more while fitting the OVS revalidator phase), so its size is bounded to keep a
+# replay to seconds.
+MAX_TIME_MS = 9_223_372_036_854
+MAX_BURST_COPIES = 20_000
+
+
+def _number(path, where, v, lo, hi):
+    """A finite JSON number in [lo, hi] (booleans, strings, NaN and infinities refused)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi):
+        _fail(path, f"{where}: expected a number from {lo:g} to {hi:g}, got {str(v)[:40]!r}")
+    return v
+
+
+def _integer(path, where, v, lo, hi):
+    """A JSON integer in [lo, hi] (strictly: 2.0 is a float, as the library would see it)."""
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        _fail(path, f"{where}: expected an integer from {lo} to {hi}, got {str(v)[:40]!r}")
+    return v
+
+
+def _kind(path, where, v, types, what):
+    if not isinstance(v, types):
+        _fail(path, f"{where}: expected {what}, got {type(v).__name__}")
+    return v
+
+
+def _check_config(path, sc):
+    """The bridge, ports and static entries: every field the replay reads has the type and range
+    it needs, so a malformed file ends as one ScenarioError, not a library or pybind11 error."""
+    if "name" in sc:
+        _kind(path, "name", sc["name"], str, "a string")
+    br = _kind(path, "bridge", sc.get("bridge", {}), dict, "an object")
+    for key in ("ageing_time_s", "mac_aging_time_s"):
+        if key in br:
+            _number(path, f"bridge: {key}", br[key], 0, 1e9)
+    for key in ("mac_table_size", "fdb_max_learned"):
+        if br.get(key) is not None:
+            _integer(path, f"bridge: {key}", br[key], 0, 2**32 - 1)
+    if "group_fwd_mask" in br:
+        _integer(path, "bridge: group_fwd_mask", br["group_fwd_mask"], 0, 0xFFFF)
+    if br.get("bridge_mac"):
+        _kind(path, "bridge: bridge_mac", br["bridge_mac"], str, "a MAC address string")
+    seen = set()
+    for i, p in enumerate(sc["ports"]):
+        where = f"ports[{i}] ({p['name']})"
+        if p["name"] in seen:
+            _fail(path, f"{where}: duplicate port name")
+        seen.add(p["name"])
+        if "bridge_port_mac" in p:
+            _kind(path, f"{where}: bridge_port_mac", p["bridge_port_mac"], str, "a MAC address string")
+        for key in ("tag", "pvid"):
+            if p.get(key) is not None:
+                _integer(path, f"{where}: {key}", p[key], 0, 4095)
+        for key in ("trunks", "vlans", "untagged"):
+            if p.get(key):
+                for k, v in enumerate(_kind(path, f"{where}: {key}", p[key], list, "a list of VLAN ids")):
+                    _integer(path, f"{where}: {key}[{k}]", v, 0, 4095)
+        if p.get("vlan_mode"):
+            _kind(path, f"{where}: vlan_mode", p["vlan_mode"], str, "a string")
+        if p.get("bond"):
+            b = _kind(path, f"{where}: bond", p["bond"], dict, "an object")
+            members = _kind(path, f"{where}: bond members", b.get("members"), list, "a list of member names")
+            for m in members:
+                if not isinstance(m, str) or not m:
+                    _fail(path, f"{where}: bond members: expected non-empty names, got {str(m)[:40]!r}")
+            for key in ("mode", "lacp", "primary"):
+                if b.get(key) is not None:
+                    _kind(path, f"{where}: bond {key}", b[key], str, "a string")
+            for key in ("basis", "rebalance_interval_ms", "updelay_ms", "bond_updelay", "updelay",
+                        "downdelay_ms", "bond_downdelay", "downdelay"):
+                if b.get(key) is not None:
+                    _integer(path, f"{where}: bond {key}", b[key], 0, 2**64 - 1 if key == "basis" else 2**31 - 1)
+    for i, e in enumerate(_kind(path, "static_fdb", sc.get("static_fdb") or [], list, "a list")):
+        where = f"static_fdb[{i}]"
+        _kind(path, where, e, dict, "an object")
+        _kind(path, f"{where}: mac", e.get("mac"), str, "a MAC address string")
+        _kind(path, f"{where}: port", e.get("port"), str, "a port name")
+        if e.get("vlan") is not None:
+            _integer(path, f"{where}: vlan", e["vlan"], 0, 4095)
+
+
+def _check_snapshot(path, where, op, s):
+    """The fields of fdb / fdb_stats / bond_hash / bond_show steps that the replay compares."""
+    if op == "fdb":
+        for k, e in enumerate(s["entries"]):
+            w = f"{where} (fdb) entries[{k}]"
+            _kind(path, w, e, dict, "an object")
+            _kind(path, f"{w}: mac", e.get("mac"), str, "a MAC address string")
+            _kind(path, f"{w}: port", e.get("port"), str, "a port name")
+            if e.get("vlan") is not None:
+                _integer(path, f"{w}: vlan", e["vlan"], 0, 4095)
+            _kind(path, f"{w}: flags", e.get("flags") or [], list, "a list")
+        if "fdb_n_learned" in s:
+            _integer(path, f"{where} (fdb): fdb_n_learned", s["fdb_n_learned"], 0, 2**63 - 1)
+    elif op == "fdb_stats":
+        _kind(path, f"{where} (fdb_stats): stats", s.get("stats", {}), dict, "an object")
+    elif op == "bond_hash":
+        _integer(path, f"{where} (bond_hash): basis", s.get("basis", 0), 0, 2**64 - 1)
+        for k, h in enumerate(_kind(path, f"{where} (bond_hash): hashes", s.get("hashes", []), list, "a list")):
+            w = f"{where} (bond_hash) hashes[{k}]"
+            _kind(path, w, h, dict, "an object")
+            _kind(path, f"{w}: mac", h.get("mac"), str, "a MAC address string")
+            _integer(path, f"{w}: vlan", h.get("vlan"), 0, 4095)
+    elif op == "bond_show":
+        for key in ("buckets", "members"):
+            _kind(path, f"{where} (bond_show): {key}", s.get(key) or {}, dict, "an object")
+        for line in _kind(path, f"{where} (bond_show): raw", s.get("raw") or [], list, "a list of lines"):
+            _kind(path, f"{where} (bond_show): raw", line, str, "a list of lines")
+
+
 def _hex(path, where, text):
     if not isinstance(text, str) or len(text) % 2 or not _HEX.match(text):
         _fail(path, f"{where}: not an even-length hex string: {str(text)[:40]!r}")
@@ -108,12 +220,18 @@ def load_scenario(path) -> dict:
         raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
     except json.JSONDecodeError as e:
         raise ScenarioError(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: JSON nested too deeply") from None
+    except ValueError as e:  # e.g. an integer literal of thousands of digits
+        raise ScenarioError(f"{path}: not a usable JSON value: {e}") from None
     if not isinstance(sc, dict):
         _fail(path, "top level must be an object")
     for key in ("name", "system", "ports", "steps"):
         if key not in sc:
             _fail(path, f"missing required field '{key}'")
-    if sc["system"] not in SYSTEMS:
+    if not isinstance(sc["system"], str) or sc["system"] not in SYSTEMS:
         _fail(path, f"unknown system '{sc['system']}': expected one of {', '.join(sorted(SYSTEMS))}")
     if not isinstance(sc["ports"], list) or not sc["ports"]:
         _fail(path, "'ports' must be a non-empty list")
@@ -122,23 +240,30 @@ def load_scenario(path) -> dict:
         if not isinstance(p, dict) or not isinstance(p.get("name"), str) or not p["name"]:
             _fail(path, f"ports[{i}]: needs a 'name'")
         names.add(p["name"])
-        for m in (p.get("bond") or {}).get("members", []):
-            names.add(m)
+        bond = p.get("bond") or {}
+        if isinstance(bond, dict) and isinstance(bond.get("members"), list):
+            names.update(m for m in bond["members"] if isinstance(m, str))
     if not isinstance(sc["steps"], list):
         _fail(path, "'steps' must be a list")
+    _check_config(path, sc)
+    total_copies = 0
     for i, s in enumerate(sc["steps"]):
         where = f"steps[{i}]"
         if not isinstance(s, dict) or "op" not in s:
             _fail(path, f"{where}: needs an 'op'")
-        if not isinstance(s.get("t_ms", 0), (int, float)):
-            _fail(path, f"{where}: 't_ms' must be a number")
+        _number(path, f"{where}: t_ms", s.get("t_ms", 0), 0, MAX_TIME_MS)
         op = s["op"]
         if op in ("inject", "burst"):
             if s.get("port") not in names:
                 _fail(path, f"{where} ({op}): unknown port {s.get('port')!r}: the scenario has {', '.join(sorted(names))}")
-            frame = _hex(path, f"{where} frame_hex", s.get("frame_hex"))
-            if len(frame) < 14:
-                pass  # a valid input: the switch counts it as dropped (too_short)
+            _hex(path, f"{where} frame_hex", s.get("frame_hex"))  # < 14 bytes is valid: dropped as too_short
+            if op == "burst":
+                copies = _integer(path, f"{where} (burst): count", s.get("count", 1), 1, MAX_BURST_COPIES)
+                total_copies += copies
+                if total_copies > MAX_BURST_COPIES:
+                    _fail(path, f"{where} (burst): more than {MAX_BURST_COPIES} burst copies in the file")
+            if s.get("datapath") is not None:
+                _kind(path, f"{where} ({op}): datapath", s["datapath"], str, "'miss', 'hit' or 'none'")
             if op == "inject":
                 eg = s.get("egress")
                 if not isinstance(eg, dict):
@@ -151,19 +276,22 @@ def load_scenario(path) -> dict:
         elif op == "fdb":
             if not isinstance(s.get("entries"), list):
                 _fail(path, f"{where} (fdb): 'entries' must be a list")
+            _check_snapshot(path, where, op, s)
         elif op == "wait":
-            if not isinstance(s.get("ms"), (int, float)):
-                _fail(path, f"{where} (wait): 'ms' must be a number")
+            _number(path, f"{where} (wait): ms", s.get("ms"), 0, MAX_TIME_MS)
         elif op == "link":
             if s.get("port") not in names:
                 _fail(path, f"{where} (link): unknown port {s.get('port')!r}")
             if s.get("state") not in ("up", "down"):
                 _fail(path, f"{where} (link): state must be 'up' or 'down', got {s.get('state')!r}")
+            if s.get("side", "bridge") not in ("bridge", "peer"):
+                _fail(path, f"{where} (link): side must be 'bridge' or 'peer', got {str(s.get('side'))[:40]!r}")
         elif op == "fdb_cmd":
             if not isinstance(s.get("args"), str) or "rc" not in s:
                 _fail(path, f"{where} (fdb_cmd): needs 'args' (string) and 'rc'")
+            _integer(path, f"{where} (fdb_cmd): rc", s["rc"], -(2**31), 2**31 - 1)
         elif op in ("fdb_stats", "bond_show", "bond_hash"):
-            pass
+            _check_snapshot(path, where, op, s)
         else:
             _fail(path, f"{where}: unknown op {op!r}")
     return sc
@@ -181,7 +309,8 @@ def scenario_files(paths: Iterable[str]) -> List[str]:
     return sorted(out)
 
 
-_NEXT_REBALANCE = re.compile(r"^next rebalance: (-?\d+) ms$")
+# At most 15 digits: a longer number is no timer a recording prints (and would not fit int64 ns).
+_NEXT_REBALANCE = re.compile(r"^next rebalance: (-?\d{1,15}) ms$")
 
 
 def _first_rebalance_ms(sc):
@@ -327,7 +456,10 @@ def _fdb_cmd(sw, args, now):
     vlan = None
     if "vlan" in words:
         i = words.index("vlan")
-        vlan = int(words[i + 1])
+        text = words[i + 1] if i + 1 < len(words) else ""
+        if not text.isdigit() or int(text) > 4095:
+            raise ScenarioError(f"fdb_cmd: bad VLAN {text!r} in {args!r}: expected 0..4095")
+        vlan = int(text)
     if verb in ("del", "delete"):
         return sw.fdb_del(mac, port, vlan=vlan, now=now)
     dynamic = "dynamic" in words

@@ -50,11 +50,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const fwd::net::PacketView view(f);
   volatile std::uint64_t sink = view.src_port() + view.ttl() + view.ipv6_flow_label();
-  for (const auto& p : policies()) {
+  // Every policy hashes the frame (cheap); one, chosen by the input (bits 4-6 of byte 0 with
+  // byte 5), also walks explain, which must agree: explain builds its trace text, so running it
+  // for all 25 policies made an execution ~20x dearer without reaching anything new.
+  const auto& all = policies();
+  const std::size_t explained = ((data[0] >> 4 & 7u) << 8 | data[5]) % all.size();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& p = all[i];
     const std::uint64_t h = p.hash(f, meta);
     sink = sink + h + p.index(h, 3);
     if (p.takes_raw_input()) sink = sink + p.hash_input(f);
-    if (data[0] & 0x80) {  // the explain walk must agree with the hash
+    if ((data[0] & 0x80) && i == explained) {  // the explain walk must agree with the hash
       if (p.explain(f, meta, 3).hash != h) __builtin_trap();
     }
   }

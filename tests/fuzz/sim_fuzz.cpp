@@ -102,8 +102,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (len >= 14 && len <= 1600)  // what send_frame_at accepts (runts are the switch target's)
       net.send_frame_at(now, port ? "x1" : "x0", "em0", std::vector<std::uint8_t>(frame.get(), frame.get() + len));
   }
+  // How long the network runs after the last frame: 1.5 s to 10.5 s, chosen by the input (the
+  // high nibble of byte 0). CARP/VRRP adverts (an HMAC each, every second per instance) were most
+  // of an execution at a fixed 10 s; the short runs still pass the 3-advert master-down timers,
+  // and the fuzzer picks a long run whenever one reaches a later timer (TCP retransmissions).
+  const Time tail = Time::from_ms(1500 + 600 * (size ? data[0] >> 4 : 15));
   try {
-    net.run_until(now + Time::from_s(10));
+    net.run_until(now + tail);
   } catch (const Error&) {
     // A storm limit: impossible with two hosts, but an error is an answer, not a crash.
     __builtin_trap();

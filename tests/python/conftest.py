@@ -11,6 +11,12 @@ if BUILD_PY not in sys.path:
     sys.path.insert(0, BUILD_PY)
 
 DATA = os.path.join(ROOT, "tests", "data")
+# tools/test --sanitize preloads the ASan/UBSan runtimes into the interpreter: everything runs
+# several times slower there, so wall-clock bounds are scaled (they still catch a hang), and
+# subprocesses must inherit the preload (SANITIZER_ENV).
+SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
+TIME_SCALE = 5 if SANITIZED else 1
+SANITIZER_ENV = {k: os.environ[k] for k in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS") if k in os.environ}
 
 
 def run_fwd(*args, input=None, cwd=None):

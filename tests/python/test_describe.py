@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fwd
-from conftest import BUILD_PY
+from conftest import BUILD_PY, SANITIZER_ENV
 
 
 def test_import_fwd_reaches_every_submodule():
@@ -15,7 +15,7 @@ def test_import_fwd_reaches_every_submodule():
             "for m in ('net', 'hash', 'lag', 'l2', 'sim', 'io', 'describe', 'topology', 'conformance'):\n"
             "    assert getattr(fwd, m).__name__ == 'fwd.' + m, m\n"
             "print(fwd.l2.Switch.__name__)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": BUILD_PY})
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": BUILD_PY, **SANITIZER_ENV})
     assert r.returncode == 0 and r.stdout.strip() == "Switch", r.stderr
     with pytest.raises(AttributeError):
         fwd.nope  # noqa: B018

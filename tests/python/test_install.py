@@ -39,6 +39,13 @@ members: str = policy.index_of_hash(1, 4)
 """
 
 
+def stubs_built():
+    """Whether BUILD generated type stubs (FWD_STUBS; off in the sanitizer build, where stubgen
+    cannot import the instrumented module without the preloaded runtime)."""
+    cache = BUILD / "CMakeCache.txt"
+    return not cache.is_file() or "FWD_STUBS:BOOL=OFF" not in cache.read_text()
+
+
 def clean_env(**extra):
     """The environment without PYTHONPATH (tools/test exports BUILD/python): imports must come from
     the installation under test."""
@@ -66,7 +73,8 @@ def test_cmake_install_gives_an_importable_package(tmp_path):
     site = site_dir(prefix)
     assert (site / "fwd" / "py.typed").is_file()
     assert list((site / "fwd").glob("_fwd.*.so")), "compiled module not installed"
-    assert (site / "fwd" / "_fwd" / "__init__.pyi").is_file(), "type stubs not installed"
+    if stubs_built():
+        assert (site / "fwd" / "_fwd" / "__init__.pyi").is_file(), "type stubs not installed"
     assert (prefix / "lib" / "cmake" / "libfwd" / "libfwdConfigVersion.cmake").is_file()
     header = (prefix / "include" / "fwd" / "version.hpp").read_text()
     assert f'#define FWD_VERSION "{VERSION}"' in header
@@ -81,6 +89,7 @@ def test_cmake_install_gives_an_importable_package(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("mypy") is None, reason="mypy (Debian package) not installed")
+@pytest.mark.skipif(not stubs_built(), reason="BUILD has no type stubs (FWD_STUBS=OFF: the sanitizer build)")
 def test_pip_install_into_venv_with_stubs_mypy_accepts(tmp_path):
     # A copy of what pip reads (setup.py, CMakeLists.txt, the package sources) keeps the source tree
     # free of pip's in-tree build output; FWD_BUILD_DIR reuses the already built BUILD tree.

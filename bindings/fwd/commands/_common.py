@@ -45,6 +45,12 @@ def float_in(lo, hi):
 
 def user_error(e, where=None):
     """One `error: [FILE[:LINE]: ]problem` line for an exception, exit status 2 (no traceback)."""
+    text = one_line(e)
+    return error(f"{where}: {text}" if where else text)
+
+
+def one_line(e):
+    """The problem an exception names, as one line: no pybind11 overload dump, no bare key."""
     if isinstance(e, RecursionError):
         text = "input nested too deeply"
     elif isinstance(e, MemoryError):
@@ -60,7 +66,9 @@ def user_error(e, where=None):
             lines = [l.strip() for l in text.splitlines() if l.strip()]
             sig = next((l[3:] for l in lines if l.startswith("1. ")), "")
             text = f"wrong argument type for {lines[0].split('(')[0]}: expected {sig}" if sig else lines[0]
-    return error(f"{where}: {text}" if where else text)
+        elif text.startswith("Unable to cast Python instance"):
+            text = "a value of the wrong type or out of range for the library"
+    return text
 
 
 def error(msg, code=2):

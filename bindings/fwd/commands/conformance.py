@@ -19,8 +19,9 @@ def add_arguments(p):
 
 def run(args):
     try:
-        files = vector_files(args.paths)
         fabrics = fabric_files(args.paths)
+        # A fabric recording named on the command line is not also a vector file.
+        files = [f for f in vector_files(args.paths) if f not in fabrics]
     except OSError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -31,12 +31,15 @@ def run(args) -> int:
     except (ValueError, TypeError, KeyError) as e:
         return error(f"{args.scenario}: {e.args[0] if isinstance(e, KeyError) and e.args else e}")
     now = 0.0
-    for s in steps:
+    for i, s in enumerate(steps):
         now = l2.step_time(s)
         try:
             l2.apply_step(sw, s, now)
-        except ValueError:
-            pass  # a refused fdb_cmd leaves the table unchanged, as on the real system
+        except ValueError as e:
+            if s["op"] != "fdb_cmd":
+                # Only a refused fdb_cmd is an outcome (the table stays unchanged, as on the real
+                # system); anything else the switch refuses makes the table shown meaningless.
+                return error(f"{args.scenario}: steps[{i}] ({s['op']}): {e}")
         if s["op"] == "wait":
             now += float(s["ms"]) / 1000.0
     if args.at is not None:

@@ -17,6 +17,7 @@ def add_arguments(parser):
 
 def run(args) -> int:
     from .. import l2
+    from ._common import one_line
 
     files = l2.scenario_files(args.paths)
     passed = failed = 0
@@ -27,10 +28,12 @@ def run(args) -> int:
         except l2.ScenarioError as e:
             result = None
             problem = f"malformed scenario: {e}"
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as e:
-            # A value the loader let through but the switch refused: report it as this file's failure.
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError,
+                RuntimeError) as e:
+            # A value the loader let through but the switch refused: report it as this file's failure
+            # (one line: a pybind11 signature dump is shortened to the accepted signature).
             result = None
-            problem = f"malformed scenario: {e.args[0] if isinstance(e, KeyError) and e.args else e}"
+            problem = f"malformed scenario: {one_line(e)}"
         if result is None:
             failed += 1
             report.append({"path": path, "passed": False, "difference": problem})

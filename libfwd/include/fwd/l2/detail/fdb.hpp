@@ -125,18 +125,22 @@ private:
 template <class T>
 class Ring {
 public:
-  explicit Ring(std::size_t capacity = 0) : buf_(capacity) {}
-  std::size_t capacity() const { return buf_.size(); }
+  // The buffer is allocated at the first push: a switch carries several rings (events, OVS
+  // pending learning) of thousands of entries that many never use, and zero-filling them made
+  // building a switch cost more than running frames through it.
+  explicit Ring(std::size_t capacity = 0) : cap_(capacity) {}
+  std::size_t capacity() const { return cap_; }
   std::size_t size() const { return size_; }
   std::uint64_t overwritten() const { return overwritten_; }
   void push(const T& v) {
-    if (buf_.empty()) { ++overwritten_; return; }
+    if (cap_ == 0) { ++overwritten_; return; }
+    if (buf_.empty()) buf_.resize(cap_);
     buf_[(head_ + size_) % buf_.size()] = v;
     if (size_ < buf_.size()) ++size_;
     else { head_ = (head_ + 1) % buf_.size(); ++overwritten_; }
   }
   const T& operator[](std::size_t i) const { return buf_[(head_ + i) % buf_.size()]; }
-  bool full() const { return size_ == buf_.size(); }
+  bool full() const { return size_ == cap_; }
   const T& front() const { return buf_[head_]; }
   void pop_front() {
     head_ = (head_ + 1) % buf_.size();
@@ -153,6 +157,7 @@ public:
 
 private:
   std::vector<T> buf_;
+  std::size_t cap_ = 0;
   std::size_t head_ = 0, size_ = 0;
   std::uint64_t overwritten_ = 0;
 };

@@ -7,13 +7,18 @@
 /// bytes back instead of copying the frame (what a NIC with VLAN_HWTAGGING does on transmit).
 /// The pool grows by whole chunks when every slot is in use (the high-water mark of frames in
 /// flight, a few dozen in the seed); freed slots go on a LIFO free list so the hot slots stay in
-/// cache. trim() gives back trailing chunks nobody uses once a burst is over (Network calls it
+/// cache. A chunk is raw storage whose slots are constructed as they are first handed out, so a
+/// Network that never has more than a few frames in flight touches a few slots, not 400 KB
+/// (building a Network zero-filled a whole chunk; it dominated short simulations and the fuzz
+/// target's executions). trim() gives back trailing chunks nobody uses once a burst is over (Network calls it
 /// when a run_until ends). Thread rules: one pool per Network (one thread).
 
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "fwd/net/bytes.hpp"
@@ -66,6 +71,8 @@ struct FrameSlot {
   }
 };
 
+static_assert(std::is_trivially_destructible_v<FrameSlot>, "FramePool releases chunks without destroying slots");
+
 using FrameRef = std::uint32_t;
 inline constexpr FrameRef no_frame = 0xffffffffu;
 
@@ -74,10 +81,16 @@ public:
   static constexpr std::size_t chunk = 256;
 
   FrameRef alloc() {
-    if (free_ == no_frame) grow();
-    const FrameRef r = free_;
+    FrameRef r;
+    if (free_ != no_frame) {
+      r = free_;
+      free_ = slot(r).next_free;
+    } else {
+      if (fresh_ == capacity()) grow();
+      r = static_cast<FrameRef>(fresh_++);
+      ::new (static_cast<void*>(&slot(r))) FrameSlot;  // default-initialised: buf is not zero-filled
+    }
     FrameSlot& s = slot(r);
-    free_ = s.next_free;
     s.off = headroom;
     s.len = 0;
     ++in_use_;
@@ -112,26 +125,29 @@ public:
     }
     *tail = no_frame;
     free_ = head;
+    if (fresh_ > limit) fresh_ = limit;
     chunks_.resize(n);
     chunk_use_.resize(n);
   }
-  FrameSlot& slot(FrameRef r) { return chunks_[r / chunk][r % chunk]; }
-  const FrameSlot& slot(FrameRef r) const { return chunks_[r / chunk][r % chunk]; }
+  FrameSlot& slot(FrameRef r) { return chunks_[r / chunk].get()[r % chunk]; }
+  const FrameSlot& slot(FrameRef r) const { return chunks_[r / chunk].get()[r % chunk]; }
   std::size_t in_use() const { return in_use_; }
   std::size_t capacity() const { return chunks_.size() * chunk; }
 
 private:
+  struct Release {
+    void operator()(FrameSlot* p) const { ::operator delete(static_cast<void*>(p)); }
+  };
+  // Storage for `chunk` slots; slots below fresh_ have been constructed (FrameSlot is trivially
+  // destructible, so releasing the storage is all a chunk needs).
+  using Chunk = std::unique_ptr<FrameSlot, Release>;
   void grow() {
-    const FrameRef base = static_cast<FrameRef>(chunks_.size() * chunk);
-    chunks_.push_back(std::make_unique<FrameSlot[]>(chunk));
+    chunks_.emplace_back(static_cast<FrameSlot*>(::operator new(chunk * sizeof(FrameSlot))));
     chunk_use_.push_back(0);
-    for (std::size_t i = chunk; i-- > 0;) {
-      chunks_.back()[i].next_free = free_;
-      free_ = base + static_cast<FrameRef>(i);
-    }
   }
-  std::vector<std::unique_ptr<FrameSlot[]>> chunks_;
+  std::vector<Chunk> chunks_;
   std::vector<std::uint32_t> chunk_use_;  // slots in use per chunk
+  std::size_t fresh_ = 0;                 // slots never handed out start here
   FrameRef free_ = no_frame;
   std::size_t in_use_ = 0;
 };
