@@ -173,22 +173,28 @@ void bind_route(pyb::module_& m) {
 
   pyb::class_<PathSet>(m, "PathSet", "A multipath route or nexthop group: next hops in kernel order.")
       .def(pyb::init([](std::vector<NextHop> nexthops, const std::string& kind, int family, std::uint32_t num_buckets,
-                        double idle_timer, double unbalanced_timer, std::vector<std::uint32_t> buckets) {
+                        const pyb::object& idle_timer, const pyb::object& unbalanced_timer,
+                        std::vector<std::uint32_t> buckets) {
              PathSet p;
              p.nexthops = std::move(nexthops);
              p.kind = group_kind_from_name(kind);
              p.family = family_arg(family);
              p.num_buckets = num_buckets;
-             p.idle_timer = Time::from_seconds(idle_timer);
-             p.unbalanced_timer = Time::from_seconds(unbalanced_timer);
+             p.idle_timer = time_arg(idle_timer, "idle_timer");
+             p.unbalanced_timer = time_arg(unbalanced_timer, "unbalanced_timer");
              p.buckets = std::move(buckets);
              return p;
            }),
            pyb::arg("nexthops"), pyb::arg("kind") = "multipath", pyb::arg("family") = 4, pyb::arg("num_buckets") = 128,
-           pyb::arg("idle_timer") = 120.0, pyb::arg("unbalanced_timer") = 0.0,
+           pyb::arg("idle_timer") = pyb::float_(120.0), pyb::arg("unbalanced_timer") = pyb::float_(0.0),
            pyb::arg("buckets") = std::vector<std::uint32_t>{},
            "PathSet(nexthops, kind='multipath'|'hash-threshold'|'resilient', family=4|6, num_buckets=128, "
-           "idle_timer=120.0 s, unbalanced_timer=0.0 s, buckets=[] (starting table as member ids))")
+           "idle_timer=120.0 s, unbalanced_timer=0.0 s (times: seconds, '500ms', datetime.timedelta or "
+           "numpy.timedelta64), buckets=[] (starting table as member ids))")
+      .def_property_readonly("idle_timer", [](const PathSet& p) { return p.idle_timer.seconds(); },
+                             "resilient groups: idle timer, seconds")
+      .def_property_readonly("unbalanced_timer", [](const PathSet& p) { return p.unbalanced_timer.seconds(); },
+                             "resilient groups: unbalanced timer, seconds (0 = off)")
       .def_readwrite("nexthops", &PathSet::nexthops, "the next hops (list of NextHop)")
       .def_property_readonly("kind", [](const PathSet& p) { return std::string(name(p.kind)); }, "path set kind")
       .def_property_readonly("family", [](const PathSet& p) { return static_cast<int>(p.family); }, "4 or 6")

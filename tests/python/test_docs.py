@@ -128,6 +128,7 @@ def test_the_checker_catches_a_missing_docstring():
     assert not _has_repr(NoRepr) and _has_repr(fwd.l2.Switch)
 
 
-@pytest.mark.parametrize("prefix", sorted(ALLOWED))
-def test_allow_list_entries_still_match_something(prefix):
-    assert any(q.startswith(prefix) or q == prefix for q, _, _ in _public_names()), prefix
+def test_allow_list_entries_still_match_something():
+    names = [q for q, _, _ in _public_names()]
+    for prefix in ALLOWED:  # an entry that matches nothing is stale: remove it
+        assert any(q.startswith(prefix) or q == prefix for q in names), prefix

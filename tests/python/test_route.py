@@ -224,3 +224,19 @@ def test_cli_ecmp_flow_packet_and_errors():
     assert bad.returncode == 2 and "expected 0, 1, 2 or 3" in bad.stderr
     bad = run(spec, "10.1.0.2", "--flow", "10.0.0.1", "198.18.0.5")
     assert bad.returncode == 2 and "expected GW@DEV" in bad.stderr
+
+
+def test_pathset_timers_take_the_one_time_convention():
+    import datetime
+
+    import numpy as np
+    import pytest
+
+    hops = [r.NextHop("10.1.0.2", "eth1"), r.NextHop("10.2.0.2", "eth2")]
+    for v in (0.5, "500ms", datetime.timedelta(milliseconds=500), np.timedelta64(500, "ms")):
+        p = r.PathSet(hops, kind="resilient", idle_timer=v, unbalanced_timer=v)
+        assert p.idle_timer == 0.5 and p.unbalanced_timer == 0.5
+    with pytest.raises(ValueError, match="idle_timer"):
+        r.PathSet(hops, kind="resilient", idle_timer="3 parsecs")
+    with pytest.raises(TypeError, match="unbalanced_timer"):
+        r.PathSet(hops, kind="resilient", unbalanced_timer=[1])
