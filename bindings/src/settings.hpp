@@ -208,12 +208,17 @@ pyb::object to_py(const V& v) {
   }
 }
 
+// Whether a table row of S is a time setting (it then also takes `<name>_ns`).
+template <class S, class Row>
+bool is_time(const Row& f) {
+  return std::visit([](auto m) { return std::is_same_v<std::remove_cvref_t<decltype(std::declval<S&>().*m)>, Time>; },
+                    f.member);
+}
+
 template <class S>
 bool has_time() {
   for (const auto& f : describe::Settings<S>::list)
-    if (std::visit([](auto m) { return std::is_same_v<std::remove_cvref_t<decltype(std::declval<S&>().*m)>, Time>; },
-                   f.member))
-      return true;
+    if (is_time<S>(f)) return true;
   return false;
 }
 
@@ -309,9 +314,7 @@ std::vector<std::string> setting_keywords(SettingAliases<S> aliases = {}) {
   std::vector<std::string> out;
   for (const auto& f : describe::Settings<S>::list) {
     out.emplace_back(f.name);
-    if (std::visit([](auto m) { return std::is_same_v<std::remove_cvref_t<decltype(std::declval<S&>().*m)>, Time>; },
-                   f.member))
-      out.push_back(std::string(f.name) + "_ns");
+    if (settings_detail::is_time<S>(f)) out.push_back(std::string(f.name) + "_ns");
   }
   for (const auto& a : aliases) out.emplace_back(a.name);
   return out;
