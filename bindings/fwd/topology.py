@@ -423,21 +423,27 @@ def _build_switches(c, net, data):
             raise c.err(where, f"{what}: {e}") from None
 
 
-def _build_links(c, net, data):
-    """links: [A, B] or {a, b, latency, jitter, loss, rate_bps}."""
+def _links(c, data):
+    """(what, line, A, B, options mapping or None) per entry of `links`: [A, B] or {a, b, latency, ...}."""
     links = c.seq(data.get("links", _LList()), "links", c.line_of(data, "links"))
     for k, ln in enumerate(links):
         ll = links.item_lines[k]
         what = f"links[{k}]"
-        kw = {}
         if isinstance(ln, list):
             if len(ln) != 2:
                 raise c.err(ll, f"{what}: a link is [A, B] with two endpoints, got {len(ln)}")
-            a, b = ln
+            yield what, ll, ln[0], ln[1], None
         else:
             ln = c.mapping(ln, what, ll)
             c.keys(ln, ("a", "b", "latency", "jitter", "loss", "rate_bps"), what)
-            a, b = c.need(ln, "a", what), c.need(ln, "b", what)
+            yield what, ll, c.need(ln, "a", what), c.need(ln, "b", what), ln
+
+
+def _build_links(c, net, data):
+    """links: [A, B] or {a, b, latency, jitter, loss, rate_bps}."""
+    for what, ll, a, b, ln in _links(c, data):
+        kw = {}
+        if ln is not None:
             for x in ("latency", "jitter"):
                 if x in ln:
                     kw[x] = c.time(ln[x], f"{what}: {x}", c.line_of(ln, x))
@@ -679,18 +685,7 @@ def build_fabric(data, name="<topology>"):
                        str(p.get("lag_spec") or "vendor:modulo"), members)
             else:
                 c.call(pl, f"{what}: ports[{k}]", f.add_port, str(sname), pname)
-    links = c.seq(data.get("links", _LList()), "links", c.line_of(data, "links"))
-    for k, ln in enumerate(links):
-        ll = links.item_lines[k]
-        what = f"links[{k}]"
-        if isinstance(ln, list):
-            if len(ln) != 2:
-                raise c.err(ll, f"{what}: a link is [A, B] with two endpoints, got {len(ln)}")
-            a, b = ln
-        else:
-            ln = c.mapping(ln, what, ll)
-            c.keys(ln, ("a", "b", "latency", "jitter", "loss", "rate_bps"), what)
-            a, b = c.need(ln, "a", what), c.need(ln, "b", what)
+    for what, ll, a, b, _ in _links(c, data):
         c.call(ll, what, f.connect, str(a), str(b))
     if "paths" in data:
         pth = c.mapping(data["paths"], "paths", c.line_of(data, "paths"))
