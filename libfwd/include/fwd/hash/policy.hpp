@@ -154,6 +154,8 @@ struct VendorHasher {
   vendor::Config config;
   /// The input layout of plain IPv4 TCP/UDP frames under this config (batch metadata), made once.
   vendor::PlainLayout plain{config, net::PacketMeta{}};
+  /// A CRC function over that layout, straight from the frames (inactive for xor*, xxh3).
+  vendor::PlainCrc plain_crc{plain, config.function};
   template <class T> std::uint64_t operator()(net::Bytes f, const net::PacketMeta& m, T& t) const {
     if constexpr (!T::enabled) {
       std::array<std::uint8_t, vendor::max_input> buf;
@@ -170,6 +172,20 @@ struct VendorHasher {
     const vendor::Function f = config.function;
     const bool xor_n = vendor::detail::is_xor_n(f);  // xorN: byte XOR below the CRC-16/ARC high byte
     const Crc* crc = xor_n ? &detail::crc16_arc : vendor::crc_of(f);
+    if (plain_crc.tables) {
+      // A block of plain frames only (what captures mostly are): straight into the CRC.
+      const std::uint8_t* src[block_size];
+      bool all_plain = true;
+      for (std::size_t i = 0; i < n; ++i) {
+        const net::Bytes fr = row(i);
+        all_plain &= fr.size() >= plain.min_frame && vendor::is_plain_ipv4_l4(fr);
+        src[i] = fr.data();
+      }
+      if (all_plain) {
+        plain_crc.block(src, n, out);
+        return;
+      }
+    }
     if (crc && config.fields == vendor::preset::five_tuple) {
       // The 5-tuple of a plain IPv4 frame is src, dst (contiguous at 26), protocol (23), ports
       // (34): the CRC runs over the frame in place, continuing from the seed's register state.
@@ -217,14 +233,8 @@ struct VendorHasher {
         any_walked |= !fast;
       }
       plain.build_block(src, n, in);
-      if (any_walked) {
-        for (std::size_t i = 0; i < n; ++i)
-          if (src[i] == blank) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
-      } else if (f != vendor::Function::xxh3 && plain.constant_prefix() > 4) {
-        // A block of plain frames only: the CRC starts after all the constant leading bytes.
-        vendor::apply_block(config, in, len, n, out, plain.constant_prefix());
-        return;
-      }
+      for (std::size_t i = 0; i < n && any_walked; ++i)
+        if (src[i] == blank) len[i] = static_cast<std::uint8_t>(vendor::gather(config, row(i), meta, in[i]));
     }
     vendor::apply_block(config, in, len, n, out);
   }

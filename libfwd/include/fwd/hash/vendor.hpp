@@ -16,7 +16,9 @@
 /// addresses are 16 bytes. Fields are found with net::PacketView; nothing past the frame is read.
 /// A Config is a plain value: parse it once (throws fwd::Error), then hash from any thread.
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdio>
 #include <cstdint>
@@ -560,9 +562,6 @@ struct PlainLayout {
     return size;
   }
 
-  /// Leading bytes that are the same for every plain frame (seed, ingress port, absent VLAN).
-  std::size_t constant_prefix() const { return count && !runs[0].frame ? runs[0].len : 0; }
-
   /// build() of n frames (src[i], each long enough) into rows out[i], run by run: a run's offsets
   /// and source stay fixed across the frames. Rows need max_input bytes and one spare row after.
   template <std::size_t Row>
@@ -617,11 +616,11 @@ inline std::uint32_t crc_result(Function f, std::uint64_t crc) {
 }
 
 /// hash() of n gathered inputs (gather()), out[i] for in[i] of len[i] bytes. CRC functions run four
-/// inputs of equal length at once (Crc::update_lanes); the others one by one.
-/// `prefix` (4 or more): the leading bytes every input shares (the seed; with a PlainLayout, also
-/// the constant fields after it): their register state is computed once.
+/// inputs of equal length at once (Crc::update_lanes), from the register state after the seed
+/// bytes every input starts with (computed once); the others one by one.
 inline void apply_block(const Config& c, const std::uint8_t (*in)[max_input], const std::uint8_t* len, std::size_t n,
-                        std::uint64_t* out, std::size_t prefix = 4) {
+                        std::uint64_t* out) {
+  constexpr std::size_t prefix = 4;
   const Function f = c.function;
   std::size_t i = 0;
   if (const Crc* crc = crc_of(f)) {
@@ -640,6 +639,109 @@ inline void apply_block(const Config& c, const std::uint8_t (*in)[max_input], co
   }
   for (; i < n; ++i) out[i] = detail::apply(f, in[i], len[i], c.seed);
 }
+
+/// CRC contributions by input position. Entry [d][b] is what byte b followed by d zero bytes adds
+/// to the register (the engine's own form, before finish()). A CRC is linear in its input, so for
+/// inputs of one length L: register(input) = register(input with byte q zeroed) ^ [L-1-q][input[q]],
+/// for every q at once. Made once per CRC (about 64 KB each) on first use; immutable after.
+struct CrcByPosition {
+  std::array<std::uint32_t, max_input * 256> at{};  ///< [d * 256 + b]
+  explicit CrcByPosition(const Crc& c) {
+    for (unsigned b = 0; b < 256; ++b) {
+      const std::uint8_t byte = static_cast<std::uint8_t>(b), zero = 0;
+      std::uint64_t r = c.update_bytewise(0, net::Bytes(&byte, 1));
+      at[b] = static_cast<std::uint32_t>(r);
+      for (std::size_t d = 1; d < max_input; ++d)
+        at[d * 256 + b] = static_cast<std::uint32_t>(r = c.update_bytewise(r, net::Bytes(&zero, 1)));
+    }
+  }
+  /// The tables of f's CRC (nullptr for xor*, xxh3).
+  static const CrcByPosition* of(Function f) {
+    switch (f) {
+      case Function::crc16: case Function::crc16_bisync: { static const CrcByPosition t(fwd::hash::detail::crc16_arc); return &t; }
+      case Function::crc16_ccitt: { static const CrcByPosition t(fwd::hash::detail::crc16_ccitt_false); return &t; }
+      case Function::crc32_hi: case Function::crc32_lo: { static const CrcByPosition t(fwd::hash::detail::crc32_iso_hdlc); return &t; }
+      default: return nullptr;
+    }
+  }
+};
+
+/// A CRC function over plain frames' inputs (PlainLayout) computed straight from the frames: the
+/// constant bytes' share is folded once into `base`, and each frame byte the input takes is one
+/// independent table lookup (CrcByPosition) - no input is built and no byte waits for the one
+/// before it. Frames are read 8 bytes at a time, chunk by chunk of the layout's frame runs.
+struct PlainCrc {
+  struct Chunk {
+    std::uint8_t off = 0;   ///< frame offset of the chunk's first byte
+    std::uint8_t len = 0;   ///< 1..8 bytes
+    std::uint8_t dist = 0;  ///< input bytes after the chunk's first byte (its table row)
+  };
+  const CrcByPosition* tables = nullptr;  ///< nullptr: the function is not a CRC
+  const Crc* crc = nullptr;
+  Function function = Function::crc16;
+  std::uint32_t base = 0;
+  std::array<Chunk, 2 * (2 * field_count + 2)> chunks{};
+  std::size_t count = 0;
+
+  PlainCrc() = default;
+  PlainCrc(const PlainLayout& lay, Function f) : tables(CrcByPosition::of(f)), crc(crc_of(f)), function(f) {
+    if (!tables) return;
+    // base: the register over the input of an all-zero frame (every frame byte's share is zero).
+    static constexpr std::uint8_t zero_frame[max_input + 32] = {};
+    std::uint8_t in[max_input + 16];
+    const std::size_t n = lay.build(zero_frame, in);
+    base = static_cast<std::uint32_t>(crc->update(crc->start(), net::Bytes(in, n)));
+    std::size_t q = 0;  // input position of the run
+    for (std::size_t r = 0; r < lay.count; ++r) {
+      const auto& run = lay.runs[r];
+      for (std::size_t k = 0; run.frame && k < run.len; k += 8)
+        chunks[count++] = Chunk{static_cast<std::uint8_t>(run.off + k), static_cast<std::uint8_t>(std::min<std::size_t>(8, run.len - k)),
+                                static_cast<std::uint8_t>(n - 1 - q - k)};
+      q += run.len;
+    }
+  }
+
+  /// out[i] = the function's value for frame src[i] (each a plain frame of at least
+  /// PlainLayout::min_frame bytes: every 8-byte read stays inside it).
+  void block(const std::uint8_t* const* src, std::size_t n, std::uint64_t* out) const {
+    constexpr std::size_t lanes = 64;  // frames per pass: each chunk's table row stays in registers
+    std::uint32_t acc[lanes];
+    for (std::size_t first = 0; first < n; first += lanes) {
+      const std::size_t m = std::min(lanes, n - first);
+      std::fill_n(acc, m, base);
+      for (std::size_t c = 0; c < count; ++c) {
+        const Chunk ch = chunks[c];
+        const std::uint32_t* t = tables->at.data() + ch.dist * 256;  // byte k's row is 256 * k lower
+        with_length(ch.len, [&]<std::size_t M>() {
+          for (std::size_t i = 0; i < m; ++i) {
+            std::uint64_t w;
+            std::memcpy(&w, src[first + i] + ch.off, 8);
+            if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+            std::uint32_t x = 0;
+#pragma GCC unroll 8
+            for (std::size_t k = 0; k < M; ++k) x ^= *(t - 256 * k + ((w >> (8 * k)) & 0xff));
+            acc[i] ^= x;
+          }
+        });
+      }
+      for (std::size_t i = 0; i < m; ++i) out[first + i] = crc_result(function, crc->finish(acc[i]));
+    }
+  }
+
+private:
+  template <class F> static void with_length(std::size_t len, F&& f) {
+    switch (len) {
+      case 1: return f.template operator()<1>();
+      case 2: return f.template operator()<2>();
+      case 3: return f.template operator()<3>();
+      case 4: return f.template operator()<4>();
+      case 5: return f.template operator()<5>();
+      case 6: return f.template operator()<6>();
+      case 7: return f.template operator()<7>();
+      default: return f.template operator()<8>();
+    }
+  }
+};
 
 /// The member for `hash` among `members` (0 when members is 0): the hash rotated right by
 /// `rotate` within width(function), then `h % members` (modulo) or `table[h % B]` with the
