@@ -5,6 +5,7 @@
 #include "fwd/path/detail/trace_fast.hpp"
 
 #include <algorithm>
+#include <span>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -139,16 +140,20 @@ private:
     return below;
   }
 
-  // Short runs written in place: the loop-to-memset rewrite would cost a call per array per flow.
-  [[gnu::optimize("no-tree-loop-distribute-patterns")]] Step deliver(const Lane& L) const {
-    const std::size_t i = L.flow, row = i * H_;
-    for (std::size_t h = L.hops; h < H_; ++h) {
-      hop_node_[row + h] = -1;
-      hop_port_[row + h] = -1;
-      if (hop_dev_) hop_dev_[row + h] = -1;
-      if (hop_nexthop_) hop_nexthop_[row + h] = -1;
-      if (hop_rx_hash_) hop_rx_hash_[row + h] = 0;
-    }
+public:
+  // Marks every hop of flows [first, first + n) unused (-1; receive hash 0), array by array: the
+  // walk then writes only the hops it takes, and a flow's unused tail costs nothing per flow.
+  void clear_rows(std::size_t first, std::size_t n) const {
+    const std::size_t a = first * H_, b = (first + n) * H_;
+    for (std::int32_t* v : {hop_node_, hop_port_, hop_dev_, hop_nexthop_})
+      if (v) std::fill(v + a, v + b, -1);
+    if (hop_rx_hash_) std::fill(hop_rx_hash_ + a, hop_rx_hash_ + b, 0u);
+  }
+
+private:
+  // The hop rows are already cleared (clear_rows).
+  Step deliver(const Lane& L) const {
+    const std::size_t i = L.flow;
     end_node_[i] = L.node;
     if (end_port_) end_port_[i] = L.in_port;
     if (drop_node_) drop_node_[i] = -1;
@@ -188,16 +193,16 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
   constexpr std::size_t chunk = 1024;
   const std::size_t nconf = t.configs.size(), ngroup = t.groups.size();
   std::vector<Lane> lanes(std::min(chunk, frames.count));
-  std::vector<std::uint32_t> active, waiting, sorted(lanes.size()), hashes(lanes.size());
+  // active / waiting: lane indices, n_active / n_waiting of them (at most one per lane).
+  std::vector<std::uint32_t> active(lanes.size()), waiting(lanes.size()), sorted(lanes.size()), hashes(lanes.size());
   std::vector<std::int32_t> chosen(lanes.size());
   std::vector<net::Bytes> packets(lanes.size());
   std::vector<std::uint32_t> first(nconf + 1), gfirst(ngroup + 1);
-  active.reserve(lanes.size());
-  waiting.reserve(lanes.size());
   const NodeId port_node = ingress.ports || ingress.port == none ? none : fabric.port(ingress.port).node;
   for (std::size_t base = 0; base < frames.count; base += chunk) {
     const std::size_t m = std::min(chunk, frames.count - base);
-    active.clear();
+    lane.clear_rows(base, m);
+    std::size_t n_active = 0, n_waiting = 0;
     for (std::size_t k = 0; k < m; ++k) {
       const std::size_t i = base + k;
       const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
@@ -226,7 +231,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         }
         l3 = pv.l3_offset();
       }
-      Lane& L = lanes[active.size()];
+      Lane& L = lanes[n_active];
       L.l3 = p0 + l3;
       L.l3_len = static_cast<std::uint32_t>(frame.size() - l3);
       L.flow = static_cast<std::uint32_t>(i);
@@ -238,22 +243,25 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       L.group = -1;
       L.ttl = L.l3[8];
       L.hops = 0;
-      active.push_back(static_cast<std::uint32_t>(active.size()));
+      active[n_active] = static_cast<std::uint32_t>(n_active);
+      ++n_active;
     }
-    while (!active.empty()) {
-      waiting.clear();
-      for (const auto k : active) {
+    while (n_active) {
+      n_waiting = 0;
+      for (std::size_t a = 0; a < n_active; ++a) {
+        const auto k = active[a];
         switch (lane.advance(lanes[k])) {
           case Step::done: break;
-          case Step::wait: waiting.push_back(k); break;
+          case Step::wait: waiting[n_waiting++] = k; break;
           case Step::back: rest.push_back(lanes[k].flow); break;
         }
       }
-      if (waiting.empty()) break;
+      if (!n_waiting) break;
+      const std::span<const std::uint32_t> wait(waiting.data(), n_waiting);
       // Hashes missing from the flows' caches, one route-layer batch per configuration.
       std::fill(first.begin(), first.end(), 0);
       std::size_t nhash = 0;
-      for (const auto k : waiting) {
+      for (const auto k : wait) {
         const Lane& L = lanes[k];
         const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
         if (L.config != c) {
@@ -263,7 +271,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       }
       if (nhash) {
         for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
-        for (const auto k : waiting) {
+        for (const auto k : wait) {
           Lane& L = lanes[k];
           const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
           if (L.config == c) continue;
@@ -286,8 +294,8 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       // group. A flow without a usable next hop (no_live_nexthop) goes to the general walker.
       std::fill(gfirst.begin(), gfirst.end(), 0);
       std::size_t npick = 0;
-      active.clear();
-      for (const auto k : waiting) {
+      n_active = 0;
+      for (const auto k : wait) {
         Lane& L = lanes[k];
         const std::int32_t c = lane.table_choice(L);
         if (c == -2) {
@@ -297,13 +305,13 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         }
         L.group = -1;
         if (c >= 0 && lane.hop(L, L.first_nh + c))
-          active.push_back(k);
+          active[n_active++] = k;
         else
           rest.push_back(L.flow);
       }
       if (npick) {
         for (std::size_t g = 0; g < ngroup; ++g) gfirst[g + 1] += gfirst[g];
-        for (const auto k : waiting) {
+        for (const auto k : wait) {
           if (lanes[k].group < 0) continue;  // chosen above
           const std::size_t at = gfirst[static_cast<std::size_t>(lanes[k].group)]++;
           sorted[at] = k;
@@ -315,7 +323,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
           Lane& L = lanes[sorted[at]];
           L.group = -1;
           if (chosen[at] >= 0 && lane.hop(L, L.first_nh + chosen[at]))
-            active.push_back(sorted[at]);
+            active[n_active++] = sorted[at];
           else
             rest.push_back(L.flow);
         }
