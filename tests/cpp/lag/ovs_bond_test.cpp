@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 using fwd::Time;
@@ -403,4 +406,29 @@ TEST(OvsBondConfig, SettingsTableDescribesEveryMember) {
             R"({"mode":"balance-slb","basis":0,"rebalance_interval":1E1,"first_rebalance":null,"primary":"",)"
             R"("lacp":"configured","lacp_fallback_ab":false,"recirculation":false,"seed":0,"updelay":2.5E-1,)"
             R"("downdelay":0E0,"all_members_active":false,"start_up":true})");
+}
+
+// Each row reads its own member: changing one setting changes exactly its own JSON entry.
+TEST(OvsBondConfig, EachRowReadsItsOwnMember) {
+  const OvsBondConfig base;
+  const auto before = fwd::describe::settings_json(base);
+  EXPECT_EQ(before.size(), fwd::describe::Settings<OvsBondConfig>::list.size());
+  for (const auto& s : fwd::describe::Settings<OvsBondConfig>::list) {
+    OvsBondConfig changed = base;
+    std::visit(
+        [&](auto member) {
+          auto& v = changed.*member;
+          using V = std::remove_cvref_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, Time>) v = v + Time::from_s(1);
+          else if constexpr (std::is_same_v<V, std::optional<Time>>) v = Time::from_ms(5);
+          else if constexpr (std::is_same_v<V, bool>) v = !v;
+          else if constexpr (std::is_enum_v<V>)
+            v = static_cast<V>((static_cast<std::size_t>(v) + 1) % fwd::describe::Enumerators<V>::list.size());
+          else if constexpr (std::is_same_v<V, std::string>) v += "x";
+          else v = static_cast<V>(v + 1);
+        },
+        s.member);
+    const auto after = fwd::describe::settings_json(changed);
+    for (const auto& [k, v] : after) EXPECT_EQ(v != before.at(k), k == s.name) << s.name << " changed " << k;
+  }
 }
