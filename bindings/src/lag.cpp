@@ -246,8 +246,9 @@ void bind_lag(pyb::module_& m) {
   static const std::string ovs_bond_init_doc =
       "OvsBond(name, members, *, now=None, time_ns=None, **settings): a bond named `name` over `members` (a "
       "count, a list of names or 'a,b,c'), its members getting carrier in member order at now (any time form) or "
-      "time_ns (default 0). Validation is the LAG spec's: an ovs-3.1 Lag builds its bond from the same settings "
-      "(spec `updelay=` etc. in integer ms, as OVS's other_config). An unknown keyword raises TypeError listing "
+      "time_ns (default 0). The settings are OvsBondConfig's, checked by the validate() the bond of an ovs-3.1 "
+      "LAG spec passes too (the spec spells the three delays in integer ms, as OVS's other_config does; here "
+      "they take any time form, in whole ms). An unknown keyword raises TypeError listing "
       "the accepted ones; a bad value TypeError/ValueError naming it. OvsBond(name, members, **bond.config) "
       "rebuilds the settings.\n\n" +
       settings_kwargs_doc<lag::OvsBondConfig>(&ovs_bond_defaults, {},

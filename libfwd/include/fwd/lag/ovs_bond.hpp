@@ -136,20 +136,20 @@ struct OvsBondConfig {
   static constexpr std::int64_t max_ms = std::int64_t{1} << 31;
 
   OvsBondMode mode = OvsBondMode::balance_slb;
-  std::uint32_t basis = 0;                      ///< other_config:bond-hash-basis
+  std::uint32_t basis = 0;                         ///< other_config:bond-hash-basis
   Time rebalance_interval = Time::from_ms(10000);  ///< other_config:bond-rebalance-interval (0 = never)
   /// Delay from construction to the first rebalance; default: one interval (bond_entry_reset).
   std::optional<Time> first_rebalance;
-  std::string primary;                         ///< other_config:bond-primary (active-backup only)
+  std::string primary;                             ///< other_config:bond-primary (active-backup only)
   OvsLacpStatus lacp = OvsLacpStatus::off;
-  bool lacp_fallback_ab = false;               ///< other_config:lacp-fallback-ab
+  bool lacp_fallback_ab = false;                   ///< other_config:lacp-fallback-ab
   /// balance-tcp with recirculation (the normal datapath path): empty buckets get a random
   /// member drawn from `seed`, all at once. Off: first-use round robin as in balance-slb.
   bool recirculation = false;
   std::uint64_t seed = 0;
-  Time updelay{};    ///< bond_updelay (other_config:bond-updelay)
-  Time downdelay{};  ///< bond_downdelay (other_config:bond-downdelay)
-  bool all_members_active = false;  ///< other_config:all-members-active (shown only)
+  Time updelay{};                    ///< bond_updelay (other_config:bond-updelay)
+  Time downdelay{};                  ///< bond_downdelay (other_config:bond-downdelay)
+  bool all_members_active = false;   ///< other_config:all-members-active (shown only)
   /// Members that have carrier at construction (default: all, in member order).
   bool start_up = true;
 
