@@ -187,6 +187,15 @@ std::int64_t int_arg(const pyb::handle& h, const char* name, std::int64_t lo, st
   return v.cast<std::int64_t>();
 }
 
+std::uint64_t uint64_arg(const pyb::handle& h, const char* name) {
+  if (!is_int(h)) throw pyb::type_error(fmt::format("{}: expected an integer from 0 to {}; got {}", name, UINT64_MAX, type_name(h)));
+  const pyb::object v = h.attr("__index__")();
+  if (v < pyb::int_(0) || v > pyb::int_(UINT64_MAX))
+    throw pyb::value_error(fmt::format("{}: {} out of range: expected an integer from 0 to {}", name,
+                                       std::string(pyb::str(v)), UINT64_MAX));
+  return v.cast<std::uint64_t>();
+}
+
 net::Mac mac_arg(const pyb::handle& h, const char* name) {
   if (pyb::isinstance<net::Mac>(h)) return h.cast<net::Mac>();
   if (pyb::isinstance<pyb::str>(h)) {

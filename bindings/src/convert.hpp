@@ -57,6 +57,8 @@ net::Ipv6 ipv6_arg(const pyb::handle& h, const char* name = "address");
 // ---- strict scalars (no silent bool/float/str coercion, no pybind11 signature dumps) ---------
 /// An integer in [lo, hi]: int or numpy integer (not bool, float or str).
 std::int64_t int_arg(const pyb::handle& h, const char* name, std::int64_t lo, std::int64_t hi);
+/// An unsigned 64-bit integer, 0 to 2^64-1 (int_arg stops at INT64_MAX): seeds and masks.
+std::uint64_t uint64_arg(const pyb::handle& h, const char* name);
 /// A boolean: True/False or numpy.bool_ only.
 bool bool_arg(const pyb::handle& h, const char* name);
 

@@ -10,6 +10,7 @@
 #include "fwd/lag/lag.hpp"
 #include "object_lock.hpp"
 #include "parallel.hpp"
+#include "settings.hpp"
 
 namespace fwd::py {
 
@@ -21,7 +22,36 @@ using lag::OvsBond;
 using lag::Outcome;
 using lag::Selection;
 
+// The `lacp` setting takes the Port lacp column's values (active and passive: negotiated), as the
+// LAG spec does: one mapping, lag::ovs_lacp_status.
+template <>
+lag::OvsLacpStatus enum_from_text<lag::OvsLacpStatus>(std::string_view text) {
+  return lag::ovs_lacp_status(text);
+}
+
 namespace {
+
+// OvsBond's keywords before its settings table: the three delays as integer milliseconds.
+// Accepted for one release (README, renames); each sets the setting it names.
+template <Time lag::OvsBondConfig::*M>
+void set_ms(lag::OvsBondConfig& c, const pyb::handle& v, const char* name) {
+  c.*M = Time::from_ms(int_arg(v, name, 0, lag::OvsBondConfig::max_ms));
+}
+const SettingAlias<lag::OvsBondConfig> ovs_bond_aliases[] = {
+    {"rebalance_interval_ms", "rebalance_interval as integer milliseconds (old spelling, accepted for one release)",
+     "rebalance_interval",
+     [](lag::OvsBondConfig& c, const pyb::handle& v) {
+       set_ms<&lag::OvsBondConfig::rebalance_interval>(c, v, "rebalance_interval_ms");
+     }},
+    {"updelay_ms", "updelay as integer milliseconds (old spelling, accepted for one release)", "updelay",
+     [](lag::OvsBondConfig& c, const pyb::handle& v) { set_ms<&lag::OvsBondConfig::updelay>(c, v, "updelay_ms"); }},
+    {"downdelay_ms", "downdelay as integer milliseconds (old spelling, accepted for one release)", "downdelay",
+     [](lag::OvsBondConfig& c, const pyb::handle& v) { set_ms<&lag::OvsBondConfig::downdelay>(c, v, "downdelay_ms"); }},
+};
+
+pyb::object kwarg_or_none(const pyb::kwargs& kw, const char* key) {
+  return kw.contains(key) ? pyb::object(kw[key]) : pyb::object(pyb::none());
+}
 
 /// A selection with names resolved, as Python sees it.
 struct PySelection {
@@ -212,33 +242,41 @@ void bind_lag(pyb::module_& m) {
       .def("to_json", [](const lag::WhatIf& w) { return to_python(w.to_json()); }, "The comparison as a dict (the JSON twin of str()).")
       .def("__str__", &lag::WhatIf::to_text);
 
+  static const lag::OvsBondConfig ovs_bond_defaults;
+  static const std::string ovs_bond_init_doc =
+      "OvsBond(name, members, *, now=None, time_ns=None, **settings): a bond named `name` over `members` (a "
+      "count, a list of names or 'a,b,c'), its members getting carrier in member order at now (any time form) or "
+      "time_ns (default 0). The settings are OvsBondConfig's, checked by the validate() the bond of an ovs-3.1 "
+      "LAG spec passes too (the spec spells the three delays in integer ms, as OVS's other_config does; here "
+      "they take any time form, in whole ms). An unknown keyword raises TypeError listing "
+      "the accepted ones; a bad value TypeError/ValueError naming it. OvsBond(name, members, **bond.config) "
+      "rebuilds the settings.\n\n" +
+      settings_kwargs_doc<lag::OvsBondConfig>(&ovs_bond_defaults, {},
+                                              "  now: when the bond is created (any time form; default 0)\n"
+                                              "  time_ns: the same as integer nanoseconds",
+                                              ovs_bond_aliases);
+  static const std::string ovs_bond_config_doc =
+      "The bond's settings as a dict (times in seconds, enums by name), from the table of the constructor's "
+      "keywords:\n" +
+      describe::settings_doc<lag::OvsBondConfig>();
   pyb::class_<OvsBond>(m, "OvsBond",
                        "Open vSwitch 3.1 bond bucket state: 256 buckets, first-use round robin, failover, rebalance, "
-                       "bond/show. Times are virtual nanoseconds. Safe to share between Python threads (every method holds "
-                       "the bond's lock; a Lag's bond shares the Lag's lock).")
-      .def(pyb::init([](const std::string& name, const pyb::object& members, const std::string& mode, std::uint32_t basis,
-                        std::int64_t rebalance_interval_ms, const std::string& primary, const std::string& lacp,
-                        bool lacp_fallback_ab, bool recirculation, std::uint64_t seed, std::int64_t updelay_ms,
-                        std::int64_t downdelay_ms, const pyb::object& now, const pyb::object& time_ns) {
-             // The settings go through the one LAG spec parser (fwd::lag::Lag::from_spec), which
-             // rejects unknown values listing the accepted ones. `primary` is set afterwards: a
-             // standalone bond accepts a primary that is not a member, as OVS does.
-             std::string spec = fmt::format("ovs-3.1:{};basis={};rebalance_interval={};lacp={};lacp_fallback_ab={};"
-                                            "updelay={};downdelay={}",
-                                            mode, basis, rebalance_interval_ms, lacp, lacp_fallback_ab ? 1 : 0,
-                                            updelay_ms, downdelay_ms);
-             if (mode == "balance-tcp") spec += fmt::format(";recirculation={};seed={}", recirculation ? 1 : 0, seed);
-             else if (recirculation) throw Error("recirculation=True applies to balance-tcp only");
-             std::vector<std::string> names = names_arg(members);
-             lag::OvsBondConfig c = lag::Lag::from_spec(spec, names).ovs_bond()->config();
-             c.primary = primary;
-             return OvsBond(name, names_arg(members), c, time_either(now, time_ns));
+                       "bond/show. Times take seconds, '10ms', timedelta or timedelta64 (integer nanoseconds through "
+                       "time_ns=). Safe to share between Python threads (every method holds the bond's lock; a Lag's "
+                       "bond shares the Lag's lock).")
+      .def(pyb::init([](const std::string& name, const pyb::object& members, const pyb::kwargs& kw) {
+             // The settings come from OvsBondConfig's table and are checked by its validate(), which
+             // the bond of a LAG spec passes too (the spec's millisecond integers are whole ms).
+             // `primary` need not be a member: a standalone bond shows it as OVS does.
+             lag::OvsBondConfig c;
+             apply_settings(c, kw, "OvsBond", {}, {"now", "time_ns"}, SettingAliases<lag::OvsBondConfig>(ovs_bond_aliases));
+             c.validate();
+             const Time now = time_either(kwarg_or_none(kw, "now"), kwarg_or_none(kw, "time_ns"));
+             return OvsBond(name, names_arg(members), std::move(c), now);
            }),
-           pyb::arg("name"), pyb::arg("members"), pyb::kw_only(), pyb::arg("mode") = "balance-slb", pyb::arg("basis") = 0,
-           pyb::arg("rebalance_interval_ms") = 10000, pyb::arg("primary") = "", pyb::arg("lacp") = "off",
-           pyb::arg("lacp_fallback_ab") = false, pyb::arg("recirculation") = false, pyb::arg("seed") = 0,
-           pyb::arg("updelay_ms") = 0, pyb::arg("downdelay_ms") = 0, pyb::arg("now") = pyb::none(),
-           pyb::arg("time_ns") = pyb::none())
+           pyb::arg("name"), pyb::arg("members"), ovs_bond_init_doc.c_str())
+      .def_property_readonly("config", [](const OvsBond& b) { ObjectLock lock_(lock_key(b)); return to_python(describe::settings_json(b.config())); },
+                             ovs_bond_config_doc.c_str())
       .def_property_readonly("name", &OvsBond::name, "The bond's name.")
       .def_property_readonly("members", [](const OvsBond& b) { ObjectLock lock_(lock_key(b));
         std::vector<std::string> out;

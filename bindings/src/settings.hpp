@@ -15,7 +15,7 @@
 //
 // Per setting type, the one converter of convert.hpp: Time (seconds, '10ms', timedelta,
 // timedelta64; `<name>_ns` integer nanoseconds), bool, integers (in the table row's range, else
-// the member type's; "VLAN id" units 0..4095), described enums by name, str, MAC, IPv4/IPv6
+// the member type's, uint64 to 2^64-1; "VLAN id" units 0..4095), described enums by name, str, MAC, IPv4/IPv6
 // addresses, lists (a list of addresses also takes one address alone), optionals (None = unset)
 // and nested described configs (the object, a dict of its settings or a preset name).
 #include <pybind11/pybind11.h>
@@ -107,6 +107,9 @@ void from_python(V& out, const pyb::handle& h, const std::string& name, std::str
     out = time_arg(h, name.c_str());
   } else if constexpr (std::is_same_v<V, bool>) {
     out = bool_arg(h, name.c_str());
+  } else if constexpr (std::is_same_v<V, std::uint64_t>) {  // seeds: the whole unsigned range
+    if (range.given()) out = static_cast<V>(int_arg(h, name.c_str(), std::max<std::int64_t>(range.min, 0), range.max));
+    else out = uint64_arg(h, name.c_str());
   } else if constexpr (std::is_integral_v<V>) {
     constexpr auto lo = std::is_signed_v<V> ? static_cast<std::int64_t>(std::numeric_limits<V>::min()) : 0;
     constexpr auto hi = static_cast<std::int64_t>(std::min<std::uint64_t>(std::numeric_limits<V>::max(), INT64_MAX));

@@ -1,4 +1,5 @@
 """fwd.lag: LAG specs, member selection per real system, batch == scalar, explain, what-if, OVS bonds."""
+import datetime
 import glob
 import json
 import os
@@ -185,7 +186,7 @@ def test_flow_population_is_seeded():
 
 
 def test_ovs_bond_standalone_api():
-    b = OvsBond("b1", ["m1", "m2"], rebalance_interval_ms=1000)
+    b = OvsBond("b1", ["m1", "m2"], rebalance_interval=1)
     assert b.active_member == "m1" and b.enabled_list == ["m1", "m2"]
     assert [b.select(x) for x in (209, 254, 5, 222)] == ["m1", "m2", "m1", "m2"]
     b.account(209, 199_000)
@@ -201,10 +202,98 @@ def test_ovs_bond_standalone_api():
     show = b.to_json(time_ns=2_000_000_000)
     assert show["members"] == {"m1": "disabled", "m2": "enabled"} and show["active_member"] == "m2"
     assert "member m1: disabled" in b.show(time_ns=2_000_000_000)
-    with pytest.raises(ValueError, match="unknown mode 'balance-xyz' for ovs-3.1: expected balance-slb"):
+    with pytest.raises(ValueError, match="^mode: unknown OVS bond_mode 'balance-xyz': expected balance-slb, balance-tcp, "
+                                         "active-backup$"):
         OvsBond("b", ["m1"], mode="balance-xyz")
-    with pytest.raises(ValueError, match="invalid lacp=maybe: expected off, active, passive"):
+    with pytest.raises(ValueError, match="^lacp: unknown OVS lacp 'maybe': expected off, active, passive, configured, "
+                                         "negotiated$"):
         OvsBond("b", ["m1"], lacp="maybe")
+
+
+def _bond_after_failover(**settings):
+    """Members m1, m2 up at 0; m1 loses carrier at 1 s. -> (m1 enabled at 1.499 s, at 1.5 s)."""
+    b = OvsBond("b1", ["m1", "m2"], **settings)
+    b.set_carrier("m1", False, now=1)
+    b.run(now=1.499)
+    before = b.is_enabled("m1")
+    b.run(now="1500ms")
+    return before, b.is_enabled("m1")
+
+
+@pytest.mark.parametrize("kw", [dict(downdelay=0.5), dict(downdelay="500ms"),
+                                dict(downdelay=datetime.timedelta(milliseconds=500)),
+                                dict(downdelay=np.timedelta64(500, "ms")), dict(downdelay_ns=500_000_000),
+                                dict(downdelay_ms=500)])
+def test_ovs_bond_delays_take_the_time_convention(kw):
+    """Every time form (and the _ns twin, and the old integer-ms alias) is the same 500 ms downdelay:
+    m1 stays enabled until exactly 1.5 s."""
+    assert _bond_after_failover(**kw) == (True, False)
+    b = OvsBond("b1", ["m1", "m2"], **kw)
+    assert b.config["downdelay"] == 0.5 and "downdelay: 500 ms\n" in b.show()
+
+
+def test_ovs_bond_without_delay_disables_at_once():
+    assert _bond_after_failover() == (False, False)
+
+
+@pytest.mark.parametrize("kw", [dict(rebalance_interval=2), dict(rebalance_interval="2s"),
+                                dict(rebalance_interval=datetime.timedelta(seconds=2)),
+                                dict(rebalance_interval_ns=2_000_000_000), dict(rebalance_interval_ms=2000)])
+def test_ovs_bond_rebalance_interval_forms(kw):
+    b = OvsBond("b1", ["m1", "m2"], now=1, **kw)
+    assert b.to_json(now=1)["next_rebalance_ms"] == 2000 and b.config["rebalance_interval"] == 2.0
+    assert OvsBond("b1", 2, rebalance_interval="10ms").config["rebalance_interval"] == 1.0  # OVS: below 1 s is 1 s
+    assert OvsBond("b1", 2, first_rebalance="250ms", **kw).to_json()["next_rebalance_ms"] == 250
+
+
+def test_ovs_bond_settings_match_the_lag_spec():
+    """The keywords and an ovs-3.1 LAG spec (integer ms, as OVS's other_config) build the same bond."""
+    spec = "ovs-3.1:active-backup;bond=b1;basis=7;lacp=active;lacp_fallback_ab=1;updelay=200;downdelay=100;primary=m2"
+    via_spec = Lag(spec, ["m1", "m2", "m3"]).bond
+    direct = OvsBond("b1", ["m1", "m2", "m3"], mode="active-backup", basis=7, lacp="active", lacp_fallback_ab=True,
+                     updelay="200ms", downdelay=0.1, primary="m2")
+    assert direct.config == via_spec.config
+    assert direct.config["lacp"] == "negotiated"  # the Port lacp column's `active`: the partner answered
+    for bond in (direct, via_spec):
+        bond.set_carrier("m2", False, now=1)
+        bond.run(now=1.2)
+    assert direct.show(now=2) == via_spec.show(now=2) and direct.active_member == "m1"
+    # bond.config rebuilds the settings; the dict is plain data (pickles as such).
+    again = OvsBond("b1", ["m1", "m2", "m3"], **direct.config)
+    assert again.config == direct.config
+
+
+def test_ovs_bond_seed_takes_the_whole_unsigned_range():
+    b = OvsBond("b1", 3, mode="balance-tcp", lacp="active", recirculation=True, seed=2**64 - 1)
+    ref = Lag("ovs-3.1:balance-tcp;bond=b1;seed=18446744073709551615", ["m0", "m1", "m2"]).bond
+    assert b.config["seed"] == 2**64 - 1 and [b.peek(h) for h in range(256)] == [ref.peek(h) for h in range(256)]
+
+
+@pytest.mark.parametrize("kw,exc,msg", [
+    (dict(updelay_msec=1), TypeError, r"^OvsBond\(\) got an unexpected keyword argument 'updelay_msec': accepted mode, "
+                                      r"basis, rebalance_interval, first_rebalance, primary, lacp, .*, updelay, downdelay, "
+                                      r".*, now, time_ns, rebalance_interval_ms, updelay_ms, downdelay_ms \(times also as "
+                                      r"<name>_ns\)$"),
+    (dict(updelay=[1]), TypeError, r"^updelay: expected seconds"),
+    (dict(basis="7"), TypeError, r"^basis: expected an integer"),
+    (dict(lacp_fallback_ab=1), TypeError, r"^lacp_fallback_ab: "),
+    (dict(updelay_ns=0.5), TypeError, r"^updelay_ns: expected an integer.*without _ns"),
+    (dict(updelay_ms=0.5), TypeError, r"^updelay_ms: expected an integer from 0 to 2147483648; got float"),
+    (dict(updelay=1, updelay_ns=1), TypeError, r"^OvsBond\(\): updelay= and updelay_ns= both set updelay"),
+    (dict(updelay=1, updelay_ms=1000), TypeError, r"both set updelay: give one of them"),
+    (dict(basis=2**32), ValueError, r"^basis: 4294967296 out of range: expected an integer from 0 to 4294967295$"),
+    (dict(updelay_ms=-1), ValueError, r"^updelay_ms: -1 out of range: expected an integer from 0 to 2147483648$"),
+    (dict(updelay=0.0005), ValueError, r"^updelay: 0.0005 s out of range: expected a whole number of milliseconds "
+                                       r"from 0 to 2147483.648 s"),
+    (dict(downdelay="-1s"), ValueError, r"^downdelay: -1 s out of range"),
+    (dict(rebalance_interval="1e7s"), ValueError, r"^rebalance_interval: 10000000 s out of range"),
+    (dict(first_rebalance=-1), ValueError, r"^first_rebalance: -1 s out of range: expected 0 or more"),
+    (dict(recirculation=True), ValueError, r"^recirculation: applies to balance-tcp only \(mode is balance-slb\)$"),
+    (dict(seed=2**64), ValueError, r"^seed: 18446744073709551616 out of range"),
+])
+def test_ovs_bond_bad_settings_name_themselves(kw, exc, msg):
+    with pytest.raises(exc, match=msg):
+        OvsBond("b", ["m1"], **kw)
 
 
 SCENARIOS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "data", "scenarios", "ovs", "ovs-bond-*.json")))
@@ -222,7 +311,7 @@ def test_ovs_bond_recordings_member_choice(path):
     cfg = bonds[0]["bond"]
     members = cfg["members"]
     bond = OvsBond(bonds[0]["name"], members, mode=cfg["mode"], basis=cfg.get("basis", 0),
-                   rebalance_interval_ms=cfg.get("rebalance_interval_ms", 10000),
+                   rebalance_interval=f"{cfg.get('rebalance_interval_ms', 10000)}ms",
                    primary=cfg.get("primary") or "" if cfg["mode"] == "active-backup" else "")
     policy = fwd.hash.Policy(f"ovs-3.1:balance-slb;basis={cfg.get('basis', 0)}")
     checked = 0

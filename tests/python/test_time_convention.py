@@ -35,6 +35,14 @@ def test_lag_takes_every_form_and_time_ns(t):
 
 
 @pytest.mark.parametrize("t", HALF)
+def test_ovs_bond_settings_take_every_form(t):
+    bond = fwd.lag.OvsBond("b", ["m1", "m2"], updelay=t, downdelay=t, first_rebalance=t)
+    assert bond.config == fwd.lag.OvsBond("b", ["m1", "m2"], updelay_ns=500_000_000, downdelay_ms=500,
+                                          first_rebalance="500ms").config
+    assert bond.config["updelay"] == bond.config["downdelay"] == 0.5
+
+
+@pytest.mark.parametrize("t", HALF)
 def test_sim_takes_every_form(t):
     net = fwd.sim.Network()
     net.run_until(t)

@@ -255,7 +255,8 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
     OvsBondConfig cfg;
     cfg.mode = describe::parse_enumerator<OvsBondMode>(p.mode);
     cfg.basis = static_cast<std::uint32_t>(p.number("basis", 0));
-    cfg.rebalance_interval_ms = static_cast<std::int64_t>(p.number("rebalance_interval", 10000, 1u << 31));
+    // OVS's own other_config: the three delays in integer milliseconds.
+    cfg.rebalance_interval = Time::from_ms(static_cast<std::int64_t>(p.number("rebalance_interval", 10000, OvsBondConfig::max_ms)));
     if (p.has("primary")) {
       find_member(p, members, "primary");
       cfg.primary = p.get("primary", "");
@@ -264,34 +265,35 @@ Lag Lag::from_spec(std::string_view spec, std::vector<std::string> members) {
     // The Port `lacp` column: off, active or passive. With LACP on, lacp_status says whether the
     // partner negotiated (default: it did); `lacp=configured|negotiated` are the older spellings
     // of lacp=active with that status.
-    const std::string lacp_col = p.choice("lacp", tcp ? "active" : "off", {"off", "active", "passive", "configured", "negotiated"});
-    std::string lacp = lacp_col == "off" ? "off" : lacp_col == "configured" ? "configured" : "negotiated";
+    const std::string lacp_col =
+        p.choice("lacp", tcp ? "active" : "off", std::vector<std::string>(ovs_lacp_values.begin(), ovs_lacp_values.end()));
+    cfg.lacp = ovs_lacp_status(lacp_col);
     if (p.has("lacp_status")) {
       if (lacp_col == "off") p.fail("lacp_status applies only with lacp=active or lacp=passive");
-      lacp = p.choice("lacp_status", "negotiated", {"negotiated", "configured"});
+      cfg.lacp = describe::parse_enumerator<OvsLacpStatus>(p.choice("lacp_status", "negotiated", {"negotiated", "configured"}));
     }
-    cfg.lacp = lacp == "off" ? OvsLacpStatus::off : lacp == "configured" ? OvsLacpStatus::configured : OvsLacpStatus::negotiated;
     cfg.all_members_active = p.flag("all_members_active", false);
     cfg.lacp_fallback_ab = p.flag("lacp_fallback_ab", false);
     cfg.recirculation = p.flag("recirculation", tcp);
     if (cfg.recirculation && !tcp) p.fail("recirculation=1 applies to balance-tcp only");
     cfg.seed = p.number("seed", 0, ~0ULL);
-    cfg.updelay_ms = static_cast<std::int64_t>(p.number("updelay", 0, 1u << 31));
-    cfg.downdelay_ms = static_cast<std::int64_t>(p.number("downdelay", 0, 1u << 31));
+    cfg.updelay = Time::from_ms(static_cast<std::int64_t>(p.number("updelay", 0, OvsBondConfig::max_ms)));
+    cfg.downdelay = Time::from_ms(static_cast<std::int64_t>(p.number("downdelay", 0, OvsBondConfig::max_ms)));
     const std::string bond = p.get("bond", "bond0");
     if (p.hash && p.has("basis")) p.fail("basis and hash= both set the hash: give one");
     opt("bond", bond);
-    if (cfg.mode != OvsBondMode::active_backup) opt("rebalance_interval", std::to_string(cfg.rebalance_interval_ms < 1000 && cfg.rebalance_interval_ms ? 1000 : cfg.rebalance_interval_ms));
+    const std::int64_t interval_ms = cfg.rebalance_interval.ns / 1'000'000;
+    if (cfg.mode != OvsBondMode::active_backup) opt("rebalance_interval", std::to_string(interval_ms < 1000 && interval_ms ? 1000 : interval_ms));
     if (!cfg.primary.empty()) opt("primary", cfg.primary);
-    opt("lacp", lacp);
+    opt("lacp", to_string(cfg.lacp));
     if (cfg.lacp_fallback_ab) opt("lacp_fallback_ab", "1");
     if (cfg.all_members_active) opt("all_members_active", "1");
     if (tcp) {
       opt("recirculation", cfg.recirculation ? "1" : "0");
       if (cfg.recirculation) opt("seed", std::to_string(cfg.seed));
     }
-    if (cfg.updelay_ms) opt("updelay", std::to_string(cfg.updelay_ms));
-    if (cfg.downdelay_ms) opt("downdelay", std::to_string(cfg.downdelay_ms));
+    if (cfg.updelay.ns) opt("updelay", std::to_string(cfg.updelay.ns / 1'000'000));
+    if (cfg.downdelay.ns) opt("downdelay", std::to_string(cfg.downdelay.ns / 1'000'000));
     policy = make_policy(p, fmt::format("ovs-3.1:{};basis={}", tcp ? "balance-tcp" : "balance-slb", cfg.basis));
     OvsBondLag d{OvsBond(bond, members, cfg), {}};
     dist.emplace(std::in_place_type<OvsBondLag>, std::move(d));

@@ -22,6 +22,34 @@ std::string join_names(const std::vector<std::string>& names) {
 }
 }  // namespace
 
+OvsLacpStatus ovs_lacp_status(std::string_view lacp) {
+  if (lacp == "off") return OvsLacpStatus::off;
+  if (lacp == "configured") return OvsLacpStatus::configured;
+  if (lacp == "active" || lacp == "passive" || lacp == "negotiated") return OvsLacpStatus::negotiated;
+  std::string accepted;
+  for (auto v : ovs_lacp_values) accepted += (accepted.empty() ? "" : ", ") + std::string(v);
+  describe::throw_unknown("OVS lacp", lacp, accepted);
+}
+
+void OvsBondConfig::validate() const {
+  // OVS reads the three columns as integer milliseconds (smap_get_int): a finer time has no
+  // OVS equivalent, so it is refused rather than rounded.
+  auto whole_ms = [](std::string_view name, Time t) {
+    if (t.ns < 0 || t.ns > max_ms * 1'000'000 || t.ns % 1'000'000 != 0)
+      throw Error(fmt::format("{}: {} s out of range: expected a whole number of milliseconds from 0 to {} s "
+                              "(OVS keeps it in integer ms)",
+                              name, t.seconds(), static_cast<double>(max_ms) / 1e3));
+  };
+  whole_ms("rebalance_interval", rebalance_interval);
+  whole_ms("updelay", updelay);
+  whole_ms("downdelay", downdelay);
+  if (first_rebalance && first_rebalance->ns < 0)
+    throw Error(fmt::format("first_rebalance: {} s out of range: expected 0 or more (or unset: one interval)",
+                            first_rebalance->seconds()));
+  if (recirculation && mode != OvsBondMode::balance_tcp)
+    throw Error(fmt::format("recirculation: applies to balance-tcp only (mode is {})", to_string(mode)));
+}
+
 OvsBond::OvsBond(std::string name, std::vector<std::string> members, OvsBondConfig config, Time now)
     : name_(std::move(name)), config_(std::move(config)) {
   if (members.empty())
@@ -35,13 +63,10 @@ OvsBond::OvsBond(std::string name, std::vector<std::string> members, OvsBondConf
     if (!seen.insert(m).second)
       throw Error(fmt::format("OVS bond '{}': member '{}' listed twice", name_, m));
   }
-  if (config_.rebalance_interval_ms < 0)
-    throw Error(fmt::format("bond-rebalance-interval {} ms: expected 0 (never) or a positive number of ms",
-                            config_.rebalance_interval_ms));
+  config_.validate();
   // bridge.c: a non-zero interval below one second becomes one second.
-  if (config_.rebalance_interval_ms > 0 && config_.rebalance_interval_ms < 1000) config_.rebalance_interval_ms = 1000;
-  if (config_.updelay_ms < 0 || config_.downdelay_ms < 0)
-    throw Error("bond_updelay / bond_downdelay must not be negative");
+  if (config_.rebalance_interval.ns > 0 && config_.rebalance_interval < Time::from_s(1))
+    config_.rebalance_interval = Time::from_s(1);
   rng_ = config_.seed;
 
   members_.reserve(members.size());
@@ -55,7 +80,7 @@ OvsBond::OvsBond(std::string name, std::vector<std::string> members, OvsBondConf
   if (config_.start_up)
     for (MemberIndex i = 0; i < members_.size(); ++i) enable(i, true);
   choose_active();
-  next_rebalance_ = now + Time::from_ms(config_.first_rebalance_ms.value_or(config_.rebalance_interval_ms));
+  next_rebalance_ = now + config_.first_rebalance.value_or(config_.rebalance_interval);
   if (config_.recirculation && config_.mode == OvsBondMode::balance_tcp) fill_buckets_randomly();
   log_.clear();  // construction is configuration, not events
 }
@@ -168,9 +193,8 @@ void OvsBond::link_status_update(MemberIndex m, Time now) {
     if (up == mem.enabled) {
       mem.delay_expires.reset();  // flapped back before the delay ran out
     } else {
-      const std::int64_t delay = config_.lacp != OvsLacpStatus::off ? 0
-                                 : up ? config_.updelay_ms : config_.downdelay_ms;
-      mem.delay_expires = now + Time::from_ms(delay);
+      const Time delay = config_.lacp != OvsLacpStatus::off ? Time{} : up ? config_.updelay : config_.downdelay;
+      mem.delay_expires = now + delay;
     }
   }
   if (mem.delay_expires && now >= *mem.delay_expires) enable(m, up);
@@ -238,7 +262,7 @@ bool OvsBond::run(Time now) {
   if (!is_balanced() || at_checkpoints_ || now < next_rebalance_) return false;
   // Every run due by now, each at its own time (ovs-vswitchd wakes for each): moves, then the
   // load halves. Once every load has decayed to zero further runs change nothing.
-  const Time interval = Time::from_ms(config_.rebalance_interval_ms);
+  const Time interval = config_.rebalance_interval;
   while (next_rebalance_ <= now) {
     const bool idle = std::all_of(buckets_.begin(), buckets_.end(), [](const Bucket& b) { return b.tx_bytes == 0; });
     if (idle) {
@@ -255,7 +279,7 @@ bool OvsBond::checkpoint(Time t) {
   push_stats();
   if (!is_balanced() || t < next_rebalance_) return false;
   rebalance_now();
-  next_rebalance_ = t + Time::from_ms(config_.rebalance_interval_ms);
+  next_rebalance_ = t + config_.rebalance_interval;
   return true;
 }
 
@@ -379,8 +403,8 @@ std::string OvsBond::show(Time now) const {
   s += fmt::format("bond-hash-basis: {}\n", config_.basis);
   s += "lb_output action: disabled, bond-id: -1\n";
   s += fmt::format("all members active: {}\n", config_.all_members_active ? "true" : "false");
-  s += fmt::format("updelay: {} ms\n", config_.updelay_ms);
-  s += fmt::format("downdelay: {} ms\n", config_.downdelay_ms);
+  s += fmt::format("updelay: {} ms\n", config_.updelay.ns / 1'000'000);  // whole ms (validate())
+  s += fmt::format("downdelay: {} ms\n", config_.downdelay.ns / 1'000'000);
   if (is_balanced()) s += fmt::format("next rebalance: {} ms\n", ms_until(next_rebalance_, now));
   s += fmt::format("lacp_status: {}\n", to_string(config_.lacp));
   s += fmt::format("lacp_fallback_ab: {}\n", config_.lacp_fallback_ab ? "true" : "false");

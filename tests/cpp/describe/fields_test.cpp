@@ -192,6 +192,7 @@ static_assert(member_count<PortConfig>() == describe::Settings<PortConfig>::list
 static_assert(member_count<LagConfig>() == describe::Settings<LagConfig>::list.size());
 static_assert(member_count<TableConfig>() == describe::Settings<TableConfig>::list.size());
 static_assert(member_count<FlapConfig>() == describe::Settings<FlapConfig>::list.size());
+static_assert(member_count<lag::OvsBondConfig>() == describe::Settings<lag::OvsBondConfig>::list.size());
 
 TEST(Settings, EveryConfigSettingAppearsInTheJsonTwin) {
   SwitchConfig cfg = SwitchConfig::defaults(Profile::linux_bridge);

@@ -213,8 +213,8 @@ TEST(SwitchBuild, OvsBondFromItsSpecString) {
   const lag::OvsBond& bond = *sw.bond(2);
   EXPECT_EQ(bond.name(), "b1");  // named after the port
   EXPECT_EQ(bond.config().mode, lag::OvsBondMode::active_backup);
-  EXPECT_EQ(bond.config().updelay_ms, 200);
-  EXPECT_EQ(bond.config().downdelay_ms, 100);
+  EXPECT_EQ(bond.config().updelay, Time::from_ms(200));  // the spec's integer milliseconds
+  EXPECT_EQ(bond.config().downdelay, Time::from_ms(100));
   EXPECT_EQ(bond.config().basis, 7u);
   const std::string show = sw.bond_show(2, ms(0));
   EXPECT_TRUE(contains(show, "updelay: 200 ms\ndowndelay: 100 ms\n")) << show;

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 using fwd::Time;
@@ -184,7 +187,7 @@ TEST(OvsBond, BalanceTcpRecirculationFillsEveryBucketFromTheSeed) {
 // each m1 flow (buckets 209, 5), 7 kB on an m2 flow: one bucket moves to m2, the other stays.
 TEST(OvsBond, RebalanceMovesOneHeavyBucketToTheLightMember) {
   OvsBondConfig c;
-  c.rebalance_interval_ms = 1000;
+  c.rebalance_interval = Time::from_ms(1000);
   OvsBond bond("b1", {"m1", "m2"}, c, Time{});
   for (unsigned b : {209u, 254u, 5u, 222u}) bond.select(b);
   ASSERT_EQ(bond.bucket_member(209), 0);
@@ -209,7 +212,7 @@ TEST(OvsBond, RebalanceMovesOneHeavyBucketToTheLightMember) {
 
 TEST(OvsBond, RebalanceMovesSeveralBucketsUpToTheIdealDelta) {
   OvsBondConfig c;
-  c.rebalance_interval_ms = 1000;
+  c.rebalance_interval = Time::from_ms(1000);
   OvsBond bond("b1", {"m1", "m2"}, c, Time{});
   // All on m1: migrate() pins buckets regardless of first-use order.
   for (unsigned b : {1u, 2u, 3u, 4u}) {
@@ -238,7 +241,7 @@ TEST(OvsBond, NoRebalanceWhenOneBucketCarriesEverything) {
 
 TEST(OvsBond, RebalanceIntervalZeroMeansNeverAndHidesLoads) {
   OvsBondConfig c;
-  c.rebalance_interval_ms = 0;
+  c.rebalance_interval = Time{};
   OvsBond bond("b1", {"m1", "m2"}, c);
   bond.select(5);
   bond.account(5, 5000);
@@ -246,14 +249,14 @@ TEST(OvsBond, RebalanceIntervalZeroMeansNeverAndHidesLoads) {
   EXPECT_EQ(bond.bucket_tx_bytes(5), 0u);
   EXPECT_EQ(bond.show(Time{}).find("hash 5"), std::string::npos);
   EXPECT_EQ(bond.show(Time{}).find("next rebalance"), std::string::npos);
-  c.rebalance_interval_ms = 10;  // raised to OVS's minimum of 1000 ms
-  EXPECT_EQ(OvsBond("b2", {"m1"}, c).config().rebalance_interval_ms, 1000);
+  c.rebalance_interval = Time::from_ms(10);  // raised to OVS's minimum of 1000 ms
+  EXPECT_EQ(OvsBond("b2", {"m1"}, c).config().rebalance_interval, Time::from_ms(1000));
 }
 
 TEST(OvsBond, UpdelayAndDowndelayApplyThroughRun) {
   OvsBondConfig c;
-  c.downdelay_ms = 200;
-  c.updelay_ms = 500;
+  c.downdelay = Time::from_ms(200);
+  c.updelay = Time::from_ms(500);
   OvsBond bond("b1", {"m1", "m2"}, c);
   bond.set_carrier(0, false, Time::from_ms(1000));
   EXPECT_TRUE(bond.is_enabled(0));
@@ -323,4 +326,109 @@ TEST(OvsBond, BadInputNamesTheValueAndTheAcceptedOnes) {
   bond.set_carrier(1, false, Time{});
   EXPECT_THROW(bond.set_active_member(1), fwd::Error);
   EXPECT_THROW(bond.migrate(3, 1), fwd::Error);
+}
+
+namespace {
+std::string config_error(const OvsBondConfig& c) {
+  try {
+    c.validate();
+  } catch (const fwd::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+// OVS keeps bond-rebalance-interval, bond-updelay and bond-downdelay as integer milliseconds: a
+// finer or negative time, or one past the spec's 2^31 ms, is refused by name (and by OvsBond).
+TEST(OvsBondConfig, DelaysAreWholeMillisecondsInOvsRange) {
+  OvsBondConfig c;
+  c.rebalance_interval = Time::from_ms(OvsBondConfig::max_ms);
+  c.updelay = Time::from_ms(200);
+  c.downdelay = Time{};
+  EXPECT_EQ(config_error(c), "");
+  c.updelay = Time::from_us(500);
+  EXPECT_EQ(config_error(c),
+            "updelay: 0.0005 s out of range: expected a whole number of milliseconds from 0 to 2147483.648 s "
+            "(OVS keeps it in integer ms)");
+  EXPECT_THROW(OvsBond("b1", {"m1"}, c), fwd::Error);
+  c.updelay = Time{};
+  c.downdelay = Time::from_ms(-1);
+  EXPECT_TRUE(config_error(c).starts_with("downdelay: -0.001 s out of range: expected")) << config_error(c);
+  c.downdelay = Time{};
+  c.rebalance_interval = Time::from_ms(OvsBondConfig::max_ms + 1);
+  EXPECT_TRUE(config_error(c).starts_with("rebalance_interval: 2147483.649 s out of range: expected")) << config_error(c);
+  c.rebalance_interval = Time::from_s(1);
+  c.first_rebalance = Time::from_ms(-5);
+  EXPECT_EQ(config_error(c), "first_rebalance: -0.005 s out of range: expected 0 or more (or unset: one interval)");
+  c.first_rebalance = Time::from_us(1);  // not an OVS column: any non-negative time
+  EXPECT_EQ(config_error(c), "");
+  c.recirculation = true;
+  EXPECT_EQ(config_error(c), "recirculation: applies to balance-tcp only (mode is balance-slb)");
+  c.mode = OvsBondMode::balance_tcp;
+  EXPECT_EQ(config_error(c), "");
+}
+
+TEST(OvsBondConfig, FirstRebalanceSetsThePhase) {
+  OvsBondConfig c;
+  c.rebalance_interval = Time::from_s(2);
+  EXPECT_EQ(OvsBond("b1", {"m1"}, c, Time::from_s(5)).next_rebalance(), Time::from_s(7));  // one interval
+  c.first_rebalance = Time::from_ms(250);
+  EXPECT_EQ(OvsBond("b1", {"m1"}, c, Time::from_s(5)).next_rebalance(), Time::from_ms(5250));
+}
+
+// The Port lacp column's spellings: one mapping for the spec parser and Python.
+TEST(OvsBondConfig, LacpColumnValues) {
+  EXPECT_EQ(fwd::lag::ovs_lacp_status("off"), OvsLacpStatus::off);
+  EXPECT_EQ(fwd::lag::ovs_lacp_status("active"), OvsLacpStatus::negotiated);
+  EXPECT_EQ(fwd::lag::ovs_lacp_status("passive"), OvsLacpStatus::negotiated);
+  EXPECT_EQ(fwd::lag::ovs_lacp_status("configured"), OvsLacpStatus::configured);
+  EXPECT_EQ(fwd::lag::ovs_lacp_status("negotiated"), OvsLacpStatus::negotiated);
+  try {
+    fwd::lag::ovs_lacp_status("maybe");
+    FAIL();
+  } catch (const fwd::Error& e) {
+    EXPECT_STREQ(e.what(), "unknown OVS lacp 'maybe': expected off, active, passive, configured, negotiated");
+  }
+}
+
+// One row per member, in the struct's order, times as seconds in the JSON twin.
+TEST(OvsBondConfig, SettingsTableDescribesEveryMember) {
+  std::vector<std::string> names;
+  for (const auto& f : fwd::describe::Settings<OvsBondConfig>::list) names.emplace_back(f.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"mode", "basis", "rebalance_interval", "first_rebalance", "primary", "lacp",
+                                             "lacp_fallback_ab", "recirculation", "seed", "updelay", "downdelay",
+                                             "all_members_active", "start_up"}));
+  OvsBondConfig c;
+  c.updelay = Time::from_ms(250);
+  c.lacp = OvsLacpStatus::configured;
+  EXPECT_EQ(fwd::describe::dump(fwd::describe::settings_json(c)),
+            R"({"mode":"balance-slb","basis":0,"rebalance_interval":1E1,"first_rebalance":null,"primary":"",)"
+            R"("lacp":"configured","lacp_fallback_ab":false,"recirculation":false,"seed":0,"updelay":2.5E-1,)"
+            R"("downdelay":0E0,"all_members_active":false,"start_up":true})");
+}
+
+// Each row reads its own member: changing one setting changes exactly its own JSON entry.
+TEST(OvsBondConfig, EachRowReadsItsOwnMember) {
+  const OvsBondConfig base;
+  const auto before = fwd::describe::settings_json(base);
+  EXPECT_EQ(before.size(), fwd::describe::Settings<OvsBondConfig>::list.size());
+  for (const auto& s : fwd::describe::Settings<OvsBondConfig>::list) {
+    OvsBondConfig changed = base;
+    std::visit(
+        [&](auto member) {
+          auto& v = changed.*member;
+          using V = std::remove_cvref_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, Time>) v = v + Time::from_s(1);
+          else if constexpr (std::is_same_v<V, std::optional<Time>>) v = Time::from_ms(5);
+          else if constexpr (std::is_same_v<V, bool>) v = !v;
+          else if constexpr (std::is_enum_v<V>)
+            v = static_cast<V>((static_cast<std::size_t>(v) + 1) % fwd::describe::Enumerators<V>::list.size());
+          else if constexpr (std::is_same_v<V, std::string>) v += "x";
+          else v = static_cast<V>(v + 1);
+        },
+        s.member);
+    const auto after = fwd::describe::settings_json(changed);
+    for (const auto& [k, v] : after) EXPECT_EQ(v != before.at(k), k == s.name) << s.name << " changed " << k;
+  }
 }

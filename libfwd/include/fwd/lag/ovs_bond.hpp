@@ -15,7 +15,7 @@
 ///  - Load accounting (row 36, `bond_account`): a frame that missed the datapath flow cache is
 ///    accounted at once (account()); frames that hit a cached flow are accounted when a
 ///    revalidator pushes the flow's statistics (account_hit() queues, push_stats() adds).
-///  - Every `rebalance_interval_ms` (default 10000, 1..999 becomes 1000, 0 = never) a rebalance
+///  - Every `rebalance_interval` (default 10 s, below 1 s becomes 1 s, 0 = never) a rebalance
 ///    run moves buckets from the most- to the least-loaded member (OVS's algorithm, see
 ///    rebalance_now()) and then halves every bucket's accounted load. The phase is state
 ///    (set_next_rebalance(); `bond/show` prints it as `next rebalance: N ms`). In ovs-vswitchd a
@@ -52,6 +52,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "fwd/describe/json_fwd.hpp"
@@ -119,25 +120,42 @@ constexpr const char* to_string(OvsBondMode m) { return describe::name_of(m).dat
 constexpr const char* to_string(OvsLacpStatus s) { return describe::name_of(s).data(); }
 constexpr const char* to_string(Admission a) { return describe::name_of(a).data(); }
 
-/// Configuration of an OVS bond (the `Port`/`other_config` columns of the same meaning).
+/// The values of the Port `lacp` column fwd accepts (spec `lacp=`, Python `lacp=`): OVS's off,
+/// active and passive, and configured / negotiated, the older spellings of active with that status.
+inline constexpr std::array<std::string_view, 5> ovs_lacp_values{"off", "active", "passive", "configured", "negotiated"};
+/// The bond's lacp_status for a `lacp` column value, the partner answering (active and passive:
+/// negotiated). Throws fwd::Error listing ovs_lacp_values.
+OvsLacpStatus ovs_lacp_status(std::string_view lacp);
+
+/// Configuration of an OVS bond (the `Port`/`other_config` columns of the same meaning). Its
+/// settings table (describe::Settings<OvsBondConfig>, below) names every member for Python, JSON
+/// and docstrings. OVS keeps the three delays as integer milliseconds; validate() holds them to
+/// whole milliseconds in OVS's range.
 struct OvsBondConfig {
+  /// Upper bound of OVS's millisecond columns as the LAG spec accepts them (2^31 ms).
+  static constexpr std::int64_t max_ms = std::int64_t{1} << 31;
+
   OvsBondMode mode = OvsBondMode::balance_slb;
-  std::uint32_t basis = 0;                     ///< other_config:bond-hash-basis
-  std::int64_t rebalance_interval_ms = 10000;  ///< other_config:bond-rebalance-interval (0 = never)
+  std::uint32_t basis = 0;                         ///< other_config:bond-hash-basis
+  Time rebalance_interval = Time::from_ms(10000);  ///< other_config:bond-rebalance-interval (0 = never)
   /// Delay from construction to the first rebalance; default: one interval (bond_entry_reset).
-  std::optional<std::int64_t> first_rebalance_ms;
-  std::string primary;                         ///< other_config:bond-primary (active-backup only)
+  std::optional<Time> first_rebalance;
+  std::string primary;                             ///< other_config:bond-primary (active-backup only)
   OvsLacpStatus lacp = OvsLacpStatus::off;
-  bool lacp_fallback_ab = false;               ///< other_config:lacp-fallback-ab
+  bool lacp_fallback_ab = false;                   ///< other_config:lacp-fallback-ab
   /// balance-tcp with recirculation (the normal datapath path): empty buckets get a random
   /// member drawn from `seed`, all at once. Off: first-use round robin as in balance-slb.
   bool recirculation = false;
   std::uint64_t seed = 0;
-  std::int64_t updelay_ms = 0;    ///< bond_updelay
-  std::int64_t downdelay_ms = 0;  ///< bond_downdelay
-  bool all_members_active = false;  ///< other_config:all-members-active (shown only)
+  Time updelay{};                    ///< bond_updelay (other_config:bond-updelay)
+  Time downdelay{};                  ///< bond_downdelay (other_config:bond-downdelay)
+  bool all_members_active = false;   ///< other_config:all-members-active (shown only)
   /// Members that have carrier at construction (default: all, in member order).
   bool start_up = true;
+
+  /// Throws fwd::Error naming the setting: a delay that is not a whole number of milliseconds
+  /// from 0 to max_ms, a negative first_rebalance, recirculation outside balance-tcp.
+  void validate() const;
 };
 
 /// The bucket state of one OVS bond; see the file comment for the API an L2 switch uses.
@@ -270,7 +288,7 @@ public:
 
   // ---- state ------------------------------------------------------------------------------
   bool is_balanced() const {
-    return config_.rebalance_interval_ms != 0 && config_.mode != OvsBondMode::active_backup;
+    return config_.rebalance_interval.ns != 0 && config_.mode != OvsBondMode::active_backup;
   }
   bool is_enabled(MemberIndex m) const { return members_.at(m).enabled; }
   bool has_carrier(MemberIndex m) const { return members_.at(m).carrier; }
@@ -360,3 +378,40 @@ private:
 };
 
 }  // namespace fwd::lag
+
+// ---- descriptions (fwd/describe/field.hpp): the settings of OvsBondConfig ----------------------
+namespace fwd::describe {
+template <>
+struct Settings<lag::OvsBondConfig> {
+  using C = lag::OvsBondConfig;
+  using Member = std::variant<lag::OvsBondMode C::*, lag::OvsLacpStatus C::*, std::uint32_t C::*, std::uint64_t C::*,
+                              Time C::*, std::optional<Time> C::*, std::string C::*, bool C::*>;
+  static constexpr std::string_view doc =
+      "Settings of an Open vSwitch 3.1 bond (lag::OvsBondConfig, fwd/lag/ovs_bond.hpp): the Port and "
+      "other_config columns of the same meaning. The LAG spec (ovs-3.1:<mode>;updelay=...) spells the three "
+      "delays in integer milliseconds, as OVS does.";
+  // No integer row needs a range narrower than its type; the delays' range (whole ms, 0 to 2^31 ms)
+  // is OvsBondConfig::validate()'s.
+  static constexpr Setting<C, Member> table[] = {
+      {"mode", &C::mode, "", "bond_mode: balance-slb, balance-tcp or active-backup"},
+      {"basis", &C::basis, "", "other_config:bond-hash-basis"},
+      {"rebalance_interval", &C::rebalance_interval, "s",
+       "other_config:bond-rebalance-interval, whole ms up to 2^31 ms (0 = never; below 1 s becomes 1 s)"},
+      {"first_rebalance", &C::first_rebalance, "s", "delay from construction to the first rebalance (None: one interval)"},
+      {"primary", &C::primary, "", "other_config:bond-primary, active-backup only (a non-member is shown as such)"},
+      {"lacp", &C::lacp, "",
+       "lacp_status: off, configured (drops; active-backup with lacp_fallback_ab) or negotiated; the Port lacp "
+       "column's active and passive mean negotiated"},
+      {"lacp_fallback_ab", &C::lacp_fallback_ab, "", "other_config:lacp-fallback-ab"},
+      {"recirculation", &C::recirculation, "",
+       "balance-tcp with recirculation: empty buckets get a member drawn from seed, all at once"},
+      {"seed", &C::seed, "", "seed of recirculation's random member draws"},
+      {"updelay", &C::updelay, "s", "other_config:bond-updelay: carrier up -> member enabled, whole ms (not with LACP)"},
+      {"downdelay", &C::downdelay, "s",
+       "other_config:bond-downdelay: carrier down -> member disabled, whole ms (not with LACP)"},
+      {"all_members_active", &C::all_members_active, "", "other_config:all-members-active (shown by bond/show only)"},
+      {"start_up", &C::start_up, "", "members have carrier at construction, enabled in member order"},
+  };
+  static constexpr std::span<const Setting<C, Member>> list = table;
+};
+}  // namespace fwd::describe
