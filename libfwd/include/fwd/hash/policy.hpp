@@ -266,6 +266,11 @@ struct Explanation {
   describe::json::value to_json() const;
 };
 
+/// A hasher with a two-pass block kernel (hash_block over up to block_size rows): batch loops
+/// hash a block through it rather than frame by frame.
+template <class H>
+concept BlockHasher = requires(const H& h, std::uint64_t* o) { h.hash_block([](std::size_t) { return net::Bytes{}; }, 0, o); };
+
 class Policy {
 public:
   using Hasher = std::variant<FreebsdHasher, LinuxHasher, OvsHasher, DpdkHasher, ToeplitzHasher,
@@ -299,6 +304,10 @@ public:
   /// The same for raw input (Toeplitz, bmv2).
   Explanation explain_input(net::Bytes input, std::uint32_t members) const;
 
+  /// Whether batches of this policy run through a block kernel (BlockHasher).
+  bool has_block_kernel() const {
+    return std::visit([](const auto& h) { return BlockHasher<std::decay_t<decltype(h)>>; }, hasher_);
+  }
   /// Calls f(hasher) with the concrete hasher: resolve the variant once, then loop.
   template <class F> decltype(auto) visit(F&& f) const { return std::visit(std::forward<F>(f), hasher_); }
 
@@ -332,7 +341,7 @@ private:
   // The batch loop of one concrete hasher: frame by frame, or block by block through the
   // hasher's hash_block() when it has one (two-pass kernels). emit(i, hash) stores a result.
   template <class H, class Emit> static void batch_loop(const H& h, const Batch& b, Emit&& emit) {
-    if constexpr (requires(std::uint64_t* o) { h.hash_block([&](std::size_t) { return net::Bytes{}; }, 0, o); }) {
+    if constexpr (BlockHasher<H>) {
       std::uint64_t hashes[block_size];
       for (std::size_t first = 0; first < b.count; first += block_size) {
         const std::size_t n = std::min(block_size, b.count - first);

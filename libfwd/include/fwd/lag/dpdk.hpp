@@ -84,7 +84,9 @@ public:
     current_primary_ = primary_active ? config_.primary : active_.empty() ? no_member : active_.front();
   }
 
-  Selection select(std::uint32_t h, const MemberStates&) {
+  // Forced inline: the per-frame call of every batch loop (GCC left it out of line once the batch
+  // TU grew, +14% per frame).
+  [[gnu::always_inline]] Selection select(std::uint32_t h, const MemberStates&) {
     switch (config_.mode) {
       case DpdkMode::balance:
         if (active_.empty()) return Selection::drop();
