@@ -1,5 +1,5 @@
-// libFuzzer target: every hash policy (and its explain walk) and PacketView over arbitrary bytes,
-// with arbitrary out-of-band metadata. The frame is copied into an exactly-sized heap buffer, so
+// libFuzzer target: every hash policy (its explain walk and its batch kernels) and PacketView over
+// arbitrary bytes, with arbitrary out-of-band metadata. The frame is copied into an exactly-sized heap buffer, so
 // AddressSanitizer reports any read past it. Build (clang, not part of the default build):
 //   cmake -S . -B BUILD-fuzz -DCMAKE_CXX_COMPILER=clang++ -DFWD_FUZZ=ON -DFWD_PYTHON=OFF \
 //         -DFWD_TESTS=OFF -DFWD_BENCH=OFF && cmake --build BUILD-fuzz --target hash_fuzz
@@ -23,7 +23,8 @@ const std::vector<fwd::hash::Policy>& policies() {
           "linux-6.12:encap3+4", "linux-6.12:vlan+srcmac", "ovs-3.1:balance-slb;basis=5", "ovs-3.1:balance-tcp",
           "dpdk:l2", "dpdk:l23", "dpdk:l34", "toeplitz:ipv4_tcp", "toeplitz:ipv6_udp", "toeplitz:ipv6",
           "bmv2:crc16", "bmv2:crc32", "bmv2:csum16", "bmv2:xor16", "bmv2:identity", "vendor:l2,l3,l4,ttl,ipv6_flow_label",
-          "vendor:5tuple;function=xxh3;buckets=8"})
+          "vendor:5tuple;function=xxh3;buckets=8", "vendor:l2,l3,l4;function=crc16", "vendor:5tuple;function=crc32-lo",
+          "vendor:l3,l4,ingress_port;function=crc16-ccitt;seed=7"})
       v.push_back(fwd::hash::Policy::from_spec(spec));
     return v;
   }();
@@ -63,6 +64,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if ((data[0] & 0x80) && i == explained) {  // the explain walk must agree with the hash
       if (p.explain(f, meta, 3).hash != h) __builtin_trap();
     }
+  }
+  // The batch kernels (block kernels, plain-frame layouts, CRCs straight from the frame) over
+  // three copies of the frame in one exactly-sized buffer must give the scalar hash; reading past
+  // the last row is an AddressSanitizer report.
+  constexpr std::size_t copies = 3;
+  auto rows = std::make_unique<std::uint8_t[]>(n ? copies * n : 1);
+  for (std::size_t c = 0; c < copies; ++c) std::memcpy(rows.get() + c * n, data + 6, n);
+  const fwd::hash::Policy::Batch batch{rows.get(), n, n ? copies : 0, nullptr};
+  for (const auto& p : all) {
+    std::uint64_t out[copies] = {};
+    p.hash_batch(batch, out);
+    const std::uint64_t h = p.hash(f);
+    for (std::size_t c = 0; c < batch.count; ++c)
+      if (out[c] != h) __builtin_trap();
   }
   (void)sink;
   return 0;
