@@ -105,6 +105,23 @@ LagConfig lag_config_from_python(const pyb::object& members, const pyb::kwargs& 
   return c;
 }
 
+}  // namespace
+
+// A LagConfig given as a dict (PortConfig(lag={...}), PortConfig pickles) takes what the
+// constructor takes: members plus its keywords.
+template <>
+LagConfig config_from_dict<LagConfig>(const LagConfig&, const pyb::handle& d, const std::string&) {
+  pyb::kwargs kw;
+  pyb::object members = pyb::list();
+  for (auto item : pyb::reinterpret_borrow<pyb::dict>(d)) {
+    if (pyb::str(item.first).cast<std::string>() == "members") members = pyb::reinterpret_borrow<pyb::object>(item.second);
+    else kw[item.first] = item.second;
+  }
+  return lag_config_from_python(members, kw);
+}
+
+namespace {
+
 std::uint16_t vlan_arg(long long v) {
   if (v < 0 || v > 4095) throw pyb::value_error(fmt::format("invalid VLAN id {}: expected 0..4095", v));
   return static_cast<std::uint16_t>(v);

@@ -92,6 +92,22 @@ template <class S>
 void apply(S& s, const pyb::handle& kw, std::string_view cls, std::initializer_list<std::string_view> positional,
            std::initializer_list<std::string_view> extra, SettingAliases<S> aliases = {});
 
+}  // namespace settings_detail
+
+/// A nested described config given as a dict of its keywords (PortConfig(lag={...}), and pickles):
+/// `current` with the dict's settings applied and validated. Specialise (before first use) for a
+/// config whose constructor takes more than its table, so the dict takes what the constructor
+/// takes: fwd.l2.LagConfig (its aliases and the OVS bond keywords, l2.cpp).
+template <class V>
+V config_from_dict(const V& current, const pyb::handle& d, const std::string& name) {
+  V v = current;
+  settings_detail::apply<V>(v, d, name, {}, {});
+  if constexpr (requires(V& x) { x.validate(); }) v.validate();
+  return v;
+}
+
+namespace settings_detail {
+
 // The integer range of a setting: its table row's, if it gives one.
 struct Range {
   std::int64_t min = 0, max = -1;
@@ -182,10 +198,7 @@ void from_python(V& out, const pyb::handle& h, const std::string& name, std::str
     if (is_bound<V>() && pyb::isinstance<V>(h)) {
       out = h.cast<V>();
     } else if (pyb::isinstance<pyb::dict>(h)) {
-      V v = out;
-      apply<V>(v, h, name, {}, {});
-      if constexpr (requires(V& x) { x.validate(); }) v.validate();
-      out = std::move(v);
+      out = config_from_dict<V>(out, h, name);
     } else if constexpr (requires { V::preset(std::string_view{}); }) {
       if (!pyb::isinstance<pyb::str>(h))
         throw pyb::type_error(fmt::format("{}: expected a settings object, a dict of its settings or a preset name; got {}",

@@ -237,6 +237,19 @@ def test_lag_config_bond_keywords_are_ovs_bonds_settings():
         "ovs-3.1:balance-slb;lacp=active;lacp_status=configured"
 
 
+def test_lag_config_as_a_dict_takes_the_constructors_keywords():
+    """PortConfig(lag={...}) reads the dict as LagConfig(members, **rest) does (old spellings too)."""
+    d = {"members": ["m1", "m2"], "first_rebalance_ms": 250, "updelay": "200ms", "mode": "active-backup"}
+    port = l2.PortConfig("b1", lag=d)
+    ref = l2.LagConfig(["m1", "m2"], first_rebalance=0.25, updelay=0.2, mode="active-backup")
+    assert port.lag.to_json() == ref.to_json() and port.lag.spec == "ovs-3.1:active-backup;updelay=200"
+    port.lag = {"members": ["m3"], "updelay_ns": 1_000_000}
+    assert port.lag.spec == "ovs-3.1:balance-slb;updelay=1" and port.lag.members == ["m3"]
+    assert pickle.loads(pickle.dumps(l2.PortConfig("b1", lag=ref))).lag.to_json() == ref.to_json()
+    with pytest.raises(TypeError, match=r"^LagConfig\(\) got an unexpected keyword argument 'nope'"):
+        l2.PortConfig("b1", lag={"members": ["m1"], "nope": 1})
+
+
 @pytest.mark.parametrize("kw,exc,msg", [
     (dict(updelay_msec=1), TypeError, r"^LagConfig\(\) got an unexpected keyword argument 'updelay_msec': accepted spec, "
                                       r"first_rebalance, first_rebalance_ms, mode, basis, rebalance_interval, primary, "
