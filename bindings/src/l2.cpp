@@ -48,7 +48,8 @@ std::string_view bond_setting_of(const std::string& key) {
   for (const auto& a : ovs_bond_ms_aliases())
     if (key == a.name) return a.sets;
   for (const auto& f : describe::Settings<lag::OvsBondConfig>::list)
-    if (key == f.name || (key.size() == f.name.size() + 3 && key.starts_with(f.name) && key.ends_with("_ns")))
+    if (key == f.name || (settings_detail::is_time<lag::OvsBondConfig>(f) && key.size() == f.name.size() + 3 &&
+                          key.starts_with(f.name) && key.ends_with("_ns")))
       return f.name;
   return {};
 }
@@ -89,7 +90,10 @@ LagConfig lag_config_from_python(const pyb::object& members, const pyb::kwargs& 
     if (setting.empty() || settings_detail::contains(lag_not_bond_settings, setting))
       throw pyb::type_error(
           fmt::format("LagConfig() got an unexpected keyword argument '{}': accepted {}", key, lag_keywords_accepted()));
-    if (item.second.is_none()) continue;
+    // None, and an empty primary (no primary), are as if not given: no spec of their own.
+    if (item.second.is_none() || (setting == "primary" && pyb::isinstance<pyb::str>(item.second) &&
+                                  item.second.cast<std::string>().empty()))
+      continue;
     bond[item.first] = item.second;
     given.push_back(setting);
   }

@@ -235,6 +235,9 @@ def test_lag_config_bond_keywords_are_ovs_bonds_settings():
     assert l2.LagConfig(["m1", "m2"], mode="balance-tcp", lacp=None, updelay=None).spec == "ovs-3.1:balance-tcp"
     assert l2.LagConfig(["m1", "m2"], mode="balance-slb", lacp="configured").spec == \
         "ovs-3.1:balance-slb;lacp=active;lacp_status=configured"
+    # An empty primary is no primary: on its own no OVS spec (the profile's default LAG), as before.
+    assert l2.LagConfig(["m1", "m2"], primary="").spec == ""
+    assert l2.LagConfig(["m1", "m2"], primary="", basis=1).spec == "ovs-3.1:balance-slb;basis=1"
 
 
 def test_lag_config_as_a_dict_takes_the_constructors_keywords():
@@ -256,6 +259,7 @@ def test_lag_config_as_a_dict_takes_the_constructors_keywords():
                                       r"lacp, .*, updelay, downdelay, all_members_active, rebalance_interval_ms, "
                                       r"updelay_ms, downdelay_ms \(times also as <name>_ns\)$"),
     (dict(start_up=False), TypeError, r"unexpected keyword argument 'start_up'"),
+    (dict(basis_ns=1), TypeError, r"^LagConfig\(\) got an unexpected keyword argument 'basis_ns': accepted spec, "),
     (dict(updelay=1, updelay_ms=1000), TypeError, r"^LagConfig\(\): updelay= and updelay_ms= both set updelay: give one"),
     (dict(updelay=1, updelay_ns=1), TypeError, r"^LagConfig\(\): updelay= and updelay_ns= both set updelay"),
     (dict(first_rebalance=1, first_rebalance_ms=1000), TypeError,
