@@ -313,33 +313,36 @@ def scenario_files(paths: Iterable[str]) -> List[str]:
 _NEXT_REBALANCE = re.compile(r"^next rebalance: (-?\d{1,15}) ms$")
 
 
-def _first_rebalance_ms(sc):
-    """The bond's rebalance timer phase, read from the first recorded bond/show (the bond was
-    created before the recording started, so the phase is state, not configuration)."""
+def _first_rebalance(sc):
+    """The bond's rebalance timer phase (a time for LagConfig's first_rebalance), read from the
+    first recorded bond/show (the bond was created before the recording started, so the phase
+    is state, not configuration). OVS prints it in whole ms."""
     for s in sc["steps"]:
         if s.get("op") == "bond_show":
             for line in s.get("raw") or []:
                 m = _NEXT_REBALANCE.match(line.strip())
                 if m:
-                    return int(round(float(s.get("t_ms", 0)))) + int(m.group(1))
+                    return f"{int(round(float(s.get('t_ms', 0)))) + int(m.group(1))}ms"
             return None
     return None
 
 
-def _bond_spec(b: dict) -> str:
-    """The ovs-3.1 LAG spec of a scenario port's `bond` object (validated by fwd.lag's parser)."""
-    spec = f"ovs-3.1:{b.get('mode', 'balance-slb')};basis={int(b.get('basis', 0))}"
-    if b.get("mode", "balance-slb") != "active-backup":
-        spec += f";rebalance_interval={int(b.get('rebalance_interval_ms', 10000))}"
+def _bond_settings(b: dict) -> dict:
+    """The LagConfig keywords (OVS bond settings) of a scenario port's `bond` object. The file
+    spells the delays in integer ms, as OVS's other_config (`rebalance_interval_ms`; `updelay_ms`,
+    `bond_updelay` or `updelay`, the same for downdelay)."""
+    mode = b.get("mode", "balance-slb")
+    kw = {"mode": mode, "basis": int(b.get("basis", 0)), "lacp": b.get("lacp", "off")}
+    if mode != "active-backup":
+        kw["rebalance_interval"] = f"{int(b.get('rebalance_interval_ms', 10000))}ms"
     if b.get("primary"):
-        spec += f";primary={b['primary']}"
-    spec += f";lacp={b.get('lacp', 'off')}"
+        kw["primary"] = b["primary"]
     for key in ("updelay", "downdelay"):
         for name in (key + "_ms", "bond_" + key, key):
             if b.get(name) is not None:
-                spec += f";{key}={int(b[name])}"
+                kw[key] = f"{int(b[name])}ms"
                 break
-    return spec
+    return kw
 
 
 def _flag(v, what):
@@ -376,8 +379,7 @@ def build_switch(sc: dict, revalidator_phase: Optional[float] = None) -> Switch:
             kw["untagged"] = p["untagged"]
         if p.get("bond"):
             b = p["bond"]
-            kw["lag"] = LagConfig(list(b["members"]), spec=_bond_spec(b),
-                                  first_rebalance_ms=_first_rebalance_ms(sc))
+            kw["lag"] = LagConfig(list(b["members"]), first_rebalance=_first_rebalance(sc), **_bond_settings(b))
         ports.append(PortConfig(p["name"], **kw))
     kw = {}
     if system == "ovs-3.1":

@@ -12,6 +12,8 @@
 #include "settings.hpp"
 #include "fwd/hash/ovs.hpp"
 #include "fwd/l2/switch.hpp"
+#include "fwd/lag/lag.hpp"
+#include "ovs_bond_settings.hpp"
 
 namespace fwd::py {
 
@@ -20,7 +22,109 @@ using namespace fwd::l2;
 
 namespace {
 
+// ---- LagConfig's keywords ------------------------------------------------------------------------
+// Its own settings (its table) and the OVS bond's settings that an ovs-3.1 spec can spell
+// (lag::OvsBondConfig's table, read as fwd.lag.OvsBond reads them), written into `spec` by
+// lag::ovs_bond_spec. first_rebalance is LagConfig's own (the phase, as a time since 0);
+// start_up has no spec option (the switch brings the members up itself).
+const std::initializer_list<std::string_view> lag_not_bond_settings = {"first_rebalance", "start_up"};
 
+// first_rebalance_ms: the old spelling, integer milliseconds (None: unset), for one release.
+void set_first_rebalance_ms(LagConfig& c, const pyb::handle& v) {
+  if (v.is_none()) {
+    c.first_rebalance.reset();
+    return;
+  }
+  constexpr std::int64_t max_ms = INT64_MAX / 1'000'000;  // what int64 nanoseconds hold
+  c.first_rebalance = Time::from_ms(int_arg(v, "first_rebalance_ms", -max_ms, max_ms));
+}
+const SettingAlias<LagConfig> lag_aliases[] = {
+    {"first_rebalance_ms", "first_rebalance as integer milliseconds (old spelling, accepted for one release)",
+     "first_rebalance", &set_first_rebalance_ms},
+};
+
+// The OVS bond setting a keyword sets (`updelay` for updelay, updelay_ns and updelay_ms).
+std::string_view bond_setting_of(const std::string& key) {
+  for (const auto& a : ovs_bond_ms_aliases())
+    if (key == a.name) return a.sets;
+  for (const auto& f : describe::Settings<lag::OvsBondConfig>::list)
+    if (key == f.name || (settings_detail::is_time<lag::OvsBondConfig>(f) && key.size() == f.name.size() + 3 &&
+                          key.starts_with(f.name) && key.ends_with("_ns")))
+      return f.name;
+  return {};
+}
+
+// Every keyword LagConfig accepts (for the unknown-keyword error), the `_ns` twins left to a note.
+std::string lag_keywords_accepted() {
+  std::string out;
+  auto add = [&](std::string_view k) { out += (out.empty() ? "" : ", ") + std::string(k); };
+  for (const auto& f : describe::Settings<LagConfig>::list)
+    if (f.name != "members") add(f.name);
+  for (const auto& a : lag_aliases) add(a.name);
+  for (const auto& f : describe::Settings<lag::OvsBondConfig>::list)
+    if (!settings_detail::contains(lag_not_bond_settings, f.name)) add(f.name);
+  for (const auto& a : ovs_bond_ms_aliases()) add(a.name);
+  return out + " (times also as <name>_ns)";
+}
+
+std::string bond_keywords() {
+  std::string out;
+  for (const auto& f : describe::Settings<lag::OvsBondConfig>::list)
+    if (!settings_detail::contains(lag_not_bond_settings, f.name)) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
+}
+
+LagConfig lag_config_from_python(const pyb::object& members, const pyb::kwargs& kw) {
+  LagConfig c;
+  settings_detail::from_python(c.members, members, "members", "");
+  const auto own_keys = setting_keywords<LagConfig>(lag_aliases);
+  pyb::dict own, bond;
+  std::vector<std::string_view> given;  // the bond settings given (None: not given)
+  for (auto item : kw) {
+    const std::string key = pyb::str(item.first);
+    if (std::find(own_keys.begin(), own_keys.end(), key) != own_keys.end() && key != "members") {
+      own[item.first] = item.second;
+      continue;
+    }
+    const std::string_view setting = bond_setting_of(key);
+    if (setting.empty() || settings_detail::contains(lag_not_bond_settings, setting))
+      throw pyb::type_error(
+          fmt::format("LagConfig() got an unexpected keyword argument '{}': accepted {}", key, lag_keywords_accepted()));
+    // None, and an empty primary (no primary), are as if not given: no spec of their own.
+    if (item.second.is_none() || (setting == "primary" && pyb::isinstance<pyb::str>(item.second) &&
+                                  item.second.cast<std::string>().empty()))
+      continue;
+    bond[item.first] = item.second;
+    given.push_back(setting);
+  }
+  apply_settings(c, pyb::reinterpret_borrow<pyb::kwargs>(own), "LagConfig", {"members"}, {}, lag_aliases);
+  if (given.empty()) return c;
+  if (!c.spec.empty())
+    throw pyb::value_error(
+        fmt::format("LagConfig: give either spec or the OVS bond keywords ({}), not both", bond_keywords()));
+  lag::OvsBondConfig b;
+  apply_settings(b, pyb::reinterpret_borrow<pyb::kwargs>(bond), "LagConfig", lag_not_bond_settings, {},
+                 ovs_bond_ms_aliases());
+  c.spec = lag::ovs_bond_spec(b, given);  // validates b
+  return c;
+}
+
+}  // namespace
+
+// A LagConfig given as a dict (PortConfig(lag={...}), PortConfig pickles) takes what the
+// constructor takes: members plus its keywords.
+template <>
+LagConfig config_from_dict<LagConfig>(const LagConfig&, const pyb::handle& d, const std::string&) {
+  pyb::kwargs kw;
+  pyb::object members = pyb::list();
+  for (auto item : pyb::reinterpret_borrow<pyb::dict>(d)) {
+    if (pyb::str(item.first).cast<std::string>() == "members") members = pyb::reinterpret_borrow<pyb::object>(item.second);
+    else kw[item.first] = item.second;
+  }
+  return lag_config_from_python(members, kw);
+}
+
+namespace {
 
 std::uint16_t vlan_arg(long long v) {
   if (v < 0 || v > 4095) throw pyb::value_error(fmt::format("invalid VLAN id {}: expected 0..4095", v));
@@ -259,50 +363,25 @@ void bind_l2(pyb::module_& m) {
   static const LagConfig lag_defaults;
   static const std::string lag_init_doc =
       "LagConfig(members, **settings): members are the member link names.\n\n" +
-      settings_kwargs_doc<LagConfig>(&lag_defaults, {"members"}) +
-      "\nOVS bond keywords, spelled into an ovs-3.1 spec instead of `spec` (fwd.lag validates it):\n"
-      "  mode: balance-slb (default), balance-tcp or active-backup\n"
-      "  basis: the bond hash basis\n"
-      "  rebalance_interval_ms: rebalance period [ms]\n"
-      "  primary: the preferred member (name)\n"
-      "  lacp: off, active or passive\n"
-      "  updelay_ms: carrier-up delay of a member [ms]\n"
-      "  downdelay_ms: carrier-down delay of a member [ms]";
+      settings_kwargs_doc<LagConfig>(&lag_defaults, {"members"}, {}, lag_aliases) + "\n\n" +
+      settings_kwargs_doc<lag::OvsBondConfig>(
+          nullptr, lag_not_bond_settings, {}, ovs_bond_ms_aliases(),
+          "OVS bond keywords (fwd.lag.OvsBond's settings, checked the same way), written into an ovs-3.1 spec "
+          "instead of giving `spec` (the delays in integer ms, as OVS's other_config); a setting not given, or "
+          "None, keeps the spec's default for the mode (balance-tcp: lacp active, recirculation on):");
   pyb::class_<LagConfig> lag_config(m, "LagConfig", lag_doc.c_str());
   def_settings_properties<LagConfig>(lag_config);
   lag_config
-      .def(pyb::init([](const pyb::object& members, const pyb::kwargs& kw) {
-             LagConfig c;
-             settings_detail::from_python(c.members, members, "members", "");
-             apply_settings(c, kw, "LagConfig", {"members"},
-                            {"mode", "basis", "rebalance_interval_ms", "primary", "lacp", "updelay_ms", "downdelay_ms"});
-             auto bond_kw = [&](const char* k) { return kw.contains(k) ? pyb::object(kw[k]) : pyb::object(pyb::none()); };
-             const pyb::object mode = bond_kw("mode"), basis = bond_kw("basis"),
-                               rebalance_interval_ms = bond_kw("rebalance_interval_ms"), primary = bond_kw("primary"),
-                               lacp = bond_kw("lacp"), updelay_ms = bond_kw("updelay_ms"),
-                               downdelay_ms = bond_kw("downdelay_ms");
-             std::string spec = c.spec;
-             // The OVS bond columns as keywords are spelled into an ovs-3.1 spec, which
-             // fwd::lag::Lag::from_spec validates like any other.
-             std::string opts;
-             auto add = [&](const char* key, const pyb::object& v) {
-               if (!v.is_none()) opts += fmt::format(";{}={}", key, pyb::str(v).cast<std::string>());
-             };
-             add("basis", basis);
-             add("rebalance_interval", rebalance_interval_ms);
-             if (!primary.is_none() && !primary.cast<std::string>().empty()) add("primary", primary);
-             add("lacp", lacp);
-             add("updelay", updelay_ms);
-             add("downdelay", downdelay_ms);
-             if (!spec.empty() && (!mode.is_none() || !opts.empty()))
-               throw pyb::value_error("LagConfig: give either spec or the OVS bond keywords (mode, basis, "
-                                      "rebalance_interval_ms, primary, lacp, updelay_ms, downdelay_ms), not both");
-             if (!mode.is_none() || !opts.empty())
-               spec = "ovs-3.1:" + (mode.is_none() ? std::string("balance-slb") : mode.cast<std::string>()) + opts;
-             c.spec = std::move(spec);
-             return c;
-           }),
-           pyb::arg("members"), lag_init_doc.c_str())
+      .def_property(
+          "first_rebalance_ms",
+          [](const LagConfig& c) -> pyb::object {
+            if (!c.first_rebalance) return pyb::none();
+            if (c.first_rebalance->ns % 1'000'000 == 0) return pyb::int_(c.first_rebalance->ns / 1'000'000);
+            return pyb::float_(static_cast<double>(c.first_rebalance->ns) / 1e6);
+          },
+          [](LagConfig& c, const pyb::object& v) { set_first_rebalance_ms(c, v); },
+          "first_rebalance in milliseconds (integer when whole; old spelling, accepted for one release)")
+      .def(pyb::init(&lag_config_from_python), pyb::arg("members"), lag_init_doc.c_str())
       .def("to_json", [](const LagConfig& c) { return to_python(describe::settings_json(c)); },
            "The settings as a dict, from the same table as the docstring; LagConfig(**d) rebuilds it.")
       .def(settings_pickle<LagConfig>("LagConfig"))

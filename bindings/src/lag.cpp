@@ -9,6 +9,7 @@
 #include "convert.hpp"
 #include "fwd/lag/lag.hpp"
 #include "object_lock.hpp"
+#include "ovs_bond_settings.hpp"
 #include "parallel.hpp"
 #include "settings.hpp"
 
@@ -22,8 +23,7 @@ using lag::OvsBond;
 using lag::Outcome;
 using lag::Selection;
 
-// The `lacp` setting takes the Port lacp column's values (active and passive: negotiated), as the
-// LAG spec does: one mapping, lag::ovs_lacp_status.
+// Declared in ovs_bond_settings.hpp.
 template <>
 lag::OvsLacpStatus enum_from_text<lag::OvsLacpStatus>(std::string_view text) {
   return lag::ovs_lacp_status(text);
@@ -48,6 +48,11 @@ const SettingAlias<lag::OvsBondConfig> ovs_bond_aliases[] = {
     {"downdelay_ms", "downdelay as integer milliseconds (old spelling, accepted for one release)", "downdelay",
      [](lag::OvsBondConfig& c, const pyb::handle& v) { set_ms<&lag::OvsBondConfig::downdelay>(c, v, "downdelay_ms"); }},
 };
+}  // namespace
+
+SettingAliases<lag::OvsBondConfig> ovs_bond_ms_aliases() { return ovs_bond_aliases; }
+
+namespace {
 
 pyb::object kwarg_or_none(const pyb::kwargs& kw, const char* key) {
   return kw.contains(key) ? pyb::object(kw[key]) : pyb::object(pyb::none());

@@ -7,8 +7,9 @@
 //    (minus the positional ones) or one of the binding's aliases (SettingAlias: an old spelling or
 //    another form, e.g. kern.hz for `tick`); an unknown keyword raises TypeError listing the
 //    accepted ones, one setting given twice (`tick` and `tick_ns`, or an alias) too. None keeps
-//    the default of a non-optional setting and unsets an optional one. Time settings take the one
-//    time convention (convert.hpp time_arg), or `<name>_ns` integer nanoseconds.
+//    the default of a non-optional setting and unsets an optional one. Time settings (optional
+//    ones too) take the one time convention (convert.hpp time_arg), or `<name>_ns` integer
+//    nanoseconds.
 //  - setting_keywords<S>(...): every keyword accepted, in table order.
 //  - settings_kwargs_doc<S>(defaults, ...): one docstring line per keyword from the table.
 //  - def_settings_properties<S>(cls, ...): one property per setting (getter and setter).
@@ -90,6 +91,22 @@ bool is_bound() {
 template <class S>
 void apply(S& s, const pyb::handle& kw, std::string_view cls, std::initializer_list<std::string_view> positional,
            std::initializer_list<std::string_view> extra, SettingAliases<S> aliases = {});
+
+}  // namespace settings_detail
+
+/// A nested described config given as a dict of its keywords (PortConfig(lag={...}), and pickles):
+/// `current` with the dict's settings applied and validated. Specialise (before first use) for a
+/// config whose constructor takes more than its table, so the dict takes what the constructor
+/// takes: fwd.l2.LagConfig (its aliases and the OVS bond keywords, l2.cpp).
+template <class V>
+V config_from_dict(const V& current, const pyb::handle& d, const std::string& name) {
+  V v = current;
+  settings_detail::apply<V>(v, d, name, {}, {});
+  if constexpr (requires(V& x) { x.validate(); }) v.validate();
+  return v;
+}
+
+namespace settings_detail {
 
 // The integer range of a setting: its table row's, if it gives one.
 struct Range {
@@ -181,10 +198,7 @@ void from_python(V& out, const pyb::handle& h, const std::string& name, std::str
     if (is_bound<V>() && pyb::isinstance<V>(h)) {
       out = h.cast<V>();
     } else if (pyb::isinstance<pyb::dict>(h)) {
-      V v = out;
-      apply<V>(v, h, name, {}, {});
-      if constexpr (requires(V& x) { x.validate(); }) v.validate();
-      out = std::move(v);
+      out = config_from_dict<V>(out, h, name);
     } else if constexpr (requires { V::preset(std::string_view{}); }) {
       if (!pyb::isinstance<pyb::str>(h))
         throw pyb::type_error(fmt::format("{}: expected a settings object, a dict of its settings or a preset name; got {}",
@@ -211,11 +225,14 @@ pyb::object to_py(const V& v) {
   }
 }
 
-// Whether a table row of S is a time setting (it then also takes `<name>_ns`).
+// A time setting, optional or not: it also takes `<name>_ns` integer nanoseconds.
+template <class V>
+inline constexpr bool is_time_v = std::is_same_v<V, Time> || std::is_same_v<V, std::optional<Time>>;
+
+// Whether a table row of S is a time setting.
 template <class S, class Row>
 bool is_time(const Row& f) {
-  return std::visit([](auto m) { return std::is_same_v<std::remove_cvref_t<decltype(std::declval<S&>().*m)>, Time>; },
-                    f.member);
+  return std::visit([](auto m) { return is_time_v<std::remove_cvref_t<decltype(std::declval<S&>().*m)>>; }, f.member);
 }
 
 template <class S>
@@ -259,14 +276,20 @@ void apply(S& s, const pyb::handle& kw, std::string_view cls, std::initializer_l
       std::visit(
           [&](auto member) {
             using V = std::remove_cvref_t<decltype(s.*member)>;
-            const bool ns = std::is_same_v<V, Time> && key.size() == f.name.size() + 3 && key.starts_with(f.name) &&
+            const bool ns = is_time_v<V> && key.size() == f.name.size() + 3 && key.starts_with(f.name) &&
                             key.ends_with("_ns");
             if (key != f.name && !ns) return;
             found = true;
             once(f.name, key);
             if (v.is_none() && !is_optional<V>) return;  // None: keep the default
-            if constexpr (std::is_same_v<V, Time>) {
+            if constexpr (is_time_v<V>) {
               if (ns) {
+                if constexpr (is_optional<V>) {
+                  if (v.is_none()) {
+                    (s.*member).reset();
+                    return;
+                  }
+                }
                 s.*member = time_ns_arg(v, key.c_str());
                 return;
               }
@@ -326,12 +349,14 @@ std::vector<std::string> setting_keywords(SettingAliases<S> aliases = {}) {
 /// The docstring section of the keyword arguments: one line per setting from the table, with
 /// its default rendered from `defaults` (nullptr: defaults depend on something else, e.g. the
 /// profile, and are not listed), one line per `_ns` twin, then `extra_lines` (keywords the caller
-/// handles itself) and the aliases.
+/// handles itself) and the aliases. `heading` replaces the section's first line.
 template <class S>
 std::string settings_kwargs_doc(const S* defaults, std::initializer_list<std::string_view> positional = {},
-                                std::string_view extra_lines = {}, SettingAliases<S> aliases = {}) {
-  std::string out = fmt::format(
-      "Keyword arguments (one per setting; None keeps the default{}):", defaults ? "" : ", which depends on the profile");
+                                std::string_view extra_lines = {}, SettingAliases<S> aliases = {},
+                                std::string_view heading = {}) {
+  std::string out = !heading.empty() ? std::string(heading)
+                                     : fmt::format("Keyword arguments (one per setting; None keeps the default{}):",
+                                                   defaults ? "" : ", which depends on the profile");
   std::string twins;
   for (const auto& f : describe::Settings<S>::list) {
     if (settings_detail::contains(positional, f.name)) continue;
@@ -343,7 +368,8 @@ std::string settings_kwargs_doc(const S* defaults, std::initializer_list<std::st
           if (!f.unit.empty()) out += fmt::format(" [{}]", f.unit);
           if (defaults)  // as Python writes the value (True, 1.0, 'sliding', None)
             out += fmt::format(" (default {})", std::string(pyb::repr(to_python(describe::setting_json(defaults->*member)))));
-          if constexpr (std::is_same_v<V, Time>) twins += fmt::format("\n  {}_ns: {} as integer nanoseconds", f.name, f.name);
+          if constexpr (settings_detail::is_time_v<V>)
+            twins += fmt::format("\n  {}_ns: {} as integer nanoseconds", f.name, f.name);
         },
         f.member);
   }
@@ -354,7 +380,8 @@ std::string settings_kwargs_doc(const S* defaults, std::initializer_list<std::st
   return out;
 }
 
-/// The settings of a described config as keywords, exactly: times as `<name>_ns` integers, nested
+/// The settings of a described config as keywords, exactly: times as `<name>_ns` integers (None:
+/// an unset optional time), nested
 /// described configs as dicts of the same form, the rest as the properties give them.
 template <class S>
 pyb::dict settings_state(const S& s) {
@@ -366,6 +393,8 @@ pyb::dict settings_state(const S& s) {
           const auto& v = s.*m;
           if constexpr (std::is_same_v<V, Time>) {
             d[pyb::str(std::string(f.name) + "_ns")] = v.ns;
+          } else if constexpr (std::is_same_v<V, std::optional<Time>>) {
+            d[pyb::str(std::string(f.name) + "_ns")] = v ? pyb::object(pyb::int_(v->ns)) : pyb::object(pyb::none());
           } else if constexpr (requires { describe::Settings<V>::list; }) {
             d[pyb::str(std::string(f.name))] = settings_state(v);
           } else if constexpr (settings_detail::is_optional<V>) {

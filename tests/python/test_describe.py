@@ -120,7 +120,7 @@ def _documented_keywords(cls):
 # the properties, the dict/JSON and the docstrings. No config has a text form (show text is the
 # FDB and counters), so coverage is JSON, Python keywords/properties and docs.
 def _config_objects():
-    lag = fwd.l2.LagConfig(["m1", "m2"], spec="ovs-3.1:active-backup", first_rebalance_ms=250)
+    lag = fwd.l2.LagConfig(["m1", "m2"], spec="ovs-3.1:active-backup", first_rebalance="250ms")
     port = fwd.l2.PortConfig("b1", mac="02:00:00:00:00:0b", learning=False, hairpin=True, vlan_mode="native-untagged",
                              tag=10, trunks=[10, 20], lag=lag)
     flap = fwd.l2.FlapConfig.preset("juniper-ex")

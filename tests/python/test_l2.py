@@ -1,10 +1,14 @@
 """fwd.l2 from Python: Switch, MacTable, flap detection, events (objects and DataFrame), errors."""
+import datetime
 import json
+import pickle
 
+import numpy as np
 import pytest
 
 import fwd
 import fwd.l2 as l2
+import fwd.lag
 
 BCAST = "ffffffffffff"
 
@@ -133,6 +137,155 @@ def test_lag_config_keywords_become_one_spec():
     assert show.startswith("---- b1 ----\nbond_mode: active-backup\n") and "updelay: 200 ms\n" in show
     with pytest.raises(ValueError, match="either spec or the OVS bond keywords"):
         l2.LagConfig(["m1"], spec="ovs-3.1:balance-slb", basis=1)
+
+
+# ---- LagConfig's OVS bond keywords: the time convention (issue 8) ------------------------------
+
+def _bond_switch(**lag_kw):
+    return l2.Switch("ovs-3.1", [l2.PortConfig("p1"), l2.PortConfig("b1", lag=l2.LagConfig(["m1", "m2"], **lag_kw))])
+
+
+def _failover_shows(**lag_kw):
+    """bond/show of b1 over m1, m2 after m1 loses carrier at 1 s: at 1.499 s and at 1.5 s."""
+    sw = _bond_switch(**lag_kw)
+    sw.set_link_carrier("m1", False, 1.0)
+    return sw.bond_show("b1", 1.499), sw.bond_show("b1", "1500ms")
+
+
+@pytest.mark.parametrize("kw", [dict(downdelay=0.5), dict(downdelay="500ms"),
+                                dict(downdelay=datetime.timedelta(milliseconds=500)),
+                                dict(downdelay=np.timedelta64(500, "ms")), dict(downdelay_ns=500_000_000)])
+def test_lag_config_delays_take_the_time_convention(kw):
+    """Every time form is the old downdelay_ms=500: the same spec and the same switch, m1 still
+    enabled at 1.499 s and disabled at 1.5 s."""
+    old = dict(downdelay_ms=500)
+    assert l2.LagConfig(["m1", "m2"], **kw).spec == l2.LagConfig(["m1", "m2"], **old).spec == \
+        "ovs-3.1:balance-slb;downdelay=500"
+    before, after = _failover_shows(**kw)
+    assert (before, after) == _failover_shows(**old)
+    assert "downdelay: 500 ms\n" in before and "member m1: enabled\n" in before
+    assert "member m1: disabled\n" in after
+    without = _failover_shows()[0]
+    assert "member m1: disabled\n" in without  # no delay: at once
+
+
+@pytest.mark.parametrize("kw", [dict(updelay=0.2), dict(updelay="200ms"), dict(updelay=datetime.timedelta(milliseconds=200)),
+                                dict(updelay_ns=200_000_000), dict(updelay_ms=200)])
+def test_lag_config_updelay_forms(kw):
+    sw = _bond_switch(mode="active-backup", **kw)
+    sw.set_link_carrier("m1", False, 1.0)
+    sw.set_link_carrier("m1", True, 2.0)
+    assert "member m1: disabled\n" in sw.bond_show("b1", 2.199)
+    assert "member m1: enabled\n" in sw.bond_show("b1", "2200ms")
+
+
+@pytest.mark.parametrize("kw", [dict(rebalance_interval=2), dict(rebalance_interval="2s"),
+                                dict(rebalance_interval=datetime.timedelta(seconds=2)),
+                                dict(rebalance_interval=np.timedelta64(2, "s")),
+                                dict(rebalance_interval_ns=2_000_000_000), dict(rebalance_interval_ms=2000)])
+def test_lag_config_rebalance_interval_forms(kw):
+    c = l2.LagConfig(["m1", "m2"], **kw)
+    assert c.spec == "ovs-3.1:balance-slb;rebalance_interval=2000"
+    sw = _bond_switch(**kw)
+    assert "next rebalance: 2000 ms\n" in sw.bond_show("b1", 0)
+    assert sw.bond_show("b1", 0) == _bond_switch(rebalance_interval_ms=2000).bond_show("b1", 0)
+    assert "next rebalance: 1000 ms\n" in _bond_switch(rebalance_interval="10ms").bond_show("b1", 0)  # OVS: >= 1 s
+
+
+@pytest.mark.parametrize("kw", [dict(first_rebalance=0.25), dict(first_rebalance="250ms"),
+                                dict(first_rebalance=datetime.timedelta(milliseconds=250)),
+                                dict(first_rebalance=np.timedelta64(250, "ms")), dict(first_rebalance_ns=250_000_000),
+                                dict(first_rebalance_ms=250)])
+def test_lag_config_first_rebalance_is_a_time(kw):
+    c = l2.LagConfig(["m1", "m2"], **kw)
+    assert c.first_rebalance == 0.25 and c.first_rebalance_ms == 250 and c.to_json()["first_rebalance"] == 0.25
+    assert c.spec == ""
+    assert "next rebalance: 250 ms\n" in _bond_switch(**kw).bond_show("b1", 0)
+    assert l2.LagConfig(["m1"], first_rebalance=None).first_rebalance is None
+    assert l2.LagConfig(["m1"], first_rebalance_ms=None).first_rebalance_ms is None
+
+
+def test_lag_config_first_rebalance_keeps_nanoseconds():
+    c = l2.LagConfig(["m1", "m2"], first_rebalance_ns=250_000_001)
+    assert c.first_rebalance_ms == pytest.approx(250.000001) and isinstance(c.first_rebalance_ms, float)
+    assert l2.LagConfig(**c.to_json()).to_json() == c.to_json()
+    state = c.__getstate__()  # pickles exactly: the optional time as integer ns
+    assert state["first_rebalance_ns"] == 250_000_001
+    assert pickle.loads(pickle.dumps(c)).__getstate__() == state
+    assert l2.LagConfig(["m1"]).__getstate__()["first_rebalance_ns"] is None
+    c.first_rebalance_ms = 7  # the old property still sets it
+    assert c.first_rebalance == 0.007
+    c.first_rebalance = "3s"
+    assert c.first_rebalance_ms == 3000
+    with pytest.raises(ValueError, match="only"):  # not an OVS bond
+        l2.Switch("linux-bridge", [l2.PortConfig("b1", lag=l2.LagConfig(["m1", "m2"], first_rebalance=1))])
+
+
+def test_lag_config_bond_keywords_are_ovs_bonds_settings():
+    """Every OvsBond setting the spec can spell is a LagConfig keyword, read the same way: the
+    switch's bond has the settings fwd.lag.OvsBond gets from the same keywords."""
+    kw = dict(mode="balance-tcp", basis=7, rebalance_interval="2500ms", primary="m2", lacp="passive",
+              lacp_fallback_ab=True, recirculation=True, seed=2**64 - 1, updelay=0.2, downdelay="100ms",
+              all_members_active=True)
+    c = l2.LagConfig(["m1", "m2"], **kw)
+    assert c.spec == ("ovs-3.1:balance-tcp;basis=7;rebalance_interval=2500;primary=m2;lacp=active;lacp_fallback_ab=1;"
+                      "recirculation=1;seed=18446744073709551615;updelay=200;downdelay=100;all_members_active=1")
+    assert fwd.lag.Lag(c.spec + ";bond=b1", ["m1", "m2"]).bond.config == fwd.lag.OvsBond("b1", ["m1", "m2"], **kw).config
+    # Not given (or None): the spec's default for the mode, not OvsBond's (balance-tcp: LACP on).
+    assert l2.LagConfig(["m1", "m2"], mode="balance-tcp", lacp=None, updelay=None).spec == "ovs-3.1:balance-tcp"
+    assert l2.LagConfig(["m1", "m2"], mode="balance-slb", lacp="configured").spec == \
+        "ovs-3.1:balance-slb;lacp=active;lacp_status=configured"
+    # An empty primary is no primary: on its own no OVS spec (the profile's default LAG), as before.
+    assert l2.LagConfig(["m1", "m2"], primary="").spec == ""
+    assert l2.LagConfig(["m1", "m2"], primary="", basis=1).spec == "ovs-3.1:balance-slb;basis=1"
+
+
+def test_lag_config_as_a_dict_takes_the_constructors_keywords():
+    """PortConfig(lag={...}) reads the dict as LagConfig(members, **rest) does (old spellings too)."""
+    d = {"members": ["m1", "m2"], "first_rebalance_ms": 250, "updelay": "200ms", "mode": "active-backup"}
+    port = l2.PortConfig("b1", lag=d)
+    ref = l2.LagConfig(["m1", "m2"], first_rebalance=0.25, updelay=0.2, mode="active-backup")
+    assert port.lag.to_json() == ref.to_json() and port.lag.spec == "ovs-3.1:active-backup;updelay=200"
+    port.lag = {"members": ["m3"], "updelay_ns": 1_000_000}
+    assert port.lag.spec == "ovs-3.1:balance-slb;updelay=1" and port.lag.members == ["m3"]
+    assert pickle.loads(pickle.dumps(l2.PortConfig("b1", lag=ref))).lag.to_json() == ref.to_json()
+    with pytest.raises(TypeError, match=r"^LagConfig\(\) got an unexpected keyword argument 'nope'"):
+        l2.PortConfig("b1", lag={"members": ["m1"], "nope": 1})
+
+
+@pytest.mark.parametrize("kw,exc,msg", [
+    (dict(updelay_msec=1), TypeError, r"^LagConfig\(\) got an unexpected keyword argument 'updelay_msec': accepted spec, "
+                                      r"first_rebalance, first_rebalance_ms, mode, basis, rebalance_interval, primary, "
+                                      r"lacp, .*, updelay, downdelay, all_members_active, rebalance_interval_ms, "
+                                      r"updelay_ms, downdelay_ms \(times also as <name>_ns\)$"),
+    (dict(start_up=False), TypeError, r"unexpected keyword argument 'start_up'"),
+    (dict(basis_ns=1), TypeError, r"^LagConfig\(\) got an unexpected keyword argument 'basis_ns': accepted spec, "),
+    (dict(updelay=1, updelay_ms=1000), TypeError, r"^LagConfig\(\): updelay= and updelay_ms= both set updelay: give one"),
+    (dict(updelay=1, updelay_ns=1), TypeError, r"^LagConfig\(\): updelay= and updelay_ns= both set updelay"),
+    (dict(first_rebalance=1, first_rebalance_ms=1000), TypeError,
+     r"^LagConfig\(\): first_rebalance= and first_rebalance_ms= both set first_rebalance"),
+    (dict(first_rebalance=1, first_rebalance_ns=1), TypeError, r"both set first_rebalance"),
+    (dict(updelay=[1]), TypeError, r"^updelay: expected seconds"),
+    (dict(updelay_ns=0.5), TypeError, r"^updelay_ns: expected an integer"),
+    (dict(updelay_ms=0.5), TypeError, r"^updelay_ms: expected an integer from 0 to 2147483648; got float"),
+    (dict(first_rebalance_ms=0.5), TypeError, r"^first_rebalance_ms: expected an integer"),
+    (dict(basis="7"), TypeError, r"^basis: expected an integer"),
+    (dict(updelay_ms=-1), ValueError, r"^updelay_ms: -1 out of range: expected an integer from 0 to 2147483648$"),
+    (dict(updelay=0.0005), ValueError, r"^updelay: 0.0005 s out of range: expected a whole number of milliseconds"),
+    (dict(downdelay="-1s"), ValueError, r"^downdelay: -1 s out of range"),
+    (dict(rebalance_interval="1e7s"), ValueError, r"^rebalance_interval: 10000000 s out of range"),
+    (dict(basis=2**32), ValueError, r"^basis: 4294967296 out of range"),
+    (dict(first_rebalance_ms=2**62), ValueError, r"^first_rebalance_ms: 4611686018427387904 out of range"),
+    (dict(mode="round-robin"), ValueError, r"^mode: .*balance-slb, balance-tcp, active-backup"),
+    (dict(lacp="maybe"), ValueError, r"^lacp: unknown OVS lacp 'maybe'"),
+    (dict(recirculation=True), ValueError, r"^recirculation: applies to balance-tcp only"),
+    (dict(primary="m1;lacp=active"), ValueError, r"^primary: 'm1;lacp=active' cannot be written into a LAG spec"),
+    (dict(spec="ovs-3.1:balance-slb", updelay=1), ValueError, r"^LagConfig: give either spec or the OVS bond keywords "
+                                                              r"\(mode, basis, rebalance_interval, .*\), not both$"),
+])
+def test_lag_config_bad_keywords_name_themselves(kw, exc, msg):
+    with pytest.raises(exc, match=msg):
+        l2.LagConfig(["m1", "m2"], **kw)
 
 
 @pytest.mark.parametrize("spec, accepted", [

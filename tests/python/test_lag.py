@@ -244,6 +244,9 @@ def test_ovs_bond_rebalance_interval_forms(kw):
     assert b.to_json(now=1)["next_rebalance_ms"] == 2000 and b.config["rebalance_interval"] == 2.0
     assert OvsBond("b1", 2, rebalance_interval="10ms").config["rebalance_interval"] == 1.0  # OVS: below 1 s is 1 s
     assert OvsBond("b1", 2, first_rebalance="250ms", **kw).to_json()["next_rebalance_ms"] == 250
+    # An optional time takes its _ns twin too (None: unset, one interval).
+    assert OvsBond("b1", 2, first_rebalance_ns=250_000_000, **kw).to_json()["next_rebalance_ms"] == 250
+    assert OvsBond("b1", 2, first_rebalance_ns=None, **kw).config["first_rebalance"] is None
 
 
 def test_ovs_bond_settings_match_the_lag_spec():

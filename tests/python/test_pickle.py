@@ -76,9 +76,9 @@ def test_l2_configs():
     assert c.to_json() == fc.to_json()
     preset = l2.FlapConfig.preset("juniper-ex")
     assert roundtrip(preset).to_json() == preset.to_json()
-    lc = l2.LagConfig(["p1", "p2"], mode="balance-tcp", basis=7, first_rebalance_ms=250)
+    lc = l2.LagConfig(["p1", "p2"], mode="balance-tcp", basis=7, first_rebalance=0.25)
     c = roundtrip(lc)
-    assert c.members == ["p1", "p2"] and c.spec == lc.spec and "basis=7" in c.spec
+    assert c.members == ["p1", "p2"] and c.spec == lc.spec and "basis=7" in c.spec and c.first_rebalance == 0.25
     pc = l2.PortConfig("bond0", mac="02:00:00:00:00:09", learning=False, hairpin=True, sticky=True, tag=10,
                        trunks=[10, 20], vlan_mode="native-untagged", lag=lc)
     c = roundtrip(pc)

@@ -43,6 +43,15 @@ def test_ovs_bond_settings_take_every_form(t):
 
 
 @pytest.mark.parametrize("t", HALF)
+def test_switch_lag_port_bond_settings_take_every_form(t):
+    lag = fwd.l2.LagConfig(["m1", "m2"], updelay=t, downdelay=t, rebalance_interval=t, first_rebalance=t)
+    old = fwd.l2.LagConfig(["m1", "m2"], updelay_ms=500, downdelay_ns=500_000_000, rebalance_interval_ms=500,
+                           first_rebalance_ms=500)
+    assert lag.spec == old.spec == "ovs-3.1:balance-slb;rebalance_interval=500;updelay=500;downdelay=500"
+    assert lag.to_json() == old.to_json() and lag.first_rebalance == 0.5
+
+
+@pytest.mark.parametrize("t", HALF)
 def test_sim_takes_every_form(t):
     net = fwd.sim.Network()
     net.run_until(t)

@@ -157,9 +157,9 @@ void BasicSwitch<Store>::build_lag(std::size_t i) {
     ps.bond->set_rebalance_at_checkpoints(true);  // the switch models the revalidator
     ps.bond->set_flow_idle(cfg_.flow_idle);       // and the flows it caches
   }
-  if (pc.lag->first_rebalance_ms) {
-    if (!ps.bond) throw Error(fmt::format("LAG port '{}': first_rebalance_ms applies to OVS bonds only", pc.name));
-    ps.bond->set_next_rebalance(Time::from_ms(*pc.lag->first_rebalance_ms));
+  if (pc.lag->first_rebalance) {
+    if (!ps.bond) throw Error(fmt::format("LAG port '{}': first_rebalance applies to OVS bonds only", pc.name));
+    ps.bond->set_next_rebalance(*pc.lag->first_rebalance);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -647,6 +649,51 @@ describe::json::value WhatIf::to_json() const {
   o["min_moved"] = min_moved;
   o["min_moved_share"] = flows ? static_cast<double>(min_moved) / static_cast<double>(flows) : 0.0;
   return o;
+}
+
+std::string ovs_bond_spec(const OvsBondConfig& c, std::span<const std::string_view> settings) {
+  const auto& table = describe::Settings<OvsBondConfig>::list;
+  auto named = [&](std::string_view name) { return std::find(settings.begin(), settings.end(), name) != settings.end(); };
+  for (auto name : settings) {
+    if (std::none_of(table.begin(), table.end(), [&](const auto& f) { return f.name == name; })) {
+      std::string accepted;
+      for (const auto& f : table) accepted += (accepted.empty() ? "" : ", ") + std::string(f.name);
+      throw Error(fmt::format("unknown OVS bond setting '{}': expected one of {}", name, accepted));
+    }
+    if (name == "first_rebalance" || name == "start_up")
+      throw Error(fmt::format("{}: the ovs-3.1 LAG spec has no option for it", name));
+  }
+  c.validate();
+  std::string spec = fmt::format("ovs-3.1:{}", to_string(c.mode));
+  for (const auto& f : table) {
+    if (f.name == "mode" || !named(f.name)) continue;
+    std::visit(
+        [&](auto member) {
+          const auto& v = c.*member;
+          using V = std::remove_cvref_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, Time>) {  // whole ms (validate())
+            spec += fmt::format(";{}={}", f.name, v.ns / 1'000'000);
+          } else if constexpr (std::is_same_v<V, bool>) {
+            spec += fmt::format(";{}={}", f.name, v ? 1 : 0);
+          } else if constexpr (std::is_same_v<V, OvsLacpStatus>) {
+            // The Port lacp column: negotiated is `active` (the partner answering is the spec's
+            // default status), configured is `active` with the partner silent.
+            spec += v == OvsLacpStatus::off ? ";lacp=off"
+                    : v == OvsLacpStatus::negotiated ? ";lacp=active"
+                                                     : ";lacp=active;lacp_status=configured";
+          } else if constexpr (std::is_same_v<V, std::string>) {
+            if (v.find_first_of(";=") != std::string::npos)
+              throw Error(fmt::format("{}: '{}' cannot be written into a LAG spec (contains ';' or '=')", f.name, v));
+            if (!v.empty()) spec += fmt::format(";{}={}", f.name, v);
+          } else if constexpr (std::is_integral_v<V>) {
+            spec += fmt::format(";{}={}", f.name, v);
+          } else {
+            throw Error(fmt::format("{}: the ovs-3.1 LAG spec has no option for it", f.name));
+          }
+        },
+        f.member);
+  }
+  return spec;
 }
 
 }  // namespace fwd::lag

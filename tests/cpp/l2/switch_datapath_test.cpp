@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "fwd/describe/json.hpp"
 #include "fwd/error.hpp"
 #include "fwd/hash/ovs.hpp"
 #include "fwd/l2/switch.hpp"
@@ -43,10 +44,10 @@ std::uint8_t bucket(std::uint64_t src) {
 
 // p1, p2 and a bond b1 over `members` with the given spec options.
 Switch ovs_switch(std::vector<std::string> members, std::string spec = "ovs-3.1:balance-slb",
-                  std::optional<std::int64_t> first_rebalance_ms = {}, Time phase = {}) {
+                  std::optional<Time> first_rebalance = {}, Time phase = {}) {
   auto c = SwitchConfig::defaults(Profile::ovs_3_1);
   c.revalidator_phase = phase;
-  LagConfig b{.members = std::move(members), .spec = std::move(spec), .first_rebalance_ms = first_rebalance_ms};
+  LagConfig b{.members = std::move(members), .spec = std::move(spec), .first_rebalance = first_rebalance};
   return Switch(c, {{.name = "p1"}, {.name = "p2"}, {.name = "b1", .lag = b}});
 }
 
@@ -127,7 +128,7 @@ TEST(SwitchDatapath, FailedMemberBucketsAreDealtInFirstUseOrder) {
 // ---- bonds: accounting, decay, rebalance phase (row 36, clarified) ----------------------------
 
 TEST(SwitchDatapath, MissesAccountAtOnceHitsAtTheNextDump) {
-  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", 5000);
+  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", Time::from_ms(5000));
   sw.receive(sw.link_id("m1"), bytes(eth(BCAST, PEER)), ms(0));
   const Frame f = eth(PEER, A, 1100);
   const std::uint8_t b = bucket(A);
@@ -147,7 +148,7 @@ TEST(SwitchDatapath, MissesAccountAtOnceHitsAtTheNextDump) {
 }
 
 TEST(SwitchDatapath, RebalanceRunsHalveLoadsOnTheirOwnPhase) {
-  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", 1000);
+  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", Time::from_ms(1000));
   sw.receive(sw.link_id("m1"), bytes(eth(BCAST, PEER)), ms(0));
   const std::uint8_t b = bucket(A);
   for (int i = 0; i < 4; ++i) sw.receive(0, bytes(eth(PEER, A, 1100)), ms(10), Datapath::miss);
@@ -166,9 +167,38 @@ TEST(SwitchDatapath, RebalanceRunsHalveLoadsOnTheirOwnPhase) {
   EXPECT_FALSE(contains(show, "kB load")) << show;  // < 1 kB is not printed
 }
 
+// LagConfig::first_rebalance is a time, kept to the nanosecond: due 0.5 ms after the dump at 1 s,
+// the first run waits for the dump at 1.5 s (the next is one interval after it). Only an OVS
+// bond has one.
+TEST(SwitchDatapath, FirstRebalanceIsATimeOnOvsBondsOnly) {
+  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", Time::from_us(1000500));
+  sw.receive(sw.link_id("m1"), bytes(eth(BCAST, PEER)), ms(0));
+  const std::uint8_t b = bucket(A);
+  for (int i = 0; i < 4; ++i) sw.receive(0, bytes(eth(PEER, A, 1100)), ms(10), Datapath::miss);
+  const lag::OvsBond& bond = *sw.bond(2);
+  EXPECT_EQ(bond.next_rebalance(), Time::from_us(1000500));
+  sw.advance(ms(1499));
+  EXPECT_EQ(bond.bucket_tx_bytes(b), 4400u);  // the dump at 1 s came before it was due
+  sw.advance(ms(1500));
+  EXPECT_EQ(bond.bucket_tx_bytes(b), 2200u);
+  EXPECT_EQ(bond.next_rebalance(), ms(11500));
+  const auto js = sw.to_json(Time{}).as_object().at("ports").as_array()[2].at("lag");
+  EXPECT_DOUBLE_EQ(js.at("first_rebalance").as_double(), 1.0005);
+  EXPECT_TRUE(ovs_switch({"m1", "m2"}).to_json(Time{}).as_object().at("ports").as_array()[2].at("lag").at(
+      "first_rebalance").is_null());
+  auto c = SwitchConfig::defaults(Profile::linux_bridge);
+  LagConfig lag{.members = {"m1", "m2"}, .first_rebalance = Time::from_s(1)};
+  try {
+    Switch(c, {{.name = "p1"}, {.name = "b1", .lag = lag}});
+    ADD_FAILURE() << "a Linux bond took first_rebalance";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "LAG port 'b1': first_rebalance applies to OVS bonds only");
+  }
+}
+
 TEST(SwitchDatapath, FourSingleMissesDecayBelowOneKilobyte) {
   // Spec row 36: four 1100-byte misses followed by a rebalance run print no bucket at all.
-  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", 2000);
+  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", Time::from_ms(2000));
   sw.receive(sw.link_id("m1"), bytes(eth(BCAST, PEER)), ms(0));
   std::set<std::uint8_t> buckets;
   for (std::uint64_t m = 0x02cc00000000; buckets.size() < 4; ++m)
@@ -180,7 +210,7 @@ TEST(SwitchDatapath, FourSingleMissesDecayBelowOneKilobyte) {
 }
 
 TEST(SwitchDatapath, BondShowAsOvsPrintsIt) {
-  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", 6437);
+  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", Time::from_ms(6437));
   sw.set_link_carrier(sw.link_id("m2"), false, ms(0));
   EXPECT_EQ(sw.bond_show(2, ms(0)),
             "---- b1 ----\n"
@@ -266,7 +296,7 @@ TEST(SwitchBuild, UnknownBondValuesAreRejectedWithTheAcceptedOnes) {
 // in existing flows has been accounted"): a rebalance due at 6437 ms with dumps at 222 + k * 500 ms
 // runs at 6722 ms, after that dump pushed the hits' bytes, and the next is due at 16722 ms.
 TEST(SwitchDatapath, RebalanceWaitsForTheDumpThatAccountsTheHits) {
-  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", 6437, ms(222));
+  Switch sw = ovs_switch({"m1", "m2"}, "ovs-3.1:balance-slb", Time::from_ms(6437), ms(222));
   sw.receive(sw.link_id("m1"), bytes(eth(BCAST, PEER)), ms(0));
   const Frame f = eth(PEER, A, 1100);
   const std::uint8_t b = bucket(A);

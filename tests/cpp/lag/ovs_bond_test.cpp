@@ -1,4 +1,5 @@
 #include "fwd/describe/json.hpp"
+#include "fwd/lag/lag.hpp"
 #include "fwd/lag/ovs_bond.hpp"
 
 #include <gtest/gtest.h>
@@ -431,4 +432,74 @@ TEST(OvsBondConfig, EachRowReadsItsOwnMember) {
     const auto after = fwd::describe::settings_json(changed);
     for (const auto& [k, v] : after) EXPECT_EQ(v != before.at(k), k == s.name) << s.name << " changed " << k;
   }
+}
+
+// ovs_bond_spec: the LAG spec of chosen settings, read back by Lag::from_spec as the same settings
+// (the switch's LagConfig keywords go this way).
+namespace {
+std::string spec_error(const OvsBondConfig& c, std::vector<std::string_view> names) {
+  try {
+    fwd::lag::ovs_bond_spec(c, names);
+  } catch (const fwd::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(OvsBondSpec, EverySpecSettingReadsBack) {
+  const std::vector<std::string> members{"m1", "m2", "m3"};
+  OvsBondConfig c;
+  c.mode = OvsBondMode::balance_tcp;
+  c.basis = 0xfffffffe;
+  c.rebalance_interval = Time::from_ms(2500);
+  c.primary = "m2";
+  c.lacp = OvsLacpStatus::configured;
+  c.lacp_fallback_ab = true;
+  c.recirculation = false;
+  c.seed = ~0ULL;
+  c.updelay = Time::from_ms(200);
+  c.downdelay = Time::from_ms(2147483648);
+  c.all_members_active = true;
+  std::vector<std::string_view> names;
+  for (const auto& f : fwd::describe::Settings<OvsBondConfig>::list)
+    if (f.name != "first_rebalance" && f.name != "start_up") names.push_back(f.name);
+  const std::string spec = fwd::lag::ovs_bond_spec(c, names);
+  EXPECT_EQ(spec, "ovs-3.1:balance-tcp;basis=4294967294;rebalance_interval=2500;primary=m2;lacp=active;"
+                  "lacp_status=configured;lacp_fallback_ab=1;recirculation=0;seed=18446744073709551615;updelay=200;"
+                  "downdelay=2147483648;all_members_active=1");
+  const auto back = fwd::lag::Lag::from_spec(spec + ";bond=b1", members).ovs_bond()->config();
+  EXPECT_EQ(fwd::describe::settings_json(back), fwd::describe::settings_json(c));
+  // The other two lacp values, and the names in any order: options still in table order.
+  c.lacp = OvsLacpStatus::negotiated;
+  EXPECT_EQ(fwd::lag::ovs_bond_spec(c, std::vector<std::string_view>{"updelay", "lacp", "mode"}),
+            "ovs-3.1:balance-tcp;lacp=active;updelay=200");
+  c.lacp = OvsLacpStatus::off;
+  c.mode = OvsBondMode::active_backup;
+  c.recirculation = false;
+  EXPECT_EQ(fwd::lag::ovs_bond_spec(c, std::vector<std::string_view>{"lacp"}), "ovs-3.1:active-backup;lacp=off");
+}
+
+TEST(OvsBondSpec, UnnamedSettingsKeepTheSpecDefaults) {
+  OvsBondConfig c;  // lacp off, no recirculation: not what a balance-tcp spec defaults to
+  c.mode = OvsBondMode::balance_tcp;
+  c.primary = "";
+  EXPECT_EQ(fwd::lag::ovs_bond_spec(c, std::vector<std::string_view>{"primary"}), "ovs-3.1:balance-tcp");
+  const auto back = fwd::lag::Lag::from_spec("ovs-3.1:balance-tcp", {"m1", "m2"}).ovs_bond()->config();
+  EXPECT_EQ(back.lacp, OvsLacpStatus::negotiated);
+  EXPECT_TRUE(back.recirculation);
+}
+
+TEST(OvsBondSpec, RefusesWhatTheSpecCannotSay) {
+  OvsBondConfig c;
+  EXPECT_EQ(spec_error(c, {"colour"}),
+            "unknown OVS bond setting 'colour': expected one of mode, basis, rebalance_interval, first_rebalance, "
+            "primary, lacp, lacp_fallback_ab, recirculation, seed, updelay, downdelay, all_members_active, start_up");
+  EXPECT_EQ(spec_error(c, {"first_rebalance"}), "first_rebalance: the ovs-3.1 LAG spec has no option for it");
+  EXPECT_EQ(spec_error(c, {"start_up"}), "start_up: the ovs-3.1 LAG spec has no option for it");
+  c.primary = "m1;lacp=active";
+  EXPECT_EQ(spec_error(c, {"primary"}), "primary: 'm1;lacp=active' cannot be written into a LAG spec (contains ';' or '=')");
+  c.primary = "";
+  c.updelay = Time::from_us(1500);  // not whole ms: validate()'s error, whether named or not
+  EXPECT_TRUE(spec_error(c, {"basis"}).starts_with("updelay: 0.0015 s out of range")) << spec_error(c, {"basis"});
 }

@@ -86,9 +86,10 @@ const char* to_string(VlanMode m);
 struct LagConfig {
   std::vector<std::string> members;  ///< member link names, in configuration order
   std::string spec;                  ///< LAG spec string; empty: the profile's default
-  /// OVS: when the first rebalance runs (ms after time 0); unset: one interval. This is the
-  /// timer's phase, which OVS fixes when the bond is configured (`bond/show`: next rebalance).
-  std::optional<std::int64_t> first_rebalance_ms;
+  /// OVS: when the first rebalance runs (the time it is due, from time 0); unset: one interval.
+  /// This is the timer's phase, which OVS fixes when the bond is configured (`bond/show`: next
+  /// rebalance), so a replay sets it from a recording. Any time, also before 0 (then overdue).
+  std::optional<Time> first_rebalance;
 };
 
 /// One port's configuration. Defaults give an ordinary port of the profile.
@@ -520,13 +521,13 @@ struct Enumerators<l2::Verdict> {
 template <>
 struct Settings<l2::LagConfig> {
   using C = l2::LagConfig;
-  using Member = std::variant<std::vector<std::string> C::*, std::string C::*, std::optional<std::int64_t> C::*>;
+  using Member = std::variant<std::vector<std::string> C::*, std::string C::*, std::optional<Time> C::*>;
   static constexpr std::string_view doc = "A LAG port: member links and a LAG spec string (fwd.lag).";
   static constexpr Setting<C, Member> table[] = {
       {"members", &C::members, "", "member link names, in configuration order"},
       {"spec", &C::spec, "", "LAG spec string (fwd.lag); empty: the profile's default"},
-      {"first_rebalance_ms", &C::first_rebalance_ms, "ms",
-       "OVS: when the first rebalance runs (the timer's phase); unset: one interval"},
+      {"first_rebalance", &C::first_rebalance, "s",
+       "OVS: when the first rebalance is due, from time 0 (the timer's phase); unset: one interval"},
   };
   static constexpr std::span<const Setting<C, Member>> list = table;
 };

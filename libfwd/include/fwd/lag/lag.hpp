@@ -229,4 +229,14 @@ struct WhatIf {
 WhatIf what_if(const Lag& lag, const hash::Policy::Batch& flows, std::span<const std::string> fail,
                std::span<const std::string> add);
 
+/// The `ovs-3.1:` LAG spec that sets the OVS bond settings named in `settings` (names of
+/// describe::Settings<OvsBondConfig>, any order; the mode is always written) to their values in
+/// `c`, leaving the others to the spec's defaults (which depend on the mode: balance-tcp has LACP
+/// and recirculation on): Lag::from_spec of it builds a bond with exactly those settings of `c`.
+/// The options come in table order, named as the settings; the three delays in integer ms, as
+/// OVS's other_config. An empty `primary` is left out (no primary). Throws fwd::Error for an
+/// unknown name, a setting the spec has no option for (first_rebalance, start_up), and what
+/// c.validate() refuses or would not read back (a primary containing ';' or '=').
+std::string ovs_bond_spec(const OvsBondConfig& c, std::span<const std::string_view> settings);
+
 }  // namespace fwd::lag
