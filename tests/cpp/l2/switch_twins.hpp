@@ -4,6 +4,7 @@
 // profile's full rules). Everything observable must agree: each Decision, the counters, the
 // per-port counters and the FDB. Used by tests/cpp/l2/switch_receive_test.cpp and
 // tests/fuzz/switch_fuzz.cpp; mismatch() names the first difference ("" when they agree).
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,6 +31,33 @@ inline std::string describe(const SwitchCounters& c) {
   return s;
 }
 
+// Field-by-field equality of what describe() prints (and of FDB rows): the comparisons run on
+// every frame of every fuzz input, so they allocate nothing; text is made only for a difference.
+inline bool same(const Decision& a, const Decision& b) {
+  if (a.verdict != b.verdict || a.reason != b.reason || a.vlan != b.vlan || a.ingress != b.ingress || a.learn != b.learn ||
+      a.learn_deferred != b.learn_deferred || a.datapath_hit != b.datapath_hit || a.dst_port != b.dst_port ||
+      a.egress.size() != b.egress.size())
+    return false;
+  for (std::size_t i = 0; i < a.egress.size(); ++i) {
+    const Egress &x = a.egress[i], &y = b.egress[i];
+    if (x.port != y.port || x.link != y.link || x.op != y.op || x.tci != y.tci) return false;
+  }
+  return true;
+}
+
+inline bool same(const SwitchCounters& a, const SwitchCounters& b) {
+  return a.rx == b.rx && a.forwarded == b.forwarded && a.flooded == b.flooded && a.flood_copies == b.flood_copies &&
+         a.tx == b.tx && a.to_host == b.to_host && a.copies_lost == b.copies_lost && a.dropped == b.dropped &&
+         a.dropped_by == b.dropped_by;
+}
+
+inline bool same(const std::vector<FdbRow>& a, const std::vector<FdbRow>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const FdbRow& x, const FdbRow& y) {
+    return x.mac == y.mac && x.vlan == y.vlan && x.port == y.port && x.is_static == y.is_static && x.sticky == y.sticky &&
+           x.age_s == y.age_s;
+  });
+}
+
 class SwitchTwins {
 public:
   SwitchTwins(const SwitchConfig& cfg, const std::vector<PortConfig>& ports)
@@ -44,7 +72,8 @@ public:
   /// Frames received at `now`: one by one, as one burst, and one by one on the slow path.
   /// Returns the first difference, or "".
   std::string receive(std::span<const RxFrame> frames, Time now) {
-    std::vector<Decision> burst(frames.size());
+    if (burst_out_.size() < frames.size()) burst_out_.resize(frames.size());
+    const std::span<Decision> burst(burst_out_.data(), frames.size());
     burst_->receive_burst(frames, now, burst);
     for (std::size_t i = 0; i < frames.size(); ++i) {
       Decision a, c;
@@ -53,10 +82,9 @@ public:
       for (const Egress& e : a.egress)
         if (e.port >= one_->port_count() || e.link >= one_->link_count() || one_->port_of_link(e.link) != e.port)
           return fmt::format("frame {}: egress to port {} link {}, which the switch does not have", i, e.port, e.link);
-      const std::string da = describe(a), db = describe(burst[i]), dc = describe(c);
-      if (da != db || da != dc)
-        return fmt::format("frame {} at {} ns:\n  receive       {}\n  receive_burst {}\n  slow path     {}", i, now.ns, da,
-                           db, dc);
+      if (!same(a, burst[i]) || !same(a, c))
+        return fmt::format("frame {} at {} ns:\n  receive       {}\n  receive_burst {}\n  slow path     {}", i, now.ns,
+                           describe(a), describe(burst[i]), describe(c));
     }
     return state(now);
   }
@@ -71,19 +99,18 @@ public:
 
   /// Counters, per-port counters and FDB rows of the three (the FDB read at `now`).
   std::string state(Time now) {
-    const std::string c = describe(one_->counters());
-    if (c != describe(burst_->counters()) || c != describe(slow_->counters()))
-      return fmt::format("counters differ:\n  receive       {}\n  receive_burst {}\n  slow path     {}", c,
-                         describe(burst_->counters()), describe(slow_->counters()));
+    if (!same(one_->counters(), burst_->counters()) || !same(one_->counters(), slow_->counters()))
+      return fmt::format("counters differ:\n  receive       {}\n  receive_burst {}\n  slow path     {}",
+                         describe(one_->counters()), describe(burst_->counters()), describe(slow_->counters()));
     for (PortId p = 0; p < one_->port_count(); ++p) {
       const PortCounters &a = one_->port_counters(p), &b = burst_->port_counters(p), &s = slow_->port_counters(p);
       if (a.rx != b.rx || a.tx != b.tx || a.dropped != b.dropped || a.rx != s.rx || a.tx != s.tx || a.dropped != s.dropped)
         return fmt::format("port {} counters differ", one_->port_name(p));
     }
-    const std::string f = one_->fdb_show(now);
-    if (f != burst_->fdb_show(now) || f != slow_->fdb_show(now))
-      return fmt::format("FDB differs:\n  receive\n{}  receive_burst\n{}  slow path\n{}", f, burst_->fdb_show(now),
-                         slow_->fdb_show(now));
+    const auto rows = one_->fdb_rows(now);
+    if (!same(rows, burst_->fdb_rows(now)) || !same(rows, slow_->fdb_rows(now)))
+      return fmt::format("FDB differs:\n  receive\n{}  receive_burst\n{}  slow path\n{}", one_->fdb_show(now),
+                         burst_->fdb_show(now), slow_->fdb_show(now));
     const auto& t = one_->fdb().counters();
     for (Switch* s : {burst_.get(), slow_.get()}) {
       const auto& u = s->fdb().counters();
@@ -96,6 +123,7 @@ public:
 
 private:
   std::unique_ptr<Switch> one_, burst_, slow_;
+  std::vector<Decision> burst_out_;  // receive_burst's decisions, kept between bursts
 };
 
 }  // namespace fwd::l2::testing
