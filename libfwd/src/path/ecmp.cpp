@@ -32,6 +32,7 @@ EcmpConfig make_config(const std::string& spec, int family) {
   c.spec = spec;
   c.family = family;
   c.impl = std::make_shared<const EcmpImpl>(EcmpImpl{route::Ecmp::from_spec(spec, placeholder(family))});
+  c.plain_v4 = family == 4 && c.impl->hasher.hashes_plain_v4();
   return c;
 }
 
@@ -68,6 +69,10 @@ std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::u
 
 void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> packets, std::uint32_t* out) {
   config.impl->hasher.hash_batch(packets, out, route::Meta{});
+}
+
+void multipath_hash_plain(const EcmpConfig& config, const route::PlainV4Columns& keys, std::uint32_t* out) {
+  config.impl->hasher.hash_plain_v4(keys, out);
 }
 
 void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, std::int32_t* out) {

@@ -235,8 +235,13 @@ void Fabric::compile() const {
     fn.kind = nodes_[ni].kind;
     fn.forwarding = nodes_[ni].forwarding;
     fn.owned_begin = static_cast<std::uint32_t>(t->fast_net.size());
+    // Any owned match ends the walk, so their order is free: widest first, since a node's local
+    // prefixes take its traffic and a host may own many single addresses behind them.
     const auto& o = t->owned[ni];
-    for (std::size_t k = 0; k < o.net4.size(); ++k) {
+    std::vector<std::size_t> by_width(o.net4.size());
+    for (std::size_t k = 0; k < by_width.size(); ++k) by_width[k] = k;
+    std::stable_sort(by_width.begin(), by_width.end(), [&](std::size_t a, std::size_t b) { return o.mask4[a] < o.mask4[b]; });
+    for (const std::size_t k : by_width) {
       t->fast_net.push_back(o.net4[k]);
       t->fast_mask.push_back(o.mask4[k]);
       t->fast_routes.push_back({-1, -1, 0});

@@ -13,6 +13,7 @@
 #include "fwd/net/mac.hpp"
 #include "fwd/net/packet.hpp"
 #include "fwd/path/detail/ecmp.hpp"
+#include "fwd/route/ecmp.hpp"
 
 namespace fwd::path::detail {
 
@@ -25,6 +26,7 @@ enum class Step : std::uint8_t { done, wait, back };
 struct Lane {
   const std::uint8_t* l3;
   std::uint32_t l3_len;
+  route::PlainV4Key key;  // proto 0: not a plain IPv4 TCP/UDP packet
   std::uint32_t flow;
   std::uint64_t dmac;  // destination MAC on the wire now
   NodeId node;
@@ -196,7 +198,8 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
   // active / waiting: lane indices, n_active / n_waiting of them (at most one per lane).
   std::vector<std::uint32_t> active(lanes.size()), waiting(lanes.size()), sorted(lanes.size()), hashes(lanes.size());
   std::vector<std::int32_t> chosen(lanes.size());
-  std::vector<net::Bytes> packets(lanes.size());
+  std::vector<std::uint32_t> key_lo(lanes.size()), key_hi(lanes.size()), key_ports(lanes.size());
+  std::vector<std::uint8_t> key_proto(lanes.size());
   std::vector<std::uint32_t> first(nconf + 1), gfirst(ngroup + 1);
   const NodeId port_node = ingress.ports || ingress.port == none ? none : fabric.port(ingress.port).node;
   for (std::size_t base = 0; base < frames.count; base += chunk) {
@@ -239,6 +242,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       L.node = ingress.ports ? fabric.port(p).node : port_node;
       L.in_port = p;
       L.dst = net::be32(L.l3 + 16);
+      L.key = route::plain_v4_key(net::Bytes(L.l3, L.l3_len)).value_or(route::PlainV4Key{});
       L.config = -1;
       L.group = -1;
       L.ttl = L.l3[8];
@@ -258,32 +262,40 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       }
       if (!n_waiting) break;
       const std::span<const std::uint32_t> wait(waiting.data(), n_waiting);
-      // Hashes missing from the flows' caches, one route-layer batch per configuration.
+      // Hashes missing from the flows' caches: plain packets' keys in columns, one route-layer
+      // batch per configuration; any other packet, or a configuration that cannot hash keys, alone.
       std::fill(first.begin(), first.end(), 0);
       std::size_t nhash = 0;
       for (const auto k : wait) {
-        const Lane& L = lanes[k];
-        const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
-        if (L.config != c) {
-          ++first[static_cast<std::size_t>(c) + 1];
+        Lane& L = lanes[k];
+        const auto c = static_cast<std::size_t>(t.fast_groups[static_cast<std::size_t>(L.group)].config);
+        if (L.config == static_cast<std::int32_t>(c)) continue;
+        if (L.key.proto && t.configs[c].plain_v4) {
+          ++first[c + 1];
           ++nhash;
+        } else {
+          L.hash = multipath_hash(t.configs[c], net::Bytes(L.l3, L.l3_len), 0, false, false);
+          L.config = static_cast<std::int32_t>(c);
         }
       }
       if (nhash) {
         for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
         for (const auto k : wait) {
-          Lane& L = lanes[k];
+          const Lane& L = lanes[k];
           const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
           if (L.config == c) continue;
           const std::size_t at = first[static_cast<std::size_t>(c)]++;
           sorted[at] = k;
-          packets[at] = net::Bytes(L.l3, L.l3_len);
+          key_lo[at] = L.key.lo;
+          key_hi[at] = L.key.hi;
+          key_ports[at] = L.key.ports;
+          key_proto[at] = L.key.proto;
         }
         // first[c] is now the end of configuration c's run.
         for (std::size_t c = 0, b = 0; c < nconf; b = first[c++])
           if (first[c] > b)
-            multipath_hash_batch(t.configs[c], std::span<const net::Bytes>(packets.data() + b, first[c] - b),
-                                 hashes.data() + b);
+            multipath_hash_plain(t.configs[c], {key_lo.data() + b, key_hi.data() + b, key_ports.data() + b,
+                                                key_proto.data() + b, first[c] - b}, hashes.data() + b);
         for (std::size_t at = 0; at < nhash; ++at) {
           Lane& L = lanes[sorted[at]];
           L.config = t.fast_groups[static_cast<std::size_t>(L.group)].config;

@@ -292,6 +292,9 @@ TEST(Batch, PacketHashBatchEqualsScalar) {
   }
   std::vector<fwd::net::Bytes> views;
   for (const auto& p : pkts) views.emplace_back(p.data(), p.size());
+  using fwd::route::detail::BatchIsa;
+  for (BatchIsa isa : {BatchIsa::best, BatchIsa::avx2, BatchIsa::portable}) {
+  fwd::route::detail::set_batch_isa(isa);
   for (const char* spec : {"linux-6.18:policy=1;seed=0x1234abcd", "linux-6.18:policy=0;seed=7",
                            "linux-6.18:policy=2;seed=7", "linux-6.12:policy=1;boot_seed=99",
                            "linux-6.18:policy=3;fields=0x37;seed=5", "freebsd-13", "vendor"}) {
@@ -310,6 +313,61 @@ TEST(Batch, PacketHashBatchEqualsScalar) {
       for (std::size_t i = 0; i < views.size(); ++i) ASSERT_EQ(out[i], e.hash(views[i], rx)) << spec;
     }
   }
+  }
+  fwd::route::detail::set_batch_isa(BatchIsa::best);
+}
+
+// Keys extracted once (plain_v4_key) and hashed in columns equal hash() of their packets, under
+// every ISA, for whole and partial blocks of 32; only plain packets have keys, and only Linux
+// policies 0-2 on IPv4 routes hash them (anything else throws rather than answer wrongly).
+TEST(Batch, PlainKeyColumnsEqualScalar) {
+  std::mt19937 rng(11);
+  std::vector<std::vector<std::uint8_t>> pkts;
+  std::vector<std::uint32_t> lo, hi, ports;
+  std::vector<std::uint8_t> proto;
+  std::size_t not_plain = 0;
+  while (lo.size() < 1000) {
+    std::vector<std::uint8_t> p(20 + rng() % 40);
+    for (auto& b : p) b = static_cast<std::uint8_t>(rng());
+    p[0] = rng() % 4 ? 0x45 : static_cast<std::uint8_t>(rng());
+    p[9] = rng() % 4 ? ((rng() & 1) ? 6 : 17) : static_cast<std::uint8_t>(rng());
+    if (rng() % 4) p[6] &= 0x80, p[7] = 0;  // mostly not a fragment (the reserved bit is not looked at)
+    const auto k = fwd::route::plain_v4_key(fwd::net::Bytes(p.data(), p.size()));
+    const bool plain = p.size() >= 24 && (p[0] & 0x0f) == 5 && !(((p[6] << 8) | p[7]) & 0x3fff) && (p[9] == 6 || p[9] == 17);
+    ASSERT_EQ(k.has_value(), plain);
+    if (!k) { ++not_plain; continue; }
+    ASSERT_LE(k->lo, k->hi);
+    ASSERT_LE(k->ports & 0xffff, k->ports >> 16);
+    lo.push_back(k->lo), hi.push_back(k->hi), ports.push_back(k->ports), proto.push_back(k->proto);
+    pkts.push_back(std::move(p));
+  }
+  EXPECT_GT(not_plain, 100u);
+  using fwd::route::detail::BatchIsa;
+  for (BatchIsa isa : {BatchIsa::best, BatchIsa::avx2, BatchIsa::portable}) {
+    fwd::route::detail::set_batch_isa(isa);
+    for (const char* spec : {"linux-6.18:policy=1;seed=0x1234abcd", "linux-6.18:policy=0;seed=7",
+                             "linux-6.18:policy=2;seed=7", "linux-6.12:policy=1;boot_seed=99"}) {
+      const Ecmp e = Ecmp::from_spec(spec, paths(3));
+      ASSERT_TRUE(e.hashes_plain_v4());
+      EXPECT_FALSE(e.hashes_plain_v4({.rx_hash = 1}));
+      for (std::size_t first : {0, 3}) {
+        for (std::size_t len : {std::size_t{0}, std::size_t{1}, std::size_t{31}, std::size_t{32}, std::size_t{33}, lo.size() - first}) {
+          std::vector<std::uint32_t> out(len + 1, 0xdeadbeef);
+          e.hash_plain_v4({lo.data() + first, hi.data() + first, ports.data() + first, proto.data() + first, len}, out.data());
+          for (std::size_t i = 0; i < len; ++i)
+            ASSERT_EQ(out[i], e.hash(fwd::net::Bytes(pkts[first + i].data(), pkts[first + i].size()))) << spec << " row " << i;
+          EXPECT_EQ(out[len], 0xdeadbeefu) << "wrote past the rows";
+        }
+      }
+    }
+  }
+  fwd::route::detail::set_batch_isa(BatchIsa::best);
+  for (const char* spec : {"linux-6.18:policy=3;fields=0x37", "freebsd-13", "vendor"}) {
+    const Ecmp e = Ecmp::from_spec(spec, paths(3));
+    EXPECT_FALSE(e.hashes_plain_v4()) << spec;
+    EXPECT_THROW(e.hash_plain_v4({lo.data(), hi.data(), ports.data(), proto.data(), 1}, nullptr), fwd::Error) << spec;
+  }
+  EXPECT_FALSE(Ecmp::from_spec("linux-6.18:policy=1", paths(3, Family::ipv6)).hashes_plain_v4());
 }
 
 // select_hash_batch equals select_hash row by row: legacy multipath with dead paths and weights,

@@ -49,6 +49,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fwd/describe/json.hpp"
@@ -86,6 +87,38 @@ struct PacketBatch {
   net::Bytes row(std::size_t i) const {
     return {data + i * stride, lengths ? (lengths[i] < stride ? lengths[i] : stride) : stride};
   }
+};
+
+/// A plain IPv4 TCP/UDP packet (IHL 5, not a fragment, both ports present) reduced to the words
+/// Linux's multipath hash reads of it: each the little-endian load of the wire bytes (what the
+/// kernel compares), already in the symmetric order it hashes them: lo <= hi, ports = (higher
+/// port << 16) | lower port; proto is 6 or 17. Extracted once per packet, it can be hashed under
+/// any number of configurations (Ecmp::hash_plain_v4), e.g. every router a flow crosses.
+struct PlainV4Key {
+  std::uint32_t lo = 0, hi = 0, ports = 0;
+  std::uint8_t proto = 0;
+};
+
+/// The key of `packet` (raw IP, from the network header, read as IPv4 whatever its version
+/// nibble, as an IPv4 route dissects it) when it is plain; nullopt otherwise.
+inline std::optional<PlainV4Key> plain_v4_key(net::Bytes packet) {
+  const std::uint8_t* b = packet.data();
+  if (packet.size() < 24 || (b[0] & 0x0f) != 5 || (net::be16(b + 6) & 0x3fff) || (b[9] != 6 && b[9] != 17))
+    return std::nullopt;
+  std::uint32_t lo = net::le32(b + 12), hi = net::le32(b + 16);
+  std::uint32_t ps = net::le16(b + 20), pd = net::le16(b + 22);
+  if (hi < lo) std::swap(lo, hi);
+  if (pd < ps) std::swap(ps, pd);
+  return PlainV4Key{lo, hi, (pd << 16) | ps, b[9]};
+}
+
+/// Plain IPv4 keys in columns (row i of each array is one key), as Ecmp::hash_plain_v4 reads them.
+struct PlainV4Columns {
+  const std::uint32_t* lo = nullptr;
+  const std::uint32_t* hi = nullptr;
+  const std::uint32_t* ports = nullptr;
+  const std::uint8_t* proto = nullptr;
+  std::size_t count = 0;
 };
 
 /// What explain() returns: how the hash was made and how the next hop was picked.
@@ -179,6 +212,13 @@ public:
   /// a receive hash go through the 16-lane SipHash; every other packet is hashed as hash() does.
   /// Gathered rows (a span of views) so callers can batch packets that are not contiguous.
   void hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta = {}) const;
+  /// True when hash_plain_v4 applies under `meta`: Linux policies 0-2 on an IPv4 route, no
+  /// receive hash (what a forwarded packet without skb->hash gets).
+  bool hashes_plain_v4(const Meta& meta = {}) const;
+  /// out[i] = hash(packet i, meta) for the packets whose keys are row i of `keys` (plain_v4_key),
+  /// bit for bit; requires hashes_plain_v4(meta). SipHash lanes read the columns directly (32
+  /// flows at a time with AVX-512), so a caller that keeps keys pays no packet parsing per hash.
+  void hash_plain_v4(const PlainV4Columns& keys, std::uint32_t* out) const;
 
   /// The whole decision for one packet / flow, without changing any state.
   Explanation explain(net::Bytes packet, const Meta& meta = {}) const;

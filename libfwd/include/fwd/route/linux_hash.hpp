@@ -101,8 +101,7 @@ inline std::uint32_t hash_v4(std::uint32_t src_le, std::uint32_t dst_le, std::ui
 /// label, vlan, cvlan) depend only on ip_proto, so the SipHash state after absorbing them is a
 /// function of (seed, ip_proto): `V4Midstates` keeps it for all 256 protocols and a flow then costs
 /// the last three words + length + finalisation (12 SipRounds instead of 18). Same function, same
-/// result as hash_v4; `hash_v4_lanes` runs N independent flows in lockstep so that the CPU overlaps
-/// their dependency chains.
+/// result as hash_v4; the batch lanes of route/ecmp.cpp start from these states.
 struct V4Midstates {
   std::vector<hash::detail::SipState> state;  // [ip_proto]
   explicit V4Midstates(hash::SipKey key) {
@@ -116,33 +115,6 @@ struct V4Midstates {
     }
   }
 };
-
-/// N policy-1 IPv4 hashes (32-bit, 0 -> 1) of (src, dst, proto, ports) given as the LE loads the
-/// kernel compares, already symmetric-ordered or not (ordering is applied here).
-template <std::size_t N>
-inline void hash_v4_lanes(const V4Midstates& mid, const std::uint32_t* src_le, const std::uint32_t* dst_le,
-                          const std::uint8_t* proto, const std::uint32_t* ports_le, std::uint32_t* out) {
-  hash::detail::SipState s[N];
-  std::uint64_t w3[N], w4[N], w5[N];
-  for (std::size_t l = 0; l < N; ++l) {
-    std::uint32_t a = src_le[l], b = dst_le[l], pt = ports_le[l];
-    if (b < a) std::swap(a, b);
-    const auto ps = static_cast<std::uint16_t>(pt & 0xffff), pd = static_cast<std::uint16_t>(pt >> 16);
-    if (pd < ps) pt = (std::uint32_t{ps} << 16) | pd;
-    w3[l] = std::uint64_t{pt} << 32;
-    w4[l] = std::uint64_t{a} << 32;
-    w5[l] = b;
-    s[l] = mid.state[proto[l]];
-  }
-  for (std::size_t l = 0; l < N; ++l) s[l].absorb(w3[l]);
-  for (std::size_t l = 0; l < N; ++l) s[l].absorb(w4[l]);
-  for (std::size_t l = 0; l < N; ++l) s[l].absorb(w5[l]);
-  for (std::size_t l = 0; l < N; ++l) s[l].absorb(std::uint64_t{48} << 56);
-  for (std::size_t l = 0; l < N; ++l) {
-    const auto h = static_cast<std::uint32_t>(s[l].finish());
-    out[l] = h ? h : 1;
-  }
-}
 
 /// jhash_2words(a, b, 0): lookup3's final mix on a+iv, b+iv, iv with iv = 0xdeadbeef + 8 (§3).
 inline std::uint32_t jhash_2words(std::uint32_t a, std::uint32_t b, std::uint32_t initval = 0) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fwd/net/bytes.hpp"
+#include "fwd/route/ecmp.hpp"
 
 namespace fwd::path::detail {
 
@@ -32,6 +33,7 @@ struct EcmpConfig {
   std::string spec;
   int family = 4;
   std::shared_ptr<const EcmpImpl> impl;
+  bool plain_v4 = false;  ///< forwarded plain IPv4 packets can be hashed from their keys (multipath_hash_plain)
 };
 
 struct EcmpGroup {
@@ -53,6 +55,8 @@ std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::u
 /// out[i] = multipath_hash(config, packets[i], 0, -, false) for every packet: forwarded packets
 /// without a receive hash, hashed in batch by the route layer (bit-exact with the scalar form).
 void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> packets, std::uint32_t* out);
+/// The same for plain IPv4 packets given by their keys (route::plain_v4_key); config.plain_v4 only.
+void multipath_hash_plain(const EcmpConfig& config, const route::PlainV4Columns& keys, std::uint32_t* out);
 /// out[i] = pick(config, group, h[i], false) for n forwarded packets, in one route-layer batch.
 void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, std::int32_t* out);
 /// True when picks in `group` depend on the hash only (not a resilient table whose buckets the
