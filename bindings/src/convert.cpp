@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 
@@ -59,6 +60,21 @@ FrameBatch frame_batch(const pyb::object& frames, const pyb::object& lengths) {
       throw pyb::value_error(fmt::format("lengths has {} entries for {} frames", l.shape(0), b.count));
     if (l.dtype().kind() != 'i' && l.dtype().kind() != 'u')
       throw pyb::type_error(fmt::format("lengths must be integers, got {}", std::string(pyb::str(l.dtype()))));
+    // uint32 (what the capture readers and generate_flows return) is used in place, checked in one
+    // pass; any other integer type is converted.
+    if (pyb::isinstance<pyb::array_t<std::uint32_t, pyb::array::c_style>>(l)) {
+      auto lu = pyb::reinterpret_borrow<pyb::array_t<std::uint32_t, pyb::array::c_style>>(l);
+      const std::uint32_t* v = lu.data();
+      std::uint32_t longest = 0;
+      for (std::size_t i = 0; i < b.count; ++i) longest = std::max(longest, v[i]);
+      if (longest > b.stride) {
+        const auto i = static_cast<std::size_t>(std::find_if(v, v + b.count, [&](std::uint32_t x) { return x > b.stride; }) - v);
+        throw pyb::value_error(fmt::format("lengths[{}] = {} out of range: expected 0..{} (the row width)", i, v[i], b.stride));
+      }
+      b.lengths_in_data = v;
+      b.lengths_in = std::move(lu);
+      return b;
+    }
     auto li = pyb::array_t<std::int64_t, pyb::array::c_style | pyb::array::forcecast>::ensure(l);
     b.lengths.resize(b.count);
     for (std::size_t i = 0; i < b.count; ++i) {

@@ -22,9 +22,14 @@ std::vector<std::uint8_t> frame_bytes(const pyb::handle& obj, const char* what =
 /// lengths. Validates dtype, shape and lengths (each ≤ the row width) with clear errors.
 struct FrameBatch {
   pyb::array_t<std::uint8_t, pyb::array::c_style> frames;
-  std::vector<std::uint32_t> lengths;  // empty: every row is a whole frame
+  std::vector<std::uint32_t> lengths;  // a converted copy of the caller's lengths
+  pyb::object lengths_in;               // or the caller's own uint32 array, read in place
+  const std::uint32_t* lengths_in_data = nullptr;
   std::size_t count = 0, stride = 0;
-  const std::uint32_t* lengths_ptr() const { return lengths.empty() ? nullptr : lengths.data(); }
+  /// Null: every row is a whole frame.
+  const std::uint32_t* lengths_ptr() const {
+    return lengths_in_data ? lengths_in_data : lengths.empty() ? nullptr : lengths.data();
+  }
 };
 FrameBatch frame_batch(const pyb::object& frames, const pyb::object& lengths);
 

@@ -138,6 +138,10 @@ def test_batch_equals_scalar_on_random_frames(spec):
         assert idx[i] == p.index(f, 3), i
     # Without lengths every row is a whole (zero-padded) frame.
     assert p.hash_batch(frames[:5])[0] == p.hash(frames[0].tobytes())
+    # Lengths of any integer type and layout give the same hashes (uint32 is read in place).
+    for ln in (lengths.astype(np.uint32), lengths.astype(np.int64), lengths.astype(np.uint16),
+               np.repeat(lengths.astype(np.uint32), 2)[::2]):
+        assert (p.hash_batch(frames, ln) == hashes).all(), ln.dtype
 
 
 def test_batch_rejects_wrong_arrays_clearly():
@@ -152,6 +156,9 @@ def test_batch_rejects_wrong_arrays_clearly():
         p.hash_batch(np.zeros((2, 64), dtype=np.uint8), lengths=np.array([1, 2, 3]))
     with pytest.raises(ValueError, match=r"lengths\[1\] = 65 out of range"):
         p.hash_batch(np.zeros((2, 64), dtype=np.uint8), lengths=np.array([1, 65]))
+    # uint32 lengths are read in place (checked first): the same message, the first bad row named.
+    with pytest.raises(ValueError, match=r"lengths\[2\] = 65 out of range: expected 0\.\.64"):
+        p.hash_batch(np.zeros((4, 64), dtype=np.uint8), lengths=np.array([1, 64, 65, 99], dtype=np.uint32))
     with pytest.raises(ValueError, match="members: 0 out of range"):
         p.index_batch(np.zeros((2, 64), dtype=np.uint8), 0)
     # A non-contiguous view is accepted (copied once) and gives the same answer.
