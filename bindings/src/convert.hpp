@@ -30,6 +30,11 @@ struct FrameBatch {
   const std::uint32_t* lengths_ptr() const {
     return lengths_in_data ? lengths_in_data : lengths.empty() ? nullptr : lengths.data();
   }
+  /// Row i's frame length.
+  std::size_t length(std::size_t i) const {
+    const std::uint32_t* l = lengths_ptr();
+    return l ? l[i] : stride;
+  }
 };
 FrameBatch frame_batch(const pyb::object& frames, const pyb::object& lengths);
 

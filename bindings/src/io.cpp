@@ -102,7 +102,7 @@ void bind_io(pyb::module_& m) {
       pyb::gil_scoped_release nogil;
       const std::uint8_t* data = b.frames.data();
       for (std::size_t i = 0; i < b.count; ++i) {
-        const std::size_t len = b.lengths.empty() ? b.stride : b.lengths[i];
+        const std::size_t len = b.length(i);
         index[i] = t.add(linktype, ts.empty() ? 0 : ts[i], wire.empty() ? static_cast<std::uint32_t>(len) : wire[i],
                          net::Bytes(data + i * b.stride, len));
       }
@@ -131,7 +131,7 @@ void bind_io(pyb::module_& m) {
     io::PcapWriter w(path, linktype, 262144, nanosecond);
     const std::uint8_t* data = b.frames.data();
     for (std::size_t i = 0; i < b.count; ++i) {
-      const std::size_t len = b.lengths.empty() ? b.stride : b.lengths[i];
+      const std::size_t len = b.length(i);
       w.write(Time::from_ns(ts.empty() ? 0 : ts[i]), net::Bytes(data + i * b.stride, len), wire.empty() ? 0 : wire[i]);
     }
     w.close();

@@ -97,8 +97,7 @@ public:
     hop_node_[at] = L.node;
     hop_port_[at] = nf.dev;
     if (hop_dev_) hop_dev_[at] = nf.dev;
-    if (hop_nexthop_) hop_nexthop_[at] = nh;
-    if (hop_rx_hash_) hop_rx_hash_[at] = 0;
+    if (hop_nexthop_) hop_nexthop_[at] = nh;  // hop_rx_hash stays 0 (clear_rows): no receive hash here
     ++L.hops;
     L.dmac = nf.gw_mac;
     L.in_port = nf.peer;
@@ -238,7 +237,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       L.l3 = p0 + l3;
       L.l3_len = static_cast<std::uint32_t>(frame.size() - l3);
       L.flow = static_cast<std::uint32_t>(i);
-      L.dmac = net::Mac::from_bytes(frame.data()).to_u64();
+      L.dmac = net::be48(p0);
       L.node = ingress.ports ? fabric.port(p).node : port_node;
       L.in_port = p;
       L.dst = net::be32(L.l3 + 16);
