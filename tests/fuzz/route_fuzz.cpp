@@ -2,7 +2,8 @@
 // policy (the flow dissector: IPIP, GRE with flags, extension headers, fragments, ICMP errors),
 // FreeBSD and vendor, both families and all path-set kinds, with an arbitrary receive hash and
 // lookup kind (byte 0: lookup kind and which of the 48 routers; byte 1: receive-hash flags; bytes
-// 2-3: receive hash; the rest: the packet). The packet is copied into an exactly-sized heap buffer, so AddressSanitizer reports
+// 2-3: receive hash; the rest: the packet); the batch hashes (hash_batch, hash_plain_v4 from the
+// packet's plain_v4_key) must equal the scalar one. The packet is copied into an exactly-sized heap buffer, so AddressSanitizer reports
 // any read past it. Build as the other targets (see hash_fuzz.cpp), then
 //   BUILD-fuzz/tests/fuzz/route_fuzz -max_total_time=60
 #include <cstdint>
@@ -55,5 +56,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::int32_t c = e.select(pkt, meta);
   if (c < 0 || static_cast<std::size_t>(c) >= e.size()) __builtin_trap();
   if (e.explain(pkt, meta).chosen != c && e.paths().kind != GroupKind::resilient) __builtin_trap();
+  // The batch forms hash exactly as hash(): over the packet, and from its plain IPv4 key.
+  const std::uint32_t h = e.hash(pkt, meta);
+  std::uint32_t b = 0;
+  e.hash_batch(std::span<const fwd::net::Bytes>(&pkt, 1), &b, meta);
+  if (b != h) __builtin_trap();
+  if (const auto k = plain_v4_key(pkt); k && e.hashes_plain_v4(meta)) {
+    e.hash_plain_v4({&k->lo, &k->hi, &k->ports, &k->proto, 1}, &b);
+    if (b != h) __builtin_trap();
+  }
   return 0;
 }

@@ -209,7 +209,7 @@ public:
   void hash_batch(std::span<const Flow> flows, std::uint32_t* out, const Meta& meta = {}) const;
   /// out[i] = hash(packets[i], meta) for every packet (raw IP, from the network header), equal bit
   /// for bit. Plain IPv4 TCP/UDP packets (no options, not a fragment) on Linux policies 0-2 without
-  /// a receive hash go through the 16-lane SipHash; every other packet is hashed as hash() does.
+  /// a receive hash go through the SipHash lanes (hash_plain_v4); every other packet is hashed as hash() does.
   /// Gathered rows (a span of views) so callers can batch packets that are not contiguous.
   void hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta = {}) const;
   /// True when hash_plain_v4 applies under `meta`: Linux policies 0-2 on an IPv4 route, no
