@@ -278,22 +278,36 @@ bool have_avx512() { return false; }
 bool have_avx2() { return false; }
 #endif
 
-// out[i] = the multipath hash of row i of `k` under `m`: whole blocks read in place, the last
-// partial block through a zero-padded copy.
-void hash_plain_columns(const PlainMid& m, const PlainV4Columns& k, std::uint32_t* out) {
+// out[i] = the multipath hash of row i of `k` for `policy` (0-2) from the midstates `mid`: whole
+// blocks read in place, the last partial block through a zero-padded copy. The lanes start from
+// TCP's or UDP's state; a policy-1 row of another protocol (a flow description may carry any) is
+// then hashed alone from its own.
+void hash_plain_columns(const linux_mp::V4Midstates& mid, unsigned policy, const PlainV4Columns& k, std::uint32_t* out) {
+  const PlainMid m = PlainMid::of(mid, policy);
   auto* block = have_avx512() ? plain_block_avx512 : have_avx2() ? plain_block_avx2 : plain_block_scalar;
   std::size_t i = 0;
   for (; i + plain_block <= k.count; i += plain_block) block(m, k.lo + i, k.hi + i, k.ports + i, k.proto + i, out + i);
-  if (i == k.count) return;
-  std::uint32_t lo[plain_block] = {}, hi[plain_block] = {}, ports[plain_block] = {}, h[plain_block];
-  std::uint8_t proto[plain_block] = {};
-  const std::size_t r = k.count - i;
-  std::copy_n(k.lo + i, r, lo);
-  std::copy_n(k.hi + i, r, hi);
-  std::copy_n(k.ports + i, r, ports);
-  std::copy_n(k.proto + i, r, proto);
-  block(m, lo, hi, ports, proto, h);
-  std::copy_n(h, r, out + i);
+  if (i < k.count) {
+    std::uint32_t lo[plain_block] = {}, hi[plain_block] = {}, ports[plain_block] = {}, h[plain_block];
+    std::uint8_t proto[plain_block] = {};
+    const std::size_t r = k.count - i;
+    std::copy_n(k.lo + i, r, lo);
+    std::copy_n(k.hi + i, r, hi);
+    std::copy_n(k.ports + i, r, ports);
+    std::copy_n(k.proto + i, r, proto);
+    block(m, lo, hi, ports, proto, h);
+    std::copy_n(h, r, out + i);
+  }
+  if (policy != 1) return;
+  for (std::size_t j = 0; j < k.count; ++j) {
+    if (k.proto[j] == 6 || k.proto[j] == 17) continue;
+    hash::detail::SipState st = mid.state[k.proto[j]];
+    st.absorb(std::uint64_t{k.ports[j]} << 32);
+    st.absorb(std::uint64_t{k.lo[j]} << 32);
+    st.absorb(k.hi[j]);
+    st.absorb(std::uint64_t{48} << 56);
+    out[j] = static_cast<std::uint32_t>(st.finish()) >> 1;
+  }
 }
 
 // A block of plain keys in columns, filled row by row by a caller then hashed in one go.
@@ -1092,15 +1106,12 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
     const std::int64_t* ub = im.bounds.data();
     const std::size_t nball = im.bounds.size();
     const bool use_rx = pol == 1 && meta.rx_hash_l4 && (rx_hashes || meta.rx_hash);
-    const PlainMid pm = PlainMid::of(mid, pol);
     PlainKeyBlock K;
     std::uint32_t h[PlainKeyBlock::capacity];
     for (std::size_t i = 0; i < n; i += PlainKeyBlock::capacity) {
       const std::size_t m = std::min(PlainKeyBlock::capacity, n - i);
-      // Keys first, hashes in one go (see hash_plain_columns); a policy-1 flow of another protocol
-      // starts from that protocol's midstate, hashed alone.
+      // Keys first, hashes in one go (see hash_plain_columns).
       K.n = 0;
-      std::uint32_t other = 0;
       for (std::size_t l = 0; l < m; ++l) {
         const Flow& f = flows[i + l];
         const std::uint8_t p = pol == 1 ? f.effective_proto() : 0;
@@ -1111,18 +1122,8 @@ void Ecmp::select_batch(std::span<const Flow> flows, std::int32_t* out, const Me
         if (b < a) std::swap(a, b);   // symmetric ordering, as consistentify
         if (pd < ps) std::swap(ps, pd);
         K.push({a, b, (pd << 16) | ps, p});
-        other += pol == 1 && p != 6 && p != 17;
       }
-      hash_plain_columns(pm, K.columns(), h);
-      for (std::size_t l = 0; other && l < m; ++l)
-        if (pol == 1 && K.proto[l] != 6 && K.proto[l] != 17) {
-          hash::detail::SipState st = mid.state[K.proto[l]];
-          st.absorb(std::uint64_t{K.ports[l]} << 32);
-          st.absorb(std::uint64_t{K.lo[l]} << 32);
-          st.absorb(K.hi[l]);
-          st.absorb(std::uint64_t{48} << 56);
-          h[l] = static_cast<std::uint32_t>(st.finish()) >> 1;
-        }
+      hash_plain_columns(mid, pol, K.columns(), h);
       for (std::size_t l = 0; l < m; ++l) {
         std::uint32_t v = h[l];
         if (flows[i + l].family != 4) {  // not an IPv4 flow: the long way, as select() would
@@ -1256,7 +1257,7 @@ bool Ecmp::hashes_plain_v4(const Meta& meta) const {
 
 void Ecmp::hash_plain_v4(const PlainV4Columns& keys, std::uint32_t* out) const {
   if (!hashes_plain_v4()) throw Error("hash_plain_v4: " + impl_->spec + " does not hash plain IPv4 keys (Linux policies 0-2 on an IPv4 route only)");
-  hash_plain_columns(PlainMid::of(*impl_->v4_mid, impl_->mc.policy), keys, out);
+  hash_plain_columns(*impl_->v4_mid, impl_->mc.policy, keys, out);
 }
 
 void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta) const {
@@ -1267,7 +1268,6 @@ void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, c
     return;
   }
   // Plain packets' keys gathered into columns and hashed per block; others the long way as met.
-  const PlainMid pm = PlainMid::of(*im.v4_mid, im.mc.policy);
   PlainKeyBlock K;
   std::uint32_t h[PlainKeyBlock::capacity];
   std::uint32_t row[PlainKeyBlock::capacity];
@@ -1281,7 +1281,7 @@ void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, c
         out[i] = im.value(packets[i], meta, nullptr, nullptr);
       }
     }
-    hash_plain_columns(pm, K.columns(), h);
+    hash_plain_columns(*im.v4_mid, im.mc.policy, K.columns(), h);
     for (std::size_t l = 0; l < K.n; ++l) out[row[l]] = h[l];
   }
 }

@@ -362,6 +362,18 @@ TEST(Batch, PlainKeyColumnsEqualScalar) {
     }
   }
   fwd::route::detail::set_batch_isa(BatchIsa::best);
+  // A hand-made key of another protocol hashes as that protocol's flow (ICMP: ports word 0).
+  const Ecmp p1 = Ecmp::from_spec("linux-6.18:policy=1;seed=5", paths(3));
+  for (std::uint8_t pr : {1, 47, 0}) {
+    const std::uint32_t src = 0x0a000001, dst = 0xc6120005, zero = 0;  // 10.0.0.1 -> 198.18.0.5
+    // The key words are the wire bytes loaded little-endian, lower first (an x86 host: bswap).
+    std::uint32_t lo = __builtin_bswap32(src), hi = __builtin_bswap32(dst);
+    if (hi < lo) std::swap(lo, hi);
+    std::uint32_t h = 0;
+    p1.hash_plain_v4({&lo, &hi, &zero, &pr, 1}, &h);
+    const Flow f = Flow::v4(src, dst, pr, 0, 0);
+    EXPECT_EQ(h, p1.hash(f, {.lookup = Lookup::forward})) << int(pr);
+  }
   for (const char* spec : {"linux-6.18:policy=3;fields=0x37", "freebsd-13", "vendor"}) {
     const Ecmp e = Ecmp::from_spec(spec, paths(3));
     EXPECT_FALSE(e.hashes_plain_v4()) << spec;

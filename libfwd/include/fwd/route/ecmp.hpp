@@ -92,8 +92,9 @@ struct PacketBatch {
 /// A plain IPv4 TCP/UDP packet (IHL 5, not a fragment, both ports present) reduced to the words
 /// Linux's multipath hash reads of it: each the little-endian load of the wire bytes (what the
 /// kernel compares), already in the symmetric order it hashes them: lo <= hi, ports = (higher
-/// port << 16) | lower port; proto is 6 or 17. Extracted once per packet, it can be hashed under
-/// any number of configurations (Ecmp::hash_plain_v4), e.g. every router a flow crosses.
+/// port << 16) | lower port; proto is 6 or 17 (a key built by hand may carry any protocol: it is
+/// hashed as a flow of that protocol with that ports word). Extracted once per packet, it can be
+/// hashed under any number of configurations (Ecmp::hash_plain_v4), e.g. every router a flow crosses.
 struct PlainV4Key {
   std::uint32_t lo = 0, hi = 0, ports = 0;
   std::uint8_t proto = 0;
@@ -216,8 +217,9 @@ public:
   /// receive hash (what a forwarded packet without skb->hash gets).
   bool hashes_plain_v4(const Meta& meta = {}) const;
   /// out[i] = hash(packet i, meta) for the packets whose keys are row i of `keys` (plain_v4_key),
-  /// bit for bit; requires hashes_plain_v4(meta). SipHash lanes read the columns directly (32
-  /// flows at a time with AVX-512), so a caller that keeps keys pays no packet parsing per hash.
+  /// bit for bit; throws fwd::Error unless hashes_plain_v4(). SipHash lanes read the columns
+  /// directly (32 flows at a time with AVX-512), so a caller that keeps keys pays no packet
+  /// parsing per hash.
   void hash_plain_v4(const PlainV4Columns& keys, std::uint32_t* out) const;
 
   /// The whole decision for one packet / flow, without changing any state.
