@@ -108,7 +108,7 @@ TEST(Selection, BatchEqualsScalar) {
     ps.nexthops[2].dead = true;
     ps.nexthops[4].weight = 7;
     Ecmp e = Ecmp::from_spec(spec, ps);
-    const auto flows = random_flows(1003, 10);  // not a multiple of the 16 lanes
+    const auto flows = random_flows(1003, 10);  // not a multiple of the 32-row hash blocks
     std::vector<std::int32_t> out(flows.size());
     for (Lookup l : {Lookup::forward, Lookup::local, Lookup::packet, Lookup::socket}) {
       e.select_batch(flows, out.data(), {.lookup = l});
