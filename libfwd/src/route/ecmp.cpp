@@ -299,7 +299,11 @@ void hash_plain_columns(const linux_mp::V4Midstates& mid, unsigned policy, const
     std::copy_n(h, r, out + i);
   }
   if (policy != 1) return;
-  for (std::size_t j = 0; j < k.count; ++j) {
+  // Counted first in a loop the compiler vectorises: the fix-up loop below, with a SipHash in its
+  // body, cost 20% of the batch when run over rows that need nothing.
+  std::size_t other = 0;
+  for (std::size_t j = 0; j < k.count; ++j) other += (k.proto[j] != 6) & (k.proto[j] != 17);
+  for (std::size_t j = 0; other && j < k.count; ++j) {
     if (k.proto[j] == 6 || k.proto[j] == 17) continue;
     hash::detail::SipState st = mid.state[k.proto[j]];
     st.absorb(std::uint64_t{k.ports[j]} << 32);
