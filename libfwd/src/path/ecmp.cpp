@@ -71,8 +71,11 @@ void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> 
   config.impl->hasher.hash_batch(packets, out, route::Meta{});
 }
 
-void multipath_hash_plain(const EcmpConfig& config, const route::PlainV4Columns& keys, std::uint32_t* out) {
-  config.impl->hasher.hash_plain_v4(keys, out);
+route::PlainV4Hasher plain_hasher(std::span<const EcmpConfig> configs) {
+  std::vector<const route::Ecmp*> sel;
+  for (const auto& c : configs)
+    if (c.plain_v4) sel.push_back(&c.impl->hasher);
+  return route::PlainV4Hasher(sel);
 }
 
 void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, std::int32_t* out) {

@@ -221,15 +221,32 @@ void Fabric::compile() const {
   }
   // The flat IPv4 tables of the tracer's fast lane: per node, owned prefixes then routes, each
   // run padded to a multiple of 4 with entries that match nothing (mask 0, net 1) so the lane
-  // compares four prefixes at a time.
+  // compares four prefixes at a time. The first four entries are such padding too: entry 0 is
+  // the lane's "no hint yet".
   t->fast_nodes.resize(nn);
   auto pad4 = [&] {
-    while (t->fast_net.size() % 4) {
+    do {
       t->fast_net.push_back(1);
       t->fast_mask.push_back(0);
-      t->fast_routes.push_back({-1, -1, 0});
+      t->fast_routes.push_back({-1, -1, 0, false});
+    } while (t->fast_net.size() % 4);
+  };
+  // A node's entries [begin, end) get first_if_match: none before them in the run overlaps them
+  // (two prefixes overlap when they agree on the shorter one's mask). Entries with more than 256
+  // before them are left false: the lane then scans for them, and compiling stays linear.
+  auto mark_first = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t j = begin; j < end && j - begin <= 256; ++j) {
+      auto& r = t->fast_routes[j];
+      if (t->fast_mask[j] == 0 && t->fast_net[j] == 1) continue;  // padding
+      r.first_if_match = true;
+      for (std::size_t e = begin; e < j && r.first_if_match; ++e) {
+        const std::uint32_t m = t->fast_mask[e] & t->fast_mask[j];
+        const bool padding = t->fast_mask[e] == 0 && t->fast_net[e] == 1;
+        if (!padding && (t->fast_net[e] & m) == (t->fast_net[j] & m)) r.first_if_match = false;
+      }
     }
   };
+  pad4();
   for (std::size_t ni = 0; ni < nn; ++ni) {
     auto& fn = t->fast_nodes[ni];
     fn.kind = nodes_[ni].kind;
@@ -244,20 +261,25 @@ void Fabric::compile() const {
     for (const std::size_t k : by_width) {
       t->fast_net.push_back(o.net4[k]);
       t->fast_mask.push_back(o.mask4[k]);
-      t->fast_routes.push_back({-1, -1, 0});
+      t->fast_routes.push_back({-1, -1, 0, false});
     }
-    pad4();
+    if (t->fast_net.size() % 4) pad4();
     fn.routes_begin = static_cast<std::uint32_t>(t->fast_net.size());
     for (const auto& r : t->routes[0][ni]) {
       t->fast_net.push_back(r.net4);
       t->fast_mask.push_back(r.mask4);
-      t->fast_routes.push_back({r.first_nh, r.count > 1 ? r.group : -1, r.count});
+      t->fast_routes.push_back({r.first_nh, r.count > 1 ? r.group : -1, r.count, false});
     }
-    pad4();
+    if (t->fast_net.size() % 4) pad4();
     fn.routes_end = static_cast<std::uint32_t>(t->fast_net.size());
+    mark_first(fn.owned_begin, fn.routes_end);
   }
+  std::vector<std::int32_t> plain_slot;
+  std::int32_t slots = 0;
+  for (const auto& c : t->configs) plain_slot.push_back(c.plain_v4 ? slots++ : -1);
+  t->plain_hash = detail::plain_hasher(t->configs);
   for (const auto& g : t->groups) {
-    t->fast_groups.push_back({g.config, static_cast<std::uint32_t>(t->fast_upper.size()),
+    t->fast_groups.push_back({g.config, plain_slot[static_cast<std::size_t>(g.config)], static_cast<std::uint32_t>(t->fast_upper.size()),
                               static_cast<std::uint32_t>(t->fast_index.size()), static_cast<std::uint32_t>(g.upper.size()),
                               g.table});
     t->fast_upper.insert(t->fast_upper.end(), g.upper.begin(), g.upper.end());

@@ -41,7 +41,7 @@ struct Lane {
 class Ipv4Lane {
 public:
   Ipv4Lane(const Fabric::Compiled& t, const PathOut& out)
-      : out_(out), H_(out.max_hops), nodes_(t.fast_nodes.data()), net_(t.fast_net.data()),
+      : out_(out), hint_(t.fast_nodes.size(), 0), H_(out.max_hops), nodes_(t.fast_nodes.data()), net_(t.fast_net.data()),
         mask_(t.fast_mask.data()), routes_(t.fast_routes.data()), nh_(t.nh_fast.data()),
         port_mac_(t.port_mac.data()), groups_(t.fast_groups.data()), upper_(t.fast_upper.data()),
         index_(t.fast_index.data()) {}
@@ -50,7 +50,7 @@ public:
   // lane (back). The driver makes the choices a tier at a time: all flows of a chunk then run the
   // same per-node code paths one after the other (measured faster than walking each flow through
   // to its end, choices inline).
-  Step advance(Lane& L) const {
+  Step advance(Lane& L) {
     for (;;) {
       if (L.hops >= H_) return Step::back;  // too_many_hops
       const auto& fn = nodes_[L.node];
@@ -60,7 +60,13 @@ public:
       if (L.dmac != port_mac_[L.in_port] && !((L.dmac >> 40) & 1)) return Step::back;
       // One scan over the owned prefixes then the routes: an owned match ends the flow here, else
       // the first matching route is the longest prefix (the checks between do not change it).
-      const std::uint32_t k = first_match(L.dst, fn.owned_begin, fn.routes_end);
+      // Flows through a node mostly match the same entry: the last one that is sure to be the
+      // first match when it matches is tried alone first.
+      std::uint32_t k = hint_[L.node];
+      if ((L.dst & mask_[k]) != net_[k]) {
+        k = first_match(L.dst, fn.owned_begin, fn.routes_end);
+        if (k < fn.routes_end && routes_[k].first_if_match) hint_[L.node] = k;
+      }
       if (k < fn.routes_begin) return deliver(L);
       if (!fn.forwarding) return Step::back;
       const std::size_t row = static_cast<std::size_t>(L.flow) * H_;
@@ -79,12 +85,12 @@ public:
     }
   }
 
-  // The choice at L's multipath route when it is a threshold table and L's hash is that of the
-  // group's configuration (route::Ecmp::threshold_table: what select_hash_batch chooses); -2 when
-  // the route layer has to choose in batch.
+  // The choice at L's multipath route when it is a threshold table (route::Ecmp::threshold_table:
+  // what select_hash_batch chooses), L's hash being that of the group's configuration; -2 when the
+  // route layer has to choose.
   std::int32_t table_choice(const Lane& L) const {
     const auto& g = groups_[L.group];
-    if (!g.table || L.config != g.config) return -2;
+    if (!g.table) return -2;
     return index_[g.index_begin + count_below(g, L.hash)];
   }
 
@@ -164,6 +170,9 @@ private:
   }
 
   const PathOut& out_;
+  // Per node: the entry of fast_net its last flow matched, when that entry is first_if_match (0,
+  // a padding entry that matches nothing, until then). Only a shortcut: the same k as a scan.
+  std::vector<std::uint32_t> hint_;
   // The output arrays (optional ones may be null).
   std::int32_t* const hop_node_ = out_.hop_node;
   std::int32_t* const hop_port_ = out_.hop_port;
@@ -190,21 +199,23 @@ private:
 
 void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash::Policy::Batch& frames,
                      const Ingress& ingress, const PathOut& out, std::vector<std::uint32_t>& rest) {
-  const Ipv4Lane lane(t, out);
+  Ipv4Lane lane(t, out);
   constexpr std::size_t chunk = 1024;
-  const std::size_t nconf = t.configs.size(), ngroup = t.groups.size();
+  const std::size_t ngroup = t.groups.size();
   std::vector<Lane> lanes(std::min(chunk, frames.count));
-  // active / waiting: lane indices, n_active / n_waiting of them (at most one per lane).
-  std::vector<std::uint32_t> active(lanes.size()), waiting(lanes.size()), sorted(lanes.size()), hashes(lanes.size());
-  std::vector<std::int32_t> chosen(lanes.size());
-  std::vector<std::uint32_t> key_lo(lanes.size()), key_hi(lanes.size()), key_ports(lanes.size());
-  std::vector<std::uint8_t> key_proto(lanes.size());
-  std::vector<std::uint32_t> first(nconf + 1), gfirst(ngroup + 1);
+  // active / next: lane indices of this round's / the next round's walks (at most one per lane).
+  // hashed / picks: flows waiting for a batch hash / a route-layer pick; sorted: picks by group.
+  const std::size_t cap = lanes.size();
+  std::vector<std::uint32_t> active(cap), next(cap), hashed(cap), picks(cap), sorted(cap), hashes(cap);
+  std::vector<std::int32_t> chosen(cap);
+  std::vector<std::uint32_t> key_lo(cap), key_hi(cap), key_ports(cap), key_which(cap);
+  std::vector<std::uint8_t> key_proto(cap);
+  std::vector<std::uint32_t> gfirst(t.groups.size() + 1);
   const NodeId port_node = ingress.ports || ingress.port == none ? none : fabric.port(ingress.port).node;
   for (std::size_t base = 0; base < frames.count; base += chunk) {
     const std::size_t m = std::min(chunk, frames.count - base);
     lane.clear_rows(base, m);
-    std::size_t n_active = 0, n_waiting = 0;
+    std::size_t n_active = 0;
     for (std::size_t k = 0; k < m; ++k) {
       const std::size_t i = base + k;
       const PortId p = ingress.ports ? ingress.ports[i] : ingress.port;
@@ -249,96 +260,83 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       active[n_active] = static_cast<std::uint32_t>(n_active);
       ++n_active;
     }
+    // A round walks every active flow to its next multipath route. There each needs its group's
+    // configuration's hash: a cached one (routers with equal settings compute equal hashes) or one
+    // hashed alone is chosen at once; plain keys missing a hash go to one route-layer batch
+    // whatever their configurations, and are chosen as it returns. Chosen flows are the next
+    // round's active ones.
     while (n_active) {
-      n_waiting = 0;
-      for (std::size_t a = 0; a < n_active; ++a) {
-        const auto k = active[a];
-        switch (lane.advance(lanes[k])) {
-          case Step::done: break;
-          case Step::wait: waiting[n_waiting++] = k; break;
-          case Step::back: rest.push_back(lanes[k].flow); break;
-        }
-      }
-      if (!n_waiting) break;
-      const std::span<const std::uint32_t> wait(waiting.data(), n_waiting);
-      // Hashes missing from the flows' caches: plain packets' keys in columns, one route-layer
-      // batch per configuration; any other packet, or a configuration that cannot hash keys, alone.
-      std::fill(first.begin(), first.end(), 0);
-      std::size_t nhash = 0;
-      for (const auto k : wait) {
-        Lane& L = lanes[k];
-        const auto c = static_cast<std::size_t>(t.fast_groups[static_cast<std::size_t>(L.group)].config);
-        if (L.config == static_cast<std::int32_t>(c)) continue;
-        if (L.key.proto && t.configs[c].plain_v4) {
-          ++first[c + 1];
-          ++nhash;
-        } else {
-          L.hash = multipath_hash(t.configs[c], net::Bytes(L.l3, L.l3_len), 0, false, false);
-          L.config = static_cast<std::int32_t>(c);
-        }
-      }
-      if (nhash) {
-        for (std::size_t c = 0; c < nconf; ++c) first[c + 1] += first[c];
-        for (const auto k : wait) {
-          const Lane& L = lanes[k];
-          const auto c = t.fast_groups[static_cast<std::size_t>(L.group)].config;
-          if (L.config == c) continue;
-          const std::size_t at = first[static_cast<std::size_t>(c)]++;
-          sorted[at] = k;
-          key_lo[at] = L.key.lo;
-          key_hi[at] = L.key.hi;
-          key_ports[at] = L.key.ports;
-          key_proto[at] = L.key.proto;
-        }
-        // first[c] is now the end of configuration c's run.
-        for (std::size_t c = 0, b = 0; c < nconf; b = first[c++])
-          if (first[c] > b)
-            multipath_hash_plain(t.configs[c], {key_lo.data() + b, key_hi.data() + b, key_ports.data() + b,
-                                                key_proto.data() + b, first[c] - b}, hashes.data() + b);
-        for (std::size_t at = 0; at < nhash; ++at) {
-          Lane& L = lanes[sorted[at]];
-          L.config = t.fast_groups[static_cast<std::size_t>(L.group)].config;
-          L.hash = hashes[at];
-        }
-      }
-      // Choices: from the group's threshold table here, else by the route layer in one batch per
-      // group. A flow without a usable next hop (no_live_nexthop) goes to the general walker.
-      std::fill(gfirst.begin(), gfirst.end(), 0);
-      std::size_t npick = 0;
-      n_active = 0;
-      for (const auto k : wait) {
+      std::size_t nhash = 0, npick = 0, n_next = 0;
+      const auto choose = [&](std::uint32_t k) {
         Lane& L = lanes[k];
         const std::int32_t c = lane.table_choice(L);
-        if (c == -2) {
-          ++gfirst[static_cast<std::size_t>(L.group) + 1];
-          ++npick;
-          continue;
+        if (c == -2) {  // not a threshold table: the route layer picks, per group (below)
+          picks[npick++] = k;
+          return;
         }
         L.group = -1;
         if (c >= 0 && lane.hop(L, L.first_nh + c))
-          active[n_active++] = k;
+          next[n_next++] = k;
         else
-          rest.push_back(L.flow);
+          rest.push_back(L.flow);  // no_live_nexthop or a next hop the lane does not take
+      };
+      for (std::size_t a = 0; a < n_active; ++a) {
+        const auto k = active[a];
+        Lane& L = lanes[k];
+        const Step step = lane.advance(L);
+        if (step != Step::wait) {
+          if (step == Step::back) rest.push_back(L.flow);
+          continue;
+        }
+        const auto& g = t.fast_groups[static_cast<std::size_t>(L.group)];
+        if (L.config != g.config) {
+          if (L.key.proto && g.plain_slot >= 0) {
+            hashed[nhash] = k;
+            key_lo[nhash] = L.key.lo;
+            key_hi[nhash] = L.key.hi;
+            key_ports[nhash] = L.key.ports;
+            key_proto[nhash] = L.key.proto;
+            key_which[nhash++] = static_cast<std::uint32_t>(g.plain_slot);
+            continue;
+          }
+          L.hash = multipath_hash(t.configs[static_cast<std::size_t>(g.config)], net::Bytes(L.l3, L.l3_len), 0, false, false);
+          L.config = g.config;
+        }
+        choose(k);
+      }
+      if (nhash) {
+        t.plain_hash.hash({key_lo.data(), key_hi.data(), key_ports.data(), key_proto.data(), nhash}, key_which.data(),
+                          hashes.data());
+        for (std::size_t at = 0; at < nhash; ++at) {
+          Lane& L = lanes[hashed[at]];
+          L.config = t.fast_groups[static_cast<std::size_t>(L.group)].config;
+          L.hash = hashes[at];
+          choose(hashed[at]);
+        }
       }
       if (npick) {
+        std::fill(gfirst.begin(), gfirst.end(), 0);
+        for (std::size_t a = 0; a < npick; ++a) ++gfirst[static_cast<std::size_t>(lanes[picks[a]].group) + 1];
         for (std::size_t g = 0; g < ngroup; ++g) gfirst[g + 1] += gfirst[g];
-        for (const auto k : wait) {
-          if (lanes[k].group < 0) continue;  // chosen above
-          const std::size_t at = gfirst[static_cast<std::size_t>(lanes[k].group)]++;
-          sorted[at] = k;
-          hashes[at] = lanes[k].hash;
+        for (std::size_t a = 0; a < npick; ++a) {
+          const std::size_t at = gfirst[static_cast<std::size_t>(lanes[picks[a]].group)]++;
+          sorted[at] = picks[a];
+          hashes[at] = lanes[picks[a]].hash;
         }
+        // gfirst[g] is now the end of group g's run.
         for (std::size_t g = 0, b = 0; g < ngroup; b = gfirst[g++])
           if (gfirst[g] > b) pick_batch(t.groups[g], hashes.data() + b, gfirst[g] - b, chosen.data() + b);
         for (std::size_t at = 0; at < npick; ++at) {
           Lane& L = lanes[sorted[at]];
           L.group = -1;
           if (chosen[at] >= 0 && lane.hop(L, L.first_nh + chosen[at]))
-            active[n_active++] = sorted[at];
+            next[n_next++] = sorted[at];
           else
             rest.push_back(L.flow);
         }
       }
+      std::swap(active, next);
+      n_active = n_next;
     }
   }
 }

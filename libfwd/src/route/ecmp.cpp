@@ -78,27 +78,40 @@ std::string hexbytes(const std::vector<std::uint8_t>& v) {
 // computes exactly hash_v4 (linux_hash.hpp) >> 1; the tests compare them row by row.
 constexpr std::size_t plain_block = 32;
 
-// The midstates a block starts from: TCP's or UDP's by row (policy 1), or protocol 0's with the
-// ports left out (policies 0 and 2 hash the addresses only).
-struct PlainMid {
-  hash::detail::SipState tcp, udp;
-  std::uint64_t ports_mask;  // ~0: hash the ports word; 0: policies 0 and 2
-  static PlainMid of(const linux_mp::V4Midstates& mid, unsigned policy) {
-    return policy == 1 ? PlainMid{mid.state[6], mid.state[17], ~std::uint64_t{0}}
-                       : PlainMid{mid.state[0], mid.state[0], 0};
-  }
+// Where a lane starts: the SipHash state after the protocol's words, and the bits of the ports word
+// the policy hashes. A selector has two rows, TCP's then UDP's (policies 0 and 2: protocol 0's
+// state in both, ports masked off); a lane of selector w starts at row 2w + (proto == 17). One
+// row per 64 bytes so the AVX lanes can gather it with one index.
+struct alignas(64) PlainStart {
+  std::uint64_t v[4];
+  std::uint64_t ports_mask;
 };
 
-void plain_block_scalar(const PlainMid& m, const std::uint32_t* lo, const std::uint32_t* hi, const std::uint32_t* ports,
-                        const std::uint8_t* proto, std::uint32_t* out) {
+void plain_starts(const linux_mp::V4Midstates& mid, unsigned policy, PlainStart* two) {
+  const auto row = [&](const hash::detail::SipState& st, std::uint64_t mask) {
+    return PlainStart{{st.v0, st.v1, st.v2, st.v3}, mask};
+  };
+  two[0] = policy == 1 ? row(mid.state[6], ~std::uint64_t{0}) : row(mid.state[0], 0);
+  two[1] = policy == 1 ? row(mid.state[17], ~std::uint64_t{0}) : row(mid.state[0], 0);
+}
+
+// Mixed: each row under its own selector which[i]; else every row under selector 0.
+template <bool Mixed>
+void plain_block_scalar(const PlainStart* s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
+                        const std::uint32_t* ports, const std::uint8_t* proto, std::uint32_t* out) {
   for (std::size_t g = 0; g < plain_block; g += 4) {
-    hash::detail::SipState s[4];
-    for (std::size_t l = 0; l < 4; ++l) s[l] = proto[g + l] == 17 ? m.udp : m.tcp;
-    for (std::size_t l = 0; l < 4; ++l) s[l].absorb((std::uint64_t{ports[g + l]} << 32) & m.ports_mask);
-    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(std::uint64_t{lo[g + l]} << 32);
-    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(hi[g + l]);
-    for (std::size_t l = 0; l < 4; ++l) s[l].absorb(std::uint64_t{48} << 56);
-    for (std::size_t l = 0; l < 4; ++l) out[g + l] = static_cast<std::uint32_t>(s[l].finish()) >> 1;
+    hash::detail::SipState st[4];
+    std::uint64_t mask[4];
+    for (std::size_t l = 0; l < 4; ++l) {
+      const PlainStart& r = s[(Mixed ? 2 * std::size_t{which[g + l]} : 0) + (proto[g + l] == 17)];
+      st[l].v0 = r.v[0], st[l].v1 = r.v[1], st[l].v2 = r.v[2], st[l].v3 = r.v[3];
+      mask[l] = r.ports_mask;
+    }
+    for (std::size_t l = 0; l < 4; ++l) st[l].absorb((std::uint64_t{ports[g + l]} << 32) & mask[l]);
+    for (std::size_t l = 0; l < 4; ++l) st[l].absorb(std::uint64_t{lo[g + l]} << 32);
+    for (std::size_t l = 0; l < 4; ++l) st[l].absorb(hi[g + l]);
+    for (std::size_t l = 0; l < 4; ++l) st[l].absorb(std::uint64_t{48} << 56);
+    for (std::size_t l = 0; l < 4; ++l) out[g + l] = static_cast<std::uint32_t>(st[l].finish()) >> 1;
   }
 }
 
@@ -145,21 +158,30 @@ __attribute__((target("avx512f"))) inline __m512i u64x8(const std::uint32_t* p) 
 }
 __attribute__((target("avx512f"))) inline __m512i bc8(std::uint64_t x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
 
-__attribute__((target("avx512f"))) void plain_block_avx512(const PlainMid& m, const std::uint32_t* lo,
-                                                          const std::uint32_t* hi, const std::uint32_t* ports,
-                                                          const std::uint8_t* proto, std::uint32_t* out) {
-  const __m512i udp = _mm512_set1_epi64(17), pmask = bc8(m.ports_mask);
-  __m512i v[4][4];
+template <bool Mixed>
+__attribute__((target("avx512f"))) void plain_block_avx512(const PlainStart* s, const std::uint32_t* which,
+                                                          const std::uint32_t* lo, const std::uint32_t* hi,
+                                                          const std::uint32_t* ports, const std::uint8_t* proto,
+                                                          std::uint32_t* out) {
+  const __m512i udp = _mm512_set1_epi64(17), one = _mm512_set1_epi64(1);
+  const auto* base = reinterpret_cast<const long long*>(s);
+  __m512i v[4][4], pmask[4];
   for (int c = 0; c < 4; ++c) {
     const __mmask8 u = _mm512_cmpeq_epi64_mask(
         _mm512_cvtepu8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(proto + 8 * c))), udp);
-    v[c][0] = _mm512_mask_blend_epi64(u, bc8(m.tcp.v0), bc8(m.udp.v0));
-    v[c][1] = _mm512_mask_blend_epi64(u, bc8(m.tcp.v1), bc8(m.udp.v1));
-    v[c][2] = _mm512_mask_blend_epi64(u, bc8(m.tcp.v2), bc8(m.udp.v2));
-    v[c][3] = _mm512_mask_blend_epi64(u, bc8(m.tcp.v3), bc8(m.udp.v3));
+    if constexpr (Mixed) {
+      // Row 2 * which + udp, 8 quadwords a row: one gather per state word.
+      __m512i row = _mm512_slli_epi64(u64x8(which + 8 * c), 1);
+      row = _mm512_slli_epi64(_mm512_mask_add_epi64(row, u, row, one), 3);
+      for (int k = 0; k < 4; ++k) v[c][k] = _mm512_i64gather_epi64(row, base + k, 8);
+      pmask[c] = _mm512_i64gather_epi64(row, base + 4, 8);
+    } else {
+      for (int k = 0; k < 4; ++k) v[c][k] = _mm512_mask_blend_epi64(u, bc8(s[0].v[k]), bc8(s[1].v[k]));
+      pmask[c] = bc8(s[0].ports_mask);
+    }
   }
   for (int c = 0; c < 4; ++c) {
-    const __m512i w = _mm512_and_si512(_mm512_slli_epi64(u64x8(ports + 8 * c), 32), pmask);
+    const __m512i w = _mm512_and_si512(_mm512_slli_epi64(u64x8(ports + 8 * c), 32), pmask[c]);
     FWD_ABSORB(v[c][0], v[c][1], v[c][2], v[c][3], w)
   }
   for (int c = 0; c < 4; ++c) {
@@ -203,29 +225,37 @@ __attribute__((target("avx2"))) inline __m256i u64x4(const std::uint32_t* p) {
 }
 __attribute__((target("avx2"))) inline __m256i bc4(std::uint64_t x) { return _mm256_set1_epi64x(static_cast<long long>(x)); }
 
-__attribute__((target("avx2"))) void plain_block_avx2(const PlainMid& m, const std::uint32_t* lo,
-                                                      const std::uint32_t* hi, const std::uint32_t* ports,
-                                                      const std::uint8_t* proto, std::uint32_t* out) {
+template <bool Mixed>
+__attribute__((target("avx2"))) void plain_block_avx2(const PlainStart* s, const std::uint32_t* which,
+                                                      const std::uint32_t* lo, const std::uint32_t* hi,
+                                                      const std::uint32_t* ports, const std::uint8_t* proto,
+                                                      std::uint32_t* out) {
   // Rotating each 64-bit lane left by 16 = moving its bytes up by 2 (little-endian lanes).
   const __m256i rot16 = _mm256_setr_epi8(6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13,
                                          6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13);
-  const __m256i udp = _mm256_set1_epi64x(17), pmask = bc4(m.ports_mask);
+  const __m256i udp = _mm256_set1_epi64x(17);
   const __m256i len = bc4(std::uint64_t{48} << 56), ff = bc4(0xff);
   const __m256i odd = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+  const auto* base = reinterpret_cast<const long long*>(s);
   // Two chains of four lanes at a time: AVX2 has 16 vector registers, and 8 hold the states.
   for (std::size_t g = 0; g < plain_block; g += 8) {
-    __m256i v[2][4];
+    __m256i v[2][4], pmask[2];
     for (int c = 0; c < 2; ++c) {
       std::int32_t p4;
       std::memcpy(&p4, proto + g + 4 * c, 4);
       const __m256i u = _mm256_cmpeq_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(p4)), udp);
-      v[c][0] = _mm256_blendv_epi8(bc4(m.tcp.v0), bc4(m.udp.v0), u);
-      v[c][1] = _mm256_blendv_epi8(bc4(m.tcp.v1), bc4(m.udp.v1), u);
-      v[c][2] = _mm256_blendv_epi8(bc4(m.tcp.v2), bc4(m.udp.v2), u);
-      v[c][3] = _mm256_blendv_epi8(bc4(m.tcp.v3), bc4(m.udp.v3), u);
+      if constexpr (Mixed) {
+        // Row 2 * which + udp (u is -1 in UDP lanes), 8 quadwords a row.
+        const __m256i row = _mm256_slli_epi64(_mm256_sub_epi64(_mm256_slli_epi64(u64x4(which + g + 4 * c), 1), u), 3);
+        for (int k = 0; k < 4; ++k) v[c][k] = _mm256_i64gather_epi64(base + k, row, 8);
+        pmask[c] = _mm256_i64gather_epi64(base + 4, row, 8);
+      } else {
+        for (int k = 0; k < 4; ++k) v[c][k] = _mm256_blendv_epi8(bc4(s[0].v[k]), bc4(s[1].v[k]), u);
+        pmask[c] = bc4(s[0].ports_mask);
+      }
     }
     for (int c = 0; c < 2; ++c) {
-      const __m256i w = _mm256_and_si256(_mm256_slli_epi64(u64x4(ports + g + 4 * c), 32), pmask);
+      const __m256i w = _mm256_and_si256(_mm256_slli_epi64(u64x4(ports + g + 4 * c), 32), pmask[c]);
       FWD_ABSORB2(v[c][0], v[c][1], v[c][2], v[c][3], w)
     }
     for (int c = 0; c < 2; ++c) {
@@ -266,52 +296,72 @@ bool have_avx2() {
 }
 #else
 std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
-void plain_block_avx512(const PlainMid& m, const std::uint32_t* lo, const std::uint32_t* hi, const std::uint32_t* ports,
-                        const std::uint8_t* proto, std::uint32_t* out) {
-  plain_block_scalar(m, lo, hi, ports, proto, out);
+template <bool Mixed>
+void plain_block_avx512(const PlainStart* s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
+                        const std::uint32_t* ports, const std::uint8_t* proto, std::uint32_t* out) {
+  plain_block_scalar<Mixed>(s, which, lo, hi, ports, proto, out);
 }
-void plain_block_avx2(const PlainMid& m, const std::uint32_t* lo, const std::uint32_t* hi, const std::uint32_t* ports,
-                      const std::uint8_t* proto, std::uint32_t* out) {
-  plain_block_scalar(m, lo, hi, ports, proto, out);
+template <bool Mixed>
+void plain_block_avx2(const PlainStart* s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
+                      const std::uint32_t* ports, const std::uint8_t* proto, std::uint32_t* out) {
+  plain_block_scalar<Mixed>(s, which, lo, hi, ports, proto, out);
 }
 bool have_avx512() { return false; }
 bool have_avx2() { return false; }
 #endif
 
-// out[i] = the multipath hash of row i of `k` for `policy` (0-2) from the midstates `mid`: whole
-// blocks read in place, the last partial block through a zero-padded copy. The lanes start from
-// TCP's or UDP's state; a policy-1 row of another protocol (a flow description may carry any) is
-// then hashed alone from its own.
-void hash_plain_columns(const linux_mp::V4Midstates& mid, unsigned policy, const PlainV4Columns& k, std::uint32_t* out) {
-  const PlainMid m = PlainMid::of(mid, policy);
-  auto* block = have_avx512() ? plain_block_avx512 : have_avx2() ? plain_block_avx2 : plain_block_scalar;
+// What the fix-up of other protocols needs of a selector.
+struct PlainSelector {
+  const linux_mp::V4Midstates* mid;
+  unsigned policy;
+};
+
+// out[i] = the multipath hash of row i of `k` under selector which[i] (Mixed) or selector 0:
+// whole blocks read in place, the last partial block through a zero-padded copy. The lanes start
+// from TCP's or UDP's state; a policy-1 row of another protocol (a flow description may carry
+// any) is then hashed alone from its own.
+template <bool Mixed>
+void hash_plain_rows(const PlainStart* starts, const PlainSelector* sel, const std::uint32_t* which,
+                     const PlainV4Columns& k, std::uint32_t* out) {
+  auto* block = have_avx512() ? plain_block_avx512<Mixed> : have_avx2() ? plain_block_avx2<Mixed> : plain_block_scalar<Mixed>;
   std::size_t i = 0;
-  for (; i + plain_block <= k.count; i += plain_block) block(m, k.lo + i, k.hi + i, k.ports + i, k.proto + i, out + i);
+  for (; i + plain_block <= k.count; i += plain_block)
+    block(starts, Mixed ? which + i : nullptr, k.lo + i, k.hi + i, k.ports + i, k.proto + i, out + i);
   if (i < k.count) {
-    std::uint32_t lo[plain_block] = {}, hi[plain_block] = {}, ports[plain_block] = {}, h[plain_block];
+    std::uint32_t w[plain_block] = {}, lo[plain_block] = {}, hi[plain_block] = {}, ports[plain_block] = {}, h[plain_block];
     std::uint8_t proto[plain_block] = {};
     const std::size_t r = k.count - i;
+    if (Mixed) std::copy_n(which + i, r, w);
     std::copy_n(k.lo + i, r, lo);
     std::copy_n(k.hi + i, r, hi);
     std::copy_n(k.ports + i, r, ports);
     std::copy_n(k.proto + i, r, proto);
-    block(m, lo, hi, ports, proto, h);
+    block(starts, w, lo, hi, ports, proto, h);
     std::copy_n(h, r, out + i);
   }
-  if (policy != 1) return;
+  if (!Mixed && sel[0].policy != 1) return;
   // Counted first in a loop the compiler vectorises: the fix-up loop below, with a SipHash in its
   // body, cost 20% of the batch when run over rows that need nothing.
   std::size_t other = 0;
   for (std::size_t j = 0; j < k.count; ++j) other += (k.proto[j] != 6) & (k.proto[j] != 17);
   for (std::size_t j = 0; other && j < k.count; ++j) {
-    if (k.proto[j] == 6 || k.proto[j] == 17) continue;
-    hash::detail::SipState st = mid.state[k.proto[j]];
+    const PlainSelector& se = sel[Mixed ? which[j] : 0];
+    if (k.proto[j] == 6 || k.proto[j] == 17 || se.policy != 1) continue;
+    hash::detail::SipState st = se.mid->state[k.proto[j]];
     st.absorb(std::uint64_t{k.ports[j]} << 32);
     st.absorb(std::uint64_t{k.lo[j]} << 32);
     st.absorb(k.hi[j]);
     st.absorb(std::uint64_t{48} << 56);
     out[j] = static_cast<std::uint32_t>(st.finish()) >> 1;
   }
+}
+
+// Every row under one selector's midstates and policy (0-2).
+void hash_plain_columns(const linux_mp::V4Midstates& mid, unsigned policy, const PlainV4Columns& k, std::uint32_t* out) {
+  PlainStart starts[2];
+  plain_starts(mid, policy, starts);
+  const PlainSelector sel{&mid, policy};
+  hash_plain_rows<false>(starts, &sel, nullptr, k, out);
 }
 
 // A block of plain keys in columns, filled row by row by a caller then hashed in one go.
@@ -1262,6 +1312,38 @@ bool Ecmp::hashes_plain_v4(const Meta& meta) const {
 void Ecmp::hash_plain_v4(const PlainV4Columns& keys, std::uint32_t* out) const {
   if (!hashes_plain_v4()) throw Error("hash_plain_v4: " + impl_->spec + " does not hash plain IPv4 keys (Linux policies 0-2 on an IPv4 route only)");
   hash_plain_columns(*impl_->v4_mid, impl_->mc.policy, keys, out);
+}
+
+struct PlainV4Hasher::Impl {
+  std::vector<PlainStart> starts;  // two rows per selector (plain_starts)
+  std::vector<PlainSelector> sel;
+  std::vector<std::shared_ptr<const linux_mp::V4Midstates>> mids;  // what sel points into
+};
+
+PlainV4Hasher::PlainV4Hasher(std::span<const Ecmp* const> selectors) {
+  auto im = std::make_shared<Impl>();
+  im->starts.resize(2 * selectors.size());
+  for (std::size_t w = 0; w < selectors.size(); ++w) {
+    const Ecmp::Impl& e = *selectors[w]->impl_;
+    if (!selectors[w]->hashes_plain_v4())
+      throw Error("PlainV4Hasher: selector " + std::to_string(w) + " (" + e.spec +
+                  ") does not hash plain IPv4 keys (Linux policies 0-2 on an IPv4 route only)");
+    plain_starts(*e.v4_mid, e.mc.policy, im->starts.data() + 2 * w);
+    im->sel.push_back({e.v4_mid.get(), e.mc.policy});
+    im->mids.push_back(e.v4_mid);
+  }
+  impl_ = std::move(im);
+}
+
+std::size_t PlainV4Hasher::size() const { return impl_ ? impl_->sel.size() : 0; }
+
+void PlainV4Hasher::hash(const PlainV4Columns& keys, const std::uint32_t* which, std::uint32_t* out) const {
+  std::uint32_t top = 0;
+  for (std::size_t i = 0; i < keys.count; ++i) top = std::max(top, which[i]);
+  if (keys.count && top >= size())
+    throw Error("PlainV4Hasher: selector index " + std::to_string(top) + " out of range (" + std::to_string(size()) +
+                " selectors)");
+  if (keys.count) hash_plain_rows<true>(impl_->starts.data(), impl_->sel.data(), which, keys, out);
 }
 
 void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta) const {

@@ -233,8 +233,28 @@ public:
   struct Impl;
 
 private:
+  friend class PlainV4Hasher;
   explicit Ecmp(std::unique_ptr<Impl> p);
   std::unique_ptr<Impl> impl_;
+};
+
+/// Plain IPv4 keys hashed under several selectors in one batch, each row under its own: what a
+/// tier of flows needs when every router it reaches has its own seed or policy. hash() gives
+/// out[i] = selectors[which[i]]->hash_plain_v4(row i), bit for bit, without sorting the rows by
+/// selector (the SipHash lanes gather each row's start state). Keeps the selectors' hashing state
+/// (not the selectors); immutable, so one may serve many threads.
+class PlainV4Hasher {
+public:
+  PlainV4Hasher() = default;
+  /// Throws fwd::Error naming the first selector that does not hashes_plain_v4().
+  explicit PlainV4Hasher(std::span<const Ecmp* const> selectors);
+  std::size_t size() const;
+  /// Throws fwd::Error when a which[i] is not below size().
+  void hash(const PlainV4Columns& keys, const std::uint32_t* which, std::uint32_t* out) const;
+
+private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
 };
 
 namespace detail {

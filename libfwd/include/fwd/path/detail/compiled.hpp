@@ -61,6 +61,9 @@ struct Fabric::Compiled {
     std::int32_t first_nh;
     std::int32_t group;   ///< -1: single next hop
     std::uint32_t count;
+    /// No earlier prefix of the node overlaps this one, so a destination it contains has its
+    /// first match here (the lane may test it alone; padding entries: false).
+    bool first_if_match;
   };
   struct FastNode {
     std::uint32_t owned_begin, routes_begin, routes_end;  ///< into fast_net / fast_mask, multiples of 4
@@ -70,15 +73,17 @@ struct Fabric::Compiled {
   std::vector<FastNode> fast_nodes;
   std::vector<std::uint32_t> fast_net, fast_mask;  ///< owned prefixes then routes, per node, padded
   std::vector<FastRoute> fast_routes;              ///< parallel to fast_net; routes only
-  /// Per ECMP group: its configuration and, when the route layer's choice is a threshold table
+  /// Per ECMP group: its configuration, that configuration's selector in plain_hash (-1: it does
+  /// not hash plain keys) and, when the route layer's choice is a threshold table
   /// (EcmpGroup::table), that table flat: upper bounds [upper_begin, +count) (then 0xffffffff up
   /// to at least four), indices [index_begin, +count+1).
   struct FastGroup {
-    std::int32_t config;
+    std::int32_t config, plain_slot;
     std::uint32_t upper_begin, index_begin, count;
     bool table;
   };
   std::vector<FastGroup> fast_groups;
+  route::PlainV4Hasher plain_hash;  ///< the configurations with plain_v4 (detail::plain_hasher)
   std::vector<std::uint32_t> fast_upper;
   std::vector<std::int32_t> fast_index;
   /// The lane may take every flow: no LAG, no switch, every ECMP group stateless (picks do not

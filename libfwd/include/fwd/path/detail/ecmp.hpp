@@ -33,7 +33,7 @@ struct EcmpConfig {
   std::string spec;
   int family = 4;
   std::shared_ptr<const EcmpImpl> impl;
-  bool plain_v4 = false;  ///< forwarded plain IPv4 packets can be hashed from their keys (multipath_hash_plain)
+  bool plain_v4 = false;  ///< forwarded plain IPv4 packets can be hashed from their keys (plain_hasher)
 };
 
 struct EcmpGroup {
@@ -55,8 +55,9 @@ std::uint32_t multipath_hash(const EcmpConfig& config, net::Bytes packet, std::u
 /// out[i] = multipath_hash(config, packets[i], 0, -, false) for every packet: forwarded packets
 /// without a receive hash, hashed in batch by the route layer (bit-exact with the scalar form).
 void multipath_hash_batch(const EcmpConfig& config, std::span<const net::Bytes> packets, std::uint32_t* out);
-/// The same for plain IPv4 packets given by their keys (route::plain_v4_key); config.plain_v4 only.
-void multipath_hash_plain(const EcmpConfig& config, const route::PlainV4Columns& keys, std::uint32_t* out);
+/// One route-layer batch hasher over the configurations with plain_v4 set, in order (the k-th of
+/// them is selector k): keys of flows waiting at routers of different configurations hashed at once.
+route::PlainV4Hasher plain_hasher(std::span<const EcmpConfig> configs);
 /// out[i] = pick(config, group, h[i], false) for n forwarded packets, in one route-layer batch.
 void pick_batch(const EcmpGroup& group, const std::uint32_t* h, std::size_t n, std::int32_t* out);
 /// True when picks in `group` depend on the hash only (not a resilient table whose buckets the
