@@ -1338,12 +1338,17 @@ PlainV4Hasher::PlainV4Hasher(std::span<const Ecmp* const> selectors) {
 std::size_t PlainV4Hasher::size() const { return impl_ ? impl_->sel.size() : 0; }
 
 void PlainV4Hasher::hash(const PlainV4Columns& keys, const std::uint32_t* which, std::uint32_t* out) const {
-  std::uint32_t top = 0;
-  for (std::size_t i = 0; i < keys.count; ++i) top = std::max(top, which[i]);
-  if (keys.count && top >= size())
+  if (!keys.count) return;
+  std::uint32_t top = 0, bottom = ~0u;
+  for (std::size_t i = 0; i < keys.count; ++i) top = std::max(top, which[i]), bottom = std::min(bottom, which[i]);
+  if (top >= size())
     throw Error("PlainV4Hasher: selector index " + std::to_string(top) + " out of range (" + std::to_string(size()) +
                 " selectors)");
-  if (keys.count) hash_plain_rows<true>(impl_->starts.data(), impl_->sel.data(), which, keys, out);
+  // Rows of one selector start from broadcast states; only mixed rows need the gathers.
+  if (top == bottom)
+    hash_plain_rows<false>(impl_->starts.data() + 2 * top, impl_->sel.data() + top, nullptr, keys, out);
+  else
+    hash_plain_rows<true>(impl_->starts.data(), impl_->sel.data(), which, keys, out);
 }
 
 void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta) const {

@@ -420,12 +420,17 @@ TEST(Batch, PlainV4HasherMixesSelectors) {
     }
   }
   fwd::route::detail::set_batch_isa(BatchIsa::best);
-  // Different seeds do give different hashes (the rows are not all hashed under one selector).
-  std::vector<std::uint32_t> a(n), b(n);
-  std::vector<std::uint32_t> zeros(n, 0), twos(n, 2);
-  mixed.hash({lo.data(), hi.data(), ports.data(), proto.data(), n}, zeros.data(), a.data());
-  mixed.hash({lo.data(), hi.data(), ports.data(), proto.data(), n}, twos.data(), b.data());
-  EXPECT_NE(a, b);
+  // Rows all of one selector (hashed from broadcast states) equal that selector's batch, and
+  // different seeds give different hashes.
+  std::vector<std::vector<std::uint32_t>> each;
+  for (std::uint32_t w = 0; w < sel.size(); ++w) {
+    std::vector<std::uint32_t> same(n, w), got(n), want(n);
+    mixed.hash({lo.data(), hi.data(), ports.data(), proto.data(), n}, same.data(), got.data());
+    sel[w].hash_plain_v4({lo.data(), hi.data(), ports.data(), proto.data(), n}, want.data());
+    EXPECT_EQ(got, want) << specs[w];
+    each.push_back(got);
+  }
+  EXPECT_NE(each[0], each[2]);
   which[7] = static_cast<std::uint32_t>(sel.size());
   std::vector<std::uint32_t> out(n);
   EXPECT_THROW(mixed.hash({lo.data(), hi.data(), ports.data(), proto.data(), n}, which.data(), out.data()), fwd::Error);
