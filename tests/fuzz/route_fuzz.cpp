@@ -3,7 +3,8 @@
 // FreeBSD and vendor, both families and all path-set kinds, with an arbitrary receive hash and
 // lookup kind (byte 0: lookup kind and which of the 48 routers; byte 1: receive-hash flags; bytes
 // 2-3: receive hash; the rest: the packet); the batch hashes (hash_batch, hash_plain_v4 from the
-// packet's plain_v4_key) must equal the scalar one. The packet is copied into an exactly-sized heap buffer, so AddressSanitizer reports
+// packet's plain_v4_key, and PlainV4Hasher with the key beside a row of another router) must
+// equal the scalar one. The packet is copied into an exactly-sized heap buffer, so AddressSanitizer reports
 // any read past it. Build as the other targets (see hash_fuzz.cpp), then
 //   BUILD-fuzz/tests/fuzz/route_fuzz -max_total_time=60
 #include <cstdint>
@@ -37,6 +38,25 @@ std::vector<Ecmp>& routers() {
   return all;
 }
 
+// Every router that hashes plain IPv4 keys, as one PlainV4Hasher; slot[r] = its selector (-1: none).
+struct Mixed {
+  PlainV4Hasher hasher;
+  std::vector<int> slot;
+};
+const Mixed& mixed() {
+  static const Mixed m = [] {
+    Mixed x;
+    std::vector<const Ecmp*> sel;
+    for (const auto& e : routers()) {
+      x.slot.push_back(e.hashes_plain_v4() ? static_cast<int>(sel.size()) : -1);
+      if (e.hashes_plain_v4()) sel.push_back(&e);
+    }
+    x.hasher = PlainV4Hasher(sel);
+    return x;
+  }();
+  return m;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -64,6 +84,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto k = plain_v4_key(pkt); k && e.hashes_plain_v4(meta)) {
     e.hash_plain_v4({&k->lo, &k->hi, &k->ports, &k->proto, 1}, &b);
     if (b != h) __builtin_trap();
+    const Mixed& m = mixed();
+    const auto w = static_cast<std::uint32_t>(m.slot[static_cast<std::size_t>(&e - routers().data())]);
+    const std::uint32_t lo[2] = {k->lo, k->hi}, hi[2] = {k->hi, k->lo}, ports[2] = {k->ports, 0};
+    const std::uint8_t proto[2] = {k->proto, 6};
+    const std::uint32_t which[2] = {w, (w + 1) % static_cast<std::uint32_t>(m.hasher.size())};
+    std::uint32_t two[2];
+    m.hasher.hash({lo, hi, ports, proto, 2}, which, two);
+    if (two[0] != h) __builtin_trap();
   }
   return 0;
 }

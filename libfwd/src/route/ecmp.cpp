@@ -95,15 +95,24 @@ void plain_starts(const linux_mp::V4Midstates& mid, unsigned policy, PlainStart*
   two[1] = policy == 1 ? row(mid.state[17], ~std::uint64_t{0}) : row(mid.state[0], 0);
 }
 
+// The start rows a batch reads, and, for the AVX-512 lanes, the same words of 32 consecutive rows
+// in columns (window[k * 32 + j] = word k of row window_first + j; word 4: ports_mask): lanes
+// whose rows all lie in the window pick their start with two-table permutes instead of gathers.
+struct PlainTable {
+  const PlainStart* rows;
+  const std::uint64_t* window = nullptr;
+  std::uint32_t window_first = 0;
+};
+
 // Mixed: each row under its own selector which[i]; else every row under selector 0.
 template <bool Mixed>
-void plain_block_scalar(const PlainStart* s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
+void plain_block_scalar(const PlainTable& s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
                         const std::uint32_t* ports, const std::uint8_t* proto, std::uint32_t* out) {
   for (std::size_t g = 0; g < plain_block; g += 4) {
     hash::detail::SipState st[4];
     std::uint64_t mask[4];
     for (std::size_t l = 0; l < 4; ++l) {
-      const PlainStart& r = s[(Mixed ? 2 * std::size_t{which[g + l]} : 0) + (proto[g + l] == 17)];
+      const PlainStart& r = s.rows[(Mixed ? 2 * std::size_t{which[g + l]} : 0) + (proto[g + l] == 17)];
       st[l].v0 = r.v[0], st[l].v1 = r.v[1], st[l].v2 = r.v[2], st[l].v3 = r.v[3];
       mask[l] = r.ports_mask;
     }
@@ -158,26 +167,42 @@ __attribute__((target("avx512f"))) inline __m512i u64x8(const std::uint32_t* p) 
 }
 __attribute__((target("avx512f"))) inline __m512i bc8(std::uint64_t x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
 
+// Lane l gets w[j[l]] from 32 words (j in 0..31; upper: the lanes with j >= 16).
+__attribute__((target("avx512f"))) inline __m512i window_word(const std::uint64_t* w, __m512i j, __mmask8 upper) {
+  const __m512i a = _mm512_permutex2var_epi64(_mm512_load_si512(w), j, _mm512_load_si512(w + 8));
+  const __m512i b = _mm512_permutex2var_epi64(_mm512_load_si512(w + 16), j, _mm512_load_si512(w + 24));
+  return _mm512_mask_blend_epi64(upper, a, b);
+}
+
 template <bool Mixed>
-__attribute__((target("avx512f"))) void plain_block_avx512(const PlainStart* s, const std::uint32_t* which,
+__attribute__((target("avx512f"))) void plain_block_avx512(const PlainTable& s, const std::uint32_t* which,
                                                           const std::uint32_t* lo, const std::uint32_t* hi,
                                                           const std::uint32_t* ports, const std::uint8_t* proto,
                                                           std::uint32_t* out) {
-  const __m512i udp = _mm512_set1_epi64(17), one = _mm512_set1_epi64(1);
-  const auto* base = reinterpret_cast<const long long*>(s);
+  const __m512i udp = _mm512_set1_epi64(17), one = _mm512_set1_epi64(1), sixteen = _mm512_set1_epi64(16);
+  const auto* base = reinterpret_cast<const long long*>(s.rows);
   __m512i v[4][4], pmask[4];
   for (int c = 0; c < 4; ++c) {
     const __mmask8 u = _mm512_cmpeq_epi64_mask(
         _mm512_cvtepu8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(proto + 8 * c))), udp);
     if constexpr (Mixed) {
-      // Row 2 * which + udp, 8 quadwords a row: one gather per state word.
       __m512i row = _mm512_slli_epi64(u64x8(which + 8 * c), 1);
-      row = _mm512_slli_epi64(_mm512_mask_add_epi64(row, u, row, one), 3);
-      for (int k = 0; k < 4; ++k) v[c][k] = _mm512_i64gather_epi64(row, base + k, 8);
-      pmask[c] = _mm512_i64gather_epi64(row, base + 4, 8);
+      row = _mm512_mask_add_epi64(row, u, row, one);  // 2 * which + udp
+      if (s.window) {
+        // Row - window_first in 0..31: bits 0-3 pick one of 16 from two tables, bit 4 the pair.
+        const __m512i j = _mm512_sub_epi64(row, bc8(s.window_first));
+        const __mmask8 upper = _mm512_test_epi64_mask(j, sixteen);
+        for (int k = 0; k < 4; ++k) v[c][k] = window_word(s.window + 32 * k, j, upper);
+        pmask[c] = window_word(s.window + 32 * 4, j, upper);
+      } else {
+        // 8 quadwords a row: one gather per state word.
+        row = _mm512_slli_epi64(row, 3);
+        for (int k = 0; k < 4; ++k) v[c][k] = _mm512_i64gather_epi64(row, base + k, 8);
+        pmask[c] = _mm512_i64gather_epi64(row, base + 4, 8);
+      }
     } else {
-      for (int k = 0; k < 4; ++k) v[c][k] = _mm512_mask_blend_epi64(u, bc8(s[0].v[k]), bc8(s[1].v[k]));
-      pmask[c] = bc8(s[0].ports_mask);
+      for (int k = 0; k < 4; ++k) v[c][k] = _mm512_mask_blend_epi64(u, bc8(s.rows[0].v[k]), bc8(s.rows[1].v[k]));
+      pmask[c] = bc8(s.rows[0].ports_mask);
     }
   }
   for (int c = 0; c < 4; ++c) {
@@ -226,7 +251,7 @@ __attribute__((target("avx2"))) inline __m256i u64x4(const std::uint32_t* p) {
 __attribute__((target("avx2"))) inline __m256i bc4(std::uint64_t x) { return _mm256_set1_epi64x(static_cast<long long>(x)); }
 
 template <bool Mixed>
-__attribute__((target("avx2"))) void plain_block_avx2(const PlainStart* s, const std::uint32_t* which,
+__attribute__((target("avx2"))) void plain_block_avx2(const PlainTable& s, const std::uint32_t* which,
                                                       const std::uint32_t* lo, const std::uint32_t* hi,
                                                       const std::uint32_t* ports, const std::uint8_t* proto,
                                                       std::uint32_t* out) {
@@ -236,7 +261,7 @@ __attribute__((target("avx2"))) void plain_block_avx2(const PlainStart* s, const
   const __m256i udp = _mm256_set1_epi64x(17);
   const __m256i len = bc4(std::uint64_t{48} << 56), ff = bc4(0xff);
   const __m256i odd = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
-  const auto* base = reinterpret_cast<const long long*>(s);
+  const auto* base = reinterpret_cast<const long long*>(s.rows);
   // Two chains of four lanes at a time: AVX2 has 16 vector registers, and 8 hold the states.
   for (std::size_t g = 0; g < plain_block; g += 8) {
     __m256i v[2][4], pmask[2];
@@ -250,8 +275,8 @@ __attribute__((target("avx2"))) void plain_block_avx2(const PlainStart* s, const
         for (int k = 0; k < 4; ++k) v[c][k] = _mm256_i64gather_epi64(base + k, row, 8);
         pmask[c] = _mm256_i64gather_epi64(base + 4, row, 8);
       } else {
-        for (int k = 0; k < 4; ++k) v[c][k] = _mm256_blendv_epi8(bc4(s[0].v[k]), bc4(s[1].v[k]), u);
-        pmask[c] = bc4(s[0].ports_mask);
+        for (int k = 0; k < 4; ++k) v[c][k] = _mm256_blendv_epi8(bc4(s.rows[0].v[k]), bc4(s.rows[1].v[k]), u);
+        pmask[c] = bc4(s.rows[0].ports_mask);
       }
     }
     for (int c = 0; c < 2; ++c) {
@@ -297,12 +322,12 @@ bool have_avx2() {
 #else
 std::atomic<detail::BatchIsa> isa_cap{detail::BatchIsa::best};
 template <bool Mixed>
-void plain_block_avx512(const PlainStart* s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
+void plain_block_avx512(const PlainTable& s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
                         const std::uint32_t* ports, const std::uint8_t* proto, std::uint32_t* out) {
   plain_block_scalar<Mixed>(s, which, lo, hi, ports, proto, out);
 }
 template <bool Mixed>
-void plain_block_avx2(const PlainStart* s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
+void plain_block_avx2(const PlainTable& s, const std::uint32_t* which, const std::uint32_t* lo, const std::uint32_t* hi,
                       const std::uint32_t* ports, const std::uint8_t* proto, std::uint32_t* out) {
   plain_block_scalar<Mixed>(s, which, lo, hi, ports, proto, out);
 }
@@ -321,7 +346,7 @@ struct PlainSelector {
 // from TCP's or UDP's state; a policy-1 row of another protocol (a flow description may carry
 // any) is then hashed alone from its own.
 template <bool Mixed>
-void hash_plain_rows(const PlainStart* starts, const PlainSelector* sel, const std::uint32_t* which,
+void hash_plain_rows(const PlainTable& starts, const PlainSelector* sel, const std::uint32_t* which,
                      const PlainV4Columns& k, std::uint32_t* out) {
   auto* block = have_avx512() ? plain_block_avx512<Mixed> : have_avx2() ? plain_block_avx2<Mixed> : plain_block_scalar<Mixed>;
   std::size_t i = 0;
@@ -361,7 +386,7 @@ void hash_plain_columns(const linux_mp::V4Midstates& mid, unsigned policy, const
   PlainStart starts[2];
   plain_starts(mid, policy, starts);
   const PlainSelector sel{&mid, policy};
-  hash_plain_rows<false>(starts, &sel, nullptr, k, out);
+  hash_plain_rows<false>({starts}, &sel, nullptr, k, out);
 }
 
 // A block of plain keys in columns, filled row by row by a caller then hashed in one go.
@@ -1344,11 +1369,23 @@ void PlainV4Hasher::hash(const PlainV4Columns& keys, const std::uint32_t* which,
   if (top >= size())
     throw Error("PlainV4Hasher: selector index " + std::to_string(top) + " out of range (" + std::to_string(size()) +
                 " selectors)");
-  // Rows of one selector start from broadcast states; only mixed rows need the gathers.
-  if (top == bottom)
-    hash_plain_rows<false>(impl_->starts.data() + 2 * top, impl_->sel.data() + top, nullptr, keys, out);
-  else
-    hash_plain_rows<true>(impl_->starts.data(), impl_->sel.data(), which, keys, out);
+  // Rows of one selector start from broadcast states. Rows of up to 16 consecutive selectors
+  // (every router of a tier, when the fabric numbers them in order) from a 32-row window.
+  const Impl& im = *impl_;
+  if (top == bottom) return hash_plain_rows<false>({im.starts.data() + 2 * top}, im.sel.data() + top, nullptr, keys, out);
+  PlainTable table{im.starts.data()};
+  alignas(64) std::uint64_t window[5 * 32];
+  if (top - bottom < 16) {
+    table.window_first = 2 * bottom;
+    const std::size_t n = std::min<std::size_t>(32, im.starts.size() - table.window_first);
+    for (std::size_t j = 0; j < 32; ++j)
+      for (std::size_t w = 0; w < 5; ++w) {
+        const PlainStart& r = im.starts[table.window_first + std::min(j, n - 1)];
+        window[32 * w + j] = w < 4 ? r.v[w] : r.ports_mask;
+      }
+    table.window = window;
+  }
+  hash_plain_rows<true>(table, im.sel.data(), which, keys, out);
 }
 
 void Ecmp::hash_batch(std::span<const net::Bytes> packets, std::uint32_t* out, const Meta& meta) const {
