@@ -290,6 +290,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         }
         const auto& g = t.fast_groups[static_cast<std::size_t>(L.group)];
         if (L.config != g.config) {
+          L.config = g.config;  // the hash follows, alone or from the batch below
           if (L.key.proto && g.plain_slot >= 0) {
             hashed[nhash] = k;
             key_lo[nhash] = L.key.lo;
@@ -300,7 +301,6 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
             continue;
           }
           L.hash = multipath_hash(t.configs[static_cast<std::size_t>(g.config)], net::Bytes(L.l3, L.l3_len), 0, false, false);
-          L.config = g.config;
         }
         choose(k);
       }
@@ -308,9 +308,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         t.plain_hash.hash({key_lo.data(), key_hi.data(), key_ports.data(), key_proto.data(), nhash}, key_which.data(),
                           hashes.data());
         for (std::size_t at = 0; at < nhash; ++at) {
-          Lane& L = lanes[hashed[at]];
-          L.config = t.fast_groups[static_cast<std::size_t>(L.group)].config;
-          L.hash = hashes[at];
+          lanes[hashed[at]].hash = hashes[at];
           choose(hashed[at]);
         }
       }
