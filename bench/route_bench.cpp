@@ -7,6 +7,11 @@
 //                            (the `ip route get` dummy packet built and dissected, flow_keys
 //                            serialised, byte-wise SipHash, selection re-dispatched per flow).
 // Compare items/s: target >= 50 M/s per core for the batch and >= 3x the naive loop.
+//   plain_hasher_mixed/N     PlainV4Hasher over batches of 1024 plain keys, each row under one of
+//                            N selectors (different seeds) at random, as the path tracer hashes a
+//                            tier: N = 1 broadcast start states, 16 a 32-row permute window, 32
+//                            gathers (AVX-512). plain_hasher_sorted/N is the same-run baseline: rows
+//                            sorted by selector, then each selector's hash_plain_v4 on its run.
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -81,6 +86,65 @@ void ecmp_naive_scalar_loop(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * f.size()));
 }
 BENCHMARK(ecmp_naive_scalar_loop)->Unit(benchmark::kMillisecond);
+
+// Keys and selectors of the plain_hasher benchmarks: 1 M rows in columns, which[i] < n.
+struct MixedRows {
+  std::vector<std::uint32_t> lo, hi, ports, which;
+  std::vector<std::uint8_t> proto;
+  std::vector<Ecmp> sel;
+  explicit MixedRows(std::size_t n) : lo(flow_count), hi(flow_count), ports(flow_count), which(flow_count), proto(flow_count) {
+    std::mt19937_64 rng(7);
+    for (std::size_t i = 0; i < flow_count; ++i) {
+      const auto r = rng();
+      lo[i] = static_cast<std::uint32_t>(r), hi[i] = static_cast<std::uint32_t>(r >> 32), ports[i] = static_cast<std::uint32_t>(rng());
+      proto[i] = rng() & 1 ? 6 : 17;
+      which[i] = static_cast<std::uint32_t>(rng() % n);
+    }
+    for (std::size_t s = 0; s < n; ++s) sel.push_back(Ecmp::from_spec("linux-6.18:policy=1;seed=" + std::to_string(s + 1), router().paths()));
+  }
+};
+constexpr std::size_t tier_batch = 1024;
+
+void plain_hasher_mixed(benchmark::State& state) {
+  const MixedRows m(static_cast<std::size_t>(state.range(0)));
+  std::vector<const Ecmp*> ptrs;
+  for (const auto& e : m.sel) ptrs.push_back(&e);
+  const PlainV4Hasher h(ptrs);
+  std::vector<std::uint32_t> out(flow_count);
+  for (auto _ : state) {
+    for (std::size_t b = 0; b < flow_count; b += tier_batch)
+      h.hash({m.lo.data() + b, m.hi.data() + b, m.ports.data() + b, m.proto.data() + b, tier_batch}, m.which.data() + b, out.data() + b);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * flow_count));
+}
+BENCHMARK(plain_hasher_mixed)->Arg(1)->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+
+void plain_hasher_sorted(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const MixedRows m(n);
+  std::vector<std::uint32_t> out(flow_count), first(n + 1), row(tier_batch), lo(tier_batch), hi(tier_batch), ports(tier_batch), h(tier_batch);
+  std::vector<std::uint8_t> proto(tier_batch);
+  for (auto _ : state) {
+    for (std::size_t b = 0; b < flow_count; b += tier_batch) {
+      std::fill(first.begin(), first.end(), 0);
+      for (std::size_t i = b; i < b + tier_batch; ++i) ++first[m.which[i] + 1];
+      for (std::size_t s = 0; s < n; ++s) first[s + 1] += first[s];
+      for (std::size_t i = b; i < b + tier_batch; ++i) {
+        const std::size_t at = first[m.which[i]]++;
+        row[at] = static_cast<std::uint32_t>(i), lo[at] = m.lo[i], hi[at] = m.hi[i], ports[at] = m.ports[i], proto[at] = m.proto[i];
+      }
+      for (std::size_t s = 0, a = 0; s < n; a = first[s++])
+        m.sel[s].hash_plain_v4({lo.data() + a, hi.data() + a, ports.data() + a, proto.data() + a, first[s] - a}, h.data() + a);
+      for (std::size_t at = 0; at < tier_batch; ++at) out[row[at]] = h[at];
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * flow_count));
+}
+BENCHMARK(plain_hasher_sorted)->Arg(1)->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
