@@ -279,9 +279,9 @@ void Fabric::compile() const {
   for (const auto& c : t->configs) plain_slot.push_back(c.plain_v4 ? slots++ : -1);
   t->plain_hash = detail::plain_hasher(t->configs);
   for (const auto& g : t->groups) {
-    t->fast_groups.push_back({g.config, plain_slot[static_cast<std::size_t>(g.config)], static_cast<std::uint32_t>(t->fast_upper.size()),
-                              static_cast<std::uint32_t>(t->fast_index.size()), static_cast<std::uint32_t>(g.upper.size()),
-                              g.table});
+    t->fast_groups.push_back({g.config, plain_slot[static_cast<std::size_t>(g.config)],
+                              static_cast<std::uint32_t>(t->fast_upper.size()), static_cast<std::uint32_t>(t->fast_index.size()),
+                              static_cast<std::uint32_t>(g.upper.size()), g.table});
     t->fast_upper.insert(t->fast_upper.end(), g.upper.begin(), g.upper.end());
     // Padding to four bounds that no hash lies above (the lane compares four at a time).
     for (std::size_t k = g.upper.size(); k < 4; ++k) t->fast_upper.push_back(0xffffffffu);

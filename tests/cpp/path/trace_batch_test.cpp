@@ -26,7 +26,8 @@ const char* const specs[] = {"linux-6.18:policy=1;seed=0x1234abcd", "linux-6.18:
                              "freebsd-13",                           "vendor"};
 
 // c (two uplinks, multipath default) -> t1 -> t2-0..3 (one over a layer2 bond, one behind a
-// switch LAG) -> t3-ij -> s; 198.19/16 loops between t2 and t3; 198.20/16 has no route at t3.
+// switch LAG) -> t3-ij -> s; 198.19/16 loops between t2 and t3; 198.20/16 has no route at t3;
+// t1 sends 198.18.128/17 to t2-0 alone and owns 198.18.255/24.
 // `plain`: the bond and the switch are plain links (the fabric the tracer's IPv4 lane takes).
 Fabric fabric(std::mt19937& rng, bool failures, bool plain = false) {
   Fabric f;
@@ -105,6 +106,10 @@ Fabric fabric(std::mt19937& rng, bool failures, bool plain = false) {
   }
   f.add_route(t1, "198.16.0.0/14", h1);
   f.set_ecmp(t1, 4, spec());
+  // Prefixes inside t1's /14, so one flow's match is not the next one's: a more specific route
+  // (half of 198.18/16) and a local /24 that ends its flows at t1.
+  f.add_route(t1, "198.18.128.0/17", {{Address::parse("10.1.0.2"), f.port_id(t1, "t1-0"), 1}});
+  f.add_local(t1, "198.18.255.0/24");
   if (failures) f.set_admin(f.port_id(t1, "t1-0"), false);
   if (failures) f.set_node_up(f.node_id("t3-21"), false);
   f.compile();

@@ -243,8 +243,9 @@ private:
 /// Plain IPv4 keys hashed under several selectors in one batch, each row under its own: what a
 /// tier of flows needs when every router it reaches has its own seed or policy. hash() gives
 /// out[i] = selectors[which[i]]->hash_plain_v4(row i), bit for bit, without sorting the rows by
-/// selector (the SipHash lanes gather each row's start state). Keeps the selectors' hashing state
-/// (not the selectors); immutable, so one may serve many threads.
+/// selector: each SipHash lane starts from its row's selector state (broadcast when all rows share
+/// one, permuted from a window of up to 16 consecutive selectors, else gathered). Keeps the
+/// selectors' hashing state (not the selectors); immutable, so one may serve many threads.
 class PlainV4Hasher {
 public:
   PlainV4Hasher() = default;

@@ -3,7 +3,8 @@
 /// The tracer's IPv4 lane: forwarded IPv4 flows through routers and hosts whose next hops are all
 /// resolved at compile (Fabric::Compiled::NhFast), without receive hashes, LAGs or switches. Per
 /// chunk of flows the walk state is a small struct per flow, every hop reads flat per-node tables,
-/// and multipath hashes and picks go to the route layer in one batch per configuration / group.
+/// and multipath hashes and picks go to the route layer in batches (hashes: one per round, whatever
+/// the routers' configurations; picks: one per group).
 ///
 /// It takes only what it handles exactly as the general walker (trace.cpp) does; every other flow
 /// (not IPv4, originated at a node, any drop, a next hop needing more than the compiled fast
