@@ -23,10 +23,10 @@ enum class Step : std::uint8_t { done, wait, back };
 
 // One flow's walk: where it stands (top of `node`, arrived on `in_port`), its packet and the one
 // multipath hash it last computed (routers with the same configuration compute the same value).
+// Its hash key (route::PlainV4Key) is kept beside, in the driver's per-lane key columns.
 struct Lane {
   const std::uint8_t* l3;
   std::uint32_t l3_len;
-  route::PlainV4Key key;  // proto 0: not a plain IPv4 TCP/UDP packet
   std::uint32_t flow;
   std::uint64_t dmac;  // destination MAC on the wire now
   NodeId node;
@@ -208,8 +208,12 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
   const std::size_t cap = lanes.size();
   std::vector<std::uint32_t> active(cap), next(cap), hashed(cap), picks(cap), sorted(cap), hashes(cap);
   std::vector<std::int32_t> chosen(cap);
+  // Per lane: its packet's plain key (proto 0: not plain) and the selector (plain_hash) its next
+  // hash is under; key_*_at: the same compacted in `hashed` order when that is not lane order.
   std::vector<std::uint32_t> key_lo(cap), key_hi(cap), key_ports(cap), key_which(cap);
   std::vector<std::uint8_t> key_proto(cap);
+  std::vector<std::uint32_t> key_lo_at(cap), key_hi_at(cap), key_ports_at(cap), key_which_at(cap);
+  std::vector<std::uint8_t> key_proto_at(cap);
   std::vector<std::uint32_t> gfirst(t.groups.size() + 1);
   const NodeId port_node = ingress.ports || ingress.port == none ? none : fabric.port(ingress.port).node;
   for (std::size_t base = 0; base < frames.count; base += chunk) {
@@ -252,7 +256,9 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       L.node = ingress.ports ? fabric.port(p).node : port_node;
       L.in_port = p;
       L.dst = net::be32(L.l3 + 16);
-      L.key = route::plain_v4_key(net::Bytes(L.l3, L.l3_len)).value_or(route::PlainV4Key{});
+      const auto key = route::plain_v4_key(net::Bytes(L.l3, L.l3_len)).value_or(route::PlainV4Key{});
+      key_lo[n_active] = key.lo, key_hi[n_active] = key.hi, key_ports[n_active] = key.ports;
+      key_proto[n_active] = key.proto;
       L.config = -1;
       L.group = -1;
       L.ttl = L.l3[8];
@@ -267,6 +273,7 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
     // round's active ones.
     while (n_active) {
       std::size_t nhash = 0, npick = 0, n_next = 0;
+      bool in_order = true;  // hashed[at] == at so far
       const auto choose = [&](std::uint32_t k) {
         Lane& L = lanes[k];
         const std::int32_t c = lane.table_choice(L);
@@ -291,22 +298,29 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         const auto& g = t.fast_groups[static_cast<std::size_t>(L.group)];
         if (L.config != g.config) {
           L.config = g.config;  // the hash follows, alone or from the batch below
-          if (L.key.proto && g.plain_slot >= 0) {
-            hashed[nhash] = k;
-            key_lo[nhash] = L.key.lo;
-            key_hi[nhash] = L.key.hi;
-            key_ports[nhash] = L.key.ports;
-            key_proto[nhash] = L.key.proto;
-            key_which[nhash++] = static_cast<std::uint32_t>(g.plain_slot);
+          if (key_proto[k] && g.plain_slot >= 0) {
+            key_which[k] = static_cast<std::uint32_t>(g.plain_slot);
+            in_order &= k == nhash;
+            hashed[nhash++] = k;
             continue;
           }
           L.hash = multipath_hash(t.configs[static_cast<std::size_t>(g.config)], net::Bytes(L.l3, L.l3_len), 0, false, false);
         }
         choose(k);
       }
-      if (nhash) {
+      if (nhash && in_order) {  // lanes 0..nhash-1: their columns as they are
         t.plain_hash.hash({key_lo.data(), key_hi.data(), key_ports.data(), key_proto.data(), nhash}, key_which.data(),
                           hashes.data());
+      } else if (nhash) {
+        for (std::size_t at = 0; at < nhash; ++at) {
+          const auto k = hashed[at];
+          key_lo_at[at] = key_lo[k], key_hi_at[at] = key_hi[k], key_ports_at[at] = key_ports[k];
+          key_proto_at[at] = key_proto[k], key_which_at[at] = key_which[k];
+        }
+        t.plain_hash.hash({key_lo_at.data(), key_hi_at.data(), key_ports_at.data(), key_proto_at.data(), nhash},
+                          key_which_at.data(), hashes.data());
+      }
+      if (nhash) {
         for (std::size_t at = 0; at < nhash; ++at) {
           lanes[hashed[at]].hash = hashes[at];
           choose(hashed[at]);
