@@ -1,5 +1,6 @@
 """Shared pytest setup: find the built package (BUILD/python) and run the CLI as users do."""
 import os
+import signal
 import subprocess
 import sys
 
@@ -35,3 +36,13 @@ def fwd_cli():
 @pytest.fixture
 def data_dir():
     return DATA
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt for the test, whatever the run inherited: a shell starts
+    background jobs with SIGINT ignored (`tools/test &`), and Python then keeps it ignored, so a
+    Ctrl-C test would wait for an interrupt that never comes."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)

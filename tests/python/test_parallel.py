@@ -207,7 +207,7 @@ def absorb_late_interrupt(thread):
 
 
 @pytest.mark.parametrize("threads", [1, 2, 4])
-def test_ctrl_c_stops_a_long_batch_within_a_second(threads):
+def test_ctrl_c_stops_a_long_batch_within_a_second(threads, sigint_raises):
     # run_batch is what every batch call runs on; the probe's slices take 50 ms each: 200 slices
     # = 10 s / threads if nothing stopped it.
     probe = fwd._fwd.hash._run_batch_probe
@@ -232,7 +232,7 @@ def test_error_in_a_worker_thread_reaches_python():
             probe(8, threads=threads, fail_slice=6)
 
 
-def test_ctrl_c_during_a_real_batch_call(frames):
+def test_ctrl_c_during_a_real_batch_call(frames, sigint_raises):
     """A real index_batch, long enough to span many slices: SIGINT ends it with KeyboardInterrupt
     well before it would have finished."""
     f, lengths = frames

@@ -46,7 +46,7 @@ def busy_network():
     return net
 
 
-def test_ctrl_c_interrupts_run_until_within_a_second():
+def test_ctrl_c_interrupts_run_until_within_a_second(sigint_raises):
     net = busy_network()
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     t0 = time.monotonic()
