@@ -320,11 +320,10 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         t.plain_hash.hash({key_lo_at.data(), key_hi_at.data(), key_ports_at.data(), key_proto_at.data(), nhash},
                           key_which_at.data(), hashes.data());
       }
-      if (nhash) {
-        for (std::size_t at = 0; at < nhash; ++at) {
-          lanes[hashed[at]].hash = hashes[at];
-          choose(hashed[at]);
-        }
+      for (std::size_t at = 0; at < nhash; ++at) {
+        const auto k = in_order ? static_cast<std::uint32_t>(at) : hashed[at];
+        lanes[k].hash = hashes[at];
+        choose(k);
       }
       if (npick) {
         std::fill(gfirst.begin(), gfirst.end(), 0);
