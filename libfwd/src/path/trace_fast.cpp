@@ -200,7 +200,7 @@ private:
 void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash::Policy::Batch& frames,
                      const Ingress& ingress, const PathOut& out, std::vector<std::uint32_t>& rest) {
   Ipv4Lane lane(t, out);
-  constexpr std::size_t chunk = 1024;
+  constexpr std::size_t chunk = 2048;
   const std::size_t ngroup = t.groups.size();
   std::vector<Lane> lanes(std::min(chunk, frames.count));
   // active / next: lane indices of this round's / the next round's walks (at most one per lane).
