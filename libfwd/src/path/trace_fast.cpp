@@ -308,17 +308,20 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
         }
         choose(k);
       }
-      if (nhash && in_order) {  // lanes 0..nhash-1: their columns as they are
-        t.plain_hash.hash({key_lo.data(), key_hi.data(), key_ports.data(), key_proto.data(), nhash}, key_which.data(),
-                          hashes.data());
-      } else if (nhash) {
-        for (std::size_t at = 0; at < nhash; ++at) {
-          const auto k = hashed[at];
-          key_lo_at[at] = key_lo[k], key_hi_at[at] = key_hi[k], key_ports_at[at] = key_ports[k];
-          key_proto_at[at] = key_proto[k], key_which_at[at] = key_which[k];
+      if (nhash) {
+        // Lanes 0..nhash-1 in order: their columns as they are; else compacted in `hashed` order.
+        route::PlainV4Columns keys{key_lo.data(), key_hi.data(), key_ports.data(), key_proto.data(), nhash};
+        const std::uint32_t* which = key_which.data();
+        if (!in_order) {
+          for (std::size_t at = 0; at < nhash; ++at) {
+            const auto k = hashed[at];
+            key_lo_at[at] = key_lo[k], key_hi_at[at] = key_hi[k], key_ports_at[at] = key_ports[k];
+            key_proto_at[at] = key_proto[k], key_which_at[at] = key_which[k];
+          }
+          keys = {key_lo_at.data(), key_hi_at.data(), key_ports_at.data(), key_proto_at.data(), nhash};
+          which = key_which_at.data();
         }
-        t.plain_hash.hash({key_lo_at.data(), key_hi_at.data(), key_ports_at.data(), key_proto_at.data(), nhash},
-                          key_which_at.data(), hashes.data());
+        t.plain_hash.hash(keys, which, hashes.data());
       }
       for (std::size_t at = 0; at < nhash; ++at) {
         const auto k = in_order ? static_cast<std::uint32_t>(at) : hashed[at];
