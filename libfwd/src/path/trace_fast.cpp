@@ -260,7 +260,6 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
       key_lo[n_active] = key.lo, key_hi[n_active] = key.hi, key_ports[n_active] = key.ports;
       key_proto[n_active] = key.proto;
       L.config = -1;
-      L.group = -1;
       L.ttl = L.l3[8];
       L.hops = 0;
       active[n_active] = static_cast<std::uint32_t>(n_active);
@@ -281,7 +280,6 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
           picks[npick++] = k;
           return;
         }
-        L.group = -1;
         if (c >= 0 && lane.hop(L, L.first_nh + c))
           next[n_next++] = k;
         else
@@ -342,7 +340,6 @@ void trace_ipv4_lane(const Fabric& fabric, const Fabric::Compiled& t, const hash
           if (gfirst[g] > b) pick_batch(t.groups[g], hashes.data() + b, gfirst[g] - b, chosen.data() + b);
         for (std::size_t at = 0; at < npick; ++at) {
           Lane& L = lanes[sorted[at]];
-          L.group = -1;
           if (chosen[at] >= 0 && lane.hop(L, L.first_nh + chosen[at]))
             next[n_next++] = sorted[at];
           else

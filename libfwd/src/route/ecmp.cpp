@@ -1349,6 +1349,7 @@ PlainV4Hasher::PlainV4Hasher(std::span<const Ecmp* const> selectors) {
   auto im = std::make_shared<Impl>();
   im->starts.resize(2 * selectors.size());
   for (std::size_t w = 0; w < selectors.size(); ++w) {
+    if (!selectors[w]) throw Error("PlainV4Hasher: selector " + std::to_string(w) + " is null");
     const Ecmp::Impl& e = *selectors[w]->impl_;
     if (!selectors[w]->hashes_plain_v4())
       throw Error("PlainV4Hasher: selector " + std::to_string(w) + " (" + e.spec +

@@ -437,6 +437,8 @@ TEST(Batch, PlainV4HasherMixesSelectors) {
   const Ecmp v6 = Ecmp::from_spec("linux-6.18:policy=1", paths(3, Family::ipv6));
   const Ecmp* bad[] = {&sel[0], &v6};
   EXPECT_THROW(fwd::route::PlainV4Hasher{bad}, fwd::Error);
+  const Ecmp* none[] = {&sel[0], nullptr};
+  EXPECT_THROW(fwd::route::PlainV4Hasher{none}, fwd::Error);
   EXPECT_EQ(fwd::route::PlainV4Hasher{}.size(), 0u);
 }
 

@@ -249,7 +249,7 @@ private:
 class PlainV4Hasher {
 public:
   PlainV4Hasher() = default;
-  /// Throws fwd::Error naming the first selector that does not hashes_plain_v4().
+  /// Throws fwd::Error naming the first selector that is null or does not hashes_plain_v4().
   explicit PlainV4Hasher(std::span<const Ecmp* const> selectors);
   std::size_t size() const;
   /// Throws fwd::Error when a which[i] is not below size().
